@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The stack's internals, shared by the files of app/stack/ only.
+ * Services and mains use stack.h and tcp_api.h.
+ */
+#ifndef TUSK_STACK_PRIV_H
+#define TUSK_STACK_PRIV_H
+
+#include <rte_log.h>
+
+#include "arp.h"
+#include "stack.h"
+
+extern int tusk_stack_logtype;
+#define STACK_LOG(level, ...)                                                 \
+	rte_log(RTE_LOG_##level, tusk_stack_logtype, "stack: " __VA_ARGS__)
+
+struct tusk_tcp;
+
+/* Frames waiting to go out on one interface. */
+struct tusk_txq {
+	uint16_t n;
+	struct rte_mbuf *pkts[TUSK_TX_BURST];
+};
+
+struct tusk_stack {
+	struct tusk_stack_conf conf;
+	unsigned int n_ifaces;
+	struct tusk_iface_conf ifaces[TUSK_STACK_MAX_IFACES];
+	struct tusk_txq txq[TUSK_STACK_MAX_IFACES];
+	struct tusk_arp arp;
+	struct tusk_tcp *tcp;
+	uint16_t ip_id; /* next IPv4 identification (RFC 6864: any value) */
+	uint64_t icmp_tokens_ts;   /* ICMP reply rate limiter */
+	uint32_t icmp_tokens;
+	struct tusk_stack_stats stats;
+};
+
+static inline void
+tusk_stack_drop(struct tusk_stack *st, enum tusk_drop reason,
+		struct rte_mbuf *m)
+{
+	st->stats.drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Queue a complete Ethernet frame for transmission on `iface`; flushed when
+ * the burst fills and at the end of every input/poll call. */
+void tusk_stack_xmit(struct tusk_stack *st, uint16_t iface,
+		     struct rte_mbuf *m);
+
+/* Hand every queued frame to the tx functions. */
+void tusk_stack_flush(struct tusk_stack *st);
+
+/* Allocate a frame for a reply/control packet from the stack's pool;
+ * counts NO_MBUF and returns NULL when the pool is empty. */
+struct rte_mbuf *tusk_stack_alloc(struct tusk_stack *st);
+
+#endif /* TUSK_STACK_PRIV_H */
