@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * config: tuskd.conf, the one file an operator writes (DESIGN.md).
+ *
+ *   [eal]         args = -l 0-1 --in-memory
+ *   [tuskd]       lcores, data_root, control_socket, log_level,
+ *                 profile_dir, arp_timeout_s
+ *   [port NAME]   device, profile, address, gateway, mtu, rx_desc,
+ *                 tx_desc, devargs        (1..TUSK_CONFIG_PORTS_MAX)
+ *
+ * Every key is documented in app/tuskd/README.md and in the schema tables
+ * in config.c. Loading also loads each port's profile (pmdcfg/profile.h)
+ * and checks the port against it (mtu no larger than the profile's).
+ *
+ * Errors are one line "<file>:<line>: <key>: <reason>" in the caller's
+ * buffer, the functions return -EINVAL (or -errno if the file is
+ * unreadable); mains print the line and exit with TUSK_CONFIG_EXIT_CODE.
+ *
+ *   struct tusk_config cfg;
+ *   char err[TUSK_CFG_ERR_MAX];
+ *   if (tusk_config_load(path, &cfg, err, sizeof(err)) < 0 ||
+ *       tusk_config_override(&cfg, "tuskd.lcores=2", err, sizeof(err)) < 0)
+ *           { fprintf(stderr, "%s\n", err); exit(TUSK_CONFIG_EXIT_CODE); }
+ *   ...
+ *   tusk_config_free(&cfg);
+ */
+#ifndef TUSK_CONFIG_H
+#define TUSK_CONFIG_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include <jansson.h>
+#include <rte_byteorder.h>
+
+#include "cfgfile.h"
+#include "cfgschema.h"
+#include "profile.h"
+
+/* Exit status of a main that rejects its configuration. */
+#define TUSK_CONFIG_EXIT_CODE 2
+
+/* Ports per tuskd: a data port or two and a management port, with room to
+ * spare; matches TUSK_STACK_MAX_IFACES. */
+#define TUSK_CONFIG_PORTS_MAX 8
+/* Port names are short labels used in logs and the control socket. */
+#define TUSK_CONFIG_PORT_NAME_MAX 32
+/* A PCI address or a vdev string "net_af_packet0,iface=veth0,...". */
+#define TUSK_CONFIG_DEVICE_MAX 256
+/* struct sockaddr_un.sun_path is 108 bytes on Linux (unix(7)). */
+#define TUSK_CONFIG_SOCKET_PATH_MAX 108
+/* Paths: PATH_MAX on Linux. */
+#define TUSK_CONFIG_PATH_MAX 4096
+/* Room for the [eal] args string, and for the argv built from it. */
+#define TUSK_CONFIG_EAL_ARGS_MAX 1024
+#define TUSK_CONFIG_EAL_ARGV_MAX 64
+
+struct tusk_config_port {
+	char name[TUSK_CONFIG_PORT_NAME_MAX];     /* NAME in [port NAME] */
+	char device[TUSK_CONFIG_DEVICE_MAX];      /* PCI address or vdev */
+	char profile[TUSK_CONFIG_PATH_MAX];       /* name or path */
+	struct tusk_cfg_ipv4_prefix address;      /* our address/prefix */
+	rte_be32_t gateway;                       /* 0: none */
+	uint32_t mtu;            /* effective: override or profile's */
+	uint32_t rx_desc;        /* effective: override or profile's */
+	uint32_t tx_desc;        /* effective: override or profile's */
+	char devargs[TUSK_PROFILE_DEVARGS_MAX];   /* extra vdev args */
+	struct tusk_profile prof;                 /* the loaded profile */
+
+	/* private: where keys came from and the raw overrides */
+	unsigned int line;                        /* [port NAME] line */
+	uint32_t mtu_set, rx_desc_set, tx_desc_set; /* 0: not set */
+	struct tusk_cfgschema_src profile_src, mtu_src, rx_desc_src,
+		tx_desc_src;
+};
+
+struct tusk_config {
+	char path[TUSK_CONFIG_PATH_MAX];  /* file loaded, "" if none */
+
+	/* [eal] */
+	char eal_args[TUSK_CONFIG_EAL_ARGS_MAX];
+
+	/* [tuskd] */
+	uint32_t lcores;                  /* worker lcores, >= 1 */
+	char data_root[TUSK_CONFIG_PATH_MAX];
+	char control_socket[TUSK_CONFIG_SOCKET_PATH_MAX];
+	uint32_t log_level;               /* RTE_LOG_EMERG(1)..RTE_LOG_DEBUG(8) */
+	char profile_dir[TUSK_CONFIG_PATH_MAX];
+	uint32_t arp_timeout_s;           /* ARP cache entry lifetime */
+
+	/* [port NAME] in file order */
+	unsigned int nports;
+	struct tusk_config_port ports[TUSK_CONFIG_PORTS_MAX];
+
+	/* private: scratch for tusk_config_eal_argv() */
+	char eal_buf[TUSK_CONFIG_EAL_ARGS_MAX];
+};
+
+/* Fill cfg with every default (no ports). */
+void tusk_config_defaults(struct tusk_config *cfg);
+
+/*
+ * Load, validate and resolve tuskd.conf into cfg (which need not be
+ * initialised). Returns 0, -EINVAL (err: "<file>:<line>: <key>: <reason>")
+ * or -errno (err: "<file>: cannot open: <strerror>").
+ */
+int tusk_config_load(const char *path, struct tusk_config *cfg,
+		     char *err, size_t errlen);
+
+/* Same, from text in memory; `name` stands in for the file name and
+ * relative paths are taken from the current directory. */
+int tusk_config_parse(const char *name, const char *text,
+		      struct tusk_config *cfg, char *err, size_t errlen);
+
+/*
+ * Apply one command-line override, "section.key=value" (eal.args,
+ * tuskd.lcores, ...) or "port.NAME.key=value" for an existing port, with the
+ * same validation as the file; errors start with "<command line>: ".
+ * Changing a port's profile, mtu or descriptors or tuskd.profile_dir
+ * re-resolves the ports. Returns 0 or -EINVAL.
+ */
+int tusk_config_override(struct tusk_config *cfg, const char *assignment,
+			 char *err, size_t errlen);
+
+/* The port named `name`, or NULL. */
+struct tusk_config_port *tusk_config_port(struct tusk_config *cfg,
+					  const char *name);
+
+/*
+ * Split [eal] args on whitespace into argv (argv[0] = prog), NULL-
+ * terminated, pointing into cfg's scratch buffer (valid until the next
+ * call or tusk_config_free). Returns argc, or -E2BIG if more than
+ * argv_max - 1 words.
+ */
+int tusk_config_eal_argv(struct tusk_config *cfg, const char *prog,
+			 char **argv, int argv_max);
+
+/* The effective configuration as JSON (for the control socket and
+ * --check-config): {"path", "eal": {...}, "tuskd": {...}, "ports": [...]},
+ * each port with its profile. New reference, NULL on allocation failure. */
+json_t *tusk_config_to_json(const struct tusk_config *cfg);
+
+/* Release what cfg holds (nothing today: cfg is plain data; call it anyway
+ * so that a later version may allocate). */
+void tusk_config_free(struct tusk_config *cfg);
+
+#endif /* TUSK_CONFIG_H */
