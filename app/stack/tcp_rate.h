@@ -40,13 +40,14 @@ struct tusk_tcp_rate {
 /* Per-segment snapshot taken at (re)transmission (the draft's P.*). */
 struct tusk_tcp_rate_seg {
 	uint64_t delivered;       /* C.delivered when sent */
-	uint64_t delivered_time;  /* C.delivered_time when sent; 0 = done */
+	uint64_t delivered_time;  /* C.delivered_time when sent */
 	uint64_t first_send_time; /* C.first_send_time when sent */
 	uint64_t send_time;       /* when sent */
 	uint64_t lost;            /* C.lost when sent */
 	uint32_t tx_in_flight;    /* bytes in flight including this one */
 	uint8_t is_app_limited;
 	uint8_t is_retrans;
+	uint8_t done;             /* delivered already: counts once */
 };
 
 /* One rate sample: what an ACK told us (the draft's rs.*). */
@@ -66,6 +67,7 @@ struct tusk_tcp_rate_sample {
 	uint32_t newly_lost;      /* bytes newly marked lost by this ACK */
 	uint32_t prior_in_flight; /* bytes in flight before this ACK */
 	uint64_t send_time;       /* send time of the newest delivered seg */
+	bool has_seg;             /* some segment was newly delivered */
 	bool is_app_limited;
 	bool is_retrans;
 	bool round_start;         /* this ACK ended a packet-timed round */
