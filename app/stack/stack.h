@@ -70,6 +70,7 @@ struct tusk_stack_conf {
 	int socket_id;      /* NUMA node for the stack's own memory */
 	uint64_t seed;      /* seeds ISN/ephemeral-port/cookie secrets */
 	uint32_t max_conns; /* TCP connection table size (0: default) */
+	uint64_t arp_timeout_ns; /* ARP cache lifetime (0: default, 300 s) */
 };
 
 /* Create a stack. Returns NULL on allocation failure or bad conf. */

@@ -31,8 +31,6 @@ struct tusk_stack {
 	struct tusk_arp arp;
 	struct tusk_tcp *tcp;
 	uint16_t ip_id; /* next IPv4 identification (RFC 6864: any value) */
-	uint64_t icmp_tokens_ts;   /* ICMP reply rate limiter */
-	uint32_t icmp_tokens;
 	struct tusk_stack_stats stats;
 };
 

@@ -32,13 +32,11 @@
 	X(IP_FRAGMENT, "ip_fragment")           /* reassembly not supported */ \
 	X(IP_NOT_FOR_US, "ip_not_for_us")       /* we do not forward */        \
 	X(IP_TTL_EXPIRED, "ip_ttl_expired")     /* TTL 0 on arrival */         \
-	X(IP_OPTIONS, "ip_options")             /* options are not accepted */ \
 	X(IP_UNKNOWN_PROTO, "ip_unknown_proto")                                \
 	X(IP_NO_ROUTE, "ip_no_route")           /* tx: no iface/gateway */     \
 	X(ICMP_TRUNCATED, "icmp_truncated")                                    \
 	X(ICMP_BAD_CSUM, "icmp_bad_csum")                                      \
 	X(ICMP_UNSUPPORTED, "icmp_unsupported") /* types we do not answer */   \
-	X(ICMP_RATELIMIT, "icmp_ratelimit")                                    \
 	X(TCP_TRUNCATED, "tcp_truncated")                                      \
 	X(TCP_BAD_CSUM, "tcp_bad_csum")                                        \
 	X(TCP_BAD_OFFSET, "tcp_bad_offset")     /* data offset out of range */ \

@@ -23,7 +23,7 @@ tusk_testenv_init(const char *name, unsigned int mem_mb)
 	snprintf(mem, sizeof(mem), "-m%u", mem_mb);
 	char *argv[] = {
 		(char *)"tusk-test", (char *)"--no-huge", (char *)"--no-pci",
-		(char *)"--in-memory", (char *)"--no-shconf", (char *)"-l0",
+		(char *)"--no-shconf", (char *)"-l0",
 		(char *)"--log-level=lib.*:error", mem, prefix, NULL,
 	};
 	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;

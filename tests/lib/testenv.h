@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared set-up for tests that need DPDK (mbufs, mempools) but no NIC:
- * EAL in memory, without hugepages or PCI, as DPDK's own unit tests run.
+ * EAL without hugepages or shared config or PCI, as DPDK's own unit tests run.
  */
 #ifndef TUSK_TESTENV_H
 #define TUSK_TESTENV_H
@@ -11,7 +11,7 @@
 #include <rte_mempool.h>
 
 /*
- * Start EAL once per process with --no-huge --no-pci --in-memory and
+ * Start EAL once per process with --no-huge --no-pci --no-shconf and
  * `mem_mb` MiB of ordinary memory, quiet logs, file prefix from `name`.
  * Returns 0 or -1 (and prints why).
  */
