@@ -107,6 +107,11 @@ int tusk_profile_find(const char *dir, const char *name,
 int tusk_profile_match(const char *dir, const char *pmd_name,
 		       struct tusk_profile *prof, char *err, size_t errlen);
 
+/* Whether one of the profile's driver prefixes starts `pmd_name` (a PMD
+ * name from rte_eth_dev_info, or a vdev name such as "net_af_packet0"). */
+bool tusk_profile_applies(const struct tusk_profile *prof,
+			  const char *pmd_name);
+
 /* The profile as a JSON object (schema keys plus name and path). */
 json_t *tusk_profile_to_json(const struct tusk_profile *prof);
 

@@ -27,8 +27,9 @@
 #ifndef TUSK_CONFIG_H
 #define TUSK_CONFIG_H
 
-#include <stdint.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 #include <rte_byteorder.h>
@@ -54,6 +55,8 @@
 /* Room for the [eal] args string, and for the argv built from it. */
 #define TUSK_CONFIG_EAL_ARGS_MAX 1024
 #define TUSK_CONFIG_EAL_ARGV_MAX 64
+/* Room for the keys of a [port] section (config.c has 8 today). */
+#define TUSK_CONFIG_PORT_KEYS_MAX 16
 
 struct tusk_config_port {
 	char name[TUSK_CONFIG_PORT_NAME_MAX];     /* NAME in [port NAME] */
@@ -67,11 +70,12 @@ struct tusk_config_port {
 	char devargs[TUSK_PROFILE_DEVARGS_MAX];   /* extra vdev args */
 	struct tusk_profile prof;                 /* the loaded profile */
 
-	/* private: where keys came from and the raw overrides */
+	/* private: the overrides as set (0: take the profile's), and the
+	 * line each key came from (0: command line; the [port] line for a
+	 * default), indexed like the schema table in config.c */
 	unsigned int line;                        /* [port NAME] line */
-	uint32_t mtu_set, rx_desc_set, tx_desc_set; /* 0: not set */
-	struct tusk_cfgschema_src profile_src, mtu_src, rx_desc_src,
-		tx_desc_src;
+	uint32_t mtu_set, rx_desc_set, tx_desc_set;
+	unsigned int key_line[TUSK_CONFIG_PORT_KEYS_MAX];
 };
 
 struct tusk_config {
@@ -107,8 +111,8 @@ void tusk_config_defaults(struct tusk_config *cfg);
 int tusk_config_load(const char *path, struct tusk_config *cfg,
 		     char *err, size_t errlen);
 
-/* Same, from text in memory; `name` stands in for the file name and
- * relative paths are taken from the current directory. */
+/* Same, from text in memory; `name` stands in for the file name (and,
+ * as for a file, relative paths are taken from its directory). */
 int tusk_config_parse(const char *name, const char *text,
 		      struct tusk_config *cfg, char *err, size_t errlen);
 
@@ -121,6 +125,20 @@ int tusk_config_parse(const char *name, const char *text,
  */
 int tusk_config_override(struct tusk_config *cfg, const char *assignment,
 			 char *err, size_t errlen);
+
+/*
+ * The device string to probe: the port's device, then the profile's default
+ * devargs, then the port's devargs, merged as key=value lists where a later
+ * value for the same key wins (so a port can override framesz=...).
+ * "net_af_packet0,iface=veth0" + "framesz=16384,qpairs=1" + "qpairs=2" ->
+ * "net_af_packet0,iface=veth0,framesz=16384,qpairs=2". Returns 0 or
+ * -ENAMETOOLONG.
+ */
+int tusk_config_port_devstr(const struct tusk_config_port *port, char *buf,
+			    size_t len);
+
+/* Whether the port's device is a vdev ("net_...") rather than PCI. */
+bool tusk_config_port_is_vdev(const struct tusk_config_port *port);
 
 /* The port named `name`, or NULL. */
 struct tusk_config_port *tusk_config_port(struct tusk_config *cfg,

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * config: tuskd.conf sections, command-line overrides, JSON dump.
+ *
+ *   tusk_config_load() -> tusk_cfgfile_load() -> from_cfgfile()
+ *     -> apply_section() -> tusk_cfgschema_apply()
+ *     -> tusk_config_resolve()            (config_port.c: profiles, checks)
+ *   tusk_config_override() -> split_assignment() -> tusk_cfgschema_set()
+ *     -> tusk_config_resolve()
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+
+#include "config.h"
+#include "config_priv.h"
+
+/* Worker lcores: one lcore is EAL's main (control), the rest may work. */
+#define CONFIG_LCORES_MAX (RTE_MAX_LCORE - 1)
+/* An ARP entry lives at least a second; a day is far past any cache
+ * (Linux: base_reachable_time 30 s; RFC 1122 2.3.2.1 asks for timeouts). */
+#define CONFIG_ARP_TIMEOUT_MAX 86400
+
+static const char *const log_levels[] = {
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+	NULL,
+};
+
+static const struct tusk_cfgschema_key eal_keys[] = {
+	{ .name = "args", .type = TUSK_CFG_STRING, .def = "",
+	  .offset = offsetof(struct tusk_config, eal_args),
+	  .size = TUSK_CONFIG_EAL_ARGS_MAX,
+	  .desc = "arguments for rte_eal_init, split on whitespace "
+		  "(e.g. \"-l 0-1 --in-memory\")" },
+};
+
+static const struct tusk_cfgschema_key tuskd_keys[] = {
+	{ .name = "lcores", .type = TUSK_CFG_UINT, .def = "1",
+	  .min = 1, .max = CONFIG_LCORES_MAX,
+	  .offset = offsetof(struct tusk_config, lcores),
+	  .desc = "worker lcores, each running a share-nothing stack" },
+	{ .name = "data_root", .type = TUSK_CFG_PATH, .def = "/var/lib/tusk",
+	  .offset = offsetof(struct tusk_config, data_root),
+	  .size = TUSK_CONFIG_PATH_MAX,
+	  .desc = "directory that transferred files are read from and "
+		  "written under" },
+	{ .name = "control_socket", .type = TUSK_CFG_PATH,
+	  .def = "/run/tusk/tuskd.sock",
+	  .offset = offsetof(struct tusk_config, control_socket),
+	  .size = TUSK_CONFIG_SOCKET_PATH_MAX,
+	  .desc = "UNIX socket of the JSON control interface" },
+	{ .name = "log_level", .type = TUSK_CFG_ENUM, .def = "info",
+	  .min = RTE_LOG_EMERG, .choices = log_levels,
+	  .offset = offsetof(struct tusk_config, log_level),
+	  .desc = "emerg, alert, crit, err, warning, notice, info or debug" },
+	{ .name = "profile_dir", .type = TUSK_CFG_PATH,
+	  .offset = offsetof(struct tusk_config, profile_dir),
+	  .size = TUSK_CONFIG_PATH_MAX,
+	  .desc = "directory of PMD profiles (default: the source tree's "
+		  "pmdcfg/profiles)" },
+	{ .name = "arp_timeout_s", .type = TUSK_CFG_UINT, .def = "300",
+	  .min = 1, .max = CONFIG_ARP_TIMEOUT_MAX,
+	  .offset = offsetof(struct tusk_config, arp_timeout_s),
+	  .desc = "ARP cache entry lifetime in seconds" },
+};
+
+const struct tusk_cfgschema_key *
+tusk_config_schema(const char *section, size_t *nkeys)
+{
+	if (strcmp(section, "eal") == 0) {
+		*nkeys = RTE_DIM(eal_keys);
+		return eal_keys;
+	}
+	if (strcmp(section, "tuskd") == 0) {
+		*nkeys = RTE_DIM(tuskd_keys);
+		return tuskd_keys;
+	}
+	if (strcmp(section, "port") == 0)
+		return tusk_config_port_schema(nkeys);
+	return NULL;
+}
+
+void
+tusk_config_defaults(struct tusk_config *cfg)
+{
+	char err[TUSK_CFG_ERR_MAX];
+
+	memset(cfg, 0, sizeof(*cfg));
+	/* The tables' defaults are constants that parse (test_config checks
+	 * it), so the return values carry nothing here. */
+	(void)tusk_cfgschema_defaults(eal_keys, RTE_DIM(eal_keys), cfg, err,
+				      sizeof(err));
+	(void)tusk_cfgschema_defaults(tuskd_keys, RTE_DIM(tuskd_keys), cfg,
+				      err, sizeof(err));
+	snprintf(cfg->profile_dir, sizeof(cfg->profile_dir), "%s",
+		 tusk_profile_default_dir());
+}
+
+static int
+add_port(struct tusk_config *cfg, const char *file,
+	 const struct tusk_cfgfile_section *s, char *err, size_t errlen)
+{
+	int rc;
+
+	if (cfg->nports == TUSK_CONFIG_PORTS_MAX) {
+		snprintf(err, errlen, "%s:%u: too many ports (at most %d)",
+			 file, s->line, TUSK_CONFIG_PORTS_MAX);
+		return -EINVAL;
+	}
+	if (strlen(s->name) >= TUSK_CONFIG_PORT_NAME_MAX) {
+		snprintf(err, errlen, "%s:%u: port name longer than %d bytes",
+			 file, s->line, TUSK_CONFIG_PORT_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	rc = tusk_config_port_init(&cfg->ports[cfg->nports], file, s, err,
+				   errlen);
+	if (rc == 0)
+		cfg->nports++;
+	return rc;
+}
+
+static int
+apply_section(struct tusk_config *cfg, const char *file,
+	      const struct tusk_cfgfile_section *s, char *err, size_t errlen)
+{
+	const struct tusk_cfgschema_key *keys;
+	bool named = strcmp(s->type, "port") == 0;
+	size_t nkeys;
+
+	keys = tusk_config_schema(s->type, &nkeys);
+	if (keys == NULL) {
+		snprintf(err, errlen, "%s:%u: unknown section [%s%s%s] (expected [eal], [tuskd] or [port NAME])",
+			 file, s->line, s->type, s->name[0] ? " " : "",
+			 s->name);
+		return -EINVAL;
+	}
+	if (named != (s->name[0] != '\0')) {
+		snprintf(err, errlen, named ?
+			 "%s:%u: section [%s] needs a name: [%s NAME]" :
+			 "%s:%u: section [%s] takes no name",
+			 file, s->line, s->type, s->type);
+		return -EINVAL;
+	}
+	if (named)
+		return add_port(cfg, file, s, err, errlen);
+	return tusk_cfgschema_apply(keys, nkeys, file, s, cfg, err, errlen);
+}
+
+static int
+from_cfgfile(struct tusk_config *cfg, const struct tusk_cfgfile *f,
+	     char *err, size_t errlen)
+{
+	unsigned int i;
+	int rc;
+
+	tusk_config_defaults(cfg);
+	snprintf(cfg->path, sizeof(cfg->path), "%s", f->path);
+	for (i = 0; i < f->nsections; i++) {
+		rc = apply_section(cfg, f->path, &f->sections[i], err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	if (cfg->nports == 0) {
+		snprintf(err, errlen, "%s: no [port NAME] section (need 1 to %d)",
+			 f->path, TUSK_CONFIG_PORTS_MAX);
+		return -EINVAL;
+	}
+	return tusk_config_resolve(cfg, err, errlen);
+}
+
+int
+tusk_config_parse(const char *name, const char *text,
+		  struct tusk_config *cfg, char *err, size_t errlen)
+{
+	struct tusk_cfgfile *f;
+	int rc;
+
+	rc = tusk_cfgfile_parse(name, text, &f, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = from_cfgfile(cfg, f, err, errlen);
+	tusk_cfgfile_free(f);
+	return rc;
+}
+
+int
+tusk_config_load(const char *path, struct tusk_config *cfg, char *err,
+		 size_t errlen)
+{
+	struct tusk_cfgfile *f;
+	int rc;
+
+	rc = tusk_cfgfile_load(path, &f, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = from_cfgfile(cfg, f, err, errlen);
+	tusk_cfgfile_free(f);
+	return rc;
+}
+
+struct tusk_config_port *
+tusk_config_port(struct tusk_config *cfg, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nports; i++)
+		if (strcmp(cfg->ports[i].name, name) == 0)
+			return &cfg->ports[i];
+	return NULL;
+}
+
+static int
+cmdline_fail(char *err, size_t errlen, const char *what, const char *reason)
+{
+	snprintf(err, errlen, "%s: %s: %s", TUSK_CFGSCHEMA_CMDLINE, what,
+		 reason);
+	return -EINVAL;
+}
+
+/*
+ * "tuskd.lcores=2" -> section "tuskd", port "", key "lcores", value "2";
+ * "port.data0.mtu=1500" -> section "port", port "data0", key "mtu".
+ */
+static int
+split_assignment(const char *a, char *section, char *port, char *key,
+		 char *value, char *err, size_t errlen)
+{
+	const char *eq = strchr(a, '=');
+	char lhs[3 * TUSK_CFGFILE_NAME_MAX];
+	char *dot, *dot2;
+
+	if (eq == NULL || (size_t)(eq - a) >= sizeof(lhs) || eq == a)
+		return cmdline_fail(err, errlen, a,
+				    "expected section.key=value or port.NAME.key=value");
+	if (strlen(eq + 1) >= TUSK_CFGFILE_VALUE_MAX)
+		return cmdline_fail(err, errlen, a, "value too long");
+	snprintf(lhs, sizeof(lhs), "%.*s", (int)(eq - a), a);
+	snprintf(value, TUSK_CFGFILE_VALUE_MAX, "%s", eq + 1);
+	dot = strchr(lhs, '.');
+	if (dot == NULL)
+		return cmdline_fail(err, errlen, lhs,
+				    "expected section.key=value or port.NAME.key=value");
+	*dot++ = '\0';
+	port[0] = '\0';
+	if (strcmp(lhs, "port") == 0) {
+		dot2 = strchr(dot, '.');
+		if (dot2 == NULL)
+			return cmdline_fail(err, errlen, a,
+					    "expected port.NAME.key=value");
+		*dot2++ = '\0';
+		snprintf(port, TUSK_CFGFILE_NAME_MAX, "%s", dot);
+		dot = dot2;
+	}
+	if (strlen(lhs) >= TUSK_CFGFILE_NAME_MAX ||
+	    strlen(dot) >= TUSK_CFGFILE_NAME_MAX)
+		return cmdline_fail(err, errlen, a, "name too long");
+	strcpy(section, lhs);
+	strcpy(key, dot);
+	return 0;
+}
+
+/* Trim blanks around a command-line value, as the file reader does. */
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+int
+tusk_config_override(struct tusk_config *cfg, const char *assignment,
+		     char *err, size_t errlen)
+{
+	char section[TUSK_CFGFILE_NAME_MAX], port[TUSK_CFGFILE_NAME_MAX];
+	char key[TUSK_CFGFILE_NAME_MAX], value[TUSK_CFGFILE_VALUE_MAX];
+	const struct tusk_cfgschema_src src = { .file = NULL };
+	const struct tusk_cfgschema_key *keys, *k;
+	struct tusk_config_port *p = NULL;
+	struct tusk_config *backup;
+	size_t nkeys;
+	int rc;
+
+	rc = split_assignment(assignment, section, port, key, value, err,
+			      errlen);
+	if (rc < 0)
+		return rc;
+	keys = tusk_config_schema(section, &nkeys);
+	if (keys == NULL)
+		return cmdline_fail(err, errlen, section, "unknown section");
+	if (port[0] != '\0' && (p = tusk_config_port(cfg, port)) == NULL) {
+		snprintf(err, errlen, "%s: port.%s: no such port",
+			 TUSK_CFGSCHEMA_CMDLINE, port);
+		return -EINVAL;
+	}
+	k = tusk_cfgschema_key(keys, nkeys, key);
+	if (k == NULL)
+		return cmdline_fail(err, errlen, key, "unknown key");
+	/* All or nothing: a rejected override leaves cfg as it was. */
+	backup = malloc(sizeof(*backup));
+	if (backup == NULL)
+		return cmdline_fail(err, errlen, key, "out of memory");
+	*backup = *cfg;
+	rc = tusk_cfgschema_set(k, trim(value), p != NULL ? (void *)p : cfg,
+				&src, err, errlen);
+	if (rc == 0 && p != NULL)
+		p->key_line[k - keys] = 0;
+	if (rc == 0)
+		rc = tusk_config_resolve(cfg, err, errlen);
+	if (rc < 0)
+		*cfg = *backup;
+	free(backup);
+	return rc;
+}
+
+int
+tusk_config_eal_argv(struct tusk_config *cfg, const char *prog, char **argv,
+		     int argv_max)
+{
+	char *save = NULL, *word;
+	int argc = 0;
+
+	if (argv_max < 2)
+		return -E2BIG;
+	snprintf(cfg->eal_buf, sizeof(cfg->eal_buf), "%s", cfg->eal_args);
+	argv[argc++] = (char *)(uintptr_t)prog;
+	for (word = strtok_r(cfg->eal_buf, " \t", &save); word != NULL;
+	     word = strtok_r(NULL, " \t", &save)) {
+		if (argc >= argv_max - 1)
+			return -E2BIG;
+		argv[argc++] = word;
+	}
+	argv[argc] = NULL;
+	return argc;
+}
+
+static json_t *
+ports_to_json(const struct tusk_config *cfg)
+{
+	json_t *a = json_array();
+	unsigned int i;
+
+	for (i = 0; a != NULL && i < cfg->nports; i++) {
+		if (json_array_append_new(a,
+			tusk_config_port_to_json(&cfg->ports[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+json_t *
+tusk_config_to_json(const struct tusk_config *cfg)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	if (json_object_set_new(o, "path", json_string(cfg->path)) < 0 ||
+	    json_object_set_new(o, "eal", tusk_cfgschema_to_json(eal_keys,
+				RTE_DIM(eal_keys), cfg)) < 0 ||
+	    json_object_set_new(o, "tuskd", tusk_cfgschema_to_json(tuskd_keys,
+				RTE_DIM(tuskd_keys), cfg)) < 0 ||
+	    json_object_set_new(o, "ports", ports_to_json(cfg)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+void
+tusk_config_free(struct tusk_config *cfg)
+{
+	/* Plain data today; see config.h. */
+	cfg->nports = 0;
+}
