@@ -60,6 +60,8 @@
 #define BBR_HI_HOLD_ROUNDS 16
 /* Cap on one round's raise, in segments. */
 #define BBR_HI_STEP_MAX 1024
+/* Rounds after a cut whose losses belong to data sent before it. */
+#define BBR_CUT_GAP_ROUNDS 2
 
 enum bbr_mode {
 	BBR_STARTUP,
@@ -86,6 +88,7 @@ struct bbr {
 	uint64_t cycle_stamp;
 	uint64_t probe_rtt_done;   /* ns; 0 = not yet at low in-flight */
 	uint64_t full_bw;
+	uint64_t cut_round;        /* round of the last inflight_hi cut */
 	uint64_t round_delivered;  /* this round's bytes delivered, lost */
 	uint64_t round_lost;
 	uint32_t round_max_inflight;
@@ -157,7 +160,7 @@ bbr_bdp(const struct tusk_tcp_cc *cc, const struct bbr *b, uint32_t gain)
 {
 	uint64_t bdp;
 
-	if (b->min_rtt_ns == UINT64_MAX)
+	if (b->min_rtt_ns == UINT64_MAX || bbr_bw(b) == 0)
 		return (uint64_t)TUSK_TCP_CC_INIT_SEGS * cc->mss;
 	bdp = (uint64_t)((double)bbr_bw(b) * b->min_rtt_ns / NSEC_PER_SEC);
 	return bdp * gain / BBR_UNIT;
@@ -202,11 +205,12 @@ bbr_init(struct tusk_tcp_cc *cc, uint64_t now)
 	b->min_rtt_stamp = now;
 	b->inflight_hi = UINT32_MAX;
 	enter_startup(b);
-	/* Initial estimate: the initial window per RTT (1 ms if unknown). */
-	b->bw[0].v = b->bw[1].v = b->bw[2].v =
-		(uint64_t)cc->cwnd * NSEC_PER_SEC / rtt;
-	cc->pacing_rate = 0;
-	set_pacing(cc, b);
+	/* No bandwidth sample yet: pace the initial window over the RTT
+	 * (1 ms if unknown) at the high gain (BBR draft 4.6.4.1). The
+	 * filter stays empty so this guess never counts as a sample. */
+	cc->pacing_rate = (uint64_t)cc->cwnd * NSEC_PER_SEC / rtt *
+		BBR_HIGH_GAIN / BBR_UNIT;
+	cc->send_quantum = tusk_tcp_cc_quantum(cc, cc->pacing_rate);
 }
 
 /* Random-ish start phase for PROBE_BW, never the 0.75 one, so flows that
@@ -260,24 +264,30 @@ check_full_bw(struct bbr *b, const struct tusk_tcp_rate_sample *rs)
 		b->full_bw_reached = true;
 }
 
-/* Lower the in-flight cap after a round that overflowed a queue. */
+/* Lower the in-flight cap after a round that overflowed a queue. The
+ * round right after a cut still carries losses of data sent before it:
+ * it does not cut again (no compounding). */
 static void
 cut_inflight_hi(struct tusk_tcp_cc *cc, struct bbr *b)
 {
 	uint64_t hi = (uint64_t)b->round_max_inflight * BBR_BETA_PCT / 100;
 	uint64_t min = (uint64_t)BBR_MIN_SEGS * cc->mss;
 
+	if (b->rounds - b->cut_round < BBR_CUT_GAP_ROUNDS &&
+	    b->inflight_hi != UINT32_MAX)
+		return;
 	if (hi < min)
 		hi = min;
 	if (hi < b->inflight_hi)
 		b->inflight_hi = (uint32_t)hi;
+	b->cut_round = b->rounds;
 	b->hi_hold = BBR_HI_HOLD_ROUNDS;
 	b->hi_step = 1;
 }
 
-/* Raise the cap when the flow pressed against it for a whole round without
- * excess loss: 1, 2, 4 ... segments per round after a hold (BBRv2's
- * PROBE_UP growth). */
+/* Raise the cap again after a hold without excess loss: 1, 2, 4 ...
+ * segments per round (BBRv2's PROBE_UP growth), so a large window
+ * regrows in a few tens of rounds. */
 static void
 raise_inflight_hi(struct tusk_tcp_cc *cc, struct bbr *b)
 {
@@ -289,8 +299,6 @@ raise_inflight_hi(struct tusk_tcp_cc *cc, struct bbr *b)
 		b->hi_hold--;
 		return;
 	}
-	if ((uint64_t)b->round_max_inflight + 2ull * cc->mss < b->inflight_hi)
-		return; /* not limited by the cap */
 	hi = b->inflight_hi + (uint64_t)b->hi_step * cc->mss;
 	b->inflight_hi = hi >= UINT32_MAX ? UINT32_MAX - 1 : (uint32_t)hi;
 	if (b->hi_step < BBR_HI_STEP_MAX)

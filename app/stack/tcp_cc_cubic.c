@@ -17,6 +17,7 @@
 /* RFC 9438 section 5: C = 0.4, beta_cubic = 0.7. */
 #define CUBIC_C 0.4
 #define CUBIC_BETA 0.7
+#define CUBIC_BETA_PM 700 /* per mille, for exact integer windows */
 /* Section 4.3: alpha_cubic = 3 (1 - beta) / (1 + beta) until W_est
  * reaches cwnd_prior, 1 after. */
 #define CUBIC_ALPHA (3.0 * (1.0 - CUBIC_BETA) / (1.0 + CUBIC_BETA))
@@ -256,7 +257,7 @@ reduce(struct tusk_tcp_cc *cc)
 		c->w_max = cwnd * (1.0 + CUBIC_BETA) / 2.0;
 	else
 		c->w_max = cwnd;
-	ss = (uint32_t)(cc->cwnd * CUBIC_BETA);
+	ss = (uint32_t)((uint64_t)cc->cwnd * CUBIC_BETA_PM / 1000);
 	cc->ssthresh = ss > min ? ss : min;
 	c->epoch_valid = false;
 	c->frac = 0;
