@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tuskd's control socket: a UNIX stream socket, one JSON object per line
+ * each way (jansson).
+ *
+ *   request:  {"cmd": "stats"}                 {"cmd": "xstats", "port": "data0"}
+ *   response: {"ok": true, "result": {...}}    {"ok": false, "error": "reason"}
+ *
+ * Commands (tusk_ctl_handle; `help` lists them):
+ *   ports   every port: name, device, driver, MAC, address, MTU, link,
+ *           offloads (hw/sw), counters
+ *   stats   stack counters summed over the lcores, every drop reason by
+ *           name (stats.h), and the same per lcore
+ *   xstats  the PMD's extended counters per port ("port": NAME for one)
+ *   arp     the ARP caches of every lcore
+ *   config  the effective configuration
+ *   quit    stop tuskd (lcores, ports, socket) and exit 0
+ *
+ * A bad request (not JSON, not an object, unknown command or argument, a
+ * line longer than TUSK_CTL_REQUEST_MAX) gets an error response and the
+ * connection stays open. Everything runs on the main lcore from
+ * tusk_ctl_poll(): non-blocking sockets and poll(), no threads, and the
+ * lcores are only ever asked for copies (lcore.h).
+ */
+#ifndef TUSK_CTL_H
+#define TUSK_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* A request is a command name and a few arguments; a longer line is a
+ * mistake (or an attack) and is refused without being buffered. */
+#define TUSK_CTL_REQUEST_MAX 4096
+/* Concurrent clients: an operator or two, tusk-ctrld, a monitoring agent. */
+#define TUSK_CTL_CLIENTS_MAX 16
+/* Unsent response bytes held per client. The largest answer (xstats of 8
+ * ports) is ~100 KiB; a client that stops reading is dropped here. */
+#define TUSK_CTL_OUTPUT_MAX (16u << 20)
+/* How long a command waits for an lcore to copy its counters: the loop
+ * answers within one iteration, so this only trips on a stuck lcore. */
+#define TUSK_CTL_SNAPSHOT_TIMEOUT_MS 200
+
+struct tusk_config;
+struct tusk_lcore;
+struct tusk_port;
+
+/* What the commands report on; owned by the caller, outlives the ctl. */
+struct tusk_ctl_ctx {
+	const struct tusk_config *cfg;
+	const struct tusk_port *ports;  /* in cfg->ports order */
+	unsigned int n_ports;
+	struct tusk_lcore *const *lcores;
+	unsigned int n_lcores;
+};
+
+struct tusk_ctl;
+
+/*
+ * Listen on `path` (creating its directory; replacing a stale socket but
+ * never a live one or a file that is not a socket). 0 or -errno; a reason
+ * is logged.
+ */
+int tusk_ctl_open(const char *path, const struct tusk_ctl_ctx *ctx,
+		  struct tusk_ctl **out);
+
+/*
+ * Serve clients for at most `timeout_ms`. Returns 1 once `quit` has been
+ * asked for, else 0 (or -errno if poll fails).
+ */
+int tusk_ctl_poll(struct tusk_ctl *ctl, int timeout_ms);
+
+/* Answer one request line (without its newline): the response object (new
+ * reference; NULL only on allocation failure). Used by tusk_ctl_poll and
+ * by tests. */
+json_t *tusk_ctl_handle(struct tusk_ctl *ctl, const char *line, size_t len);
+
+/* Has a client asked for `quit`? */
+bool tusk_ctl_quit_requested(const struct tusk_ctl *ctl);
+
+/* Flush what can be sent, close every connection, remove the socket. */
+void tusk_ctl_close(struct tusk_ctl *ctl);
+
+#endif /* TUSK_CTL_H */

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-lcore poll loop (see lcore.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "lcore.h"
+
+RTE_LOG_REGISTER_SUFFIX(tusk_lcore_logtype, lcore, INFO);
+#define LCORE_LOG(level, ...)                                                 \
+	rte_log(RTE_LOG_##level, tusk_lcore_logtype, "lcore: " __VA_ARGS__)
+
+/* A full tx ring on a real NIC drains within microseconds; a few immediate
+ * retries save a frame without stalling rx for long. The stack counts what
+ * is still refused as TX_FULL. */
+#define LCORE_TX_RETRIES 4
+/* Poll interval of a control thread waiting for a snapshot: the loop
+ * answers within one iteration (microseconds). */
+#define LCORE_SNAP_POLL_US 50
+#define LCORE_NS_PER_S 1000000000ull
+
+/* ns = tsc * mult >> 32, mult computed once from the TSC frequency: one
+ * multiply per call instead of a division. */
+static uint64_t tsc_mult;
+
+void
+tusk_lcore_clock_init(void)
+{
+	uint64_t hz = rte_get_tsc_hz();
+
+	tsc_mult = hz ? (LCORE_NS_PER_S << 32) / hz : 0;
+}
+
+uint64_t
+tusk_lcore_now_ns(void)
+{
+	return (uint64_t)(((unsigned __int128)rte_rdtsc() * tsc_mult) >> 32);
+}
+
+struct tusk_lcore *
+tusk_lcore_create(unsigned int lcore_id, const struct tusk_stack_conf *sc)
+{
+	struct tusk_lcore *lc;
+
+	lc = rte_zmalloc_socket("tusk_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE,
+				(int)rte_lcore_to_socket_id(lcore_id));
+	if (lc == NULL)
+		return NULL;
+	lc->lcore_id = lcore_id;
+	lc->st = tusk_stack_create(sc);
+	if (lc->st == NULL) {
+		LCORE_LOG(ERR, "lcore %u: cannot create stack\n", lcore_id);
+		rte_free(lc);
+		return NULL;
+	}
+	return lc;
+}
+
+/* The stack's tx function: this lcore's own tx queue on the port. */
+static uint16_t
+lcore_tx(void *arg, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct tusk_lcore_queue *q = arg;
+	uint16_t sent = 0;
+	unsigned int tries;
+
+	for (tries = 0; tries < LCORE_TX_RETRIES && sent < n; tries++)
+		sent += rte_eth_tx_burst(q->port_id, q->queue_id, pkts + sent,
+					 n - sent);
+	return sent;
+}
+
+int
+tusk_lcore_add_port(struct tusk_lcore *lc, uint16_t port_id,
+		    uint16_t queue_id, uint16_t burst,
+		    struct tusk_iface_conf *conf)
+{
+	struct tusk_lcore_queue *q;
+	int iface;
+
+	if (lc->n_queues >= TUSK_LCORE_MAX_PORTS)
+		return -ENOSPC;
+	q = &lc->queues[lc->n_queues];
+	q->port_id = port_id;
+	q->queue_id = queue_id;
+	q->burst = RTE_MIN(burst, (uint16_t)TUSK_LCORE_MAX_BURST);
+	conf->tx = lcore_tx;
+	conf->tx_arg = q;
+	conf->port_id = port_id;
+	iface = tusk_stack_add_iface(lc->st, conf, tusk_lcore_now_ns());
+	if (iface < 0)
+		return iface;
+	q->iface = (uint16_t)iface;
+	lc->n_queues++;
+	return iface;
+}
+
+/* Copy what the control thread asked for; runs on the lcore, between
+ * bursts, so the stack is quiescent. */
+static void
+lcore_fill_snapshot(struct tusk_lcore *lc, struct tusk_lcore_snapshot *s,
+		    uint64_t now)
+{
+	s->lcore_id = lc->lcore_id;
+	s->now_ns = now;
+	s->loops = lc->loops;
+	s->busy_loops = lc->busy_loops;
+	s->stats = *tusk_stack_stats(lc->st);
+	s->n_arp = tusk_stack_arp_dump(lc->st, s->arp, TUSK_LCORE_ARP_MAX,
+				       now);
+}
+
+static inline void
+lcore_serve_snapshot(struct tusk_lcore *lc, uint64_t now)
+{
+	uint32_t req = __atomic_load_n(&lc->snap_req, __ATOMIC_ACQUIRE);
+
+	if (likely(req == lc->snap_done))
+		return;
+	lcore_fill_snapshot(lc, &lc->snap, now);
+	__atomic_store_n(&lc->snap_done, req, __ATOMIC_RELEASE);
+}
+
+static inline void
+lcore_poll_once(struct tusk_lcore *lc)
+{
+	struct rte_mbuf *pkts[TUSK_LCORE_MAX_BURST];
+	uint64_t now = tusk_lcore_now_ns();
+	bool busy = false;
+	unsigned int i;
+
+	for (i = 0; i < lc->n_queues; i++) {
+		const struct tusk_lcore_queue *q = &lc->queues[i];
+		uint16_t n;
+
+		n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, q->burst);
+		if (n == 0)
+			continue;
+		busy = true;
+		tusk_stack_input(lc->st, q->iface, pkts, n, now);
+	}
+	tusk_stack_poll(lc->st, now);
+	lc->loops++;
+	lc->busy_loops += busy;
+	lcore_serve_snapshot(lc, now);
+}
+
+static int
+lcore_main(void *arg)
+{
+	struct tusk_lcore *lc = arg;
+
+	LCORE_LOG(INFO, "lcore %u: polling %u port(s)\n", lc->lcore_id,
+		  lc->n_queues);
+	__atomic_store_n(&lc->running, true, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&lc->stop, __ATOMIC_RELAXED))
+		lcore_poll_once(lc);
+	/* answer a request that raced with stop before saying we left */
+	lcore_serve_snapshot(lc, tusk_lcore_now_ns());
+	__atomic_store_n(&lc->running, false, __ATOMIC_RELEASE);
+	LCORE_LOG(INFO, "lcore %u: stopped after %" PRIu64 " loops\n",
+		  lc->lcore_id, lc->loops);
+	return 0;
+}
+
+int
+tusk_lcore_launch(struct tusk_lcore *lc)
+{
+	int ret;
+
+	__atomic_store_n(&lc->stop, false, __ATOMIC_RELAXED);
+	ret = rte_eal_remote_launch(lcore_main, lc, lc->lcore_id);
+	if (ret < 0)
+		LCORE_LOG(ERR, "lcore %u: launch: %s\n", lc->lcore_id,
+			  strerror(-ret));
+	return ret;
+}
+
+void
+tusk_lcore_stop(struct tusk_lcore *lc)
+{
+	__atomic_store_n(&lc->stop, true, __ATOMIC_RELEASE);
+	rte_eal_wait_lcore(lc->lcore_id);
+}
+
+int
+tusk_lcore_snapshot(struct tusk_lcore *lc, struct tusk_lcore_snapshot *out,
+		    unsigned int timeout_ms)
+{
+	uint64_t waited_us = 0;
+	uint32_t seq;
+
+	if (!__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE) &&
+	    rte_eal_get_lcore_state(lc->lcore_id) != RUNNING) {
+		lcore_fill_snapshot(lc, out, tusk_lcore_now_ns());
+		return 0;
+	}
+	seq = __atomic_load_n(&lc->snap_req, __ATOMIC_RELAXED) + 1;
+	__atomic_store_n(&lc->snap_req, seq, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&lc->snap_done, __ATOMIC_ACQUIRE) != seq) {
+		if (waited_us >= (uint64_t)timeout_ms * 1000)
+			return -ETIMEDOUT;
+		rte_delay_us_sleep(LCORE_SNAP_POLL_US);
+		waited_us += LCORE_SNAP_POLL_US;
+	}
+	memcpy(out, &lc->snap, sizeof(*out));
+	return 0;
+}
+
+void
+tusk_lcore_free(struct tusk_lcore *lc)
+{
+	if (lc == NULL)
+		return;
+	tusk_stack_free(lc->st);
+	rte_free(lc);
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One worker lcore: a stack instance and the rx/tx queue it owns on every
+ * port, driven by a poll loop.
+ *
+ *   tusk_lcore_main() loop:
+ *     rte_eth_rx_burst() per port -> tusk_stack_input()
+ *     tusk_stack_poll()           -> iface tx -> lcore_tx() -> rte_eth_tx_burst()
+ *     serve a snapshot request from the control thread, if any
+ *
+ * The control thread never touches a running stack. It asks for a copy of
+ * the counters and the ARP cache through a sequence-numbered mailbox
+ * (tusk_lcore_snapshot): the loop checks one relaxed atomic per iteration,
+ * so the fast path has no locks.
+ */
+#ifndef TUSK_LCORE_H
+#define TUSK_LCORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stack.h"
+
+/* A stack has at most this many interfaces, so an lcore polls at most this
+ * many ports. */
+#define TUSK_LCORE_MAX_PORTS TUSK_STACK_MAX_IFACES
+/* Largest rx burst a profile may ask for: the rx array lives on the lcore's
+ * stack frame and 512 pointers (4 KiB) is already 16 bursts of 32. */
+#define TUSK_LCORE_MAX_BURST 512
+/* ARP entries copied per snapshot: the whole table (TUSK_ARP_TABLE_SIZE). */
+#define TUSK_LCORE_ARP_MAX 256
+
+/* Where one lcore receives and sends on one port. */
+struct tusk_lcore_queue {
+	uint16_t port_id;
+	uint16_t queue_id;
+	uint16_t iface;  /* index in the lcore's stack */
+	uint16_t burst;  /* rx burst size from the port's profile */
+};
+
+/* What the control thread gets back from a running lcore. */
+struct tusk_lcore_snapshot {
+	unsigned int lcore_id;
+	uint64_t now_ns;       /* lcore clock when the copy was made */
+	uint64_t loops;        /* poll loop iterations so far */
+	uint64_t busy_loops;   /* iterations that received at least one frame */
+	struct tusk_stack_stats stats;
+	unsigned int n_arp;
+	struct tusk_arp_entry_info arp[TUSK_LCORE_ARP_MAX];
+};
+
+struct tusk_lcore {
+	unsigned int lcore_id;
+	struct tusk_stack *st;
+	unsigned int n_queues;
+	struct tusk_lcore_queue queues[TUSK_LCORE_MAX_PORTS];
+	uint64_t loops;
+	uint64_t busy_loops;
+	/* Control thread -> lcore; read with relaxed/acquire atomics. */
+	bool stop;
+	bool running;
+	uint32_t snap_req;  /* sequence number asked for */
+	uint32_t snap_done; /* sequence number whose copy is in `snap` */
+	struct tusk_lcore_snapshot snap;
+};
+
+/* Calibrate the TSC-to-nanoseconds conversion; call once after EAL init. */
+void tusk_lcore_clock_init(void);
+/* Monotonic nanoseconds from the TSC (the stack's `now`). */
+uint64_t tusk_lcore_now_ns(void);
+
+/* A worker for `lcore_id` with a stack made from `sc`. NULL on failure. */
+struct tusk_lcore *tusk_lcore_create(unsigned int lcore_id,
+				     const struct tusk_stack_conf *sc);
+
+/*
+ * Give the lcore its queue pair `queue_id` on `port_id` and attach the port
+ * to its stack as an interface (conf->tx and tx_arg are filled in here).
+ * The port must be started: the stack announces the address at once.
+ * Returns the interface index or -errno.
+ */
+int tusk_lcore_add_port(struct tusk_lcore *lc, uint16_t port_id,
+			uint16_t queue_id, uint16_t burst,
+			struct tusk_iface_conf *conf);
+
+/* Start the poll loop on the lcore. 0 or -errno. */
+int tusk_lcore_launch(struct tusk_lcore *lc);
+
+/* Ask the loop to stop and wait for it. */
+void tusk_lcore_stop(struct tusk_lcore *lc);
+
+/*
+ * Copy counters and ARP cache of a running lcore into *out, waiting at most
+ * `timeout_ms`. An lcore that is not running is copied directly. 0, or
+ * -ETIMEDOUT when the loop did not answer.
+ */
+int tusk_lcore_snapshot(struct tusk_lcore *lc,
+			struct tusk_lcore_snapshot *out,
+			unsigned int timeout_ms);
+
+/* Free the stack and the lcore (the loop must be stopped). */
+void tusk_lcore_free(struct tusk_lcore *lc);
+
+#endif /* TUSK_LCORE_H */

@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tuskctl: a thin client of tuskd's control socket (app/tuskd/ctl.h).
+ *
+ *   tuskctl [-s SOCKET] [--json] COMMAND [ARG...]
+ *
+ * Sends {"cmd": COMMAND, ...} as one line, reads one line back, and prints
+ * it as JSON (--json, for machines) or as short aligned text (for people).
+ * ARG is key=value, or a bare word taken as the port name (xstats PORT).
+ * Exit status: 0 ok, 1 the command failed or tuskd is unreachable, 2 usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+/* tuskd.conf's default control_socket ([tuskd] control_socket). */
+#define TUSKCTL_DEFAULT_SOCKET "/run/tusk/tuskd.sock"
+/* Environment variable naming the socket when -s is not given. */
+#define TUSKCTL_SOCKET_ENV "TUSK_SOCKET"
+/* tuskd answers within milliseconds; a stuck daemon must not hang a
+ * script forever. */
+#define TUSKCTL_TIMEOUT_S 10
+/* Matches tuskd's TUSK_CTL_OUTPUT_MAX: no answer is longer. */
+#define TUSKCTL_RESPONSE_MAX (16u << 20)
+/* Columns in a printed table. */
+#define TUSKCTL_COLS_MAX 12
+/* Rows in a printed table: ARP caches of 256 entries on a few lcores. */
+#define TUSKCTL_ROWS_MAX 1024
+/* Longest printed cell. */
+#define TUSKCTL_CELL_MAX 160
+
+enum { EXIT_USAGE = 2 };
+
+/* ---------------------------------------------------------------- I/O */
+
+static int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = TUSKCTL_TIMEOUT_S };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "tuskctl: socket path too long: %s\n", path);
+		return -1;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "tuskctl: cannot connect to %s: %s (is tuskd "
+			"running? use -s SOCKET or $%s)\n", path,
+			strerror(errno), TUSKCTL_SOCKET_ENV);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+send_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read one line; returns a malloc'd NUL-terminated string or NULL. */
+static char *
+recv_line(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+
+	while (buf != NULL) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			char *b = cap >= TUSKCTL_RESPONSE_MAX ? NULL :
+				  realloc(buf, cap * 2);
+			if (b == NULL) {
+				fprintf(stderr, "tuskctl: response too long\n");
+				break;
+			}
+			buf = b;
+			cap *= 2;
+		}
+		n = recv(fd, buf + len, cap - len - 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "tuskctl: no answer from tuskd: %s\n",
+				n == 0 ? "connection closed" :
+				(errno == EAGAIN ? "timed out" : strerror(errno)));
+			break;
+		}
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (memchr(buf + len - (size_t)n, '\n', (size_t)n) != NULL)
+			return buf;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* -------------------------------------------------------------- tables */
+
+struct table {
+	unsigned int ncols, nrows;
+	char cell[TUSKCTL_ROWS_MAX][TUSKCTL_COLS_MAX][TUSKCTL_CELL_MAX];
+};
+
+static struct table tbl;
+
+static void
+table_start(unsigned int ncols, const char *const *heads)
+{
+	unsigned int c;
+
+	tbl.ncols = ncols;
+	tbl.nrows = 1;
+	for (c = 0; c < ncols; c++)
+		snprintf(tbl.cell[0][c], TUSKCTL_CELL_MAX, "%s", heads[c]);
+}
+
+static char *
+table_cell(unsigned int row, unsigned int col)
+{
+	return tbl.cell[row][col];
+}
+
+static unsigned int
+table_row(void)
+{
+	unsigned int c;
+
+	if (tbl.nrows >= TUSKCTL_ROWS_MAX)
+		return TUSKCTL_ROWS_MAX - 1; /* overwrite the last row */
+	for (c = 0; c < tbl.ncols; c++)
+		tbl.cell[tbl.nrows][c][0] = '\0';
+	return tbl.nrows++;
+}
+
+static void
+table_print(void)
+{
+	size_t w[TUSKCTL_COLS_MAX] = { 0 };
+	unsigned int r, c;
+
+	for (r = 0; r < tbl.nrows; r++)
+		for (c = 0; c < tbl.ncols; c++)
+			if (strlen(tbl.cell[r][c]) > w[c])
+				w[c] = strlen(tbl.cell[r][c]);
+	for (r = 0; r < tbl.nrows; r++) {
+		for (c = 0; c < tbl.ncols; c++)
+			printf(c + 1 < tbl.ncols ? "%-*s  " : "%-*s\n",
+			       c + 1 < tbl.ncols ? (int)w[c] : 0,
+			       tbl.cell[r][c]);
+	}
+}
+
+/* Cell text of a JSON scalar. */
+static void
+cell_set(unsigned int row, unsigned int col, json_t *v)
+{
+	char *s = table_cell(row, col);
+
+	if (json_is_string(v))
+		snprintf(s, TUSKCTL_CELL_MAX, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(s, TUSKCTL_CELL_MAX, "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(v));
+	else if (json_is_true(v) || json_is_false(v))
+		snprintf(s, TUSKCTL_CELL_MAX, "%s",
+			 json_is_true(v) ? "yes" : "no");
+	else
+		snprintf(s, TUSKCTL_CELL_MAX, "-");
+}
+
+/* "a,b,c" from a JSON array of strings, "-" when empty. */
+static void
+join_names(char *out, size_t len, json_t *arr)
+{
+	size_t i, used = 0;
+	json_t *v;
+
+	out[0] = '\0';
+	json_array_foreach(arr, i, v) {
+		int n = snprintf(out + used, len - used, "%s%s",
+				 used ? "," : "", json_string_value(v));
+
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+	if (used == 0)
+		snprintf(out, len, "-");
+}
+
+/* --------------------------------------------------------- human views */
+
+static void
+print_json(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2));
+	putchar('\n');
+}
+
+static void
+print_ports(json_t *res)
+{
+	static const char *const heads[] = {
+		"NAME", "DRIVER", "MAC", "ADDRESS", "MTU", "LINK",
+		"RX PKTS", "TX PKTS", "RX MISSED", "OFFLOAD HW", "OFFLOAD SW",
+	};
+	size_t i;
+	json_t *p;
+
+	table_start(11, heads);
+	json_array_foreach(res, i, p) {
+		unsigned int r = table_row();
+		json_t *link = json_object_get(p, "link");
+		json_t *cnt = json_object_get(p, "counters");
+		json_t *off = json_object_get(p, "offloads");
+
+		cell_set(r, 0, json_object_get(p, "name"));
+		cell_set(r, 1, json_object_get(p, "driver"));
+		cell_set(r, 2, json_object_get(p, "mac"));
+		cell_set(r, 3, json_object_get(p, "address"));
+		cell_set(r, 4, json_object_get(p, "mtu"));
+		snprintf(table_cell(r, 5), TUSKCTL_CELL_MAX, "%s %" JSON_INTEGER_FORMAT
+			 "M %s", json_string_value(json_object_get(link,
+								    "status")),
+			 json_integer_value(json_object_get(link, "speed_mbps")),
+			 json_string_value(json_object_get(link, "duplex")));
+		cell_set(r, 6, json_object_get(cnt, "rx_packets"));
+		cell_set(r, 7, json_object_get(cnt, "tx_packets"));
+		cell_set(r, 8, json_object_get(cnt, "rx_missed"));
+		join_names(table_cell(r, 9), TUSKCTL_CELL_MAX,
+			   json_object_get(off, "hw"));
+		join_names(table_cell(r, 10), TUSKCTL_CELL_MAX,
+			   json_object_get(off, "sw"));
+	}
+	table_print();
+	json_array_foreach(res, i, p)
+		printf("%s: %s\n", json_string_value(json_object_get(p, "name")),
+		       json_string_value(json_object_get(p, "device")));
+}
+
+/* name value lines of an object's integer members, aligned; zeros
+ * skipped when `nonzero`. */
+static void
+print_counters(json_t *o, bool nonzero, const char *indent)
+{
+	static const char *const heads[] = { "", "" };
+	const char *key;
+	json_t *v;
+
+	table_start(2, heads);
+	tbl.nrows = 0; /* no header line */
+	json_object_foreach(o, key, v) {
+		unsigned int r;
+
+		if (!json_is_integer(v) || (nonzero && !json_integer_value(v)))
+			continue;
+		r = table_row();
+		snprintf(table_cell(r, 0), TUSKCTL_CELL_MAX, "%s%s", indent,
+			 key);
+		cell_set(r, 1, v);
+	}
+	table_print();
+}
+
+static void
+print_stats(json_t *res)
+{
+	json_t *drops = json_object_get(res, "drops");
+
+	print_counters(res, false, "");
+	if (json_integer_value(json_object_get(res, "drops_total")) == 0) {
+		printf("drops: none\n");
+		return;
+	}
+	printf("drops (non-zero):\n");
+	print_counters(drops, true, "  ");
+}
+
+static void
+print_arp(json_t *res)
+{
+	static const char *const heads[] = {
+		"ADDRESS", "MAC", "PORT", "LCORE", "AGE MS",
+	};
+	static const char *const keys[] = {
+		"address", "mac", "port", "lcore", "age_ms",
+	};
+	size_t i;
+	json_t *e;
+
+	if (json_array_size(res) == 0) {
+		printf("ARP cache empty\n");
+		return;
+	}
+	table_start(5, heads);
+	json_array_foreach(res, i, e) {
+		unsigned int r = table_row(), c;
+
+		for (c = 0; c < 5; c++)
+			cell_set(r, c, json_object_get(e, keys[c]));
+	}
+	table_print();
+}
+
+static void
+print_xstats(json_t *res)
+{
+	const char *port;
+	json_t *x;
+
+	json_object_foreach(res, port, x) {
+		printf("%s:\n", port);
+		print_counters(x, false, "  ");
+	}
+}
+
+static void
+print_help(json_t *res)
+{
+	static const char *const heads[] = { "COMMAND", "WHAT" };
+	const char *key;
+	json_t *v;
+
+	table_start(2, heads);
+	json_object_foreach(res, key, v) {
+		unsigned int r = table_row();
+
+		snprintf(table_cell(r, 0), TUSKCTL_CELL_MAX, "%s", key);
+		cell_set(r, 1, v);
+	}
+	table_print();
+}
+
+static void
+print_human(const char *cmd, json_t *res)
+{
+	if (strcmp(cmd, "ports") == 0 && json_is_array(res))
+		print_ports(res);
+	else if (strcmp(cmd, "stats") == 0 && json_is_object(res))
+		print_stats(res);
+	else if (strcmp(cmd, "arp") == 0 && json_is_array(res))
+		print_arp(res);
+	else if (strcmp(cmd, "xstats") == 0 && json_is_object(res))
+		print_xstats(res);
+	else if (strcmp(cmd, "help") == 0 && json_is_object(res))
+		print_help(res);
+	else if (json_is_string(res))
+		printf("%s\n", json_string_value(res));
+	else
+		print_json(res);
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tuskctl [-s SOCKET] [--json] COMMAND [ARG...]\n"
+		"  COMMAND  ports | stats | xstats [PORT] | arp | config | "
+		"quit | help\n"
+		"  ARG      key=value, or a port name\n"
+		"  -s SOCKET  tuskd control socket (default $%s or %s)\n"
+		"  --json     print tuskd's JSON response\n",
+		TUSKCTL_SOCKET_ENV, TUSKCTL_DEFAULT_SOCKET);
+}
+
+/* {"cmd": COMMAND, args...}; NULL on a malformed ARG. */
+static json_t *
+build_request(int argc, char **argv)
+{
+	json_t *req = json_pack("{s:s}", "cmd", argv[0]);
+	int i;
+
+	for (i = 1; req != NULL && i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+
+		if (eq == NULL) {
+			json_object_set_new(req, "port", json_string(argv[i]));
+			continue;
+		}
+		*eq = '\0';
+		if (argv[i][0] == '\0') {
+			fprintf(stderr, "tuskctl: bad argument \"=%s\"\n",
+				eq + 1);
+			json_decref(req);
+			return NULL;
+		}
+		json_object_set_new(req, argv[i], json_string(eq + 1));
+	}
+	return req;
+}
+
+static int
+run(const char *sock, bool as_json, json_t *req)
+{
+	char *line = NULL, *resp_text;
+	json_t *resp;
+	json_error_t jerr;
+	int fd, ret = 1;
+
+	fd = ctl_connect(sock);
+	if (fd < 0)
+		return 1;
+	line = json_dumps(req, JSON_COMPACT);
+	if (line == NULL || send_all(fd, line, strlen(line)) < 0 ||
+	    send_all(fd, "\n", 1) < 0) {
+		fprintf(stderr, "tuskctl: cannot send: %s\n", strerror(errno));
+		goto out;
+	}
+	resp_text = recv_line(fd);
+	if (resp_text == NULL)
+		goto out;
+	resp = json_loads(resp_text, 0, &jerr);
+	free(resp_text);
+	if (resp == NULL) {
+		fprintf(stderr, "tuskctl: bad response: %s\n", jerr.text);
+		goto out;
+	}
+	if (!json_is_true(json_object_get(resp, "ok"))) {
+		const char *e = json_string_value(json_object_get(resp,
+								  "error"));
+		fprintf(stderr, "tuskctl: %s: %s\n",
+			json_string_value(json_object_get(req, "cmd")),
+			e ? e : "failed");
+		if (as_json)
+			print_json(resp);
+	} else {
+		ret = 0;
+		if (as_json)
+			print_json(resp);
+		else
+			print_human(json_string_value(json_object_get(req,
+					"cmd")), json_object_get(resp, "result"));
+	}
+	json_decref(resp);
+out:
+	free(line);
+	close(fd);
+	return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = getenv(TUSKCTL_SOCKET_ENV);
+	bool as_json = false;
+	json_t *req;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'j':
+			as_json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (sock == NULL || sock[0] == '\0')
+		sock = TUSKCTL_DEFAULT_SOCKET;
+	req = build_request(argc - optind, argv + optind);
+	if (req == NULL)
+		return EXIT_USAGE;
+	ret = run(sock, as_json, req);
+	json_decref(req);
+	return ret;
+}
