@@ -233,11 +233,12 @@ read_all(const char *path, char **text, char *err, size_t errlen)
 	char *buf;
 	int rc;
 
+	/* An unreadable file is a configuration error like any other:
+	 * -EINVAL, so mains need one check (exit status 2). */
 	if (fp == NULL) {
-		rc = -errno;
 		snprintf(err, errlen, "%s: cannot open: %s", path,
 			 strerror(errno));
-		return rc;
+		return -EINVAL;
 	}
 	buf = malloc(CFGFILE_SIZE_MAX + 1);
 	if (buf == NULL) {
@@ -245,8 +246,10 @@ read_all(const char *path, char **text, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
+	errno = 0;
 	n = fread(buf, 1, CFGFILE_SIZE_MAX + 1, fp);
-	rc = ferror(fp) ? -EIO : 0;
+	/* fread sets errno (EISDIR for a directory); keep it for the text */
+	rc = ferror(fp) ? (errno != 0 ? -errno : -EIO) : 0;
 	fclose(fp);
 	if (rc == 0 && n > CFGFILE_SIZE_MAX)
 		rc = -EFBIG;
@@ -258,7 +261,7 @@ read_all(const char *path, char **text, char *err, size_t errlen)
 			 rc == -EINVAL ? "not a text file (NUL byte)" :
 			 strerror(-rc));
 		free(buf);
-		return rc;
+		return -EINVAL;
 	}
 	buf[n] = '\0';
 	*text = buf;

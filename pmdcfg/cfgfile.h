@@ -53,9 +53,9 @@ struct tusk_cfgfile {
 
 /*
  * Read and syntax-check a file. On success *out is a new object (free it
- * with tusk_cfgfile_free). On failure returns -EINVAL (syntax; err holds
- * "<file>:<line>: ...") or -errno from open/read (err holds
- * "<file>: cannot open: <strerror>"), or -ENOMEM.
+ * with tusk_cfgfile_free). On failure returns -EINVAL, with err holding
+ * "<file>:<line>: ..." (syntax) or "<file>: cannot open: <strerror>"
+ * (unreadable, not text, or over 1 MiB), or -ENOMEM.
  */
 int tusk_cfgfile_load(const char *path, struct tusk_cfgfile **out,
 		      char *err, size_t errlen);

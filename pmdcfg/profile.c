@@ -272,7 +272,7 @@ tusk_profile_find(const char *dir, const char *name,
 	if (n < 0 || (size_t)n >= sizeof(path)) {
 		snprintf(err, errlen, "%s/%s: cannot open: path too long", dir,
 			 name);
-		return -ENAMETOOLONG;
+		return -EINVAL;
 	}
 	return tusk_profile_load(path, prof, err, errlen);
 }

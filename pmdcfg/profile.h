@@ -80,9 +80,9 @@ const struct tusk_cfgschema_key *tusk_profile_schema(size_t *nkeys);
 const char *tusk_profile_default_dir(void);
 
 /*
- * Load and validate one profile file. Returns 0, -EINVAL (bad content; err
- * has "<file>:<line>: <key>: <reason>") or -errno (unreadable; err has
- * "<file>: cannot open: <strerror>").
+ * Load and validate one profile file. Returns 0 or -EINVAL, with err
+ * holding "<file>:<line>: <key>: <reason>" or, for an unreadable file,
+ * "<file>: cannot open: <strerror>" (-ENOMEM if memory ran out).
  */
 int tusk_profile_load(const char *path, struct tusk_profile *prof,
 		      char *err, size_t errlen);

@@ -5,8 +5,9 @@
  *   tusk_config_load() -> tusk_cfgfile_load() -> from_cfgfile()
  *     -> apply_section() -> tusk_cfgschema_apply()
  *     -> tusk_config_resolve()            (config_port.c: profiles, checks)
- *   tusk_config_override() -> split_assignment() -> tusk_cfgschema_set()
- *     -> tusk_config_resolve()
+ *   tusk_config_overrides() -> set_one() -> split_assignment()
+ *                                      -> tusk_cfgschema_set()
+ *                           -> tusk_config_resolve()
  */
 #include <ctype.h>
 #include <errno.h>
@@ -222,49 +223,8 @@ cmdline_fail(char *err, size_t errlen, const char *what, const char *reason)
 	return -EINVAL;
 }
 
-/*
- * "tuskd.lcores=2" -> section "tuskd", port "", key "lcores", value "2";
- * "port.data0.mtu=1500" -> section "port", port "data0", key "mtu".
- */
-static int
-split_assignment(const char *a, char *section, char *port, char *key,
-		 char *value, char *err, size_t errlen)
-{
-	const char *eq = strchr(a, '=');
-	char lhs[3 * TUSK_CFGFILE_NAME_MAX];
-	char *dot, *dot2;
-
-	if (eq == NULL || (size_t)(eq - a) >= sizeof(lhs) || eq == a)
-		return cmdline_fail(err, errlen, a,
-				    "expected section.key=value or port.NAME.key=value");
-	if (strlen(eq + 1) >= TUSK_CFGFILE_VALUE_MAX)
-		return cmdline_fail(err, errlen, a, "value too long");
-	snprintf(lhs, sizeof(lhs), "%.*s", (int)(eq - a), a);
-	snprintf(value, TUSK_CFGFILE_VALUE_MAX, "%s", eq + 1);
-	dot = strchr(lhs, '.');
-	if (dot == NULL)
-		return cmdline_fail(err, errlen, lhs,
-				    "expected section.key=value or port.NAME.key=value");
-	*dot++ = '\0';
-	port[0] = '\0';
-	if (strcmp(lhs, "port") == 0) {
-		dot2 = strchr(dot, '.');
-		if (dot2 == NULL)
-			return cmdline_fail(err, errlen, a,
-					    "expected port.NAME.key=value");
-		*dot2++ = '\0';
-		snprintf(port, TUSK_CFGFILE_NAME_MAX, "%s", dot);
-		dot = dot2;
-	}
-	if (strlen(lhs) >= TUSK_CFGFILE_NAME_MAX ||
-	    strlen(dot) >= TUSK_CFGFILE_NAME_MAX)
-		return cmdline_fail(err, errlen, a, "name too long");
-	strcpy(section, lhs);
-	strcpy(key, dot);
-	return 0;
-}
-
-/* Trim blanks around a command-line value, as the file reader does. */
+/* Trim blanks around command-line names and values, as the file reader
+ * does for a file. */
 static char *
 trim(char *s)
 {
@@ -278,16 +238,59 @@ trim(char *s)
 	return s;
 }
 
-int
-tusk_config_override(struct tusk_config *cfg, const char *assignment,
-		     char *err, size_t errlen)
+/*
+ * "tuskd.lcores=2" -> section "tuskd", port "", key "lcores", value "2";
+ * "port.data0.mtu=1500" -> section "port", port "data0", key "mtu".
+ */
+static int
+split_assignment(const char *a, char *section, char *port, char *key,
+		 char *value, char *err, size_t errlen)
+{
+	const char *eq = strchr(a, '=');
+	char lhs[3 * TUSK_CFGFILE_NAME_MAX];
+	char *l, *dot, *dot2;
+
+	if (eq == NULL || (size_t)(eq - a) >= sizeof(lhs) || eq == a)
+		return cmdline_fail(err, errlen, a,
+				    "expected section.key=value or port.NAME.key=value");
+	if (strlen(eq + 1) >= TUSK_CFGFILE_VALUE_MAX)
+		return cmdline_fail(err, errlen, a, "value too long");
+	snprintf(lhs, sizeof(lhs), "%.*s", (int)(eq - a), a);
+	snprintf(value, TUSK_CFGFILE_VALUE_MAX, "%s", eq + 1);
+	l = trim(lhs);
+	dot = strchr(l, '.');
+	if (dot == NULL)
+		return cmdline_fail(err, errlen, l,
+				    "expected section.key=value or port.NAME.key=value");
+	*dot++ = '\0';
+	port[0] = '\0';
+	if (strcmp(l, "port") == 0) {
+		dot2 = strchr(dot, '.');
+		if (dot2 == NULL)
+			return cmdline_fail(err, errlen, a,
+					    "expected port.NAME.key=value");
+		*dot2++ = '\0';
+		snprintf(port, TUSK_CFGFILE_NAME_MAX, "%s", dot);
+		dot = dot2;
+	}
+	if (strlen(l) >= TUSK_CFGFILE_NAME_MAX ||
+	    strlen(dot) >= TUSK_CFGFILE_NAME_MAX)
+		return cmdline_fail(err, errlen, a, "name too long");
+	strcpy(section, l);
+	strcpy(key, dot);
+	return 0;
+}
+
+/* Parse one assignment and store its value (no cross-checks yet). */
+static int
+set_one(struct tusk_config *cfg, const char *assignment, char *err,
+	size_t errlen)
 {
 	char section[TUSK_CFGFILE_NAME_MAX], port[TUSK_CFGFILE_NAME_MAX];
 	char key[TUSK_CFGFILE_NAME_MAX], value[TUSK_CFGFILE_VALUE_MAX];
 	const struct tusk_cfgschema_src src = { .file = NULL };
 	const struct tusk_cfgschema_key *keys, *k;
 	struct tusk_config_port *p = NULL;
-	struct tusk_config *backup;
 	size_t nkeys;
 	int rc;
 
@@ -306,21 +309,47 @@ tusk_config_override(struct tusk_config *cfg, const char *assignment,
 	k = tusk_cfgschema_key(keys, nkeys, key);
 	if (k == NULL)
 		return cmdline_fail(err, errlen, key, "unknown key");
-	/* All or nothing: a rejected override leaves cfg as it was. */
-	backup = malloc(sizeof(*backup));
-	if (backup == NULL)
-		return cmdline_fail(err, errlen, key, "out of memory");
-	*backup = *cfg;
 	rc = tusk_cfgschema_set(k, trim(value), p != NULL ? (void *)p : cfg,
 				&src, err, errlen);
 	if (rc == 0 && p != NULL)
 		p->key_line[k - keys] = 0;
+	return rc;
+}
+
+int
+tusk_config_overrides(struct tusk_config *cfg,
+		      const char *const *assignments, unsigned int n,
+		      char *err, size_t errlen)
+{
+	struct tusk_config *backup;
+	unsigned int i;
+	int rc = 0;
+
+	/* All or nothing: a rejected override leaves cfg as it was. */
+	backup = malloc(sizeof(*backup));
+	if (backup == NULL) {
+		snprintf(err, errlen, "%s: out of memory",
+			 TUSK_CFGSCHEMA_CMDLINE);
+		return -ENOMEM;
+	}
+	*backup = *cfg;
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = set_one(cfg, assignments[i], err, errlen);
+	/* Cross-checks once all are in: a port may switch device and
+	 * profile together. */
 	if (rc == 0)
 		rc = tusk_config_resolve(cfg, err, errlen);
 	if (rc < 0)
 		*cfg = *backup;
 	free(backup);
 	return rc;
+}
+
+int
+tusk_config_override(struct tusk_config *cfg, const char *assignment,
+		     char *err, size_t errlen)
+{
+	return tusk_config_overrides(cfg, &assignment, 1, err, errlen);
 }
 
 int

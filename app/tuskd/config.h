@@ -12,9 +12,10 @@
  * in config.c. Loading also loads each port's profile (pmdcfg/profile.h)
  * and checks the port against it (mtu no larger than the profile's).
  *
- * Errors are one line "<file>:<line>: <key>: <reason>" in the caller's
- * buffer, the functions return -EINVAL (or -errno if the file is
- * unreadable); mains print the line and exit with TUSK_CONFIG_EXIT_CODE.
+ * Errors are one line "<file>:<line>: <key>: <reason>" (or "<file>: cannot
+ * open: <strerror>") in the caller's buffer, and the functions return
+ * -EINVAL (-ENOMEM only if memory ran out); mains print the line and exit
+ * with TUSK_CONFIG_EXIT_CODE.
  *
  *   struct tusk_config cfg;
  *   char err[TUSK_CFG_ERR_MAX];
@@ -105,8 +106,8 @@ void tusk_config_defaults(struct tusk_config *cfg);
 
 /*
  * Load, validate and resolve tuskd.conf into cfg (which need not be
- * initialised). Returns 0, -EINVAL (err: "<file>:<line>: <key>: <reason>")
- * or -errno (err: "<file>: cannot open: <strerror>").
+ * initialised). Returns 0 or -EINVAL (err: "<file>:<line>: <key>: <reason>"
+ * or "<file>: cannot open: <strerror>").
  */
 int tusk_config_load(const char *path, struct tusk_config *cfg,
 		     char *err, size_t errlen);
@@ -121,7 +122,9 @@ int tusk_config_parse(const char *name, const char *text,
  * tuskd.lcores, ...) or "port.NAME.key=value" for an existing port, with the
  * same validation as the file; errors start with "<command line>: ".
  * Changing a port's profile, mtu or descriptors or tuskd.profile_dir
- * re-resolves the ports. Returns 0 or -EINVAL.
+ * re-resolves the ports. All or nothing: on error cfg is unchanged.
+ * Returns 0 or -EINVAL. (To change related keys together, use
+ * tusk_config_overrides.)
  */
 int tusk_config_override(struct tusk_config *cfg, const char *assignment,
 			 char *err, size_t errlen);
@@ -139,6 +142,16 @@ int tusk_config_port_devstr(const struct tusk_config_port *port, char *buf,
 
 /* Whether the port's device is a vdev ("net_...") rather than PCI. */
 bool tusk_config_port_is_vdev(const struct tusk_config_port *port);
+
+/*
+ * Apply n overrides as one: each value is validated as it is set, the
+ * cross-checks (profiles, MTU, uniqueness) run once all are set, so
+ * "port.p.device=net_tap0" and "port.p.profile=tap" can go together.
+ * All or nothing: on error cfg is unchanged. Returns 0 or -EINVAL.
+ */
+int tusk_config_overrides(struct tusk_config *cfg,
+			  const char *const *assignments, unsigned int n,
+			  char *err, size_t errlen);
 
 /* The port named `name`, or NULL. */
 struct tusk_config_port *tusk_config_port(struct tusk_config *cfg,

@@ -222,8 +222,11 @@ load_profile(const struct resolver *r, struct tusk_config_port *p)
 		return port_fail(r, p, PK_PROFILE, "%s", perr);
 	snprintf(vdev, sizeof(vdev), "%.*s", (int)strcspn(p->device, ","),
 		 p->device);
+	/* Blame the key the command line changed, if only one was. */
 	if (tusk_config_port_is_vdev(p) && !tusk_profile_applies(&p->prof, vdev))
-		return port_fail(r, p, PK_PROFILE,
+		return port_fail(r, p, p->key_line[PK_DEVICE] == 0 &&
+				 p->key_line[PK_PROFILE] != 0 ?
+				 PK_DEVICE : PK_PROFILE,
 				 "profile \"%s\" is for %s, not %s",
 				 p->prof.name, p->prof.driver, vdev);
 	return 0;
@@ -289,25 +292,41 @@ check_address(const struct resolver *r, const struct tusk_config_port *p)
 	return 0;
 }
 
+static bool
+same_device(const struct tusk_config_port *p, const struct tusk_config_port *q)
+{
+	size_t n = strcspn(p->device, ",");
+
+	return n == strcspn(q->device, ",") &&
+		strncmp(p->device, q->device, n) == 0;
+}
+
+/*
+ * Two ports may not share a device or an address. Blame the port whose key
+ * came from the command line, else the later one in the file.
+ */
 static int
 check_unique(const struct resolver *r, unsigned int i)
 {
-	const struct tusk_config *cfg = r->cfg;
-	const struct tusk_config_port *p = &cfg->ports[i], *q;
+	const struct tusk_config_port *p = &r->cfg->ports[i], *q, *blame;
 	char a[INET_ADDRSTRLEN];
 	unsigned int j;
 
 	for (j = 0; j < i; j++) {
-		q = &cfg->ports[j];
-		if (strcspn(p->device, ",") == strcspn(q->device, ",") &&
-		    strncmp(p->device, q->device, strcspn(p->device, ",")) == 0)
-			return port_fail(r, p, PK_DEVICE,
+		q = &r->cfg->ports[j];
+		if (same_device(p, q)) {
+			blame = q->key_line[PK_DEVICE] == 0 ? q : p;
+			return port_fail(r, blame, PK_DEVICE,
 					 "device already used by [port %s]",
-					 q->name);
-		if (p->address.addr == q->address.addr)
-			return port_fail(r, p, PK_ADDRESS,
+					 blame == p ? q->name : p->name);
+		}
+		if (p->address.addr == q->address.addr) {
+			blame = q->key_line[PK_ADDRESS] == 0 ? q : p;
+			return port_fail(r, blame, PK_ADDRESS,
 					 "%s already used by [port %s]",
-					 ntoa(p->address.addr, a), q->name);
+					 ntoa(p->address.addr, a),
+					 blame == p ? q->name : p->name);
+		}
 	}
 	return 0;
 }
