@@ -329,7 +329,7 @@ static const char *const args_port[] = { "port", NULL };
 
 static const struct ctl_cmd cmd_table[] = {
 	{ "ports", cmd_ports, args_none,
-	  "ports: device, driver, MAC, address, MTU, link, offloads, counters" },
+	  "device, driver, MAC, address, MTU, link, offloads, counters" },
 	{ "stats", cmd_stats, args_none,
 	  "stack counters summed over lcores, drops by reason, per lcore" },
 	{ "xstats", cmd_xstats, args_port,
@@ -670,10 +670,14 @@ ctl_check_stale(const char *path, const struct sockaddr_un *sa)
 		CTL_LOG(ERR, "%s exists and is not a socket\n", path);
 		return -EEXIST;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* non-blocking: a live server with a full backlog answers EAGAIN
+	 * instead of holding our start-up */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	ret = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	if (ret < 0 && errno == EAGAIN)
+		ret = 0;
 	close(fd);
 	if (ret == 0) {
 		CTL_LOG(ERR, "%s: another tuskd is serving it\n", path);
