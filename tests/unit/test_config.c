@@ -20,6 +20,7 @@
 #include <rte_log.h>
 
 #include "config.h"
+#include "config_priv.h"
 
 /* Lines 1..2 and 3..6 of most cases below. */
 #define TUSKD "[tuskd]\nlcores = 1\n"
@@ -508,6 +509,47 @@ test_json(void **state)
 	json_decref(o);
 }
 
+/* Every key of every section has a description and a row in
+ * app/tuskd/README.md. */
+static void
+test_schema_documented(void **state)
+{
+	static const char *const sections[] = { "eal", "tuskd", "port" };
+	char path[TUSK_CONFIG_PATH_MAX], row[128];
+	const struct tusk_cfgschema_key *keys;
+	char *readme = NULL;
+	size_t n, i, j;
+	FILE *f;
+	long len;
+
+	snprintf(path, sizeof(path), "%s/../../app/tuskd/README.md",
+		 tusk_profile_default_dir());
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	assert_true(len > 0);
+	rewind(f);
+	readme = calloc(1, (size_t)len + 1);
+	assert_non_null(readme);
+	assert_int_equal(fread(readme, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	for (j = 0; j < sizeof(sections) / sizeof(sections[0]); j++) {
+		keys = tusk_config_schema(sections[j], &n);
+		assert_non_null(keys);
+		for (i = 0; i < n; i++) {
+			assert_non_null(keys[i].desc);
+			snprintf(row, sizeof(row), "| `%s` |", keys[i].name);
+			if (strstr(readme, row) == NULL)
+				print_error("README.md lacks [%s] %s\n",
+					    sections[j], row);
+			assert_non_null(strstr(readme, row));
+		}
+	}
+	assert_null(tusk_config_schema("ports", &n));
+	free(readme);
+}
+
 int
 main(void)
 {
@@ -521,6 +563,7 @@ main(void)
 		cmocka_unit_test(test_eal_argv),
 		cmocka_unit_test(test_devstr),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_schema_documented),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

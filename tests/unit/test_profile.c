@@ -425,6 +425,53 @@ test_json(void **state)
 	json_decref(o);
 }
 
+/* Read a whole (small) file into a malloc'd string, or NULL. */
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = calloc(1, (size_t)n + 1)))
+		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+	fclose(f);
+	return buf;
+}
+
+/* Every key of the schema has a description and a row in the README
+ * table, so the documentation cannot fall behind the code. */
+static void
+test_schema_documented(void **state)
+{
+	char path[TUSK_PROFILE_PATH_MAX], row[128];
+	const struct tusk_cfgschema_key *keys;
+	size_t n, i;
+	char *readme;
+
+	snprintf(path, sizeof(path), "%s/../README.md",
+		 tusk_profile_default_dir());
+	readme = slurp(path);
+	assert_non_null(readme);
+	keys = tusk_profile_schema(&n);
+	assert_true(n >= 11);
+	for (i = 0; i < n; i++) {
+		assert_non_null(keys[i].desc);
+		assert_true(strlen(keys[i].desc) > 10);
+		snprintf(row, sizeof(row), "| `%s` |", keys[i].name);
+		if (strstr(readme, row) == NULL)
+			print_error("README.md lacks %s\n", row);
+		assert_non_null(strstr(readme, row));
+	}
+	free(readme);
+}
+
 int
 main(void)
 {
@@ -438,6 +485,7 @@ main(void)
 		cmocka_unit_test(test_match_longest_and_broken),
 		cmocka_unit_test(test_data_file),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_schema_documented),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
