@@ -113,6 +113,12 @@ add_port(struct tusk_config *cfg, const char *file,
 			 file, s->line, TUSK_CONFIG_PORTS_MAX);
 		return -EINVAL;
 	}
+	/* '.' separates the parts of "port.NAME.key=value" overrides. */
+	if (strchr(s->name, '.') != NULL) {
+		snprintf(err, errlen, "%s:%u: port name \"%s\" contains '.'",
+			 file, s->line, s->name);
+		return -EINVAL;
+	}
 	if (strlen(s->name) >= TUSK_CONFIG_PORT_NAME_MAX) {
 		snprintf(err, errlen, "%s:%u: port name longer than %d bytes",
 			 file, s->line, TUSK_CONFIG_PORT_NAME_MAX - 1);

@@ -51,6 +51,9 @@ static const struct bad_case bad_cases[] = {
 	  "tuskd.conf:7: unknown section [ports data1] (expected [eal], [tuskd] or [port NAME])" },
 	{ TUSKD "[port]\n", "tuskd.conf:3: section [port] needs a name: [port NAME]" },
 	{ "[tuskd main]\n", "tuskd.conf:1: section [tuskd] takes no name" },
+	{ TUSKD "[port data.0]\n", "tuskd.conf:3: port name \"data.0\" contains '.'" },
+	{ TUSKD "[port abcdefghijabcdefghijabcdefghij12]\n",
+	  "tuskd.conf:3: port name longer than 31 bytes" },
 	{ TUSKD, "tuskd.conf: no [port NAME] section (need 1 to 8)" },
 	/* [port] values */
 	{ TUSKD "[port data0]\ndevice = net_af_packet0,iface=veth0\n"
