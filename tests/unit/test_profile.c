@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <cmocka.h>
 
 #include "cfgfile.h"
+#include "cfgschema.h"
 #include "profile.h"
 
 /* A valid profile; lines 1..8. Cases below change or append lines. */
@@ -457,6 +459,79 @@ test_garbage(void **state)
 	assert_true(ok > 0 && ok < 20000);
 }
 
+/* The value types no profile key uses yet, straight through the schema. */
+struct all_types {
+	bool b;
+	rte_be32_t ip;
+	uint32_t level;
+	char path[32];
+};
+
+static void
+test_schema_types(void **state)
+{
+	static const char *const lv[] = { "low", "high", NULL };
+	static const struct tusk_cfgschema_key keys[] = {
+		{ .name = "b", .type = TUSK_CFG_BOOL, .def = "yes",
+		  .offset = offsetof(struct all_types, b), .desc = "bool" },
+		{ .name = "ip", .type = TUSK_CFG_IPV4_ADDR,
+		  .offset = offsetof(struct all_types, ip), .desc = "addr" },
+		{ .name = "level", .type = TUSK_CFG_ENUM, .def = "high",
+		  .min = 10, .choices = lv,
+		  .offset = offsetof(struct all_types, level), .desc = "enum" },
+		{ .name = "path", .type = TUSK_CFG_PATH, .def = "/x",
+		  .size = 32, .offset = offsetof(struct all_types, path),
+		  .desc = "path" },
+	};
+	const struct tusk_cfgschema_src file = { .file = "etc/t.conf", .line = 3 };
+	const struct tusk_cfgschema_src cmd = { .file = NULL };
+	struct all_types v;
+	char err[TUSK_CFG_ERR_MAX];
+	json_t *o;
+
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(tusk_cfgschema_defaults(keys, 4, &v, err,
+						 sizeof(err)), 0);
+	assert_true(v.b);
+	assert_int_equal(v.level, 11);
+	assert_string_equal(v.path, "/x");
+	assert_int_equal(tusk_cfgschema_set(&keys[0], "off", &v, &file, err,
+					    sizeof(err)), 0);
+	assert_false(v.b);
+	assert_int_equal(tusk_cfgschema_set(&keys[0], "maybe", &v, &file, err,
+					    sizeof(err)), -EINVAL);
+	assert_string_equal(err, "etc/t.conf:3: b: value \"maybe\" is not a boolean (true/false)");
+	assert_int_equal(tusk_cfgschema_set(&keys[1], "192.0.2.1", &v, &cmd,
+					    err, sizeof(err)), 0);
+	assert_int_equal(v.ip, htonl(0xc0000201));
+	assert_int_equal(tusk_cfgschema_set(&keys[1], "192.0.2", &v, &cmd,
+					    err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "<command line>: ip: bad IPv4 address \"192.0.2\"");
+	assert_int_equal(tusk_cfgschema_set(&keys[2], "low", &v, &cmd, err,
+					    sizeof(err)), 0);
+	assert_int_equal(v.level, 10);
+	/* relative paths: from the file's directory; from the command line,
+	 * as given */
+	assert_int_equal(tusk_cfgschema_set(&keys[3], "run/s", &v, &file, err,
+					    sizeof(err)), 0);
+	assert_string_equal(v.path, "etc/run/s");
+	assert_int_equal(tusk_cfgschema_set(&keys[3], "run/s", &v, &cmd, err,
+					    sizeof(err)), 0);
+	assert_string_equal(v.path, "run/s");
+	assert_int_equal(tusk_cfgschema_set(&keys[3],
+		"0123456789012345678901234567", &v, &file, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "etc/t.conf:3: path: path longer than 31 bytes");
+	o = tusk_cfgschema_to_json(keys, 4, &v);
+	assert_non_null(o);
+	assert_true(json_is_false(json_object_get(o, "b")));
+	assert_string_equal(json_string_value(json_object_get(o, "ip")),
+			    "192.0.2.1");
+	assert_string_equal(json_string_value(json_object_get(o, "level")),
+			    "low");
+	json_decref(o);
+}
+
 /* Read a whole (small) file into a malloc'd string, or NULL. */
 static char *
 slurp(const char *path)
@@ -519,6 +594,7 @@ main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_schema_documented),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_schema_types),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
