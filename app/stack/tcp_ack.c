@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ACK field of an incoming segment, and the loss-detection timers.
+ * Call graph:
+ *   tusk_tcp_ack_input() -> sack_blocks() -> tusk_tcp_sb_sack()
+ *                        -> tusk_tcp_sb_ack()       each delivered record:
+ *                             delivered() -> tusk_tcp_rate_on_seg_delivered
+ *                                            tusk_tcp_rack_update()
+ *                        -> window_update(), rtt sample (RFC 6298)
+ *                        -> detect_losses() -> tusk_tcp_rack_detect()
+ *                        -> congestion() -> tusk_tcp_cc_*()
+ * Loss recovery is RACK-TLP (RFC 8985) over the SACK scoreboard, with
+ * RFC 5681 three-duplicate-ACK fast retransmit when the peer has no SACK.
+ */
+#include <errno.h>
+
+#include "stack_priv.h"
+#include "tcp_conn.h"
+#include "tcp_input.h"
+#include "tcp_output.h"
+#include "tcp_seq.h"
+#include "tcp_wire.h"
+
+struct ack_ctx {
+	struct tusk_tcp_conn *c;
+	struct tusk_tcp_rate_sample rs;
+	uint64_t now;
+	uint64_t rtt_xmit;   /* newest never-resent delivered record's send */
+	bool have_rtt;
+	uint32_t delivered;  /* records newly delivered */
+};
+
+static void
+delivered(void *arg, struct tusk_tcp_seg *s, bool was_sacked)
+{
+	struct ack_ctx *x = arg;
+	struct tusk_tcp_conn *c = x->c;
+	uint32_t len = s->end - s->start;
+
+	if (was_sacked)
+		return; /* counted when it was SACKed */
+	x->delivered++;
+	c->s.bytes_delivered += len;
+	tusk_tcp_rate_on_seg_delivered(&c->rate, &x->rs, &s->rs, len, x->now);
+	tusk_tcp_rack_update(&c->rack, s, &c->rtt, x->now);
+	/* Karn (RFC 6298 section 3): only never-resent segments time RTT. */
+	if (!(s->flags & TUSK_TCP_SEG_RETRANS) &&
+	    (!x->have_rtt || s->xmit_ts > x->rtt_xmit)) {
+		x->rtt_xmit = s->xmit_ts;
+		x->have_rtt = true;
+	}
+}
+
+static void
+lost(void *arg, uint32_t id)
+{
+	struct ack_ctx *x = arg;
+	struct tusk_tcp_seg *s = tusk_tcp_sb_at(&x->c->sb, id);
+
+	tusk_tcp_rate_on_seg_lost(&x->c->rate, &x->rs, s->end - s->start);
+}
+
+/* RFC 2883 4.1: a first block below the cumulative ACK, or inside the
+ * second block, reports a duplicate. */
+static bool
+is_dsack(const struct tusk_tcp_opts *o, uint32_t ack)
+{
+	if (o->nsack == 0)
+		return false;
+	if (SEQ_LEQ(o->sack[0].end, ack))
+		return true;
+	return o->nsack > 1 && SEQ_GEQ(o->sack[0].start, o->sack[1].start) &&
+	       SEQ_LEQ(o->sack[0].end, o->sack[1].end);
+}
+
+/* Process the SACK blocks; returns true if there was a D-SACK. */
+static bool
+sack_blocks(struct tusk_tcp_conn *c, const struct tusk_tcp_seg_in *seg,
+	    struct ack_ctx *x)
+{
+	const struct tusk_tcp_opts *o = &seg->opt;
+	bool dsack;
+
+	if (!(c->flags & TUSK_TCP_CF_SACK) || !(o->present & TUSK_TCP_OPTF_SACK))
+		return false;
+	dsack = is_dsack(o, seg->ack);
+	for (unsigned int i = dsack ? 1 : 0; i < o->nsack; i++) {
+		uint32_t s = o->sack[i].start, e = o->sack[i].end;
+
+		/* RFC 2018 section 3: ignore blocks outside what we sent. */
+		if (SEQ_GEQ(s, e) || SEQ_LEQ(e, seg->ack) ||
+		    SEQ_GT(e, c->snd_nxt))
+			continue;
+		if (SEQ_LT(s, seg->ack))
+			s = seg->ack;
+		tusk_tcp_sb_sack(&c->sb, s, e, delivered, x);
+	}
+	return dsack;
+}
+
+/* RFC 9293 3.10.7.4: SND.WND from the newest segment only. */
+static void
+window_update(struct tusk_tcp_conn *c, const struct tusk_tcp_seg_in *seg)
+{
+	if (SEQ_LT(c->snd_wl1, seg->seq) ||
+	    (c->snd_wl1 == seg->seq && SEQ_LEQ(c->snd_wl2, seg->ack))) {
+		c->snd_wnd = (uint32_t)seg->wnd << c->snd_wscale;
+		c->snd_wl1 = seg->seq;
+		c->snd_wl2 = seg->ack;
+		if (c->snd_wnd > c->max_snd_wnd)
+			c->max_snd_wnd = c->snd_wnd;
+	}
+}
+
+static void
+sync_cc(struct tusk_tcp_conn *c)
+{
+	c->cc.in_flight = tusk_tcp_sb_pipe(&c->sb);
+	c->cc.srtt_ns = c->rtt.srtt;
+	c->cc.min_rtt_ns = c->rtt.min_rtt;
+	c->cc.mss = c->mss;
+}
+
+/* Loss found: start a recovery episode unless one is running (RFC 6675
+ * 5, RFC 6582 "recover"). */
+static void
+congestion(struct tusk_tcp_conn *c, uint64_t now)
+{
+	if (c->flags & (TUSK_TCP_CF_RECOVERY | TUSK_TCP_CF_RTO_RECOVERY))
+		return;
+	c->flags |= TUSK_TCP_CF_RECOVERY;
+	c->recovery_point = c->snd_nxt;
+	c->undo_retrans = 0;
+	c->s.recoveries++;
+	sync_cc(c);
+	tusk_tcp_cc_on_congestion_event(&c->cc, now);
+}
+
+static void
+recovery_check(struct tusk_tcp_conn *c, uint64_t now)
+{
+	if ((c->flags & TUSK_TCP_CF_RECOVERY) &&
+	    SEQ_GEQ(c->snd_una, c->recovery_point)) {
+		c->flags &= ~TUSK_TCP_CF_RECOVERY;
+		sync_cc(c);
+		tusk_tcp_cc_on_recovery_exit(&c->cc, now);
+		tusk_tcp_rack_recovery_done(&c->rack);
+	}
+	if ((c->flags & TUSK_TCP_CF_RTO_RECOVERY) &&
+	    SEQ_GEQ(c->snd_una, c->recovery_point))
+		c->flags &= ~TUSK_TCP_CF_RTO_RECOVERY;
+}
+
+/* RFC 2883 / RFC 3708: every retransmission of the episode came back as
+ * a duplicate: the loss was spurious, undo the reduction. */
+static void
+dsack_seen(struct tusk_tcp_conn *c, uint64_t now)
+{
+	c->s.dsacks++;
+	tusk_tcp_rack_dsack(&c->rack, c->snd_una, c->snd_nxt);
+	if (!(c->flags & TUSK_TCP_CF_RECOVERY) || c->undo_retrans == 0)
+		return;
+	if (--c->undo_retrans == 0) {
+		c->s.undos++;
+		c->flags &= ~TUSK_TCP_CF_RECOVERY;
+		c->cc.in_recovery = false;
+		tusk_tcp_cc_on_spurious(&c->cc, now);
+	}
+}
+
+/* RFC 8985 7.4: the probe's ACK. A resent probe acknowledged without a
+ * D-SACK repaired a real loss: the congestion controller hears of it. */
+static void
+tlp_ack(struct tusk_tcp_conn *c, uint32_t ack, bool dsack, uint64_t now)
+{
+	if (!c->rack.tlp_on || SEQ_LT(ack, c->rack.tlp_end_seq))
+		return;
+	c->rack.tlp_on = false;
+	if (c->rack.tlp_is_retrans && !dsack &&
+	    !(c->flags & TUSK_TCP_CF_RECOVERY)) {
+		sync_cc(c);
+		tusk_tcp_cc_on_congestion_event(&c->cc, now);
+		tusk_tcp_cc_on_recovery_exit(&c->cc, now);
+	}
+}
+
+/* Without SACK: RFC 5681 3.2 fast retransmit on the third duplicate ACK,
+ * RFC 6582 partial ACKs resend the next hole. */
+static void
+nosack_losses(struct tusk_tcp_conn *c, const struct tusk_tcp_seg_in *seg,
+	      bool advanced, struct ack_ctx *x)
+{
+	if (tusk_tcp_sb_count(&c->sb) == 0)
+		return;
+	if (advanced) {
+		c->dupacks = 0;
+		if (c->flags & TUSK_TCP_CF_RECOVERY) {
+			tusk_tcp_sb_mark_lost(&c->sb, c->sb.head);
+			lost(x, c->sb.head);
+		}
+		return;
+	}
+	if (seg->len == 0 && !(seg->flags & (TUSK_TCP_F_SYN | TUSK_TCP_F_FIN))
+	    && ++c->dupacks == TUSK_TCP_DUPTHRESH) {
+		tusk_tcp_sb_mark_lost(&c->sb, c->sb.head);
+		lost(x, c->sb.head);
+	}
+}
+
+static void
+detect_losses(struct tusk_tcp_conn *c, struct ack_ctx *x, uint64_t now)
+{
+	uint64_t reo;
+
+	reo = tusk_tcp_rack_detect(&c->rack, &c->sb, &c->rtt,
+				   (c->flags & (TUSK_TCP_CF_RECOVERY |
+						TUSK_TCP_CF_RTO_RECOVERY)) != 0,
+				   lost, x, now);
+	c->reo_ts = reo;
+}
+
+/* Bytes the service may queue now. */
+static uint32_t
+send_space(const struct tusk_tcp_conn *c)
+{
+	uint32_t used = tusk_tcp_sndq_bytes(&c->sq);
+
+	return used < c->snd_buf ? c->snd_buf - used : 0;
+}
+
+/* After the scoreboard changed: RTT, losses, congestion control. */
+static void
+after_ack(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, struct ack_ctx *x,
+	  bool progress, uint64_t now)
+{
+	if (x->have_rtt)
+		tusk_tcp_rtt_sample(&c->rtt, now - x->rtt_xmit, now);
+	if (progress && tusk_tcp_sb_count(&c->sb) > 0)
+		detect_losses(c, x, now);
+	else if (tusk_tcp_sb_count(&c->sb) == 0)
+		c->reo_ts = 0;
+	tusk_tcp_rate_sample_end(&c->rate, &x->rs, c->rtt.min_rtt);
+	if (x->rs.newly_lost > 0 || c->sb.lost > 0)
+		congestion(c, now);
+	sync_cc(c);
+	if (x->rs.acked_sacked > 0 || x->rs.newly_lost > 0)
+		tusk_tcp_cc_on_ack(&c->cc, &x->rs, now);
+	recovery_check(c, now);
+	if (progress)
+		tusk_tcp_timers_rearm_rtx(tcp, c, now);
+}
+
+int
+tusk_tcp_ack_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
+		   struct tusk_tcp_seg_in *seg, uint64_t now)
+{
+	struct ack_ctx x = { .c = c, .now = now };
+	uint32_t ack = seg->ack, lo = c->snd_una - c->max_snd_wnd;
+	bool dsack, advanced = SEQ_GT(ack, c->snd_una);
+
+	if (SEQ_GT(ack, c->snd_nxt)) {
+		/* RFC 9293 3.10.7.4: ACK of unsent data: ACK and drop. */
+		c->flags |= TUSK_TCP_CF_ACK_NOW;
+		return -1;
+	}
+	if (SEQ_LT(ack, lo)) {
+		/* RFC 5961 5.2: far too old to be real: challenge. */
+		tusk_tcp_input_challenge_ack(tcp, c, now);
+		return -1;
+	}
+	tusk_tcp_rate_sample_begin(&x.rs, tusk_tcp_sb_pipe(&c->sb));
+	dsack = sack_blocks(c, seg, &x);
+	if (advanced) {
+		c->s.bytes_acked += ack - c->snd_una;
+		tusk_tcp_sb_ack(&c->sb, ack, delivered, &x);
+		tusk_tcp_sndq_ack(&c->sq, ack);
+		c->snd_una = ack;
+		c->persist_backoff = 0;
+	}
+	if (!(c->flags & TUSK_TCP_CF_SACK))
+		nosack_losses(c, seg, advanced, &x);
+	if (dsack)
+		dsack_seen(c, now);
+	tlp_ack(c, ack, dsack, now);
+	window_update(c, seg);
+	after_ack(tcp, c, &x, advanced || x.delivered > 0 || c->sb.lost > 0,
+		  now);
+	if ((c->flags & TUSK_TCP_CF_WANT_WRITE) && send_space(c) > 0 &&
+	    !(c->flags & TUSK_TCP_CF_CLOSED) && c->ops->writable != NULL) {
+		c->flags &= ~TUSK_TCP_CF_WANT_WRITE;
+		c->ops->writable(c, c->arg, now);
+	}
+	return c->state == TUSK_TCP_CLOSED ? -1 : 0;
+}
+
+/* ---- timer expiries ----------------------------------------------------- */
+
+void
+tusk_tcp_ack_rack_timeout(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
+			  uint64_t now)
+{
+	struct ack_ctx x = { .c = c, .now = now };
+
+	/* RFC 8985 6.3: the reordering window passed: look again. */
+	tusk_tcp_rate_sample_begin(&x.rs, tusk_tcp_sb_pipe(&c->sb));
+	detect_losses(c, &x, now);
+	if (c->sb.lost > 0)
+		congestion(c, now);
+	tusk_tcp_output(tcp, c, now);
+	tusk_tcp_timers_rearm_rtx(tcp, c, now);
+}
+
+void
+tusk_tcp_ack_tlp(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
+{
+	uint32_t before = c->snd_nxt;
+
+	if (tusk_tcp_sb_count(&c->sb) == 0)
+		return;
+	/* RFC 8985 7.3: new data if the window allows, else the last
+	 * segment again; either way one segment, past cwnd and pacing. */
+	c->s.tlp_count++;
+	tusk_tcp_output_new_segment(tcp, c, now);
+	c->rack.tlp_is_retrans = c->snd_nxt == before;
+	if (c->rack.tlp_is_retrans)
+		tusk_tcp_output_retransmit(tcp, c, c->sb.tail - 1, now);
+	c->rack.tlp_on = true;
+	c->rack.tlp_end_seq = c->snd_nxt;
+	tusk_tcp_timers_rearm_rtx(tcp, c, now);
+}
+
+void
+tusk_tcp_ack_rto(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
+{
+	struct tusk_tcp_rate_sample rs;
+
+	/* RFC 8985 6.3 / RFC 6675 5.1: after an RTO everything not SACKed
+	 * is presumed lost and resent from SND.UNA, one cwnd at a time. */
+	c->s.rto_count++;
+	tusk_tcp_rate_sample_begin(&rs, tusk_tcp_sb_pipe(&c->sb));
+	for (uint32_t id = c->sb.head; id != c->sb.tail; id++) {
+		struct tusk_tcp_seg *s = tusk_tcp_sb_at(&c->sb, id);
+
+		if (s->flags & (TUSK_TCP_SEG_SACKED | TUSK_TCP_SEG_LOST))
+			continue;
+		tusk_tcp_sb_mark_lost(&c->sb, id);
+		tusk_tcp_rate_on_seg_lost(&c->rate, &rs, s->end - s->start);
+	}
+	c->flags &= ~TUSK_TCP_CF_RECOVERY;
+	c->flags |= TUSK_TCP_CF_RTO_RECOVERY;
+	c->recovery_point = c->snd_nxt;
+	c->undo_retrans = 0;
+	c->rack.tlp_on = false;
+	c->reo_ts = 0;
+	sync_cc(c);
+	tusk_tcp_cc_on_rto(&c->cc, now);
+	tusk_tcp_output(tcp, c, now);
+	tusk_tcp_timers_rearm_rtx(tcp, c, now);
+}

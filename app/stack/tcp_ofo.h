@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Out-of-order reassembly (RFC 9293 3.10.7.4 "should" queue segments
+ * beyond RCV.NXT): a sorted array of extents, each a contiguous run of
+ * received bytes held as a list of packets. The extents are exactly the
+ * SACK blocks we report (RFC 2018), most recently changed first. Memory
+ * is bounded by bytes (the caller's limit) and by extent count.
+ */
+#ifndef TUSK_TCP_OFO_H
+#define TUSK_TCP_OFO_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "tcp_options.h"
+
+/* Holes we track at most: 1% loss over a 20k-segment window makes ~200;
+ * 4096 leaves room for burst patterns while bounding the array (64 KB). */
+#define TUSK_TCP_OFO_MAX_EXT 4096
+
+struct tusk_tcp_ofo_ext {
+	uint32_t start;
+	uint32_t end;
+	struct rte_mbuf *head; /* packets linked by tusk_tcp_mbuf_link() */
+	struct rte_mbuf *tail;
+};
+
+struct tusk_tcp_ofo {
+	struct tusk_tcp_ofo_ext *ext;
+	uint32_t n;
+	uint32_t cap;
+	uint32_t bytes;
+	uint32_t recent[TUSK_TCP_MAX_SACK]; /* seqs of recent arrivals */
+	uint8_t nrecent;
+	int socket_id;
+};
+
+/* Results of tusk_tcp_ofo_insert(). */
+#define TUSK_TCP_OFO_NEW 0   /* queued (maybe partly duplicate) */
+#define TUSK_TCP_OFO_DUP 1   /* all duplicate, freed */
+
+void tusk_tcp_ofo_init(struct tusk_tcp_ofo *o, int socket_id);
+void tusk_tcp_ofo_free(struct tusk_tcp_ofo *o);
+
+/*
+ * Queue packet m (payload only) holding [seq, seq + pkt_len). Bytes that
+ * are already queued are trimmed off and reported in dup_start, dup_end
+ * (equal when none) for a D-SACK (RFC 2883). Returns TUSK_TCP_OFO_NEW,
+ * TUSK_TCP_OFO_DUP, or -ENOBUFS when `limit` bytes or the extent cap
+ * would be passed (m freed).
+ */
+int tusk_tcp_ofo_insert(struct tusk_tcp_ofo *o, uint32_t seq,
+			struct rte_mbuf *m, uint32_t limit,
+			uint32_t *dup_start, uint32_t *dup_end);
+
+/*
+ * If the first extent starts at or before rcv_nxt, remove it and return
+ * its packets (bytes before rcv_nxt trimmed off), setting *end to its end.
+ * NULL otherwise.
+ */
+struct rte_mbuf *tusk_tcp_ofo_pop(struct tusk_tcp_ofo *o, uint32_t rcv_nxt,
+				  uint32_t *end);
+
+/* Up to max SACK blocks, the most recent arrival's first (RFC 2018 4). */
+unsigned int tusk_tcp_ofo_sack(const struct tusk_tcp_ofo *o,
+			       struct tusk_tcp_sack_block *b, unsigned int max);
+
+#endif /* TUSK_TCP_OFO_H */
