@@ -513,7 +513,7 @@ test_json(void **state)
 }
 
 /* Every key of every section has a description and a row in
- * app/tuskd/README.md. */
+ * the top README.md. */
 static void
 test_schema_documented(void **state)
 {
@@ -525,7 +525,7 @@ test_schema_documented(void **state)
 	FILE *f;
 	long len;
 
-	snprintf(path, sizeof(path), "%s/../../app/tuskd/README.md",
+	snprintf(path, sizeof(path), "%s/../../README.md",
 		 tusk_profile_default_dir());
 	f = fopen(path, "r");
 	assert_non_null(f);
