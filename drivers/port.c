@@ -336,7 +336,8 @@ choose_descriptors(struct tusk_port *p, const struct tusk_port_conf *conf)
 			 p->name, want_rx, want_tx, rx, tx);
 	p->rx_desc = rx;
 	p->tx_desc = tx;
-	p->burst = (uint16_t)RTE_MIN(prof->burst, (uint32_t)(rx < tx ? rx : tx));
+	p->burst = (uint16_t)RTE_MIN(prof->burst,
+				     (uint32_t)(rx < tx ? rx : tx));
 	return 0;
 }
 

@@ -64,7 +64,8 @@ tusk_port_offload_json(uint32_t flags)
 		return NULL;
 	for (bit = 0; bit < 32; bit++)
 		if (flags & (1u << bit))
-			json_array_append_new(a, json_string(offload_name(bit)));
+			json_array_append_new(a,
+					      json_string(offload_name(bit)));
 	return a;
 }
 

@@ -23,11 +23,11 @@ link_json(const struct tusk_port *p)
 	memset(&l, 0, sizeof(l));
 	if (rte_eth_link_get_nowait(p->port_id, &l) < 0)
 		l = p->link;
+	if (l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN)
+		l.link_speed = 0;
 	return json_pack("{s:s, s:I, s:s, s:b}",
 			 "status", l.link_status ? "up" : "down",
-			 "speed_mbps",
-			 (json_int_t)(l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ?
-				      0 : l.link_speed),
+			 "speed_mbps", (json_int_t)l.link_speed,
 			 "duplex", l.link_duplex ? "full" : "half",
 			 "autoneg", l.link_autoneg != 0);
 }

@@ -110,9 +110,12 @@ recv_line(int fd)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
+			const char *why = n == 0 ? "connection closed" :
+					  errno == EAGAIN ? "timed out" :
+					  strerror(errno);
+
 			fprintf(stderr, "tuskctl: no answer from tuskd: %s\n",
-				n == 0 ? "connection closed" :
-				(errno == EAGAIN ? "timed out" : strerror(errno)));
+				why);
 			break;
 		}
 		len += (size_t)n;
@@ -227,6 +230,21 @@ print_json(json_t *v)
 	putchar('\n');
 }
 
+/* "up 10000M full" */
+static void
+link_cell(char *out, json_t *link)
+{
+	const char *status = json_string_value(json_object_get(link,
+								"status"));
+	const char *duplex = json_string_value(json_object_get(link,
+								"duplex"));
+	json_int_t mbps = json_integer_value(json_object_get(link,
+							      "speed_mbps"));
+
+	snprintf(out, TUSKCTL_CELL_MAX, "%s %" JSON_INTEGER_FORMAT "M %s",
+		 status ? status : "?", mbps, duplex ? duplex : "?");
+}
+
 static void
 print_ports(json_t *res)
 {
@@ -249,11 +267,7 @@ print_ports(json_t *res)
 		cell_set(r, 2, json_object_get(p, "mac"));
 		cell_set(r, 3, json_object_get(p, "address"));
 		cell_set(r, 4, json_object_get(p, "mtu"));
-		snprintf(table_cell(r, 5), TUSKCTL_CELL_MAX, "%s %" JSON_INTEGER_FORMAT
-			 "M %s", json_string_value(json_object_get(link,
-								    "status")),
-			 json_integer_value(json_object_get(link, "speed_mbps")),
-			 json_string_value(json_object_get(link, "duplex")));
+		link_cell(table_cell(r, 5), link);
 		cell_set(r, 6, json_object_get(cnt, "rx_packets"));
 		cell_set(r, 7, json_object_get(cnt, "tx_packets"));
 		cell_set(r, 8, json_object_get(cnt, "rx_missed"));
@@ -264,7 +278,8 @@ print_ports(json_t *res)
 	}
 	table_print();
 	json_array_foreach(res, i, p)
-		printf("%s: %s\n", json_string_value(json_object_get(p, "name")),
+		printf("%s: %s\n",
+		       json_string_value(json_object_get(p, "name")),
 		       json_string_value(json_object_get(p, "device")));
 }
 
@@ -461,7 +476,8 @@ run(const char *sock, bool as_json, json_t *req)
 			print_json(resp);
 		else
 			print_human(json_string_value(json_object_get(req,
-					"cmd")), json_object_get(resp, "result"));
+								      "cmd")),
+				    json_object_get(resp, "result"));
 	}
 	json_decref(resp);
 out:

@@ -231,9 +231,11 @@ arp_entry_json(const struct tusk_ctl *ctl, const struct tusk_lcore *lc,
 {
 	char ip[TUSK_ADDR_STRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE];
 	const struct tusk_port *p = NULL;
+	unsigned int i;
 
-	if (e->iface < lc->n_queues)
-		p = ctl_port_by_id(ctl, lc->queues[e->iface].port_id);
+	for (i = 0; i < lc->n_queues; i++)
+		if (lc->queues[i].iface == e->iface)
+			p = ctl_port_by_id(ctl, lc->queues[i].port_id);
 	tusk_addr_format(&e->addr, ip, sizeof(ip));
 	if (e->resolved)
 		rte_ether_format_addr(mac, sizeof(mac), &e->mac);

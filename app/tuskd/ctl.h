@@ -3,8 +3,9 @@
  * tuskd's control socket: a UNIX stream socket, one JSON object per line
  * each way (jansson).
  *
- *   request:  {"cmd": "stats"}                 {"cmd": "xstats", "port": "data0"}
- *   response: {"ok": true, "result": {...}}    {"ok": false, "error": "reason"}
+ *   request:  {"cmd": "stats"}         {"cmd": "xstats", "port": "data0"}
+ *   response: {"ok": true, "result": {...}}
+ *             {"ok": false, "error": "reason"}
  *
  * Commands (tusk_ctl_handle; `help` lists them):
  *   ports   every port: name, device, driver, MAC, address, MTU, link,

@@ -5,7 +5,8 @@
  *
  *   tusk_lcore_main() loop:
  *     rte_eth_rx_burst() per port -> tusk_stack_input()
- *     tusk_stack_poll()           -> iface tx -> lcore_tx() -> rte_eth_tx_burst()
+ *     tusk_stack_poll()           -> iface tx -> lcore_tx()
+ *                                 -> rte_eth_tx_burst()
  *     serve a snapshot request from the control thread, if any
  *
  * The control thread never touches a running stack. It asks for a copy of

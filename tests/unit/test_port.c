@@ -34,7 +34,8 @@ test_devargs_merge(void **state)
 		{ "a=1", "", "a=1" },
 		{ "", "", "" },
 		/* the af_packet case: profile frame size, device's iface */
-		{ "framesz=16384,blocksz=16384,qpairs=1", "iface=veth0,qpairs=2",
+		{ "framesz=16384,blocksz=16384,qpairs=1",
+		  "iface=veth0,qpairs=2",
 		  "framesz=16384,blocksz=16384,iface=veth0,qpairs=2" },
 		/* a key that is a prefix of another is a different key */
 		{ "ab=1,a=1", "a=2", "ab=1,a=2" },
