@@ -155,8 +155,8 @@ lcore_poll_once(struct tusk_lcore *lc)
 	lcore_serve_snapshot(lc, now);
 }
 
-static int
-lcore_main(void *arg)
+int
+tusk_lcore_run(void *arg)
 {
 	struct tusk_lcore *lc = arg;
 
@@ -179,7 +179,7 @@ tusk_lcore_launch(struct tusk_lcore *lc)
 	int ret;
 
 	__atomic_store_n(&lc->stop, false, __ATOMIC_RELAXED);
-	ret = rte_eal_remote_launch(lcore_main, lc, lc->lcore_id);
+	ret = rte_eal_remote_launch(tusk_lcore_run, lc, lc->lcore_id);
 	if (ret < 0)
 		LCORE_LOG(ERR, "lcore %u: launch: %s\n", lc->lcore_id,
 			  strerror(-ret));

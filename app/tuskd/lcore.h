@@ -3,7 +3,7 @@
  * One worker lcore: a stack instance and the rx/tx queue it owns on every
  * port, driven by a poll loop.
  *
- *   tusk_lcore_main() loop:
+ *   tusk_lcore_run() loop:
  *     rte_eth_rx_burst() per port -> tusk_stack_input()
  *     tusk_stack_poll()           -> iface tx -> lcore_tx()
  *                                 -> rte_eth_tx_burst()
@@ -83,6 +83,13 @@ struct tusk_lcore *tusk_lcore_create(unsigned int lcore_id,
 int tusk_lcore_add_port(struct tusk_lcore *lc, uint16_t port_id,
 			uint16_t queue_id, uint16_t burst,
 			struct tusk_iface_conf *conf);
+
+/*
+ * The poll loop itself (an lcore_function_t): runs until lc->stop is set.
+ * tusk_lcore_launch() runs it on lc->lcore_id; tests may run it on a thread
+ * of their own.
+ */
+int tusk_lcore_run(void *arg);
 
 /* Start the poll loop on the lcore. 0 or -errno. */
 int tusk_lcore_launch(struct tusk_lcore *lc);

@@ -56,6 +56,8 @@ struct tuskd_args {
 	const char *sets[TUSKD_OVERRIDES_MAX];
 };
 
+RTE_LOG_REGISTER_SUFFIX(tuskd_logtype, main, INFO);
+
 static struct tuskd app;
 static volatile sig_atomic_t got_signal;
 
@@ -317,8 +319,8 @@ serve(struct tuskd *t)
 			break;
 	}
 	if (got_signal)
-		RTE_LOG(NOTICE, USER1, "tuskd: signal %d, stopping\n",
-			(int)got_signal);
+		rte_log(RTE_LOG_NOTICE, tuskd_logtype,
+			"tuskd: signal %d, stopping\n", (int)got_signal);
 	return ret < 0 ? ret : 0;
 }
 
