@@ -3,6 +3,7 @@
 #
 # test_lab_cleanup: the lab leaves nothing behind, however it ends.
 #
+#   0. run, the README's command (1), succeeding
 #   a. up, then down                         (and down again: idempotent)
 #   b. up fails half-way (tuskd rejects its config)
 #   c. run, with tuskd killed mid-run        (the pings fail)
@@ -45,6 +46,17 @@ wait_up() {
 	done
 	fail "timed out waiting for the lab to come up: $(cat "$1")"
 }
+
+note "0: run"
+lab_names r
+LAB_TAGS+=(r)
+"$LAB" run > "$WORK/r.log" 2>&1 || fail "run failed: $(tail -20 "$WORK/r.log")"
+[ "$(grep -c ' 5 received, 0% packet loss' "$WORK/r.log")" = 2 ] ||
+	fail "run: want two pings of 5/5: $(grep received "$WORK/r.log")"
+grep -q "run: ok" "$WORK/r.log" || fail "run did not say ok"
+pid=$(sed -n 's/.*tuskd pid \([0-9]*\) up.*/\1/p' "$WORK/r.log")
+[ -n "$pid" ] || fail "run did not report tuskd's pid"
+assert_clean "$pid"
 
 note "a: up, down, down"
 lab_start a
