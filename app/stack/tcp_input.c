@@ -44,10 +44,15 @@ cksum_ok(const struct rte_mbuf *m, const struct tusk_addr *src,
 	if (flags == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
 	/* RFC 9293 3.1: pseudo-header of source, destination, protocol and
-	 * TCP length, then the segment. */
-	sum = (rte_be_to_cpu_32(src->v4) >> 16) + (rte_be_to_cpu_32(src->v4) &
-	      0xffff) + (rte_be_to_cpu_32(dst->v4) >> 16) +
-	      (rte_be_to_cpu_32(dst->v4) & 0xffff) + IPPROTO_TCP + len;
+	 * TCP length, then the segment; summed as stored (network order). */
+	struct {
+		rte_be32_t src, dst;
+		uint8_t zero, proto;
+		rte_be16_t len;
+	} __rte_packed ph = { src->v4, dst->v4, 0, IPPROTO_TCP,
+			      rte_cpu_to_be_16((uint16_t)len) };
+
+	sum = rte_raw_cksum(&ph, sizeof(ph));
 	sum += tusk_cksum_mbuf(m, 0, len);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -502,6 +507,14 @@ check_ack(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	return false;
 }
 
+/* End of the peer's stream: tell the service (it may close or abort). */
+static void
+peer_closed(struct tusk_tcp_conn *c, uint64_t now)
+{
+	if (!(c->flags & TUSK_TCP_CF_CLOSED) && c->ops->peer_closed != NULL)
+		c->ops->peer_closed(c, c->arg, now);
+}
+
 void
 tusk_tcp_input_fin(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 		   uint64_t now)
@@ -512,16 +525,17 @@ tusk_tcp_input_fin(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	case TUSK_TCP_SYN_RECEIVED:
 	case TUSK_TCP_ESTABLISHED:
 		tusk_tcp_conn_set_state(tcp, c, TUSK_TCP_CLOSE_WAIT, now);
-		if (!(c->flags & TUSK_TCP_CF_CLOSED) && c->ops->peer_closed)
-			c->ops->peer_closed(c, c->arg, now);
+		peer_closed(c, now);
 		break;
 	case TUSK_TCP_FIN_WAIT_1:
 		tusk_tcp_conn_set_state(tcp, c, fin_acked(c) ?
 					TUSK_TCP_TIME_WAIT : TUSK_TCP_CLOSING,
 					now);
+		peer_closed(c, now);
 		break;
 	case TUSK_TCP_FIN_WAIT_2:
 		tusk_tcp_conn_set_state(tcp, c, TUSK_TCP_TIME_WAIT, now);
+		peer_closed(c, now);
 		break;
 	case TUSK_TCP_TIME_WAIT:
 		tusk_tcp_timers_linger(tcp, c, 2 * tcp->msl, now);

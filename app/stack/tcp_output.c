@@ -373,7 +373,8 @@ tusk_tcp_output_retransmit(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 static uint32_t
 new_len(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, bool *fin)
 {
-	uint32_t unsent = c->sq.end - c->snd_nxt;
+	uint32_t unsent = SEQ_GT(c->sq.end, c->snd_nxt) ?
+			  c->sq.end - c->snd_nxt : 0;
 	uint32_t wnd_end = c->snd_una + c->snd_wnd, avail, len;
 	bool fin_pending = (c->flags & TUSK_TCP_CF_SHUT_WR) &&
 			   !(c->flags & TUSK_TCP_CF_FIN_SENT);
@@ -490,10 +491,11 @@ output_one(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 static void
 check_persist(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 {
-	if (c->snd_wnd == 0 && tusk_tcp_sb_count(&c->sb) == 0 &&
-	    c->sq.end != c->snd_nxt)
+	bool unsent = SEQ_GT(c->sq.end, c->snd_nxt);
+
+	if (c->snd_wnd == 0 && tusk_tcp_sb_count(&c->sb) == 0 && unsent)
 		tusk_tcp_timers_persist(tcp, c, now);
-	else if (c->snd_wnd != 0 || c->sq.end == c->snd_nxt) {
+	else if (c->snd_wnd != 0 || !unsent) {
 		tusk_tcp_timer_set(tcp, c, TUSK_TCP_T_PERSIST, TUSK_TCP_NEVER);
 		c->persist_backoff = 0;
 	}
@@ -513,7 +515,7 @@ tusk_tcp_output(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 		if (sent > 0 && (was_idle ||
 		    c->timer[TUSK_TCP_T_RTX] == TUSK_TCP_NEVER))
 			tusk_tcp_timers_rearm_rtx(tcp, c, now);
-		if (c->sq.end == c->snd_nxt)
+		if (SEQ_LEQ(c->sq.end, c->snd_nxt))
 			tusk_tcp_rate_check_app_limited(&c->rate, 0,
 				tusk_tcp_sb_pipe(&c->sb), c->cc.cwnd, c->mss,
 				c->sb.lost);
