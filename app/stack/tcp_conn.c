@@ -282,15 +282,16 @@ void
 tusk_tcp_conn_drop(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, int err,
 		   uint64_t now)
 {
-	const struct tusk_tcp_ops *ops = c->ops;
-	void *arg = c->arg;
-	bool tell = ops != NULL && ops->closed != NULL &&
+	bool tell = c->ops != NULL && c->ops->closed != NULL &&
 		    (c->flags & TUSK_TCP_CF_ACCEPTED) &&
 		    !(c->flags & TUSK_TCP_CF_CLOSED);
 
-	tusk_tcp_conn_free(tcp, c);
+	/* The service sees the block (and its statistics) one last time;
+	 * CLOSED first, so nothing it calls can re-enter here. */
+	c->flags |= TUSK_TCP_CF_CLOSED;
 	if (tell)
-		ops->closed(c, arg, err, now);
+		c->ops->closed(c, c->arg, err, now);
+	tusk_tcp_conn_free(tcp, c);
 }
 
 struct tusk_tcp_listener *
