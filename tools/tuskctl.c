@@ -310,15 +310,33 @@ print_counters(json_t *o, bool nonzero, const char *indent)
 static void
 print_stats(json_t *res)
 {
-	json_t *drops = json_object_get(res, "drops");
+	static const char *const heads[] = {
+		"LCORE", "LOOPS", "BUSY LOOPS", "RX FRAMES", "TX FRAMES",
+		"DROPS",
+	};
+	static const char *const keys[] = {
+		"lcore", "loops", "busy_loops", "rx_frames", "tx_frames",
+		"drops_total",
+	};
+	json_t *drops = json_object_get(res, "drops"), *l;
+	unsigned int c;
+	size_t i;
 
 	print_counters(res, false, "");
 	if (json_integer_value(json_object_get(res, "drops_total")) == 0) {
 		printf("drops: none\n");
-		return;
+	} else {
+		printf("drops (non-zero):\n");
+		print_counters(drops, true, "  ");
 	}
-	printf("drops (non-zero):\n");
-	print_counters(drops, true, "  ");
+	table_start(6, heads);
+	json_array_foreach(json_object_get(res, "lcores"), i, l) {
+		unsigned int r = table_row();
+
+		for (c = 0; c < 6; c++)
+			cell_set(r, c, json_object_get(l, keys[c]));
+	}
+	table_print();
 }
 
 static void
