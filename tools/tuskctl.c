@@ -422,6 +422,8 @@ usage(FILE *f)
 		"usage: tuskctl [-s SOCKET] [--json] COMMAND [ARG...]\n"
 		"  COMMAND  ports | stats | xstats [PORT] | arp | config | "
 		"quit | help\n"
+		"           capture PORT file=/abs/path.pcap [count=N] "
+		"[snaplen=N] | capture_stop PORT\n"
 		"  ARG      key=value, or a port name\n"
 		"  -s SOCKET  tuskd control socket (default $%s or %s)\n"
 		"  --json     print tuskd's JSON response\n",

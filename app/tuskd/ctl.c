@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "ctl.h"
 #include "lcore.h"
 #include "port.h"
+#include "port_capture.h"
 
 RTE_LOG_REGISTER_SUFFIX(tusk_ctl_logtype, ctl, INFO);
 #define CTL_LOG(level, ...)                                                   \
@@ -39,6 +41,9 @@ RTE_LOG_REGISTER_SUFFIX(tusk_ctl_logtype, ctl, INFO);
 #define CTL_SOCKET_MODE 0660
 /* Mode of a directory we create for the socket (/run/tusk). */
 #define CTL_DIR_MODE 0755
+/* Frames a capture takes when the request names no count: enough for a
+ * handshake and a window of data, small enough to read by eye. */
+#define CTL_CAPTURE_DEFAULT_COUNT 1000
 
 struct ctl_client {
 	int fd;              /* -1: slot free */
@@ -55,6 +60,8 @@ struct tusk_ctl {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct tusk_ctl_ctx ctx;
 	struct ctl_client clients[TUSK_CTL_CLIENTS_MAX];
+	/* running packet captures, by port index */
+	struct tusk_port_capture *captures[TUSK_CONFIG_PORTS_MAX];
 };
 
 /* A command: fills *result (new reference) or writes a reason into err
@@ -114,6 +121,9 @@ cmd_ports(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
 		json_object_set_new(o, "address", ipv4_json(cp->address.addr,
 							    cp->address.len));
 		json_object_set_new(o, "gateway", ipv4_json(cp->gateway, -1));
+		json_object_set_new(o, "capture", ctl->captures[i] ?
+				    tusk_port_capture_json(ctl->captures[i]) :
+				    json_null());
 		json_array_append_new(a, o);
 	}
 	*result = a;
@@ -323,11 +333,137 @@ cmd_quit(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
 	return 0;
 }
 
+/* Index of the port named by the request's "port", or -1 (err set). */
+static int
+ctl_port_arg(const struct tusk_ctl *ctl, json_t *args, char *err,
+	     size_t errlen)
+{
+	const char *name = json_string_value(json_object_get(args, "port"));
+	unsigned int i;
+
+	if (name == NULL) {
+		snprintf(err, errlen, "\"port\" (a port name) is required");
+		return -1;
+	}
+	for (i = 0; i < ctl->ctx.n_ports; i++)
+		if (strcmp(ctl->ctx.ports[i].name, name) == 0)
+			return (int)i;
+	snprintf(err, errlen, "no port named \"%.64s\"", name);
+	return -1;
+}
+
+/* A count argument: a JSON integer or a string of digits (tuskctl sends
+ * key=value as strings). `def` when absent; -1 when malformed. */
+static int64_t
+ctl_uint_arg(json_t *args, const char *key, int64_t def, int64_t max,
+	     char *err, size_t errlen)
+{
+	json_t *v = json_object_get(args, key);
+	const char *s = json_string_value(v);
+	long long n = -1;
+	char *end = NULL;
+
+	if (v == NULL)
+		return def;
+	if (json_is_integer(v))
+		n = json_integer_value(v);
+	else if (s != NULL && *s >= '0' && *s <= '9')
+		n = strtoll(s, &end, 10);
+	if (n < 0 || n > max || (end != NULL && *end != '\0')) {
+		snprintf(err, errlen, "\"%s\" must be an integer in [0, %"
+			 PRId64 "]", key, max);
+		return -1;
+	}
+	return n;
+}
+
+static int
+cmd_capture(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
+	    size_t errlen)
+{
+	const char *file = json_string_value(json_object_get(args, "file"));
+	int i = ctl_port_arg(ctl, args, err, errlen), ret;
+	int64_t count, snaplen;
+
+	if (i < 0)
+		return -1;
+	count = ctl_uint_arg(args, "count", CTL_CAPTURE_DEFAULT_COUNT,
+			     TUSK_CAPTURE_COUNT_MAX, err, errlen);
+	snaplen = ctl_uint_arg(args, "snaplen", 0, TUSK_CAPTURE_SNAPLEN_MAX,
+			       err, errlen);
+	if (count < 0 || snaplen < 0)
+		return -1;
+	if (file == NULL || file[0] != '/') {
+		snprintf(err, errlen, "\"file\" must be an absolute path");
+		return -1;
+	}
+	if (ctl->captures[i] != NULL) {
+		snprintf(err, errlen, "a capture is already running on %s",
+			 ctl->ctx.ports[i].name);
+		return -1;
+	}
+	ret = tusk_port_capture_start(&ctl->ctx.ports[i], file,
+				      (uint32_t)count, (uint32_t)snaplen,
+				      &ctl->captures[i]);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot capture into %s: %s", file,
+			 strerror(-ret));
+		return -1;
+	}
+	*result = tusk_port_capture_json(ctl->captures[i]);
+	return 0;
+}
+
+static void
+ctl_capture_end(struct tusk_ctl *ctl, unsigned int i)
+{
+	tusk_port_capture_stop(ctl->captures[i]);
+	ctl->captures[i] = NULL;
+}
+
+static int
+cmd_capture_stop(struct tusk_ctl *ctl, json_t *args, json_t **result,
+		 char *err, size_t errlen)
+{
+	int i = ctl_port_arg(ctl, args, err, errlen);
+
+	if (i < 0)
+		return -1;
+	if (ctl->captures[i] == NULL) {
+		snprintf(err, errlen, "no capture running on %s",
+			 ctl->ctx.ports[i].name);
+		return -1;
+	}
+	tusk_port_capture_drain(ctl->captures[i]);
+	*result = tusk_port_capture_json(ctl->captures[i]);
+	ctl_capture_end(ctl, (unsigned int)i);
+	return 0;
+}
+
+/* Called every tusk_ctl_poll(): write what the lcores copied, and close
+ * captures that have all their frames. */
+static void
+ctl_captures_drain(struct tusk_ctl *ctl)
+{
+	unsigned int i;
+
+	for (i = 0; i < TUSK_CONFIG_PORTS_MAX; i++) {
+		if (ctl->captures[i] == NULL)
+			continue;
+		if (tusk_port_capture_drain(ctl->captures[i]) < 0 ||
+		    tusk_port_capture_done(ctl->captures[i]))
+			ctl_capture_end(ctl, i);
+	}
+}
+
 static int cmd_help(struct tusk_ctl *ctl, json_t *args, json_t **result,
 		    char *err, size_t errlen);
 
 static const char *const args_none[] = { NULL };
 static const char *const args_port[] = { "port", NULL };
+static const char *const args_capture[] = {
+	"port", "file", "count", "snaplen", NULL,
+};
 
 static const struct ctl_cmd cmd_table[] = {
 	{ "ports", cmd_ports, args_none,
@@ -338,6 +474,10 @@ static const struct ctl_cmd cmd_table[] = {
 	  "extended port counters (\"port\": NAME for one port)" },
 	{ "arp", cmd_arp, args_none, "ARP cache of every lcore" },
 	{ "config", cmd_config, args_none, "effective configuration" },
+	{ "capture", cmd_capture, args_capture,
+	  "write a port's frames to a pcap file (port, file, count, snaplen)" },
+	{ "capture_stop", cmd_capture_stop, args_port,
+	  "stop a port's capture (\"port\": NAME)" },
 	{ "quit", cmd_quit, args_none, "stop tuskd and exit" },
 	{ "help", cmd_help, args_none, "this list" },
 };
@@ -653,6 +793,7 @@ tusk_ctl_poll(struct tusk_ctl *ctl, int timeout_ms)
 		if (ret < 0)
 			client_close(c);
 	}
+	ctl_captures_drain(ctl);
 	return ctl->quit ? 1 : 0;
 }
 
@@ -774,6 +915,9 @@ tusk_ctl_close(struct tusk_ctl *ctl)
 
 	if (ctl == NULL)
 		return;
+	for (i = 0; i < TUSK_CONFIG_PORTS_MAX; i++)
+		if (ctl->captures[i] != NULL)
+			ctl_capture_end(ctl, i);
 	for (i = 0; i < TUSK_CTL_CLIENTS_MAX; i++) {
 		if (ctl->clients[i].fd < 0)
 			continue;

@@ -15,6 +15,10 @@
  *   xstats  the PMD's extended counters per port ("port": NAME for one)
  *   arp     the ARP caches of every lcore
  *   config  the effective configuration
+ *   capture        write a port's frames (both directions) to a pcap file:
+ *                  "port", "file" (absolute), "count" (default 1000),
+ *                  "snaplen" (default whole frames); stops by itself
+ *   capture_stop   end a port's capture early ("port")
  *   quit    stop tuskd (lcores, ports, socket) and exit 0
  *
  * A bad request (not JSON, not an object, unknown command or argument, a
