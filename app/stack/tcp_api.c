@@ -122,6 +122,7 @@ tusk_tcp_connect(struct tusk_stack *st, const struct tusk_addr *dst,
 	tusk_tcp_output_syn(tcp, c, now);
 	tusk_tcp_timer_set(tcp, c, TUSK_TCP_T_RTX,
 			   now + tusk_tcp_rtt_rto(&c->rtt));
+	tusk_stack_flush(st);
 	*out = c;
 	return 0;
 }
@@ -171,8 +172,10 @@ tusk_tcp_send(struct tusk_tcp_conn *c, struct rte_mbuf **m, uint64_t now)
 	}
 	if (*m != NULL)
 		c->flags |= TUSK_TCP_CF_WANT_WRITE;
-	if (took > 0)
+	if (took > 0) {
 		tusk_tcp_output(c->tcp, c, now);
+		tusk_stack_flush(c->tcp->st);
+	}
 	return took;
 }
 
@@ -180,6 +183,7 @@ void
 tusk_tcp_recv_consumed(struct tusk_tcp_conn *c, uint32_t bytes, uint64_t now)
 {
 	tusk_tcp_recv_release(c->tcp, c, bytes, now);
+	tusk_stack_flush(c->tcp->st);
 }
 
 int
@@ -202,12 +206,14 @@ tusk_tcp_shutdown(struct tusk_tcp_conn *c, uint64_t now)
 		c->flags |= TUSK_TCP_CF_CLOSED;
 		tusk_tcp_output_rst(tcp, c, now);
 		tusk_tcp_conn_drop(tcp, c, 0, now);
+		tusk_stack_flush(tcp->st);
 		return 0;
 	default:
 		return -ENOTCONN;
 	}
 	c->flags |= TUSK_TCP_CF_SHUT_WR;
 	tusk_tcp_output(tcp, c, now);
+	tusk_stack_flush(tcp->st);
 	return 0;
 }
 
@@ -225,9 +231,12 @@ tusk_tcp_close(struct tusk_tcp_conn *c, uint64_t now)
 void
 tusk_tcp_abort(struct tusk_tcp_conn *c, uint64_t now)
 {
+	struct tusk_tcp *tcp = c->tcp;
+
 	c->flags |= TUSK_TCP_CF_CLOSED;
-	tusk_tcp_output_rst(c->tcp, c, now);
-	tusk_tcp_conn_free(c->tcp, c);
+	tusk_tcp_output_rst(tcp, c, now);
+	tusk_tcp_conn_free(tcp, c);
+	tusk_stack_flush(tcp->st);
 }
 
 int

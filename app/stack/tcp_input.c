@@ -449,10 +449,6 @@ check_syn(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 {
 	if (!(seg->flags & TUSK_TCP_F_SYN))
 		return false;
-	if (c->state == TUSK_TCP_SYN_RECEIVED && seg->seq == c->irs) {
-		tusk_tcp_output_syn(tcp, c, now); /* our SYN-ACK was lost */
-		return true;
-	}
 	tusk_tcp_input_challenge_ack(tcp, c, now);
 	return true;
 }
@@ -563,6 +559,17 @@ static void
 sync_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	   struct tusk_tcp_seg_in *seg, uint64_t now)
 {
+	if (c->state == TUSK_TCP_SYN_RECEIVED &&
+	    (seg->flags & TUSK_TCP_F_SYN) && seg->seq == c->irs) {
+		if (!(seg->flags & TUSK_TCP_F_ACK)) {
+			tusk_tcp_output_syn(tcp, c, now); /* SYN-ACK lost */
+			return;
+		}
+		/* Simultaneous open (RFC 9293 figure 8): their SYN-ACK
+		 * repeats a SYN we have; trim it and take the ACK. */
+		seg->flags &= (uint8_t)~TUSK_TCP_F_SYN;
+		seg->seq++;
+	}
 	if (paws_reject(c, seg, now)) {
 		tcp->st->stats.drops[TUSK_DROP_TCP_PAWS]++;
 		c->flags |= TUSK_TCP_CF_ACK_NOW;

@@ -189,6 +189,8 @@ tusk_tcp_output_syn(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 		return -ENOBUFS;
 	if (c->syn_retries == 0)
 		c->syn_ts = now + 1; /* 0 means "not sent" */
+	if (synack)
+		c->last_ack_sent = c->rcv_nxt; /* RFC 7323 4.3 Last.ACK.sent */
 	/* RFC 7323 2.2 / RFC 2018: offer on SYN; on SYN-ACK only what the
 	 * peer offered. */
 	if (!synack || (c->flags & TUSK_TCP_CF_WS)) {

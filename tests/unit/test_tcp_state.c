@@ -1,0 +1,673 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The RFC 9293 state machine, driven segment by segment: a stack whose
+ * interface captures what it sends, crafted segments in, and for each
+ * (state, segment kind) the answer and the new state. Also RFC 5961
+ * challenge ACKs, RFC 7323 PAWS and window scaling, and SYN cookies end
+ * to end (tcp_syncookie.c has the pure cases).
+ *
+ *   peer 10.0.0.1:40000 (this file)  <-->  stack 10.0.0.2:80 / ephemeral
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "harness.h"
+#include "tcp_api.h"
+#include "tcp_options.h"
+#include "tcp_wire.h"
+
+#define MS 1000000ULL
+#define PPORT 40000
+#define LPORT 80
+#define PISS 1000000u        /* the peer's ISN */
+#define F_SYN TUSK_TCP_F_SYN
+#define F_ACK TUSK_TCP_F_ACK
+#define F_FIN TUSK_TCP_F_FIN
+#define F_RST TUSK_TCP_F_RST
+
+static struct tusk_harness h;
+static uint16_t pport = PPORT; /* the peer's port in crafted segments */
+
+/* What the service saw. */
+static struct events {
+	int accepted, connected, peer_closed, closed, close_err;
+	uint32_t received;
+	struct tusk_tcp_conn *c;
+	int refuse;
+} ev;
+
+static int
+on_accepted(struct tusk_tcp_conn *c, void *larg, void **carg, uint64_t now)
+{
+	ev.accepted++;
+	ev.c = c;
+	return ev.refuse ? -ECONNREFUSED : 0;
+}
+
+static void
+on_connected(struct tusk_tcp_conn *c, void *arg, uint64_t now)
+{
+	ev.connected++;
+}
+
+static uint32_t
+on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m, uint64_t now)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+
+	ev.received += len;
+	rte_pktmbuf_free(m);
+	return len;
+}
+
+static void
+on_peer_closed(struct tusk_tcp_conn *c, void *arg, uint64_t now)
+{
+	ev.peer_closed++;
+}
+
+static void
+on_closed(struct tusk_tcp_conn *c, void *arg, int err, uint64_t now)
+{
+	ev.closed++;
+	ev.close_err = err;
+}
+
+static const struct tusk_tcp_ops ops = {
+	.accepted = on_accepted,
+	.connected = on_connected,
+	.recv = on_recv,
+	.peer_closed = on_peer_closed,
+	.closed = on_closed,
+};
+
+/* ---- crafting and reading segments ---------------------------------------- */
+
+struct seg {
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t wnd;
+	uint16_t sport, dport;
+	uint32_t len;
+	struct tusk_tcp_opts opt;
+};
+
+static uint16_t
+cksum(const uint8_t *tcp, size_t len)
+{
+	struct {
+		rte_be32_t src, dst;
+		uint8_t zero, proto;
+		rte_be16_t len;
+	} __rte_packed ph = { rte_cpu_to_be_32(HARNESS_PEER_IP),
+			      rte_cpu_to_be_32(HARNESS_OUR_IP), 0, IPPROTO_TCP,
+			      rte_cpu_to_be_16((uint16_t)len) };
+	uint32_t sum = rte_raw_cksum(&ph, sizeof(ph)) + rte_raw_cksum(tcp, len);
+
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Send a segment from the peer; opts may be NULL; payload is zeros. */
+static void
+send_seg(uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack,
+	 uint16_t wnd, const struct tusk_tcp_opts *o, uint32_t plen,
+	 uint64_t now)
+{
+	uint8_t tcp[2000], frame[2100];
+	struct tusk_tcp_hdr *th = (struct tusk_tcp_hdr *)tcp;
+	unsigned int olen = 0;
+
+	memset(tcp, 0, sizeof(tcp));
+	if (o != NULL)
+		olen = tusk_tcp_options_write(tcp + 20, 40, o);
+	th->sport = rte_cpu_to_be_16(pport);
+	th->dport = rte_cpu_to_be_16(dport);
+	th->seq = rte_cpu_to_be_32(seq);
+	th->ack = rte_cpu_to_be_32(ack);
+	th->off = (uint8_t)(((20 + olen) / 4) << 4);
+	th->flags = flags;
+	th->wnd = rte_cpu_to_be_16(wnd);
+	th->cksum = cksum(tcp, 20 + olen + plen);
+	tusk_harness_input(&h, frame, tusk_harness_ipv4_frame(frame,
+			   HARNESS_PEER_IP, HARNESS_OUR_IP, IPPROTO_TCP, tcp,
+			   20 + olen + plen), now);
+}
+
+/* The i-th captured frame as a TCP segment. */
+static void
+sent(unsigned int i, struct seg *s)
+{
+	const struct rte_mbuf *m = h.sent[i];
+	uint8_t buf[2000];
+	const struct rte_ipv4_hdr *ip;
+	const struct tusk_tcp_hdr *th;
+	unsigned int hl;
+
+	assert_true(i < h.n_sent);
+	const uint8_t *p = rte_pktmbuf_read(m, 0, RTE_MIN(m->pkt_len,
+					    sizeof(buf)), buf);
+	ip = (const struct rte_ipv4_hdr *)(p + 14);
+	assert_int_equal(ip->next_proto_id, IPPROTO_TCP);
+	th = (const struct tusk_tcp_hdr *)(ip + 1);
+	hl = tusk_tcp_hdr_len(th);
+	s->flags = th->flags;
+	s->seq = rte_be_to_cpu_32(th->seq);
+	s->ack = rte_be_to_cpu_32(th->ack);
+	s->wnd = rte_be_to_cpu_16(th->wnd);
+	s->sport = rte_be_to_cpu_16(th->sport);
+	s->dport = rte_be_to_cpu_16(th->dport);
+	s->len = rte_be_to_cpu_16(ip->total_length) - 20 - hl;
+	tusk_tcp_options_parse((const uint8_t *)(th + 1), hl - 20,
+			       (th->flags & F_SYN) != 0, &s->opt);
+}
+
+static void
+last(struct seg *s)
+{
+	assert_true(h.n_sent > 0);
+	sent(h.n_sent - 1, s);
+}
+
+static int
+setup(void **state)
+{
+	memset(&ev, 0, sizeof(ev));
+	pport = PPORT;
+	if (tusk_harness_init(&h, "tcp_state") != 0)
+		return -1;
+	tusk_harness_learn_peer(&h, 0);
+	tusk_tcp_set_msl(h.st, 10 * MS);
+	return tusk_tcp_listen(h.st, LPORT, &ops, NULL, 4, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	tusk_harness_fini(&h);
+	return 0;
+}
+
+static enum tusk_tcp_state
+state_of(void)
+{
+	return ev.c != NULL ? tusk_tcp_conn_state(ev.c) : TUSK_TCP_CLOSED;
+}
+
+/* Passive open to ESTABLISHED; returns our ISS. */
+static uint32_t
+establish(const struct tusk_tcp_opts *syn_opts)
+{
+	struct seg s;
+
+	send_seg(LPORT, F_SYN, PISS, 0, 65535, syn_opts, 0, 1 * MS);
+	last(&s);
+	assert_int_equal(s.flags, F_SYN | F_ACK);
+	assert_int_equal(s.ack, PISS + 1);
+	tusk_harness_clear(&h);
+	send_seg(LPORT, F_ACK, PISS + 1, s.seq + 1, 65535, NULL, 0, 2 * MS);
+	assert_int_equal(ev.accepted, 1);
+	assert_int_equal(state_of(), TUSK_TCP_ESTABLISHED);
+	return s.seq;
+}
+
+/* ---- LISTEN and no connection ----------------------------------------------- */
+
+static void
+test_listen(void **state)
+{
+	struct seg s;
+
+	/* No listener: SYN gets <SEQ=0><ACK=SEG.SEQ+1><RST,ACK>. */
+	send_seg(81, F_SYN, PISS, 0, 1000, NULL, 0, 0);
+	last(&s);
+	assert_int_equal(s.flags, F_RST | F_ACK);
+	assert_int_equal(s.seq, 0);
+	assert_int_equal(s.ack, PISS + 1);
+	tusk_harness_clear(&h);
+	/* A stray ACK: <SEQ=SEG.ACK><RST>. */
+	send_seg(LPORT, F_ACK, PISS, 777, 1000, NULL, 0, 0);
+	last(&s);
+	assert_int_equal(s.flags, F_RST);
+	assert_int_equal(s.seq, 777);
+	tusk_harness_clear(&h);
+	/* A RST to a listener is ignored. */
+	send_seg(LPORT, F_RST, PISS, 0, 1000, NULL, 0, 0);
+	assert_int_equal(h.n_sent, 0);
+	assert_int_equal(tusk_tcp_conn_count(h.st), 0);
+}
+
+static void
+test_passive_open_options(void **state)
+{
+	struct tusk_tcp_opts o = { .present = TUSK_TCP_OPTF_MSS |
+		TUSK_TCP_OPTF_WS | TUSK_TCP_OPTF_SACK_OK, .mss = 1460,
+		.wscale = 7 };
+	struct tusk_tcp_conn_stats cs;
+	struct seg s;
+
+	send_seg(LPORT, F_SYN, PISS, 0, 65535, &o, 0, 0);
+	last(&s);
+	/* SYN-ACK: our MSS (9000 MTU), WS and SACK as offered, no TS since
+	 * the peer sent none. */
+	assert_int_equal(s.opt.mss, 8960);
+	assert_true(s.opt.present & TUSK_TCP_OPTF_WS);
+	assert_true(s.opt.present & TUSK_TCP_OPTF_SACK_OK);
+	assert_false(s.opt.present & TUSK_TCP_OPTF_TS);
+	tusk_harness_clear(&h);
+	/* RFC 7323 2.2: windows in non-SYN segments are scaled. */
+	send_seg(LPORT, F_ACK, PISS + 1, s.seq + 1, 1000, NULL, 0, 1 * MS);
+	assert_int_equal(state_of(), TUSK_TCP_ESTABLISHED);
+	tusk_tcp_conn_stats(ev.c, &cs);
+	assert_int_equal(cs.snd_wnd, 1000u << 7);
+	assert_int_equal(cs.mss, 1460);
+}
+
+/* ---- SYN-RECEIVED ------------------------------------------------------------ */
+
+static void
+test_syn_received(void **state)
+{
+	struct seg s, syn;
+
+	send_seg(LPORT, F_SYN, PISS, 0, 65535, NULL, 0, 0);
+	last(&syn);
+	tusk_harness_clear(&h);
+	/* The SYN again (our SYN-ACK lost): the SYN-ACK again. */
+	send_seg(LPORT, F_SYN, PISS, 0, 65535, NULL, 0, 1 * MS);
+	last(&s);
+	assert_int_equal(s.flags, F_SYN | F_ACK);
+	assert_int_equal(s.seq, syn.seq);
+	tusk_harness_clear(&h);
+	/* An ACK of something else: reset (RFC 9293 3.10.7.4). */
+	send_seg(LPORT, F_ACK, PISS + 1, syn.seq + 5, 65535, NULL, 0, 2 * MS);
+	last(&s);
+	assert_int_equal(s.flags, F_RST);
+	assert_int_equal(s.seq, syn.seq + 5);
+	assert_int_equal(ev.accepted, 0);
+	tusk_harness_clear(&h);
+	/* RST at RCV.NXT: back to LISTEN, silently, nothing accepted. */
+	send_seg(LPORT, F_RST, PISS + 1, 0, 0, NULL, 0, 3 * MS);
+	assert_int_equal(h.n_sent, 0);
+	assert_int_equal(tusk_tcp_conn_count(h.st), 0);
+	assert_int_equal(ev.accepted, 0);
+	/* The SYN-ACK is retransmitted when nothing comes back. */
+	send_seg(LPORT, F_SYN, PISS, 0, 65535, NULL, 0, 10 * MS);
+	tusk_harness_clear(&h);
+	tusk_stack_poll(h.st, 10 * MS + 1100 * MS);
+	last(&s);
+	assert_int_equal(s.flags, F_SYN | F_ACK);
+}
+
+static void
+test_refused_by_service(void **state)
+{
+	struct seg s;
+
+	ev.refuse = 1;
+	send_seg(LPORT, F_SYN, PISS, 0, 65535, NULL, 0, 0);
+	last(&s);
+	tusk_harness_clear(&h);
+	send_seg(LPORT, F_ACK, PISS + 1, s.seq + 1, 65535, NULL, 0, 1 * MS);
+	assert_int_equal(ev.accepted, 1);
+	last(&s);
+	assert_true(s.flags & F_RST);
+	assert_int_equal(tusk_tcp_conn_count(h.st), 0);
+	assert_int_equal(ev.closed, 0); /* refused: no closed() for it */
+}
+
+/* ---- ESTABLISHED --------------------------------------------------------------- */
+
+static void
+test_established_data_and_fin(void **state)
+{
+	uint32_t iss = establish(NULL);
+	struct seg s;
+
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, NULL, 1000, 3 * MS);
+	assert_int_equal(ev.received, 1000);
+	last(&s); /* quick ACK at connection start */
+	assert_int_equal(s.flags, F_ACK);
+	assert_int_equal(s.ack, PISS + 1001);
+	tusk_harness_clear(&h);
+	/* Out-of-window data: an ACK, no delivery (3.10.7.4 first check). */
+	send_seg(LPORT, F_ACK, PISS + 1 + 20000000u, iss + 1, 65535, NULL, 100,
+		 4 * MS);
+	assert_int_equal(ev.received, 1000);
+	last(&s);
+	assert_int_equal(s.ack, PISS + 1001);
+	tusk_harness_clear(&h);
+	/* FIN: CLOSE-WAIT, ACKed, the service told. */
+	send_seg(LPORT, F_ACK | F_FIN, PISS + 1001, iss + 1, 65535, NULL, 0,
+		 5 * MS);
+	assert_int_equal(state_of(), TUSK_TCP_CLOSE_WAIT);
+	assert_int_equal(ev.peer_closed, 1);
+	last(&s);
+	assert_int_equal(s.ack, PISS + 1002);
+	tusk_harness_clear(&h);
+	/* Service closes: LAST-ACK with our FIN; its ACK ends it. */
+	assert_int_equal(tusk_tcp_close(ev.c, 6 * MS), 0);
+	assert_int_equal(state_of(), TUSK_TCP_LAST_ACK);
+	last(&s);
+	assert_true(s.flags & F_FIN);
+	assert_int_equal(s.seq, iss + 1);
+	send_seg(LPORT, F_ACK, PISS + 1002, iss + 2, 65535, NULL, 0, 7 * MS);
+	assert_int_equal(tusk_tcp_conn_count(h.st), 0);
+}
+
+static void
+test_rst_rfc5961(void **state)
+{
+	uint32_t iss = establish(NULL);
+	struct seg s;
+
+	/* RFC 5961 3.2: a RST in the window but not at RCV.NXT gets a
+	 * challenge ACK and changes nothing. */
+	send_seg(LPORT, F_RST, PISS + 100, 0, 0, NULL, 0, 3 * MS);
+	assert_int_equal(state_of(), TUSK_TCP_ESTABLISHED);
+	last(&s);
+	assert_int_equal(s.flags, F_ACK);
+	assert_int_equal(s.seq, iss + 1);
+	assert_int_equal(s.ack, PISS + 1);
+	tusk_harness_clear(&h);
+	/* Outside the window: dropped silently. */
+	send_seg(LPORT, F_RST, PISS + 500000000u, 0, 0, NULL, 0, 4 * MS);
+	assert_int_equal(h.n_sent, 0);
+	assert_int_equal(state_of(), TUSK_TCP_ESTABLISHED);
+	/* RFC 5961 4.2: a SYN in ESTABLISHED: challenge ACK, no reset. */
+	send_seg(LPORT, F_SYN, PISS + 7, 0, 1000, NULL, 0, 5 * MS);
+	assert_int_equal(state_of(), TUSK_TCP_ESTABLISHED);
+	last(&s);
+	assert_int_equal(s.flags, F_ACK);
+	tusk_harness_clear(&h);
+	/* RFC 5961 5.2: an ACK far below SND.UNA: challenge, drop. */
+	send_seg(LPORT, F_ACK, PISS + 1, iss - 10000000u, 65535, NULL, 10,
+		 6 * MS);
+	assert_int_equal(ev.received, 0);
+	last(&s);
+	assert_int_equal(s.flags, F_ACK);
+	tusk_harness_clear(&h);
+	/* An ACK of data never sent: ACK and drop (RFC 9293). */
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 5000, 65535, NULL, 10, 7 * MS);
+	assert_int_equal(ev.received, 0);
+	assert_int_equal(h.n_sent, 1);
+	tusk_harness_clear(&h);
+	/* The exact RST resets: closed(-ECONNRESET). */
+	send_seg(LPORT, F_RST, PISS + 1, 0, 0, NULL, 0, 8 * MS);
+	assert_int_equal(ev.closed, 1);
+	assert_int_equal(ev.close_err, -ECONNRESET);
+	assert_int_equal(tusk_tcp_conn_count(h.st), 0);
+}
+
+static void
+test_challenge_ack_rate_limit(void **state)
+{
+	establish(NULL);
+	tusk_harness_clear(&h);
+	/* RFC 5961 7: at most 1000 challenge ACKs per second. */
+	for (int i = 0; i < 1100; i++) {
+		send_seg(LPORT, F_RST, PISS + 100, 0, 0, NULL, 0, 3 * MS + i);
+		if (h.n_sent > 900)
+			tusk_harness_clear(&h), ev.received += 901;
+	}
+	/* 901 counted per clear above, plus what is left. */
+	assert_int_equal(ev.received + h.n_sent, 1000);
+	tusk_harness_clear(&h);
+	ev.received = 0;
+	/* A second later the budget is back. */
+	send_seg(LPORT, F_RST, PISS + 100, 0, 0, NULL, 0, 1100 * MS);
+	assert_int_equal(h.n_sent, 1);
+}
+
+static void
+test_paws(void **state)
+{
+	struct tusk_tcp_opts o = { .present = TUSK_TCP_OPTF_TS, .tsval = 5000 };
+	const struct tusk_stack_stats *st = tusk_stack_stats(h.st);
+	uint32_t iss = establish(&o);
+	struct seg s;
+
+	o.tsval = 5001;
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, &o, 100, 3 * MS);
+	assert_int_equal(ev.received, 100);
+	last(&s);
+	assert_true(s.opt.present & TUSK_TCP_OPTF_TS);
+	assert_int_equal(s.opt.tsecr, 5001); /* TS.Recent echoed */
+	tusk_harness_clear(&h);
+	/* RFC 7323 5.3: an older TSval is an old duplicate: dropped, but
+	 * ACKed, and counted. */
+	o.tsval = 4000;
+	send_seg(LPORT, F_ACK, PISS + 101, iss + 1, 65535, &o, 100, 4 * MS);
+	assert_int_equal(ev.received, 100);
+	assert_int_equal(st->drops[TUSK_DROP_TCP_PAWS], 1);
+	assert_int_equal(h.n_sent, 1);
+	/* Across the 32-bit wrap a "smaller" value can be newer. */
+	o.tsval = 0xfffffff0u;
+	send_seg(LPORT, F_ACK, PISS + 101, iss + 1, 65535, &o, 100, 5 * MS);
+	assert_int_equal(st->drops[TUSK_DROP_TCP_PAWS], 2); /* older */
+	o.tsval = 5001 + 0x70000000u;
+	send_seg(LPORT, F_ACK, PISS + 101, iss + 1, 65535, &o, 100, 6 * MS);
+	assert_int_equal(ev.received, 200);
+}
+
+/* ---- active open and closing ----------------------------------------------------- */
+
+static uint32_t
+connect_out(struct tusk_tcp_conn **c, struct seg *syn)
+{
+	struct tusk_addr dst = tusk_addr_v4(rte_cpu_to_be_32(HARNESS_PEER_IP));
+
+	assert_int_equal(tusk_tcp_connect(h.st, &dst, PPORT, &ops, NULL, NULL,
+					  0, c), 0);
+	assert_int_equal(tusk_tcp_conn_state(*c), TUSK_TCP_SYN_SENT);
+	last(syn);
+	assert_int_equal(syn->flags, F_SYN);
+	assert_true(syn->sport >= 49152);
+	/* We offer everything (RFC 7323, RFC 2018). */
+	assert_true(syn->opt.present & TUSK_TCP_OPTF_WS);
+	assert_true(syn->opt.present & TUSK_TCP_OPTF_SACK_OK);
+	assert_true(syn->opt.present & TUSK_TCP_OPTF_TS);
+	tusk_harness_clear(&h);
+	return syn->seq;
+}
+
+static void
+test_active_open(void **state)
+{
+	struct tusk_tcp_conn *c;
+	struct seg syn, s;
+	uint32_t iss = connect_out(&c, &syn);
+
+	/* RST with an unacceptable ACK is ignored in SYN-SENT. */
+	send_seg(syn.sport, F_RST | F_ACK, 0, iss + 7, 0, NULL, 0, 1 * MS);
+	assert_int_equal(tusk_tcp_conn_state(c), TUSK_TCP_SYN_SENT);
+	/* A bad ACK gets a reset. */
+	send_seg(syn.sport, F_SYN | F_ACK, PISS, iss + 9, 1000, NULL, 0, 2 * MS);
+	last(&s);
+	assert_int_equal(s.flags, F_RST);
+	tusk_harness_clear(&h);
+	/* SYN-ACK: ESTABLISHED, ACK sent, connected(). */
+	send_seg(syn.sport, F_SYN | F_ACK, PISS, iss + 1, 1000, NULL, 0, 3 * MS);
+	assert_int_equal(tusk_tcp_conn_state(c), TUSK_TCP_ESTABLISHED);
+	assert_int_equal(ev.connected, 1);
+	last(&s);
+	assert_int_equal(s.flags, F_ACK);
+	assert_int_equal(s.ack, PISS + 1);
+	tusk_harness_clear(&h);
+	/* Our close: FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT -> gone. */
+	tusk_tcp_shutdown(c, 4 * MS);
+	assert_int_equal(tusk_tcp_conn_state(c), TUSK_TCP_FIN_WAIT_1);
+	last(&s);
+	assert_true(s.flags & F_FIN);
+	send_seg(syn.sport, F_ACK, PISS + 1, iss + 2, 1000, NULL, 0, 5 * MS);
+	assert_int_equal(tusk_tcp_conn_state(c), TUSK_TCP_FIN_WAIT_2);
+	send_seg(syn.sport, F_ACK | F_FIN, PISS + 1, iss + 2, 1000, NULL, 0,
+		 6 * MS);
+	assert_int_equal(tusk_tcp_conn_state(c), TUSK_TCP_TIME_WAIT);
+	assert_int_equal(ev.peer_closed, 1);
+	tusk_harness_clear(&h);
+	/* A retransmitted FIN in TIME-WAIT is ACKed again. */
+	send_seg(syn.sport, F_ACK | F_FIN, PISS + 1, iss + 2, 1000, NULL, 0,
+		 7 * MS);
+	last(&s);
+	assert_int_equal(s.ack, PISS + 2);
+	/* 2 MSL later it is gone, with closed(0). */
+	tusk_stack_poll(h.st, 7 * MS + 20 * MS + 1);
+	assert_int_equal(tusk_tcp_conn_count(h.st), 0);
+	assert_int_equal(ev.closed, 1);
+	assert_int_equal(ev.close_err, 0);
+}
+
+static void
+test_refused_and_simultaneous(void **state)
+{
+	struct tusk_tcp_conn *c;
+	struct seg syn, s;
+	uint32_t iss = connect_out(&c, &syn);
+
+	/* RST acknowledging our SYN: refused. */
+	send_seg(syn.sport, F_RST | F_ACK, 0, iss + 1, 0, NULL, 0, 1 * MS);
+	assert_int_equal(ev.closed, 1);
+	assert_int_equal(ev.close_err, -ECONNREFUSED);
+	/* Simultaneous open: their SYN crosses ours. */
+	iss = connect_out(&c, &syn);
+	send_seg(syn.sport, F_SYN, PISS, 0, 1000, NULL, 0, 2 * MS);
+	assert_int_equal(tusk_tcp_conn_state(c), TUSK_TCP_SYN_RECEIVED);
+	last(&s);
+	assert_int_equal(s.flags, F_SYN | F_ACK);
+	assert_int_equal(s.seq, iss);
+	assert_int_equal(s.ack, PISS + 1);
+	send_seg(syn.sport, F_SYN | F_ACK, PISS, iss + 1, 1000, NULL, 0,
+		 3 * MS);
+	/* Their SYN-ACK acknowledges ours: ESTABLISHED. */
+	assert_int_equal(tusk_tcp_conn_state(c), TUSK_TCP_ESTABLISHED);
+	assert_int_equal(ev.connected, 1);
+}
+
+static void
+test_closing_simultaneous_close(void **state)
+{
+	uint32_t iss = establish(NULL);
+	struct seg s;
+
+	tusk_tcp_shutdown(ev.c, 3 * MS);
+	assert_int_equal(state_of(), TUSK_TCP_FIN_WAIT_1);
+	/* Their FIN crosses ours (it does not ACK our FIN): CLOSING. */
+	send_seg(LPORT, F_ACK | F_FIN, PISS + 1, iss + 1, 1000, NULL, 0,
+		 4 * MS);
+	assert_int_equal(state_of(), TUSK_TCP_CLOSING);
+	last(&s);
+	assert_int_equal(s.ack, PISS + 2);
+	/* Then the ACK of our FIN: TIME-WAIT. */
+	send_seg(LPORT, F_ACK, PISS + 2, iss + 2, 1000, NULL, 0, 5 * MS);
+	assert_int_equal(state_of(), TUSK_TCP_TIME_WAIT);
+}
+
+/* ---- SYN cookies -------------------------------------------------------------- */
+
+static void
+test_syncookie_handshake(void **state)
+{
+	struct tusk_tcp_opts o = { .present = TUSK_TCP_OPTF_MSS |
+		TUSK_TCP_OPTF_WS | TUSK_TCP_OPTF_SACK_OK | TUSK_TCP_OPTF_TS,
+		.mss = 1460, .wscale = 7, .tsval = 777 };
+	struct tusk_tcp_opts ack = { .present = TUSK_TCP_OPTF_TS,
+				     .tsval = 778 };
+	struct tusk_tcp_conn_stats cs;
+	struct seg s;
+	uint32_t cookie;
+
+	/* A listener whose SYN queue holds one connection, filled. */
+	assert_int_equal(tusk_tcp_listen(h.st, 443, &ops, NULL, 1, NULL), 0);
+	pport = 40001;
+	send_seg(443, F_SYN, PISS, 0, 65535, NULL, 0, 0);
+	tusk_harness_clear(&h);
+	assert_int_equal(tusk_tcp_conn_count(h.st), 1);
+	/* Queue full: a SYN-ACK carrying a cookie, and no state kept. */
+	pport = 40002;
+	send_seg(443, F_SYN, PISS, 0, 65535, &o, 0, 1 * MS);
+	assert_int_equal(tusk_tcp_conn_count(h.st), 1);
+	last(&s);
+	assert_int_equal(s.flags, F_SYN | F_ACK);
+	assert_int_equal(s.ack, PISS + 1);
+	assert_int_equal(s.opt.mss, 1460);
+	assert_true(s.opt.present & TUSK_TCP_OPTF_TS);
+	assert_true(s.opt.present & TUSK_TCP_OPTF_WS);
+	assert_true(s.opt.present & TUSK_TCP_OPTF_SACK_OK);
+	cookie = s.seq;
+	tusk_harness_clear(&h);
+	/* A forged ACK from another port: reset, no connection. */
+	pport = 40003;
+	ack.tsecr = s.opt.tsval;
+	send_seg(443, F_ACK, PISS + 1, cookie + 1, 1000, &ack, 0, 2 * MS);
+	last(&s);
+	assert_int_equal(s.flags, F_RST);
+	assert_int_equal(tusk_tcp_conn_count(h.st), 1);
+	tusk_harness_clear(&h);
+	/* A mangled cookie from the right port: reset too. */
+	pport = 40002;
+	send_seg(443, F_ACK, PISS + 1, cookie + 2, 1000, &ack, 0, 2 * MS);
+	assert_int_equal(tusk_tcp_conn_count(h.st), 1);
+	/* The right ACK (with data) completes the handshake, with the
+	 * options the cookie kept: MSS, window scale 7, SACK, TS. */
+	send_seg(443, F_ACK, PISS + 1, cookie + 1, 1000, &ack, 500, 2 * MS);
+	assert_int_equal(tusk_tcp_conn_count(h.st), 2);
+	assert_int_equal(ev.accepted, 1);
+	assert_int_equal(state_of(), TUSK_TCP_ESTABLISHED);
+	assert_int_equal(ev.received, 500);
+	tusk_tcp_conn_stats(ev.c, &cs);
+	assert_int_equal(cs.snd_wnd, 1000u << 7);
+	assert_int_equal(cs.mss, 1460 - 12);
+	/* A cookie past its lifetime is refused. */
+	pport = 40004;
+	send_seg(443, F_SYN, PISS, 0, 65535, &o, 0, 3 * MS);
+	last(&s);
+	ack.tsecr = s.opt.tsval;
+	tusk_harness_clear(&h);
+	send_seg(443, F_ACK, PISS + 1, s.seq + 1, 1000, &ack, 0,
+		 3 * MS + 3 * 64000 * MS);
+	last(&s);
+	assert_int_equal(s.flags, F_RST);
+	assert_int_equal(tusk_tcp_conn_count(h.st), 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_listen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passive_open_options,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_received, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refused_by_service, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_established_data_and_fin,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rst_rfc5961, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_challenge_ack_rate_limit,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paws, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_active_open, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refused_and_simultaneous,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closing_simultaneous_close,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syncookie_handshake,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
