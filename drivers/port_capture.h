@@ -25,7 +25,7 @@
 #include "port.h"
 
 /* Frames buffered between the lcores and the control thread, which drains
- * every ~100 ms: 4096 covers a 40 kpps debugging stream. */
+ * every few milliseconds while a capture runs (app/tuskd/ctl.c). */
 #define TUSK_CAPTURE_RING 4096
 /* Largest frame kept: a 9000-byte MTU frame plus headers. */
 #define TUSK_CAPTURE_SNAPLEN_MAX 9216

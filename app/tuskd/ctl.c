@@ -44,6 +44,10 @@ RTE_LOG_REGISTER_SUFFIX(tusk_ctl_logtype, ctl, INFO);
 /* Frames a capture takes when the request names no count: enough for a
  * handshake and a window of data, small enough to read by eye. */
 #define CTL_CAPTURE_DEFAULT_COUNT 1000
+/* While a capture runs the control thread wakes at least this often to
+ * empty its ring: 4096 frames per 5 ms keeps up with ~800 kpps, the
+ * af_packet rate of this machine class (notes/baselines.md). */
+#define CTL_CAPTURE_DRAIN_MS 5
 
 struct ctl_client {
 	int fd;              /* -1: slot free */
@@ -766,6 +770,9 @@ tusk_ctl_poll(struct tusk_ctl *ctl, int timeout_ms)
 					  (c->out_len ? POLLOUT : 0) };
 		idx[n++] = (int)i;
 	}
+	for (i = 0; i < TUSK_CONFIG_PORTS_MAX; i++)
+		if (ctl->captures[i] != NULL)
+			timeout_ms = RTE_MIN(timeout_ms, CTL_CAPTURE_DRAIN_MS);
 	ret = poll(pfd, n, timeout_ms);
 	if (ret < 0)
 		return errno == EINTR ? (ctl->quit ? 1 : 0) : -errno;
