@@ -124,6 +124,8 @@ struct tusk_tcp_conn {
 	uint32_t snd_buf;       /* send buffer limit, bytes */
 	uint16_t mss;           /* payload per segment we send */
 	uint16_t rcv_mss;       /* what we advertised */
+	uint16_t rcv_seg_max;   /* largest segment received: the peer's
+				 * "full-sized segment" (RFC 1122 4.2.3.2) */
 	uint8_t snd_wscale;     /* shift for the peer's window field */
 	uint8_t rcv_wscale;     /* shift we apply to ours */
 	uint8_t syn_retries;

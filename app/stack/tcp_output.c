@@ -489,15 +489,27 @@ output_one(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 	return send_new(tcp, c, len, fin, now) == 0;
 }
 
-/* Nothing in flight and a closed window: probe it (RFC 9293 3.8.6.1). */
+/* Nothing in flight and a window too small to send into (closed, or
+ * below what SWS avoidance sends): probe it (RFC 9293 3.8.6.1, and the
+ * 3.8.6.2.1 override timeout). */
+bool
+tusk_tcp_output_window_stuck(const struct tusk_tcp_conn *c)
+{
+	uint32_t unsent = SEQ_GT(c->sq.end, c->snd_nxt) ?
+			  c->sq.end - c->snd_nxt : 0;
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+	uint32_t avail = SEQ_GT(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt : 0;
+
+	return unsent > 0 && tusk_tcp_sb_count(&c->sb) == 0 &&
+	       avail < RTE_MIN(unsent, (uint32_t)c->mss);
+}
+
 static void
 check_persist(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 {
-	bool unsent = SEQ_GT(c->sq.end, c->snd_nxt);
-
-	if (c->snd_wnd == 0 && tusk_tcp_sb_count(&c->sb) == 0 && unsent)
+	if (tusk_tcp_output_window_stuck(c)) {
 		tusk_tcp_timers_persist(tcp, c, now);
-	else if (c->snd_wnd != 0 || !unsent) {
+	} else {
 		tusk_tcp_timer_set(tcp, c, TUSK_TCP_T_PERSIST, TUSK_TCP_NEVER);
 		c->persist_backoff = 0;
 	}

@@ -59,6 +59,10 @@ int tusk_tcp_output_new_segment(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 int tusk_tcp_output_probe(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 			  bool keepalive, uint64_t now);
 
+/* Unsent data, nothing in flight, and no window to send it into: the
+ * persist timer's condition. */
+bool tusk_tcp_output_window_stuck(const struct tusk_tcp_conn *c);
+
 /* Our timestamp clock (RFC 7323 5.4: 1 ms ticks). */
 static inline uint32_t
 tusk_tcp_ts_now(uint64_t now)

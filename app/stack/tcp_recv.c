@@ -207,8 +207,9 @@ ack_policy(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint32_t len,
 		c->flags |= TUSK_TCP_CF_ACK_NOW;
 		return;
 	}
-	if (c->rcv_nxt - c->last_ack_sent >=
-	    2u * (c->rcv_mss - TUSK_TCP_OPT_MAX))
+	if (len > c->rcv_seg_max)
+		c->rcv_seg_max = (uint16_t)RTE_MIN(len, (uint32_t)c->rcv_mss);
+	if (c->rcv_nxt - c->last_ack_sent >= 2u * c->rcv_seg_max)
 		c->flags |= TUSK_TCP_CF_ACK_NOW;
 	else
 		tusk_tcp_timers_delack(tcp, c, now);

@@ -292,7 +292,7 @@ persist_fired(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 {
 	/* RFC 9293 3.8.6.1: probe a zero window; RFC 1122 4.2.2.17: never
 	 * give up while the peer answers. */
-	if (c->snd_wnd != 0 || tusk_tcp_sndq_bytes(&c->sq) == 0)
+	if (!tusk_tcp_output_window_stuck(c))
 		return;
 	tusk_tcp_output_probe(tcp, c, false, now);
 	if (c->persist_backoff < 16)

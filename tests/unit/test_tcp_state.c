@@ -460,6 +460,94 @@ test_paws(void **state)
 	assert_int_equal(ev.received, 200);
 }
 
+static void
+test_zero_window_probe(void **state)
+{
+	uint32_t iss = establish(NULL);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(h.pool);
+	struct seg s;
+
+	/* The peer closes its window. */
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 0, NULL, 0, 3 * MS);
+	tusk_harness_clear(&h);
+	assert_non_null(rte_pktmbuf_append(m, 1000));
+	assert_int_equal(tusk_tcp_send(ev.c, &m, 4 * MS), 1000);
+	assert_null(m);
+	assert_int_equal(h.n_sent, 0); /* nothing fits */
+	/* RFC 9293 3.8.6.1: the persist timer probes the closed window. */
+	tusk_stack_poll(h.st, 4 * MS + 1000 * MS + 1);
+	last(&s);
+	assert_int_equal(s.flags, F_ACK);
+	assert_int_equal(s.seq, iss);   /* SND.UNA - 1: forces an ACK */
+	assert_int_equal(s.len, 0);
+	tusk_harness_clear(&h);
+	/* Probes back off exponentially (RFC 9293 3.8.6.1 / RFC 6298 5.5). */
+	uint64_t t, times[4];
+	unsigned int n = 0;
+	for (t = 4 * MS + 1000 * MS + 1; t < 8000 * MS && n < 4; t += MS) {
+		tusk_stack_poll(h.st, t);
+		if (h.n_sent > 0) {
+			times[n++] = t;
+			tusk_harness_clear(&h);
+		}
+	}
+	assert_int_equal(n, 4);
+	for (unsigned int i = 2; i < n; i++)
+		assert_true(times[i] - times[i - 1] >=
+			    19 * (times[i - 1] - times[i - 2]) / 10);
+	/* The window opens: the data goes, in segments of the 536-byte
+	 * default MSS (the peer's SYN carried no MSS, RFC 9293 3.7.1). */
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, NULL, 0, t + MS);
+	assert_int_equal(h.n_sent, 1);
+	last(&s);
+	assert_int_equal(s.len, 536);
+	assert_int_equal(s.seq, iss + 1);
+	tusk_harness_clear(&h);
+	/* Nagle (RFC 1122 4.2.3.4) holds the short rest until that is
+	 * ACKed. */
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 537, 65535, NULL, 0, t + 2 * MS);
+	last(&s);
+	assert_int_equal(s.len, 1000 - 536);
+	assert_int_equal(s.seq, iss + 537);
+}
+
+static void
+test_delayed_ack(void **state)
+{
+	uint32_t iss = establish(NULL), seq = PISS + 1;
+	uint64_t t = 3 * MS;
+	struct seg s;
+
+	/* Use up the quick ACKs of the connection start, with full-sized
+	 * (1460-byte) segments so the receiver learns the peer's size. */
+	for (int i = 0; i < 16; i++, seq += 1460, t += MS)
+		send_seg(LPORT, F_ACK, seq, iss + 1, 65535, NULL, 1460, t);
+	tusk_harness_clear(&h);
+	/* One small segment: no ACK yet (RFC 1122 4.2.3.2)... */
+	send_seg(LPORT, F_ACK, seq, iss + 1, 65535, NULL, 100, t);
+	seq += 100;
+	assert_int_equal(h.n_sent, 0);
+	/* ...until the delayed-ACK timer, well under 500 ms. */
+	tusk_stack_poll(h.st, t + 39 * MS);
+	assert_int_equal(h.n_sent, 0);
+	tusk_stack_poll(h.st, t + 41 * MS);
+	last(&s);
+	assert_int_equal(s.ack, seq);
+	tusk_harness_clear(&h);
+	/* Two full-sized segments: ACKed at once (RFC 9293 3.8.6.3). */
+	t += 100 * MS;
+	send_seg(LPORT, F_ACK, seq, iss + 1, 65535, NULL, 1460, t);
+	assert_int_equal(h.n_sent, 0);
+	send_seg(LPORT, F_ACK, seq + 1460, iss + 1, 65535, NULL, 1460, t);
+	last(&s);
+	assert_int_equal(s.ack, seq + 2920);
+	tusk_harness_clear(&h);
+	/* Out of order: an immediate duplicate ACK (RFC 5681 4.2). */
+	send_seg(LPORT, F_ACK, seq + 2920 + 1460, iss + 1, 65535, NULL, 100, t);
+	last(&s);
+	assert_int_equal(s.ack, seq + 2920);
+}
+
 /* ---- active open and closing ----------------------------------------------------- */
 
 static uint32_t
@@ -659,6 +747,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_challenge_ack_rate_limit,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paws, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_window_probe, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_delayed_ack, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_active_open, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_and_simultaneous,
