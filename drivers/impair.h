@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Impairment stage: a long fat path in software, per port queue and
+ * direction (DESIGN.md: this kernel has no netem, so tuskd impairs its own
+ * traffic). Frames go in with the time they arrive and come out when the
+ * emulated path delivers them:
+ *
+ *   tusk_impair_enqueue(): loss? -> duplicate? -> reorder (sent at once)?
+ *                          -> rate: departure = max(now, link free) + wire
+ *                             time -> due = departure + delay -> FIFO
+ *   tusk_impair_dequeue(): reordered frames first, then the FIFO up to now
+ *
+ * The FIFO stays in due order because delay is constant and the rate
+ * serialises; a frame that finds `limit` frames held is dropped at the
+ * tail, like a router buffer of that depth. Frames are copied into the
+ * stage's own pool so that a path holding a BDP of data never starves the
+ * port's rx ring or the stack's pool.
+ *
+ * One instance belongs to one lcore (no locks); time is the caller's
+ * `now` in nanoseconds, so unit tests drive it in virtual time.
+ */
+#ifndef TUSK_IMPAIR_H
+#define TUSK_IMPAIR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <rte_mbuf.h>
+
+/* Probabilities are per million frames (ppm): 1e-6 is the smallest loss
+ * rate the lab's tables use (notes/baselines.md). */
+#define TUSK_IMPAIR_PPM 1000000u
+/* Default and largest number of frames held: 4096 jumbo frames is
+ * ~37 MiB of copies; 150 ms at 1 Gbit/s of 1500-byte frames needs 12.5k. */
+#define TUSK_IMPAIR_LIMIT_DEFAULT 4096u
+#define TUSK_IMPAIR_LIMIT_MAX 262144u
+/* Largest added delay: a path around the Earth twice. */
+#define TUSK_IMPAIR_DELAY_MAX_NS (1000ull * 1000 * 1000)
+/* Bytes a frame occupies on the wire beyond its mbuf length: preamble and
+ * start delimiter (8), FCS (4), inter-frame gap (12). */
+#define TUSK_IMPAIR_WIRE_OVERHEAD 24u
+
+struct tusk_impair_conf {
+	uint64_t delay_ns;    /* added one-way delay */
+	uint64_t rate_bps;    /* bottleneck rate; 0: unlimited */
+	uint32_t loss_ppm;    /* frames dropped */
+	uint32_t dup_ppm;     /* frames sent twice */
+	uint32_t reorder_ppm; /* frames sent at once, ahead of held ones */
+	uint32_t limit;       /* frames held at most; 0: default */
+};
+
+struct tusk_impair_stats {
+	uint64_t in;         /* frames offered */
+	uint64_t out;        /* frames released */
+	uint64_t lost;       /* dropped by loss_ppm */
+	uint64_t duplicated;
+	uint64_t reordered;
+	uint64_t overflow;   /* dropped: limit reached or no copy buffer */
+	uint32_t held;       /* frames in the stage now */
+};
+
+struct tusk_impair;
+
+/* Is this configuration a no-op (the stage can be left out)? */
+bool tusk_impair_conf_is_off(const struct tusk_impair_conf *c);
+
+/*
+ * A stage for frames of up to `frame_len` bytes, its pool on `socket`.
+ * `name` must be unique among live stages (it names the pool). NULL on
+ * bad conf or no memory.
+ */
+struct tusk_impair *tusk_impair_create(const char *name,
+				       const struct tusk_impair_conf *conf,
+				       uint32_t frame_len, uint64_t seed,
+				       int socket);
+
+/* Free the stage and every frame it holds. */
+void tusk_impair_free(struct tusk_impair *im);
+
+/* Offer a burst at `now`; takes ownership of every mbuf. */
+void tusk_impair_enqueue(struct tusk_impair *im, struct rte_mbuf **pkts,
+			 uint16_t n, uint64_t now);
+
+/* Frames due by `now`, at most `max`, in delivery order. */
+uint16_t tusk_impair_dequeue(struct tusk_impair *im, struct rte_mbuf **out,
+			     uint16_t max, uint64_t now);
+
+/* When the next frame is due; UINT64_MAX if none is held. */
+uint64_t tusk_impair_next(const struct tusk_impair *im);
+
+void tusk_impair_stats(const struct tusk_impair *im,
+		       struct tusk_impair_stats *out);
+const struct tusk_impair_conf *tusk_impair_conf(const struct tusk_impair *im);
+
+/* {"delay_ms", "rate_mbps", "loss_ppm", "dup_ppm", "reorder_ppm",
+ *  "limit"} */
+json_t *tusk_impair_conf_json(const struct tusk_impair_conf *c);
+json_t *tusk_impair_stats_json(const struct tusk_impair_stats *s);
+
+#endif /* TUSK_IMPAIR_H */

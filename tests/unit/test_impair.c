@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The impairment stage in virtual time: delay, bottleneck rate, buffer
+ * limit, loss, duplication and reordering do what an operator setting up
+ * a long fat path expects, frame by frame.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rte_mbuf.h>
+
+#include "impair.h"
+#include "testenv.h"
+
+#define MS (1000ull * 1000)
+#define US 1000ull
+
+static struct rte_mempool *pool;
+static unsigned int seq;
+
+static int
+setup(void **state)
+{
+	if (tusk_testenv_init("impair", 256) < 0)
+		return -1;
+	pool = tusk_testenv_pool("impair_src", 8192, 2048);
+	return pool == NULL ? -1 : 0;
+}
+
+static struct tusk_impair *
+make(const struct tusk_impair_conf *c)
+{
+	char name[32];
+	struct tusk_impair *im;
+
+	snprintf(name, sizeof(name), "t%u", seq++);
+	im = tusk_impair_create(name, c, 1600, 42, 0);
+	assert_non_null(im);
+	return im;
+}
+
+/* Offer n frames of `len` bytes at `now`; frame i carries i in its first
+ * bytes so that order can be checked. */
+static void
+offer(struct tusk_impair *im, unsigned int n, uint16_t len, uint64_t now,
+      uint32_t first)
+{
+	struct rte_mbuf *m[32];
+	unsigned int i, k;
+
+	for (i = 0; i < n; i += k) {
+		for (k = 0; k < 32 && i + k < n; k++) {
+			uint32_t id = first + i + k;
+
+			m[k] = rte_pktmbuf_alloc(pool);
+			assert_non_null(m[k]);
+			memcpy(rte_pktmbuf_append(m[k], len), &id, sizeof(id));
+		}
+		tusk_impair_enqueue(im, m, (uint16_t)k, now);
+	}
+}
+
+/* Dequeue everything due at `now`; ids into `ids` (may be NULL). */
+static unsigned int
+take(struct tusk_impair *im, uint64_t now, uint32_t *ids, unsigned int max)
+{
+	struct rte_mbuf *m[32];
+	unsigned int total = 0;
+	uint16_t n, i;
+
+	while ((n = tusk_impair_dequeue(im, m, 32, now)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (ids != NULL && total < max)
+				memcpy(&ids[total], rte_pktmbuf_mtod(m[i],
+								     void *), 4);
+			total++;
+			rte_pktmbuf_free(m[i]);
+		}
+	}
+	return total;
+}
+
+static void
+test_delay(void **state)
+{
+	struct tusk_impair_conf c = { .delay_ns = 50 * MS };
+	struct tusk_impair *im = make(&c);
+	uint32_t ids[10];
+	unsigned int i;
+
+	offer(im, 10, 100, 1000, 0);
+	assert_int_equal(tusk_impair_next(im), 1000 + 50 * MS);
+	assert_int_equal(take(im, 1000 + 50 * MS - 1, NULL, 0), 0);
+	assert_int_equal(take(im, 1000 + 50 * MS, ids, 10), 10);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(ids[i], i); /* in order */
+	assert_int_equal(tusk_impair_next(im), UINT64_MAX);
+	tusk_impair_free(im);
+}
+
+/* 1 Mbit/s: a 101-byte frame takes (101 + 24) * 8 = 1000 bits = 1 ms. */
+static void
+test_rate(void **state)
+{
+	struct tusk_impair_conf c = { .rate_bps = 1000000, .delay_ns = 5 * MS };
+	struct tusk_impair *im = make(&c);
+
+	offer(im, 5, 101, 0, 0);
+	assert_int_equal(take(im, 6 * MS - 1, NULL, 0), 0);
+	assert_int_equal(take(im, 6 * MS, NULL, 0), 1);
+	assert_int_equal(take(im, 8 * MS, NULL, 0), 2);
+	assert_int_equal(take(im, 10 * MS, NULL, 0), 2);
+	/* an idle link does not bank credit: the next frame waits 1 ms */
+	offer(im, 1, 101, 100 * MS, 5);
+	assert_int_equal(tusk_impair_next(im), 106 * MS);
+	tusk_impair_free(im);
+}
+
+static void
+test_limit(void **state)
+{
+	struct tusk_impair_conf c = { .delay_ns = 1 * MS, .limit = 4 };
+	struct tusk_impair *im = make(&c);
+	struct tusk_impair_stats st;
+
+	offer(im, 10, 100, 0, 0);
+	tusk_impair_stats(im, &st);
+	assert_int_equal(st.in, 10);
+	assert_int_equal(st.held, 4);
+	assert_int_equal(st.overflow, 6);
+	assert_int_equal(take(im, 1 * MS, NULL, 0), 4);
+	tusk_impair_free(im);
+}
+
+static void
+test_loss_rate(void **state)
+{
+	struct tusk_impair_conf c = { .loss_ppm = 100000 }; /* 10% */
+	struct tusk_impair *im = make(&c);
+	struct tusk_impair_stats st;
+	unsigned int out = 0, round;
+
+	for (round = 0; round < 100; round++) {
+		offer(im, 1000, 64, round, round * 1000);
+		out += take(im, round, NULL, 0);
+	}
+	tusk_impair_stats(im, &st);
+	assert_int_equal(st.in, 100000);
+	assert_int_equal(st.lost + out, 100000);
+	/* 10% of 1e5 frames: sigma ~95, allow 5 sigma */
+	assert_in_range(st.lost, 9525, 10475);
+	tusk_impair_free(im);
+}
+
+static void
+test_duplicate_and_total_loss(void **state)
+{
+	struct tusk_impair_conf dup = { .dup_ppm = TUSK_IMPAIR_PPM };
+	struct tusk_impair_conf all = { .loss_ppm = TUSK_IMPAIR_PPM };
+	struct tusk_impair *im = make(&dup);
+	uint32_t ids[8];
+
+	offer(im, 4, 64, 0, 0);
+	assert_int_equal(take(im, 0, ids, 8), 8);
+	assert_int_equal(ids[0], 0);
+	assert_int_equal(ids[1], 0); /* the copy follows its original */
+	tusk_impair_free(im);
+	im = make(&all);
+	offer(im, 100, 64, 0, 0);
+	assert_int_equal(take(im, UINT64_MAX, NULL, 0), 0);
+	tusk_impair_free(im);
+}
+
+/* Reordered frames overtake the delayed ones (netem's "reorder"). */
+static void
+test_reorder(void **state)
+{
+	struct tusk_impair_conf c = { .delay_ns = 10 * MS,
+				      .reorder_ppm = 500000 };
+	struct tusk_impair *im = make(&c);
+	struct tusk_impair_stats st;
+	uint32_t ids[200];
+	unsigned int early, late, i;
+
+	offer(im, 200, 64, 0, 0);
+	tusk_impair_stats(im, &st);
+	early = take(im, 0, ids, 200);
+	assert_int_equal(early, st.reordered);
+	assert_in_range(early, 50, 150);
+	for (i = 1; i < early; i++)
+		assert_true(ids[i] > ids[i - 1]);
+	late = take(im, 10 * MS, NULL, 0);
+	assert_int_equal(early + late, 200);
+	tusk_impair_free(im);
+}
+
+static void
+test_conf_checks(void **state)
+{
+	struct tusk_impair_conf off = { 0 }, bad = { .loss_ppm = 2000000 };
+
+	assert_true(tusk_impair_conf_is_off(&off));
+	off.limit = 10; /* a limit alone impairs nothing */
+	assert_true(tusk_impair_conf_is_off(&off));
+	assert_false(tusk_impair_conf_is_off(&bad));
+	assert_null(tusk_impair_create("bad", &bad, 1600, 1, 0));
+	bad.loss_ppm = 0;
+	bad.limit = TUSK_IMPAIR_LIMIT_MAX + 1;
+	assert_null(tusk_impair_create("bad", &bad, 1600, 1, 0));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_delay),
+		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_limit),
+		cmocka_unit_test(test_loss_rate),
+		cmocka_unit_test(test_duplicate_and_total_loss),
+		cmocka_unit_test(test_reorder),
+		cmocka_unit_test(test_conf_checks),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
