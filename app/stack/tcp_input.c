@@ -427,6 +427,8 @@ check_rst(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 {
 	if (!(seg->flags & TUSK_TCP_F_RST))
 		return false;
+	if (c->state == TUSK_TCP_TIME_WAIT)
+		return true; /* RFC 1337: no TIME-WAIT assassination */
 	if (seg->seq != c->rcv_nxt) {
 		/* In the window but not exact: maybe blind, challenge. */
 		tusk_tcp_input_challenge_ack(tcp, c, now);
