@@ -16,9 +16,10 @@
 /* Payload chunk per mbuf: near the 64 KB data-room limit, so the sender
  * makes few mbufs; TCP cuts segments from it without copying. */
 #define SIM_CHUNK 64000
-/* Chunks generated per writable() callback: bounds the work of one call
- * (the send buffer bounds it anyway). */
-#define SIM_PUSH_BUDGET 8192
+/* Chunks offered per call: enough to fill the largest send buffer (a
+ * smaller budget would stop with room left, and no writable() would
+ * follow); send() returning 0 ends the loop first. */
+#define SIM_PUSH_BUDGET (SIM_SND_BUDGET / SIM_CHUNK + 2)
 
 #define GOLDEN 0x9e3779b97f4a7c15ull
 
@@ -100,7 +101,8 @@ gen_chunk(struct sim_flow *f)
 	if (m == NULL)
 		return NULL;
 	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
-	sim_pattern_fill(p, f->key, f->gen_off, len);
+	if (!f->w->conf.no_verify)
+		sim_pattern_fill(p, f->key, f->gen_off, len);
 	f->gen_off += len;
 	return m;
 }
@@ -200,9 +202,10 @@ receiver_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
 	for (s = m; s != NULL; s = s->next) {
 		uint32_t len = rte_pktmbuf_data_len(s);
 
-		f->bad_bytes += sim_pattern_check(
-			rte_pktmbuf_mtod(s, const uint8_t *), f->key,
-			f->rx_off, len);
+		if (!f->w->conf.no_verify)
+			f->bad_bytes += sim_pattern_check(
+				rte_pktmbuf_mtod(s, const uint8_t *), f->key,
+				f->rx_off, len);
 		f->rx_off += len;
 	}
 	rte_pktmbuf_free(m);
@@ -241,9 +244,13 @@ const struct tusk_tcp_ops sim_receiver_ops = {
 int
 sim_flow_start(struct sim_flow *f, uint64_t now)
 {
+	/* The send buffer is the budget's share: more than the receive
+	 * window, so a flow is window- or cwnd-limited, never
+	 * application-limited (which would freeze BBR's model). */
 	struct tusk_tcp_conn_opts opts = {
 		.cc = f->cc,
 		.rcv_max = f->w->conf.rcv_max,
+		.snd_buf = (uint32_t)(SIM_SND_BUDGET / f->w->conf.flows),
 		.nodelay = true,
 	};
 	struct tusk_addr dst = tusk_addr_v4(rte_cpu_to_be_32(SIM_IP_B));

@@ -81,6 +81,7 @@ static const struct option long_opts[] = {
 	{ "expect-util", required_argument, NULL, 'U' },
 	{ "expect-share", required_argument, NULL, 'H' },
 	{ "expect-max-share", required_argument, NULL, 'X' },
+	{ "trace", required_argument, NULL, 'Z' },
 	{ "list", no_argument, NULL, 'L' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -97,7 +98,7 @@ usage(void)
 		"  [--reorder P] [--jitter 1ms] [--dup P] [--corrupt P]\n"
 		"  [--cc bbr|cubic|newreno] [--cc2 NAME] [--flows N]\n"
 		"  [--duration 30] [--measure-from 5] [--bytes SIZE] [--seed N]\n"
-		"  [--rcv-max SIZE] [--sw-cksum] [--mem MB]\n"
+		"  [--rcv-max SIZE] [--sw-cksum] [--mem MB] [--trace 1s]\n"
 		"  [--expect-util MIN] [--expect-share MIN,MAX] [--expect-max-share MAX]\n"
 		"scenarios:\n");
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
@@ -299,6 +300,7 @@ apply_run_opt(int opt, const char *a, struct sim_conf *c,
 		c->rcv_max = (uint32_t)(u > UINT32_MAX ? UINT32_MAX : u);
 		return rc;
 	case 'W': c->sw_cksum = true; return 0;
+	case 'Z': return parse_time(a, &c->trace_ns);
 	case 'E':
 		rc = parse_double(a, 64, 1 << 20, &v);
 		*mem_mb = (unsigned int)v;

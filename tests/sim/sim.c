@@ -14,9 +14,11 @@
  * that off and both ends do it in software).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ether.h>
 
 #include "sim.h"
@@ -32,9 +34,6 @@
 /* Steps at one instant before the loop is declared stuck: a stack whose
  * next_event stays in the past without doing anything. */
 #define SIM_STALL_STEPS 1000000
-/* Total send buffer across flows: 2 BDPs of a 10 Gbit/s x 200 ms path
- * would be 500 MB; the default receive window is 256 MiB anyway. */
-#define SIM_SND_BUDGET (512ull << 20)
 #define SIM_DATA_ROOM_CHUNK 64128 /* 64000-byte chunks + slack */
 #define SIM_STACK_DATA_ROOM 2048
 
@@ -133,15 +132,22 @@ pool(const char *name, uint64_t n, uint16_t room)
 static int
 make_pools(struct sim_world *w)
 {
+	static unsigned int worlds; /* pool names are unique per process */
 	const struct sim_conf *c = &w->conf;
 	uint64_t segs = SIM_SND_BUDGET / (c->mss > 100 ? c->mss - 60 : 40);
+	char n[4][32];
 
-	w->pool_a = pool("sim_a", segs * SIM_MBUFS_PER_SEG + 8192,
+	worlds++;
+	snprintf(n[0], sizeof(n[0]), "sim_a%u", worlds);
+	snprintf(n[1], sizeof(n[1]), "sim_b%u", worlds);
+	snprintf(n[2], sizeof(n[2]), "sim_data%u", worlds);
+	snprintf(n[3], sizeof(n[3]), "sim_copy%u", worlds);
+	w->pool_a = pool(n[0], segs * SIM_MBUFS_PER_SEG + 8192,
 			 SIM_STACK_DATA_ROOM);
-	w->pool_b = pool("sim_b", 65536, SIM_STACK_DATA_ROOM);
-	w->data_pool = pool("sim_data", SIM_SND_BUDGET / 64000 * 5 / 4 +
+	w->pool_b = pool(n[1], 65536, SIM_STACK_DATA_ROOM);
+	w->data_pool = pool(n[2], SIM_SND_BUDGET / 64000 * 5 / 4 +
 			    4 * SIM_MAX_FLOWS, SIM_DATA_ROOM_CHUNK);
-	w->copy_pool = pool("sim_copy", 8192, (uint16_t)(c->mss + 256));
+	w->copy_pool = pool(n[3], 8192, (uint16_t)(c->mss + 256));
 	if (w->pool_a == NULL || w->pool_b == NULL || w->data_pool == NULL ||
 	    w->copy_pool == NULL)
 		return -ENOMEM;
@@ -319,7 +325,39 @@ next_time(const struct sim_world *w)
 	t = min_u64(t, tusk_sim_link_next(&w->ba));
 	if (!w->measured)
 		t = min_u64(t, w->conf.measure_from_ns);
+	if (w->conf.trace_ns != 0)
+		t = min_u64(t, w->next_trace);
 	return t;
+}
+
+/* One line per flow to stderr: the sender's view every trace interval,
+ * to see why a run falls short. */
+static void
+trace(struct sim_world *w)
+{
+	double secs = (double)w->conf.trace_ns / NSEC_PER_SEC;
+	unsigned int i;
+
+	w->next_trace += w->conf.trace_ns;
+	for (i = 0; i < w->conf.flows; i++) {
+		struct sim_flow *f = &w->flows[i];
+		struct tusk_tcp_conn_stats s;
+
+		if (f->tx_conn == NULL)
+			continue;
+		tusk_tcp_conn_stats(f->tx_conn, &s);
+		fprintf(stderr, "t %7.3f flow %u %-7s gput %6.3f G cwnd %6.1f M "
+			"flight %6.1f M pace %6.3f G srtt %6.1f ms snd_wnd %6.1f M "
+			"rtx %" PRIu64 " rto %" PRIu64 " rec %" PRIu64 " q %.1f M\n",
+			(double)w->now / NSEC_PER_SEC, i, f->cc,
+			(double)(f->rx_off - w->trace_rx[i]) * 8 / secs / 1e9,
+			s.cwnd / 1e6, s.in_flight / 1e6,
+			(double)s.pacing_rate * 8 / 1e9, s.srtt_ns / 1e6,
+			s.snd_wnd / 1e6, s.segs_retrans, s.rto_count,
+			s.sack_recoveries,
+			tusk_sim_link_backlog(&w->ab, w->now) / 1e6);
+		w->trace_rx[i] = f->rx_off;
+	}
 }
 
 static void
@@ -333,6 +371,25 @@ open_window(struct sim_world *w)
 		w->flows[i].rx_at_measure = w->flows[i].rx_off;
 }
 
+/* step() for benchmarks: the same calls, with the TSC cycles spent in
+ * each stack counted (link pops are outside: rte_rdtsc around input). */
+static void
+step_timed(struct sim_world *w, uint64_t t)
+{
+	uint64_t c0 = rte_rdtsc(), c1, c3;
+
+	deliver(w, &w->ab, w->b);
+	c1 = rte_rdtsc();
+	deliver(w, &w->ba, w->a);
+	if (tusk_stack_next_event(w->a) <= t)
+		tusk_stack_poll(w->a, t);
+	c3 = rte_rdtsc();
+	if (tusk_stack_next_event(w->b) <= t)
+		tusk_stack_poll(w->b, t);
+	w->cyc_b += c1 - c0 + rte_rdtsc() - c3;
+	w->cyc_a += c3 - c1;
+}
+
 /* One step at time `t`. */
 static void
 step(struct sim_world *w, uint64_t t)
@@ -341,6 +398,12 @@ step(struct sim_world *w, uint64_t t)
 	w->events++;
 	if (!w->measured && t >= w->conf.measure_from_ns)
 		open_window(w);
+	if (w->conf.trace_ns != 0 && t >= w->next_trace)
+		trace(w);
+	if (w->conf.time_stacks) {
+		step_timed(w, t);
+		return;
+	}
 	deliver(w, &w->ab, w->b);
 	deliver(w, &w->ba, w->a);
 	if (tusk_stack_next_event(w->a) <= t)

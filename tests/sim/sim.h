@@ -25,6 +25,11 @@
 
 /* Flows in one run: enough for fairness scenarios. */
 #define SIM_MAX_FLOWS 16
+/* Total send buffer across flows (sim.c sizes the pools from it): 2 BDPs
+ * of 10 Gbit/s x 200 ms would be 500 MB; more than the default 256 MiB
+ * receive window, so one flow is not limited by its send buffer. */
+#define SIM_SND_BUDGET (512ull << 20)
+
 /* The two hosts, on one /24 (host order). */
 #define SIM_IP_A RTE_IPV4(10, 0, 0, 1)
 #define SIM_IP_B RTE_IPV4(10, 0, 0, 2)
@@ -53,6 +58,9 @@ struct sim_conf {
 	uint64_t seed;
 	uint32_t rcv_max;       /* receive window cap; 0 = stack default */
 	bool sw_cksum;          /* checksums in software, not "offloaded" */
+	bool no_verify;         /* benchmarks: no pattern fill or check */
+	bool time_stacks;       /* benchmarks: count TSC cycles per stack */
+	uint64_t trace_ns;      /* print flow state this often; 0 = never */
 };
 
 struct sim_flow {
@@ -87,6 +95,9 @@ struct sim_world {
 	bool measured;
 	uint64_t events;                     /* loop iterations */
 	uint64_t copy_fail;                  /* no mbuf for a dup/corrupt */
+	uint64_t cyc_a, cyc_b;               /* TSC cycles inside each stack */
+	uint64_t next_trace;                 /* next trace line (ns) */
+	uint64_t trace_rx[SIM_MAX_FLOWS];    /* rx_off at the last line */
 	const char *error;                   /* set when the run failed */
 };
 
