@@ -193,8 +193,13 @@ nosack_losses(struct tusk_tcp_conn *c, const struct tusk_tcp_seg_in *seg,
 	if (tusk_tcp_sb_count(&c->sb) == 0)
 		return;
 	if (advanced) {
+		struct tusk_tcp_seg *h = tusk_tcp_sb_at(&c->sb, c->sb.head);
+
 		c->dupacks = 0;
-		if (c->flags & TUSK_TCP_CF_RECOVERY) {
+		/* RFC 6582 3.2 step 5: a partial ACK: the next hole goes
+		 * now, unless it was resent in this episode already. */
+		if ((c->flags & TUSK_TCP_CF_RECOVERY) &&
+		    !(h->flags & (TUSK_TCP_SEG_RETRANS | TUSK_TCP_SEG_LOST))) {
 			tusk_tcp_sb_mark_lost(&c->sb, c->sb.head);
 			lost(x, c->sb.head);
 		}
@@ -235,7 +240,10 @@ after_ack(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, struct ack_ctx *x,
 {
 	if (x->have_rtt)
 		tusk_tcp_rtt_sample(&c->rtt, now - x->rtt_xmit, now);
-	if (progress && tusk_tcp_sb_count(&c->sb) > 0)
+	/* RACK needs SACK to tell delivered from missing (RFC 8985 2);
+	 * without it, RFC 5681/6582 above decide. */
+	if (progress && tusk_tcp_sb_count(&c->sb) > 0 &&
+	    (c->flags & TUSK_TCP_CF_SACK))
 		detect_losses(c, x, now);
 	else if (tusk_tcp_sb_count(&c->sb) == 0)
 		c->reo_ts = 0;

@@ -81,6 +81,11 @@ struct tusk_tcp_conn_opts {
 	uint32_t snd_buf;      /* send buffer, bytes (TUSK_TCP_SND_BUF_DEFAULT) */
 	bool nodelay;          /* no Nagle (RFC 1122 4.2.3.4) */
 	bool keepalive;        /* RFC 1122 4.2.3.6 probes after 2 h idle */
+	/* Leave options out of the SYN exchange (interop testing, and peers
+	 * that mishandle them): */
+	bool no_sack;          /* RFC 2018: recovery by RFC 5681/6582 */
+	bool no_timestamps;    /* RFC 7323 timestamps and PAWS */
+	bool no_wscale;        /* RFC 7323 window scaling: 64 KiB window */
 };
 
 /* Receive window cap unless told otherwise: 1 GiB, the most window

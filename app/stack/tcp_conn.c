@@ -226,6 +226,14 @@ tusk_tcp_conn_opts(struct tusk_tcp_conn *c, const struct tusk_tcp_conn_opts *o)
 		c->flags |= TUSK_TCP_CF_NODELAY;
 	if (o->keepalive)
 		c->flags |= TUSK_TCP_CF_KEEPALIVE;
+	if (o->no_sack)
+		c->flags |= TUSK_TCP_CF_NO_SACK;
+	if (o->no_timestamps)
+		c->flags |= TUSK_TCP_CF_NO_TS;
+	if (o->no_wscale) {
+		c->flags |= TUSK_TCP_CF_NO_WS;
+		c->rcv_max = RTE_MIN(c->rcv_max, TUSK_TCP_MAX_WIN);
+	}
 	if (c->rcv_space > c->rcv_max)
 		c->rcv_space = c->rcv_max;
 }

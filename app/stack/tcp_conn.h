@@ -84,6 +84,9 @@ struct tusk_stack;
 #define TUSK_TCP_CF_RTO_RECOVERY (1u << 14) /* recovering after an RTO */
 #define TUSK_TCP_CF_ACCEPTED  (1u << 15) /* service took it */
 #define TUSK_TCP_CF_FIN_QUEUED (1u << 16) /* peer's FIN seen, not reached */
+#define TUSK_TCP_CF_NO_SACK   (1u << 17) /* do not offer/accept SACK */
+#define TUSK_TCP_CF_NO_TS     (1u << 18) /* ... timestamps */
+#define TUSK_TCP_CF_NO_WS     (1u << 19) /* ... window scaling */
 
 struct tusk_tcp_listener {
 	uint16_t port;

@@ -121,14 +121,15 @@ negotiate(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	c->mss = RTE_MIN(peer, c->rcv_mss);
 	c->flags &= ~(TUSK_TCP_CF_WS | TUSK_TCP_CF_SACK | TUSK_TCP_CF_TS);
 	c->snd_wscale = c->rcv_wscale = 0;
-	if (o->present & TUSK_TCP_OPTF_WS) {
+	if ((o->present & TUSK_TCP_OPTF_WS) && !(c->flags & TUSK_TCP_CF_NO_WS)) {
 		c->flags |= TUSK_TCP_CF_WS;
 		c->snd_wscale = o->wscale;
 		c->rcv_wscale = tusk_tcp_conn_wscale_for(c->rcv_max);
 	}
-	if (o->present & TUSK_TCP_OPTF_SACK_OK)
+	if ((o->present & TUSK_TCP_OPTF_SACK_OK) &&
+	    !(c->flags & TUSK_TCP_CF_NO_SACK))
 		c->flags |= TUSK_TCP_CF_SACK;
-	if (o->present & TUSK_TCP_OPTF_TS) {
+	if ((o->present & TUSK_TCP_OPTF_TS) && !(c->flags & TUSK_TCP_CF_NO_TS)) {
 		c->flags |= TUSK_TCP_CF_TS;
 		c->ts_recent = o->tsval;
 		c->ts_recent_age = now;

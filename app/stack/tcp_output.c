@@ -193,13 +193,16 @@ tusk_tcp_output_syn(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 		c->last_ack_sent = c->rcv_nxt; /* RFC 7323 4.3 Last.ACK.sent */
 	/* RFC 7323 2.2 / RFC 2018: offer on SYN; on SYN-ACK only what the
 	 * peer offered. */
-	if (!synack || (c->flags & TUSK_TCP_CF_WS)) {
+	if (synack ? (c->flags & TUSK_TCP_CF_WS) :
+	    !(c->flags & TUSK_TCP_CF_NO_WS)) {
 		o.present |= TUSK_TCP_OPTF_WS;
 		o.wscale = c->rcv_wscale;
 	}
-	if (!synack || (c->flags & TUSK_TCP_CF_SACK))
+	if (synack ? (c->flags & TUSK_TCP_CF_SACK) :
+	    !(c->flags & TUSK_TCP_CF_NO_SACK))
 		o.present |= TUSK_TCP_OPTF_SACK_OK;
-	if (!synack || (c->flags & TUSK_TCP_CF_TS)) {
+	if (synack ? (c->flags & TUSK_TCP_CF_TS) :
+	    !(c->flags & TUSK_TCP_CF_NO_TS)) {
 		o.present |= TUSK_TCP_OPTF_TS;
 		o.tsval = tsval(c, now);
 		o.tsecr = synack ? c->ts_recent : 0;

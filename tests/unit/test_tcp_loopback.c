@@ -152,6 +152,8 @@ struct app {
 };
 
 static struct app client, server;
+/* Options the client connects with (tests set the no_* switches). */
+static struct tusk_tcp_conn_opts client_opts;
 
 static void
 fill(struct app *a, uint64_t now)
@@ -382,8 +384,10 @@ static void
 transfer_opts(uint16_t mtu, uint64_t bytes, uint32_t drop_every,
 	      uint64_t rate, uint64_t release_every, uint32_t rcv_max)
 {
-	struct tusk_tcp_conn_opts copts = { .snd_buf = 4u << 20 };
+	struct tusk_tcp_conn_opts copts = client_opts;
 	struct tusk_tcp_conn_opts sopts = { .rcv_max = rcv_max };
+
+	copts.snd_buf = 4u << 20;
 	struct tusk_stack *a, *b;
 	struct tusk_addr dst;
 
@@ -455,6 +459,29 @@ test_small_1500(void **state)
 	transfer(1500, 100000, 0, 1000000000ULL);
 }
 
+/* Without SACK and timestamps (the client leaves them out of its SYN):
+ * loss recovery by RFC 5681 fast retransmit and RFC 6582 partial ACKs. */
+static void
+test_loss_nosack(void **state)
+{
+	client_opts = (struct tusk_tcp_conn_opts){ .no_sack = true,
+						   .no_timestamps = true };
+	transfer(1500, 8ULL << 20, 97, 1000000000ULL);
+	client_opts = (struct tusk_tcp_conn_opts){ .snd_buf = 0 };
+	assert_true(client.st.segs_retrans >= dirs[0].dropped);
+	assert_true(client.st.sack_recoveries > 0);
+}
+
+/* Without window scaling the window is 64 KiB: slower, still intact. */
+static void
+test_no_wscale(void **state)
+{
+	client_opts = (struct tusk_tcp_conn_opts){ .no_wscale = true };
+	transfer(1500, 4ULL << 20, 0, 1000000000ULL);
+	client_opts = (struct tusk_tcp_conn_opts){ .snd_buf = 0 };
+	assert_true(client.st.snd_wnd <= 65535);
+}
+
 static void
 test_64mb_jumbo(void **state)
 {
@@ -490,6 +517,8 @@ main(void)
 		cmocka_unit_test(test_64mb_jumbo),
 		cmocka_unit_test(test_loss_1500),
 		cmocka_unit_test(test_slow_reader),
+		cmocka_unit_test(test_loss_nosack),
+		cmocka_unit_test(test_no_wscale),
 	};
 
 	if (tusk_testenv_init("tcp_loopback", 512) != 0)
