@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -9,6 +10,18 @@
 #include <rte_mbuf.h>
 
 #include "testenv.h"
+
+/* EAL creates /var/run/dpdk/PREFIX even with --no-shconf; one per test
+ * process would pile up, so it goes when the process ends. */
+static char runtime_dir[256];
+
+static void
+cleanup(void)
+{
+	rte_eal_cleanup();
+	if (runtime_dir[0] != '\0')
+		rmdir(runtime_dir);
+}
 
 int
 tusk_testenv_init(const char *name, unsigned int mem_mb)
@@ -23,7 +36,7 @@ tusk_testenv_init(const char *name, unsigned int mem_mb)
 	snprintf(mem, sizeof(mem), "-m%u", mem_mb);
 	char *argv[] = {
 		(char *)"tusk-test", (char *)"--no-huge", (char *)"--no-pci",
-		(char *)"--no-shconf", (char *)"-l0",
+		(char *)"--no-shconf", (char *)"--no-telemetry", (char *)"-l0",
 		(char *)"--log-level=lib.*:error", mem, prefix, NULL,
 	};
 	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
@@ -34,6 +47,8 @@ tusk_testenv_init(const char *name, unsigned int mem_mb)
 		return -1;
 	}
 	done = 1;
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+	atexit(cleanup);
 	return 0;
 }
 
