@@ -157,6 +157,7 @@ struct tusk_tcp_conn {
 	uint64_t rcvq_start;    /* start of the measuring interval */
 	uint32_t rcvq_seq;      /* rcv_nxt at its start */
 	uint32_t rcvq_prev;     /* bytes in the previous interval */
+	bool rcvq_holes;        /* out-of-order data seen in the interval */
 	uint32_t rcv_rtt_seq;   /* rcv_nxt + window when the RTT probe began */
 	uint64_t rcv_rtt_ts;
 	uint64_t rcv_rtt;       /* receiver's RTT estimate, ns */

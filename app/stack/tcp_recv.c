@@ -140,6 +140,7 @@ ofo_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	/* RFC 5681 4.2: out-of-order data is ACKed at once (with SACK). */
 	c->flags |= TUSK_TCP_CF_ACK_NOW;
 	c->quickacks = TUSK_TCP_QUICKACKS;
+	c->rcvq_holes = true;
 }
 
 /* Receiver RTT for autotuning: from the timestamp echo when there is one
@@ -180,7 +181,12 @@ autotune(struct tusk_tcp_conn *c, uint64_t now)
 	if (rtt == 0 || now - c->rcvq_start < rtt)
 		return;
 	got = c->rcv_nxt - c->rcvq_seq;
-	win = 2 * got + 16ULL * c->rcv_mss;
+	/* With holes, the left edge waits about 1.5 RTT for each repair
+	 * (RACK needs an RTT to call a loss, the resend half of one to
+	 * arrive): the window must hold that much more than one RTT's
+	 * data, or the sender stalls on it and the rate, and with it this
+	 * estimate, shrinks. */
+	win = (c->rcvq_holes ? 4 : 2) * got + 16ULL * c->rcv_mss;
 	if (got > c->rcvq_prev && c->rcvq_prev > 0)
 		win += 2 * win * (got - c->rcvq_prev) / c->rcvq_prev;
 	if (win > c->rcv_max)
@@ -188,6 +194,7 @@ autotune(struct tusk_tcp_conn *c, uint64_t now)
 	if (win > c->rcv_space)
 		c->rcv_space = (uint32_t)win;
 	c->rcvq_prev = (uint32_t)got;
+	c->rcvq_holes = c->ofo.n > 0;
 	c->rcvq_seq = c->rcv_nxt;
 	c->rcvq_start = now;
 }
