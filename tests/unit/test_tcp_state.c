@@ -548,6 +548,97 @@ test_delayed_ack(void **state)
 	assert_int_equal(s.ack, seq + 2920);
 }
 
+static void
+test_dsack(void **state)
+{
+	struct tusk_tcp_opts o = { .present = TUSK_TCP_OPTF_SACK_OK };
+	uint32_t iss = establish(&o);
+	struct seg s;
+
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, NULL, 100, 3 * MS);
+	tusk_harness_clear(&h);
+	/* The same bytes again: ACKed at once with a D-SACK block for
+	 * them (RFC 2883 4.1.1), and not delivered twice. */
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, NULL, 100, 4 * MS);
+	assert_int_equal(ev.received, 100);
+	last(&s);
+	assert_int_equal(s.ack, PISS + 101);
+	assert_true(s.opt.present & TUSK_TCP_OPTF_SACK);
+	assert_int_equal(s.opt.sack[0].start, PISS + 1);
+	assert_int_equal(s.opt.sack[0].end, PISS + 101);
+	tusk_harness_clear(&h);
+	/* Out of order: a SACK block for it; then a partial duplicate of
+	 * it: the D-SACK first, the SACK block after (RFC 2883 4.2.1). */
+	send_seg(LPORT, F_ACK, PISS + 301, iss + 1, 65535, NULL, 100, 5 * MS);
+	last(&s);
+	assert_int_equal(s.opt.nsack, 1);
+	assert_int_equal(s.opt.sack[0].start, PISS + 301);
+	assert_int_equal(s.opt.sack[0].end, PISS + 401);
+	send_seg(LPORT, F_ACK, PISS + 351, iss + 1, 65535, NULL, 100, 6 * MS);
+	last(&s);
+	assert_int_equal(s.opt.nsack, 2);
+	assert_int_equal(s.opt.sack[0].start, PISS + 351);
+	assert_int_equal(s.opt.sack[0].end, PISS + 401);
+	assert_int_equal(s.opt.sack[1].start, PISS + 301);
+	assert_int_equal(s.opt.sack[1].end, PISS + 451);
+	/* The hole fills: everything delivered in order, no blocks left. */
+	send_seg(LPORT, F_ACK, PISS + 101, iss + 1, 65535, NULL, 200, 7 * MS);
+	assert_int_equal(ev.received, 450);
+	last(&s);
+	assert_int_equal(s.ack, PISS + 451);
+	assert_false(s.opt.present & TUSK_TCP_OPTF_SACK);
+}
+
+/* Poll at a time far ahead: refresh the peer's ARP entry first (it
+ * expires in hours of silence and the peer here answers no requests). */
+static void
+poll_far(uint64_t t)
+{
+	tusk_harness_learn_peer(&h, t - 1);
+	tusk_stack_poll(h.st, t);
+}
+
+static void
+test_keepalive(void **state)
+{
+	const uint64_t idle = 7200ULL * 1000 * MS, intvl = 75ULL * 1000 * MS;
+	struct tusk_tcp_conn_opts ko = { .keepalive = true };
+	unsigned int probes = 0;
+	uint32_t iss;
+	struct seg s;
+
+	tusk_tcp_unlisten(h.st, LPORT);
+	assert_int_equal(tusk_tcp_listen(h.st, LPORT, &ops, NULL, 4, &ko), 0);
+	iss = establish(NULL);
+	tusk_harness_clear(&h);
+	/* RFC 1122 4.2.3.6: after 2 hours idle, <SEQ=SND.UNA-1>. */
+	poll_far(2 * MS + idle - MS);
+	assert_int_equal(h.n_sent, 0);
+	poll_far(2 * MS + idle);
+	last(&s);
+	assert_int_equal(s.flags, F_ACK);
+	assert_int_equal(s.seq, iss);
+	/* An answer restarts the idle time. */
+	tusk_harness_learn_peer(&h, 3 * MS + idle - 1);
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, NULL, 0,
+		 3 * MS + idle);
+	poll_far(3 * MS + idle + intvl);
+	assert_int_equal(h.n_sent, 0);
+	/* Silence: 9 probes 75 s apart, then a reset and -ETIMEDOUT. */
+	uint64_t t = 3 * MS + 2 * idle;
+	for (int i = 0; i < 9; i++, t += intvl) {
+		poll_far(t);
+		probes += h.n_sent;
+	}
+	assert_int_equal(probes, 9);
+	assert_int_equal(ev.closed, 0);
+	poll_far(t);
+	assert_int_equal(ev.closed, 1);
+	assert_int_equal(ev.close_err, -ETIMEDOUT);
+	last(&s);
+	assert_true(s.flags & F_RST);
+}
+
 /* ---- active open and closing ----------------------------------------------------- */
 
 static uint32_t
@@ -750,6 +841,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_zero_window_probe, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_delayed_ack, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dsack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keepalive, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_active_open, setup,
 						teardown),
