@@ -18,6 +18,7 @@
 #include "tcp.h"
 #include "tcp_conn.h"
 #include "tcp_input.h"
+#include "tcp_mbuf.h"
 #include "tcp_output.h"
 #include "tcp_seq.h"
 #include "tcp_syncookie.h"
@@ -90,6 +91,10 @@ parse(struct rte_mbuf *m, const struct tusk_addr *src,
 			       (seg->flags & TUSK_TCP_F_SYN) != 0, &seg->opt);
 	rte_pktmbuf_adj(m, (uint16_t)hlen);
 	seg->len = len - hlen;
+	/* A first segment that held only headers (a chained frame, as the
+	 * simulator and some PMDs deliver) goes now, not with the data. */
+	if (m->data_len == 0 && m->next != NULL)
+		m = tusk_tcp_mbuf_trim_front(m, 0);
 	seg->m = m;
 	return TUSK_DROP_MAX;
 }

@@ -24,11 +24,12 @@ tusk_tcp_mbuf_link(struct rte_mbuf *m)
 	return RTE_MBUF_DYNFIELD(m, tusk_tcp_mbuf_link_off, struct rte_mbuf **);
 }
 
-/* Drop the first n bytes (n < pkt_len); returns the new head. */
+/* Drop the first n bytes (n < pkt_len), and empty leading segments;
+ * returns the new head. */
 static inline struct rte_mbuf *
 tusk_tcp_mbuf_trim_front(struct rte_mbuf *m, uint32_t n)
 {
-	while (n > 0 && n >= m->data_len && m->next != NULL) {
+	while (n >= m->data_len && m->next != NULL) {
 		struct rte_mbuf *next = m->next;
 
 		n -= m->data_len;
