@@ -424,6 +424,10 @@ usage(FILE *f)
 		"quit | help\n"
 		"           capture PORT file=/abs/path.pcap [count=N] "
 		"[snaplen=N] | capture_stop PORT\n"
+		"           impair PORT [dir=tx|rx|both] [delay_ms=N] "
+		"[rate_mbps=N] [loss_ppm=N]\n"
+		"                  [dup_ppm=N] [reorder_ppm=N] [limit=N] "
+		"| impair PORT clear=1\n"
 		"  ARG      key=value, or a port name\n"
 		"  -s SOCKET  tuskd control socket (default $%s or %s)\n"
 		"  --json     print tuskd's JSON response\n",

@@ -23,15 +23,9 @@
 
 #include <rte_log.h>
 
-#include "config.h"
-#include "ctl.h"
-#include "lcore.h"
-#include "port.h"
-#include "port_capture.h"
+#include "ctl_priv.h"
 
 RTE_LOG_REGISTER_SUFFIX(tusk_ctl_logtype, ctl, INFO);
-#define CTL_LOG(level, ...)                                                   \
-	rte_log(RTE_LOG_##level, tusk_ctl_logtype, "ctl: " __VA_ARGS__)
 
 /* Pending connections the kernel queues while we serve others. */
 #define CTL_BACKLOG 8
@@ -41,45 +35,6 @@ RTE_LOG_REGISTER_SUFFIX(tusk_ctl_logtype, ctl, INFO);
 #define CTL_SOCKET_MODE 0660
 /* Mode of a directory we create for the socket (/run/tusk). */
 #define CTL_DIR_MODE 0755
-/* Frames a capture takes when the request names no count: enough for a
- * handshake and a window of data, small enough to read by eye. */
-#define CTL_CAPTURE_DEFAULT_COUNT 1000
-/* While a capture runs the control thread wakes at least this often to
- * empty its ring: 4096 frames per 5 ms keeps up with ~800 kpps, the
- * af_packet rate of this machine class (notes/baselines.md). */
-#define CTL_CAPTURE_DRAIN_MS 5
-
-struct ctl_client {
-	int fd;              /* -1: slot free */
-	bool discarding;     /* dropping the rest of an overlong line */
-	size_t in_len;
-	char in[TUSK_CTL_REQUEST_MAX];
-	char *out;
-	size_t out_len, out_off, out_cap;
-};
-
-struct tusk_ctl {
-	int lfd;
-	bool quit;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct tusk_ctl_ctx ctx;
-	struct ctl_client clients[TUSK_CTL_CLIENTS_MAX];
-	/* running packet captures, by port index */
-	struct tusk_port_capture *captures[TUSK_CONFIG_PORTS_MAX];
-};
-
-/* A command: fills *result (new reference) or writes a reason into err
- * and returns -1. `args` is the request object. */
-typedef int (*ctl_cmd_fn)(struct tusk_ctl *ctl, json_t *args,
-			  json_t **result, char *err, size_t errlen);
-
-struct ctl_cmd {
-	const char *name;
-	ctl_cmd_fn fn;
-	const char *const *args;  /* accepted argument keys, NULL-terminated */
-	const char *help;
-};
-
 /* ------------------------------------------------------------ commands */
 
 static const struct tusk_port *
@@ -338,9 +293,9 @@ cmd_quit(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
 }
 
 /* Index of the port named by the request's "port", or -1 (err set). */
-static int
-ctl_port_arg(const struct tusk_ctl *ctl, json_t *args, char *err,
-	     size_t errlen)
+int
+tusk_ctl_arg_port(const struct tusk_ctl *ctl, json_t *args, char *err,
+		  size_t errlen)
 {
 	const char *name = json_string_value(json_object_get(args, "port"));
 	unsigned int i;
@@ -358,9 +313,9 @@ ctl_port_arg(const struct tusk_ctl *ctl, json_t *args, char *err,
 
 /* A count argument: a JSON integer or a string of digits (tuskctl sends
  * key=value as strings). `def` when absent; -1 when malformed. */
-static int64_t
-ctl_uint_arg(json_t *args, const char *key, int64_t def, int64_t max,
-	     char *err, size_t errlen)
+int64_t
+tusk_ctl_arg_uint(json_t *args, const char *key, int64_t def, int64_t max,
+		  char *err, size_t errlen)
 {
 	json_t *v = json_object_get(args, key);
 	const char *s = json_string_value(v);
@@ -381,85 +336,6 @@ ctl_uint_arg(json_t *args, const char *key, int64_t def, int64_t max,
 	return n;
 }
 
-static int
-cmd_capture(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
-	    size_t errlen)
-{
-	const char *file = json_string_value(json_object_get(args, "file"));
-	int i = ctl_port_arg(ctl, args, err, errlen), ret;
-	int64_t count, snaplen;
-
-	if (i < 0)
-		return -1;
-	count = ctl_uint_arg(args, "count", CTL_CAPTURE_DEFAULT_COUNT,
-			     TUSK_CAPTURE_COUNT_MAX, err, errlen);
-	snaplen = ctl_uint_arg(args, "snaplen", 0, TUSK_CAPTURE_SNAPLEN_MAX,
-			       err, errlen);
-	if (count < 0 || snaplen < 0)
-		return -1;
-	if (file == NULL || file[0] != '/') {
-		snprintf(err, errlen, "\"file\" must be an absolute path");
-		return -1;
-	}
-	if (ctl->captures[i] != NULL) {
-		snprintf(err, errlen, "a capture is already running on %s",
-			 ctl->ctx.ports[i].name);
-		return -1;
-	}
-	ret = tusk_port_capture_start(&ctl->ctx.ports[i], file,
-				      (uint32_t)count, (uint32_t)snaplen,
-				      &ctl->captures[i]);
-	if (ret < 0) {
-		snprintf(err, errlen, "cannot capture into %s: %s", file,
-			 strerror(-ret));
-		return -1;
-	}
-	*result = tusk_port_capture_json(ctl->captures[i]);
-	return 0;
-}
-
-static void
-ctl_capture_end(struct tusk_ctl *ctl, unsigned int i)
-{
-	tusk_port_capture_stop(ctl->captures[i]);
-	ctl->captures[i] = NULL;
-}
-
-static int
-cmd_capture_stop(struct tusk_ctl *ctl, json_t *args, json_t **result,
-		 char *err, size_t errlen)
-{
-	int i = ctl_port_arg(ctl, args, err, errlen);
-
-	if (i < 0)
-		return -1;
-	if (ctl->captures[i] == NULL) {
-		snprintf(err, errlen, "no capture running on %s",
-			 ctl->ctx.ports[i].name);
-		return -1;
-	}
-	tusk_port_capture_drain(ctl->captures[i]);
-	*result = tusk_port_capture_json(ctl->captures[i]);
-	ctl_capture_end(ctl, (unsigned int)i);
-	return 0;
-}
-
-/* Called every tusk_ctl_poll(): write what the lcores copied, and close
- * captures that have all their frames. */
-static void
-ctl_captures_drain(struct tusk_ctl *ctl)
-{
-	unsigned int i;
-
-	for (i = 0; i < TUSK_CONFIG_PORTS_MAX; i++) {
-		if (ctl->captures[i] == NULL)
-			continue;
-		if (tusk_port_capture_drain(ctl->captures[i]) < 0 ||
-		    tusk_port_capture_done(ctl->captures[i]))
-			ctl_capture_end(ctl, i);
-	}
-}
-
 static int cmd_help(struct tusk_ctl *ctl, json_t *args, json_t **result,
 		    char *err, size_t errlen);
 
@@ -467,6 +343,10 @@ static const char *const args_none[] = { NULL };
 static const char *const args_port[] = { "port", NULL };
 static const char *const args_capture[] = {
 	"port", "file", "count", "snaplen", NULL,
+};
+static const char *const args_impair[] = {
+	"port", "dir", "delay_ms", "rate_mbps", "loss_ppm", "dup_ppm",
+	"reorder_ppm", "limit", "clear", NULL,
 };
 
 static const struct ctl_cmd cmd_table[] = {
@@ -478,10 +358,13 @@ static const struct ctl_cmd cmd_table[] = {
 	  "extended port counters (\"port\": NAME for one port)" },
 	{ "arp", cmd_arp, args_none, "ARP cache of every lcore" },
 	{ "config", cmd_config, args_none, "effective configuration" },
-	{ "capture", cmd_capture, args_capture,
+	{ "capture", tusk_ctl_capture_cmd_start, args_capture,
 	  "write a port's frames to a pcap file (port, file, count, snaplen)" },
-	{ "capture_stop", cmd_capture_stop, args_port,
+	{ "capture_stop", tusk_ctl_capture_cmd_stop, args_port,
 	  "stop a port's capture (\"port\": NAME)" },
+	{ "impair", tusk_ctl_impair_cmd, args_impair,
+	  "emulate a path: port, dir (tx/rx/both), delay_ms, rate_mbps, "
+	  "loss_ppm, dup_ppm, reorder_ppm, limit; clear; none: report" },
 	{ "quit", cmd_quit, args_none, "stop tuskd and exit" },
 	{ "help", cmd_help, args_none, "this list" },
 };
@@ -770,9 +653,8 @@ tusk_ctl_poll(struct tusk_ctl *ctl, int timeout_ms)
 					  (c->out_len ? POLLOUT : 0) };
 		idx[n++] = (int)i;
 	}
-	for (i = 0; i < TUSK_CONFIG_PORTS_MAX; i++)
-		if (ctl->captures[i] != NULL)
-			timeout_ms = RTE_MIN(timeout_ms, CTL_CAPTURE_DRAIN_MS);
+	if (tusk_ctl_capture_active(ctl))
+		timeout_ms = RTE_MIN(timeout_ms, TUSK_CTL_CAPTURE_DRAIN_MS);
 	ret = poll(pfd, n, timeout_ms);
 	if (ret < 0)
 		return errno == EINTR ? (ctl->quit ? 1 : 0) : -errno;
@@ -800,7 +682,7 @@ tusk_ctl_poll(struct tusk_ctl *ctl, int timeout_ms)
 		if (ret < 0)
 			client_close(c);
 	}
-	ctl_captures_drain(ctl);
+	tusk_ctl_capture_drain(ctl);
 	return ctl->quit ? 1 : 0;
 }
 
@@ -922,9 +804,7 @@ tusk_ctl_close(struct tusk_ctl *ctl)
 
 	if (ctl == NULL)
 		return;
-	for (i = 0; i < TUSK_CONFIG_PORTS_MAX; i++)
-		if (ctl->captures[i] != NULL)
-			ctl_capture_end(ctl, i);
+	tusk_ctl_capture_close(ctl);
 	for (i = 0; i < TUSK_CTL_CLIENTS_MAX; i++) {
 		if (ctl->clients[i].fd < 0)
 			continue;

@@ -19,6 +19,10 @@
  *                  "port", "file" (absolute), "count" (default 1000),
  *                  "snaplen" (default whole frames); stops by itself
  *   capture_stop   end a port's capture early ("port")
+ *   impair  emulate a long fat path on a port (drivers/impair.h): "port",
+ *           "dir" (tx default, rx, both), "delay_ms", "rate_mbps",
+ *           "loss_ppm", "dup_ppm", "reorder_ppm", "limit"; "clear"
+ *           removes; with no setting it reports settings and counters
  *   quit    stop tuskd (lcores, ports, socket) and exit 0
  *
  * A bad request (not JSON, not an object, unknown command or argument, a

@@ -27,6 +27,9 @@ RTE_LOG_REGISTER_SUFFIX(tusk_lcore_logtype, lcore, INFO);
 /* Poll interval of a control thread waiting for a snapshot: the loop
  * answers within one iteration (microseconds). */
 #define LCORE_SNAP_POLL_US 50
+/* Bursts a tx impairment stage may release per loop iteration: 8 x 32
+ * frames keeps up with a 10 Gbit/s path without starving rx. */
+#define LCORE_IMPAIR_TX_ROUNDS 8
 #define LCORE_NS_PER_S 1000000000ull
 
 /* ns = tsc * mult >> 32, mult computed once from the TSC frequency: one
@@ -74,6 +77,12 @@ lcore_tx(void *arg, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t sent = 0;
 	unsigned int tries;
 
+	if (unlikely(q->impair[TUSK_LCORE_TX] != NULL)) {
+		/* the stage owns them now; it sends them when they are due */
+		tusk_impair_enqueue(q->impair[TUSK_LCORE_TX], pkts, n,
+				    tusk_lcore_now_ns());
+		return n;
+	}
 	for (tries = 0; tries < LCORE_TX_RETRIES && sent < n; tries++)
 		sent += rte_eth_tx_burst(q->port_id, q->queue_id, pkts + sent,
 					 n - sent);
@@ -118,6 +127,82 @@ lcore_fill_snapshot(struct tusk_lcore *lc, struct tusk_lcore_snapshot *s,
 	s->stats = *tusk_stack_stats(lc->st);
 	s->n_arp = tusk_stack_arp_dump(lc->st, s->arp, TUSK_LCORE_ARP_MAX,
 				       now);
+	for (unsigned int i = 0; i < lc->n_queues; i++) {
+		for (unsigned int d = 0; d < TUSK_LCORE_DIRS; d++) {
+			const struct tusk_impair *im = lc->queues[i].impair[d];
+
+			s->impair_on[i][d] = im != NULL;
+			if (im != NULL)
+				tusk_impair_stats(im, &s->impair[i][d]);
+		}
+	}
+}
+
+/* Swap in the stage the control thread asked for (between bursts). */
+static void
+lcore_swap_impair(struct tusk_lcore *lc)
+{
+	struct tusk_lcore_queue *q = &lc->queues[lc->impair_queue];
+
+	if (lc->impair_dir == TUSK_LCORE_TX && q->tx_held > 0) {
+		/* released by the old stage, from its pool: drop them */
+		rte_pktmbuf_free_bulk(q->tx_pend, q->tx_held);
+		q->tx_held = 0;
+	}
+	lc->impair_old = q->impair[lc->impair_dir];
+	q->impair[lc->impair_dir] = lc->impair_new;
+}
+
+static inline void
+lcore_serve_impair(struct tusk_lcore *lc)
+{
+	uint32_t req = __atomic_load_n(&lc->impair_req, __ATOMIC_ACQUIRE);
+
+	if (likely(req == lc->impair_done))
+		return;
+	lcore_swap_impair(lc);
+	__atomic_store_n(&lc->impair_done, req, __ATOMIC_RELEASE);
+}
+
+/* Received frames go through the rx stage; those due come out. The
+ * clock is read again after rx: the loop's `now` predates the burst by as
+ * long as the lcore was descheduled, which would shorten the delay. */
+static inline uint16_t
+lcore_impair_rx(struct tusk_lcore_queue *q, struct rte_mbuf **pkts,
+		uint16_t n, uint64_t now)
+{
+	struct tusk_impair *im = q->impair[TUSK_LCORE_RX];
+
+	if (n > 0) {
+		now = tusk_lcore_now_ns();
+		tusk_impair_enqueue(im, pkts, n, now);
+	}
+	return tusk_impair_dequeue(im, pkts, q->burst, now);
+}
+
+/* Send what the tx stage has due; what the NIC refuses waits in tx_pend
+ * for the next iteration, in order. */
+static void
+lcore_impair_tx(struct tusk_lcore_queue *q, uint64_t now)
+{
+	struct tusk_impair *im = q->impair[TUSK_LCORE_TX];
+	unsigned int round;
+	uint16_t sent;
+
+	for (round = 0; round < LCORE_IMPAIR_TX_ROUNDS; round++) {
+		q->tx_held += tusk_impair_dequeue(im, q->tx_pend + q->tx_held,
+						  TUSK_TX_BURST - q->tx_held,
+						  now);
+		if (q->tx_held == 0)
+			return;
+		sent = rte_eth_tx_burst(q->port_id, q->queue_id, q->tx_pend,
+					q->tx_held);
+		memmove(q->tx_pend, q->tx_pend + sent,
+			(q->tx_held - sent) * sizeof(q->tx_pend[0]));
+		q->tx_held -= sent;
+		if (sent == 0)
+			return;
+	}
 }
 
 static inline void
@@ -140,19 +225,25 @@ lcore_poll_once(struct tusk_lcore *lc)
 	unsigned int i;
 
 	for (i = 0; i < lc->n_queues; i++) {
-		const struct tusk_lcore_queue *q = &lc->queues[i];
+		struct tusk_lcore_queue *q = &lc->queues[i];
 		uint16_t n;
 
 		n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, q->burst);
+		if (unlikely(q->impair[TUSK_LCORE_RX] != NULL))
+			n = lcore_impair_rx(q, pkts, n, now);
 		if (n == 0)
 			continue;
 		busy = true;
 		tusk_stack_input(lc->st, q->iface, pkts, n, now);
 	}
 	tusk_stack_poll(lc->st, now);
+	for (i = 0; i < lc->n_queues; i++)
+		if (unlikely(lc->queues[i].impair[TUSK_LCORE_TX] != NULL))
+			lcore_impair_tx(&lc->queues[i], now);
 	lc->loops++;
 	lc->busy_loops += busy;
 	lcore_serve_snapshot(lc, now);
+	lcore_serve_impair(lc);
 }
 
 int
@@ -193,6 +284,13 @@ tusk_lcore_stop(struct tusk_lcore *lc)
 	rte_eal_wait_lcore(lc->lcore_id);
 }
 
+static bool
+lcore_is_running(struct tusk_lcore *lc)
+{
+	return __atomic_load_n(&lc->running, __ATOMIC_ACQUIRE) ||
+	       rte_eal_get_lcore_state(lc->lcore_id) == RUNNING;
+}
+
 int
 tusk_lcore_snapshot(struct tusk_lcore *lc, struct tusk_lcore_snapshot *out,
 		    unsigned int timeout_ms)
@@ -200,8 +298,7 @@ tusk_lcore_snapshot(struct tusk_lcore *lc, struct tusk_lcore_snapshot *out,
 	uint64_t waited_us = 0;
 	uint32_t seq;
 
-	if (!__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE) &&
-	    rte_eal_get_lcore_state(lc->lcore_id) != RUNNING) {
+	if (!lcore_is_running(lc)) {
 		lcore_fill_snapshot(lc, out, tusk_lcore_now_ns());
 		return 0;
 	}
@@ -217,11 +314,54 @@ tusk_lcore_snapshot(struct tusk_lcore *lc, struct tusk_lcore_snapshot *out,
 	return 0;
 }
 
+int
+tusk_lcore_impair_set(struct tusk_lcore *lc, uint16_t port_id,
+		      enum tusk_lcore_dir dir, struct tusk_impair *stage,
+		      unsigned int timeout_ms)
+{
+	uint64_t waited_us = 0;
+	unsigned int i;
+	uint32_t seq;
+
+	for (i = 0; i < lc->n_queues && lc->queues[i].port_id != port_id; i++)
+		;
+	if (i == lc->n_queues)
+		return -ENOENT;
+	lc->impair_queue = (uint16_t)i;
+	lc->impair_dir = (uint8_t)dir;
+	lc->impair_new = stage;
+	if (!lcore_is_running(lc)) {
+		lcore_swap_impair(lc);
+		goto done;
+	}
+	seq = __atomic_load_n(&lc->impair_req, __ATOMIC_RELAXED) + 1;
+	__atomic_store_n(&lc->impair_req, seq, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&lc->impair_done, __ATOMIC_ACQUIRE) != seq) {
+		if (waited_us >= (uint64_t)timeout_ms * 1000)
+			return -ETIMEDOUT;
+		rte_delay_us_sleep(LCORE_SNAP_POLL_US);
+		waited_us += LCORE_SNAP_POLL_US;
+	}
+done:
+	tusk_impair_free(lc->impair_old);
+	lc->impair_old = NULL;
+	return 0;
+}
+
 void
 tusk_lcore_free(struct tusk_lcore *lc)
 {
+	unsigned int i;
+
 	if (lc == NULL)
 		return;
+	for (i = 0; i < lc->n_queues; i++) {
+		struct tusk_lcore_queue *q = &lc->queues[i];
+
+		rte_pktmbuf_free_bulk(q->tx_pend, q->tx_held);
+		tusk_impair_free(q->impair[TUSK_LCORE_RX]);
+		tusk_impair_free(q->impair[TUSK_LCORE_TX]);
+	}
 	tusk_stack_free(lc->st);
 	rte_free(lc);
 }

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "impair.h"
 #include "stack.h"
 
 /* A stack has at most this many interfaces, so an lcore polls at most this
@@ -31,12 +32,24 @@
 /* ARP entries copied per snapshot: the whole table (TUSK_ARP_TABLE_SIZE). */
 #define TUSK_LCORE_ARP_MAX 256
 
+/* Directions of an impairment stage (drivers/impair.h). */
+enum tusk_lcore_dir {
+	TUSK_LCORE_RX = 0,
+	TUSK_LCORE_TX = 1,
+	TUSK_LCORE_DIRS = 2,
+};
+
 /* Where one lcore receives and sends on one port. */
 struct tusk_lcore_queue {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t iface;  /* index in the lcore's stack */
 	uint16_t burst;  /* rx burst size from the port's profile */
+	/* impairment stages; NULL (the usual case): frames pass untouched */
+	struct tusk_impair *impair[TUSK_LCORE_DIRS];
+	/* frames the tx stage released that the NIC has not taken yet */
+	uint16_t tx_held;
+	struct rte_mbuf *tx_pend[TUSK_TX_BURST];
 };
 
 /* What the control thread gets back from a running lcore. */
@@ -48,6 +61,9 @@ struct tusk_lcore_snapshot {
 	struct tusk_stack_stats stats;
 	unsigned int n_arp;
 	struct tusk_arp_entry_info arp[TUSK_LCORE_ARP_MAX];
+	/* per queue (index in queues[]) and direction */
+	bool impair_on[TUSK_LCORE_MAX_PORTS][TUSK_LCORE_DIRS];
+	struct tusk_impair_stats impair[TUSK_LCORE_MAX_PORTS][TUSK_LCORE_DIRS];
 };
 
 struct tusk_lcore {
@@ -63,6 +79,15 @@ struct tusk_lcore {
 	uint32_t snap_req;  /* sequence number asked for */
 	uint32_t snap_done; /* sequence number whose copy is in `snap` */
 	struct tusk_lcore_snapshot snap;
+	/* Control thread -> lcore: install impair_new as the stage of
+	 * queues[impair_queue] in direction impair_dir; the lcore hands the
+	 * stage it replaced back in impair_old. */
+	uint32_t impair_req;
+	uint32_t impair_done;
+	uint16_t impair_queue;
+	uint8_t impair_dir;
+	struct tusk_impair *impair_new;
+	struct tusk_impair *impair_old;
 };
 
 /* Calibrate the TSC-to-nanoseconds conversion; call once after EAL init. */
@@ -105,6 +130,17 @@ void tusk_lcore_stop(struct tusk_lcore *lc);
 int tusk_lcore_snapshot(struct tusk_lcore *lc,
 			struct tusk_lcore_snapshot *out,
 			unsigned int timeout_ms);
+
+/*
+ * Install `stage` (NULL: none) as the impairment of this lcore's queue on
+ * `port_id` in direction `dir`, waiting at most `timeout_ms` for a running
+ * loop to take it; the replaced stage and the frames it held are freed.
+ * 0, -ENOENT (the lcore has no queue on that port) or -ETIMEDOUT (the loop
+ * did not answer; the stage is then the lcore's to install later).
+ */
+int tusk_lcore_impair_set(struct tusk_lcore *lc, uint16_t port_id,
+			  enum tusk_lcore_dir dir, struct tusk_impair *stage,
+			  unsigned int timeout_ms);
 
 /* Free the stack and the lcore (the loop must be stopped). */
 void tusk_lcore_free(struct tusk_lcore *lc);

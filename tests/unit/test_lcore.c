@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include <rte_arp.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
@@ -151,6 +152,135 @@ test_snapshot_of_running_loop(void **state)
 	free(s2);
 }
 
+static void
+start_loop(struct tusk_lcore *lc, pthread_t *th)
+{
+	unsigned int i;
+
+	assert_int_equal(pthread_create(th, NULL, loop_thread, lc), 0);
+	for (i = 0; i < 1000 && !__atomic_load_n(&lc->running,
+						 __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	assert_true(lc->running);
+}
+
+static void
+stop_loop(struct tusk_lcore *lc, pthread_t th)
+{
+	__atomic_store_n(&lc->stop, true, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(th, NULL), 0);
+}
+
+/* An rx stage that loses every frame, installed into and removed from a
+ * running loop: while it is in, the stack sees nothing and the stage
+ * counts every frame as lost; once it is out, frames reach the stack. */
+static void
+test_impair_on_running_loop(void **state)
+{
+	struct tusk_lcore_snapshot *a = calloc(1, sizeof(*a));
+	struct tusk_lcore_snapshot *b = calloc(1, sizeof(*b));
+	struct tusk_impair_conf drop = { .loss_ppm = TUSK_IMPAIR_PPM };
+	struct tusk_lcore *lc = make_lcore();
+	struct tusk_impair *im;
+	pthread_t th;
+
+	im = tusk_impair_create("lc_rx", &drop, 1600, 1, 0);
+	assert_non_null(im);
+	start_loop(lc, &th);
+	assert_int_equal(tusk_lcore_impair_set(lc, port.port_id,
+					       TUSK_LCORE_RX, im, 1000), 0);
+	assert_int_equal(tusk_lcore_snapshot(lc, a, 1000), 0);
+	usleep(20 * 1000);
+	assert_int_equal(tusk_lcore_snapshot(lc, b, 1000), 0);
+	assert_true(b->impair_on[0][TUSK_LCORE_RX]);
+	assert_false(b->impair_on[0][TUSK_LCORE_TX]);
+	assert_true(b->impair[0][TUSK_LCORE_RX].lost >
+		    a->impair[0][TUSK_LCORE_RX].lost);
+	assert_int_equal(b->impair[0][TUSK_LCORE_RX].out, 0);
+	assert_int_equal(b->stats.rx_frames, a->stats.rx_frames);
+
+	/* no queue on another port */
+	assert_int_equal(tusk_lcore_impair_set(lc, port.port_id + 1,
+					       TUSK_LCORE_RX, NULL, 1000),
+			 -ENOENT);
+	assert_int_equal(tusk_lcore_impair_set(lc, port.port_id,
+					       TUSK_LCORE_RX, NULL, 1000), 0);
+	usleep(20 * 1000);
+	assert_int_equal(tusk_lcore_snapshot(lc, a, 1000), 0);
+	assert_false(a->impair_on[0][TUSK_LCORE_RX]);
+	assert_true(a->stats.rx_frames > b->stats.rx_frames);
+	stop_loop(lc, th);
+	tusk_lcore_free(lc);
+	free(a);
+	free(b);
+}
+
+/* An ARP request for 10.0.0.2 (make_lcore's address) from 10.0.0.1. */
+static struct rte_mbuf *
+arp_request(void)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(port.pool);
+	struct {
+		struct rte_ether_hdr eth;
+		struct rte_arp_hdr arp;
+		uint8_t pad[60 - sizeof(struct rte_ether_hdr) -
+			    sizeof(struct rte_arp_hdr)];
+	} f; /* 14 + 28 + 18 bytes: no padding, both headers 2-aligned */
+	char *p;
+
+	RTE_BUILD_BUG_ON(sizeof(f) != 60);
+	memset(&f, 0, sizeof(f));
+	memset(&f.eth.dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
+	f.eth.src_addr.addr_bytes[0] = 0x02;
+	f.eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	f.arp.arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	f.arp.arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	f.arp.arp_hlen = RTE_ETHER_ADDR_LEN;
+	f.arp.arp_plen = 4;
+	f.arp.arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	f.arp.arp_data.arp_sha = f.eth.src_addr;
+	f.arp.arp_data.arp_sip = RTE_BE32(0x0a000001);
+	f.arp.arp_data.arp_tip = RTE_BE32(0x0a000002);
+	assert_non_null(m);
+	p = rte_pktmbuf_append(m, sizeof(f));
+	assert_non_null(p);
+	memcpy(p, &f, sizeof(f));
+	return m;
+}
+
+/* A tx stage that delays by 1 s holds the stack's reply; freeing the
+ * lcore frees it too. */
+static void
+test_impair_tx_holds_frames(void **state)
+{
+	struct tusk_impair_conf slow = { .delay_ns = 1000ull * 1000 * 1000 };
+	struct tusk_lcore_snapshot *s = calloc(1, sizeof(*s));
+	struct tusk_lcore *lc = make_lcore();
+	struct tusk_impair *im = tusk_impair_create("lc_tx", &slow, 1600, 1,
+						    0);
+	struct rte_eth_stats before, after;
+	struct rte_mbuf *m;
+	unsigned int avail;
+
+	assert_non_null(im);
+	assert_int_equal(tusk_lcore_impair_set(lc, port.port_id,
+					       TUSK_LCORE_TX, im, 10), 0);
+	avail = rte_mempool_avail_count(port.pool);
+	assert_int_equal(rte_eth_stats_get(port.port_id, &before), 0);
+	m = arp_request();
+	tusk_stack_input(lc->st, 0, &m, 1, tusk_lcore_now_ns());
+	assert_int_equal(rte_eth_stats_get(port.port_id, &after), 0);
+	assert_int_equal(after.opackets, before.opackets); /* held */
+	assert_int_equal(tusk_lcore_snapshot(lc, s, 10), 0);
+	assert_int_equal(s->stats.arp_tx_replies, 1);
+	assert_int_equal(s->impair[0][TUSK_LCORE_TX].in, 1);
+	assert_int_equal(s->impair[0][TUSK_LCORE_TX].held, 1);
+	/* the stage keeps a copy: the stack's frame went back to the pool */
+	assert_int_equal(rte_mempool_avail_count(port.pool), avail);
+	tusk_lcore_free(lc);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -158,6 +288,8 @@ main(void)
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_add_port_sends_on_queue),
 		cmocka_unit_test(test_snapshot_of_running_loop),
+		cmocka_unit_test(test_impair_on_running_loop),
+		cmocka_unit_test(test_impair_tx_holds_frames),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
