@@ -4,9 +4,9 @@
  *
  *   main() -> tusk_config_load() + overrides        (errors: exit 2)
  *          -> rte_eal_init() with [eal] args
- *          -> tusk_ctl_open()                         control socket
  *          -> tusk_port_open() per [port]             drivers/
  *          -> tusk_lcore_create() + add_port()        a stack per worker
+ *          -> tusk_ctl_open()                         control socket (ready)
  *          -> tusk_lcore_launch(); tusk_ctl_poll() until SIGINT/SIGTERM/quit
  *          -> stop lcores, close socket, ports, EAL   exit 0
  */
@@ -370,11 +370,13 @@ run(struct tuskd *t)
 		return EXIT_FAILURE;
 	rte_log_set_level_pattern("tusk.*", t->cfg.log_level);
 	tusk_lcore_clock_init();
-	ret = open_ctl(t);
-	if (ret == 0)
-		ret = open_ports(t);
+	/* The socket appears last: a client that finds it may rely on the
+	 * ports being up and the stacks answering (ARP, ping). */
+	ret = open_ports(t);
 	if (ret == 0)
 		ret = create_lcores(t);
+	if (ret == 0)
+		ret = open_ctl(t);
 	signals_block(false);
 	if (ret == 0 && !got_signal)
 		ret = serve(t);
