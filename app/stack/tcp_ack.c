@@ -132,8 +132,42 @@ congestion(struct tusk_tcp_conn *c, uint64_t now)
 	c->recovery_point = c->snd_nxt;
 	c->undo_retrans = 0;
 	c->s.recoveries++;
+	/* RFC 6937 3: RecoverFS = FlightSize at the start of recovery. */
+	c->recover_fs = c->snd_nxt - c->snd_una;
+	c->prr_delivered = 0;
+	c->prr_out = 0;
+	c->prr_quota = 0;
 	sync_cc(c);
 	tusk_tcp_cc_on_congestion_event(&c->cc, now);
+}
+
+/* RFC 6937 3 (PRR-SSRB): how much may be sent on this ACK during
+ * recovery, so the flight shrinks to ssthresh in step with deliveries
+ * instead of in one burst (which refills the queue that overflowed).
+ * Window-based controllers only: model-based ones (ssthresh unset, as
+ * BBR) pace and bound the flight themselves. */
+static void
+prr(struct tusk_tcp_conn *c, uint32_t delivered)
+{
+	uint32_t pipe = tusk_tcp_sb_pipe(&c->sb), ss = c->cc.ssthresh;
+	int64_t sndcnt;
+
+	if (!(c->flags & TUSK_TCP_CF_RECOVERY) || ss == UINT32_MAX ||
+	    c->recover_fs == 0)
+		return;
+	c->prr_delivered += delivered;
+	if (pipe > ss) {
+		sndcnt = (int64_t)((c->prr_delivered * ss + c->recover_fs - 1) /
+				   c->recover_fs) - (int64_t)c->prr_out;
+	} else {
+		int64_t limit = (int64_t)c->prr_delivered - (int64_t)c->prr_out;
+
+		if (limit < (int64_t)delivered)
+			limit = delivered;
+		limit += c->mss;
+		sndcnt = RTE_MIN((int64_t)(ss - pipe), limit);
+	}
+	c->prr_quota = sndcnt > 0 ? sndcnt : 0;
 }
 
 static void
@@ -250,6 +284,7 @@ after_ack(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, struct ack_ctx *x,
 	tusk_tcp_rate_sample_end(&c->rate, &x->rs, c->rtt.min_rtt);
 	if (x->rs.newly_lost > 0 || c->sb.lost > 0)
 		congestion(c, now);
+	prr(c, x->rs.acked_sacked);
 	sync_cc(c);
 	if (x->rs.acked_sacked > 0 || x->rs.newly_lost > 0)
 		tusk_tcp_cc_on_ack(&c->cc, &x->rs, now);

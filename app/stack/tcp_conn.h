@@ -174,6 +174,12 @@ struct tusk_tcp_conn {
 	uint32_t recovery_point; /* RFC 6582 "recover" */
 	uint32_t undo_retrans;  /* retransmissions not yet D-SACKed */
 	uint64_t reo_ts;        /* RACK reordering timer, 0 = not needed */
+	/* Proportional rate reduction (RFC 6937) for window-based
+	 * controllers during recovery. */
+	uint64_t prr_delivered;
+	uint64_t prr_out;
+	uint32_t recover_fs;
+	int64_t prr_quota;      /* bytes that may be sent now */
 	struct tusk_tcp_rtt rtt;
 	struct tusk_tcp_rack rack;
 	struct tusk_tcp_sb sb;

@@ -12,6 +12,12 @@
 /* First array size; doubles up to TUSK_TCP_OFO_MAX_EXT. */
 #define OFO_EXT_MIN 16
 
+static inline struct tusk_tcp_ofo_ext *
+at(const struct tusk_tcp_ofo *o, uint32_t i)
+{
+	return &o->ext[o->off + i];
+}
+
 void
 tusk_tcp_ofo_init(struct tusk_tcp_ofo *o, int socket_id)
 {
@@ -22,7 +28,7 @@ void
 tusk_tcp_ofo_free(struct tusk_tcp_ofo *o)
 {
 	for (uint32_t i = 0; i < o->n; i++)
-		tusk_tcp_mbuf_free_list(o->ext[i].head);
+		tusk_tcp_mbuf_free_list(at(o, i)->head);
 	rte_free(o->ext);
 	tusk_tcp_ofo_init(o, o->socket_id);
 }
@@ -36,7 +42,7 @@ lower_bound(const struct tusk_tcp_ofo *o, uint32_t seq)
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (SEQ_LT(o->ext[mid].end, seq))
+		if (SEQ_LT(at(o, mid)->end, seq))
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -44,22 +50,60 @@ lower_bound(const struct tusk_tcp_ofo *o, uint32_t seq)
 	return lo;
 }
 
-static int
-make_room(struct tusk_tcp_ofo *o)
+/* Move the n extents to the middle of an array of cap (new or same). */
+static void
+recenter(struct tusk_tcp_ofo *o, struct tusk_tcp_ofo_ext *to, uint32_t cap)
 {
-	uint32_t cap = o->cap == 0 ? OFO_EXT_MIN : o->cap * 2;
-	struct tusk_tcp_ofo_ext *e;
+	uint32_t off = (cap - o->n) / 2;
 
-	if (o->n < o->cap)
-		return 0;
-	if (o->n >= TUSK_TCP_OFO_MAX_EXT)
-		return -ENOBUFS;
-	e = rte_realloc_socket(o->ext, cap * sizeof(*e), 0, o->socket_id);
-	if (e == NULL)
-		return -ENOBUFS;
-	o->ext = e;
+	memmove(&to[off], at(o, 0), o->n * sizeof(*to));
+	o->ext = to;
 	o->cap = cap;
-	return 0;
+	o->off = off;
+}
+
+/* Open a slot at index i; returns it, or NULL at the cap. */
+static struct tusk_tcp_ofo_ext *
+open_slot(struct tusk_tcp_ofo *o, uint32_t i)
+{
+	const size_t sz = sizeof(*o->ext);
+
+	if (o->off > 0 && (i < o->n / 2 || o->off + o->n == o->cap)) {
+		memmove(&o->ext[o->off - 1], at(o, 0), i * sz);
+		o->off--;
+		return at(o, i);
+	}
+	if (o->off + o->n < o->cap) {
+		memmove(at(o, i + 1), at(o, i), (o->n - i) * sz);
+		return at(o, i);
+	}
+	/* Full: grow (doubling) and put the extents in the middle. */
+	if (o->n >= TUSK_TCP_OFO_MAX_EXT)
+		return NULL;
+	uint32_t cap = o->cap == 0 ? OFO_EXT_MIN : o->cap * 2;
+	struct tusk_tcp_ofo_ext *e = rte_malloc_socket("tcp_ofo", cap * sz, 0,
+						       o->socket_id);
+	if (e == NULL)
+		return NULL;
+	struct tusk_tcp_ofo_ext *old = o->ext;
+	recenter(o, e, cap);
+	rte_free(old);
+	return open_slot(o, i);
+}
+
+/* Close the slot at index i, moving the short side. */
+static void
+close_slot(struct tusk_tcp_ofo *o, uint32_t i)
+{
+	const size_t sz = sizeof(*o->ext);
+
+	if (i < o->n / 2) {
+		memmove(&o->ext[o->off + 1], at(o, 0), i * sz);
+		o->off++;
+	} else {
+		memmove(at(o, i), at(o, i + 1), (o->n - i - 1) * sz);
+	}
+	o->n--;
 }
 
 static void
@@ -85,15 +129,18 @@ link_after(struct tusk_tcp_ofo_ext *x, struct rte_mbuf *m)
 static void
 merge_next(struct tusk_tcp_ofo *o, uint32_t i)
 {
-	struct tusk_tcp_ofo_ext *a = &o->ext[i], *b = &o->ext[i + 1];
+	struct tusk_tcp_ofo_ext *a, *b;
 
-	if (i + 1 >= o->n || a->end != b->start)
+	if (i + 1 >= o->n)
+		return;
+	a = at(o, i);
+	b = at(o, i + 1);
+	if (a->end != b->start)
 		return;
 	*tusk_tcp_mbuf_link(a->tail) = b->head;
 	a->tail = b->tail;
 	a->end = b->end;
-	memmove(b, b + 1, (o->n - i - 2) * sizeof(*b));
-	o->n--;
+	close_slot(o, i + 1);
 }
 
 /* Append to extent i, which ends at or inside [s, e). */
@@ -101,8 +148,10 @@ static int
 append(struct tusk_tcp_ofo *o, uint32_t i, uint32_t s, uint32_t e,
        struct rte_mbuf *m, uint32_t *ds, uint32_t *de)
 {
-	struct tusk_tcp_ofo_ext *x = &o->ext[i];
+	struct tusk_tcp_ofo_ext *x = at(o, i), *y = NULL;
 
+	if (i + 1 < o->n)
+		y = at(o, i + 1);
 	if (SEQ_LEQ(e, x->end)) {
 		*ds = s;
 		*de = e;
@@ -115,13 +164,13 @@ append(struct tusk_tcp_ofo *o, uint32_t i, uint32_t s, uint32_t e,
 		m = tusk_tcp_mbuf_trim_front(m, x->end - s);
 		s = x->end;
 	}
-	if (i + 1 < o->n && SEQ_GT(e, o->ext[i + 1].start)) {
+	if (y != NULL && SEQ_GT(e, y->start)) {
 		if (*ds == *de) {
-			*ds = o->ext[i + 1].start;
-			*de = tusk_seq_min(e, o->ext[i + 1].end);
+			*ds = y->start;
+			*de = tusk_seq_min(e, y->end);
 		}
-		tusk_tcp_mbuf_trim_back(m, o->ext[i + 1].start - s);
-		e = o->ext[i + 1].start;
+		tusk_tcp_mbuf_trim_back(m, y->start - s);
+		e = y->start;
 	}
 	link_after(x, m);
 	x->end = e;
@@ -135,30 +184,29 @@ static int
 insert_before(struct tusk_tcp_ofo *o, uint32_t i, uint32_t s, uint32_t e,
 	      struct rte_mbuf *m, uint32_t *ds, uint32_t *de)
 {
-	struct tusk_tcp_ofo_ext *x;
+	struct tusk_tcp_ofo_ext *x = i < o->n ? at(o, i) : NULL;
 
-	if (i < o->n && SEQ_GT(e, o->ext[i].start)) {
-		*ds = o->ext[i].start;
-		*de = tusk_seq_min(e, o->ext[i].end);
-		tusk_tcp_mbuf_trim_back(m, o->ext[i].start - s);
-		e = o->ext[i].start;
+	if (x != NULL && SEQ_GT(e, x->start)) {
+		*ds = x->start;
+		*de = tusk_seq_min(e, x->end);
+		tusk_tcp_mbuf_trim_back(m, x->start - s);
+		e = x->start;
 	}
 	*tusk_tcp_mbuf_link(m) = NULL;
-	if (i < o->n && e == o->ext[i].start) {
-		x = &o->ext[i];
+	if (x != NULL && e == x->start) {
 		*tusk_tcp_mbuf_link(m) = x->head;
 		x->head = m;
 		x->start = s;
 		o->bytes += e - s;
 		return TUSK_TCP_OFO_NEW;
 	}
-	if (make_room(o) != 0) {
+	x = open_slot(o, i);
+	if (x == NULL) {
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
 	}
-	memmove(&o->ext[i + 1], &o->ext[i], (o->n - i) * sizeof(o->ext[0]));
-	o->ext[i] = (struct tusk_tcp_ofo_ext){ .start = s, .end = e,
-					      .head = m, .tail = m };
+	*x = (struct tusk_tcp_ofo_ext){ .start = s, .end = e, .head = m,
+					.tail = m };
 	o->n++;
 	o->bytes += e - s;
 	return TUSK_TCP_OFO_NEW;
@@ -177,7 +225,7 @@ tusk_tcp_ofo_insert(struct tusk_tcp_ofo *o, uint32_t seq, struct rte_mbuf *m,
 		return -ENOBUFS;
 	}
 	i = lower_bound(o, seq);
-	if (i < o->n && SEQ_LEQ(o->ext[i].start, seq))
+	if (i < o->n && SEQ_LEQ(at(o, i)->start, seq))
 		rc = append(o, i, seq, e, m, dup_start, dup_end);
 	else
 		rc = insert_before(o, i, seq, e, m, dup_start, dup_end);
@@ -192,10 +240,10 @@ tusk_tcp_ofo_pop(struct tusk_tcp_ofo *o, uint32_t rcv_nxt, uint32_t *end)
 	struct tusk_tcp_ofo_ext x;
 	struct rte_mbuf *m;
 
-	if (o->n == 0 || SEQ_GT(o->ext[0].start, rcv_nxt))
+	if (o->n == 0 || SEQ_GT(at(o, 0)->start, rcv_nxt))
 		return NULL;
-	x = o->ext[0];
-	memmove(&o->ext[0], &o->ext[1], (o->n - 1) * sizeof(x));
+	x = *at(o, 0);
+	o->off++;
 	o->n--;
 	o->bytes -= x.end - x.start;
 	*end = x.end;
@@ -235,16 +283,16 @@ tusk_tcp_ofo_sack(const struct tusk_tcp_ofo *o, struct tusk_tcp_sack_block *b,
 	for (unsigned int r = 0; r < o->nrecent && n < max; r++) {
 		uint32_t i = lower_bound(o, o->recent[r] + 1);
 
-		if (i >= o->n || SEQ_GT(o->ext[i].start, o->recent[r]) ||
-		    has_block(b, n, o->ext[i].start))
+		if (i >= o->n || SEQ_GT(at(o, i)->start, o->recent[r]) ||
+		    has_block(b, n, at(o, i)->start))
 			continue;
-		b[n++] = (struct tusk_tcp_sack_block){ o->ext[i].start,
-						       o->ext[i].end };
+		b[n++] = (struct tusk_tcp_sack_block){ at(o, i)->start,
+						       at(o, i)->end };
 	}
 	for (uint32_t i = 0; i < o->n && n < max; i++) {
-		if (!has_block(b, n, o->ext[i].start))
-			b[n++] = (struct tusk_tcp_sack_block){ o->ext[i].start,
-							       o->ext[i].end };
+		if (!has_block(b, n, at(o, i)->start))
+			b[n++] = (struct tusk_tcp_sack_block){ at(o, i)->start,
+							       at(o, i)->end };
 	}
 	return n;
 }

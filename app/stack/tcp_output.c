@@ -465,6 +465,15 @@ can_send_data(const struct tusk_tcp_conn *c)
 	}
 }
 
+/* In loss recovery with a window-based controller (see prr() in
+ * tcp_ack.c). */
+static bool
+prr_active(const struct tusk_tcp_conn *c)
+{
+	return (c->flags & TUSK_TCP_CF_RECOVERY) &&
+	       c->cc.ssthresh != UINT32_MAX && c->recover_fs != 0;
+}
+
 /* One segment if allowed: 1 sent, 0 nothing to send or not allowed. */
 static int
 output_one(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
@@ -481,12 +490,21 @@ output_one(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 		const struct tusk_tcp_seg *s = tusk_tcp_sb_at(&c->sb, id);
 		len = s->end - s->start;
 	}
-	/* RFC 6675 5 / RFC 5681: (re)transmit while pipe + len <= cwnd; an
-	 * empty pipe may always send one segment. */
-	if (pipe > 0 && pipe + len > c->cc.cwnd)
+	if (prr_active(c)) {
+		/* RFC 6937: in recovery the PRR quota, not cwnd, decides. */
+		if (c->prr_quota <= 0 && pipe > 0)
+			return 0;
+	} else if (pipe > 0 && pipe + len > c->cc.cwnd) {
+		/* RFC 6675 5 / RFC 5681: (re)transmit while pipe + len <=
+		 * cwnd; an empty pipe may always send one segment. */
 		return 0;
+	}
 	if (pacing_blocks(tcp, c, now))
 		return 0;
+	if (prr_active(c)) {
+		c->prr_quota -= len;
+		c->prr_out += len;
+	}
 	if (id != TUSK_TCP_SEG_NIL)
 		return send_lost(tcp, c, id, now) == 0;
 	return send_new(tcp, c, len, fin, now) == 0;
