@@ -611,6 +611,22 @@ sync_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	tusk_tcp_recv_input(tcp, c, seg, now);
 }
 
+/* RFC 9293 3.6.1 / RFC 6191: a new SYN may reopen a connection in
+ * TIME-WAIT when it cannot be an old duplicate: its sequence number is
+ * beyond the old connection's, or (with timestamps) its TSval newer. */
+static bool
+time_wait_reuse(const struct tusk_tcp_conn *c,
+		const struct tusk_tcp_seg_in *seg)
+{
+	if (c->state != TUSK_TCP_TIME_WAIT ||
+	    (seg->flags & (TUSK_TCP_F_SYN | TUSK_TCP_F_ACK | TUSK_TCP_F_RST)) !=
+	    TUSK_TCP_F_SYN)
+		return false;
+	if ((c->flags & TUSK_TCP_CF_TS) && (seg->opt.present & TUSK_TCP_OPTF_TS))
+		return (int32_t)(seg->opt.tsval - c->ts_recent) > 0;
+	return SEQ_GT(seg->seq, c->rcv_nxt);
+}
+
 void
 tusk_tcp_input(struct tusk_stack *st, struct rte_mbuf *m,
 	       const struct tusk_addr *src, const struct tusk_addr *dst,
@@ -627,6 +643,10 @@ tusk_tcp_input(struct tusk_stack *st, struct rte_mbuf *m,
 	}
 	st->stats.tcp_rx++;
 	c = tusk_tcp_conn_lookup(tcp, &seg.t);
+	if (c != NULL && time_wait_reuse(c, &seg)) {
+		tusk_tcp_conn_drop(tcp, c, 0, now);
+		c = NULL;
+	}
 	if (c == NULL) {
 		/* A cookie ACK makes a connection and goes on below. */
 		c = listen_input(tcp, &seg, now);

@@ -700,6 +700,11 @@ test_active_open(void **state)
 		 7 * MS);
 	last(&s);
 	assert_int_equal(s.ack, PISS + 2);
+	/* An old duplicate SYN (sequence not beyond) gets a challenge ACK;
+	 * a new one would reopen (RFC 6191), tested below. */
+	tusk_harness_clear(&h);
+	send_seg(syn.sport, F_SYN, PISS - 100, 0, 1000, NULL, 0, 7 * MS);
+	assert_int_equal(tusk_tcp_conn_state(c), TUSK_TCP_TIME_WAIT);
 	/* 2 MSL later it is gone, with closed(0). */
 	tusk_stack_poll(h.st, 7 * MS + 20 * MS + 1);
 	assert_int_equal(tusk_tcp_conn_count(h.st), 0);
@@ -750,6 +755,27 @@ test_closing_simultaneous_close(void **state)
 	/* Then the ACK of our FIN: TIME-WAIT. */
 	send_seg(LPORT, F_ACK, PISS + 2, iss + 2, 1000, NULL, 0, 5 * MS);
 	assert_int_equal(state_of(), TUSK_TCP_TIME_WAIT);
+}
+
+static void
+test_time_wait_reuse(void **state)
+{
+	uint32_t iss = establish(NULL);
+	struct seg s;
+
+	/* Our close first, then theirs: we hold TIME-WAIT. */
+	tusk_tcp_shutdown(ev.c, 3 * MS);
+	send_seg(LPORT, F_ACK | F_FIN, PISS + 1, iss + 2, 1000, NULL, 0, 4 * MS);
+	assert_int_equal(state_of(), TUSK_TCP_TIME_WAIT);
+	tusk_harness_clear(&h);
+	/* A new SYN from the same port, sequence beyond: a new connection
+	 * at once (RFC 6191), not a 60 s wait. */
+	send_seg(LPORT, F_SYN, PISS + 100000, 0, 1000, NULL, 0, 5 * MS);
+	last(&s);
+	assert_int_equal(s.flags, F_SYN | F_ACK);
+	assert_int_equal(s.ack, PISS + 100001);
+	assert_int_equal(ev.closed, 1);
+	assert_int_equal(tusk_tcp_conn_count(h.st), 1);
 }
 
 /* ---- SYN cookies -------------------------------------------------------------- */
@@ -851,6 +877,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closing_simultaneous_close,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_reuse, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_syncookie_handshake,
 						setup, teardown),
 	};
