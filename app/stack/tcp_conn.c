@@ -11,6 +11,7 @@
 #include <rte_jhash.h>
 #include <rte_malloc.h>
 
+#include "ipv4.h"
 #include "stack_priv.h"
 #include "tcp_conn.h"
 #include "tcp_mbuf.h"
@@ -238,12 +239,28 @@ tusk_tcp_conn_opts(struct tusk_tcp_conn *c, const struct tusk_tcp_conn_opts *o)
 		c->rcv_space = c->rcv_max;
 }
 
+/* TSO when the interface towards the peer segments for us. */
+static uint32_t
+tso_max(struct tusk_tcp *tcp, const struct tusk_tcp_conn *c)
+{
+	struct tusk_addr src, nh;
+	uint16_t iface;
+
+	if (c->mss == 0 || tusk_ipv4_route(tcp->st, &c->t.raddr, &iface, &src,
+					   &nh) != 0 ||
+	    !(tusk_stack_iface(tcp->st, iface)->offloads &
+	      TUSK_IFACE_OFFLOAD_TSO))
+		return 0;
+	return TUSK_TCP_TSO_MAX_BYTES / c->mss * c->mss;
+}
+
 int
 tusk_tcp_conn_setup(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 		    const struct tusk_tcp_cc_ops *cc, uint64_t now)
 {
 	uint32_t first = c->iss + 1;
 
+	c->tso_max = tso_max(tcp, c);
 	tusk_tcp_sndq_init(&c->sq, first, tcp->socket_id);
 	c->sb.high_sacked = first;
 	tusk_tcp_rack_init(&c->rack, first);

@@ -57,6 +57,9 @@ struct tusk_stack;
 /* SYN and SYN-ACK retransmissions before giving up (Linux: 6 and 5, a
  * minute or so with backoff from 1 s). */
 #define TUSK_TCP_SYN_RETRIES 6
+/* Largest TSO frame: IPv4's 64 KiB total length less headers, rounded
+ * down to a round number of segments at setup. */
+#define TUSK_TCP_TSO_MAX_BYTES 64000
 /* Receive buffer a connection starts with (before autotuning): 128 KiB,
  * the same order as Linux's tcp_rmem default. */
 #define TUSK_TCP_RCV_SPACE_INIT (128u << 10)
@@ -126,6 +129,7 @@ struct tusk_tcp_conn {
 	uint32_t max_snd_wnd;   /* largest window offered (RFC 5961 5.2) */
 	uint32_t snd_buf;       /* send buffer limit, bytes */
 	uint16_t mss;           /* payload per segment we send */
+	uint32_t tso_max;       /* bytes per TSO frame; 0: no TSO */
 	uint16_t rcv_mss;       /* what we advertised */
 	uint16_t rcv_seg_max;   /* largest segment received: the peer's
 				 * "full-sized segment" (RFC 1122 4.2.3.2) */

@@ -270,7 +270,7 @@ tusk_tcp_output_cookie_synack(struct tusk_tcp *tcp,
 /* A data segment for [seq, seq + len) (+ FIN) from the send queue. */
 static int
 xmit_data(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint32_t seq,
-	  uint32_t len, bool fin, uint64_t now)
+	  uint32_t len, bool fin, uint16_t tso, uint64_t now)
 {
 	struct tusk_stack *st = tcp->st;
 	uint8_t flags = TUSK_TCP_F_ACK;
@@ -289,6 +289,11 @@ xmit_data(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint32_t seq,
 		h->nb_segs = (uint16_t)(1 + p->nb_segs);
 		h->pkt_len = len;
 		flags |= TUSK_TCP_F_PSH;
+		if (tso != 0 && len > tso) {
+			/* The port cuts it into tso-byte segments. */
+			h->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+			h->tso_segsz = tso;
+		}
 	}
 	if (fin)
 		flags |= TUSK_TCP_F_FIN;
@@ -362,7 +367,7 @@ tusk_tcp_output_retransmit(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	uint32_t pipe = tusk_tcp_sb_pipe(&c->sb);
 	int rc;
 
-	rc = xmit_data(tcp, c, s->start, len, fin, now);
+	rc = xmit_data(tcp, c, s->start, len, fin, 0, now);
 	if (rc == -ENOBUFS)
 		return rc;
 	tusk_tcp_sb_sent(&c->sb, id, now);
@@ -402,40 +407,88 @@ new_len(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, bool *fin)
 	return len;
 }
 
+/* Forget the newest n records again (their frame could not be built). */
+static void
+unpush(struct tusk_tcp_sb *sb, uint32_t n, uint32_t bytes)
+{
+	while (n-- > 0) {
+		struct tusk_tcp_seg *s = tusk_tcp_sb_at(sb, sb->tail - 1);
+
+		sb->ttail = s->tprev;
+		if (s->tprev != TUSK_TCP_SEG_NIL)
+			tusk_tcp_sb_at(sb, s->tprev)->tnext = TUSK_TCP_SEG_NIL;
+		else
+			sb->thead = TUSK_TCP_SEG_NIL;
+		sb->tail--;
+	}
+	sb->out -= bytes;
+}
+
+/*
+ * New data: `n` segments of `len` bytes (n > 1 only with TSO, len = MSS)
+ * in one frame. The scoreboard keeps one record per segment, so SACK and
+ * RACK work per segment whatever the frame was.
+ */
 static int
 send_new(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint32_t len,
-	 bool fin, uint64_t now)
+	 uint32_t n, bool fin, uint64_t now)
 {
-	uint32_t pipe = tusk_tcp_sb_pipe(&c->sb);
-	uint32_t end = c->snd_nxt + len + (fin ? 1 : 0);
-	struct tusk_tcp_seg *s;
+	uint32_t pipe = tusk_tcp_sb_pipe(&c->sb), seq = c->snd_nxt;
+	uint32_t total = len * n, end = seq + total + (fin ? 1 : 0);
+	uint32_t first = c->sb.tail;
 	int rc;
 
-	s = tusk_tcp_sb_push(&c->sb, c->snd_nxt, end,
-			     fin ? TUSK_TCP_SEG_FIN : 0, now);
-	if (s == NULL)
-		return -ENOMEM;
-	rc = xmit_data(tcp, c, c->snd_nxt, len, fin, now);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t s = seq + i * len, e = s + len;
+		bool last = i + 1 == n;
+
+		if (last && fin)
+			e++;
+		if (tusk_tcp_sb_push(&c->sb, s, e, last && fin ?
+				     TUSK_TCP_SEG_FIN : 0, now) == NULL) {
+			unpush(&c->sb, i, i * len);
+			return -ENOMEM;
+		}
+	}
+	rc = xmit_data(tcp, c, seq, total, fin, n > 1 ? (uint16_t)len : 0,
+		       now);
 	if (rc == -ENOBUFS) {
-		/* Not sent: forget the record again. */
-		c->sb.tail--;
-		c->sb.out -= end - c->snd_nxt;
-		c->sb.ttail = s->tprev;
-		if (s->tprev != TUSK_TCP_SEG_NIL)
-			tusk_tcp_sb_at(&c->sb, s->tprev)->tnext =
-				TUSK_TCP_SEG_NIL;
-		else
-			c->sb.thead = TUSK_TCP_SEG_NIL;
+		unpush(&c->sb, n, end - seq);
 		return rc;
 	}
-	tusk_tcp_rate_on_send(&c->rate, &s->rs, len + (fin ? 1 : 0), pipe,
-			      false, now);
-	tusk_tcp_cc_on_sent(&c->cc, len, now);
+	for (uint32_t i = 0; i < n; i++) {
+		struct tusk_tcp_seg *s = tusk_tcp_sb_at(&c->sb, first + i);
+
+		tusk_tcp_rate_on_send(&c->rate, &s->rs, s->end - s->start,
+				      pipe + i * len, false, now);
+	}
+	tusk_tcp_cc_on_sent(&c->cc, total, now);
 	if (fin)
 		c->flags |= TUSK_TCP_CF_FIN_SENT;
 	c->snd_nxt = end;
-	paced(c, len, now);
+	paced(c, total, now);
 	return 0;
+}
+
+/* With TSO: how many full segments may go in one frame now (>= 1). */
+static uint32_t
+tso_segs(const struct tusk_tcp_conn *c, uint32_t len, uint32_t pipe)
+{
+	uint32_t unsent = c->sq.end - c->snd_nxt;
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+	uint32_t bytes = RTE_MIN(c->tso_max, unsent);
+
+	if (c->tso_max == 0 || len != c->mss)
+		return 1;
+	bytes = RTE_MIN(bytes, wnd_end - c->snd_nxt);
+	uint32_t quantum = RTE_MAX(c->cc.send_quantum, (uint32_t)c->mss);
+
+	bytes = RTE_MIN(bytes, quantum);
+	if (c->flags & TUSK_TCP_CF_RECOVERY)
+		bytes = c->mss; /* one at a time while repairing */
+	else if (c->cc.cwnd > pipe)
+		bytes = RTE_MIN(bytes, c->cc.cwnd - pipe);
+	return RTE_MAX(bytes / c->mss, 1u);
 }
 
 int
@@ -447,7 +500,7 @@ tusk_tcp_output_new_segment(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 
 	if (len == 0 && !fin)
 		return -EAGAIN;
-	return send_new(tcp, c, len, fin, now);
+	return send_new(tcp, c, len, 1, fin, now);
 }
 
 static bool
@@ -479,7 +532,7 @@ static int
 output_one(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 {
 	uint32_t pipe = tusk_tcp_sb_pipe(&c->sb);
-	uint32_t id = tusk_tcp_sb_next_lost(&c->sb), len = 0;
+	uint32_t id = tusk_tcp_sb_next_lost(&c->sb), len = 0, n;
 	bool fin = false;
 
 	if (id == TUSK_TCP_SEG_NIL) {
@@ -507,7 +560,8 @@ output_one(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 	}
 	if (id != TUSK_TCP_SEG_NIL)
 		return send_lost(tcp, c, id, now) == 0;
-	return send_new(tcp, c, len, fin, now) == 0;
+	n = fin ? 1 : tso_segs(c, len, pipe);
+	return send_new(tcp, c, len, n, fin, now) == 0;
 }
 
 /* Nothing in flight and a window too small to send into (closed, or

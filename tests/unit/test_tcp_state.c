@@ -778,6 +778,73 @@ test_time_wait_reuse(void **state)
 	assert_int_equal(tusk_tcp_conn_count(h.st), 1);
 }
 
+/* The i-th captured frame's mbuf. */
+static const struct rte_mbuf *
+frame(unsigned int i)
+{
+	assert_true(i < h.n_sent);
+	return h.sent[i];
+}
+
+static void
+test_tso(void **state)
+{
+	struct tusk_tcp_opts o = { .present = TUSK_TCP_OPTF_MSS |
+		TUSK_TCP_OPTF_WS | TUSK_TCP_OPTF_SACK_OK, .mss = 1460,
+		.wscale = 7 };
+	struct tusk_tcp_opts sack = { .present = TUSK_TCP_OPTF_SACK,
+				      .nsack = 1 };
+	/* The port segments for us (test only: flip the flag in place). */
+	struct tusk_iface_conf *ifc =
+		(struct tusk_iface_conf *)tusk_stack_iface(h.st, 0);
+	uint32_t iss, bytes = 0, tso_frames = 0;
+	struct rte_mbuf *m;
+	struct seg s;
+
+	ifc->offloads |= TUSK_IFACE_OFFLOAD_TSO;
+	iss = establish(&o);
+	tusk_harness_clear(&h);
+	m = rte_pktmbuf_alloc(h.pool);
+	assert_non_null(rte_pktmbuf_append(m, 8000));
+	assert_int_equal(tusk_tcp_send(ev.c, &m, 3 * MS), 8000);
+	/* Frames of several segments, flagged for the port to cut at the
+	 * MSS, never more than the initial window in all. */
+	for (unsigned int i = 0; i < h.n_sent; i++) {
+		const struct rte_mbuf *f = frame(i);
+
+		sent(i, &s);
+		bytes += s.len;
+		if (f->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+			tso_frames++;
+			assert_int_equal(f->tso_segsz, 1460);
+			assert_int_equal(s.len % 1460, 0);
+			assert_true(s.len > 1460);
+		}
+	}
+	assert_true(tso_frames >= 1);
+	assert_int_equal(bytes, 5 * 1460); /* full segments; Nagle holds
+					    * the 700-byte tail */
+	tusk_harness_clear(&h);
+	/* SACK for the 2nd..5th segments only: the first alone is resent
+	 * (records are per segment, not per frame), and no TSO for it. */
+	sack.sack[0] = (struct tusk_tcp_sack_block){ iss + 1 + 1460,
+						     iss + 1 + 5 * 1460 };
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, &sack, 0, 10 * MS);
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, &sack, 0, 11 * MS);
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, &sack, 0, 12 * MS);
+	tusk_stack_poll(h.st, 300 * MS);
+	bool resent = false;
+	for (unsigned int i = 0; i < h.n_sent; i++) {
+		sent(i, &s);
+		if (s.seq == iss + 1 && s.len > 0) {
+			resent = true;
+			assert_int_equal(s.len, 1460);
+			assert_false(frame(i)->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+		}
+	}
+	assert_true(resent);
+}
+
 /* ---- SYN cookies -------------------------------------------------------------- */
 
 static void
@@ -879,6 +946,7 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_time_wait_reuse, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_tso, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syncookie_handshake,
 						setup, teardown),
 	};
