@@ -16,7 +16,8 @@
  *   tcp_timer.c    every timer
  *   tcp_api.c      the service API (tcp_api.h)
  *   tcp_sndq.c tcp_sack.c tcp_rack.c tcp_rtt.c tcp_ofo.c tcp_options.c
- *   tcp_syncookie.c tcp_hash.c: the parts, each testable alone
+ *   tcp_syncookie.c tcp_hash.c tcp_mbuf.c: the parts, each testable alone
+ *   (congestion control and rate sampling: tcp_cc*.c, tcp_rate.c)
  */
 #ifndef TUSK_TCP_CONN_H
 #define TUSK_TCP_CONN_H
