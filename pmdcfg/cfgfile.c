@@ -46,8 +46,8 @@ fail(struct parser *p, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static char *
-trim(char *s)
+char *
+tusk_cfgfile_trim(char *s)
 {
 	char *end;
 
@@ -82,11 +82,11 @@ parse_header(struct parser *p, char *s)
 	if (s[len - 1] != ']')
 		return fail(p, "malformed section header: missing ']'");
 	s[len - 1] = '\0';
-	type = trim(s + 1);
+	type = tusk_cfgfile_trim(s + 1);
 	name = type + strcspn(type, " \t");
 	if (*name != '\0') {
 		*name++ = '\0';
-		name = trim(name);
+		name = tusk_cfgfile_trim(name);
 	}
 	rest = name + strcspn(name, " \t");
 	if (!is_ident(type) || (*name != '\0' && !is_ident(name)) ||
@@ -126,8 +126,8 @@ parse_entry(struct parser *p, char *s)
 	if (eq == NULL)
 		return fail(p, "malformed line: expected \"key = value\", \"[section]\" or \"# comment\"");
 	*eq = '\0';
-	key = trim(s);
-	value = trim(eq + 1);
+	key = tusk_cfgfile_trim(s);
+	value = tusk_cfgfile_trim(eq + 1);
 	if (!is_ident(key))
 		return fail(p, "malformed line: bad key \"%s\"", key);
 	if (strlen(key) >= TUSK_CFGFILE_NAME_MAX)
@@ -175,7 +175,7 @@ parse_line(struct parser *p, char *raw)
 	char *s;
 
 	strip_comment(raw);
-	s = trim(raw);
+	s = tusk_cfgfile_trim(raw);
 	if (*s == '\0')
 		return 0;
 	if (*s == '[')

@@ -57,6 +57,9 @@ struct tusk_cfgfile {
  * "<file>:<line>: ..." (syntax) or "<file>: cannot open: <strerror>"
  * (unreadable, not text, or over 1 MiB), or -ENOMEM.
  */
+/* Strip blanks at both ends of s in place; returns the first non-blank. */
+char *tusk_cfgfile_trim(char *s);
+
 int tusk_cfgfile_load(const char *path, struct tusk_cfgfile **out,
 		      char *err, size_t errlen);
 

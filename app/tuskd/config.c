@@ -229,21 +229,6 @@ cmdline_fail(char *err, size_t errlen, const char *what, const char *reason)
 	return -EINVAL;
 }
 
-/* Trim blanks around command-line names and values, as the file reader
- * does for a file. */
-static char *
-trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
 /*
  * "tuskd.lcores=2" -> section "tuskd", port "", key "lcores", value "2";
  * "port.data0.mtu=1500" -> section "port", port "data0", key "mtu".
@@ -263,7 +248,7 @@ split_assignment(const char *a, char *section, char *port, char *key,
 		return cmdline_fail(err, errlen, a, "value too long");
 	snprintf(lhs, sizeof(lhs), "%.*s", (int)(eq - a), a);
 	snprintf(value, TUSK_CFGFILE_VALUE_MAX, "%s", eq + 1);
-	l = trim(lhs);
+	l = tusk_cfgfile_trim(lhs);
 	dot = strchr(l, '.');
 	if (dot == NULL)
 		return cmdline_fail(err, errlen, l,
@@ -315,8 +300,8 @@ set_one(struct tusk_config *cfg, const char *assignment, char *err,
 	k = tusk_cfgschema_key(keys, nkeys, key);
 	if (k == NULL)
 		return cmdline_fail(err, errlen, key, "unknown key");
-	rc = tusk_cfgschema_set(k, trim(value), p != NULL ? (void *)p : cfg,
-				&src, err, errlen);
+	rc = tusk_cfgschema_set(k, tusk_cfgfile_trim(value),
+				p != NULL ? (void *)p : cfg, &src, err, errlen);
 	if (rc == 0 && p != NULL)
 		p->key_line[k - keys] = 0;
 	return rc;
