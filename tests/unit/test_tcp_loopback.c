@@ -48,6 +48,9 @@ struct link_dir {
 	uint64_t frames;
 	uint32_t drop_every;   /* drop every Nth data frame (0: none) */
 	uint64_t dropped;
+	uint32_t swap_every;   /* hold every Nth data frame behind the next */
+	struct rte_mbuf *held;
+	uint32_t dup_every;    /* send every Nth data frame twice */
 };
 
 struct side {
@@ -98,6 +101,22 @@ trace(const struct link_dir *d, const struct rte_mbuf *m)
 	       (th->data_off >> 4) * 4, rte_be_to_cpu_16(th->rx_win));
 }
 
+static void
+enqueue(struct link_dir *d, struct rte_mbuf *m, uint64_t start, uint32_t len)
+{
+	if (d->n == LINK_SLOTS) {
+		d->dropped++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (start < d->busy_until)
+		start = d->busy_until;
+	d->busy_until = start + (uint64_t)len * 8 * 1000000000ULL / d->rate_bps;
+	d->q[(d->head + d->n) % LINK_SLOTS] =
+		(struct frame){ .at = d->busy_until + d->delay_ns, .m = m };
+	d->n++;
+}
+
 static uint16_t
 link_tx(void *arg, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -112,18 +131,31 @@ link_tx(void *arg, struct rte_mbuf **pkts, uint16_t n)
 			trace(d, pkts[i]);
 		if (!frame_ok(pkts[i]))
 			bad_at_tx++;
-		if (d->n == LINK_SLOTS || (d->drop_every != 0 && len > 200 &&
-		    d->frames % d->drop_every == 0)) {
+		if (d->drop_every != 0 && len > 200 &&
+		    d->frames % d->drop_every == 0) {
 			d->dropped++;
 			rte_pktmbuf_free(pkts[i]);
 			continue;
 		}
-		d->busy_until = start + (uint64_t)len * 8 * 1000000000ULL /
-				d->rate_bps;
-		d->q[(d->head + d->n) % LINK_SLOTS] =
-			(struct frame){ .at = d->busy_until + d->delay_ns,
-					.m = pkts[i] };
-		d->n++;
+		if (d->swap_every != 0 && len > 200 && d->held == NULL &&
+		    d->frames % d->swap_every == 0) {
+			d->held = pkts[i]; /* goes out after the next one */
+			continue;
+		}
+		enqueue(d, pkts[i], start, len);
+		if (d->held != NULL && len > 200) {
+			struct rte_mbuf *h = d->held;
+
+			d->held = NULL;
+			enqueue(d, h, d->busy_until, rte_pktmbuf_pkt_len(h));
+		}
+		if (d->dup_every != 0 && len > 200 &&
+		    d->frames % d->dup_every == 0) {
+			struct rte_mbuf *c = rte_pktmbuf_copy(pkts[i],
+				pkts[i]->pool, 0, UINT32_MAX);
+			if (c != NULL)
+				enqueue(d, c, d->busy_until, len);
+		}
 	}
 	return n;
 }
@@ -152,6 +184,7 @@ struct app {
 };
 
 static struct app client, server;
+static uint32_t swap_every, dup_every; /* set into dirs[0] by transfer */
 /* Options the client connects with (tests set the no_* switches). */
 static struct tusk_tcp_conn_opts client_opts;
 
@@ -401,6 +434,8 @@ transfer_opts(uint16_t mtu, uint64_t bytes, uint32_t drop_every,
 		dirs[i].rate_bps = rate;
 	}
 	dirs[0].drop_every = drop_every;
+	dirs[0].swap_every = swap_every;
+	dirs[0].dup_every = dup_every;
 	a = make_stack(1, &dirs[0], mtu);
 	b = make_stack(2, &dirs[1], mtu);
 	assert_int_equal(tusk_tcp_listen(b, 5001, &server_ops, NULL, 0,
@@ -482,6 +517,26 @@ test_no_wscale(void **state)
 	assert_true(client.st.snd_wnd <= 65535);
 }
 
+/* 1% of data frames overtaken by the next one, and 1% duplicated: RACK
+ * sees the reordering and widens its window (RFC 8985), the receiver
+ * reports duplicates as D-SACKs (RFC 2883): no loss recovery is needed,
+ * so nearly nothing is resent and cwnd is not cut. */
+static void
+test_reorder_and_dup(void **state)
+{
+	memset(dirs, 0, sizeof(dirs));
+	swap_every = 100;
+	dup_every = 101;
+	transfer(1500, 16ULL << 20, 0, 1000000000ULL);
+	swap_every = dup_every = 0;
+	print_message("retrans %llu recoveries %llu dsacks %llu\n",
+		      (unsigned long long)client.st.segs_retrans,
+		      (unsigned long long)client.st.sack_recoveries,
+		      (unsigned long long)client.st.dsacks_received);
+	assert_true(client.st.dsacks_received > 50);
+	assert_true(client.st.segs_retrans <= 3);
+}
+
 static void
 test_64mb_jumbo(void **state)
 {
@@ -519,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_slow_reader),
 		cmocka_unit_test(test_loss_nosack),
 		cmocka_unit_test(test_no_wscale),
+		cmocka_unit_test(test_reorder_and_dup),
 	};
 
 	if (tusk_testenv_init("tcp_loopback", 512) != 0)
