@@ -94,11 +94,11 @@ tusk_impair_create(const char *name, const struct tusk_impair_conf *conf,
 	return im;
 }
 
-void
+int
 tusk_impair_free(struct tusk_impair *im)
 {
 	if (im == NULL)
-		return;
+		return 0;
 	while (im->count > 0) {
 		rte_pktmbuf_free(im->fifo[im->head].m);
 		im->head = (im->head + 1) % im->conf.limit;
@@ -109,8 +109,11 @@ tusk_impair_free(struct tusk_impair *im)
 		im->x_head = (im->x_head + 1) % IMPAIR_EXPRESS;
 		im->x_count--;
 	}
+	if (rte_mempool_in_use_count(im->pool) != 0)
+		return -EBUSY;
 	rte_mempool_free(im->pool);
 	rte_free(im);
+	return 0;
 }
 
 /* When the bottleneck has put the frame on the wire, then the delay. */

@@ -75,8 +75,13 @@ struct tusk_impair *tusk_impair_create(const char *name,
 				       uint32_t frame_len, uint64_t seed,
 				       int socket);
 
-/* Free the stage and every frame it holds. */
-void tusk_impair_free(struct tusk_impair *im);
+/*
+ * Free every frame the stage holds, then the stage itself once no copy
+ * from its pool is left anywhere (frames it released may still sit in a
+ * NIC's tx ring or in TCP's queues). 0 when the stage is gone, -EBUSY when
+ * copies are still out: call again later. NULL is a no-op.
+ */
+int tusk_impair_free(struct tusk_impair *im);
 
 /* Offer a burst at `now`; takes ownership of every mbuf. */
 void tusk_impair_enqueue(struct tusk_impair *im, struct rte_mbuf **pkts,

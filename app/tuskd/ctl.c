@@ -683,6 +683,7 @@ tusk_ctl_poll(struct tusk_ctl *ctl, int timeout_ms)
 			client_close(c);
 	}
 	tusk_ctl_capture_drain(ctl);
+	tusk_ctl_impair_reap(ctl, false);
 	return ctl->quit ? 1 : 0;
 }
 
@@ -805,6 +806,7 @@ tusk_ctl_close(struct tusk_ctl *ctl)
 	if (ctl == NULL)
 		return;
 	tusk_ctl_capture_close(ctl);
+	tusk_ctl_impair_reap(ctl, true);
 	for (i = 0; i < TUSK_CTL_CLIENTS_MAX; i++) {
 		if (ctl->clients[i].fd < 0)
 			continue;

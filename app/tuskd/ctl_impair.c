@@ -127,6 +127,33 @@ parse_dirs(json_t *args, unsigned int *dirs, char *err, size_t errlen)
 	return 0;
 }
 
+/* Free a replaced stage now, or later when its frames are back. */
+static void
+impair_retire(struct tusk_ctl *ctl, struct tusk_impair *im)
+{
+	if (tusk_impair_free(im) == 0)
+		return;
+	if (ctl->n_retired == TUSK_CTL_RETIRED_MAX) {
+		CTL_LOG(WARNING, "too many retired impairment stages: one is "
+			"leaked\n");
+		return;
+	}
+	ctl->retired[ctl->n_retired++] = im;
+}
+
+void
+tusk_ctl_impair_reap(struct tusk_ctl *ctl, bool closing)
+{
+	unsigned int i = 0;
+
+	while (i < ctl->n_retired) {
+		if (tusk_impair_free(ctl->retired[i]) == 0 || closing)
+			ctl->retired[i] = ctl->retired[--ctl->n_retired];
+		else
+			i++;
+	}
+}
+
 /* A stage per lcore for port i, direction d (none when conf is off). */
 static int
 impair_apply(struct tusk_ctl *ctl, unsigned int i, enum tusk_lcore_dir d,
@@ -137,7 +164,7 @@ impair_apply(struct tusk_ctl *ctl, unsigned int i, enum tusk_lcore_dir d,
 	unsigned int l;
 
 	for (l = 0; l < ctl->ctx.n_lcores; l++) {
-		struct tusk_impair *im = NULL;
+		struct tusk_impair *im = NULL, *old = NULL;
 		char name[24];
 		int ret;
 
@@ -157,10 +184,12 @@ impair_apply(struct tusk_ctl *ctl, unsigned int i, enum tusk_lcore_dir d,
 			}
 		}
 		ret = tusk_lcore_impair_set(ctl->ctx.lcores[l], p->port_id, d,
-					    im, IMPAIR_SET_TIMEOUT_MS);
+					    im, IMPAIR_SET_TIMEOUT_MS, &old);
 		if (ret == -ENOENT)
-			tusk_impair_free(im);
-		else if (ret < 0) {
+			tusk_impair_free(im); /* never used: frees at once */
+		else if (ret == 0)
+			impair_retire(ctl, old);
+		else {
 			snprintf(err, errlen, "lcore %u did not take the "
 				 "stage: %s", ctl->ctx.lcores[l]->lcore_id,
 				 strerror(-ret));

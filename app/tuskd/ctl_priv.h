@@ -29,6 +29,9 @@ extern int tusk_ctl_logtype;
  * empty its ring: 4096 frames per 5 ms keeps up with ~800 kpps, the
  * af_packet rate of this machine class (notes/baselines.md). */
 #define TUSK_CTL_CAPTURE_DRAIN_MS 5
+/* Replaced impairment stages waiting for their last frames to come back;
+ * each reconfiguration retires at most one per lcore and direction. */
+#define TUSK_CTL_RETIRED_MAX 64
 
 struct ctl_client {
 	int fd;              /* -1: slot free */
@@ -50,6 +53,9 @@ struct tusk_ctl {
 	/* impairment as last set, by port index and direction (ctl_impair.c) */
 	struct tusk_impair_conf impair[TUSK_CONFIG_PORTS_MAX][TUSK_LCORE_DIRS];
 	unsigned int impair_gen; /* names each new stage's pool uniquely */
+	/* replaced stages whose copies are still out (NIC rings, TCP) */
+	unsigned int n_retired;
+	struct tusk_impair *retired[TUSK_CTL_RETIRED_MAX];
 };
 
 /* A command: fills *result (new reference) or writes a reason into err
@@ -89,5 +95,8 @@ int tusk_ctl_impair_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
 			char *err, size_t errlen);
 /* {"tx": {...}, "rx": {...}} of port i, or null when unimpaired. */
 json_t *tusk_ctl_impair_json(struct tusk_ctl *ctl, unsigned int i);
+/* Free retired stages whose frames have all come back; at close, give up
+ * on the rest (the process is exiting). */
+void tusk_ctl_impair_reap(struct tusk_ctl *ctl, bool closing);
 
 #endif /* TUSK_CTL_PRIV_H */

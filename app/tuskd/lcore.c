@@ -317,7 +317,7 @@ tusk_lcore_snapshot(struct tusk_lcore *lc, struct tusk_lcore_snapshot *out,
 int
 tusk_lcore_impair_set(struct tusk_lcore *lc, uint16_t port_id,
 		      enum tusk_lcore_dir dir, struct tusk_impair *stage,
-		      unsigned int timeout_ms)
+		      unsigned int timeout_ms, struct tusk_impair **old)
 {
 	uint64_t waited_us = 0;
 	unsigned int i;
@@ -343,7 +343,7 @@ tusk_lcore_impair_set(struct tusk_lcore *lc, uint16_t port_id,
 		waited_us += LCORE_SNAP_POLL_US;
 	}
 done:
-	tusk_impair_free(lc->impair_old);
+	*old = lc->impair_old;
 	lc->impair_old = NULL;
 	return 0;
 }
@@ -355,13 +355,19 @@ tusk_lcore_free(struct tusk_lcore *lc)
 
 	if (lc == NULL)
 		return;
+	/* the stack first: TCP may hold frames from an rx stage's pool */
+	tusk_stack_free(lc->st);
 	for (i = 0; i < lc->n_queues; i++) {
 		struct tusk_lcore_queue *q = &lc->queues[i];
 
 		rte_pktmbuf_free_bulk(q->tx_pend, q->tx_held);
-		tusk_impair_free(q->impair[TUSK_LCORE_RX]);
-		tusk_impair_free(q->impair[TUSK_LCORE_TX]);
+		/* a stage whose frames a NIC still holds is left to process
+		 * exit (tuskd is stopping) rather than freed under the NIC */
+		for (unsigned int d = 0; d < TUSK_LCORE_DIRS; d++)
+			if (tusk_impair_free(q->impair[d]) < 0)
+				LCORE_LOG(DEBUG, "lcore %u: impairment "
+					  "buffers in use at exit\n",
+					  lc->lcore_id);
 	}
-	tusk_stack_free(lc->st);
 	rte_free(lc);
 }

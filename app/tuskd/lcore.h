@@ -134,13 +134,14 @@ int tusk_lcore_snapshot(struct tusk_lcore *lc,
 /*
  * Install `stage` (NULL: none) as the impairment of this lcore's queue on
  * `port_id` in direction `dir`, waiting at most `timeout_ms` for a running
- * loop to take it; the replaced stage and the frames it held are freed.
- * 0, -ENOENT (the lcore has no queue on that port) or -ETIMEDOUT (the loop
- * did not answer; the stage is then the lcore's to install later).
+ * loop to take it. The stage it replaced (or NULL) is returned in *old for
+ * the caller to free (tusk_impair_free). 0, -ENOENT (the lcore has no
+ * queue on that port) or -ETIMEDOUT (the loop did not answer; the stage is
+ * then the lcore's to install later).
  */
 int tusk_lcore_impair_set(struct tusk_lcore *lc, uint16_t port_id,
 			  enum tusk_lcore_dir dir, struct tusk_impair *stage,
-			  unsigned int timeout_ms);
+			  unsigned int timeout_ms, struct tusk_impair **old);
 
 /* Free the stack and the lcore (the loop must be stopped). */
 void tusk_lcore_free(struct tusk_lcore *lc);

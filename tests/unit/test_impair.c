@@ -4,6 +4,7 @@
  * limit, loss, duplication and reordering do what an operator setting up
  * a long fat path expects, frame by frame.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -199,6 +200,24 @@ test_reorder(void **state)
 	tusk_impair_free(im);
 }
 
+/* A released frame may still be in a NIC's ring or TCP's queue: the
+ * stage is not freed under it, and goes once it is back. */
+static void
+test_free_waits_for_frames(void **state)
+{
+	struct tusk_impair_conf c = { .delay_ns = 1 * MS };
+	struct tusk_impair *im = make(&c);
+	struct rte_mbuf *m[4];
+
+	offer(im, 4, 64, 0, 0);
+	assert_int_equal(tusk_impair_dequeue(im, m, 1, 1 * MS), 1);
+	/* three held frames are freed, one is out */
+	assert_int_equal(tusk_impair_free(im), -EBUSY);
+	assert_int_equal(tusk_impair_next(im), UINT64_MAX);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(tusk_impair_free(im), 0);
+}
+
 static void
 test_conf_checks(void **state)
 {
@@ -224,6 +243,7 @@ main(void)
 		cmocka_unit_test(test_loss_rate),
 		cmocka_unit_test(test_duplicate_and_total_loss),
 		cmocka_unit_test(test_reorder),
+		cmocka_unit_test(test_free_waits_for_frames),
 		cmocka_unit_test(test_conf_checks),
 	};
 

@@ -181,14 +181,15 @@ test_impair_on_running_loop(void **state)
 	struct tusk_lcore_snapshot *b = calloc(1, sizeof(*b));
 	struct tusk_impair_conf drop = { .loss_ppm = TUSK_IMPAIR_PPM };
 	struct tusk_lcore *lc = make_lcore();
-	struct tusk_impair *im;
+	struct tusk_impair *im, *old = NULL;
 	pthread_t th;
 
 	im = tusk_impair_create("lc_rx", &drop, 1600, 1, 0);
 	assert_non_null(im);
 	start_loop(lc, &th);
 	assert_int_equal(tusk_lcore_impair_set(lc, port.port_id,
-					       TUSK_LCORE_RX, im, 1000), 0);
+					       TUSK_LCORE_RX, im, 1000, &old), 0);
+	assert_null(old);
 	assert_int_equal(tusk_lcore_snapshot(lc, a, 1000), 0);
 	usleep(20 * 1000);
 	assert_int_equal(tusk_lcore_snapshot(lc, b, 1000), 0);
@@ -201,10 +202,14 @@ test_impair_on_running_loop(void **state)
 
 	/* no queue on another port */
 	assert_int_equal(tusk_lcore_impair_set(lc, port.port_id + 1,
-					       TUSK_LCORE_RX, NULL, 1000),
+					       TUSK_LCORE_RX, NULL, 1000, &old),
 			 -ENOENT);
 	assert_int_equal(tusk_lcore_impair_set(lc, port.port_id,
-					       TUSK_LCORE_RX, NULL, 1000), 0);
+					       TUSK_LCORE_RX, NULL, 1000, &old),
+			 0);
+	/* the stage comes back to the caller; its frames were all lost */
+	assert_ptr_equal(old, im);
+	assert_int_equal(tusk_impair_free(old), 0);
 	usleep(20 * 1000);
 	assert_int_equal(tusk_lcore_snapshot(lc, a, 1000), 0);
 	assert_false(a->impair_on[0][TUSK_LCORE_RX]);
@@ -259,12 +264,14 @@ test_impair_tx_holds_frames(void **state)
 	struct tusk_impair *im = tusk_impair_create("lc_tx", &slow, 1600, 1,
 						    0);
 	struct rte_eth_stats before, after;
+	struct tusk_impair *old = NULL;
 	struct rte_mbuf *m;
 	unsigned int avail;
 
 	assert_non_null(im);
 	assert_int_equal(tusk_lcore_impair_set(lc, port.port_id,
-					       TUSK_LCORE_TX, im, 10), 0);
+					       TUSK_LCORE_TX, im, 10, &old), 0);
+	assert_null(old);
 	avail = rte_mempool_avail_count(port.pool);
 	assert_int_equal(rte_eth_stats_get(port.port_id, &before), 0);
 	m = arp_request();
