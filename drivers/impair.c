@@ -85,8 +85,7 @@ tusk_impair_create(const char *name, const struct tusk_impair_conf *conf,
 	/* a copy per held or reordered frame, plus one in flight */
 	im->pool = rte_pktmbuf_pool_create(pname, limit + IMPAIR_EXPRESS + 1,
 					   0, 0, (uint16_t)(frame_len +
-							    RTE_PKTMBUF_HEADROOM),
-					   socket);
+					   RTE_PKTMBUF_HEADROOM), socket);
 	if (im->pool == NULL) {
 		rte_free(im);
 		return NULL;

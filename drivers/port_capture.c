@@ -317,12 +317,13 @@ tusk_port_capture_stop(struct tusk_port_capture *c)
 json_t *
 tusk_port_capture_json(const struct tusk_port_capture *c)
 {
+	uint64_t dropped = __atomic_load_n(&c->dropped, __ATOMIC_RELAXED);
+
 	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:b}",
 			 "port", c->port, "file", c->path,
 			 "count", (json_int_t)c->count,
 			 "snaplen", (json_int_t)c->snaplen,
 			 "written", (json_int_t)c->written,
-			 "dropped", (json_int_t)__atomic_load_n(&c->dropped,
-							       __ATOMIC_RELAXED),
+			 "dropped", (json_int_t)dropped,
 			 "done", tusk_port_capture_done(c));
 }

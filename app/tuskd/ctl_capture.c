@@ -16,8 +16,8 @@
 #define CAPTURE_DEFAULT_COUNT 1000
 
 int
-tusk_ctl_capture_cmd_start(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
-	    size_t errlen)
+tusk_ctl_capture_cmd_start(struct tusk_ctl *ctl, json_t *args,
+			   json_t **result, char *err, size_t errlen)
 {
 	const char *file = json_string_value(json_object_get(args, "file"));
 	int i = tusk_ctl_arg_port(ctl, args, err, errlen), ret;
@@ -26,9 +26,9 @@ tusk_ctl_capture_cmd_start(struct tusk_ctl *ctl, json_t *args, json_t **result, 
 	if (i < 0)
 		return -1;
 	count = tusk_ctl_arg_uint(args, "count", CAPTURE_DEFAULT_COUNT,
-			     TUSK_CAPTURE_COUNT_MAX, err, errlen);
-	snaplen = tusk_ctl_arg_uint(args, "snaplen", 0, TUSK_CAPTURE_SNAPLEN_MAX,
-			       err, errlen);
+				  TUSK_CAPTURE_COUNT_MAX, err, errlen);
+	snaplen = tusk_ctl_arg_uint(args, "snaplen", 0,
+				    TUSK_CAPTURE_SNAPLEN_MAX, err, errlen);
 	if (count < 0 || snaplen < 0)
 		return -1;
 	if (file == NULL || file[0] != '/') {
@@ -60,8 +60,8 @@ capture_end(struct tusk_ctl *ctl, unsigned int i)
 }
 
 int
-tusk_ctl_capture_cmd_stop(struct tusk_ctl *ctl, json_t *args, json_t **result,
-		 char *err, size_t errlen)
+tusk_ctl_capture_cmd_stop(struct tusk_ctl *ctl, json_t *args,
+			  json_t **result, char *err, size_t errlen)
 {
 	int i = tusk_ctl_arg_port(ctl, args, err, errlen);
 

@@ -219,8 +219,9 @@ impair_stats(struct tusk_ctl *ctl, unsigned int i, enum tusk_lcore_dir d,
 			return -1;
 		for (q = 0; q < lc->n_queues; q++) {
 			const struct tusk_impair_stats *s = &snap.impair[q][d];
+			uint16_t port_id = ctl->ctx.ports[i].port_id;
 
-			if (lc->queues[q].port_id != ctl->ctx.ports[i].port_id ||
+			if (lc->queues[q].port_id != port_id ||
 			    !snap.impair_on[q][d])
 				continue;
 			sum->in += s->in;

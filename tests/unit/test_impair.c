@@ -76,9 +76,10 @@ take(struct tusk_impair *im, uint64_t now, uint32_t *ids, unsigned int max)
 
 	while ((n = tusk_impair_dequeue(im, m, 32, now)) > 0) {
 		for (i = 0; i < n; i++) {
+			const void *d = rte_pktmbuf_mtod(m[i], const void *);
+
 			if (ids != NULL && total < max)
-				memcpy(&ids[total], rte_pktmbuf_mtod(m[i],
-								     void *), 4);
+				memcpy(&ids[total], d, 4);
 			total++;
 			rte_pktmbuf_free(m[i]);
 		}

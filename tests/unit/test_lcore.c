@@ -188,7 +188,8 @@ test_impair_on_running_loop(void **state)
 	assert_non_null(im);
 	start_loop(lc, &th);
 	assert_int_equal(tusk_lcore_impair_set(lc, port.port_id,
-					       TUSK_LCORE_RX, im, 1000, &old), 0);
+					       TUSK_LCORE_RX, im, 1000, &old),
+			 0);
 	assert_null(old);
 	assert_int_equal(tusk_lcore_snapshot(lc, a, 1000), 0);
 	usleep(20 * 1000);
