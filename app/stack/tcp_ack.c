@@ -73,17 +73,64 @@ is_dsack(const struct tusk_tcp_opts *o, uint32_t ack)
 	       SEQ_LEQ(o->sack[0].end, o->sack[1].end);
 }
 
+/* Mark [s, e) minus what the previous ACK's blocks covered (they were
+ * marked then): walk the cached blocks in sequence order. */
+static void
+sack_new_parts(struct tusk_tcp_conn *c, uint32_t s, uint32_t e,
+	       const struct tusk_tcp_sack_block *cache, unsigned int n,
+	       struct ack_ctx *x)
+{
+	uint32_t cur = s;
+
+	for (unsigned int i = 0; i < n && SEQ_LT(cur, e); i++) {
+		if (SEQ_LEQ(cache[i].end, cur))
+			continue;
+		if (SEQ_GEQ(cache[i].start, e))
+			break;
+		if (SEQ_LT(cur, cache[i].start))
+			tusk_tcp_sb_sack(&c->sb, cur, cache[i].start, delivered,
+					 x);
+		cur = tusk_seq_max(cur, cache[i].end);
+	}
+	if (SEQ_LT(cur, e))
+		tusk_tcp_sb_sack(&c->sb, cur, e, delivered, x);
+}
+
+/* The previous blocks, sorted by start (at most 4: insertion sort). */
+static unsigned int
+sorted_cache(const struct tusk_tcp_conn *c, struct tusk_tcp_sack_block *out)
+{
+	unsigned int n = c->sack_cache_n;
+
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int j = i;
+
+		out[i] = c->sack_cache[i];
+		while (j > 0 && SEQ_LT(out[j].start, out[j - 1].start)) {
+			struct tusk_tcp_sack_block t = out[j];
+
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+			j--;
+		}
+	}
+	return n;
+}
+
 /* Process the SACK blocks; returns true if there was a D-SACK. */
 static bool
 sack_blocks(struct tusk_tcp_conn *c, const struct tusk_tcp_seg_in *seg,
 	    struct ack_ctx *x)
 {
 	const struct tusk_tcp_opts *o = &seg->opt;
+	struct tusk_tcp_sack_block cache[TUSK_TCP_MAX_SACK];
+	unsigned int ncache, n = 0;
 	bool dsack;
 
 	if (!(c->flags & TUSK_TCP_CF_SACK) || !(o->present & TUSK_TCP_OPTF_SACK))
 		return false;
 	dsack = is_dsack(o, seg->ack);
+	ncache = sorted_cache(c, cache);
 	for (unsigned int i = dsack ? 1 : 0; i < o->nsack; i++) {
 		uint32_t s = o->sack[i].start, e = o->sack[i].end;
 
@@ -93,8 +140,10 @@ sack_blocks(struct tusk_tcp_conn *c, const struct tusk_tcp_seg_in *seg,
 			continue;
 		if (SEQ_LT(s, seg->ack))
 			s = seg->ack;
-		tusk_tcp_sb_sack(&c->sb, s, e, delivered, x);
+		sack_new_parts(c, s, e, cache, ncache, x);
+		c->sack_cache[n++] = (struct tusk_tcp_sack_block){ s, e };
 	}
+	c->sack_cache_n = (uint8_t)n;
 	return dsack;
 }
 

@@ -195,6 +195,13 @@ struct tusk_tcp_conn {
 	struct tusk_tcp_sndq sq;
 	struct tusk_tcp_ofo ofo;
 
+	/* The SACK blocks of the previous ACK: only what they did not cover
+	 * is looked at again (Linux's recv_sack_cache), so a block that
+	 * grows by a segment per ACK costs a segment per ACK, not its
+	 * length. */
+	struct tusk_tcp_sack_block sack_cache[TUSK_TCP_MAX_SACK];
+	uint8_t sack_cache_n;
+
 	/* D-SACK to report in our next ACK (RFC 2883). */
 	uint32_t dsack_start;
 	uint32_t dsack_end;
