@@ -65,11 +65,14 @@ struct tusk_tcp_ops {
 			 struct rte_mbuf *m, uint64_t now);
 	/* Send space opened after a send() took less than offered. */
 	void (*writable)(struct tusk_tcp_conn *c, void *arg, uint64_t now);
-	/* The peer sent FIN: no more data will come (RFC 9293 CLOSE-WAIT). */
+	/* The peer sent FIN: no more data will come (CLOSE-WAIT, or after
+	 * our own FIN: CLOSING / TIME-WAIT). */
 	void (*peer_closed)(struct tusk_tcp_conn *c, void *arg, uint64_t now);
-	/* The connection is gone; c is invalid after this returns. err is 0
-	 * (orderly close), -ECONNRESET, -ECONNREFUSED or -ETIMEDOUT. Not
-	 * called after tusk_tcp_abort(). */
+	/* The connection is gone; c is still readable here (statistics)
+	 * and invalid after this returns. err is 0 (orderly close; after
+	 * TIME-WAIT for the side that closed first), -ECONNRESET,
+	 * -ECONNREFUSED or -ETIMEDOUT. Not called after tusk_tcp_close()
+	 * or tusk_tcp_abort(): the service said it is done. */
 	void (*closed)(struct tusk_tcp_conn *c, void *arg, int err,
 		       uint64_t now);
 };
