@@ -182,9 +182,13 @@ cmd_stats(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
 			return -1;
 		}
 		stats_add(&sum, &snap.stats);
-		l = json_pack("{s:i, s:I, s:I}", "lcore", (int)snap.lcore_id,
+		l = json_pack("{s:i, s:I, s:I, s:I, s:I}",
+			      "lcore", (int)snap.lcore_id,
 			      "loops", (json_int_t)snap.loops,
-			      "busy_loops", (json_int_t)snap.busy_loops);
+			      "busy_loops", (json_int_t)snap.busy_loops,
+			      "arp_shared", (json_int_t)snap.arp_shared,
+			      "arp_share_drops",
+			      (json_int_t)snap.arp_share_drops);
 		stats_json(l, &snap.stats, false);
 		json_array_append_new(per, l);
 	}

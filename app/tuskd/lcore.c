@@ -124,6 +124,8 @@ lcore_fill_snapshot(struct tusk_lcore *lc, struct tusk_lcore_snapshot *s,
 	s->now_ns = now;
 	s->loops = lc->loops;
 	s->busy_loops = lc->busy_loops;
+	s->arp_shared = lc->arp_shared;
+	s->arp_share_drops = lc->arp_share_drops;
 	s->stats = *tusk_stack_stats(lc->st);
 	s->n_arp = tusk_stack_arp_dump(lc->st, s->arp, TUSK_LCORE_ARP_MAX,
 				       now);
@@ -234,8 +236,12 @@ lcore_poll_once(struct tusk_lcore *lc)
 		if (n == 0)
 			continue;
 		busy = true;
+		if (unlikely(lc->n_peers > 0))
+			tusk_lcore_arp_offer(lc, q, pkts, n);
 		tusk_stack_input(lc->st, q->iface, pkts, n, now);
 	}
+	if (unlikely(lc->arp_inbox != NULL))
+		tusk_lcore_arp_drain(lc, now);
 	tusk_stack_poll(lc->st, now);
 	for (i = 0; i < lc->n_queues; i++)
 		if (unlikely(lc->queues[i].impair[TUSK_LCORE_TX] != NULL))
@@ -355,6 +361,7 @@ tusk_lcore_free(struct tusk_lcore *lc)
 
 	if (lc == NULL)
 		return;
+	tusk_lcore_arp_fini(lc);
 	/* the stack first: TCP may hold frames from an rx stage's pool */
 	tusk_stack_free(lc->st);
 	for (i = 0; i < lc->n_queues; i++) {

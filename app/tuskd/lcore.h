@@ -31,6 +31,9 @@
 #define TUSK_LCORE_MAX_BURST 512
 /* ARP entries copied per snapshot: the whole table (TUSK_ARP_TABLE_SIZE). */
 #define TUSK_LCORE_ARP_MAX 256
+/* ARP frames from other lcores waiting for this one (lcore_arp.c). ARP is
+ * rare: 256 absorbs a gratuitous-ARP storm between two loop iterations. */
+#define TUSK_LCORE_ARP_INBOX 256
 
 /* Directions of an impairment stage (drivers/impair.h). */
 enum tusk_lcore_dir {
@@ -58,6 +61,8 @@ struct tusk_lcore_snapshot {
 	uint64_t now_ns;       /* lcore clock when the copy was made */
 	uint64_t loops;        /* poll loop iterations so far */
 	uint64_t busy_loops;   /* iterations that received at least one frame */
+	uint64_t arp_shared;   /* ARP frames copied to other lcores */
+	uint64_t arp_share_drops; /* copies lost: no mbuf or inbox full */
 	struct tusk_stack_stats stats;
 	unsigned int n_arp;
 	struct tusk_arp_entry_info arp[TUSK_LCORE_ARP_MAX];
@@ -73,6 +78,12 @@ struct tusk_lcore {
 	struct tusk_lcore_queue queues[TUSK_LCORE_MAX_PORTS];
 	uint64_t loops;
 	uint64_t busy_loops;
+	/* ARP sharing (lcore_arp.c): the other lcores and our inbox */
+	unsigned int n_peers;
+	struct tusk_lcore **peers;
+	struct rte_ring *arp_inbox;
+	uint64_t arp_shared;
+	uint64_t arp_share_drops;
 	/* Control thread -> lcore; read with relaxed/acquire atomics. */
 	bool stop;
 	bool running;
@@ -142,6 +153,24 @@ int tusk_lcore_snapshot(struct tusk_lcore *lc,
 int tusk_lcore_impair_set(struct tusk_lcore *lc, uint16_t port_id,
 			  enum tusk_lcore_dir dir, struct tusk_impair *stage,
 			  unsigned int timeout_ms, struct tusk_impair **old);
+
+/*
+ * Let `n` lcores see each other's ARP traffic. RSS sends non-IP frames to
+ * one queue, and af_packet's fan-out hashes them to one socket, so without
+ * this an lcore whose stack sent an ARP request may never see the reply.
+ * Every ARP frame except a request for our own address (answered once, by
+ * the lcore that got it) is copied to the other lcores, which count it in
+ * their own stack counters too. Call before launching; 0 or -ENOMEM.
+ */
+int tusk_lcore_arp_share(struct tusk_lcore *const *lcs, unsigned int n);
+/* Copy the shareable ARP frames of a received burst to the peers. */
+void tusk_lcore_arp_offer(struct tusk_lcore *lc,
+			  const struct tusk_lcore_queue *q,
+			  struct rte_mbuf *const *pkts, uint16_t n);
+/* Feed frames other lcores shared to this lcore's stack. */
+void tusk_lcore_arp_drain(struct tusk_lcore *lc, uint64_t now);
+/* Free the inbox and what waits in it (loops stopped). */
+void tusk_lcore_arp_fini(struct tusk_lcore *lc);
 
 /* Free the stack and the lcore (the loop must be stopped). */
 void tusk_lcore_free(struct tusk_lcore *lc);

@@ -284,7 +284,7 @@ create_lcores(struct tuskd *t)
 			rte_lcore_count() - 1);
 		return -EINVAL;
 	}
-	return 0;
+	return tusk_lcore_arp_share(t->lcores, t->n_lcores);
 }
 
 static int
