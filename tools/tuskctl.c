@@ -312,11 +312,11 @@ print_stats(json_t *res)
 {
 	static const char *const heads[] = {
 		"LCORE", "LOOPS", "BUSY LOOPS", "RX FRAMES", "TX FRAMES",
-		"DROPS",
+		"DROPS", "ARP SHARED",
 	};
 	static const char *const keys[] = {
 		"lcore", "loops", "busy_loops", "rx_frames", "tx_frames",
-		"drops_total",
+		"drops_total", "arp_shared",
 	};
 	json_t *drops = json_object_get(res, "drops"), *l;
 	unsigned int c;
@@ -329,11 +329,11 @@ print_stats(json_t *res)
 		printf("drops (non-zero):\n");
 		print_counters(drops, true, "  ");
 	}
-	table_start(6, heads);
+	table_start(7, heads);
 	json_array_foreach(json_object_get(res, "lcores"), i, l) {
 		unsigned int r = table_row();
 
-		for (c = 0; c < 6; c++)
+		for (c = 0; c < 7; c++)
 			cell_set(r, c, json_object_get(l, keys[c]));
 	}
 	table_print();
