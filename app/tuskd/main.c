@@ -313,6 +313,10 @@ serve(struct tuskd *t)
 
 	for (i = 0; i < t->n_lcores && ret == 0; i++)
 		ret = tusk_lcore_launch(t->lcores[i]);
+	if (ret == 0)
+		rte_log(RTE_LOG_NOTICE, tuskd_logtype, "tuskd: ready: %u "
+			"port(s), %u lcore(s), control socket %s\n",
+			t->n_ports, t->n_lcores, t->cfg.control_socket);
 	while (ret == 0 && !got_signal) {
 		ret = tusk_ctl_poll(t->ctl, TUSKD_POLL_MS);
 		if (ret == 1)
