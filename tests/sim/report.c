@@ -44,7 +44,8 @@ static json_t *
 params_json(const struct sim_conf *c)
 {
 	return json_pack("{s:I, s:f, s:f, s:i, s:f, s:[f,f,f,f], s:f, s:f,"
-			 " s:f, s:f, s:s, s:s?, s:i, s:f, s:f, s:I, s:I, s:b}",
+			 " s:f, s:f, s:s, s:s?, s:i, s:f, s:f, s:I, s:I, s:b,"
+			 " s:I}",
 			 "rate_bps", (json_int_t)c->rate_bps,
 			 "rtt_ms", c->rtt_ns / 1e6,
 			 "queue_bdp", c->queue_bdp,
@@ -63,7 +64,8 @@ params_json(const struct sim_conf *c)
 			 "measure_from_s", c->measure_from_ns / NSEC_PER_SEC,
 			 "bytes", (json_int_t)c->bytes,
 			 "seed", (json_int_t)c->seed,
-			 "sw_cksum", c->sw_cksum);
+			 "sw_cksum", c->sw_cksum,
+			 "rcv_max", (json_int_t)c->rcv_max);
 }
 
 static json_t *
