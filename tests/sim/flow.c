@@ -19,7 +19,7 @@
 /* Chunks offered per call: enough to fill the largest send buffer (a
  * smaller budget would stop with room left, and no writable() would
  * follow); send() returning 0 ends the loop first. */
-#define SIM_PUSH_BUDGET (SIM_SND_BUDGET / SIM_CHUNK + 2)
+#define SIM_PUSH_BUDGET(w) ((w)->conf.snd_budget / SIM_CHUNK + 2)
 
 #define GOLDEN 0x9e3779b97f4a7c15ull
 
@@ -111,7 +111,7 @@ gen_chunk(struct sim_flow *f)
 static void
 push(struct sim_flow *f, uint64_t now)
 {
-	unsigned int budget = SIM_PUSH_BUDGET;
+	uint64_t budget = SIM_PUSH_BUDGET(f->w);
 
 	while (budget-- > 0 && f->tx_conn != NULL) {
 		int64_t took;
@@ -250,7 +250,7 @@ sim_flow_start(struct sim_flow *f, uint64_t now)
 	struct tusk_tcp_conn_opts opts = {
 		.cc = f->cc,
 		.rcv_max = f->w->conf.rcv_max,
-		.snd_buf = (uint32_t)(SIM_SND_BUDGET / f->w->conf.flows),
+		.snd_buf = (uint32_t)(f->w->conf.snd_budget / f->w->conf.flows),
 		.nodelay = true,
 	};
 	struct tusk_addr dst = tusk_addr_v4(rte_cpu_to_be_32(SIM_IP_B));

@@ -134,7 +134,7 @@ make_pools(struct sim_world *w)
 {
 	static unsigned int worlds; /* pool names are unique per process */
 	const struct sim_conf *c = &w->conf;
-	uint64_t segs = SIM_SND_BUDGET / (c->mss > 100 ? c->mss - 60 : 40);
+	uint64_t segs = c->snd_budget / (c->mss > 100 ? c->mss - 60 : 40);
 	char n[4][32];
 
 	worlds++;
@@ -145,7 +145,7 @@ make_pools(struct sim_world *w)
 	w->pool_a = pool(n[0], segs * SIM_MBUFS_PER_SEG + 8192,
 			 SIM_STACK_DATA_ROOM);
 	w->pool_b = pool(n[1], 65536, SIM_STACK_DATA_ROOM);
-	w->data_pool = pool(n[2], SIM_SND_BUDGET / 64000 * 5 / 4 +
+	w->data_pool = pool(n[2], c->snd_budget / 64000 * 5 / 4 +
 			    4 * SIM_MAX_FLOWS, SIM_DATA_ROOM_CHUNK);
 	w->copy_pool = pool(n[3], 8192, (uint16_t)(c->mss + 256));
 	if (w->pool_a == NULL || w->pool_b == NULL || w->data_pool == NULL ||
@@ -248,6 +248,8 @@ sim_world_init(struct sim_world *w, const struct sim_conf *conf)
 
 	memset(w, 0, sizeof(*w));
 	w->conf = *conf;
+	if (w->conf.snd_budget == 0)
+		w->conf.snd_budget = SIM_SND_BUDGET;
 	if (conf->flows == 0 || conf->flows > SIM_MAX_FLOWS || conf->mss < 100)
 		return -EINVAL;
 	rc = make_pools(w);

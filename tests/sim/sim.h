@@ -61,6 +61,7 @@ struct sim_conf {
 	bool no_verify;         /* benchmarks: no pattern fill or check */
 	bool time_stacks;       /* benchmarks: count TSC cycles per stack */
 	uint64_t trace_ns;      /* print flow state this often; 0 = never */
+	uint64_t snd_budget;    /* send buffers in total; 0 = SIM_SND_BUDGET */
 };
 
 struct sim_flow {
