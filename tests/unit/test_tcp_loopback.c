@@ -544,6 +544,12 @@ test_64mb_jumbo(void **state)
 }
 
 static void
+test_16mb_1500(void **state)
+{
+	transfer(1500, 16ULL << 20, 0, 10000000000ULL);
+}
+
+static void
 test_loss_1500(void **state)
 {
 	transfer(1500, 8ULL << 20, 97, 1000000000ULL);
@@ -570,6 +576,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_small_1500),
 		cmocka_unit_test(test_64mb_jumbo),
+		cmocka_unit_test(test_16mb_1500),
 		cmocka_unit_test(test_loss_1500),
 		cmocka_unit_test(test_slow_reader),
 		cmocka_unit_test(test_loss_nosack),
@@ -579,6 +586,9 @@ main(void)
 
 	if (tusk_testenv_init("tcp_loopback", 512) != 0)
 		return 1;
+	/* One test by name (profiling: valgrind --tool=callgrind). */
+	if (getenv("TCP_LOOPBACK_ONLY") != NULL)
+		cmocka_set_test_filter(getenv("TCP_LOOPBACK_ONLY"));
 	stack_pool = tusk_testenv_pool("loop_stack", 32767, 2048);
 	data_pool = tusk_testenv_pool("loop_data", 8191, 2048);
 	if (stack_pool == NULL || data_pool == NULL)
