@@ -64,6 +64,7 @@ static struct link_dir dirs[2];
 static uint64_t vnow;
 
 static uint64_t bad_at_tx, bad_at_rx;
+static bool tracing; /* TCP_TRACE set: print every segment */
 
 /* Debug aid: is the frame's TCP checksum right? */
 static bool
@@ -127,7 +128,7 @@ link_tx(void *arg, struct rte_mbuf **pkts, uint16_t n)
 		uint64_t start = d->busy_until > vnow ? d->busy_until : vnow;
 
 		d->frames++;
-		if (getenv("TCP_TRACE") != NULL)
+		if (tracing)
 			trace(d, pkts[i]);
 		if (!frame_ok(pkts[i]))
 			bad_at_tx++;
@@ -586,6 +587,7 @@ main(void)
 
 	if (tusk_testenv_init("tcp_loopback", 512) != 0)
 		return 1;
+	tracing = getenv("TCP_TRACE") != NULL;
 	/* One test by name (profiling: valgrind --tool=callgrind). */
 	if (getenv("TCP_LOOPBACK_ONLY") != NULL)
 		cmocka_set_test_filter(getenv("TCP_LOOPBACK_ONLY"));
