@@ -470,10 +470,17 @@ main(void)
 	}
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	if (usable) {
+		char cmd[128];
+
 		tusk_stack_free(st);
 		rte_eth_dev_stop(port);
 		rte_eth_dev_close(port);
 		rte_eal_cleanup();
+		/* EAL leaves its runtime directory behind. */
+		snprintf(cmd, sizeof(cmd), "rm -rf /var/run/dpdk/tusk-linux-%d",
+			 (int)getpid());
+		if (system(cmd) != 0)
+			fprintf(stderr, "test_tcp_linux: %s failed\n", cmd);
 	}
 	return rc;
 }
