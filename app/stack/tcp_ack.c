@@ -429,6 +429,13 @@ tusk_tcp_ack_rto(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 	/* RFC 8985 6.3 / RFC 6675 5.1: after an RTO everything not SACKed
 	 * is presumed lost and resent from SND.UNA, one cwnd at a time. */
 	c->s.rto_count++;
+	/* RFC 2018 section 8: a receiver may renege on SACKed data; a second
+	 * timeout in a row without progress suggests it did, so the SACKed
+	 * records are sent again too. */
+	if (c->rtt.backoff >= 2) {
+		tusk_tcp_sb_clear_sacks(&c->sb);
+		c->sack_cache_n = 0;
+	}
 	tusk_tcp_rate_sample_begin(&rs, tusk_tcp_sb_pipe(&c->sb));
 	for (uint32_t id = c->sb.head; id != c->sb.tail; id++) {
 		struct tusk_tcp_seg *s = tusk_tcp_sb_at(&c->sb, id);

@@ -232,6 +232,23 @@ tusk_tcp_sb_sack(struct tusk_tcp_sb *sb, uint32_t start, uint32_t end,
 	return n;
 }
 
+void
+tusk_tcp_sb_clear_sacks(struct tusk_tcp_sb *sb)
+{
+	for (uint32_t id = sb->head; id != sb->tail; id++) {
+		struct tusk_tcp_seg *s = tusk_tcp_sb_at(sb, id);
+
+		if (!(s->flags & TUSK_TCP_SEG_SACKED))
+			continue;
+		s->flags &= (uint8_t)~TUSK_TCP_SEG_SACKED;
+		sb->sacked -= s->end - s->start;
+		sb->nsacked--;
+		tlist_append(sb, id);
+	}
+	sb->high_sacked = sb->head != sb->tail ?
+			  tusk_tcp_sb_at(sb, sb->head)->start : sb->high_sacked;
+}
+
 uint32_t
 tusk_tcp_sb_next_lost(struct tusk_tcp_sb *sb)
 {

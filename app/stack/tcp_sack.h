@@ -113,6 +113,10 @@ uint32_t tusk_tcp_sb_ack(struct tusk_tcp_sb *sb, uint32_t ack,
 uint32_t tusk_tcp_sb_sack(struct tusk_tcp_sb *sb, uint32_t start,
 			  uint32_t end, tusk_tcp_sb_visit_fn fn, void *ctx);
 
+/* Forget SACK information: every SACKed record becomes unSACKed and in
+ * flight again (RFC 2018 section 8: the receiver may have reneged). */
+void tusk_tcp_sb_clear_sacks(struct tusk_tcp_sb *sb);
+
 /* The oldest LOST record at or after lost_hint, or NIL. */
 uint32_t tusk_tcp_sb_next_lost(struct tusk_tcp_sb *sb);
 

@@ -845,6 +845,45 @@ test_tso(void **state)
 	assert_true(resent);
 }
 
+/* RFC 2018 section 8: SACKed data stays queued until cumulatively
+ * acknowledged; after repeated timeouts it is resent, in case the
+ * receiver reneged. */
+static void
+test_sack_reneging(void **state)
+{
+	struct tusk_tcp_opts o = { .present = TUSK_TCP_OPTF_MSS |
+		TUSK_TCP_OPTF_SACK_OK, .mss = 1000 };
+	struct tusk_tcp_opts sack = { .present = TUSK_TCP_OPTF_SACK,
+				      .nsack = 1 };
+	uint32_t iss = establish(&o);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(h.pool);
+	bool seg2_again = false;
+	struct seg s;
+
+	assert_non_null(rte_pktmbuf_append(m, 5000));
+	assert_int_equal(tusk_tcp_send(ev.c, &m, 3 * MS), 5000);
+	tusk_harness_clear(&h);
+	/* The peer SACKs segments 2..5, never the first. */
+	sack.sack[0] = (struct tusk_tcp_sack_block){ iss + 1001, iss + 5001 };
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, &sack, 0, 10 * MS);
+	/* Then silence: timeouts follow, backing off. Only after the second
+	 * one in a row is SACKed data (segment 2) resent. */
+	unsigned int rtos = 0;
+	for (uint64_t t = 11 * MS; t < 60000 * MS && !seg2_again; t += MS) {
+		tusk_stack_poll(h.st, t);
+		for (unsigned int i = 0; i < h.n_sent; i++) {
+			sent(i, &s);
+			if (s.seq == iss + 1 && s.len > 0)
+				rtos++;
+			if (s.seq == iss + 1001 && s.len > 0)
+				seg2_again = true;
+		}
+		tusk_harness_clear(&h);
+	}
+	assert_true(seg2_again);
+	assert_true(rtos >= 2);
+}
+
 /* ---- SYN cookies -------------------------------------------------------------- */
 
 static void
@@ -947,6 +986,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_time_wait_reuse, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tso, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sack_reneging, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_syncookie_handshake,
 						setup, teardown),
 	};
