@@ -557,7 +557,8 @@ ts_update(struct tusk_tcp_conn *c, const struct tusk_tcp_seg_in *seg,
 	if ((c->flags & TUSK_TCP_CF_TS) &&
 	    (seg->opt.present & TUSK_TCP_OPTF_TS) &&
 	    SEQ_LEQ(seg->seq, c->last_ack_sent) &&
-	    (int32_t)(seg->opt.tsval - c->ts_recent) >= 0) {
+	    ((int32_t)(seg->opt.tsval - c->ts_recent) >= 0 ||
+	     now - c->ts_recent_age >= PAWS_IDLE_NS)) { /* RFC 7323 5.5 */
 		c->ts_recent = seg->opt.tsval;
 		c->ts_recent_age = now;
 	}
