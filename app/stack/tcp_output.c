@@ -527,7 +527,8 @@ prr_active(const struct tusk_tcp_conn *c)
 	       c->cc.ssthresh != UINT32_MAX && c->recover_fs != 0;
 }
 
-/* One segment if allowed: 1 sent, 0 nothing to send or not allowed. */
+/* One segment if allowed: 1 sent, 0 nothing to send or not allowed,
+ * -1 no mbuf to build it. */
 static int
 output_one(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 {
@@ -559,9 +560,9 @@ output_one(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 		c->prr_out += len;
 	}
 	if (id != TUSK_TCP_SEG_NIL)
-		return send_lost(tcp, c, id, now) == 0;
+		return send_lost(tcp, c, id, now) == 0 ? 1 : -1;
 	n = fin ? 1 : tso_segs(c, len, pipe);
-	return send_new(tcp, c, len, n, fin, now) == 0;
+	return send_new(tcp, c, len, n, fin, now) == 0 ? 1 : -1;
 }
 
 /* Nothing in flight and a window too small to send into (closed, or
@@ -599,8 +600,15 @@ tusk_tcp_output(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 		bool was_idle = tusk_tcp_sb_count(&c->sb) == 0;
 
 		sync_cc(c);
-		while (output_one(tcp, c, now) > 0)
+		int rc;
+
+		while ((rc = output_one(tcp, c, now)) > 0)
 			sent++;
+		/* Out of mbufs: retry soon rather than wait for an ACK that
+		 * may never come (nothing may be in flight). */
+		if (rc < 0 && c->timer[TUSK_TCP_T_PACE] == TUSK_TCP_NEVER)
+			tusk_tcp_timer_set(tcp, c, TUSK_TCP_T_PACE,
+					   now + TUSK_TCP_NOBUF_RETRY_NS);
 		if (sent > 0 && (was_idle ||
 		    c->timer[TUSK_TCP_T_RTX] == TUSK_TCP_NEVER))
 			tusk_tcp_timers_rearm_rtx(tcp, c, now);

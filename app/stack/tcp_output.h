@@ -12,6 +12,10 @@
 
 struct tusk_tcp_seg_in;
 
+/* When the pool is empty, try sending again after this long: about a
+ * burst's time at 10 Gbit/s, long enough for the driver to free some. */
+#define TUSK_TCP_NOBUF_RETRY_NS (1000ULL * 1000)
+
 /*
  * Send what may be sent now: lost segments first (RFC 6675 NextSeg rule
  * 1), then new data and FIN, within cwnd, the peer's window and the pacing

@@ -23,6 +23,7 @@
 #include "harness.h"
 #include "tcp_api.h"
 #include "tcp_options.h"
+#include "tcp_rtt.h"
 #include "tcp_wire.h"
 
 #define MS 1000000ULL
@@ -884,6 +885,31 @@ test_sack_reneging(void **state)
 	assert_true(rtos >= 2);
 }
 
+/* The pool runs dry while data waits: nothing can be built, nothing is
+ * in flight, no ACK will come; the stack must retry on its own. */
+static void
+test_pool_exhaustion(void **state)
+{
+	static struct rte_mbuf *hold[16384];
+	unsigned int n = 0;
+	uint32_t iss = establish(NULL);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(h.pool);
+	struct seg s;
+
+	assert_non_null(rte_pktmbuf_append(m, 500));
+	while (n < RTE_DIM(hold) && (hold[n] = rte_pktmbuf_alloc(h.pool)))
+		n++;
+	assert_int_equal(tusk_tcp_send(ev.c, &m, 3 * MS), 500);
+	assert_int_equal(h.n_sent, 0);
+	rte_pktmbuf_free_bulk(hold, n);
+	tusk_stack_poll(h.st, 3 * MS + TUSK_NS_PER_MS / 2);
+	assert_int_equal(h.n_sent, 0);
+	tusk_stack_poll(h.st, 3 * MS + 2 * MS);
+	last(&s);
+	assert_int_equal(s.len, 500);
+	assert_int_equal(s.seq, iss + 1);
+}
+
 /* ---- SYN cookies -------------------------------------------------------------- */
 
 static void
@@ -986,6 +1012,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_time_wait_reuse, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tso, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_exhaustion, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_sack_reneging, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_syncookie_handshake,
