@@ -267,6 +267,26 @@ tlp_ack(struct tusk_tcp_conn *c, uint32_t ack, bool dsack, uint64_t now)
 	}
 }
 
+/* RFC 3522 detection, RFC 4015 response: the first new ACK after a
+ * timeout echoes a TSval from before it: the originals arrived. Undo the
+ * reduction and take back the "lost" marks not yet acted on. */
+static void
+eifel(struct tusk_tcp_conn *c, const struct tusk_tcp_seg_in *seg,
+      uint64_t now)
+{
+	if (!c->rto_undo_ok)
+		return;
+	c->rto_undo_ok = false;
+	if (!(seg->opt.present & TUSK_TCP_OPTF_TS) ||
+	    (int32_t)(seg->opt.tsecr - c->rto_tsval) >= 0)
+		return;
+	tusk_tcp_sb_unmark_lost(&c->sb);
+	c->flags &= ~TUSK_TCP_CF_RTO_RECOVERY;
+	c->rtt.backoff = 0;
+	c->s.undos++;
+	tusk_tcp_cc_on_spurious(&c->cc, now);
+}
+
 /* Without SACK: RFC 5681 3.2 fast retransmit on the third duplicate ACK,
  * RFC 6582 partial ACKs resend the next hole. */
 static void
@@ -363,6 +383,7 @@ tusk_tcp_ack_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	tusk_tcp_rate_sample_begin(&x.rs, tusk_tcp_sb_pipe(&c->sb));
 	dsack = sack_blocks(c, seg, &x);
 	if (advanced) {
+		eifel(c, seg, now);
 		c->s.bytes_acked += ack - c->snd_una;
 		tusk_tcp_sb_ack(&c->sb, ack, delivered, &x);
 		tusk_tcp_sndq_ack(&c->sq, ack);
@@ -447,6 +468,11 @@ tusk_tcp_ack_rto(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 	}
 	c->flags &= ~TUSK_TCP_CF_RECOVERY;
 	c->flags |= TUSK_TCP_CF_RTO_RECOVERY;
+	/* Eifel (RFC 3522): remember what TSval the resend carries; an ACK
+	 * echoing an older one was for the original, so the timeout was
+	 * spurious. Only the first timeout in a row can be told apart. */
+	c->rto_undo_ok = (c->flags & TUSK_TCP_CF_TS) && c->rtt.backoff == 1;
+	c->rto_tsval = tusk_tcp_ts_now(now) + c->ts_offset;
 	c->recovery_point = c->snd_nxt;
 	c->undo_retrans = 0;
 	c->rack.tlp_on = false;

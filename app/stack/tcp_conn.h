@@ -179,6 +179,8 @@ struct tusk_tcp_conn {
 	uint32_t recovery_point; /* RFC 6582 "recover" */
 	uint32_t undo_retrans;  /* retransmissions not yet D-SACKed */
 	uint64_t reo_ts;        /* RACK reordering timer, 0 = not needed */
+	uint32_t rto_tsval;     /* our TSval when the timer fired (Eifel) */
+	bool rto_undo_ok;       /* a first timeout may still prove spurious */
 	/* Proportional rate reduction (RFC 6937) for window-based
 	 * controllers during recovery. */
 	uint64_t prr_delivered;

@@ -232,6 +232,42 @@ tusk_tcp_sb_sack(struct tusk_tcp_sb *sb, uint32_t start, uint32_t end,
 	return n;
 }
 
+static void
+tlist_prepend(struct tusk_tcp_sb *sb, uint32_t id)
+{
+	struct tusk_tcp_seg *s = tusk_tcp_sb_at(sb, id);
+
+	s->tnext = sb->thead;
+	s->tprev = TUSK_TCP_SEG_NIL;
+	if (sb->thead != TUSK_TCP_SEG_NIL)
+		tusk_tcp_sb_at(sb, sb->thead)->tprev = id;
+	else
+		sb->ttail = id;
+	sb->thead = id;
+}
+
+uint32_t
+tusk_tcp_sb_unmark_lost(struct tusk_tcp_sb *sb)
+{
+	uint32_t n = 0;
+
+	/* Not resent since their first sending, so older than anything in
+	 * flight: they go to the front of the time order, and going
+	 * through them backwards keeps their own order. */
+	for (uint32_t id = sb->tail; id != sb->head; id--) {
+		struct tusk_tcp_seg *s = tusk_tcp_sb_at(sb, id - 1);
+
+		if (!(s->flags & TUSK_TCP_SEG_LOST) ||
+		    (s->flags & TUSK_TCP_SEG_RETRANS))
+			continue;
+		s->flags &= (uint8_t)~TUSK_TCP_SEG_LOST;
+		sb->lost -= s->end - s->start;
+		tlist_prepend(sb, id - 1);
+		n++;
+	}
+	return n;
+}
+
 void
 tusk_tcp_sb_clear_sacks(struct tusk_tcp_sb *sb)
 {

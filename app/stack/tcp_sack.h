@@ -113,6 +113,11 @@ uint32_t tusk_tcp_sb_ack(struct tusk_tcp_sb *sb, uint32_t ack,
 uint32_t tusk_tcp_sb_sack(struct tusk_tcp_sb *sb, uint32_t start,
 			  uint32_t end, tusk_tcp_sb_visit_fn fn, void *ctx);
 
+/* A spurious timeout (RFC 3522): the records marked lost by it and not
+ * yet resent are in flight after all: back in flight, oldest first.
+ * Returns how many. */
+uint32_t tusk_tcp_sb_unmark_lost(struct tusk_tcp_sb *sb);
+
 /* Forget SACK information: every SACKed record becomes unSACKed and in
  * flight again (RFC 2018 section 8: the receiver may have reneged). */
 void tusk_tcp_sb_clear_sacks(struct tusk_tcp_sb *sb);

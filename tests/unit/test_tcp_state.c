@@ -885,6 +885,62 @@ test_sack_reneging(void **state)
 	assert_true(rtos >= 2);
 }
 
+/* Eifel (RFC 3522/4015): an ACK after a timeout echoing the TSval of
+ * the original transmission shows the timeout was spurious: the
+ * congestion window comes back and nothing else is resent. */
+static void
+test_spurious_rto(void **state)
+{
+	struct tusk_tcp_opts o = { .present = TUSK_TCP_OPTF_MSS |
+		TUSK_TCP_OPTF_SACK_OK | TUSK_TCP_OPTF_TS, .mss = 1012,
+		.tsval = 100 };
+	struct tusk_tcp_conn_stats before, after;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(h.pool);
+	uint32_t iss, orig_tsval;
+	unsigned int resent = 0;
+	struct seg s;
+
+	iss = establish(&o);
+	assert_non_null(rte_pktmbuf_append(m, 3000));
+	assert_int_equal(tusk_tcp_send(ev.c, &m, 3 * MS), 3000);
+	last(&s);
+	orig_tsval = s.opt.tsval;
+	tusk_tcp_conn_stats(ev.c, &before);
+	tusk_harness_clear(&h);
+	/* The ACKs are late: a tail probe (RFC 8985 7), then the timeout
+	 * fires and resends the head. */
+	uint64_t t;
+	bool head_resent = false;
+	for (t = 4 * MS; t < 3000 * MS && !head_resent; t += MS) {
+		tusk_stack_poll(h.st, t);
+		for (unsigned int i = 0; i < h.n_sent; i++) {
+			sent(i, &s);
+			if (s.seq == iss + 1 && s.len > 0)
+				head_resent = true;
+		}
+		tusk_harness_clear(&h);
+	}
+	assert_true(head_resent);
+	assert_true((int32_t)(s.opt.tsval - orig_tsval) > 0);
+	/* Then the ACK of the originals arrives, echoing their TSval. */
+	o.present = TUSK_TCP_OPTF_TS;
+	o.tsval = 101;
+	o.tsecr = orig_tsval;
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 1 + 1000, 65535, &o, 0,
+		 t + 10 * MS);
+	tusk_tcp_conn_stats(ev.c, &after);
+	assert_int_equal(after.rto_count, 1);
+	assert_int_equal(after.spurious_undos, 1);
+	assert_true(after.cwnd >= before.cwnd);
+	/* The rest was never lost: it is not resent (only new ACKs). */
+	for (unsigned int i = 0; i < h.n_sent; i++) {
+		sent(i, &s);
+		if (s.len > 0)
+			resent++;
+	}
+	assert_int_equal(resent, 0);
+}
+
 /* The pool runs dry while data waits: nothing can be built, nothing is
  * in flight, no ACK will come; the stack must retry on its own. */
 static void
@@ -1013,6 +1069,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tso, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_exhaustion, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_spurious_rto, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sack_reneging, setup,
 						teardown),
