@@ -284,6 +284,8 @@ tusk_tcp_recv_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	else if ((c->flags & TUSK_TCP_CF_FIN_QUEUED) &&
 		 c->rcv_nxt == c->rcv_fin_seq)
 		fin_arrived(tcp, c, c->rcv_fin_seq, now);
+	if (c->state == TUSK_TCP_CLOSED)
+		return; /* the service aborted in peer_closed() */
 	ack_policy(tcp, c, len, now);
 	autotune(c, now);
 }

@@ -137,6 +137,8 @@ tusk_tcp_timer_set(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 {
 	if (c->timer[k] == when)
 		return;
+	if (c->state == TUSK_TCP_CLOSED && when != TUSK_TCP_NEVER)
+		return; /* freed (a service aborted from a callback) */
 	c->timer[k] = when;
 	update(tcp, c);
 }

@@ -19,6 +19,8 @@
 #include <rte_ip.h>
 
 #include "harness.h"
+#include "stack_priv.h" /* white box: the TCP timer heap */
+#include "tcp.h"
 #include "tcp_api.h"
 #include "tcp_wire.h"
 
@@ -42,6 +44,14 @@ rnd(void)
 	return (uint32_t)(rng >> 16);
 }
 
+static void
+forget(struct tusk_tcp_conn *c)
+{
+	for (unsigned int i = 0; i < nlive; i++)
+		if (live[i] == c)
+			live[i] = live[--nlive];
+}
+
 static uint32_t
 on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m, uint64_t now)
 {
@@ -49,6 +59,15 @@ on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m, uint64_t now)
 
 	n_bytes += len;
 	rte_pktmbuf_free(m);
+	if (rnd() % 64 == 0) {
+		/* Services may abort or close from inside a callback. */
+		forget(c);
+		if (rnd() % 2)
+			tusk_tcp_abort(c, now);
+		else
+			tusk_tcp_close(c, now);
+		return len;
+	}
 	return rnd() % 4 == 0 ? len / 2 : len; /* sometimes hold some */
 }
 
@@ -62,22 +81,24 @@ on_accepted(struct tusk_tcp_conn *c, void *larg, void **carg, uint64_t now)
 }
 
 static void
-forget(struct tusk_tcp_conn *c)
-{
-	for (unsigned int i = 0; i < nlive; i++)
-		if (live[i] == c)
-			live[i] = live[--nlive];
-}
-
-static void
 on_closed(struct tusk_tcp_conn *c, void *arg, int err, uint64_t now)
 {
 	forget(c);
 }
 
+static void
+on_peer_closed(struct tusk_tcp_conn *c, void *arg, uint64_t now)
+{
+	if (rnd() % 4 == 0) {
+		forget(c);
+		tusk_tcp_abort(c, now);
+	}
+}
+
 static const struct tusk_tcp_ops ops = {
 	.accepted = on_accepted,
 	.recv = on_recv,
+	.peer_closed = on_peer_closed,
 	.closed = on_closed,
 };
 
@@ -241,8 +262,9 @@ test_random_segments(void **state)
 	/* The random walk reached the synchronized states, with data. */
 	assert_true(n_accepted >= 10);
 	assert_true(n_bytes > 0);
-	/* Nothing left behind: no connection, no mbuf. */
+	/* Nothing left behind: no connection, no timer, no mbuf. */
 	assert_int_equal(tusk_tcp_conn_count(h.st), 0);
+	assert_int_equal(tusk_tcp_next_event(h.st->tcp), UINT64_MAX);
 	tusk_harness_clear(&h);
 	assert_int_equal(rte_mempool_in_use_count(h.pool), base);
 	tusk_harness_fini(&h);
