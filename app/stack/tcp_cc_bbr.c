@@ -6,8 +6,8 @@
  * round-trip propagation time (windowed min RTT), paces at gain x bw and
  * bounds in-flight data to gain x bw x min_rtt.
  *
- * States: STARTUP (gain 2/ln2 until bw stops growing by 25% for 3 rounds,
- * or loss is high) -> DRAIN (empty the queue STARTUP made) -> PROBE_BW
+ * States: STARTUP (pacing gain 2/ln2, cwnd gain 2, until bw stops growing
+ * by 25% for 3 rounds, or loss is high) -> DRAIN (empty the queue STARTUP made) -> PROBE_BW
  * (8-phase gain cycle 1.25, 0.75, 1 x 6) <-> PROBE_RTT (every 10 s without
  * a new min RTT, in-flight cut to half a BDP for 200 ms and a round).
  *
@@ -32,6 +32,10 @@
 #define BBR_HIGH_GAIN 2885u
 #define BBR_DRAIN_GAIN 347u  /* 1 / 2.885: drain what STARTUP queued */
 #define BBR_CWND_GAIN 2000u  /* cwnd 2 BDP: covers delayed/aggregated ACKs */
+/* STARTUP's cwnd gain: 2, not 2.885 (BBR draft -02 BBRStartupCwndGain):
+ * the rounds it takes to see the bandwidth plateau would otherwise push
+ * ~2.9 BDP into a path holding 2 (a 1 BDP queue) and lose the excess. */
+#define BBR_STARTUP_CWND_GAIN 2000u
 #define BBR_CYCLE_LEN 8
 /* Pace 1% below the estimate so a queue does not build at gain 1. */
 #define BBR_PACING_MARGIN_PCT 1
@@ -191,7 +195,7 @@ enter_startup(struct bbr *b)
 {
 	b->mode = BBR_STARTUP;
 	b->pacing_gain = BBR_HIGH_GAIN;
-	b->cwnd_gain = BBR_HIGH_GAIN;
+	b->cwnd_gain = BBR_STARTUP_CWND_GAIN;
 }
 
 static void
@@ -340,7 +344,7 @@ check_drain(struct tusk_tcp_cc *cc, struct bbr *b, uint64_t now)
 	if (b->mode == BBR_STARTUP && b->full_bw_reached) {
 		b->mode = BBR_DRAIN;
 		b->pacing_gain = BBR_DRAIN_GAIN;
-		b->cwnd_gain = BBR_HIGH_GAIN;
+		b->cwnd_gain = BBR_STARTUP_CWND_GAIN;
 	}
 	if (b->mode == BBR_DRAIN &&
 	    cc->in_flight <= bbr_inflight(cc, b, BBR_UNIT))

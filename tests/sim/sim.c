@@ -35,7 +35,17 @@
  * next_event stays in the past without doing anything. */
 #define SIM_STALL_STEPS 1000000
 #define SIM_DATA_ROOM_CHUNK 64128 /* 64000-byte chunks + slack */
+/* Stack frames: headers and control segments (indirect mbufs carry the
+ * payload), with room for whatever else a stack builds itself. */
 #define SIM_STACK_DATA_ROOM 2048
+/* Host A's pool beyond its segments in flight: SYN, FIN and ARP frames
+ * and the per-lcore mempool caches. */
+#define SIM_POOL_A_SLACK 8192
+/* Host B sends only ACKs (and ARP): a window's worth of them at one ACK
+ * per segment of a 256 MiB window at 8960 MSS is ~30,000. */
+#define SIM_POOL_B_MBUFS 65536
+/* Copies for duplicated and corrupted frames in flight at once. */
+#define SIM_COPY_MBUFS 8192
 
 struct sim_port {
 	struct sim_world *w;
@@ -142,12 +152,12 @@ make_pools(struct sim_world *w)
 	snprintf(n[1], sizeof(n[1]), "sim_b%u", worlds);
 	snprintf(n[2], sizeof(n[2]), "sim_data%u", worlds);
 	snprintf(n[3], sizeof(n[3]), "sim_copy%u", worlds);
-	w->pool_a = pool(n[0], segs * SIM_MBUFS_PER_SEG + 8192,
+	w->pool_a = pool(n[0], segs * SIM_MBUFS_PER_SEG + SIM_POOL_A_SLACK,
 			 SIM_STACK_DATA_ROOM);
-	w->pool_b = pool(n[1], 65536, SIM_STACK_DATA_ROOM);
+	w->pool_b = pool(n[1], SIM_POOL_B_MBUFS, SIM_STACK_DATA_ROOM);
 	w->data_pool = pool(n[2], c->snd_budget / 64000 * 5 / 4 +
 			    4 * SIM_MAX_FLOWS, SIM_DATA_ROOM_CHUNK);
-	w->copy_pool = pool(n[3], 8192, (uint16_t)(c->mss + 256));
+	w->copy_pool = pool(n[3], SIM_COPY_MBUFS, (uint16_t)(c->mss + 256));
 	if (w->pool_a == NULL || w->pool_b == NULL || w->data_pool == NULL ||
 	    w->copy_pool == NULL)
 		return -ENOMEM;
