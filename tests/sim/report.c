@@ -205,7 +205,7 @@ sim_report(const struct sim_world *w, const struct sim_expect *e,
 	json_object_set_new(o, "goodput_bps", json_real(total));
 	json_object_set_new(o, "link_utilisation", json_real(util));
 	json_object_set_new(o, "wire_utilisation", json_real(win > 0 ?
-		(double)(w->ab.stats.wire_bytes - w->wire_at_measure) * 8 /
+		(double)(sim_wire_sent(w) - w->wire_at_measure) * 8 /
 		win / (double)w->conf.rate_bps : 0));
 	json_object_set_new(o, "retransmits", json_integer((json_int_t)retrans));
 	json_object_set_new(o, "flows", flows);

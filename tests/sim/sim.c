@@ -372,13 +372,19 @@ trace(struct sim_world *w)
 	}
 }
 
+uint64_t
+sim_wire_sent(const struct sim_world *w)
+{
+	return w->ab.stats.wire_bytes - tusk_sim_link_backlog(&w->ab, w->now);
+}
+
 static void
 open_window(struct sim_world *w)
 {
 	unsigned int i;
 
 	w->measured = true;
-	w->wire_at_measure = w->ab.stats.wire_bytes;
+	w->wire_at_measure = sim_wire_sent(w);
 	for (i = 0; i < w->conf.flows; i++)
 		w->flows[i].rx_at_measure = w->flows[i].rx_off;
 }

@@ -92,7 +92,7 @@ struct sim_world {
 	struct tusk_stack *a, *b;
 	struct tusk_sim_link ab, ba;
 	struct sim_flow flows[SIM_MAX_FLOWS];
-	uint64_t wire_at_measure;            /* ab wire bytes at window */
+	uint64_t wire_at_measure;            /* sim_wire_sent() at window */
 	bool measured;
 	uint64_t events;                     /* loop iterations */
 	uint64_t copy_fail;                  /* no mbuf for a dup/corrupt */
@@ -107,6 +107,10 @@ int sim_world_init(struct sim_world *w, const struct sim_conf *conf);
 void sim_world_fini(struct sim_world *w);
 /* Run to the end (duration, or all fixed-size flows done). */
 int sim_world_run(struct sim_world *w);
+
+/* Bytes the bottleneck has serialized by now (the queue's backlog is
+ * admitted but not yet on the wire). */
+uint64_t sim_wire_sent(const struct sim_world *w);
 
 /* flow.c */
 extern const struct tusk_tcp_ops sim_sender_ops;
