@@ -122,9 +122,8 @@ defaults(struct sim_conf *c, struct sim_expect *e)
 	c->measure_from_ns = 5000000000ull;
 	c->seed = 1;
 	c->ge_loss_bad = 1;
-	/* The stack's documented default, set explicitly: the receive
-	 * window a DTN runs with (a 1 BDP queue plus 256 MiB in flight
-	 * fits a 10 Gbit/s x 150 ms path without overflowing it). */
+	/* The stack's default receive window cap (tcp_api.h), shown in
+	 * the report; --rcv-max changes it. */
 	c->rcv_max = TUSK_TCP_RCV_MAX_DEFAULT;
 	e->util = -1;
 	e->share_min = -1;
