@@ -21,6 +21,7 @@
 #include <rte_tcp.h>
 
 #include "harness.h"
+#include "tcp_segs.h"
 #include "tcp_api.h"
 #include "tcp_options.h"
 #include "tcp_rtt.h"
@@ -91,94 +92,11 @@ static const struct tusk_tcp_ops ops = {
 	.closed = on_closed,
 };
 
-/* ---- crafting and reading segments ---------------------------------------- */
-
-struct seg {
-	uint8_t flags;
-	uint32_t seq, ack;
-	uint16_t wnd;
-	uint16_t sport, dport;
-	uint32_t len;
-	struct tusk_tcp_opts opt;
-};
-
-static uint16_t
-cksum(const uint8_t *tcp, size_t len)
-{
-	struct {
-		rte_be32_t src, dst;
-		uint8_t zero, proto;
-		rte_be16_t len;
-	} __rte_packed ph = { rte_cpu_to_be_32(HARNESS_PEER_IP),
-			      rte_cpu_to_be_32(HARNESS_OUR_IP), 0, IPPROTO_TCP,
-			      rte_cpu_to_be_16((uint16_t)len) };
-	uint32_t sum = rte_raw_cksum(&ph, sizeof(ph)) + rte_raw_cksum(tcp, len);
-
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* Send a segment from the peer; opts may be NULL; payload is zeros. */
-static void
-send_seg(uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack,
-	 uint16_t wnd, const struct tusk_tcp_opts *o, uint32_t plen,
-	 uint64_t now)
-{
-	uint8_t tcp[2000], frame[2100];
-	struct tusk_tcp_hdr *th = (struct tusk_tcp_hdr *)tcp;
-	unsigned int olen = 0;
-
-	memset(tcp, 0, sizeof(tcp));
-	if (o != NULL)
-		olen = tusk_tcp_options_write(tcp + 20, 40, o);
-	th->sport = rte_cpu_to_be_16(pport);
-	th->dport = rte_cpu_to_be_16(dport);
-	th->seq = rte_cpu_to_be_32(seq);
-	th->ack = rte_cpu_to_be_32(ack);
-	th->off = (uint8_t)(((20 + olen) / 4) << 4);
-	th->flags = flags;
-	th->wnd = rte_cpu_to_be_16(wnd);
-	th->cksum = cksum(tcp, 20 + olen + plen);
-	tusk_harness_input(&h, frame, tusk_harness_ipv4_frame(frame,
-			   HARNESS_PEER_IP, HARNESS_OUR_IP, IPPROTO_TCP, tcp,
-			   20 + olen + plen), now);
-}
-
-/* The i-th captured frame as a TCP segment. */
-static void
-sent(unsigned int i, struct seg *s)
-{
-	const struct rte_mbuf *m = h.sent[i];
-	uint8_t buf[2000];
-	const struct rte_ipv4_hdr *ip;
-	const struct tusk_tcp_hdr *th;
-	unsigned int hl;
-
-	assert_true(i < h.n_sent);
-	const uint8_t *p = rte_pktmbuf_read(m, 0, RTE_MIN(m->pkt_len,
-					    sizeof(buf)), buf);
-	ip = (const struct rte_ipv4_hdr *)(p + 14);
-	assert_int_equal(ip->next_proto_id, IPPROTO_TCP);
-	th = (const struct tusk_tcp_hdr *)(ip + 1);
-	hl = tusk_tcp_hdr_len(th);
-	s->flags = th->flags;
-	s->seq = rte_be_to_cpu_32(th->seq);
-	s->ack = rte_be_to_cpu_32(th->ack);
-	s->wnd = rte_be_to_cpu_16(th->wnd);
-	s->sport = rte_be_to_cpu_16(th->sport);
-	s->dport = rte_be_to_cpu_16(th->dport);
-	s->len = rte_be_to_cpu_16(ip->total_length) - 20 - hl;
-	tusk_tcp_options_parse((const uint8_t *)(th + 1), hl - 20,
-			       (th->flags & F_SYN) != 0, &s->opt);
-}
-
-static void
-last(struct seg *s)
-{
-	assert_true(h.n_sent > 0);
-	sent(h.n_sent - 1, s);
-}
+/* Segments from the peer port `pport` and what the stack sent back
+ * (tests/lib/tcp_segs.h). */
+#define send_seg(...) tusk_test_seg_send(&h, pport, __VA_ARGS__)
+#define sent(i, s) tusk_test_seg_sent(&h, (i), (s))
+#define last(s) tusk_test_seg_last(&h, (s))
 
 static int
 setup(void **state)
@@ -209,7 +127,7 @@ state_of(void)
 static uint32_t
 establish(const struct tusk_tcp_opts *syn_opts)
 {
-	struct seg s;
+	struct tusk_test_seg s;
 
 	send_seg(LPORT, F_SYN, PISS, 0, 65535, syn_opts, 0, 1 * MS);
 	last(&s);
@@ -227,7 +145,7 @@ establish(const struct tusk_tcp_opts *syn_opts)
 static void
 test_listen(void **state)
 {
-	struct seg s;
+	struct tusk_test_seg s;
 
 	/* No listener: SYN gets <SEQ=0><ACK=SEG.SEQ+1><RST,ACK>. */
 	send_seg(81, F_SYN, PISS, 0, 1000, NULL, 0, 0);
@@ -255,7 +173,7 @@ test_passive_open_options(void **state)
 		TUSK_TCP_OPTF_WS | TUSK_TCP_OPTF_SACK_OK, .mss = 1460,
 		.wscale = 7 };
 	struct tusk_tcp_conn_stats cs;
-	struct seg s;
+	struct tusk_test_seg s;
 
 	send_seg(LPORT, F_SYN, PISS, 0, 65535, &o, 0, 0);
 	last(&s);
@@ -279,7 +197,7 @@ test_passive_open_options(void **state)
 static void
 test_syn_received(void **state)
 {
-	struct seg s, syn;
+	struct tusk_test_seg s, syn;
 
 	send_seg(LPORT, F_SYN, PISS, 0, 65535, NULL, 0, 0);
 	last(&syn);
@@ -313,7 +231,7 @@ test_syn_received(void **state)
 static void
 test_refused_by_service(void **state)
 {
-	struct seg s;
+	struct tusk_test_seg s;
 
 	ev.refuse = 1;
 	send_seg(LPORT, F_SYN, PISS, 0, 65535, NULL, 0, 0);
@@ -333,7 +251,7 @@ static void
 test_established_data_and_fin(void **state)
 {
 	uint32_t iss = establish(NULL);
-	struct seg s;
+	struct tusk_test_seg s;
 
 	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, NULL, 1000, 3 * MS);
 	assert_int_equal(ev.received, 1000);
@@ -370,7 +288,7 @@ static void
 test_rst_rfc5961(void **state)
 {
 	uint32_t iss = establish(NULL);
-	struct seg s;
+	struct tusk_test_seg s;
 
 	/* RFC 5961 3.2: a RST in the window but not at RCV.NXT gets a
 	 * challenge ACK and changes nothing. */
@@ -436,7 +354,7 @@ test_paws(void **state)
 	struct tusk_tcp_opts o = { .present = TUSK_TCP_OPTF_TS, .tsval = 5000 };
 	const struct tusk_stack_stats *st = tusk_stack_stats(h.st);
 	uint32_t iss = establish(&o);
-	struct seg s;
+	struct tusk_test_seg s;
 
 	o.tsval = 5001;
 	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, &o, 100, 3 * MS);
@@ -466,7 +384,7 @@ test_zero_window_probe(void **state)
 {
 	uint32_t iss = establish(NULL);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(h.pool);
-	struct seg s;
+	struct tusk_test_seg s;
 
 	/* The peer closes its window. */
 	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 0, NULL, 0, 3 * MS);
@@ -517,7 +435,7 @@ test_delayed_ack(void **state)
 {
 	uint32_t iss = establish(NULL), seq = PISS + 1;
 	uint64_t t = 3 * MS;
-	struct seg s;
+	struct tusk_test_seg s;
 
 	/* Use up the quick ACKs of the connection start, with full-sized
 	 * (1460-byte) segments so the receiver learns the peer's size. */
@@ -554,7 +472,7 @@ test_dsack(void **state)
 {
 	struct tusk_tcp_opts o = { .present = TUSK_TCP_OPTF_SACK_OK };
 	uint32_t iss = establish(&o);
-	struct seg s;
+	struct tusk_test_seg s;
 
 	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, NULL, 100, 3 * MS);
 	tusk_harness_clear(&h);
@@ -606,7 +524,7 @@ test_keepalive(void **state)
 	struct tusk_tcp_conn_opts ko = { .keepalive = true };
 	unsigned int probes = 0;
 	uint32_t iss;
-	struct seg s;
+	struct tusk_test_seg s;
 
 	tusk_tcp_unlisten(h.st, LPORT);
 	assert_int_equal(tusk_tcp_listen(h.st, LPORT, &ops, NULL, 4, &ko), 0);
@@ -643,7 +561,7 @@ test_keepalive(void **state)
 /* ---- active open and closing ----------------------------------------------------- */
 
 static uint32_t
-connect_out(struct tusk_tcp_conn **c, struct seg *syn)
+connect_out(struct tusk_tcp_conn **c, struct tusk_test_seg *syn)
 {
 	struct tusk_addr dst = tusk_addr_v4(rte_cpu_to_be_32(HARNESS_PEER_IP));
 
@@ -665,7 +583,7 @@ static void
 test_active_open(void **state)
 {
 	struct tusk_tcp_conn *c;
-	struct seg syn, s;
+	struct tusk_test_seg syn, s;
 	uint32_t iss = connect_out(&c, &syn);
 
 	/* RST with an unacceptable ACK is ignored in SYN-SENT. */
@@ -717,7 +635,7 @@ static void
 test_refused_and_simultaneous(void **state)
 {
 	struct tusk_tcp_conn *c;
-	struct seg syn, s;
+	struct tusk_test_seg syn, s;
 	uint32_t iss = connect_out(&c, &syn);
 
 	/* RST acknowledging our SYN: refused. */
@@ -743,7 +661,7 @@ static void
 test_closing_simultaneous_close(void **state)
 {
 	uint32_t iss = establish(NULL);
-	struct seg s;
+	struct tusk_test_seg s;
 
 	tusk_tcp_shutdown(ev.c, 3 * MS);
 	assert_int_equal(state_of(), TUSK_TCP_FIN_WAIT_1);
@@ -762,7 +680,7 @@ static void
 test_time_wait_reuse(void **state)
 {
 	uint32_t iss = establish(NULL);
-	struct seg s;
+	struct tusk_test_seg s;
 
 	/* Our close first, then theirs: we hold TIME-WAIT. */
 	tusk_tcp_shutdown(ev.c, 3 * MS);
@@ -800,7 +718,7 @@ test_tso(void **state)
 		(struct tusk_iface_conf *)tusk_stack_iface(h.st, 0);
 	uint32_t iss, bytes = 0, tso_frames = 0;
 	struct rte_mbuf *m;
-	struct seg s;
+	struct tusk_test_seg s;
 
 	ifc->offloads |= TUSK_IFACE_OFFLOAD_TSO;
 	iss = establish(&o);
@@ -859,7 +777,7 @@ test_sack_reneging(void **state)
 	uint32_t iss = establish(&o);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(h.pool);
 	bool seg2_again = false;
-	struct seg s;
+	struct tusk_test_seg s;
 
 	assert_non_null(rte_pktmbuf_append(m, 5000));
 	assert_int_equal(tusk_tcp_send(ev.c, &m, 3 * MS), 5000);
@@ -898,7 +816,7 @@ test_spurious_rto(void **state)
 	struct rte_mbuf *m = rte_pktmbuf_alloc(h.pool);
 	uint32_t iss, orig_tsval;
 	unsigned int resent = 0;
-	struct seg s;
+	struct tusk_test_seg s;
 
 	iss = establish(&o);
 	assert_non_null(rte_pktmbuf_append(m, 3000));
@@ -950,7 +868,7 @@ test_pool_exhaustion(void **state)
 	unsigned int n = 0;
 	uint32_t iss = establish(NULL);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(h.pool);
-	struct seg s;
+	struct tusk_test_seg s;
 
 	assert_non_null(rte_pktmbuf_append(m, 500));
 	while (n < RTE_DIM(hold) && (hold[n] = rte_pktmbuf_alloc(h.pool)))
@@ -977,7 +895,7 @@ test_syncookie_handshake(void **state)
 	struct tusk_tcp_opts ack = { .present = TUSK_TCP_OPTF_TS,
 				     .tsval = 778 };
 	struct tusk_tcp_conn_stats cs;
-	struct seg s;
+	struct tusk_test_seg s;
 	uint32_t cookie;
 
 	/* A listener whose SYN queue holds one connection, filled. */

@@ -18,6 +18,7 @@
 #include <rte_tcp.h>
 
 #include "harness.h"
+#include "tcp_segs.h"
 #include "tcp_api.h"
 #include "tcp_options.h"
 #include "tcp_wire.h"
@@ -67,94 +68,11 @@ static const struct tusk_tcp_ops ops = {
 	.closed = on_closed,
 };
 
-/* ---- crafting and reading segments ---------------------------------------- */
-
-struct seg {
-	uint8_t flags;
-	uint32_t seq, ack;
-	uint16_t wnd;
-	uint16_t sport, dport;
-	uint32_t len;
-	struct tusk_tcp_opts opt;
-};
-
-static uint16_t
-cksum(const uint8_t *tcp, size_t len)
-{
-	struct {
-		rte_be32_t src, dst;
-		uint8_t zero, proto;
-		rte_be16_t len;
-	} __rte_packed ph = { rte_cpu_to_be_32(HARNESS_PEER_IP),
-			      rte_cpu_to_be_32(HARNESS_OUR_IP), 0, IPPROTO_TCP,
-			      rte_cpu_to_be_16((uint16_t)len) };
-	uint32_t sum = rte_raw_cksum(&ph, sizeof(ph)) + rte_raw_cksum(tcp, len);
-
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* Send a segment from the peer; opts may be NULL; payload is zeros. */
-static void
-send_seg(uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack,
-	 uint16_t wnd, const struct tusk_tcp_opts *o, uint32_t plen,
-	 uint64_t now)
-{
-	uint8_t tcp[2000], frame[2100];
-	struct tusk_tcp_hdr *th = (struct tusk_tcp_hdr *)tcp;
-	unsigned int olen = 0;
-
-	memset(tcp, 0, sizeof(tcp));
-	if (o != NULL)
-		olen = tusk_tcp_options_write(tcp + 20, 40, o);
-	th->sport = rte_cpu_to_be_16(pport);
-	th->dport = rte_cpu_to_be_16(dport);
-	th->seq = rte_cpu_to_be_32(seq);
-	th->ack = rte_cpu_to_be_32(ack);
-	th->off = (uint8_t)(((20 + olen) / 4) << 4);
-	th->flags = flags;
-	th->wnd = rte_cpu_to_be_16(wnd);
-	th->cksum = cksum(tcp, 20 + olen + plen);
-	tusk_harness_input(&h, frame, tusk_harness_ipv4_frame(frame,
-			   HARNESS_PEER_IP, HARNESS_OUR_IP, IPPROTO_TCP, tcp,
-			   20 + olen + plen), now);
-}
-
-/* The i-th captured frame as a TCP segment. */
-static void
-sent(unsigned int i, struct seg *s)
-{
-	const struct rte_mbuf *m = h.sent[i];
-	uint8_t buf[2000];
-	const struct rte_ipv4_hdr *ip;
-	const struct tusk_tcp_hdr *th;
-	unsigned int hl;
-
-	assert_true(i < h.n_sent);
-	const uint8_t *p = rte_pktmbuf_read(m, 0, RTE_MIN(m->pkt_len,
-					    sizeof(buf)), buf);
-	ip = (const struct rte_ipv4_hdr *)(p + 14);
-	assert_int_equal(ip->next_proto_id, IPPROTO_TCP);
-	th = (const struct tusk_tcp_hdr *)(ip + 1);
-	hl = tusk_tcp_hdr_len(th);
-	s->flags = th->flags;
-	s->seq = rte_be_to_cpu_32(th->seq);
-	s->ack = rte_be_to_cpu_32(th->ack);
-	s->wnd = rte_be_to_cpu_16(th->wnd);
-	s->sport = rte_be_to_cpu_16(th->sport);
-	s->dport = rte_be_to_cpu_16(th->dport);
-	s->len = rte_be_to_cpu_16(ip->total_length) - 20 - hl;
-	tusk_tcp_options_parse((const uint8_t *)(th + 1), hl - 20,
-			       (th->flags & F_SYN) != 0, &s->opt);
-}
-
-static void
-last(struct seg *s)
-{
-	assert_true(h.n_sent > 0);
-	sent(h.n_sent - 1, s);
-}
+/* Segments from the peer port `pport` and what the stack sent back
+ * (tests/lib/tcp_segs.h). */
+#define send_seg(...) tusk_test_seg_send(&h, pport, __VA_ARGS__)
+#define sent(i, s) tusk_test_seg_sent(&h, (i), (s))
+#define last(s) tusk_test_seg_last(&h, (s))
 
 
 enum kind {
@@ -181,7 +99,7 @@ static bool fin_unacked;
 static void
 reach(enum tusk_tcp_state want)
 {
-	struct seg s;
+	struct tusk_test_seg s;
 	uint64_t t = MS;
 
 	fin_unacked = false;
@@ -314,7 +232,7 @@ test_matrix(void **state)
 	for (unsigned int i = 0; i < RTE_DIM(states); i++) {
 		for (unsigned int k = 0; k < K_MAX; k++) {
 			const struct outcome *o = &table[i][k];
-			struct seg s;
+			struct tusk_test_seg s;
 
 			assert_int_equal(tusk_harness_init(&h, "tcp_matrix"), 0);
 			tusk_harness_learn_peer(&h, 0);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Crafting TCP segments from the harness's peer and reading the segments
+ * the stack sent back, for tests that drive tusk_tcp_input() directly.
+ */
+#ifndef TUSK_TCP_SEGS_H
+#define TUSK_TCP_SEGS_H
+
+#include <stdint.h>
+
+#include "harness.h"
+#include "tcp_options.h"
+
+/* A segment as seen on the wire, host byte order. */
+struct tusk_test_seg {
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t wnd;
+	uint16_t sport, dport;
+	uint32_t len;
+	struct tusk_tcp_opts opt;
+};
+
+/* Send a segment from the peer port `sport` to `dport`; o may be NULL;
+ * `plen` bytes of zero payload (at most 1900). */
+void tusk_test_seg_send(struct tusk_harness *h, uint16_t sport, uint16_t dport,
+			uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
+			const struct tusk_tcp_opts *o, uint32_t plen,
+			uint64_t now);
+
+/* Decode the i-th captured frame as a TCP segment (asserts it is one). */
+void tusk_test_seg_sent(const struct tusk_harness *h, unsigned int i,
+			struct tusk_test_seg *s);
+
+/* Decode the last captured frame (asserts there is one). */
+void tusk_test_seg_last(const struct tusk_harness *h, struct tusk_test_seg *s);
+
+#endif /* TUSK_TCP_SEGS_H */
