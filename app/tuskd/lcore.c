@@ -243,6 +243,8 @@ lcore_poll_once(struct tusk_lcore *lc)
 	if (unlikely(lc->arp_inbox != NULL))
 		tusk_lcore_arp_drain(lc, now);
 	tusk_stack_poll(lc->st, now);
+	if (lc->n_services > 0)
+		tusk_lcore_services_poll(lc, now);
 	for (i = 0; i < lc->n_queues; i++)
 		if (unlikely(lc->queues[i].impair[TUSK_LCORE_TX] != NULL))
 			lcore_impair_tx(&lc->queues[i], now);
@@ -250,6 +252,7 @@ lcore_poll_once(struct tusk_lcore *lc)
 	lc->busy_loops += busy;
 	lcore_serve_snapshot(lc, now);
 	lcore_serve_impair(lc);
+	tusk_lcore_serve_call(lc, now);
 }
 
 int
@@ -262,8 +265,9 @@ tusk_lcore_run(void *arg)
 	__atomic_store_n(&lc->running, true, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&lc->stop, __ATOMIC_RELAXED))
 		lcore_poll_once(lc);
-	/* answer a request that raced with stop before saying we left */
+	/* answer requests that raced with stop before saying we left */
 	lcore_serve_snapshot(lc, tusk_lcore_now_ns());
+	tusk_lcore_serve_call(lc, tusk_lcore_now_ns());
 	__atomic_store_n(&lc->running, false, __ATOMIC_RELEASE);
 	LCORE_LOG(INFO, "lcore %u: stopped after %" PRIu64 " loops\n",
 		  lc->lcore_id, lc->loops);
@@ -290,8 +294,8 @@ tusk_lcore_stop(struct tusk_lcore *lc)
 	rte_eal_wait_lcore(lc->lcore_id);
 }
 
-static bool
-lcore_is_running(struct tusk_lcore *lc)
+bool
+tusk_lcore_is_running(struct tusk_lcore *lc)
 {
 	return __atomic_load_n(&lc->running, __ATOMIC_ACQUIRE) ||
 	       rte_eal_get_lcore_state(lc->lcore_id) == RUNNING;
@@ -304,7 +308,7 @@ tusk_lcore_snapshot(struct tusk_lcore *lc, struct tusk_lcore_snapshot *out,
 	uint64_t waited_us = 0;
 	uint32_t seq;
 
-	if (!lcore_is_running(lc)) {
+	if (!tusk_lcore_is_running(lc)) {
 		lcore_fill_snapshot(lc, out, tusk_lcore_now_ns());
 		return 0;
 	}
@@ -336,7 +340,7 @@ tusk_lcore_impair_set(struct tusk_lcore *lc, uint16_t port_id,
 	lc->impair_queue = (uint16_t)i;
 	lc->impair_dir = (uint8_t)dir;
 	lc->impair_new = stage;
-	if (!lcore_is_running(lc)) {
+	if (!tusk_lcore_is_running(lc)) {
 		lcore_swap_impair(lc);
 		goto done;
 	}
@@ -362,6 +366,8 @@ tusk_lcore_free(struct tusk_lcore *lc)
 	if (lc == NULL)
 		return;
 	tusk_lcore_arp_fini(lc);
+	/* services before the stack they hold connections on */
+	tusk_lcore_services_fini(lc);
 	/* the stack first: TCP may hold frames from an rx stage's pool */
 	tusk_stack_free(lc->st);
 	for (i = 0; i < lc->n_queues; i++) {

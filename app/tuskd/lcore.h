@@ -55,6 +55,27 @@ struct tusk_lcore_queue {
 	struct rte_mbuf *tx_pend[TUSK_TX_BURST];
 };
 
+/* Services an lcore runs at most (HTTP endpoint, fetch client, bulk). */
+#define TUSK_LCORE_SERVICES_MAX 8
+
+/*
+ * A service on the lcore's stack (app/svc/svc.h). poll() runs every loop
+ * iteration after tusk_stack_poll() and must be cheap when idle; fini()
+ * releases the service when the lcore is freed (the loop has stopped).
+ */
+struct tusk_lcore_service {
+	const char *name;
+	void *arg;
+	void (*poll)(void *arg, uint64_t now);
+	void (*fini)(void *arg);
+};
+
+struct tusk_lcore;
+
+/* A function the control thread runs on the lcore (tusk_lcore_call). */
+typedef int (*tusk_lcore_call_fn)(struct tusk_lcore *lc, void *arg,
+				  uint64_t now);
+
 /* What the control thread gets back from a running lcore. */
 struct tusk_lcore_snapshot {
 	unsigned int lcore_id;
@@ -99,6 +120,16 @@ struct tusk_lcore {
 	uint8_t impair_dir;
 	struct tusk_impair *impair_new;
 	struct tusk_impair *impair_old;
+	/* services (lcore_svc.c) */
+	unsigned int n_services;
+	struct tusk_lcore_service services[TUSK_LCORE_SERVICES_MAX];
+	/* Control thread -> lcore: run call_fn(lc, call_arg) between bursts
+	 * and leave its result in call_ret (lcore_svc.c). */
+	uint32_t call_req;
+	uint32_t call_done;
+	tusk_lcore_call_fn call_fn;
+	void *call_arg;
+	int call_ret;
 };
 
 /* Calibrate the TSC-to-nanoseconds conversion; call once after EAL init. */
@@ -129,6 +160,9 @@ int tusk_lcore_run(void *arg);
 
 /* Start the poll loop on the lcore. 0 or -errno. */
 int tusk_lcore_launch(struct tusk_lcore *lc);
+
+/* Is the poll loop running (launched and not yet returned)? */
+bool tusk_lcore_is_running(struct tusk_lcore *lc);
 
 /* Ask the loop to stop and wait for it. */
 void tusk_lcore_stop(struct tusk_lcore *lc);
@@ -171,6 +205,32 @@ void tusk_lcore_arp_offer(struct tusk_lcore *lc,
 void tusk_lcore_arp_drain(struct tusk_lcore *lc, uint64_t now);
 /* Free the inbox and what waits in it (loops stopped). */
 void tusk_lcore_arp_fini(struct tusk_lcore *lc);
+
+/*
+ * Run `svc` on this lcore (before launch). Its fini() runs at
+ * tusk_lcore_free(). 0, or -ENOSPC past TUSK_LCORE_SERVICES_MAX.
+ */
+int tusk_lcore_add_service(struct tusk_lcore *lc,
+			   const struct tusk_lcore_service *svc);
+/* The arg of the service called `name`, or NULL. */
+void *tusk_lcore_service(const struct tusk_lcore *lc, const char *name);
+/* Poll every service (the loop calls it). */
+void tusk_lcore_services_poll(struct tusk_lcore *lc, uint64_t now);
+
+/*
+ * Run fn(lc, arg, now) on the lcore between bursts, where the stack and
+ * services may be touched, and return what fn returned. An lcore that is
+ * not running runs it here. -ETIMEDOUT when the loop did not answer within
+ * `timeout_ms`: fn may still run later, so `arg` must then stay valid
+ * (callers pass heap memory and leak it on timeout). One call at a time:
+ * only the control thread calls this.
+ */
+int tusk_lcore_call(struct tusk_lcore *lc, tusk_lcore_call_fn fn, void *arg,
+		    unsigned int timeout_ms);
+/* Serve a pending call (the loop calls it). */
+void tusk_lcore_serve_call(struct tusk_lcore *lc, uint64_t now);
+/* Release every service, last added first (tusk_lcore_free calls it). */
+void tusk_lcore_services_fini(struct tusk_lcore *lc);
 
 /* Free the stack and the lcore (the loop must be stopped). */
 void tusk_lcore_free(struct tusk_lcore *lc);

@@ -25,6 +25,7 @@
 #include "lcore.h"
 #include "port.h"
 #include "profile.h"
+#include "tcp_api.h"
 #include "testenv.h"
 
 static struct tusk_profile null_prof;
@@ -289,6 +290,85 @@ test_impair_tx_holds_frames(void **state)
 	free(s);
 }
 
+/* What a test service records: polls seen, the thread that ran a call,
+ * and the order services were released in. */
+struct svc_probe {
+	uint64_t polls;
+	pthread_t call_thread;
+	int *fini_log;
+	int *fini_n;
+	int id;
+};
+
+static void
+probe_poll(void *arg, uint64_t now)
+{
+	struct svc_probe *p = arg;
+
+	p->polls++;
+}
+
+static void
+probe_fini(void *arg)
+{
+	struct svc_probe *p = arg;
+
+	p->fini_log[(*p->fini_n)++] = p->id;
+}
+
+static int
+probe_call(struct tusk_lcore *lc, void *arg, uint64_t now)
+{
+	struct svc_probe *p = tusk_lcore_service(lc, "probe-a");
+
+	assert_ptr_equal(p, arg);
+	p->call_thread = pthread_self();
+	/* the stack is ours here: it answers, and polls are not running */
+	return (int)(tusk_tcp_conn_count(lc->st) + 42);
+}
+
+/* Services are polled by the running loop; a call runs on the loop's own
+ * thread between bursts and returns its result to the caller; at free the
+ * services are released, last added first. */
+static void
+test_services_and_call(void **state)
+{
+	struct tusk_lcore *lc = make_lcore();
+	int fini_log[2], fini_n = 0;
+	struct svc_probe a = { .fini_log = fini_log, .fini_n = &fini_n,
+			       .id = 1 };
+	struct svc_probe b = { .fini_log = fini_log, .fini_n = &fini_n,
+			       .id = 2 };
+	struct tusk_lcore_service sa = { "probe-a", &a, probe_poll,
+					 probe_fini };
+	struct tusk_lcore_service sb = { "probe-b", &b, probe_poll,
+					 probe_fini };
+	uint64_t polls;
+	pthread_t th;
+
+	assert_int_equal(tusk_lcore_add_service(lc, &sa), 0);
+	assert_int_equal(tusk_lcore_add_service(lc, &sb), 0);
+	assert_null(tusk_lcore_service(lc, "nope"));
+	/* not running: the call runs here, on this thread */
+	assert_int_equal(tusk_lcore_call(lc, probe_call, &a, 10), 42);
+	assert_true(pthread_equal(a.call_thread, pthread_self()));
+
+	start_loop(lc, &th);
+	usleep(20 * 1000);
+	polls = __atomic_load_n(&a.polls, __ATOMIC_RELAXED);
+	assert_true(polls > 0);
+	assert_int_equal(tusk_lcore_call(lc, probe_call, &a, 1000), 42);
+	assert_true(pthread_equal(a.call_thread, th));
+	usleep(20 * 1000);
+	assert_true(__atomic_load_n(&a.polls, __ATOMIC_RELAXED) > polls);
+	assert_true(__atomic_load_n(&b.polls, __ATOMIC_RELAXED) > 0);
+	stop_loop(lc, th);
+	tusk_lcore_free(lc);
+	assert_int_equal(fini_n, 2);
+	assert_int_equal(fini_log[0], 2);
+	assert_int_equal(fini_log[1], 1);
+}
+
 int
 main(void)
 {
@@ -298,6 +378,7 @@ main(void)
 		cmocka_unit_test(test_snapshot_of_running_loop),
 		cmocka_unit_test(test_impair_on_running_loop),
 		cmocka_unit_test(test_impair_tx_holds_frames),
+		cmocka_unit_test(test_services_and_call),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
