@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SHA-256 of files, computed once and kept, never on an lcore.
+ *
+ * SHA-256 runs at ~1.2 GB/s per core here (notes/baselines.md): on the
+ * packet path it would cap a transfer near 10 Gbit/s. So digests are
+ *   - kept: stored with the file (xattr "user.tusk.sha256") together with
+ *     the size, mtime and inode they belong to, and trusted only while
+ *     those still match (tusk_digest_lookup / tusk_digest_store);
+ *   - computed by worker threads (plain pthreads, not lcores) that lcores
+ *     hand jobs to and poll without blocking: a whole file
+ *     (tusk_digest_file), or a file being written in order, hashed from
+ *     the page cache right behind the writer (tusk_digest_follow).
+ *
+ * Lcore side: submit, advance and poll are lock-free (an rte_ring and
+ * atomics). Worker side: each thread keeps its own list of active jobs
+ * and hashes them round-robin a block at a time, so a long file does not
+ * hold up a short one.
+ *
+ * The raw 32 bytes are given out; encodings (hex, base64 for RFC 9530
+ * Repr-Digest) belong to the callers.
+ */
+#ifndef TUSK_DIGEST_H
+#define TUSK_DIGEST_H
+
+#include <stdint.h>
+
+/* SHA-256 output size (FIPS 180-4). */
+#define TUSK_DIGEST_LEN 32
+
+/* The extended attribute holding a kept digest:
+ * "<64 hex> <size> <mtime_ns> <ino>". */
+#define TUSK_DIGEST_XATTR "user.tusk.sha256"
+
+/* Jobs queued and running per service at most: each holds an fd and a
+ * hash context; past this, submitting fails (the caller retries later or
+ * serves without a digest). */
+#define TUSK_DIGEST_MAX_JOBS 1024
+
+/* Worker threads at most: one per core is all hashing can use. */
+#define TUSK_DIGEST_MAX_THREADS 16
+
+struct tusk_digest_svc;
+struct tusk_digest_job;
+
+/*
+ * The kept digest of the file open as `fd`, if it is still valid for the
+ * file as it is now (same size, mtime and inode as when stored). Looks in
+ * the xattr, or in an in-process table where the file system refuses
+ * user xattrs. Returns 0 and sha, -ENOENT if none is kept or it is stale,
+ * or -errno from fstat.
+ */
+int tusk_digest_lookup(int fd, uint8_t sha[TUSK_DIGEST_LEN]);
+
+/*
+ * Keep `sha` as the digest of the file open as `fd` as it is now (call
+ * after the last write: any later change of size or mtime invalidates
+ * it). Stored in the xattr, or in the in-process table when the file
+ * system refuses user xattrs (ENOTSUP, EPERM). Returns 0 or -errno.
+ */
+int tusk_digest_store(int fd, const uint8_t sha[TUSK_DIGEST_LEN]);
+
+/* Forget the kept digest of `fd` (xattr and table). Returns 0 or -errno. */
+int tusk_digest_forget(int fd);
+
+/*
+ * Start `threads` worker threads (1..TUSK_DIGEST_MAX_THREADS). Returns
+ * NULL with errno set (EINVAL, ENOMEM, or pthread_create's error).
+ */
+struct tusk_digest_svc *tusk_digest_svc_create(unsigned int threads);
+
+/*
+ * Stop the workers and free the service (NULL is fine). Jobs still
+ * queued or running end with -ECANCELED; their owners must still call
+ * tusk_digest_job_free().
+ */
+void tusk_digest_svc_free(struct tusk_digest_svc *svc);
+
+/*
+ * Hash the whole file open as `fd` (dup()ed: the caller may close its
+ * fd). A kept, valid digest is returned without reading; otherwise the
+ * worker reads the file with pread(2) in large blocks and keeps the
+ * result (tusk_digest_store) unless the file changed meanwhile, which
+ * fails the job with -ESTALE. Returns NULL with errno EAGAIN (the
+ * service has TUSK_DIGEST_MAX_JOBS jobs), EBADF or ENOMEM.
+ */
+struct tusk_digest_job *tusk_digest_file(struct tusk_digest_svc *svc, int fd);
+
+/*
+ * Hash a file while it is being written in order from offset 0 (an
+ * upload, a fetch): the worker hashes [0, n) where n is what
+ * tusk_digest_follow_advance() last said is on the file, and finishes
+ * at tusk_digest_follow_end()'s total, then keeps the digest. `fd` is
+ * dup()ed and must be readable. NULL and errno as tusk_digest_file().
+ */
+struct tusk_digest_job *tusk_digest_follow(struct tusk_digest_svc *svc,
+					   int fd);
+
+/* The first `bytes` of the file are written (monotonic; call after each
+ * flush of the writer). One atomic store: cheap on the lcore. */
+void tusk_digest_follow_advance(struct tusk_digest_job *job, uint64_t bytes);
+
+/* The file is complete at `total` bytes: the worker finishes there. */
+void tusk_digest_follow_end(struct tusk_digest_job *job, uint64_t total);
+
+/*
+ * Result of a job, without blocking: 0 and sha when done, -EAGAIN while
+ * it runs, or the job's -errno (-EIO read error or file shorter than
+ * advertised, -ESTALE file changed while hashed, -ECANCELED service
+ * stopped).
+ */
+int tusk_digest_job_poll(struct tusk_digest_job *job,
+			 uint8_t sha[TUSK_DIGEST_LEN]);
+
+/* Bytes hashed so far (progress). */
+uint64_t tusk_digest_job_done(const struct tusk_digest_job *job);
+
+/* Release the job (NULL is fine); a running job is cancelled and the
+ * worker drops it at its next block. */
+void tusk_digest_job_free(struct tusk_digest_job *job);
+
+#endif /* TUSK_DIGEST_H */
