@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""range_server.py: a stock-library HTTP/1.1 file server with byte ranges.
+
+The Linux peer's file server in the lab (tools/tusk-lab run, the fetch and
+HTTP tests). Python 3.11's `python3 -m http.server` answers every GET with
+200 and the whole file: it ignores Range (RFC 9110 section 14.2), so a
+client cannot split a download into parallel range streams or resume one
+against it. This is the same SimpleHTTPRequestHandler with what a standard
+server (nginx, Apache) adds:
+
+  - GET/HEAD with one byte range: 206 + Content-Range, or 416 with
+    `Content-Range: bytes */SIZE` (RFC 9110 sections 14.1.2, 15.3.7,
+    15.5.17); a multi-range request gets the whole file (200), which
+    RFC 9110 section 14.2 allows ("a server MAY ignore the Range header");
+  - Accept-Ranges: bytes, a strong ETag ("ino-size-mtime_ns") and
+    Last-Modified, and If-Range (a changed file gets 200, not a range);
+  - persistent connections (HTTP/1.1), one thread per connection;
+  - the body sent with sendfile(2), so the server is not the bottleneck;
+  - --digest: `Repr-Digest: sha-256=:BASE64:` (RFC 9530) on 200/206/HEAD,
+    computed once per file version and kept;
+  - --no-ranges: behave as python3 -m http.server (200, whole body).
+
+Usage: range_server.py [--bind ADDR] [--port N] [--digest] [--no-ranges]
+                       [--quiet] DIR
+Prints "listening ADDR:PORT" on stdout once it accepts connections.
+"""
+
+import argparse
+import base64
+import email.utils
+import hashlib
+import http.server
+import os
+import re
+import sys
+import threading
+
+# One sendfile(2) call moves at most this much, so that a client that
+# stops reading never pins a thread in one enormous call.
+SENDFILE_CHUNK = 8 << 20
+# hashlib.file_digest reads in blocks of this size (OpenSSL SHA-NI).
+DIGEST_BLOCK = 4 << 20
+
+RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class Digests:
+    """SHA-256 per (path, inode, size, mtime): computed once, kept."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.known = {}
+
+    def get(self, path, st):
+        key = (path, st.st_ino, st.st_size, st.st_mtime_ns)
+        with self.lock:
+            if key in self.known:
+                return self.known[key]
+        with open(path, "rb") as f:
+            h = hashlib.sha256()
+            while True:
+                b = f.read(DIGEST_BLOCK)
+                if not b:
+                    break
+                h.update(b)
+        val = "sha-256=:%s:" % base64.b64encode(h.digest()).decode()
+        with self.lock:
+            self.known[key] = val
+        return val
+
+
+def parse_range(value, size):
+    """(first, last) of one satisfiable range, None to send the whole file
+    (no or ignorable Range), or "416" when unsatisfiable."""
+    if value is None:
+        return None
+    m = RANGE_RE.match(value.strip())
+    if not m:
+        # Multiple ranges or another unit: ignored (RFC 9110 14.2).
+        return None
+    a, b = m.group(1), m.group(2)
+    if a == "" and b == "":
+        return None
+    if a == "":
+        n = int(b)
+        if n == 0 or size == 0:
+            return "416"
+        return (max(0, size - n), size - 1)
+    first = int(a)
+    if first >= size:
+        return "416"
+    last = size - 1 if b == "" else min(int(b), size - 1)
+    if last < first:
+        return None
+    return (first, last)
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "tusk-range-server/1"
+
+    def log_message(self, fmt, *args):
+        if not self.server.quiet:
+            super().log_message(fmt, *args)
+
+    def do_GET(self):
+        self.serve(True)
+
+    def do_HEAD(self):
+        self.serve(False)
+
+    def serve(self, body):
+        path = self.translate_path(self.path)
+        if os.path.isdir(path):
+            self.send_error(403, "directory listing disabled")
+            return
+        try:
+            f = open(path, "rb")
+        except OSError:
+            self.send_error(404, "File not found")
+            return
+        with f:
+            st = os.fstat(f.fileno())
+            self.answer(f, st, path, body)
+
+    def etag(self, st):
+        return '"%x-%x-%x"' % (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def pick_range(self, st):
+        if self.server.no_ranges:
+            return None
+        rng = parse_range(self.headers.get("Range"), st.st_size)
+        if_range = self.headers.get("If-Range")
+        if rng is not None and if_range is not None:
+            # RFC 9110 13.1.5: a range only if the validator still matches.
+            lm = email.utils.formatdate(st.st_mtime, usegmt=True)
+            if if_range.strip() not in (self.etag(st), lm):
+                return None
+        return rng
+
+    def answer(self, f, st, path, body):
+        size = st.st_size
+        rng = self.pick_range(st)
+        if rng == "416":
+            self.send_response(416)
+            self.send_header("Content-Range", "bytes */%d" % size)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        first, last = (0, size - 1) if rng is None else rng
+        count = last - first + 1 if size else 0
+        self.send_response(200 if rng is None else 206)
+        self.send_header("Content-Length", str(count))
+        if rng is not None:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (first, last, size))
+        if not self.server.no_ranges:
+            self.send_header("Accept-Ranges", "bytes")
+            self.send_header("ETag", self.etag(st))
+        self.send_header("Last-Modified", email.utils.formatdate(st.st_mtime, usegmt=True))
+        self.send_header("Content-Type", "application/octet-stream")
+        if self.server.digests is not None:
+            self.send_header("Repr-Digest", self.server.digests.get(path, st))
+        self.end_headers()
+        if body and count:
+            self.wfile.flush()
+            self.send_body(f, first, count)
+
+    def send_body(self, f, off, count):
+        sock = self.connection
+        while count > 0:
+            n = sock.sendfile(f, off, min(count, SENDFILE_CHUNK))
+            if n == 0:
+                # The file shrank under us: the client sees a short body.
+                self.close_connection = True
+                return
+            off += n
+            count -= n
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    # Many parallel streams from one client connect at once.
+    request_queue_size = 128
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bind", default="0.0.0.0")
+    ap.add_argument("--port", type=int, default=8000)
+    ap.add_argument("--digest", action="store_true",
+                    help="send Repr-Digest: sha-256 (RFC 9530)")
+    ap.add_argument("--no-ranges", action="store_true",
+                    help="ignore Range like python3 -m http.server")
+    ap.add_argument("--quiet", action="store_true", help="no request log")
+    ap.add_argument("dir")
+    a = ap.parse_args()
+    if not os.path.isdir(a.dir):
+        sys.exit("range_server.py: %s: not a directory" % a.dir)
+
+    def handler(*args, **kw):
+        return Handler(*args, directory=a.dir, **kw)
+
+    srv = Server((a.bind, a.port), handler)
+    srv.quiet = a.quiet
+    srv.no_ranges = a.no_ranges
+    srv.digests = Digests() if a.digest else None
+    print("listening %s:%d" % srv.server_address, flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
