@@ -338,3 +338,24 @@ tusk_tcp_conn_count(const struct tusk_stack *st)
 {
 	return st->tcp->n_conns;
 }
+
+int
+tusk_tcp_conn_foreach(const struct tusk_stack *st, tusk_tcp_conn_visit_fn fn,
+		      void *arg)
+{
+	const struct tusk_tcp *tcp = st->tcp;
+	uint32_t seen = 0;
+	int ret;
+
+	for (uint32_t i = 0; i < tcp->max_conns && seen < tcp->n_conns; i++) {
+		const struct tusk_tcp_conn *c = tusk_tcp_conn_at(tcp, i);
+
+		if (!(c->flags & TUSK_TCP_CF_IN_TABLE))
+			continue;
+		seen++;
+		ret = fn(c, arg);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}

@@ -197,4 +197,12 @@ void tusk_tcp_set_msl(struct tusk_stack *st, uint64_t msl_ns);
 /* Connections in use (all states but CLOSED). */
 uint32_t tusk_tcp_conn_count(const struct tusk_stack *st);
 
+/* Call fn for every connection in use, in table order, until it returns
+ * non-zero (which is then returned); 0 when all were visited. For the
+ * control socket: it walks the whole table, O(max_conns). */
+typedef int (*tusk_tcp_conn_visit_fn)(const struct tusk_tcp_conn *c,
+				      void *arg);
+int tusk_tcp_conn_foreach(const struct tusk_stack *st,
+			  tusk_tcp_conn_visit_fn fn, void *arg);
+
 #endif /* TUSK_TCP_API_H */

@@ -27,6 +27,19 @@
  * (Linux: base_reachable_time 30 s; RFC 1122 2.3.2.1 asks for timeouts). */
 #define CONFIG_ARP_TIMEOUT_MAX 86400
 
+/* HTTP connections per lcore: each holds a head buffer and file state;
+ * 65536 is far past what one lcore's bandwidth can share usefully. */
+#define CONFIG_HTTP_CONNS_MAX 65536
+/* Payload pool per lcore: 16 MiB holds a 1 Gbit/s x 100 ms window; 64 GiB
+ * is more memory than a DTN gives one core. */
+#define CONFIG_DATA_POOL_MIN_MB 16
+#define CONFIG_DATA_POOL_MAX_MB 65536
+/* Streams of one fetch: more than 64 connections to one server is abuse
+ * of it and buys nothing a window cannot. */
+#define CONFIG_FETCH_STREAMS_MAX 64
+/* SHA-256 threads: one hashes ~1.2 GB/s here (notes/baselines.md). */
+#define CONFIG_DIGEST_THREADS_MAX 16
+
 static const char *const log_levels[] = {
 	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 	NULL,
@@ -68,6 +81,32 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .min = 1, .max = CONFIG_ARP_TIMEOUT_MAX,
 	  .offset = offsetof(struct tusk_config, arp_timeout_s),
 	  .desc = "ARP cache entry lifetime in seconds" },
+	{ .name = "http_port", .type = TUSK_CFG_UINT, .def = "80",
+	  .min = 0, .max = UINT16_MAX,
+	  .offset = offsetof(struct tusk_config, http_port),
+	  .desc = "TCP port of the HTTP/1.1 file endpoint on data_root; "
+		  "0: no endpoint" },
+	{ .name = "http_put_max_mb", .type = TUSK_CFG_UINT, .def = "4194304",
+	  .min = 1, .max = UINT32_MAX,
+	  .offset = offsetof(struct tusk_config, http_put_max_mb),
+	  .desc = "largest PUT body in MiB; larger ones get 413" },
+	{ .name = "http_conns_max", .type = TUSK_CFG_UINT, .def = "1024",
+	  .min = 1, .max = CONFIG_HTTP_CONNS_MAX,
+	  .offset = offsetof(struct tusk_config, http_conns_max),
+	  .desc = "HTTP connections per lcore; more are refused (reset)" },
+	{ .name = "data_pool_mb", .type = TUSK_CFG_UINT, .def = "256",
+	  .min = CONFIG_DATA_POOL_MIN_MB, .max = CONFIG_DATA_POOL_MAX_MB,
+	  .offset = offsetof(struct tusk_config, data_pool_mb),
+	  .desc = "payload buffers per lcore in MiB (file data in flight); "
+		  "bounds memory: transfers wait when it is in use" },
+	{ .name = "fetch_streams", .type = TUSK_CFG_UINT, .def = "4",
+	  .min = 1, .max = CONFIG_FETCH_STREAMS_MAX,
+	  .offset = offsetof(struct tusk_config, fetch_streams),
+	  .desc = "parallel range streams of a fetch that names none" },
+	{ .name = "digest_threads", .type = TUSK_CFG_UINT, .def = "1",
+	  .min = 1, .max = CONFIG_DIGEST_THREADS_MAX,
+	  .offset = offsetof(struct tusk_config, digest_threads),
+	  .desc = "threads computing SHA-256 digests off the lcores" },
 };
 
 const struct tusk_cfgschema_key *

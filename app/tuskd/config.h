@@ -92,6 +92,13 @@ struct tusk_config {
 	uint32_t log_level;               /* RTE_LOG_EMERG(1)..RTE_LOG_DEBUG(8) */
 	char profile_dir[TUSK_CONFIG_PATH_MAX];
 	uint32_t arp_timeout_s;           /* ARP cache entry lifetime */
+	/* services (app/svc) */
+	uint32_t http_port;               /* HTTP file endpoint; 0: off */
+	uint32_t http_put_max_mb;         /* largest PUT body (413 above) */
+	uint32_t http_conns_max;          /* HTTP connections per lcore */
+	uint32_t data_pool_mb;            /* payload mbufs per lcore */
+	uint32_t fetch_streams;           /* default parallel range streams */
+	uint32_t digest_threads;          /* SHA-256 worker threads */
 
 	/* [port NAME] in file order */
 	unsigned int nports;

@@ -362,6 +362,8 @@ static const struct ctl_cmd cmd_table[] = {
 	  "extended port counters (\"port\": NAME for one port)" },
 	{ "arp", cmd_arp, args_none, "ARP cache of every lcore" },
 	{ "config", cmd_config, args_none, "effective configuration" },
+	{ "conns", tusk_ctl_conns_cmd, args_none,
+	  "TCP connections of every lcore with their statistics" },
 	{ "capture", tusk_ctl_capture_cmd_start, args_capture,
 	  "write a port's frames to a pcap file (port, file, count, snaplen)" },
 	{ "capture_stop", tusk_ctl_capture_cmd_stop, args_port,

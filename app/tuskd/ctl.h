@@ -14,6 +14,8 @@
  *           name (stats.h), and the same per lcore
  *   xstats  the PMD's extended counters per port ("port": NAME for one)
  *   arp     the ARP caches of every lcore
+ *   conns   every TCP connection: tuple, state, cc, cwnd, RTT, rates,
+ *           bytes, retransmissions, windows (ctl_conns.c)
  *   config  the effective configuration
  *   capture        write a port's frames (both directions) to a pcap file:
  *                  "port", "file" (absolute), "count" (default 1000),

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Internals shared by the control socket's files: ctl.c (socket, dispatch,
- * read-only commands), ctl_capture.c (capture), ctl_impair.c (impair).
+ * read-only commands), ctl_capture.c (capture), ctl_impair.c (impair),
+ * ctl_conns.c (TCP connections).
  */
 #ifndef TUSK_CTL_PRIV_H
 #define TUSK_CTL_PRIV_H
@@ -98,5 +99,12 @@ json_t *tusk_ctl_impair_json(struct tusk_ctl *ctl, unsigned int i);
 /* Free retired stages whose frames have all come back; at close, give up
  * on the rest (the process is exiting). */
 void tusk_ctl_impair_reap(struct tusk_ctl *ctl, bool closing);
+/* Install the stages the [port] impair_* keys ask for (at open, before
+ * the lcores run). 0, or -EINVAL / -ENOMEM (logged). */
+int tusk_ctl_impair_configure(struct tusk_ctl *ctl);
+
+/* ctl_conns.c */
+int tusk_ctl_conns_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+		       char *err, size_t errlen);
 
 #endif /* TUSK_CTL_PRIV_H */
