@@ -12,6 +12,7 @@
 
 #include "crc32c.h"
 #include "file_read.h"
+#include "iov.h"
 
 /* preadv(2) takes at most this many iovecs (UIO_MAXIOV). */
 #define KERNEL_IOV_MAX 1024
@@ -56,15 +57,7 @@ read_all(int fd, uint64_t off, struct iovec *iov, int n, uint64_t len)
 			break;
 		got += (uint64_t)r;
 		/* skip the iovecs filled, trim the one cut */
-		while (n > 0 && (size_t)r >= iov->iov_len) {
-			r -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + r;
-			iov->iov_len -= (size_t)r;
-		}
+		tusk_iov_advance(&iov, &n, (size_t)r);
 	}
 	return (int64_t)got;
 }

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* mbufs to a file: whatever the segment sizes, batch size and start
+ * offset, the file ends up holding exactly the bytes added, in order; a
+ * full disk is reported (-ENOSPC), sticks, and every mbuf is freed. */
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <rte_mbuf.h>
+
+#include "file_write.h"
+#include "testenv.h"
+
+#define ROOM 2048
+#define POOL_N 4096
+#define DATA_LEN (4u << 20)
+
+static struct rte_mempool *pool;
+static uint8_t *data;
+
+static int
+setup(void **state)
+{
+	uint32_t x = 777;
+
+	if (tusk_testenv_init("fileio_write", 256) < 0)
+		return -1;
+	pool = tusk_testenv_pool("fileio_write", POOL_N, ROOM);
+	data = malloc(DATA_LEN);
+	if (pool == NULL || data == NULL)
+		return -1;
+	for (uint32_t i = 0; i < DATA_LEN; i++) {
+		x = x * 1664525u + 1013904223u;
+		data[i] = (uint8_t)(x >> 24);
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	free(data);
+	rte_mempool_free(pool);
+	return 0;
+}
+
+/* A chain of `n` segments of the given lengths holding src's bytes. */
+static struct rte_mbuf *
+chain_of(const uint8_t *src, const uint16_t *lens, unsigned int n)
+{
+	struct rte_mbuf *head = NULL;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		char *p;
+
+		assert_non_null(m);
+		p = rte_pktmbuf_append(m, lens[i]);
+		assert_true(p != NULL || lens[i] == 0);
+		memcpy(rte_pktmbuf_mtod(m, void *), src, lens[i]);
+		src += lens[i];
+		if (head == NULL)
+			head = m;
+		else
+			assert_int_equal(rte_pktmbuf_chain(head, m), 0);
+	}
+	return head;
+}
+
+static int
+temp_file(char *path)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* The file holds data[0, len) at `off`, zeros before. */
+static void
+assert_file_is(int fd, uint64_t off, size_t len)
+{
+	uint8_t *buf = malloc(off + len + 1);
+
+	assert_non_null(buf);
+	assert_int_equal(pread(fd, buf, off + len + 1, 0), off + len);
+	for (uint64_t i = 0; i < off; i++)
+		assert_int_equal(buf[i], 0);
+	assert_memory_equal(buf + off, data, len);
+	free(buf);
+}
+
+/* Odd segment lengths, cycling: 1, 1499, 0 (empty), 2048, 333, 7... */
+static uint16_t
+seg_len(unsigned int i)
+{
+	static const uint16_t cyc[] = {1, 1499, 0, 2048, 333, 7, 1024, 2047};
+
+	return cyc[i % (sizeof(cyc) / sizeof(cyc[0]))];
+}
+
+/* Write `total` bytes as chains of `segs` segments each through a writer
+ * with `batch`, from file offset `off`. */
+static void
+write_pattern(uint32_t batch, uint64_t off, unsigned int segs, size_t total)
+{
+	char path[] = "/tmp/tusk-test-write-XXXXXX";
+	int fd = temp_file(path);
+	struct tusk_file_writer *w = tusk_file_writer_create(fd, off, batch);
+	size_t done = 0;
+	unsigned int k = 0;
+
+	assert_non_null(w);
+	while (done < total) {
+		uint16_t lens[2048];
+		unsigned int n = 0;
+		size_t bytes = 0;
+
+		for (; n < segs && done + bytes < total; n++, k++) {
+			lens[n] = seg_len(k);
+			if (lens[n] > total - done - bytes)
+				lens[n] = (uint16_t)(total - done - bytes);
+			bytes += lens[n];
+		}
+		assert_int_equal(tusk_file_writer_add(w, chain_of(data + done,
+								  lens, n)), 0);
+		done += bytes;
+		assert_int_equal(tusk_file_writer_written(w) +
+				 tusk_file_writer_held(w), done);
+	}
+	assert_int_equal(tusk_file_writer_flush(w), 0);
+	assert_int_equal(tusk_file_writer_written(w), total);
+	assert_int_equal(tusk_file_writer_held(w), 0);
+	tusk_file_writer_free(w);
+	assert_file_is(fd, off, total);
+	close(fd);
+	unlink(path);
+	assert_int_equal(rte_mempool_avail_count(pool), POOL_N);
+}
+
+static void
+test_contents_equal_input(void **state)
+{
+	/* flush after every chain, small batches, the default */
+	write_pattern(1, 0, 3, 200000);
+	write_pattern(10000, 7, 5, 300001);
+	write_pattern(0, 4096, 8, DATA_LEN - 5);
+	/* chains longer than one pwritev's vector: flushed part by part */
+	write_pattern(UINT32_MAX, 0, 1500, DATA_LEN / 2);
+}
+
+static void
+test_held_until_batch(void **state)
+{
+	char path[] = "/tmp/tusk-test-write-XXXXXX";
+	int fd = temp_file(path);
+	struct tusk_file_writer *w = tusk_file_writer_create(fd, 0, 10000);
+	uint16_t lens[] = {2000, 0, 2000, 2000};
+	uint16_t none[] = {0, 0};
+
+	assert_int_equal(tusk_file_writer_add(w, chain_of(data, lens, 4)), 0);
+	assert_int_equal(tusk_file_writer_held(w), 6000);
+	assert_int_equal(tusk_file_writer_written(w), 0);
+	/* nothing on the file until the batch fills */
+	assert_int_equal(lseek(fd, 0, SEEK_END), 0);
+	assert_int_equal(tusk_file_writer_add(w, NULL), 0);
+	/* an empty chain is taken and freed */
+	assert_int_equal(tusk_file_writer_add(w, chain_of(data, none, 2)), 0);
+	assert_int_equal(tusk_file_writer_add(w, chain_of(data + 6000, lens, 2)),
+			 0);
+	assert_int_equal(tusk_file_writer_add(w, chain_of(data + 8000, lens, 1)),
+			 0);
+	assert_int_equal(tusk_file_writer_held(w), 0);
+	assert_int_equal(tusk_file_writer_written(w), 10000);
+	assert_file_is(fd, 0, 10000);
+	/* free drops what is held, unwritten */
+	assert_int_equal(tusk_file_writer_add(w, chain_of(data, lens, 1)), 0);
+	tusk_file_writer_free(w);
+	assert_int_equal(lseek(fd, 0, SEEK_END), 10000);
+	assert_int_equal(rte_mempool_avail_count(pool), POOL_N);
+	tusk_file_writer_free(NULL);
+	close(fd);
+	unlink(path);
+}
+
+static void
+test_bad_fd_sticks(void **state)
+{
+	struct tusk_file_writer *w = tusk_file_writer_create(-1, 0, 1);
+	uint16_t len = 100;
+
+	assert_int_equal(tusk_file_writer_add(w, chain_of(data, &len, 1)),
+			 -EBADF);
+	assert_int_equal(tusk_file_writer_error(w), -EBADF);
+	assert_int_equal(tusk_file_writer_add(w, chain_of(data, &len, 1)),
+			 -EBADF);
+	assert_int_equal(tusk_file_writer_flush(w), -EBADF);
+	assert_int_equal(tusk_file_writer_held(w), 0);
+	tusk_file_writer_free(w);
+	assert_int_equal(rte_mempool_avail_count(pool), POOL_N);
+}
+
+static char small_dir[] = "/tmp/tusk-test-enospc-XXXXXX";
+static bool small_mounted;
+
+/* A 1 MiB tmpfs, unmounted in teardown even if the test fails. */
+static int
+small_fs_up(void **state)
+{
+	if (mkdtemp(small_dir) == NULL)
+		return -1;
+	small_mounted = mount("tmpfs", small_dir, "tmpfs", 0, "size=1m") == 0;
+	return 0;
+}
+
+static int
+small_fs_down(void **state)
+{
+	if (small_mounted && umount2(small_dir, MNT_DETACH) < 0)
+		return -1;
+	return rmdir(small_dir);
+}
+
+/* Fill the small tmpfs: -ENOSPC, sticky, nothing leaked. */
+static void
+test_enospc(void **state)
+{
+	struct tusk_file_writer *w;
+	int fd, err = 0;
+	size_t added = 0;
+	char path[64];
+
+	if (!small_mounted)
+		skip(); /* not root: cannot make a small file system */
+	snprintf(path, sizeof(path), "%s/f", small_dir);
+	fd = open(path, O_RDWR | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	w = tusk_file_writer_create(fd, 0, 64 * 1024);
+	while (err == 0 && added < DATA_LEN) {
+		uint16_t lens[8];
+
+		for (int i = 0; i < 8; i++)
+			lens[i] = 2000;
+		err = tusk_file_writer_add(w, chain_of(data + added, lens, 8));
+		added += 16000;
+	}
+	assert_int_equal(err, -ENOSPC);
+	assert_true(tusk_file_writer_written(w) <= (1u << 20));
+	assert_true(tusk_file_writer_written(w) < added);
+	/* the bytes that did land are the right ones */
+	assert_file_is(fd, 0, tusk_file_writer_written(w));
+	assert_int_equal(tusk_file_writer_held(w), 0);
+	/* later data is dropped with the same error */
+	assert_int_equal(tusk_file_writer_add(w, chain_of(data, (uint16_t[]){1},
+							  1)), -ENOSPC);
+	assert_int_equal(tusk_file_writer_flush(w), -ENOSPC);
+	tusk_file_writer_free(w);
+	assert_int_equal(rte_mempool_avail_count(pool), POOL_N);
+	close(fd);
+	unlink(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_contents_equal_input),
+		cmocka_unit_test(test_held_until_batch),
+		cmocka_unit_test(test_bad_fd_sticks),
+		cmocka_unit_test_setup_teardown(test_enospc, small_fs_up,
+						small_fs_down),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
