@@ -3,6 +3,7 @@
  * The impairment stage (see impair.h).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <rte_mempool.h>
 
 #include "impair.h"
+#include "impair_ge.h"
 
 /* Reordered frames leave at the next dequeue; 256 is eight bursts. */
 #define IMPAIR_EXPRESS 256u
@@ -27,6 +29,9 @@ struct tusk_impair {
 	struct rte_mempool *pool;
 	uint64_t rng;
 	uint64_t link_free;  /* when the bottleneck finishes the last frame */
+	uint64_t last_due;   /* due time of the newest frame in the FIFO */
+	struct tusk_impair_ge ge; /* the conf's burst_* as probabilities */
+	bool ge_bad;         /* Gilbert-Elliott state */
 	uint32_t head;       /* FIFO: oldest slot */
 	uint32_t count;
 	uint32_t x_head;     /* express ring of reordered frames */
@@ -39,8 +44,62 @@ struct tusk_impair {
 bool
 tusk_impair_conf_is_off(const struct tusk_impair_conf *c)
 {
-	return c->delay_ns == 0 && c->rate_bps == 0 && c->loss_ppm == 0 &&
+	return c->delay_ns == 0 && c->jitter_ns == 0 && c->rate_bps == 0 &&
+	       c->loss_ppm == 0 && c->burst_enter_ppm == 0 &&
 	       c->dup_ppm == 0 && c->reorder_ppm == 0;
+}
+
+static int
+conf_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+conf_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int
+tusk_impair_conf_check(const struct tusk_impair_conf *c, char *err,
+		       size_t errlen)
+{
+	const struct { const char *name; uint32_t v; } ppm[] = {
+		{ "loss_ppm", c->loss_ppm },
+		{ "burst_enter_ppm", c->burst_enter_ppm },
+		{ "burst_exit_ppm", c->burst_exit_ppm },
+		{ "burst_loss_ppm", c->burst_loss_ppm },
+		{ "dup_ppm", c->dup_ppm },
+		{ "reorder_ppm", c->reorder_ppm },
+	};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(ppm); i++)
+		if (ppm[i].v > TUSK_IMPAIR_PPM)
+			return conf_fail(err, errlen, "%s %u exceeds %u",
+					 ppm[i].name, ppm[i].v,
+					 TUSK_IMPAIR_PPM);
+	if (c->delay_ns > TUSK_IMPAIR_DELAY_MAX_NS)
+		return conf_fail(err, errlen, "delay_ms %.3f exceeds %llu",
+				 (double)c->delay_ns / 1e6,
+				 TUSK_IMPAIR_DELAY_MAX_NS / 1000000ull);
+	if (c->jitter_ns > c->delay_ns)
+		return conf_fail(err, errlen, "jitter_ms %.3f exceeds delay_ms "
+				 "%.3f (a delay cannot go below 0)",
+				 (double)c->jitter_ns / 1e6,
+				 (double)c->delay_ns / 1e6);
+	if (c->burst_enter_ppm != 0 && c->burst_exit_ppm == 0)
+		return conf_fail(err, errlen, "burst_exit_ppm must be above 0 "
+				 "when burst_enter_ppm is set (a burst that "
+				 "never ends loses every frame)");
+	if (c->limit > TUSK_IMPAIR_LIMIT_MAX)
+		return conf_fail(err, errlen, "limit %u exceeds %u", c->limit,
+				 TUSK_IMPAIR_LIMIT_MAX);
+	return 0;
 }
 
 /* xorshift64* (Vigna): fast, and good enough to pick frames. */
@@ -59,6 +118,13 @@ impair_chance(struct tusk_impair *im, uint32_t ppm)
 	return ppm != 0 && impair_rand(im) % TUSK_IMPAIR_PPM < ppm;
 }
 
+/* Uniform in [0, 1): the top 53 bits as a double's mantissa. */
+static double
+impair_uniform(void *arg)
+{
+	return (double)(impair_rand(arg) >> 11) * 0x1.0p-53;
+}
+
 struct tusk_impair *
 tusk_impair_create(const char *name, const struct tusk_impair_conf *conf,
 		   uint32_t frame_len, uint64_t seed, int socket)
@@ -67,11 +133,9 @@ tusk_impair_create(const char *name, const struct tusk_impair_conf *conf,
 	struct tusk_impair *im;
 	uint32_t limit = conf->limit ? conf->limit : TUSK_IMPAIR_LIMIT_DEFAULT;
 
-	if (limit > TUSK_IMPAIR_LIMIT_MAX ||
-	    conf->delay_ns > TUSK_IMPAIR_DELAY_MAX_NS ||
-	    conf->loss_ppm > TUSK_IMPAIR_PPM ||
-	    conf->dup_ppm > TUSK_IMPAIR_PPM ||
-	    conf->reorder_ppm > TUSK_IMPAIR_PPM ||
+	char err[128];
+
+	if (tusk_impair_conf_check(conf, err, sizeof(err)) < 0 ||
 	    frame_len + RTE_PKTMBUF_HEADROOM > UINT16_MAX)
 		return NULL;
 	im = rte_zmalloc_socket("tusk_impair", sizeof(*im) +
@@ -81,6 +145,11 @@ tusk_impair_create(const char *name, const struct tusk_impair_conf *conf,
 	im->conf = *conf;
 	im->conf.limit = limit;
 	im->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
+	im->ge = (struct tusk_impair_ge){
+		.p_gb = (double)conf->burst_enter_ppm / TUSK_IMPAIR_PPM,
+		.p_bg = (double)conf->burst_exit_ppm / TUSK_IMPAIR_PPM,
+		.loss_bad = (double)conf->burst_loss_ppm / TUSK_IMPAIR_PPM,
+	};
 	snprintf(pname, sizeof(pname), "tim_%s", name);
 	/* a copy per held or reordered frame, plus one in flight */
 	im->pool = rte_pktmbuf_pool_create(pname, limit + IMPAIR_EXPRESS + 1,
@@ -115,11 +184,24 @@ tusk_impair_free(struct tusk_impair *im)
 	return 0;
 }
 
-/* When the bottleneck has put the frame on the wire, then the delay. */
+/* This frame's delay: uniform in [delay - jitter, delay + jitter]. */
+static uint64_t
+impair_delay(struct tusk_impair *im)
+{
+	const struct tusk_impair_conf *c = &im->conf;
+
+	if (c->jitter_ns == 0)
+		return c->delay_ns;
+	return c->delay_ns - c->jitter_ns +
+	       impair_rand(im) % (2 * c->jitter_ns + 1);
+}
+
+/* When the bottleneck has put the frame on the wire, then the delay; never
+ * before the frame ahead of it (jitter keeps the order). */
 static uint64_t
 impair_due(struct tusk_impair *im, const struct rte_mbuf *m, uint64_t now)
 {
-	uint64_t depart = now;
+	uint64_t depart = now, due;
 
 	if (im->conf.rate_bps != 0) {
 		uint64_t bits = ((uint64_t)rte_pktmbuf_pkt_len(m) +
@@ -129,7 +211,9 @@ impair_due(struct tusk_impair *im, const struct rte_mbuf *m, uint64_t now)
 			 bits * NS_PER_SEC / im->conf.rate_bps;
 		im->link_free = depart;
 	}
-	return depart + im->conf.delay_ns;
+	due = RTE_MAX(depart + impair_delay(im), im->last_due);
+	im->last_due = due;
+	return due;
 }
 
 static void
@@ -178,6 +262,12 @@ tusk_impair_enqueue(struct tusk_impair *im, struct rte_mbuf **pkts,
 		im->st.in++;
 		if (impair_chance(im, im->conf.loss_ppm)) {
 			im->st.lost++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (tusk_impair_ge_lost(&im->ge, &im->ge_bad, impair_uniform,
+					im)) {
+			im->st.burst_lost++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
@@ -238,10 +328,14 @@ tusk_impair_conf(const struct tusk_impair *im)
 json_t *
 tusk_impair_conf_json(const struct tusk_impair_conf *c)
 {
-	return json_pack("{s:f, s:f, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "delay_ms", (double)c->delay_ns / 1e6,
+			 "jitter_ms", (double)c->jitter_ns / 1e6,
 			 "rate_mbps", (double)c->rate_bps / 1e6,
 			 "loss_ppm", (json_int_t)c->loss_ppm,
+			 "burst_enter_ppm", (json_int_t)c->burst_enter_ppm,
+			 "burst_exit_ppm", (json_int_t)c->burst_exit_ppm,
+			 "burst_loss_ppm", (json_int_t)c->burst_loss_ppm,
 			 "dup_ppm", (json_int_t)c->dup_ppm,
 			 "reorder_ppm", (json_int_t)c->reorder_ppm,
 			 "limit", (json_int_t)(c->limit ? c->limit :
@@ -251,9 +345,10 @@ tusk_impair_conf_json(const struct tusk_impair_conf *c)
 json_t *
 tusk_impair_stats_json(const struct tusk_impair_stats *s)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "in", (json_int_t)s->in, "out", (json_int_t)s->out,
 			 "lost", (json_int_t)s->lost,
+			 "burst_lost", (json_int_t)s->burst_lost,
 			 "duplicated", (json_int_t)s->duplicated,
 			 "reordered", (json_int_t)s->reordered,
 			 "overflow", (json_int_t)s->overflow,

@@ -5,16 +5,30 @@
  * traffic). Frames go in with the time they arrive and come out when the
  * emulated path delivers them:
  *
- *   tusk_impair_enqueue(): loss? -> duplicate? -> reorder (sent at once)?
+ *   tusk_impair_enqueue(): loss? -> burst loss? -> duplicate?
+ *                          -> reorder (sent at once)?
  *                          -> rate: departure = max(now, link free) + wire
- *                             time -> due = departure + delay -> FIFO
+ *                             time -> due = departure + delay +- jitter,
+ *                             no earlier than the frame before -> FIFO
  *   tusk_impair_dequeue(): reordered frames first, then the FIFO up to now
  *
- * The FIFO stays in due order because delay is constant and the rate
- * serialises; a frame that finds `limit` frames held is dropped at the
- * tail, like a router buffer of that depth. Frames are copied into the
- * stage's own pool so that a path holding a BDP of data never starves the
- * port's rx ring or the stack's pool.
+ * Jitter draws each frame's delay uniformly in [delay - jitter, delay +
+ * jitter] but keeps frames in order (like netem with a rate, or Linux
+ * behind a FIFO): a frame drawn a shorter delay than the one before it
+ * leaves right after it. Frames far apart (pings, ACK clocks of slow
+ * flows) see the whole spread; a back-to-back stream sees its delay pushed
+ * toward delay + jitter with little variation. Reordering stays what
+ * `reorder_ppm` asks for, nothing else. So the FIFO stays in due order and
+ * a frame that finds `limit` frames held is dropped at the tail, like a
+ * router buffer of that depth.
+ *
+ * Burst loss is the Gilbert-Elliott chain of impair_ge.h, drawn per frame
+ * on top of the random loss: `burst_enter_ppm` (good -> bad),
+ * `burst_exit_ppm` (bad -> good) and `burst_loss_ppm` (loss in the bad
+ * state; 1e6 in Gilbert's model: mean burst 1e6 / burst_exit_ppm frames).
+ *
+ * Frames are copied into the stage's own pool so that a path holding a BDP
+ * of data never starves the port's rx ring or the stack's pool.
  *
  * One instance belongs to one lcore (no locks); time is the caller's
  * `now` in nanoseconds, so unit tests drive it in virtual time.
@@ -23,6 +37,7 @@
 #define TUSK_IMPAIR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -43,8 +58,14 @@
 
 struct tusk_impair_conf {
 	uint64_t delay_ns;    /* added one-way delay */
+	uint64_t jitter_ns;   /* delay varies +- this much, at most delay_ns */
 	uint64_t rate_bps;    /* bottleneck rate; 0: unlimited */
-	uint32_t loss_ppm;    /* frames dropped */
+	uint32_t loss_ppm;    /* frames dropped at random */
+	/* Gilbert-Elliott burst loss (impair_ge.h); enter 0: off, and then
+	 * exit must be > 0 (a bad state never left loses every frame) */
+	uint32_t burst_enter_ppm; /* good -> bad, per frame */
+	uint32_t burst_exit_ppm;  /* bad -> good, per frame */
+	uint32_t burst_loss_ppm;  /* loss in the bad state */
 	uint32_t dup_ppm;     /* frames sent twice */
 	uint32_t reorder_ppm; /* frames sent at once, ahead of held ones */
 	uint32_t limit;       /* frames held at most; 0: default */
@@ -54,6 +75,7 @@ struct tusk_impair_stats {
 	uint64_t in;         /* frames offered */
 	uint64_t out;        /* frames released */
 	uint64_t lost;       /* dropped by loss_ppm */
+	uint64_t burst_lost; /* dropped in a Gilbert-Elliott burst */
 	uint64_t duplicated;
 	uint64_t reordered;
 	uint64_t overflow;   /* dropped: limit reached or no copy buffer */
@@ -66,9 +88,16 @@ struct tusk_impair;
 bool tusk_impair_conf_is_off(const struct tusk_impair_conf *c);
 
 /*
+ * Check a configuration: 0, or -EINVAL with the reason in err (names the
+ * setting as the control socket does: "jitter_ms", "burst_exit_ppm", ...).
+ */
+int tusk_impair_conf_check(const struct tusk_impair_conf *c, char *err,
+			   size_t errlen);
+
+/*
  * A stage for frames of up to `frame_len` bytes, its pool on `socket`.
  * `name` must be unique among live stages (it names the pool). NULL on
- * bad conf or no memory.
+ * bad conf (tusk_impair_conf_check) or no memory.
  */
 struct tusk_impair *tusk_impair_create(const char *name,
 				       const struct tusk_impair_conf *conf,
@@ -98,8 +127,8 @@ void tusk_impair_stats(const struct tusk_impair *im,
 		       struct tusk_impair_stats *out);
 const struct tusk_impair_conf *tusk_impair_conf(const struct tusk_impair *im);
 
-/* {"delay_ms", "rate_mbps", "loss_ppm", "dup_ppm", "reorder_ppm",
- *  "limit"} */
+/* {"delay_ms", "jitter_ms", "rate_mbps", "loss_ppm", "burst_enter_ppm",
+ *  "burst_exit_ppm", "burst_loss_ppm", "dup_ppm", "reorder_ppm", "limit"} */
 json_t *tusk_impair_conf_json(const struct tusk_impair_conf *c);
 json_t *tusk_impair_stats_json(const struct tusk_impair_stats *s);
 

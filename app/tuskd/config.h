@@ -6,7 +6,7 @@
  *   [tuskd]       lcores, data_root, control_socket, log_level,
  *                 profile_dir, arp_timeout_s
  *   [port NAME]   device, profile, address, gateway, mtu, rx_desc,
- *                 tx_desc, devargs        (1..TUSK_CONFIG_PORTS_MAX)
+ *                 tx_desc, devargs, impair_* (1..TUSK_CONFIG_PORTS_MAX)
  *
  * Every key is documented in app/tuskd/README.md and in the schema tables
  * in config.c. Loading also loads each port's profile (pmdcfg/profile.h)
@@ -56,8 +56,32 @@
 /* Room for the [eal] args string, and for the argv built from it. */
 #define TUSK_CONFIG_EAL_ARGS_MAX 1024
 #define TUSK_CONFIG_EAL_ARGV_MAX 64
-/* Room for the keys of a [port] section (config.c has 8 today). */
-#define TUSK_CONFIG_PORT_KEYS_MAX 16
+/* Room for the keys of a [port] section (config_port.c has 19 today). */
+#define TUSK_CONFIG_PORT_KEYS_MAX 24
+
+/* [port] impair_dir: which frames the start-up impairment applies to. */
+enum tusk_config_impair_dir {
+	TUSK_CONFIG_IMPAIR_TX = 0,   /* what tuskd sends (netem's egress) */
+	TUSK_CONFIG_IMPAIR_RX = 1,   /* what it receives */
+	TUSK_CONFIG_IMPAIR_BOTH = 2,
+};
+
+/* [port] impair_* keys: the impairment stage (drivers/impair.h) a port
+ * starts with, in the units of the control socket's "impair" command;
+ * all settings 0 (the default): none. */
+struct tusk_config_impair {
+	uint32_t dir;             /* enum tusk_config_impair_dir */
+	uint32_t delay_ms;
+	uint32_t jitter_ms;
+	uint32_t rate_mbps;       /* 0: unlimited */
+	uint32_t loss_ppm;
+	uint32_t burst_enter_ppm;
+	uint32_t burst_exit_ppm;
+	uint32_t burst_loss_ppm;
+	uint32_t dup_ppm;
+	uint32_t reorder_ppm;
+	uint32_t limit;           /* frames held; 0: the stage's default */
+};
 
 struct tusk_config_port {
 	char name[TUSK_CONFIG_PORT_NAME_MAX];     /* NAME in [port NAME] */
@@ -69,6 +93,7 @@ struct tusk_config_port {
 	uint32_t rx_desc;        /* effective: override or profile's */
 	uint32_t tx_desc;        /* effective: override or profile's */
 	char devargs[TUSK_PROFILE_DEVARGS_MAX];   /* extra vdev args */
+	struct tusk_config_impair impair;         /* impair_* keys */
 	struct tusk_profile prof;                 /* the loaded profile */
 
 	/* private: the overrides as set (0: take the profile's), and the

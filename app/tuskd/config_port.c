@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "config_priv.h"
+#include "drivers/impair.h" /* the stage's bounds only */
 
 /* Index of each key in port_keys[] (and in key_line[]). */
 enum port_key {
@@ -32,6 +33,17 @@ enum port_key {
 	PK_RX_DESC,
 	PK_TX_DESC,
 	PK_DEVARGS,
+	PK_IMPAIR_DIR,
+	PK_IMPAIR_DELAY,
+	PK_IMPAIR_JITTER,
+	PK_IMPAIR_RATE,
+	PK_IMPAIR_LOSS,
+	PK_IMPAIR_BURST_ENTER,
+	PK_IMPAIR_BURST_EXIT,
+	PK_IMPAIR_BURST_LOSS,
+	PK_IMPAIR_DUP,
+	PK_IMPAIR_REORDER,
+	PK_IMPAIR_LIMIT,
 	PK_COUNT
 };
 
@@ -49,7 +61,17 @@ enum port_key {
 /* Vdevs are named after their ethdev driver, which all start so. */
 #define VDEV_PREFIX "net_"
 
+/* The impairment stage's own bounds (drivers/impair.h): one second of
+ * delay, a Tbit/s (more is a typo), probabilities in ppm. */
+#define IMPAIR_DELAY_MAX_MS (TUSK_IMPAIR_DELAY_MAX_NS / 1000000u)
+#define IMPAIR_RATE_MAX_MBPS 1000000u
+
 #define OFF(f) offsetof(struct tusk_config_port, f)
+/* An impair_* key: a uint in [0, max] stored in p->impair.f. */
+#define IMPAIR_KEY(n, f, mx, d, text) { .name = n, .type = TUSK_CFG_UINT, \
+	.def = d, .max = mx, .offset = OFF(impair.f), .desc = text }
+
+static const char *const impair_dirs[] = { "tx", "rx", "both", NULL };
 
 static const struct tusk_cfgschema_key port_keys[PK_COUNT] = {
 	[PK_DEVICE] = { .name = "device", .type = TUSK_CFG_STRING,
@@ -86,6 +108,37 @@ static const struct tusk_cfgschema_key port_keys[PK_COUNT] = {
 		.size = TUSK_PROFILE_DEVARGS_MAX,
 		.desc = "device arguments merged over the profile's devargs "
 			"(a key set here wins)" },
+	[PK_IMPAIR_DIR] = { .name = "impair_dir", .type = TUSK_CFG_ENUM,
+		.def = "tx", .min = TUSK_CONFIG_IMPAIR_TX, .choices = impair_dirs,
+		.offset = OFF(impair.dir),
+		.desc = "frames the impair_* keys apply to: tx, rx or both" },
+	[PK_IMPAIR_DELAY] = IMPAIR_KEY("impair_delay_ms", delay_ms,
+		IMPAIR_DELAY_MAX_MS, "0", "added one-way delay, ms"),
+	[PK_IMPAIR_JITTER] = IMPAIR_KEY("impair_jitter_ms", jitter_ms,
+		IMPAIR_DELAY_MAX_MS, "0",
+		"delay varies uniformly +- this, at most impair_delay_ms; "
+		"order kept"),
+	[PK_IMPAIR_RATE] = IMPAIR_KEY("impair_rate_mbps", rate_mbps,
+		IMPAIR_RATE_MAX_MBPS, "0", "bottleneck rate, Mbit/s (0: none)"),
+	[PK_IMPAIR_LOSS] = IMPAIR_KEY("impair_loss_ppm", loss_ppm,
+		TUSK_IMPAIR_PPM, "0", "random loss, frames per million"),
+	[PK_IMPAIR_BURST_ENTER] = IMPAIR_KEY("impair_burst_enter_ppm",
+		burst_enter_ppm, TUSK_IMPAIR_PPM, "0",
+		"burst loss: good -> bad state chance per frame, ppm"),
+	[PK_IMPAIR_BURST_EXIT] = IMPAIR_KEY("impair_burst_exit_ppm",
+		burst_exit_ppm, TUSK_IMPAIR_PPM, "0",
+		"burst loss: bad -> good state chance per frame, ppm"),
+	[PK_IMPAIR_BURST_LOSS] = IMPAIR_KEY("impair_burst_loss_ppm",
+		burst_loss_ppm, TUSK_IMPAIR_PPM, "1000000",
+		"burst loss: loss in the bad state, ppm"),
+	[PK_IMPAIR_DUP] = IMPAIR_KEY("impair_dup_ppm", dup_ppm,
+		TUSK_IMPAIR_PPM, "0", "frames duplicated, per million"),
+	[PK_IMPAIR_REORDER] = IMPAIR_KEY("impair_reorder_ppm", reorder_ppm,
+		TUSK_IMPAIR_PPM, "0",
+		"frames sent ahead of the delayed ones, per million"),
+	[PK_IMPAIR_LIMIT] = IMPAIR_KEY("impair_limit", limit,
+		TUSK_IMPAIR_LIMIT_MAX, "0",
+		"frames the path holds, at most (0: 4096)"),
 };
 
 _Static_assert(PK_COUNT <= TUSK_CONFIG_PORT_KEYS_MAX,
@@ -292,6 +345,23 @@ check_address(const struct resolver *r, const struct tusk_config_port *p)
 	return 0;
 }
 
+/* What the stage itself would refuse (tusk_impair_conf_check), named
+ * after the file's keys. */
+static int
+check_impair(const struct resolver *r, const struct tusk_config_port *p)
+{
+	const struct tusk_config_impair *im = &p->impair;
+
+	if (im->jitter_ms > im->delay_ms)
+		return port_fail(r, p, PK_IMPAIR_JITTER,
+				 "%u exceeds impair_delay_ms %u (a delay cannot go below 0)",
+				 im->jitter_ms, im->delay_ms);
+	if (im->burst_enter_ppm != 0 && im->burst_exit_ppm == 0)
+		return port_fail(r, p, PK_IMPAIR_BURST_EXIT,
+				 "must be above 0 when impair_burst_enter_ppm is set (a burst that never ends loses every frame)");
+	return 0;
+}
+
 static bool
 same_device(const struct tusk_config_port *p, const struct tusk_config_port *q)
 {
@@ -348,6 +418,8 @@ tusk_config_resolve(struct tusk_config *cfg, char *err, size_t errlen)
 			rc = check_sizes(&r, p);
 		if (rc == 0)
 			rc = check_address(&r, p);
+		if (rc == 0)
+			rc = check_impair(&r, p);
 		if (rc == 0)
 			rc = check_unique(&r, i);
 	}

@@ -349,7 +349,8 @@ static const char *const args_capture[] = {
 	"port", "file", "count", "snaplen", NULL,
 };
 static const char *const args_impair[] = {
-	"port", "dir", "delay_ms", "rate_mbps", "loss_ppm", "dup_ppm",
+	"port", "dir", "delay_ms", "jitter_ms", "rate_mbps", "loss_ppm",
+	"burst_enter_ppm", "burst_exit_ppm", "burst_loss_ppm", "dup_ppm",
 	"reorder_ppm", "limit", "clear", NULL,
 };
 
@@ -369,8 +370,9 @@ static const struct ctl_cmd cmd_table[] = {
 	{ "capture_stop", tusk_ctl_capture_cmd_stop, args_port,
 	  "stop a port's capture (\"port\": NAME)" },
 	{ "impair", tusk_ctl_impair_cmd, args_impair,
-	  "emulate a path: port, dir (tx/rx/both), delay_ms, rate_mbps, "
-	  "loss_ppm, dup_ppm, reorder_ppm, limit; clear; none: report" },
+	  "emulate a path: port, dir (tx/rx/both), delay_ms, jitter_ms, "
+	  "rate_mbps, loss_ppm, burst_enter_ppm, burst_exit_ppm, "
+	  "burst_loss_ppm, dup_ppm, reorder_ppm, limit; clear; none: report" },
 	{ "quit", cmd_quit, args_none, "stop tuskd and exit" },
 	{ "help", cmd_help, args_none, "this list" },
 };
@@ -795,6 +797,11 @@ tusk_ctl_open(const char *path, const struct tusk_ctl_ctx *ctx,
 		ret = ctl_listen(ctl, path);
 	if (ret < 0) {
 		CTL_LOG(ERR, "cannot listen on %s: %s\n", path, strerror(-ret));
+		tusk_ctl_close(ctl);
+		return ret;
+	}
+	ret = tusk_ctl_impair_configure(ctl);
+	if (ret < 0) {
 		tusk_ctl_close(ctl);
 		return ret;
 	}

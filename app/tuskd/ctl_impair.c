@@ -3,15 +3,21 @@
  * Control socket command for the impairment stage (drivers/impair.h):
  *
  *   {"cmd":"impair", "port":"data0", "dir":"tx", "delay_ms":75,
- *    "rate_mbps":1000, "loss_ppm":10, "dup_ppm":0, "reorder_ppm":0,
+ *    "jitter_ms":1, "rate_mbps":1000, "loss_ppm":10,
+ *    "burst_enter_ppm":100, "burst_exit_ppm":250000,
+ *    "burst_loss_ppm":1000000, "dup_ppm":0, "reorder_ppm":0,
  *    "limit":20000}
  *
  * sets the impairment of a port's frames in one direction ("tx": what
  * tuskd sends, the default, as netem shapes egress; "rx": what it
- * receives; "both"). Keys left out are 0; all 0 (or "clear") removes the
- * stage. Without any setting the command only reports. Each lcore gets a
- * stage of its own for its queue (tusk_lcore_impair_set), so the fast path
- * stays lock-free; frames held by a replaced stage are dropped.
+ * receives; "both"). Keys left out are 0 (burst_loss_ppm: 1000000, every
+ * frame of a burst); all 0 (or "clear") removes the stage. Without any
+ * setting the command only reports. Each lcore gets a stage of its own for
+ * its queue (tusk_lcore_impair_set), so the fast path stays lock-free;
+ * frames held by a replaced stage are dropped.
+ *
+ * The [port] impair_* keys of tuskd.conf set the same at start
+ * (tusk_ctl_impair_configure).
  */
 #include <errno.h>
 #include <math.h>
@@ -31,6 +37,8 @@
 /* Room per frame in a stage's pool beyond the IP MTU: Ethernet header
  * and a VLAN tag. */
 #define IMPAIR_FRAME_OVERHEAD (RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
+/* Room for why a configured stage could not be set (one line). */
+#define IMPAIR_ERR_MAX 256
 
 static const char *const dir_names[TUSK_LCORE_DIRS] = {
 	[TUSK_LCORE_RX] = "rx",
@@ -62,11 +70,12 @@ arg_number(json_t *args, const char *key, double max, double *out,
 	return 1;
 }
 
+/* A ppm argument; *out is left as it is when absent (its default). */
 static int
 parse_ppm(json_t *args, const char *key, uint32_t *out, bool *any, char *err,
 	  size_t errlen)
 {
-	int64_t v = tusk_ctl_arg_uint(args, key, 0, TUSK_IMPAIR_PPM, err,
+	int64_t v = tusk_ctl_arg_uint(args, key, *out, TUSK_IMPAIR_PPM, err,
 				      errlen);
 
 	if (v < 0)
@@ -81,31 +90,44 @@ static int
 parse_conf(json_t *args, struct tusk_impair_conf *c, bool *any, char *err,
 	   size_t errlen)
 {
-	double delay_ms = 0, rate = 0;
+	double delay_ms = 0, jitter_ms = 0, rate = 0;
 	int64_t limit;
-	int r1, r2;
+	int r1, r2, r3;
 
 	memset(c, 0, sizeof(*c));
+	c->burst_loss_ppm = TUSK_IMPAIR_PPM;
 	*any = json_object_get(args, "clear") != NULL;
 	r1 = arg_number(args, "delay_ms", TUSK_IMPAIR_DELAY_MAX_NS / 1e6,
 			&delay_ms, err, errlen);
-	r2 = arg_number(args, "rate_mbps", IMPAIR_RATE_MAX_MBPS, &rate, err,
-			errlen);
-	limit = tusk_ctl_arg_uint(args, "limit", 0, TUSK_IMPAIR_LIMIT_MAX,
-				  err, errlen);
-	if (r1 < 0 || r2 < 0 || limit < 0 ||
+	r2 = r1 < 0 ? -1 : arg_number(args, "jitter_ms",
+				      TUSK_IMPAIR_DELAY_MAX_NS / 1e6,
+				      &jitter_ms, err, errlen);
+	r3 = r2 < 0 ? -1 : arg_number(args, "rate_mbps", IMPAIR_RATE_MAX_MBPS,
+				      &rate, err, errlen);
+	limit = r3 < 0 ? -1 : tusk_ctl_arg_uint(args, "limit", 0,
+						TUSK_IMPAIR_LIMIT_MAX, err,
+						errlen);
+	if (limit < 0 ||
 	    parse_ppm(args, "loss_ppm", &c->loss_ppm, any, err, errlen) < 0 ||
+	    parse_ppm(args, "burst_enter_ppm", &c->burst_enter_ppm, any, err,
+		      errlen) < 0 ||
+	    parse_ppm(args, "burst_exit_ppm", &c->burst_exit_ppm, any, err,
+		      errlen) < 0 ||
+	    parse_ppm(args, "burst_loss_ppm", &c->burst_loss_ppm, any, err,
+		      errlen) < 0 ||
 	    parse_ppm(args, "dup_ppm", &c->dup_ppm, any, err, errlen) < 0 ||
 	    parse_ppm(args, "reorder_ppm", &c->reorder_ppm, any, err,
 		      errlen) < 0)
 		return -1;
-	*any |= r1 > 0 || r2 > 0 || json_object_get(args, "limit") != NULL;
+	*any |= r1 > 0 || r2 > 0 || r3 > 0 ||
+		json_object_get(args, "limit") != NULL;
 	c->delay_ns = (uint64_t)llround(delay_ms * 1e6);
+	c->jitter_ns = (uint64_t)llround(jitter_ms * 1e6);
 	c->rate_bps = (uint64_t)llround(rate * 1e6);
 	c->limit = (uint32_t)limit;
 	if (json_object_get(args, "clear") != NULL)
 		memset(c, 0, sizeof(*c));
-	return 0;
+	return tusk_impair_conf_check(c, err, errlen) < 0 ? -1 : 0;
 }
 
 /* Which directions: bit per enum tusk_lcore_dir. */
@@ -227,6 +249,7 @@ impair_stats(struct tusk_ctl *ctl, unsigned int i, enum tusk_lcore_dir d,
 			sum->in += s->in;
 			sum->out += s->out;
 			sum->lost += s->lost;
+			sum->burst_lost += s->burst_lost;
 			sum->duplicated += s->duplicated;
 			sum->reordered += s->reordered;
 			sum->overflow += s->overflow;
@@ -276,5 +299,55 @@ tusk_ctl_impair_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
 				 &c, err, errlen) < 0)
 			return -1;
 	*result = tusk_ctl_impair_json(ctl, (unsigned int)i);
+	return 0;
+}
+
+/* A port's [port] impair_* keys as a stage configuration. */
+static void
+conf_from_config(const struct tusk_config_impair *ci,
+		 struct tusk_impair_conf *c)
+{
+	*c = (struct tusk_impair_conf){
+		.delay_ns = (uint64_t)ci->delay_ms * 1000000,
+		.jitter_ns = (uint64_t)ci->jitter_ms * 1000000,
+		.rate_bps = (uint64_t)ci->rate_mbps * 1000000,
+		.loss_ppm = ci->loss_ppm,
+		.burst_enter_ppm = ci->burst_enter_ppm,
+		.burst_exit_ppm = ci->burst_exit_ppm,
+		.burst_loss_ppm = ci->burst_loss_ppm,
+		.dup_ppm = ci->dup_ppm,
+		.reorder_ppm = ci->reorder_ppm,
+		.limit = ci->limit,
+	};
+}
+
+int
+tusk_ctl_impair_configure(struct tusk_ctl *ctl)
+{
+	unsigned int i, d;
+
+	for (i = 0; ctl->ctx.cfg != NULL && i < ctl->ctx.n_ports; i++) {
+		const struct tusk_config_impair *ci =
+			&ctl->ctx.cfg->ports[i].impair;
+		struct tusk_impair_conf c;
+		char why[IMPAIR_ERR_MAX];
+
+		conf_from_config(ci, &c);
+		if (tusk_impair_conf_is_off(&c))
+			continue;
+		for (d = 0; d < TUSK_LCORE_DIRS; d++) {
+			if (ci->dir != TUSK_CONFIG_IMPAIR_BOTH &&
+			    ci->dir != (d == TUSK_LCORE_TX ?
+					TUSK_CONFIG_IMPAIR_TX :
+					TUSK_CONFIG_IMPAIR_RX))
+				continue;
+			if (impair_apply(ctl, i, (enum tusk_lcore_dir)d, &c,
+					 why, sizeof(why)) < 0) {
+				CTL_LOG(ERR, "[port %s] impair_*: %s\n",
+					ctl->ctx.ports[i].name, why);
+				return -EINVAL;
+			}
+		}
+	}
 	return 0;
 }

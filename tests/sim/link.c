@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drivers/impair_ge.h"
 #include "link.h"
 
 /* First heap allocation; it doubles as needed (a 10 Gbit/s x 150 ms
@@ -56,23 +57,24 @@ tusk_sim_link_backlog(const struct tusk_sim_link *l, uint64_t now)
 	return (uint64_t)((l->busy_until - (double)now) / l->ns_per_byte);
 }
 
-/* Gilbert-Elliott: move the two-state chain one frame, then draw the loss
- * for the state it is in. */
+static double
+link_uniform(void *rng)
+{
+	return tusk_sim_rng_uniform(rng);
+}
+
+/* Gilbert-Elliott (drivers/impair_ge.h, the model tuskd's impairment
+ * stage draws too): move the chain one frame, draw the loss. */
 static int
 burst_loss(struct tusk_sim_link *l)
 {
 	const struct tusk_sim_link_conf *c = &l->conf;
+	const struct tusk_impair_ge ge = {
+		.p_gb = c->ge_p, .p_bg = c->ge_r,
+		.loss_bad = c->ge_loss_bad, .loss_good = c->ge_loss_good,
+	};
 
-	if (c->ge_p <= 0)
-		return 0;
-	if (l->ge_bad) {
-		if (tusk_sim_rng_chance(&l->rng, c->ge_r))
-			l->ge_bad = 0;
-	} else if (tusk_sim_rng_chance(&l->rng, c->ge_p)) {
-		l->ge_bad = 1;
-	}
-	return tusk_sim_rng_chance(&l->rng, l->ge_bad ? c->ge_loss_bad :
-				   c->ge_loss_good);
+	return tusk_impair_ge_lost(&ge, &l->ge_bad, link_uniform, &l->rng);
 }
 
 unsigned int

@@ -15,6 +15,7 @@
 #ifndef TUSK_SIM_LINK_H
 #define TUSK_SIM_LINK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "rng.h"
@@ -68,7 +69,7 @@ struct tusk_sim_link {
 	double busy_until;       /* serializer busy until (ns; a double so
 				  * sub-ns serialization times add up) */
 	double ns_per_byte;
-	int ge_bad;              /* Gilbert-Elliott state */
+	bool ge_bad;             /* Gilbert-Elliott state */
 	uint64_t seq;
 	/* frames in flight, a binary min-heap on (at, seq) */
 	struct tusk_sim_link_item *heap;

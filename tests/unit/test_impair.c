@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The impairment stage in virtual time: delay, bottleneck rate, buffer
- * limit, loss, duplication and reordering do what an operator setting up
- * a long fat path expects, frame by frame.
+ * The impairment stage in virtual time: delay, jitter, bottleneck rate,
+ * buffer limit, random and burst loss, duplication and reordering do what
+ * an operator setting up a long fat path expects, frame by frame.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -201,6 +202,128 @@ test_reorder(void **state)
 	tusk_impair_free(im);
 }
 
+/* Frames far apart each get a delay uniform in [delay - jitter, delay +
+ * jitter]: bounds, both ends reached, mean at the delay. */
+static void
+test_jitter_bounds(void **state)
+{
+	struct tusk_impair_conf c = { .delay_ns = 10 * MS,
+				      .jitter_ns = 4 * MS };
+	struct tusk_impair *im = make(&c);
+	uint64_t lo = UINT64_MAX, hi = 0, sum = 0, now;
+	unsigned int i, n = 2000;
+
+	for (i = 0; i < n; i++) {
+		uint64_t d;
+
+		now = (uint64_t)i * 100 * MS;
+		offer(im, 1, 64, now, i);
+		d = tusk_impair_next(im) - now;
+		assert_in_range(d, 6 * MS, 14 * MS);
+		lo = RTE_MIN(lo, d);
+		hi = RTE_MAX(hi, d);
+		sum += d;
+		assert_int_equal(take(im, now + d, NULL, 0), 1);
+	}
+	/* 2000 uniform draws over 8 ms: the extremes fall within 0.1 ms of
+	 * the ends (miss chance (1 - 0.1/8)^2000 ~ 1e-11); the mean's
+	 * standard error is 2.31 ms / sqrt(2000) = 0.05 ms, 5 sigma. */
+	assert_true(lo < 6 * MS + 100 * US);
+	assert_true(hi > 14 * MS - 100 * US);
+	assert_in_range(sum / n, 10 * MS - 250 * US, 10 * MS + 250 * US);
+	tusk_impair_free(im);
+}
+
+/* A dense stream keeps its order under jitter, and every frame still
+ * leaves within [delay - jitter, delay + jitter] of when it came. */
+static void
+test_jitter_keeps_order(void **state)
+{
+	const uint64_t gap = 10 * US, d = 10 * MS, j = 5 * MS;
+	struct tusk_impair_conf c = { .delay_ns = d, .jitter_ns = j,
+				      .limit = 8192 };
+	struct tusk_impair *im = make(&c);
+	static uint32_t ids[8192];
+	uint32_t next = 0, offered = 0, n_frames = 5000;
+	uint64_t now;
+
+	for (now = 0; next < n_frames; now += gap) {
+		unsigned int k, i;
+
+		if (offered < n_frames)
+			offer(im, 1, 64, now, offered++);
+		k = take(im, now, ids, RTE_DIM(ids));
+		assert_true(k <= RTE_DIM(ids));
+		for (i = 0; i < k; i++) {
+			uint64_t sent = (uint64_t)ids[i] * gap;
+
+			assert_int_equal(ids[i], next++);
+			assert_true(now >= sent + d - j);
+			assert_true(now <= sent + d + j + gap);
+		}
+	}
+	tusk_impair_free(im);
+}
+
+/* Gilbert-Elliott with loss 1 in the bad state: losses come in runs of
+ * mean length 1e6 / exit_ppm, at a long-run rate enter / (enter + exit)
+ * (impair_ge.h). 2e6 frames: ~2000 bursts. */
+static void
+test_burst_loss_runs(void **state)
+{
+	struct tusk_impair_conf c = { .burst_enter_ppm = 1000,
+				      .burst_exit_ppm = 250000,
+				      .burst_loss_ppm = TUSK_IMPAIR_PPM };
+	struct tusk_impair *im = make(&c);
+	struct tusk_impair_stats st;
+	uint32_t ids[1000], expect = 0;
+	uint64_t lost = 0, bursts = 0;
+	unsigned int round, i, k, n = 2000000;
+
+	for (round = 0; round < n / 1000; round++) {
+		offer(im, 1000, 64, round, round * 1000);
+		k = take(im, round, ids, 1000);
+		for (i = 0; i < k; i++) {
+			bursts += ids[i] > expect;
+			lost += ids[i] - expect;
+			expect = ids[i] + 1;
+		}
+	}
+	bursts += expect < n;
+	lost += n - expect;
+	tusk_impair_stats(im, &st);
+	assert_int_equal(st.burst_lost, lost);
+	assert_int_equal(st.lost, 0);
+	assert_in_range(bursts, 1700, 2300);
+	/* run length: geometric, mean 4, sd 3.46; ~2000 runs: se 0.08 */
+	assert_true(fabs((double)lost / (double)bursts - 4.0) < 0.4);
+	/* 0.001 / 0.251 = 0.398%; bursty, so sd ~240 frames of ~7970 */
+	assert_true(fabs((double)lost / n - 0.001 / 0.251) < 0.0006);
+	tusk_impair_free(im);
+}
+
+/* In the bad state only burst_loss_ppm of the frames are lost. */
+static void
+test_burst_partial_loss(void **state)
+{
+	struct tusk_impair_conf c = { .burst_enter_ppm = TUSK_IMPAIR_PPM,
+				      .burst_exit_ppm = 1,
+				      .burst_loss_ppm = 500000 };
+	struct tusk_impair *im = make(&c);
+	struct tusk_impair_stats st;
+	unsigned int round;
+
+	/* enter at the first frame; leaving has chance 1e-6 per frame */
+	for (round = 0; round < 20; round++) {
+		offer(im, 1000, 64, round, round * 1000);
+		take(im, round, NULL, 0);
+	}
+	tusk_impair_stats(im, &st);
+	/* binomial(20000, 0.5): sd 71, 5 sigma */
+	assert_in_range(st.burst_lost, 10000 - 355, 10000 + 355);
+	tusk_impair_free(im);
+}
+
 /* A released frame may still be in a NIC's ring or TCP's queue: the
  * stage is not freed under it, and goes once it is back. */
 static void
@@ -234,6 +357,34 @@ test_conf_checks(void **state)
 	assert_null(tusk_impair_create("bad", &bad, 1600, 1, 0));
 }
 
+/* What an operator gets told for settings the stage cannot honour. */
+static void
+test_conf_reasons(void **state)
+{
+	struct tusk_impair_conf c = { .delay_ns = 5 * MS, .jitter_ns = 6 * MS };
+	char err[128];
+
+	assert_int_equal(tusk_impair_conf_check(&c, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "jitter_ms 6.000 exceeds delay_ms 5.000 "
+			    "(a delay cannot go below 0)");
+	assert_null(tusk_impair_create("bad", &c, 1600, 1, 0));
+	c = (struct tusk_impair_conf){ .burst_enter_ppm = 10 };
+	assert_int_equal(tusk_impair_conf_check(&c, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "burst_exit_ppm must be above 0"));
+	assert_false(tusk_impair_conf_is_off(&c)); /* burst loss impairs */
+	c = (struct tusk_impair_conf){ .burst_loss_ppm = TUSK_IMPAIR_PPM + 1 };
+	assert_int_equal(tusk_impair_conf_check(&c, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "burst_loss_ppm 1000001 exceeds 1000000");
+	c = (struct tusk_impair_conf){ .delay_ns = 5 * MS,
+				       .jitter_ns = 5 * MS,
+				       .burst_enter_ppm = 1,
+				       .burst_exit_ppm = 1 };
+	assert_int_equal(tusk_impair_conf_check(&c, err, sizeof(err)), 0);
+}
+
 int
 main(void)
 {
@@ -244,8 +395,13 @@ main(void)
 		cmocka_unit_test(test_loss_rate),
 		cmocka_unit_test(test_duplicate_and_total_loss),
 		cmocka_unit_test(test_reorder),
+		cmocka_unit_test(test_jitter_bounds),
+		cmocka_unit_test(test_jitter_keeps_order),
+		cmocka_unit_test(test_burst_loss_runs),
+		cmocka_unit_test(test_burst_partial_loss),
 		cmocka_unit_test(test_free_waits_for_frames),
 		cmocka_unit_test(test_conf_checks),
+		cmocka_unit_test(test_conf_reasons),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
