@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# HTTP benchmark (issue 4, first benchmark; printed, not asserted):
+# Linux curl GETs a 1 GiB file (from the page cache) in a peer network
+# namespace over a veth at MTU 9000, from
+#   1. tuskd: its own stack on net_af_packet on the root-side veth (the
+#      lab, tools/tusk-lab; veth offloads off, as af_packet needs);
+#   2. nginx (Debian's nginx-light, sendfile on, one process) in the root
+#      namespace over a veth with the same settings (offloads off);
+#   3. the same nginx over a veth with the kernel's default offloads (TSO,
+#      GSO, GRO on: 64 KB super-frames, Linux's best case).
+# Each: RUNS timed GETs after one warm-up, median Gbit/s; CPU seconds per
+# GB moved for the server process (utime + stime of all its threads,
+# /proc/PID/stat), the curl client (getrusage of the child) and the whole
+# machine (busy jiffies of /proc/stat, which also counts the softirq work
+# of both veth ends that no process is charged for); ratio tusk/Linux.
+#
+# tuskd busy-polls: its worker lcore burns a whole core whether packets
+# come or not, so its process CPU is ~1 s per wall second by design.
+# The machine figure is the whole cost of a GB moved, polling included,
+# and the only one that shows the kernel's softirq work for nginx and
+# curl. It counts every process on the machine: run it when quiet.
+#
+# usage: tests/bench/run-http.sh [BUILD_DIR]   (default: build; as root)
+# env:   RUNS (default 5), MIB (default 1024), PARTS (default "tuskd linux")
+
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+BUILD=$(realpath "${1:-$REPO/build}")
+export TUSK_BUILD=$BUILD
+LAB=$REPO/tools/tusk-lab
+readonly RUNS=${RUNS:-5}
+readonly MIB=${MIB:-1024}
+readonly PARTS=${PARTS:-tuskd linux}
+readonly BYTES=$(( MIB << 20 ))
+# Bound on one GET: 1 GiB takes about a second here.
+readonly GET_MAX_S=120
+HZ=$(getconf CLK_TCK)
+readonly HZ
+
+# The lab (tuskd) and the Linux pair: names unique to this run.
+export TUSK_LAB_NS=tb-http-$$
+export TUSK_LAB_IF=tbt$$
+readonly LNX_NS=tb-linux-$$
+readonly LNX_IF=tbl$$
+readonly LNX_SRV=10.78.0.2
+readonly LNX_CLI=10.78.0.1
+readonly LNX_PORT=8080
+readonly MTU=9000
+
+die() { echo "run-http: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "must run as root (netns, veth, DPDK)"
+[ -x "$BUILD/app/tuskd/tuskd" ] || die "no tuskd in $BUILD: build first"
+command -v nginx >/dev/null || die "no nginx (tools/tusk-setup installs nginx-light)"
+
+W=$(mktemp -d /tmp/tusk-bench-http.XXXXXX)
+NGINX_PID=
+
+cleanup() {
+	set +e
+	[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+	"$LAB" down >/dev/null 2>&1
+	ip link del "$LNX_IF" 2>/dev/null
+	ip netns pids "$LNX_NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+	ip netns del "$LNX_NS" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# Busy jiffies of all CPUs (everything but idle and iowait).
+machine_ticks() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# utime + stime of process $1 and all its threads, jiffies.
+proc_ticks() {
+	awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
+# One timed GET in namespace $1 of URL $2 with server process $3: prints
+# "seconds bytes status client_cpu_s server_cpu_s machine_cpu_s".
+get_once() {
+	local ns=$1 url=$2 pid=$3 s0 m0 s1 m1 out
+	s0=$(proc_ticks "$pid")
+	m0=$(machine_ticks)
+	out=$(ip netns exec "$ns" python3 -c '
+import resource, subprocess, sys
+p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, text=True)
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(p.stdout.strip(), "%.4f" % (ru.ru_utime + ru.ru_stime))
+' curl -sS --noproxy '*' --max-time "$GET_MAX_S" -o /dev/null \
+		-w '%{time_total} %{size_download} %{http_code}' "$url")
+	s1=$(proc_ticks "$pid")
+	m1=$(machine_ticks)
+	echo "$out $(awk -v a="$s0" -v b="$s1" -v h="$HZ" 'BEGIN { printf "%.3f", (b - a) / h }') \
+$(awk -v a="$m0" -v b="$m1" -v h="$HZ" 'BEGIN { printf "%.3f", (b - a) / h }')"
+}
+
+# measure NAME NS URL PID: warm-up, RUNS GETs; one summary line in
+# $W/summary and the runs on stdout.
+measure() {
+	local name=$1 ns=$2 url=$3 pid=$4 i line
+	get_once "$ns" "$url" "$pid" > /dev/null
+	: > "$W/$name.runs"
+	for (( i = 1; i <= RUNS; i++ )); do
+		line=$(get_once "$ns" "$url" "$pid")
+		echo "$line" | awk -v i="$i" '{ printf "  run %d: %.2f Gbit/s (%s s, HTTP %s;" \
+			" CPU s: client %s, server %s, machine %s)\n", i, $2 * 8 / $1 / 1e9,
+			$1, $3, $4, $5, $6 }'
+		[ "$(echo "$line" | awk '{ print $2 }')" = "$BYTES" ] ||
+			die "$name: GET moved $(echo "$line" | awk '{ print $2 }') bytes, want $BYTES"
+		echo "$line" >> "$W/$name.runs"
+	done
+	python3 - "$W/$name.runs" "$name" >> "$W/summary" <<'PY'
+import statistics, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
+gb = rows[0][1] / 1e9
+med = lambda k: statistics.median(r[k] for r in rows)
+gbps = statistics.median(r[1] * 8 / r[0] / 1e9 for r in rows)
+print("%s %.2f %.3f %.3f %.3f" % (sys.argv[2], gbps, med(4) / gb, med(3) / gb, med(5) / gb))
+PY
+}
+
+make_file() {
+	head -c "$BYTES" /dev/zero | openssl enc -aes-128-ctr -nosalt \
+		-K "$(openssl rand -hex 16)" -iv "$(openssl rand -hex 16)" -out "$1"
+}
+
+run_tuskd() {
+	echo "== 1. tuskd (net_af_packet on a veth, MTU $MTU), $RUNS x $MIB MiB GET =="
+	TUSK_LAB_DATA=$W/root "$LAB" up > "$W/lab.log" 2>&1 ||
+		{ cat "$W/lab.log"; die "lab up failed"; }
+	tuskd_pid=$(cat "/run/tusk-lab/$TUSK_LAB_NS/tuskd.pid")
+	measure tuskd "$TUSK_LAB_NS" "http://10.77.0.2/big.bin" "$tuskd_pid"
+	"$LAB" down > /dev/null 2>&1
+}
+
+# The Linux pair: root side serves, the namespace's curl fetches.
+linux_veth() {
+	ip netns add "$LNX_NS"
+	ip link add "$LNX_IF" mtu "$MTU" type veth peer name eth0 mtu "$MTU" netns "$LNX_NS"
+	ip addr add "$LNX_SRV/24" dev "$LNX_IF"
+	ip link set "$LNX_IF" up
+	ip -n "$LNX_NS" link set lo up
+	ip -n "$LNX_NS" addr add "$LNX_CLI/24" dev eth0
+	ip -n "$LNX_NS" link set eth0 up
+}
+
+set_offloads() {
+	ethtool -K "$LNX_IF" rx "$1" tx "$1" sg "$1" tso "$1" gso "$1" gro "$1" >/dev/null 2>&1 || true
+	ip netns exec "$LNX_NS" ethtool -K eth0 rx "$1" tx "$1" sg "$1" tso "$1" gso "$1" \
+		gro "$1" >/dev/null 2>&1 || true
+}
+
+start_nginx() {
+	mkdir -p "$W/nginx/tmp"
+	cat > "$W/nginx/nginx.conf" <<EOF
+# One process (no master): its CPU is all of nginx's.
+master_process off;
+daemon off;
+worker_processes 1;
+pid $W/nginx/nginx.pid;
+error_log $W/nginx/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	default_type application/octet-stream;
+	client_body_temp_path $W/nginx/tmp/body;
+	proxy_temp_path $W/nginx/tmp/proxy;
+	fastcgi_temp_path $W/nginx/tmp/fastcgi;
+	server {
+		listen $LNX_SRV:$LNX_PORT;
+		root $W/root;
+	}
+}
+EOF
+	nginx -c "$W/nginx/nginx.conf" -p "$W/nginx" &
+	NGINX_PID=$!
+	for (( i = 0; i < 50; i++ )); do
+		ip netns exec "$LNX_NS" curl -s -o /dev/null "http://$LNX_SRV:$LNX_PORT/" && return 0
+		kill -0 "$NGINX_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$W/nginx/error.log" >&2
+	die "nginx did not start"
+}
+
+run_linux() {
+	local url=http://$LNX_SRV:$LNX_PORT/big.bin
+	linux_veth
+	start_nginx
+	echo "== 2. nginx $(nginx -v 2>&1 | sed 's/.*\///') (sendfile), veth MTU $MTU," \
+		"offloads off (as the lab) =="
+	set_offloads off
+	measure nginx_off "$LNX_NS" "$url" "$NGINX_PID"
+	echo "== 3. nginx, veth MTU $MTU, kernel default offloads (TSO/GSO/GRO on) =="
+	set_offloads on
+	measure nginx_on "$LNX_NS" "$url" "$NGINX_PID"
+}
+
+mkdir -p "$W/root"
+make_file "$W/root/big.bin"
+: > "$W/summary"
+for part in $PARTS; do
+	case $part in
+	tuskd) run_tuskd ;;
+	linux) run_linux ;;
+	*) die "PARTS: '$part' is not tuskd or linux" ;;
+	esac
+done
+
+echo
+echo "== summary: medians of $RUNS GETs of $MIB MiB; CPU in seconds per GB (1e9 bytes) =="
+python3 - "$W/summary" <<'PY'
+import sys
+rows = {l.split()[0]: list(map(float, l.split()[1:])) for l in open(sys.argv[1])}
+names = {"tuskd": "tuskd (af_packet, busy-poll)",
+         "nginx_off": "nginx, veth offloads off",
+         "nginx_on": "nginx, veth TSO/GSO/GRO on"}
+print("%-30s %8s %12s %12s %13s" % ("server", "Gbit/s", "server s/GB", "client s/GB",
+                                    "machine s/GB"))
+for k in ("tuskd", "nginx_off", "nginx_on"):
+    if k in rows:
+        g, s, c, m = rows[k]
+        print("%-30s %8.2f %12.3f %12.3f %13.3f" % (names[k], g, s, c, m))
+t = rows.get("tuskd")
+for k in ("nginx_off", "nginx_on"):
+    if t and k in rows:
+        print("ratio tuskd / %-26s Gbit/s %.2fx, machine CPU per GB %.2fx"
+              % (names[k] + ":", t[0] / rows[k][0], t[3] / rows[k][3]))
+PY
