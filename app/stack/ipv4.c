@@ -195,7 +195,11 @@ tusk_ipv4_output(struct tusk_stack *st, struct rte_mbuf *m,
 	m->l3_len = sizeof(*ip);
 	if (proto == IPPROTO_TCP)
 		l4_cksum(ifc, m, ip);
-	if ((ifc->offloads & TUSK_IFACE_OFFLOAD_IPV4_CKSUM) != 0)
+	/* A TSO frame's IPv4 checksum is the NIC's in any case: it rewrites
+	 * the total length of every segment it cuts (DPDK's mbuf API asks
+	 * for TX_IP_CKSUM and a zero checksum with TX_TCP_SEG). */
+	if ((ifc->offloads & TUSK_IFACE_OFFLOAD_IPV4_CKSUM) != 0 ||
+	    (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) != 0)
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 	else
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
