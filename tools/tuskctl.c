@@ -39,6 +39,8 @@
 /* Longest printed cell. */
 #define TUSKCTL_CELL_MAX 160
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 enum { EXIT_USAGE = 2 };
 
 /* ---------------------------------------------------------------- I/O */
@@ -394,6 +396,71 @@ print_help(json_t *res)
 	table_print();
 }
 
+/* "10.77.0.1:80" */
+static void
+endpoint_cell(char *out, json_t *conn, const char *addr, const char *port)
+{
+	snprintf(out, TUSKCTL_CELL_MAX, "%s:%" JSON_INTEGER_FORMAT,
+		 json_string_value(json_object_get(conn, addr)),
+		 json_integer_value(json_object_get(conn, port)));
+}
+
+/* 1234567890 -> "1.23G" (decimal units, as link rates are quoted) */
+static void
+si_cell(char *out, json_int_t v)
+{
+	static const char units[] = " kMGTP";
+	double x = (double)v;
+	unsigned int u = 0;
+
+	while (x >= 1000.0 && u + 1 < sizeof(units) - 1) {
+		x /= 1000.0;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, TUSKCTL_CELL_MAX, "%" JSON_INTEGER_FORMAT, v);
+	else
+		snprintf(out, TUSKCTL_CELL_MAX, "%.2f%c", x, units[u]);
+}
+
+static void
+print_conns(json_t *res)
+{
+	static const char *const heads[] = {
+		"LCORE", "LOCAL", "REMOTE", "STATE", "CC", "CWND", "SRTT US",
+		"PACING BPS", "SENT", "RECEIVED", "RETRANS", "RTO",
+	};
+	static const char *const sized[] = {
+		"cwnd", "srtt_us", "pacing_rate_bps", "bytes_sent",
+		"bytes_received", "bytes_retrans", "rto_count",
+	};
+	json_t *list = json_object_get(res, "conns"), *e;
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		printf("no TCP connections\n");
+		return;
+	}
+	table_start(ARRAY_LEN(heads), heads);
+	json_array_foreach(list, i, e) {
+		unsigned int r = table_row(), c;
+
+		cell_set(r, 0, json_object_get(e, "lcore"));
+		endpoint_cell(table_cell(r, 1), e, "local", "lport");
+		endpoint_cell(table_cell(r, 2), e, "remote", "rport");
+		cell_set(r, 3, json_object_get(e, "state"));
+		cell_set(r, 4, json_object_get(e, "cc"));
+		for (c = 0; c < ARRAY_LEN(sized); c++)
+			si_cell(table_cell(r, 5 + c), json_integer_value(
+				json_object_get(e, sized[c])));
+	}
+	table_print();
+	if (json_is_true(json_object_get(res, "truncated")))
+		printf("(%" JSON_INTEGER_FORMAT " connections, list "
+		       "truncated)\n",
+		       json_integer_value(json_object_get(res, "count")));
+}
+
 static void
 print_human(const char *cmd, json_t *res)
 {
@@ -407,6 +474,8 @@ print_human(const char *cmd, json_t *res)
 		print_xstats(res);
 	else if (strcmp(cmd, "help") == 0 && json_is_object(res))
 		print_help(res);
+	else if (strcmp(cmd, "conns") == 0 && json_is_object(res))
+		print_conns(res);
 	else if (json_is_string(res))
 		printf("%s\n", json_string_value(res));
 	else
