@@ -36,9 +36,9 @@
 #define TUSK_HTTP_HOST_MAX 262u
 /* Method text kept for logs and 405s (the longest registered is 17). */
 #define TUSK_HTTP_METHOD_MAX 24u
-/* Entity tags and HTTP-dates we keep (ours are < 64; a quoted etag
- * longer than this from a foreign server is kept truncated = unusable,
- * so the fetch client treats it as absent). */
+/* Entity tags and HTTP-dates we keep (ours are < 64). A longer one from
+ * a foreign server is dropped (kept as "", absent): a cut validator
+ * would compare wrong. */
 #define TUSK_HTTP_VALIDATOR_MAX 128u
 /* IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT", plus NUL. */
 #define TUSK_HTTP_DATE_LEN 30u

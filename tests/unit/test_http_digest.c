@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Base64 (RFC 4648 10 test vectors) and Repr-Digest (RFC 9530): the
+ * sha-256 member is found among others and parameters, and every
+ * malformed dictionary or digest is refused.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "http_digest.h"
+
+/* SHA-256("") (FIPS 180-2 vector), and its base64 */
+static const uint8_t sha_empty[32] = {
+	0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
+	0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
+	0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+};
+#define B64_EMPTY "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+
+static void
+test_base64_vectors(void **state)
+{
+	static const char *const vec[][2] = {
+		{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" },
+		{ "foo", "Zm9v" }, { "foob", "Zm9vYg==" },
+		{ "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+	};
+	char enc[16];
+	uint8_t dec[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		size_t n = strlen(vec[i][0]);
+
+		assert_int_equal(tusk_http_base64_encode(
+			(const uint8_t *)vec[i][0], n, enc, sizeof(enc)),
+			(int)strlen(vec[i][1]));
+		assert_string_equal(enc, vec[i][1]);
+		assert_int_equal(tusk_http_base64_decode(vec[i][1],
+			strlen(vec[i][1]), dec, sizeof(dec)), (int)n);
+		assert_memory_equal(dec, vec[i][0], n);
+	}
+	/* all 256 byte values survive a round trip (both alphabet ends) */
+	{
+		uint8_t all[256], back[256];
+		char b64[400];
+		int k;
+
+		for (k = 0; k < 256; k++)
+			all[k] = (uint8_t)k;
+		k = tusk_http_base64_encode(all, 256, b64, sizeof(b64));
+		assert_int_equal(k, 344);
+		assert_int_equal(tusk_http_base64_decode(b64, 344, back,
+							 sizeof(back)), 256);
+		assert_memory_equal(all, back, 256);
+	}
+	assert_int_equal(tusk_http_base64_encode((const uint8_t *)"foo", 3,
+						 enc, 4), -ENOSPC);
+}
+
+static void
+test_base64_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"Zg=", "Zg", "Z===", "Zm9v!A==", "Zg==Zg==", "=Zg=", "Zh==",
+		"Zm9=", "Zm 9v", "Zm\n9v",
+	};
+	uint8_t out[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = tusk_http_base64_decode(bad[i], strlen(bad[i]), out,
+						 sizeof(out));
+
+		if (rc != -EINVAL)
+			print_error("\"%s\" -> %d\n", bad[i], rc);
+		assert_int_equal(rc, -EINVAL);
+	}
+	assert_int_equal(tusk_http_base64_decode("Zm9vYmFy", 8, out, 5),
+			 -ENOSPC);
+}
+
+static void
+test_digest_format(void **state)
+{
+	char buf[TUSK_HTTP_DIGEST_STRLEN];
+	char hex[TUSK_HTTP_SHA256_HEXLEN];
+
+	assert_int_equal(tusk_http_digest_format(buf, sizeof(buf), sha_empty),
+			 (int)sizeof(buf) - 1);
+	assert_string_equal(buf, "sha-256=:" B64_EMPTY ":");
+	assert_int_equal(tusk_http_digest_format(buf, sizeof(buf) - 1,
+						 sha_empty), -ENOSPC);
+	tusk_http_sha256_hex(sha_empty, hex);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
+				 "27ae41e4649b934ca495991b7852b855");
+}
+
+struct dig_case {
+	const char *value;
+	int rc;
+};
+
+static void
+test_digest_parse_table(void **state)
+{
+	static const struct dig_case cases[] = {
+		{ "sha-256=:" B64_EMPTY ":", 1 },
+		{ "  sha-256=:" B64_EMPTY ":", 1 },
+		{ "sha-512=:AAAA:, sha-256=:" B64_EMPTY ":", 1 },
+		{ "sha-256=:" B64_EMPTY ":;p=1, md5=:AAAA:", 1 },
+		{ "unixsum=30637 ,sha-256=:" B64_EMPTY ":", 1 },
+		{ "x=(1 2 \"a\");q, y=?1, z, w=\"s\\\"\", sha-256=:"
+		  B64_EMPTY ":", 1 },
+		/* a key twice: the last wins */
+		{ "sha-256=:AAAA:, sha-256=:" B64_EMPTY ":", 1 },
+		{ "sha-512=:AAAA:", 0 },
+		{ "md5=:AAAA:, unixsum=1", 0 },
+		{ "SHA-256=:" B64_EMPTY ":", -EINVAL },  /* keys lower-case */
+		{ "sha-256=:" B64_EMPTY, -EINVAL },      /* unterminated */
+		{ "sha-256=:AAAA:", -EINVAL },           /* 3 bytes */
+		{ "sha-256=\"" B64_EMPTY "\"", -EINVAL }, /* not bytes */
+		{ "sha-256", -EINVAL },                  /* boolean true */
+		{ "sha-256=:" B64_EMPTY ":,", -EINVAL }, /* trailing comma */
+		{ "sha-256=:" B64_EMPTY ": x", -EINVAL },
+		{ "", -EINVAL },
+		{ ",", -EINVAL },
+		{ "sha-256=:47DE!pj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:",
+		  -EINVAL },
+		{ "md5=:AAAA:;", -EINVAL },
+		{ "x=(1 2", -EINVAL },
+		{ "x=\"abc", -EINVAL },
+	};
+	uint8_t sha[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc;
+
+		memset(sha, 0, sizeof(sha));
+		rc = tusk_http_digest_parse(cases[i].value,
+					    strlen(cases[i].value), sha);
+		if (rc != cases[i].rc)
+			print_error("case %zu \"%s\": %d\n", i,
+				    cases[i].value, rc);
+		assert_int_equal(rc, cases[i].rc);
+		if (rc == 1)
+			assert_memory_equal(sha, sha_empty, 32);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_base64_vectors),
+		cmocka_unit_test(test_base64_malformed),
+		cmocka_unit_test(test_digest_format),
+		cmocka_unit_test(test_digest_parse_table),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
