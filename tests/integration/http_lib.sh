@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # CODE and SECS are set here for the tests
 #
 # http_lib.sh: what the HTTP tests share (sourced after lib.sh).
 #
@@ -23,10 +24,12 @@ CURL_MAX_S=${CURL_MAX_S:-120}
 readonly CURL_CONNECT_S=5
 
 # After pcurl: curl's exit code and what it printed (-w); after http_get,
-# http_put, raw: CODE, the response's status (000: no response).
+# http_put, raw: CODE, the response's status (000: no response); after
+# http_get, http_put: SECS, the transfer's time in seconds.
 CURL_RC=0
 CURL_OUT=
 CODE=
+SECS=
 
 # Commands run at exit, before the labs come down (lib.sh's on_exit).
 HTTP_CLEANUP=()
@@ -47,6 +50,13 @@ http_on_exit() {
 trap http_on_exit EXIT
 
 http_cleanup_add() { HTTP_CLEANUP+=("$1"); }
+
+# kill_if WORD PID: SIGTERM to PID if it is still a process whose command
+# line has WORD (not a PID reused since).
+kill_if() {
+	tr '\0' ' ' < "/proc/$2/cmdline" 2>/dev/null | grep -qF -- "$1" || return 0
+	kill "$2" 2>/dev/null || true
+}
 
 # mkrand FILE MIB: MIB mebibytes of random bytes.
 mkrand() {
@@ -84,8 +94,10 @@ pcurl() {
 http_get() {
 	local path=$1 out=$2 hdrs=$3
 	shift 3
-	pcurl --path-as-is -o "$out" -D "$hdrs" -w '%{http_code}' "$@" "$HTTP_BASE$path"
+	pcurl --path-as-is -o "$out" -D "$hdrs" -w '%{http_code} %{time_total}' "$@" \
+		"$HTTP_BASE$path"
 	CODE=${CURL_OUT:0:3}
+	SECS=${CURL_OUT#* }
 }
 
 # http_put FILE PATH HDRS [CURL ARGS]: PUT FILE to tuskd (response body
@@ -93,9 +105,10 @@ http_get() {
 http_put() {
 	local file=$1 path=$2 hdrs=$3
 	shift 3
-	pcurl --path-as-is -o "$hdrs.body" -D "$hdrs" -w '%{http_code}' \
+	pcurl --path-as-is -o "$hdrs.body" -D "$hdrs" -w '%{http_code} %{time_total}' \
 		-T "$file" "$@" "$HTTP_BASE$path"
 	CODE=${CURL_OUT:0:3}
+	SECS=${CURL_OUT#* }
 }
 
 # hdr HDRS NAME: the value of the last NAME header in a saved head.
@@ -109,7 +122,6 @@ hdr() {
 
 # raw METHOD TARGET [raw_http.py ARGS]: one request exactly as written,
 # from the peer; sets CODE.
-# shellcheck disable=SC2034 # CODE is read by the tests
 raw() {
 	CODE=$(peer python3 "$INTEG_DIR/raw_http.py" "$TUSKD_ADDR" "$HTTP_PORT" "$@") ||
 		fail "raw_http.py $*"
@@ -143,7 +155,7 @@ extras() {
 }
 
 # gbps BYTES SECONDS: a rate in Gbit/s, two decimals.
-gbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.2f", s > 0 ? b * 8 / s / 1e9 : 0 }'; }
+gbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.2f", (s > 0 ? b * 8 / s / 1e9 : 0) }'; }
 
 # wait_http: tuskd's endpoint answers (it listens once its lcore runs).
 wait_http() {

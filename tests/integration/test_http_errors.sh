@@ -61,7 +61,7 @@ wait_http
 python3 "$INTEG_DIR/watch_paths.py" "$S/watch.log" "$OUT" "$WORK" \
 	--ignore root --ignore s > "$S/watch.ready" &
 watcher=$!
-http_cleanup_add "kill $watcher"
+http_cleanup_add "kill_if watch_paths.py $watcher"
 for (( i = 0; i < 50; i++ )); do
 	grep -q ready "$S/watch.ready" 2>/dev/null && break
 	sleep 0.1

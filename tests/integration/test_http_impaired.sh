@@ -41,14 +41,14 @@ mkrand "$WORK/peer/up.bin" "$MIB"
 round() {
 	local name=$1 left
 	rm -f "$WORK/peer/got.bin"
-	http_get /down.bin "$WORK/peer/got.bin" "$WORK/get.hdr" -w ' %{time_total}'
+	http_get /down.bin "$WORK/peer/got.bin" "$WORK/get.hdr"
 	assert_code "$CODE" 200 "$name: GET /down.bin"
 	same_file "$WORK/root/down.bin" "$WORK/peer/got.bin" "$name: GET $MIB MiB"
-	note "$name: GET at $(gbps $(( MIB << 20 )) "${CURL_OUT#* }") Gbit/s"
-	http_put "$WORK/peer/up.bin" "/up-$name.bin" "$WORK/put.hdr" -w ' %{time_total}'
+	note "$name: GET at $(gbps $(( MIB << 20 )) "$SECS") Gbit/s"
+	http_put "$WORK/peer/up.bin" "/up-$name.bin" "$WORK/put.hdr"
 	assert_code "$CODE" 201 "$name: PUT /up-$name.bin"
 	same_file "$WORK/peer/up.bin" "$WORK/root/up-$name.bin" "$name: PUT $MIB MiB"
-	note "$name: PUT at $(gbps $(( MIB << 20 )) "${CURL_OUT#* }") Gbit/s"
+	note "$name: PUT at $(gbps $(( MIB << 20 )) "$SECS") Gbit/s"
 	left=$(extras "$WORK/root" down.bin up-impair.bin up-iptables.bin)
 	[ -z "$left" ] || fail "$name: left in the data root: $left"
 }
