@@ -96,6 +96,11 @@ test_crc32c_vectors(void **state)
 	/* the common check value */
 	assert_int_equal(tusk_crc32c("123456789", 9, 0), 0xE3069283);
 	assert_int_equal(tusk_crc32c("", 0, 0), 0);
+	/* every length through the three-lane paths and the tails, at
+	 * every alignment */
+	for (size_t len = 0; len < 20000; len += len < 800 ? 1 : 97)
+		assert_int_equal(tusk_crc32c(data + len % 8, len, 0),
+				 crc32c_ref(data + len % 8, len));
 	/* continuing equals all at once, at every cut of odd lengths */
 	for (size_t cut = 0; cut <= 1001; cut += 77)
 		assert_int_equal(tusk_crc32c(data + cut, 1001 - cut,

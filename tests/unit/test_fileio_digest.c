@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* SHA-256 off the lcore: whole-file and follow jobs give OpenSSL's digest
+ * of the same bytes; a kept digest is served only while the file is
+ * unchanged (size, mtime, inode), from the xattr or, where xattrs are
+ * refused (ramfs), from the in-process table; jobs fail cleanly (short
+ * file, changed file, cancelled, stopped service, too many jobs). */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "digest.h"
+
+#define BIG_LEN ((5u << 20) + 17)
+
+static char dir[] = "/tmp/tusk-test-digest-XXXXXX";
+static uint8_t *data;
+static struct tusk_digest_svc *svc;
+
+static int
+setup(void **state)
+{
+	uint32_t x = 99;
+
+	data = malloc(BIG_LEN);
+	if (data == NULL || mkdtemp(dir) == NULL)
+		return -1;
+	for (uint32_t i = 0; i < BIG_LEN; i++) {
+		x = x * 1103515245u + 12345u;
+		data[i] = (uint8_t)(x >> 16);
+	}
+	svc = tusk_digest_svc_create(2);
+	return svc == NULL ? -1 : 0;
+}
+
+static int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static int
+teardown(void **state)
+{
+	tusk_digest_svc_free(svc);
+	free(data);
+	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+sha_of(const uint8_t *p, size_t n, uint8_t out[TUSK_DIGEST_LEN])
+{
+	unsigned int len;
+
+	assert_int_equal(EVP_Digest(p, n, out, &len, EVP_sha256(), NULL), 1);
+	assert_int_equal(len, TUSK_DIGEST_LEN);
+}
+
+/* A new file in `in` holding data[0, len), open read-write. */
+static int
+file_with(const char *in, const char *name, size_t len)
+{
+	char p[256];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", in, name);
+	fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, data, len, 0), len);
+	return fd;
+}
+
+/* Poll a job until it ends (10 s at most). */
+static int
+wait_job(struct tusk_digest_job *job, uint8_t sha[TUSK_DIGEST_LEN])
+{
+	int r = -EAGAIN;
+
+	for (int i = 0; i < 10000 && r == -EAGAIN; i++) {
+		r = tusk_digest_job_poll(job, sha);
+		if (r == -EAGAIN)
+			usleep(1000);
+	}
+	return r;
+}
+
+static void
+set_mtime(int fd, time_t sec)
+{
+	struct timespec ts[2] = { { .tv_sec = sec }, { .tv_sec = sec } };
+
+	assert_int_equal(futimens(fd, ts), 0);
+}
+
+static void
+test_whole_file(void **state)
+{
+	static const size_t lens[] = {0, 1, 55, 64, 1000, 262144, 262145,
+				      BIG_LEN};
+	uint8_t want[TUSK_DIGEST_LEN], got[TUSK_DIGEST_LEN];
+
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		int fd = file_with(dir, "whole", lens[i]);
+		struct tusk_digest_job *job = tusk_digest_file(svc, fd);
+
+		assert_non_null(job);
+		/* the job has its own descriptor */
+		close(fd);
+		sha_of(data, lens[i], want);
+		assert_int_equal(wait_job(job, got), 0);
+		assert_memory_equal(got, want, TUSK_DIGEST_LEN);
+		assert_int_equal(tusk_digest_job_done(job), lens[i]);
+		tusk_digest_job_free(job);
+	}
+}
+
+static void
+test_many_files_at_once(void **state)
+{
+	struct tusk_digest_job *jobs[8];
+	uint8_t want[TUSK_DIGEST_LEN], got[TUSK_DIGEST_LEN];
+	int fds[8];
+
+	for (int i = 0; i < 8; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "many%d", i);
+		fds[i] = file_with(dir, name, BIG_LEN - (size_t)i * 333333);
+		jobs[i] = tusk_digest_file(svc, fds[i]);
+		assert_non_null(jobs[i]);
+	}
+	for (int i = 0; i < 8; i++) {
+		sha_of(data, BIG_LEN - (size_t)i * 333333, want);
+		assert_int_equal(wait_job(jobs[i], got), 0);
+		assert_memory_equal(got, want, TUSK_DIGEST_LEN);
+		tusk_digest_job_free(jobs[i]);
+		close(fds[i]);
+	}
+}
+
+/* The worker keeps what it computed; any change of size or mtime, or
+ * a new inode, makes the kept value a miss. */
+static void
+test_kept_until_changed(void **state)
+{
+	uint8_t want[TUSK_DIGEST_LEN], got[TUSK_DIGEST_LEN];
+	int fd = file_with(dir, "kept", 100000);
+	struct tusk_digest_job *job;
+	char v[256];
+
+	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
+	job = tusk_digest_file(svc, fd);
+	assert_int_equal(wait_job(job, got), 0);
+	tusk_digest_job_free(job);
+	sha_of(data, 100000, want);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(tusk_digest_lookup(fd, got), 0);
+	assert_memory_equal(got, want, TUSK_DIGEST_LEN);
+	/* stored as an xattr on this file system */
+	assert_true(fgetxattr(fd, TUSK_DIGEST_XATTR, v, sizeof(v)) > 64);
+	/* mtime changed, same size */
+	set_mtime(fd, 1000000000);
+	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
+	assert_int_equal(tusk_digest_store(fd, want), 0);
+	assert_int_equal(tusk_digest_lookup(fd, got), 0);
+	/* size changed */
+	assert_int_equal(pwrite(fd, "x", 1, 100000), 1);
+	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
+	/* forgotten */
+	assert_int_equal(tusk_digest_store(fd, want), 0);
+	assert_int_equal(tusk_digest_forget(fd), 0);
+	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
+	/* a garbled attribute is a miss, not a crash or a digest */
+	assert_int_equal(fsetxattr(fd, TUSK_DIGEST_XATTR, "zz 1 2 3", 8, 0), 0);
+	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
+	close(fd);
+}
+
+/* A valid kept digest is answered without reading the file. */
+static void
+test_kept_served_without_reading(void **state)
+{
+	uint8_t fake[TUSK_DIGEST_LEN], got[TUSK_DIGEST_LEN];
+	int fd = file_with(dir, "served", 4096);
+	struct tusk_digest_job *job;
+
+	memset(fake, 0x42, sizeof(fake));
+	assert_int_equal(tusk_digest_store(fd, fake), 0);
+	job = tusk_digest_file(svc, fd);
+	assert_int_equal(wait_job(job, got), 0);
+	assert_memory_equal(got, fake, TUSK_DIGEST_LEN);
+	assert_int_equal(tusk_digest_job_done(job), 0);
+	tusk_digest_job_free(job);
+	close(fd);
+}
+
+static void
+test_follow(void **state)
+{
+	uint8_t want[TUSK_DIGEST_LEN], got[TUSK_DIGEST_LEN];
+	int fd = file_with(dir, "follow", 0);
+	struct tusk_digest_job *job = tusk_digest_follow(svc, fd);
+	size_t off = 0;
+
+	assert_non_null(job);
+	/* the writer appends in uneven pieces, saying so after each */
+	for (size_t piece = 1; off < BIG_LEN; piece = piece * 3 + 1000) {
+		size_t n = piece < BIG_LEN - off ? piece : BIG_LEN - off;
+
+		assert_int_equal(pwrite(fd, data + off, n, (off_t)off), n);
+		off += n;
+		tusk_digest_follow_advance(job, off);
+		/* never done before the writer says it ended */
+		assert_int_equal(tusk_digest_job_poll(job, got), -EAGAIN);
+	}
+	tusk_digest_follow_end(job, BIG_LEN);
+	sha_of(data, BIG_LEN, want);
+	assert_int_equal(wait_job(job, got), 0);
+	assert_memory_equal(got, want, TUSK_DIGEST_LEN);
+	tusk_digest_job_free(job);
+	/* kept for the file as written */
+	assert_int_equal(tusk_digest_lookup(fd, got), 0);
+	assert_memory_equal(got, want, TUSK_DIGEST_LEN);
+	close(fd);
+}
+
+static void
+test_follow_short_file(void **state)
+{
+	uint8_t got[TUSK_DIGEST_LEN];
+	int fd = file_with(dir, "short", 1000);
+	struct tusk_digest_job *job = tusk_digest_follow(svc, fd);
+
+	/* the writer claims 2000 bytes; only 1000 are there */
+	tusk_digest_follow_end(job, 2000);
+	assert_int_equal(wait_job(job, got), -EIO);
+	tusk_digest_job_free(job);
+	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
+	close(fd);
+}
+
+/* A file changed while hashed never gets a wrong digest: the job fails
+ * -ESTALE, or (if the change came first) hashes the new content. */
+static void
+test_changed_while_hashed(void **state)
+{
+	uint8_t want[TUSK_DIGEST_LEN], got[TUSK_DIGEST_LEN];
+	int fd = file_with(dir, "changing", BIG_LEN - 1);
+	struct tusk_digest_job *job = tusk_digest_file(svc, fd);
+	int r;
+
+	assert_int_equal(pwrite(fd, data + BIG_LEN - 1, 1, BIG_LEN - 1), 1);
+	r = wait_job(job, got);
+	sha_of(data, BIG_LEN, want);
+	assert_true(r == -ESTALE || r == 0);
+	if (r == 0)
+		assert_memory_equal(got, want, TUSK_DIGEST_LEN);
+	if (tusk_digest_lookup(fd, got) == 0)
+		assert_memory_equal(got, want, TUSK_DIGEST_LEN);
+	tusk_digest_job_free(job);
+	close(fd);
+}
+
+static void
+test_bounds_and_cancel(void **state)
+{
+	struct tusk_digest_svc *s2;
+	struct tusk_digest_job **jobs;
+	uint8_t got[TUSK_DIGEST_LEN];
+	int fd = file_with(dir, "bound", 10);
+
+	errno = 0;
+	assert_null(tusk_digest_svc_create(0));
+	assert_int_equal(errno, EINVAL);
+	assert_null(tusk_digest_svc_create(TUSK_DIGEST_MAX_THREADS + 1));
+	s2 = tusk_digest_svc_create(1);
+	assert_non_null(s2);
+	errno = 0;
+	assert_null(tusk_digest_file(s2, -1));
+	assert_int_equal(errno, EBADF);
+	/* follow jobs that never end fill the service */
+	jobs = calloc(TUSK_DIGEST_MAX_JOBS, sizeof(*jobs));
+	for (int i = 0; i < TUSK_DIGEST_MAX_JOBS; i++) {
+		jobs[i] = tusk_digest_follow(s2, fd);
+		assert_non_null(jobs[i]);
+	}
+	errno = 0;
+	assert_null(tusk_digest_follow(s2, fd));
+	assert_int_equal(errno, EAGAIN);
+	/* one released (cancelled while running) makes room again */
+	tusk_digest_job_free(jobs[0]);
+	jobs[0] = NULL;
+	for (int i = 0; i < 1000 && jobs[0] == NULL; i++) {
+		jobs[0] = tusk_digest_follow(s2, fd);
+		if (jobs[0] == NULL)
+			usleep(1000);
+	}
+	assert_non_null(jobs[0]);
+	/* stopping the service ends what is left */
+	tusk_digest_svc_free(s2);
+	for (int i = 0; i < TUSK_DIGEST_MAX_JOBS; i++) {
+		assert_int_equal(tusk_digest_job_poll(jobs[i], got),
+				 -ECANCELED);
+		tusk_digest_job_free(jobs[i]);
+	}
+	free(jobs);
+	tusk_digest_job_free(NULL);
+	tusk_digest_svc_free(NULL);
+	close(fd);
+}
+
+static char ram_dir[] = "/tmp/tusk-test-ramfs-XXXXXX";
+static bool ram_mounted;
+
+/* ramfs has no user xattrs (ENOTSUP): the table is used. */
+static int
+ramfs_up(void **state)
+{
+	if (mkdtemp(ram_dir) == NULL)
+		return -1;
+	ram_mounted = mount("ramfs", ram_dir, "ramfs", 0, NULL) == 0;
+	return 0;
+}
+
+static int
+ramfs_down(void **state)
+{
+	if (ram_mounted && umount2(ram_dir, MNT_DETACH) < 0)
+		return -1;
+	return rmdir(ram_dir);
+}
+
+static void
+test_table_without_xattrs(void **state)
+{
+	uint8_t want[TUSK_DIGEST_LEN], got[TUSK_DIGEST_LEN];
+	struct tusk_digest_job *job;
+	int fd;
+
+	if (!ram_mounted)
+		skip(); /* not root: no ramfs */
+	fd = file_with(ram_dir, "f", 300000);
+	assert_true(fsetxattr(fd, "user.x", "1", 1, 0) < 0 && errno == ENOTSUP);
+	job = tusk_digest_file(svc, fd);
+	assert_int_equal(wait_job(job, got), 0);
+	tusk_digest_job_free(job);
+	sha_of(data, 300000, want);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(tusk_digest_lookup(fd, got), 0);
+	assert_memory_equal(got, want, TUSK_DIGEST_LEN);
+	set_mtime(fd, 1000000000);
+	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
+	assert_int_equal(tusk_digest_store(fd, want), 0);
+	assert_int_equal(tusk_digest_lookup(fd, got), 0);
+	assert_int_equal(ftruncate(fd, 10), 0);
+	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
+	close(fd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_whole_file),
+		cmocka_unit_test(test_many_files_at_once),
+		cmocka_unit_test(test_kept_until_changed),
+		cmocka_unit_test(test_kept_served_without_reading),
+		cmocka_unit_test(test_follow),
+		cmocka_unit_test(test_follow_short_file),
+		cmocka_unit_test(test_changed_while_hashed),
+		cmocka_unit_test(test_bounds_and_cancel),
+		cmocka_unit_test_setup_teardown(test_table_without_xattrs,
+						ramfs_up, ramfs_down),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
