@@ -46,6 +46,11 @@
  * timeout only bounds how late a cancelled idle job is freed. */
 #define IDLE_WAIT_MS 100
 
+/* Slots of a worker's ring: a power of two (rte_ring) holding, less
+ * one, every job the service may have (TUSK_DIGEST_MAX_JOBS). */
+#define RING_SLOTS (2 * TUSK_DIGEST_MAX_JOBS)
+static_assert(RTE_IS_POWER_OF_2(RING_SLOTS), "rte_ring size");
+
 #define JOB_RUNNING 1
 
 enum job_kind { JOB_FILE, JOB_FOLLOW };
@@ -321,7 +326,8 @@ idle_wait(struct worker *wk, bool waiting)
 static void
 drain(struct worker *wk)
 {
-	take_new(wk);
+	while (!rte_ring_empty(wk->ring))
+		take_new(wk);
 	while (wk->active != NULL) {
 		struct tusk_digest_job *job = wk->active;
 
@@ -359,8 +365,7 @@ worker_fini(struct worker *wk)
 static int
 worker_init(struct tusk_digest_svc *svc, struct worker *wk)
 {
-	ssize_t sz = rte_ring_get_memsize_elem(sizeof(void *),
-					       TUSK_DIGEST_MAX_JOBS);
+	ssize_t sz = rte_ring_get_memsize(RING_SLOTS);
 	int err;
 
 	wk->svc = svc;
@@ -374,8 +379,8 @@ worker_init(struct tusk_digest_svc *svc, struct worker *wk)
 	    posix_memalign((void **)&wk->ring, RTE_CACHE_LINE_SIZE,
 			   (size_t)sz) != 0)
 		return -ENOMEM;
-	err = rte_ring_init(wk->ring, "tusk_digest", TUSK_DIGEST_MAX_JOBS,
-			    RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	err = rte_ring_init(wk->ring, "tusk_digest", RING_SLOTS,
+			    RING_F_SC_DEQ);
 	if (err < 0)
 		return err;
 	err = pthread_create(&wk->tid, NULL, worker_main, wk);
@@ -482,8 +487,8 @@ submit(struct tusk_digest_svc *svc, int fd, enum job_kind kind)
 	job->refs = 2;
 	wk = pick(svc);
 	__atomic_add_fetch(&wk->n_jobs, 1, __ATOMIC_RELAXED);
-	/* cannot fail: every ring holds TUSK_DIGEST_MAX_JOBS, the bound of
-	 * jobs held by all workers together */
+	/* cannot fail: a ring has room for TUSK_DIGEST_MAX_JOBS, the bound
+	 * of jobs held by all workers together */
 	rte_ring_mp_enqueue(wk->ring, job);
 	wake(wk);
 	return job;

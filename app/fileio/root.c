@@ -34,10 +34,46 @@ struct tusk_root {
 #define TMP_INFIX ".tusk-tmp."
 #define PART_SUFFIX ".tusk-part"
 
+/* openat2(2) beneath dfd; glibc 2.36 has no wrapper. */
+static int
+beneath(int dfd, const char *rel, uint64_t flags, uint64_t mode)
+{
+	struct open_how how = {
+		.flags = flags | O_CLOEXEC,
+		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+	int tries = 0;
+
+	do {
+		fd = syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+	} while (fd < 0 && (errno == EINTR || errno == EAGAIN) &&
+		 ++tries < OPENAT2_TRIES);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/*
+ * Without openat2(2) (kernels before 5.6, some seccomp filters, valgrind)
+ * no path could be resolved safely: refuse the root at once rather than
+ * fail every request later, and never fall back to a weaker lookup.
+ */
+static int
+probe_openat2(int dfd)
+{
+	int fd = beneath(dfd, ".", O_PATH, 0);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 int
 tusk_root_open(const char *path, struct tusk_root **out)
 {
 	struct tusk_root *r;
+	int err;
 
 	*out = NULL;
 	r = calloc(1, sizeof(*r));
@@ -49,9 +85,10 @@ tusk_root_open(const char *path, struct tusk_root **out)
 		return -ENOMEM;
 	}
 	r->dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (r->dfd < 0) {
-		int err = -errno;
-
+	err = r->dfd < 0 ? -errno : probe_openat2(r->dfd);
+	if (err < 0) {
+		if (r->dfd >= 0)
+			close(r->dfd);
 		free(r->path);
 		free(r);
 		return err;
@@ -112,25 +149,6 @@ tusk_root_check_rel(const char *rel, size_t len)
 		start = i + 1;
 	}
 	return 0;
-}
-
-/* openat2(2) beneath dfd; glibc 2.36 has no wrapper. */
-static int
-beneath(int dfd, const char *rel, uint64_t flags, uint64_t mode)
-{
-	struct open_how how = {
-		.flags = flags | O_CLOEXEC,
-		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd;
-	int tries = 0;
-
-	do {
-		fd = syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
-	} while (fd < 0 && (errno == EINTR || errno == EAGAIN) &&
-		 ++tries < OPENAT2_TRIES);
-	return fd < 0 ? -errno : (int)fd;
 }
 
 /* A regular file, or a directory when the caller asked for one. */

@@ -40,7 +40,8 @@ struct tusk_root;
 
 /*
  * Open the directory `path` as the data root. Returns 0 and *out, or
- * -ENOENT, -ENOTDIR, -EACCES (from open), -ENOMEM.
+ * -ENOENT, -ENOTDIR, -EACCES (from open), -ENOMEM, or -ENOSYS when the
+ * kernel has no openat2(2): then nothing could be opened safely.
  */
 int tusk_root_open(const char *path, struct tusk_root **out);
 

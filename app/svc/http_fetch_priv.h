@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals of the fetch client shared by http_fetch.c (the service and
+ * its transfers) and http_fetch_stream.c (one HTTP connection).
+ */
+#ifndef TUSK_HTTP_FETCH_PRIV_H
+#define TUSK_HTTP_FETCH_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_log.h>
+
+#include "addr.h"
+#include "http_fetch.h"
+#include "http_fetch_sched.h"
+#include "http_fetch_state.h"
+#include "http_msg.h"
+#include "http_url.h"
+#include "root.h"
+
+extern int tusk_fetch_logtype;
+#define FETCH_LOG(level, ...)                                                 \
+	rte_log(RTE_LOG_##level, tusk_fetch_logtype, "fetch: " __VA_ARGS__)
+
+#define FETCH_NS_PER_S UINT64_C(1000000000)
+#define FETCH_NS_PER_MS UINT64_C(1000000)
+
+/* Attempts in a row without a completed block before a transfer fails:
+ * with the backoff below that is about a minute of a dead server. */
+#define TUSK_FETCH_RETRY_MAX 12
+/* Backoff after a failed attempt: 250 ms doubling to 8 s, so a server
+ * restarting within seconds is found again quickly and a dead one is not
+ * hammered. */
+#define TUSK_FETCH_BACKOFF_MIN_NS (250 * FETCH_NS_PER_MS)
+#define TUSK_FETCH_BACKOFF_MAX_NS (8 * FETCH_NS_PER_S)
+/* A SYN unanswered this long is a failed attempt: the stack's own SYN
+ * retries (RFC 6298 2.1: 1 s, doubling) would take minutes to give up. */
+#define TUSK_FETCH_CONNECT_NS (5 * FETCH_NS_PER_S)
+/* A connection that brings no byte for this long is a failed attempt
+ * (RTOs of a 150 ms path back off to seconds; 30 s is well past them). */
+#define TUSK_FETCH_IDLE_NS (30 * FETCH_NS_PER_S)
+/* Resume record rewritten at most this often (each write is a small file,
+ * an fsync and a rename): a crash loses at most this much work. */
+#define TUSK_FETCH_SAVE_NS (500 * FETCH_NS_PER_MS)
+/* Bytes written per vectored write: every stream holds up to this much
+ * of the port's receive mbufs before they go to the file, so it is kept
+ * below the writer's default (64 streams x 512 KiB = 32 MiB of mbufs). */
+#define TUSK_FETCH_WRITE_BATCH (512u << 10)
+/* Bytes of resumed blocks read back and checked per poll: ~150 us of
+ * page-cache copy and CRC, so the loop keeps serving its packets. */
+#define TUSK_FETCH_VERIFY_CHUNK (1u << 20)
+/* The rate is sampled this often and smoothed (EWMA, 1/4 weight per
+ * sample: a time constant of ~2 s). */
+#define TUSK_FETCH_RATE_NS (500 * FETCH_NS_PER_MS)
+/* Directory levels searched for resume records at start. */
+#define TUSK_FETCH_SCAN_DEPTH 8
+/* Directory entries examined at start at most: a data root of millions
+ * of files is not walked to find records. */
+#define TUSK_FETCH_SCAN_MAX 100000
+
+struct fetch_xfer;
+
+enum stream_kind {
+	STREAM_PROBE = 0,  /* HEAD */
+	STREAM_RANGE,      /* GET with Range: a span of blocks */
+	STREAM_FULL,       /* GET of the whole file (no ranges) */
+};
+
+enum stream_phase {
+	STREAM_IDLE = 0,   /* no connection */
+	STREAM_CONNECTING,
+	STREAM_HEAD,       /* request sent, reading the response head */
+	STREAM_BODY,       /* reading the body */
+	STREAM_KEEP,       /* between responses on a persistent connection */
+};
+
+struct fetch_stream {
+	struct fetch_xfer *x;
+	unsigned int idx;
+	enum stream_phase phase;
+	enum stream_kind kind;
+	struct tusk_tcp_conn *conn;
+	uint64_t since;          /* connect start, or last byte received */
+	bool keep_alive;         /* the last response allows another */
+	bool peer_done;          /* the server closed its side */
+	/* the span being fetched: blocks [first, first + count) */
+	uint32_t first, count;
+	uint64_t off, len;       /* its byte range */
+	uint64_t got;            /* body bytes received */
+	uint32_t blk;            /* block the next body byte belongs to */
+	uint32_t blk_crc;        /* CRC32C of that block so far */
+	struct tusk_file_writer *w;
+	uint32_t head_len;
+	char *head;              /* TUSK_HTTP_HEAD_MAX */
+};
+
+struct fetch_xfer {
+	struct tusk_fetch *f;
+	uint32_t id;
+	enum tusk_fetch_xstate state;
+	char error[TUSK_FETCH_REASON_MAX];
+	char note[TUSK_FETCH_REASON_MAX];
+	struct tusk_http_url u;
+	struct tusk_addr dst;
+	char dest[TUSK_ROOT_PATH_MAX];
+	char part[TUSK_ROOT_PATH_MAX];
+	char record[TUSK_ROOT_PATH_MAX];
+	struct tusk_fetch_source src;
+	bool has_digest;         /* the server's Repr-Digest */
+	uint8_t digest[TUSK_HTTP_SHA256_LEN];
+	bool ranges;             /* the server honours Range */
+	bool have_sched;
+	struct tusk_fetch_sched sched;
+	int part_fd;
+	/* streams */
+	uint32_t streams_max;
+	uint32_t n_streams;      /* slots in use (1 without ranges) */
+	struct fetch_stream *streams;
+	/* retries: one backoff schedule per transfer */
+	uint32_t restarts;       /* the source changed under us */
+	uint32_t fails_in_row;
+	uint32_t retries;
+	uint64_t retry_at;
+	char last_error[TUSK_FETCH_REASON_MAX];
+	/* resume verification */
+	uint32_t vblk;           /* block being read back */
+	uint64_t voff;           /* bytes of it checked */
+	uint32_t vcrc;
+	uint8_t *vbuf;
+	/* record */
+	bool dirty;
+	uint64_t saved_at;
+	/* progress */
+	uint64_t bytes_fetched;
+	uint64_t bytes_verified;
+	uint32_t blocks_refetched;
+	uint64_t rate_at, rate_bytes, rate;
+	uint64_t started, finished;
+	/* completion */
+	struct tusk_digest_job *job;
+	bool have_sha;
+	uint8_t sha[TUSK_HTTP_SHA256_LEN];
+	/* paused transfers found on disk: what the record says is done */
+	uint64_t bytes_claimed;
+};
+
+struct tusk_fetch {
+	struct tusk_svc_env env;
+	struct tusk_fetch_conf conf;
+	uint64_t now;            /* of the last poll (for free) */
+	uint32_t next_id;
+	struct fetch_xfer *xfers[TUSK_FETCH_TRANSFERS_MAX];
+};
+
+/* http_fetch_stream.c */
+/* Open slot s's connection for its kind; 0 or -errno (reason logged in
+ * x->last_error). */
+int fetch_stream_open(struct fetch_stream *s, uint64_t now);
+/* End s: complete what is on the file, give the rest of its span back,
+ * close or abort the connection. err 0: orderly. */
+void fetch_stream_close(struct fetch_stream *s, bool abort, uint64_t now);
+/* Timeouts of a stream; true if it was ended. */
+bool fetch_stream_timers(struct fetch_stream *s, uint64_t now);
+/* Body bytes in blocks not yet complete (progress display). */
+uint64_t fetch_stream_partial(const struct fetch_stream *s);
+
+/* http_fetch_xfer.c: the transfer's life */
+/* Timers, retries, verification, streams, record, completion. */
+void fetch_xfer_poll(struct fetch_xfer *x, uint64_t now);
+/* Fail with a reason: streams closed; the part and its record kept for a
+ * later resume (`keep`) or removed. */
+void fetch_xfer_fail(struct fetch_xfer *x, bool keep, uint64_t now,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Stop an active transfer into `state` (cancelled, paused): streams
+ * closed, record saved (keep) or part and record removed. */
+void fetch_xfer_pause(struct fetch_xfer *x, enum tusk_fetch_xstate state,
+		      bool keep, uint64_t now);
+
+/* What streams report to their transfer */
+/* The probe's response head. */
+void fetch_xfer_probed(struct fetch_xfer *x, const struct tusk_http_resp *r,
+		       uint64_t now);
+/* A stream failed (connection refused, reset, timed out, bad response):
+ * count it, back off. `fatal`: fail the whole transfer with `reason`. */
+void fetch_xfer_stream_failed(struct fetch_xfer *x, bool fatal,
+			      uint64_t now, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Block b is on the file with crc. */
+void fetch_xfer_block_done(struct fetch_xfer *x, uint32_t b, uint32_t crc);
+/* A response says the source is not what was probed: start over. */
+void fetch_xfer_source_changed(struct fetch_xfer *x, const char *why,
+			       uint64_t now);
+/* The server answered a range request with the whole file (200): from
+ * now on one stream, in order. */
+void fetch_xfer_no_ranges(struct fetch_xfer *x, struct fetch_stream *keep,
+			  uint64_t now);
+
+#endif /* TUSK_HTTP_FETCH_PRIV_H */
