@@ -107,6 +107,11 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .min = 1, .max = CONFIG_DIGEST_THREADS_MAX,
 	  .offset = offsetof(struct tusk_config, digest_threads),
 	  .desc = "threads computing SHA-256 digests off the lcores" },
+	{ .name = "bulk_port", .type = TUSK_CFG_UINT, .def = "9",
+	  .min = 0, .max = UINT16_MAX,
+	  .offset = offsetof(struct tusk_config, bulk_port),
+	  .desc = "TCP port of the bulk discard sink (RFC 863) benchmarks "
+		  "send to; 0: no sink" },
 };
 
 const struct tusk_cfgschema_key *

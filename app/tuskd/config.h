@@ -124,6 +124,7 @@ struct tusk_config {
 	uint32_t data_pool_mb;            /* payload mbufs per lcore */
 	uint32_t fetch_streams;           /* default parallel range streams */
 	uint32_t digest_threads;          /* SHA-256 worker threads */
+	uint32_t bulk_port;               /* bulk discard sink; 0: off */
 
 	/* [port NAME] in file order */
 	unsigned int nports;

@@ -353,6 +353,10 @@ static const char *const args_impair[] = {
 	"burst_enter_ppm", "burst_exit_ppm", "burst_loss_ppm", "dup_ppm",
 	"reorder_ppm", "limit", "clear", NULL,
 };
+static const char *const args_bulk[] = {
+	"dst", "port", "bytes", "seconds", "cc", NULL,
+};
+static const char *const args_bulk_stop[] = { "id", "lcore", NULL };
 
 static const struct ctl_cmd cmd_table[] = {
 	{ "ports", cmd_ports, args_none,
@@ -373,6 +377,14 @@ static const struct ctl_cmd cmd_table[] = {
 	  "emulate a path: port, dir (tx/rx/both), delay_ms, jitter_ms, "
 	  "rate_mbps, loss_ppm, burst_enter_ppm, burst_exit_ppm, "
 	  "burst_loss_ppm, dup_ppm, reorder_ppm, limit; clear; none: report" },
+	{ "bulk", tusk_ctl_bulk_cmd, args_bulk,
+	  "start a bulk source: dst, port (9), bytes, seconds (neither: 10), "
+	  "cc (newreno, cubic, bbr)" },
+	{ "bulk_list", tusk_ctl_bulk_list_cmd, args_none,
+	  "bulk sources and sink connections: bytes, Gbit/s, retransmits, "
+	  "RTT" },
+	{ "bulk_stop", tusk_ctl_bulk_stop_cmd, args_bulk_stop,
+	  "reset a running bulk transfer (id; lcore: the sources' lcore)" },
 	{ "quit", cmd_quit, args_none, "stop tuskd and exit" },
 	{ "help", cmd_help, args_none, "this list" },
 };

@@ -103,6 +103,14 @@ void tusk_ctl_impair_reap(struct tusk_ctl *ctl, bool closing);
  * the lcores run). 0, or -EINVAL / -ENOMEM (logged). */
 int tusk_ctl_impair_configure(struct tusk_ctl *ctl);
 
+/* ctl_bulk.c: the bulk service (app/svc/bulk.h) */
+int tusk_ctl_bulk_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+		      char *err, size_t errlen);
+int tusk_ctl_bulk_list_cmd(struct tusk_ctl *ctl, json_t *args,
+			   json_t **result, char *err, size_t errlen);
+int tusk_ctl_bulk_stop_cmd(struct tusk_ctl *ctl, json_t *args,
+			   json_t **result, char *err, size_t errlen);
+
 /* ctl_conns.c */
 int tusk_ctl_conns_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
 		       char *err, size_t errlen);
