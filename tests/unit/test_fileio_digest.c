@@ -6,7 +6,9 @@
  * file, changed file, cancelled, stopped service, too many jobs). */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -324,6 +326,51 @@ test_bounds_and_cancel(void **state)
 	close(fd);
 }
 
+/* Workers do not inherit the pinning of the thread that starts them
+ * (tuskd's main lcore): each may run on every online CPU here, where
+ * EAL has no worker lcores. */
+static void
+test_workers_not_pinned(void **state)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t one, saved, got;
+	struct tusk_digest_svc *s2;
+	struct dirent *de;
+	int seen = 0;
+	DIR *d;
+
+	assert_int_equal(sched_getaffinity(0, sizeof(saved), &saved), 0);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	s2 = tusk_digest_svc_create(2);
+	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+	assert_non_null(s2);
+	d = opendir("/proc/self/task");
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		char p[300], comm[32] = "";
+		FILE *f;
+
+		snprintf(p, sizeof(p), "/proc/self/task/%s/comm", de->d_name);
+		f = fopen(p, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), f) != NULL &&
+		    strncmp(comm, "tusk-digest", 11) == 0) {
+			assert_int_equal(sched_getaffinity(atoi(de->d_name),
+							   sizeof(got), &got), 0);
+			assert_int_equal(CPU_COUNT(&got), ncpu);
+			seen++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	/* this test's own service and the group's */
+	assert_int_equal(seen, 2 + 2);
+	tusk_digest_svc_free(s2);
+}
+
 static char ram_dir[] = "/tmp/tusk-test-ramfs-XXXXXX";
 static bool ram_mounted;
 
@@ -384,6 +431,7 @@ main(void)
 		cmocka_unit_test(test_follow_short_file),
 		cmocka_unit_test(test_changed_while_hashed),
 		cmocka_unit_test(test_bounds_and_cancel),
+		cmocka_unit_test(test_workers_not_pinned),
 		cmocka_unit_test_setup_teardown(test_table_without_xattrs,
 						ramfs_up, ramfs_down),
 	};
