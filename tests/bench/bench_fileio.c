@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,12 +415,29 @@ parse_args(int argc, char **argv)
 	}
 }
 
+/* EAL pins this thread to lcore 0's CPU, which every test process on
+ * the machine shares (-l0): let it run anywhere, as the digest worker
+ * does, so that both sides of each ratio get the same chance. */
+static void
+unpin(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t all;
+
+	CPU_ZERO(&all);
+	for (long i = 0; i < n && i < CPU_SETSIZE; i++)
+		CPU_SET((int)i, &all);
+	if (sched_setaffinity(0, sizeof(all), &all) < 0)
+		die("sched_setaffinity");
+}
+
 int
 main(int argc, char **argv)
 {
 	parse_args(argc, argv);
 	if (tusk_testenv_init("bench_fileio", 512) < 0)
 		return 1;
+	unpin();
 	b.pool = tusk_testenv_pool("bench_fileio", POOL_N, ROOM);
 	b.buf = malloc(MIB);
 	if (b.pool == NULL || b.buf == NULL)
