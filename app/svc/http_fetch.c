@@ -461,9 +461,14 @@ static json_t *
 xfer_json(const struct fetch_xfer *x, uint64_t now)
 {
 	char hex[TUSK_HTTP_SHA256_HEXLEN];
-	uint64_t bytes = xfer_bytes(x), end = x->finished ? x->finished : now;
+	uint64_t bytes = xfer_bytes(x), end = active(x) ? now : x->finished;
+	uint64_t elapsed = end - x->started, rate = x->rate;
 	uint32_t i, streams = 0;
 	json_t *o;
+
+	/* finished: the average over the run */
+	if (!active(x) && elapsed > 0)
+		rate = x->bytes_fetched * FETCH_NS_PER_S / elapsed;
 
 	for (i = 0; i < x->streams_max; i++)
 		streams += x->streams[i].phase != STREAM_IDLE;
@@ -474,7 +479,7 @@ xfer_json(const struct fetch_xfer *x, uint64_t now)
 		      "state", tusk_fetch_xstate_name(x->state),
 		      "bytes", (json_int_t)bytes,
 		      "size", (json_int_t)x->src.size,
-		      "rate", (json_int_t)x->rate,
+		      "rate", (json_int_t)rate,
 		      "streams", (int)streams,
 		      "streams_max", (int)x->streams_max,
 		      "ranges", x->ranges,
@@ -482,8 +487,7 @@ xfer_json(const struct fetch_xfer *x, uint64_t now)
 		      "bytes_fetched", (json_int_t)x->bytes_fetched,
 		      "bytes_verified", (json_int_t)x->bytes_verified,
 		      "blocks_refetched", (int)x->blocks_refetched,
-		      "elapsed_s", x->started ? (double)(end - x->started) /
-						FETCH_NS_PER_S : 0.0);
+		      "elapsed_s", (double)elapsed / FETCH_NS_PER_S);
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "eta_s", x->rate > 0 && active(x) ?
