@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * GET and HEAD on the file endpoint.
+ *
+ *   hs_get_start() -> get_open() (internal names, openat2 beneath the
+ *                     root, regular files only, validators)
+ *                  -> range (RFC 9110 14.2, If-Range 13.1.5)
+ *                  -> digest: kept (xattr) -> answer now
+ *                             else a job  -> HS_WAIT -> hs_get_poll()
+ *                  -> answer(): 200 / 206 / 416, body pumped by
+ *                     http_server_send.c
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "http_range.h"
+#include "http_server_priv.h"
+
+void
+hs_file_close(struct hs_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+}
+
+/* Open hc->rel for reading; 0 or an HTTP status to answer with. */
+static int
+get_open(struct hs_conn *hc)
+{
+	const struct tusk_root *root = hc->srv->env->root;
+	struct hs_file *f = &hc->file;
+	struct stat st;
+	int fd;
+
+	/* the root itself: directories are not listed */
+	if (hc->rel[0] == '\0')
+		return 403;
+	/* uploads and fetches in progress do not exist for clients */
+	if (tusk_root_is_internal(hc->rel))
+		return 404;
+	fd = tusk_root_openat(root, hc->rel, O_RDONLY, 0);
+	if (fd < 0)
+		return hs_status_of_errno(fd);
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return 500;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return 403;
+	}
+	f->fd = fd;
+	f->size = (uint64_t)st.st_size;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+		      st.st_mtim.tv_nsec;
+	/* strong validator: changes whenever the bytes may have (a PUT
+	 * replaces the inode; an in-place write moves mtime) */
+	snprintf(f->etag, sizeof(f->etag), "\"%" PRIx64 "-%" PRIx64 "-%"
+		 PRIx64 "\"", (uint64_t)f->ino, f->size,
+		 (uint64_t)f->mtime_ns);
+	return 0;
+}
+
+/* If-Range (RFC 9110 13.1.5): the range applies only when the validator
+ * still matches: a strong ETag equal to ours, or exactly our
+ * Last-Modified date. */
+static bool
+if_range_holds(const struct hs_conn *hc)
+{
+	char date[TUSK_HTTP_DATE_LEN];
+	const char *v = hc->req.if_range;
+
+	if (v[0] == '\0')
+		return true;
+	if (v[0] == '"')
+		return strcmp(v, hc->file.etag) == 0;
+	tusk_http_date_format(hc->file.mtime_ns / 1000000000, date);
+	return strcmp(v, date) == 0;
+}
+
+/* Send the answer for the open file, with sha when not NULL. */
+static void
+answer(struct hs_conn *hc, const uint8_t *sha, uint64_t now)
+{
+	struct tusk_http_resp_info ri = {
+		.accept_ranges = true, .etag = hc->file.etag,
+		.last_modified = hc->file.mtime_ns / 1000000000,
+		.digest = sha, .size = hc->file.size,
+	};
+	struct tusk_http_range none = { .kind = TUSK_HTTP_RANGE_NONE };
+	const struct tusk_http_range *r = &hc->req.range;
+	uint64_t off, len;
+
+	/* Range is defined for GET only (RFC 9110 14.2) */
+	if (hc->req.method != TUSK_HTTP_GET || !if_range_holds(hc))
+		r = &none;
+	ri.status = tusk_http_range_resolve(r, hc->file.size, &off, &len);
+	if (ri.status == 416) {
+		ri.range_unsatisfied = true;
+		ri.digest = NULL;
+		len = 0;
+	} else if (ri.status == 206) {
+		ri.content_range = true;
+		ri.range_first = off;
+		ri.range_last = off + len - 1;
+	}
+	ri.content_length = len;
+	ri.content_type = len == 0 ? NULL : "application/octet-stream";
+	hc->body_off = off;
+	hc->body_end = hc->req.method == TUSK_HTTP_GET ? off + len : off;
+	hs_respond(hc, &ri, now);
+}
+
+void
+hs_get_start(struct hs_conn *hc, uint64_t now)
+{
+	uint8_t sha[TUSK_DIGEST_LEN];
+	int status;
+
+	/* a body on GET/HEAD has no meaning here: skip it (RFC 9110 9.3.1) */
+	if (hc->req.chunked)
+		hc->close_after = true;
+	else if (hc->req.has_content_length)
+		hc->discard = hc->req.content_length;
+	status = get_open(hc);
+	if (status != 0) {
+		hs_respond_error(hc, status, now);
+		return;
+	}
+	if (tusk_digest_lookup(hc->file.fd, sha) == 0) {
+		answer(hc, sha, now);
+		return;
+	}
+	hc->dw = hs_dwait_get(hc->srv, &hc->file);
+	if (hc->dw != NULL && hc->file.size > HS_DIGEST_WAIT_MAX) {
+		/* hashed in the background for the next request */
+		hs_dwait_put(hc->srv, hc->dw);
+		hc->dw = NULL;
+	}
+	if (hc->dw == NULL) {
+		answer(hc, NULL, now);
+		return;
+	}
+	hc->phase = HS_WAIT;
+	hs_busy(hc, true);
+}
+
+/* In HS_WAIT for a GET/HEAD: answer once the digest is known. */
+void
+hs_get_poll(struct hs_conn *hc, uint64_t now)
+{
+	struct hs_dwait *dw = hc->dw;
+
+	if (dw == NULL || hc->req.method == TUSK_HTTP_PUT)
+		return;
+	if (dw->rc == -EAGAIN) {
+		hs_busy(hc, true);
+		return;
+	}
+	if (dw->rc != 0)
+		HS_LOG(WARNING, "%s: digest failed: %s; answering without\n",
+		       hc->rel, strerror(-dw->rc));
+	answer(hc, dw->rc == 0 ? dw->sha : NULL, now);
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals of the HTTP file endpoint, shared by
+ *   http_server.c       the service: listener, connections, input, poll
+ *   http_server_send.c  responses: heads, file bodies into mbufs, digests
+ *   http_server_get.c   GET and HEAD
+ *   http_server_put.c   PUT
+ *
+ * A connection moves through phases:
+ *
+ *   HEAD --GET/HEAD--> [WAIT digest] --> SEND --keep-alive--> HEAD
+ *     \--PUT--> BODY --> WAIT digest check --> SEND ...
+ *   any error with Connection: close ... SEND --> LINGER --> freed
+ *
+ * Input is a stream of mbuf segments (in_head..in_tail). HEAD copies head
+ * bytes out of it, BODY hands segments to the file writer, every other
+ * phase leaves it alone: bytes not consumed hold the TCP window, which
+ * is how pipelined requests and slow disks push back on the peer.
+ */
+#ifndef TUSK_HTTP_SERVER_PRIV_H
+#define TUSK_HTTP_SERVER_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "digest.h"
+#include "file_write.h"
+#include "http_msg.h"
+#include "http_path.h"
+#include "http_server.h"
+#include "root.h"
+#include "tcp_api.h"
+
+extern int tusk_http_logtype;
+#define HS_LOG(level, ...)                                                    \
+	rte_log(RTE_LOG_##level, tusk_http_logtype, "http: " __VA_ARGS__)
+
+#define HS_NS_PER_MS UINT64_C(1000000)
+#define HS_NS_PER_S UINT64_C(1000000000)
+
+/* File bytes read into mbufs per read: 1 MiB is 64 data-room mbufs and
+ * one preadv(2), ~150 us of copying; the readahead a connection holds
+ * beyond what TCP took is at most this. */
+#define HS_SEND_CHUNK (1u << 20)
+/* Chunks one connection may queue per pump before the next gets a turn:
+ * bounds the time one poll iteration spends on one connection (~0.6 ms)
+ * so the lcore keeps receiving for the others. */
+#define HS_SEND_BURST 4
+/* Request bodies we read and drop to keep a connection after an error
+ * answer (405, 404 on PUT...): a few round trips' worth. Larger ones
+ * close the connection instead of being received for nothing. */
+#define HS_DISCARD_MAX (1u << 20)
+/* After a closing response: how long unread request bytes are drained
+ * before the connection is closed. Closing at once would answer them
+ * with a RST that can destroy the response before the client reads it
+ * (RFC 9112 9.6, "lingering close"). */
+#define HS_LINGER_NS (2 * HS_NS_PER_S)
+/* Idle connections are looked for this often (not every iteration). */
+#define HS_IDLE_SCAN_NS (100 * HS_NS_PER_MS)
+/* Files up to this size without a kept digest are hashed before the
+ * response (Repr-Digest on it, ~7 s at 1.2 GB/s); larger ones are
+ * answered at once without Repr-Digest and hashed in the background, so
+ * the next request has it. A client of a 1 TB file does not wait 15
+ * minutes for its first byte. */
+#define HS_DIGEST_WAIT_MAX (8ull << 30)
+/* Response heads waiting for an mbuf: a final head (the fields we send
+ * are well under 1 KiB) after a "100 Continue" still waiting too. */
+#define HS_RESP_HEAD_MAX 2048
+/* Entity tag: "\"<ino>-<size>-<mtime_ns>\"" in hex, 3 x 16 + 4. */
+#define HS_ETAG_MAX 56
+/* The methods this endpoint has (RFC 9110 15.5.6: 405 lists them). */
+#define HS_ALLOW "GET, HEAD, PUT"
+
+enum hs_phase {
+	HS_HEAD = 0,   /* reading a request head */
+	HS_BODY,       /* PUT: body to the file */
+	HS_WAIT,       /* waiting for a digest (GET/HEAD, PUT check) */
+	HS_SEND,       /* response queued or being queued */
+	HS_LINGER,     /* closing: response sent, FIN sent, input dropped */
+};
+
+/* A digest being computed for a file, shared by every connection that
+ * asked for that file meanwhile (a 4-stream fetch asks 4 times). */
+struct hs_dwait {
+	TAILQ_ENTRY(hs_dwait) link;
+	dev_t dev;
+	ino_t ino;
+	uint64_t size;
+	int64_t mtime_ns;
+	struct tusk_digest_job *job;
+	int refs;        /* connections waiting on it */
+	int rc;          /* -EAGAIN running, 0 done, -errno failed */
+	uint8_t sha[TUSK_DIGEST_LEN];
+};
+
+/* The file a GET/HEAD answers with. */
+struct hs_file {
+	int fd;
+	uint64_t size;
+	dev_t dev;
+	ino_t ino;
+	int64_t mtime_ns;
+	char etag[HS_ETAG_MAX];
+};
+
+/* A PUT in progress. */
+struct hs_put {
+	bool active;             /* tmp exists: discard on any failure */
+	bool existed;            /* target existed: 204, else 201 */
+	int fd;                  /* the temporary file */
+	uint64_t left;           /* body bytes still to come */
+	uint64_t total;
+	struct tusk_file_writer *w;
+	struct tusk_digest_job *job;
+	char tmp[TUSK_ROOT_TMP_NAME_MAX];
+};
+
+struct hs_conn {
+	TAILQ_ENTRY(hs_conn) link;       /* srv->conns */
+	TAILQ_ENTRY(hs_conn) busy_link;  /* srv->busy: poll has work */
+	bool busy;
+	bool dead;               /* closed or aborted: poll frees it */
+	bool peer_fin;           /* the peer sent FIN: no more requests */
+	bool in_input;           /* hs_process_input() is on the stack */
+	struct tusk_http_server *srv;
+	struct tusk_tcp_conn *c;
+	enum hs_phase phase;
+	uint64_t last_active;
+	uint64_t linger_until;
+
+	/* input: a stream of segments, linked by m->next */
+	struct rte_mbuf *in_head, *in_tail;
+	uint64_t in_bytes;
+	uint64_t owed;           /* consumed, not yet told to TCP */
+	uint64_t discard;        /* body bytes of a refused request to drop */
+	uint32_t head_len;
+	char head[TUSK_HTTP_HEAD_MAX];
+
+	/* the request being answered */
+	struct tusk_http_req req;
+	char rel[TUSK_HTTP_PATH_MAX];
+	int status;
+	bool close_after;        /* Connection: close after this response */
+
+	/* the response: head text, then file [body_off, body_end) */
+	uint32_t rhead_len;
+	char rhead[HS_RESP_HEAD_MAX];
+	struct rte_mbuf *out;    /* read, not yet taken by TCP */
+	uint64_t body_off, body_end;
+	bool send_blocked;       /* send() took less: wait for writable() */
+	struct hs_file file;
+	struct hs_dwait *dw;
+	struct hs_put put;
+
+	/* statistics */
+	uint64_t requests;
+	uint64_t bytes_in, bytes_out;
+};
+
+struct tusk_http_server {
+	const struct tusk_svc_env *env;
+	struct tusk_http_server_conf conf;
+	bool listening;
+	TAILQ_HEAD(hs_conn_list, hs_conn) conns;
+	TAILQ_HEAD(hs_busy_list, hs_conn) busy;
+	TAILQ_HEAD(hs_dwait_list, hs_dwait) dwaits;
+	uint32_t n_conns;
+	uint64_t next_idle_scan;
+	/* statistics */
+	uint64_t requests[6];    /* by status class, [1] = 1xx ... [5] = 5xx */
+	uint64_t bytes_in, bytes_out;
+	uint64_t accepted, refused;
+};
+
+/* http_server.c */
+void hs_busy(struct hs_conn *hc, bool on);
+void hs_consume(struct hs_conn *hc, uint64_t bytes);
+void hs_process_input(struct hs_conn *hc, uint64_t now);
+void hs_close(struct hs_conn *hc, uint64_t now);
+void hs_abort(struct hs_conn *hc, uint64_t now);
+uint64_t hs_in_drop(struct hs_conn *hc, uint64_t bytes);
+
+/* http_server_send.c */
+int hs_respond(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
+	       uint64_t now);
+int hs_respond_error(struct hs_conn *hc, int status, uint64_t now);
+int hs_interim_continue(struct hs_conn *hc, uint64_t now);
+void hs_pump(struct hs_conn *hc, uint64_t now);
+void hs_response_done(struct hs_conn *hc, uint64_t now);
+int hs_status_of_errno(int err);
+struct hs_dwait *hs_dwait_get(struct tusk_http_server *srv,
+			      const struct hs_file *f);
+void hs_dwait_put(struct tusk_http_server *srv, struct hs_dwait *dw);
+void hs_dwaits_poll(struct tusk_http_server *srv);
+
+/* http_server_get.c */
+void hs_get_start(struct hs_conn *hc, uint64_t now);
+void hs_get_poll(struct hs_conn *hc, uint64_t now);
+void hs_file_close(struct hs_file *f);
+
+/* http_server_put.c */
+void hs_put_start(struct hs_conn *hc, uint64_t now);
+void hs_put_body(struct hs_conn *hc, uint64_t now);
+void hs_put_poll(struct hs_conn *hc, uint64_t now);
+void hs_put_cancel(struct hs_conn *hc);
+
+#endif /* TUSK_HTTP_SERVER_PRIV_H */
