@@ -2,10 +2,12 @@
 /*
  * File data into mbufs (see file_read.h).
  *
- *   tusk_file_read_mbufs() -> rte_pktmbuf_alloc_bulk() -> read_all()
- *     [preadv] -> build_chain() -> tusk_crc32c_mbuf()
+ *   tusk_file_read_mbufs_flags() -> rte_pktmbuf_alloc_bulk() -> read_all()
+ *     [preadv2] -> build_chain() -> tusk_crc32c_mbuf()
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <sys/uio.h>
 
 #include <rte_common.h>
@@ -39,16 +41,29 @@ tusk_file_read_max_len(const struct rte_mempool *mp)
 /*
  * preadv until `len` bytes or end of file. A regular file returns short
  * only at EOF, but signals and network file systems may cut a read: the
- * loop makes "short" mean "end of file" for the caller.
+ * loop makes "short" mean "end of file" for the caller. With `nowait`,
+ * short also means "the rest is not in the page cache": the kernel is
+ * asked to read it ahead and the caller comes back later.
  */
 static int64_t
-read_all(int fd, uint64_t off, struct iovec *iov, int n, uint64_t len)
+read_all(int fd, uint64_t off, struct iovec *iov, int n, uint64_t len,
+	 bool nowait)
 {
 	uint64_t got = 0;
 
 	while (got < len && n > 0) {
-		ssize_t r = preadv(fd, iov, n, (off_t)(off + got));
+		ssize_t r = preadv2(fd, iov, n, (off_t)(off + got),
+				    nowait ? RWF_NOWAIT : 0);
 
+		if (r < 0 && errno == EOPNOTSUPP && nowait) {
+			nowait = false; /* the file system cannot say: block */
+			continue;
+		}
+		if (r < 0 && errno == EAGAIN && nowait) {
+			posix_fadvise(fd, (off_t)(off + got), (off_t)(len - got),
+				      POSIX_FADV_WILLNEED);
+			return got > 0 ? (int64_t)got : -EAGAIN;
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -88,6 +103,14 @@ tusk_file_read_mbufs(int fd, uint64_t off, uint32_t len,
 		     struct rte_mempool *mp, struct rte_mbuf **chain,
 		     uint32_t *crc)
 {
+	return tusk_file_read_mbufs_flags(fd, off, len, mp, chain, crc, 0);
+}
+
+int64_t
+tusk_file_read_mbufs_flags(int fd, uint64_t off, uint32_t len,
+			   struct rte_mempool *mp, struct rte_mbuf **chain,
+			   uint32_t *crc, unsigned int flags)
+{
 	struct rte_mbuf *segs[TUSK_FILE_READ_MAX_SEGS];
 	struct iovec iov[TUSK_FILE_READ_MAX_SEGS];
 	uint32_t room = room_of(mp);
@@ -108,7 +131,8 @@ tusk_file_read_mbufs(int fd, uint64_t off, uint32_t len,
 		iov[i].iov_base = rte_pktmbuf_mtod(segs[i], void *);
 		iov[i].iov_len = i + 1 < n ? room : len - (n - 1) * room;
 	}
-	got = read_all(fd, off, iov, (int)n, len);
+	got = read_all(fd, off, iov, (int)n, len,
+		       (flags & TUSK_FILE_READ_NOWAIT) != 0);
 	if (got <= 0) {
 		rte_pktmbuf_free_bulk(segs, n);
 		return got;

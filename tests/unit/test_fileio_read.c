@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -225,6 +227,62 @@ test_errors_leak_nothing(void **state)
 	assert_int_equal(rte_mempool_avail_count(pool), POOL_N);
 }
 
+/* Is the first page of f's file in the page cache? */
+static bool
+cached(int f)
+{
+	unsigned char vec = 0;
+	void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, f, 0);
+
+	assert_true(p != MAP_FAILED);
+	assert_int_equal(mincore(p, 4096, &vec), 0);
+	munmap(p, 4096);
+	return vec & 1;
+}
+
+/* NOWAIT: cached data is read as usual; a cold range is not waited for
+ * (-EAGAIN, nothing allocated) and becomes readable once the readahead
+ * the call started is done. */
+static void
+test_nowait(void **state)
+{
+	char cold_path[] = "/tmp/tusk-test-cold-XXXXXX";
+	struct rte_mbuf *m;
+	int64_t got = -EAGAIN;
+	int cold;
+
+	got = tusk_file_read_mbufs_flags(fd, 5, 100000, pool, &m, NULL,
+					 TUSK_FILE_READ_NOWAIT);
+	assert_int_equal(got, 100000);
+	assert_chain_is(m, 5, 100000);
+	rte_pktmbuf_free(m);
+
+	cold = mkstemp(cold_path);
+	assert_true(cold >= 0);
+	unlink(cold_path);
+	assert_int_equal(write(cold, data, 1u << 20), 1u << 20);
+	assert_int_equal(fsync(cold), 0);
+	assert_int_equal(posix_fadvise(cold, 0, 0, POSIX_FADV_DONTNEED), 0);
+	if (cached(cold)) {
+		close(cold);
+		skip(); /* tmpfs /tmp or pages kept: nothing is cold */
+	}
+	got = tusk_file_read_mbufs_flags(cold, 0, 1u << 20, pool, &m, NULL,
+					 TUSK_FILE_READ_NOWAIT);
+	assert_int_equal(got, -EAGAIN);
+	assert_null(m);
+	assert_int_equal(rte_mempool_avail_count(pool), POOL_N);
+	for (int i = 0; i < 5000 && got == -EAGAIN; i++) {
+		usleep(1000);
+		got = tusk_file_read_mbufs_flags(cold, 0, 1u << 20, pool, &m,
+						 NULL, TUSK_FILE_READ_NOWAIT);
+	}
+	assert_true(got > 0);
+	assert_chain_is(m, 0, (uint32_t)got);
+	rte_pktmbuf_free(m);
+	close(cold);
+}
+
 int
 main(void)
 {
@@ -234,6 +292,7 @@ main(void)
 		cmocka_unit_test(test_crc_continues_across_reads),
 		cmocka_unit_test(test_eof),
 		cmocka_unit_test(test_errors_leak_nothing),
+		cmocka_unit_test(test_nowait),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
