@@ -109,6 +109,24 @@ set_mtime(int fd, time_t sec)
 	assert_int_equal(futimens(fd, ts), 0);
 }
 
+/* Hash fd's file (data[0, len)) with a job; the digest is right and
+ * kept afterwards. Leaves it in want. */
+static void
+hash_and_expect_kept(int fd, size_t len, uint8_t want[TUSK_DIGEST_LEN])
+{
+	struct tusk_digest_job *job = tusk_digest_file(svc, fd);
+	uint8_t got[TUSK_DIGEST_LEN];
+
+	assert_non_null(job);
+	sha_of(data, len, want);
+	assert_int_equal(wait_job(job, got), 0);
+	assert_memory_equal(got, want, TUSK_DIGEST_LEN);
+	tusk_digest_job_free(job);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(tusk_digest_lookup(fd, got), 0);
+	assert_memory_equal(got, want, TUSK_DIGEST_LEN);
+}
+
 static void
 test_whole_file(void **state)
 {
@@ -162,17 +180,10 @@ test_kept_until_changed(void **state)
 {
 	uint8_t want[TUSK_DIGEST_LEN], got[TUSK_DIGEST_LEN];
 	int fd = file_with(dir, "kept", 100000);
-	struct tusk_digest_job *job;
 	char v[256];
 
 	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
-	job = tusk_digest_file(svc, fd);
-	assert_int_equal(wait_job(job, got), 0);
-	tusk_digest_job_free(job);
-	sha_of(data, 100000, want);
-	memset(got, 0, sizeof(got));
-	assert_int_equal(tusk_digest_lookup(fd, got), 0);
-	assert_memory_equal(got, want, TUSK_DIGEST_LEN);
+	hash_and_expect_kept(fd, 100000, want);
 	/* stored as an xattr on this file system */
 	assert_true(fgetxattr(fd, TUSK_DIGEST_XATTR, v, sizeof(v)) > 64);
 	/* mtime changed, same size */
@@ -396,20 +407,13 @@ static void
 test_table_without_xattrs(void **state)
 {
 	uint8_t want[TUSK_DIGEST_LEN], got[TUSK_DIGEST_LEN];
-	struct tusk_digest_job *job;
 	int fd;
 
 	if (!ram_mounted)
 		skip(); /* not root: no ramfs */
 	fd = file_with(ram_dir, "f", 300000);
 	assert_true(fsetxattr(fd, "user.x", "1", 1, 0) < 0 && errno == ENOTSUP);
-	job = tusk_digest_file(svc, fd);
-	assert_int_equal(wait_job(job, got), 0);
-	tusk_digest_job_free(job);
-	sha_of(data, 300000, want);
-	memset(got, 0, sizeof(got));
-	assert_int_equal(tusk_digest_lookup(fd, got), 0);
-	assert_memory_equal(got, want, TUSK_DIGEST_LEN);
+	hash_and_expect_kept(fd, 300000, want);
 	set_mtime(fd, 1000000000);
 	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
 	assert_int_equal(tusk_digest_store(fd, want), 0);
