@@ -60,6 +60,10 @@ extern int tusk_http_logtype;
  * with a RST that can destroy the response before the client reads it
  * (RFC 9112 9.6, "lingering close"). */
 #define HS_LINGER_NS (2 * HS_NS_PER_S)
+/* A read of pages not in the cache is retried after this: the kernel
+ * reads ahead meanwhile (an SSD answers in ~100 us to 1 ms), and the
+ * lcore never blocks on the disk. */
+#define HS_COLD_RETRY_NS (200 * 1000ull)
 /* Idle connections are looked for this often (not every iteration). */
 #define HS_IDLE_SCAN_NS (100 * HS_NS_PER_MS)
 /* Files up to this size without a kept digest are hashed before the
@@ -153,6 +157,7 @@ struct hs_conn {
 	struct rte_mbuf *out;    /* read, not yet taken by TCP */
 	uint64_t body_off, body_end;
 	bool send_blocked;       /* send() took less: wait for writable() */
+	uint64_t retry_at;       /* cold file: pump again at this time */
 	struct hs_file file;
 	struct hs_dwait *dw;
 	struct hs_put put;

@@ -6,10 +6,12 @@
  *   hs_respond() -> head text into hc->rhead -> hs_pump()
  *   hs_pump():  pending chain -> tusk_tcp_send()
  *               head text -> one mbuf
- *               file range -> tusk_file_read_mbufs(), HS_SEND_CHUNK each
+ *               file range -> tusk_file_read_mbufs_flags(NOWAIT),
+ *                             HS_SEND_CHUNK each
  *               all queued -> hs_response_done()
  * Partial progress waits: for writable() when TCP took less, for poll when
- * the pool is empty (back-pressure: mbufs come back as data is acked).
+ * the pool is empty (back-pressure: mbufs come back as data is acked) or
+ * the file's pages are not cached yet (readahead runs meanwhile).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -167,10 +169,17 @@ body_to_mbufs(struct hs_conn *hc, uint64_t now)
 	uint32_t len = left < HS_SEND_CHUNK ? (uint32_t)left : HS_SEND_CHUNK;
 	int64_t n;
 
-	n = tusk_file_read_mbufs(hc->file.fd, hc->body_off, len,
-				 hc->srv->env->data_pool, &hc->out, NULL);
+	n = tusk_file_read_mbufs_flags(hc->file.fd, hc->body_off, len,
+				       hc->srv->env->data_pool, &hc->out,
+				       NULL, TUSK_FILE_READ_NOWAIT);
 	if (n == -ENOBUFS)
 		return false; /* poll retries when mbufs come back */
+	if (n == -EAGAIN) {
+		/* not in the page cache: readahead started; never wait
+		 * for the disk on the lcore */
+		hc->retry_at = now + HS_COLD_RETRY_NS;
+		return false;
+	}
 	if (n <= 0) {
 		/* the file shrank or cannot be read: the head promised
 		 * more than we can send, so the connection must end */
@@ -191,6 +200,10 @@ hs_pump(struct hs_conn *hc, uint64_t now)
 {
 	unsigned int budget = HS_SEND_BURST;
 
+	if (now < hc->retry_at) {
+		hs_busy(hc, true);
+		return;
+	}
 	while (!hc->dead && !hc->send_blocked) {
 		if (hc->out != NULL) {
 			if (!send_out(hc, now))

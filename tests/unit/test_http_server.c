@@ -80,7 +80,8 @@ run_until(bool (*done)(void *), void *arg, uint64_t quiet_ns)
 		uint64_t t;
 
 		tusk_pair_step(&pr);
-		tusk_http_server_poll(srv, pr.now);
+		if (srv != NULL)
+			tusk_http_server_poll(srv, pr.now);
 		if (done != NULL && done(arg))
 			return true;
 		t = tusk_pair_next_event(&pr);
@@ -296,7 +297,8 @@ cl_wait(struct client *cl, const char *kinds, int n, struct reply *rep)
 {
 	struct want w = { cl, kinds, n, rep };
 
-	if (!run_until(replies_ready, &w, 5000 * NS_PER_MS))
+	/* long: a digest runs in real time while virtual time races */
+	if (!run_until(replies_ready, &w, 60000 * NS_PER_MS))
 		fail_msg("%d replies did not come; got %zu bytes: %.*s", n,
 			 cl->len, (int)(cl->len < 400 ? cl->len : 400),
 			 cl->buf);
@@ -925,7 +927,9 @@ teardown(void **state)
 	char cmd[600];
 
 	tusk_http_server_free(srv);
-	run_until(NULL, NULL, 100 * NS_PER_MS);
+	srv = NULL;
+	if (pr.a != NULL)
+		run_until(NULL, NULL, 100 * NS_PER_MS);
 	tusk_pair_fini(&pr);
 	tusk_digest_svc_free(dsvc);
 	tusk_root_close(root);
