@@ -1,0 +1,157 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
+#
+# lib.sh: shared by the bulk benchmarks (run-memif.sh, run-longpath.sh),
+# sourced. Everything a script starts (tuskd, testpmd, iperf3, socat,
+# namespaces) is registered here and removed at exit, by PID and by name,
+# however the script ends.
+
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH_DIR/../.." && pwd)
+BUILD=${1:-${TUSK_BUILD:-$REPO/build}}
+case $BUILD in /*) ;; *) BUILD=$REPO/$BUILD ;; esac
+TUSKD=${TUSKD:-$BUILD/app/tuskd/tuskd}
+TUSKCTL=${TUSKCTL:-$BUILD/tools/tuskctl}
+WATCH=$BENCH_DIR/bulk_watch.py
+# tuskd answers its socket within a few seconds of EAL init; memif links
+# come up when both ends have started.
+START_WAIT_S=30
+
+say() { echo "# $*" >&2; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || die "must run as root (netns, DPDK)"
+	[ -x "$TUSKD" ] || die "no tuskd at $TUSKD (ninja -C $BUILD)"
+	[ -x "$TUSKCTL" ] || die "no tuskctl at $TUSKCTL"
+}
+
+# What this run started, undone at exit.
+BENCH_PIDS=()
+BENCH_NS=()
+BENCH_DIRS=()
+BENCH_ATEXIT=()   # commands (words in one string) run first
+
+bench_cleanup() {
+	local pid ns d i c
+	for c in "${BENCH_ATEXIT[@]}"; do
+		eval "$c" >/dev/null 2>&1 || echo "# cleanup failed: $c" >&2
+	done
+	for pid in "${BENCH_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${BENCH_PIDS[@]}"; do
+		for (( i = 0; i < 100; i++ )); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	for ns in "${BENCH_NS[@]}"; do
+		# shellcheck disable=SC2046
+		kill -KILL $(ip netns pids "$ns" 2>/dev/null) 2>/dev/null || true
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	for d in "${BENCH_DIRS[@]}"; do
+		rm -rf "$d"
+	done
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# A scratch directory removed at exit, in TMP.
+bench_tmpdir() {
+	TMP=$(mktemp -d "/tmp/tusk-bench.XXXXXX")
+	BENCH_DIRS+=("$TMP")
+}
+
+# Run a command in the background, registered for the exit trap; its PID
+# in BG_PID.
+bench_bg() {
+	"$@" &
+	BG_PID=$!
+	BENCH_PIDS+=("$BG_PID")
+}
+
+# Start tuskd with config $1; log in $2. Waits for the control socket $3
+# to answer. Its PID in TUSKD_PID. (Not in a $(...) subshell: what it
+# starts must be registered in this shell for the exit trap.)
+tuskd_start() {
+	local conf=$1 log=$2 sock=$3 pid i
+	setsid "$TUSKD" -c "$conf" < /dev/null > "$log" 2>&1 &
+	pid=$!
+	BENCH_PIDS+=("$pid")
+	for (( i = 0; i < START_WAIT_S * 10; i++ )); do
+		kill -0 "$pid" 2>/dev/null || { tail -20 "$log" >&2;
+			die "tuskd ($conf) exited during start"; }
+		if [ -S "$sock" ] &&
+		   "$TUSKCTL" -s "$sock" --json ports >/dev/null 2>&1; then
+			TUSKD_PID=$pid
+			return 0
+		fi
+		sleep 0.1
+	done
+	tail -20 "$log" >&2
+	die "tuskd ($conf): no answer on $sock"
+}
+
+# Stop one process we started (SIGTERM, then SIGKILL) and wait for it.
+stop_pid() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for (( i = 0; i < 100; i++ )); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+# Wait until every port of tuskd at socket $1 has link up (memif: both
+# ends connected).
+wait_link() {
+	local sock=$1 i
+	for (( i = 0; i < START_WAIT_S * 10; i++ )); do
+		if "$TUSKCTL" -s "$sock" --json ports | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+d = d.get("result", d)
+ports = d if isinstance(d, list) else d.get("ports", [])
+sys.exit(0 if ports and all(p["link"]["status"] == "up" for p in ports) else 1)'
+		then
+			return 0
+		fi
+		sleep 0.1
+	done
+	die "link of the tuskd at $sock did not come up"
+}
+
+# A network namespace removed at exit.
+bench_netns() {
+	ip netns add "$1"
+	BENCH_NS+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# Field $2 of the JSON object in $1.
+jfield() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print("" if v is None else v)' "$1" "$2"; }
+
+# a / b with 2 decimals, "-" when b is 0 or either is empty.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'
+}
+
+# Free hugepages (2 MiB).
+free_hugepages() {
+	cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0
+}
+
+# EAL memory arguments: hugepages when $1 pages are free, else --no-huge.
+eal_mem() {
+	if [ "$(free_hugepages)" -ge "$1" ]; then
+		echo "--in-memory"
+	else
+		echo "--no-huge -m $(( $1 * 2 ))"
+	fi
+}

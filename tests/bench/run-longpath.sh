@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# A long fat path: 150 ms RTT, a 1 Gbit/s bottleneck with a 1 BDP buffer
+# and 0.1% random loss each way, made by tuskd's impairment stage on the
+# lab port (drivers/impair.c: this kernel has no netem). In one run, each
+# for BENCH_SECONDS (40) with goodput counted over seconds 5-35:
+#
+#   tuskd bulk source (bbr)   -> socat discard sink in the Linux peer
+#   Linux cubic (socat)       -> tuskd bulk sink (port 9)
+#   Linux bbr (socat)         -> tuskd bulk sink
+#
+#   +-- root: tuskd ------------------+        +-- netns: Linux peer ---+
+#   | lab0 (af_packet on the veth)    |        | 10.77.0.1              |
+#   |  tx: impair 75 ms, 1 Gbit/s,    |==veth==| tcp_rmem/wmem 64 MiB   |
+#   |      0.1% loss, 1 BDP buffer    |        | socat, cubic or bbr    |
+#   |  rx: the same                   |        |                        |
+#   +---------------------------------+        +------------------------+
+#
+# Goodput is % of 1 Gbit/s (the ceiling after Ethernet, IP and TCP headers
+# is ~95% at MTU 1500). Target (issue 4): tuskd >= 92%. Linux over the
+# same kind of path (notes/baselines.md): bbr 88.1%, cubic 0.5%.
+#
+# usage: tests/bench/run-longpath.sh [BUILD_DIR]   (as root; default build)
+# env:   BENCH_SECONDS (40), BENCH_MTU (1500), BENCH_LOSS_PPM (1000),
+#        BENCH_CC (tuskd's controller: bbr), BENCH_LINUX_CCS ("cubic bbr")
+set -euo pipefail
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+RUN_S=${BENCH_SECONDS:-40}
+MTU=${BENCH_MTU:-1500}
+LOSS_PPM=${BENCH_LOSS_PPM:-1000}
+CC=${BENCH_CC:-bbr}
+LINUX_CCS=${BENCH_LINUX_CCS:-cubic bbr}
+RATE_MBPS=1000
+ONE_WAY_MS=75
+# Goodput window: after slow start has had 5 s, for 30 s.
+WIN_FROM=5
+WIN_TO=35
+# The linux peer's socket buffer ceiling: 64 MiB, ~3.5 BDP (as the
+# baselines' receiver).
+SOCK_MAX=67108864
+
+LAB=$REPO/tools/tusk-lab
+export TUSK_BUILD=$BUILD TUSKD TUSKCTL
+export TUSK_LAB_NS=tbl-$$ TUSK_LAB_IF=tbl$$
+export TUSK_LAB_TUSKD_ARGS="--set port.lab0.mtu=$MTU"
+SOCK=${TUSK_LAB_RUN_DIR:-/run/tusk-lab}/$TUSK_LAB_NS/tuskd.sock
+
+peer() { ip netns exec "$TUSK_LAB_NS" "$@"; }
+
+# Frames the stage may hold per direction: the buffer (1 BDP) plus what is
+# in the 75 ms delay line, in wire-sized frames.
+stage_limit() {
+	awk -v r="$RATE_MBPS" -v d="$ONE_WAY_MS" -v m="$MTU" 'BEGIN {
+		bdp = r * 1e6 / 8 * 2 * d / 1000; line = r * 1e6 / 8 * d / 1000;
+		printf "%d\n", (bdp + line) / (m + 14 + 24) + 1 }'
+}
+
+setup() {
+	need_root
+	BENCH_ATEXIT+=("'$LAB' down")
+	"$LAB" up >&2
+	peer ip link set eth0 mtu "$MTU"
+	peer sysctl -qw net.ipv4.tcp_rmem="4096 131072 $SOCK_MAX"
+	peer sysctl -qw net.ipv4.tcp_wmem="4096 16384 $SOCK_MAX"
+	"$TUSKCTL" -s "$SOCK" impair lab0 dir=both delay_ms=$ONE_WAY_MS \
+		rate_mbps=$RATE_MBPS loss_ppm="$LOSS_PPM" limit="$(stage_limit)" \
+		>/dev/null
+	# the path as Linux sees it (one ping through both stages)
+	say "path RTT: $(peer ping -c 3 -q 10.77.0.2 | tail -1)"
+}
+
+# The % of the link that goodput $1 (Gbit/s) is.
+pct() { awk -v g="$1" -v r="$RATE_MBPS" 'BEGIN { if (g == "") print "-"; else printf "%.1f%%\n", g * 1e5 / r }'; }
+
+# tuskd -> Linux: socat discards in the peer. Result row in R.
+run_tuskd_source() {
+	local id out
+	bench_bg ip netns exec "$TUSK_LAB_NS" socat -u TCP-LISTEN:9,reuseaddr OPEN:/dev/null
+	sleep 1
+	id=$("$WATCH" "$SOCK" start dst=10.77.0.1 port=9 seconds="$RUN_S" \
+		cc="$CC")
+	out=$("$WATCH" "$SOCK" watch --id "$id" --window $WIN_FROM,$WIN_TO \
+		--wait 10 --every 1)
+	say "tuskd source: $out"
+	stop_pid "$BG_PID"
+	R="tuskd $CC $(jfield "$out" window_gbps) $(jfield "$out" retransmits)"
+}
+
+# Linux ($1: cubic or bbr) -> tuskd's sink. Result row in R.
+run_linux_source() {
+	local cc=$1 after out
+	after=$("$WATCH" "$SOCK" last-sink)
+	# TCP_CONGESTION (IPPROTO_TCP 6, option 13) per socket: a namespace
+	# may only pick the host's allowed controllers by sysctl, and cubic is
+	# not among them here (bbr is the default)
+	bench_bg ip netns exec "$TUSK_LAB_NS" socat -u OPEN:/dev/zero \
+		"TCP:10.77.0.2:9,setsockopt-string=6:13:$cc"
+	out=$("$WATCH" "$SOCK" watch --sink --after "$after" \
+		--window $WIN_FROM,$WIN_TO --stop-after "$RUN_S" --wait 10 \
+		--every 1)
+	say "Linux $cc source: $out"
+	stop_pid "$BG_PID"
+	# the sender's retransmissions are the peer's: from its own counters
+	R="Linux $cc $(jfield "$out" window_gbps) -"
+}
+
+main() {
+	local rows=() r who cc g re
+	setup
+	run_tuskd_source
+	rows+=("$R")
+	for cc in $LINUX_CCS; do
+		run_linux_source "$cc"
+		rows+=("$R")
+	done
+	printf '\npath: %s ms RTT, %s Mbit/s, %s ppm loss each way, 1 BDP buffer, MTU %s (tuskd impairment stage, both directions)\n' \
+		$(( 2 * ONE_WAY_MS )) "$RATE_MBPS" "$LOSS_PPM" "$MTU"
+	printf '%-8s %-6s %20s %12s %12s %8s\n' sender cc \
+		"goodput ${WIN_FROM}-${WIN_TO} s" "% of link" retransmits target
+	for r in "${rows[@]}"; do
+		read -r who cc g re <<< "$r"
+		printf '%-8s %-6s %14s Gbit/s %12s %12s %8s\n' "$who" "$cc" \
+			"$(awk -v g="$g" 'BEGIN { printf "%.3f", g }')" \
+			"$(pct "$g")" "$re" "$([ "$who" = tuskd ] && echo '>= 92%' || echo -)"
+	done
+	echo "Linux on the same kind of path (notes/baselines.md, 1e-3 loss): bbr 88.1%, cubic 0.5%"
+}
+
+main
