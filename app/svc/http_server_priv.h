@@ -60,6 +60,10 @@ extern int tusk_http_logtype;
  * with a RST that can destroy the response before the client reads it
  * (RFC 9112 9.6, "lingering close"). */
 #define HS_LINGER_NS (2 * HS_NS_PER_S)
+/* Uploads start the kernel's writeback every this many bytes
+ * (sync_file_range, asynchronous): dirty pages do not pile up, and the
+ * fsync of the commit, which runs on the lcore, has little left to do. */
+#define HS_WRITEBACK_STEP (64u << 20)
 /* A read of pages not in the cache is retried after this: the kernel
  * reads ahead meanwhile (an SSD answers in ~100 us to 1 ms), and the
  * lcore never blocks on the disk. */
@@ -119,6 +123,7 @@ struct hs_put {
 	int fd;                  /* the temporary file */
 	uint64_t left;           /* body bytes still to come */
 	uint64_t total;
+	uint64_t flushed;        /* writeback started up to here */
 	struct tusk_file_writer *w;
 	struct tusk_digest_job *job;
 	char tmp[TUSK_ROOT_TMP_NAME_MAX];

@@ -15,6 +15,7 @@
  * so does a connection that goes away mid-body.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -90,6 +91,7 @@ put_open(struct hs_conn *hc)
 	}
 	p->active = true;
 	p->total = p->left = hc->req.content_length;
+	p->flushed = 0;
 	p->w = tusk_file_writer_create(p->fd, 0, 0);
 	p->job = tusk_digest_follow(hc->srv->env->digest, p->fd);
 	if (p->w == NULL || p->job == NULL) {
@@ -115,6 +117,23 @@ put_fail(struct hs_conn *hc, int err, uint64_t now)
 	hs_respond_error(hc, status, now);
 }
 
+/* Bytes are on the file: the digest follows, writeback starts. */
+static void
+written_so_far(struct hs_conn *hc)
+{
+	struct hs_put *p = &hc->put;
+	uint64_t w = tusk_file_writer_written(p->w);
+
+	tusk_digest_follow_advance(p->job, w);
+	if (w - p->flushed >= HS_WRITEBACK_STEP ||
+	    (p->left == 0 && w > p->flushed)) {
+		sync_file_range(p->fd, (off64_t)p->flushed,
+				(off64_t)(w - p->flushed),
+				SYNC_FILE_RANGE_WRITE);
+		p->flushed = w;
+	}
+}
+
 static void
 body_done(struct hs_conn *hc, uint64_t now)
 {
@@ -125,7 +144,7 @@ body_done(struct hs_conn *hc, uint64_t now)
 		put_fail(hc, rc, now);
 		return;
 	}
-	tusk_digest_follow_advance(p->job, tusk_file_writer_written(p->w));
+	written_so_far(hc);
 	tusk_digest_follow_end(p->job, p->total);
 	hc->phase = HS_WAIT;
 	hs_busy(hc, true);
@@ -228,8 +247,7 @@ hs_put_body(struct hs_conn *hc, uint64_t now)
 			put_fail(hc, rc, now);
 			return;
 		}
-		tusk_digest_follow_advance(p->job,
-					   tusk_file_writer_written(p->w));
+		written_so_far(hc);
 	}
 	if (p->left == 0)
 		body_done(hc, now);
