@@ -358,6 +358,9 @@ static const char *const args_bulk[] = {
 };
 static const char *const args_bulk_stop[] = { "id", "lcore", NULL };
 
+static const char *const args_fetch[] = { "url", "dest", "streams", NULL };
+static const char *const args_cancel[] = { "id", "discard", NULL };
+
 static const struct ctl_cmd cmd_table[] = {
 	{ "ports", cmd_ports, args_none,
 	  "device, driver, MAC, address, MTU, link, offloads, counters" },
@@ -366,9 +369,11 @@ static const struct ctl_cmd cmd_table[] = {
 	{ "xstats", cmd_xstats, args_port,
 	  "extended port counters (\"port\": NAME for one port)" },
 	{ "arp", cmd_arp, args_none, "ARP cache of every lcore" },
-	{ "config", cmd_config, args_none, "effective configuration" },
 	{ "conns", tusk_ctl_conns_cmd, args_none,
 	  "TCP connections of every lcore with their statistics" },
+	{ "http", tusk_ctl_http_cmd, args_none,
+	  "HTTP endpoint of every lcore: requests, bytes, connections" },
+	{ "config", cmd_config, args_none, "effective configuration" },
 	{ "capture", tusk_ctl_capture_cmd_start, args_capture,
 	  "write a port's frames to a pcap file (port, file, count, snaplen)" },
 	{ "capture_stop", tusk_ctl_capture_cmd_stop, args_port,
@@ -385,6 +390,12 @@ static const struct ctl_cmd cmd_table[] = {
 	  "RTT" },
 	{ "bulk_stop", tusk_ctl_bulk_stop_cmd, args_bulk_stop,
 	  "reset a running bulk transfer (id; lcore: the sources' lcore)" },
+	{ "fetch", tusk_ctl_fetch_cmd, args_fetch,
+	  "fetch url into the data root: url, dest, streams (range streams)" },
+	{ "transfers", tusk_ctl_transfers_cmd, args_none,
+	  "fetches with progress: bytes, rate, ETA, state, sha256, errors" },
+	{ "cancel", tusk_ctl_cancel_cmd, args_cancel,
+	  "stop a fetch (id); kept for resuming unless discard=true" },
 	{ "quit", cmd_quit, args_none, "stop tuskd and exit" },
 	{ "help", cmd_help, args_none, "this list" },
 };

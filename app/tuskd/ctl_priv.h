@@ -2,7 +2,7 @@
 /*
  * Internals shared by the control socket's files: ctl.c (socket, dispatch,
  * read-only commands), ctl_capture.c (capture), ctl_impair.c (impair),
- * ctl_conns.c (TCP connections).
+ * ctl_conns.c (TCP connections), ctl_http.c (the HTTP endpoint).
  */
 #ifndef TUSK_CTL_PRIV_H
 #define TUSK_CTL_PRIV_H
@@ -114,5 +114,17 @@ int tusk_ctl_bulk_stop_cmd(struct tusk_ctl *ctl, json_t *args,
 /* ctl_conns.c */
 int tusk_ctl_conns_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
 		       char *err, size_t errlen);
+
+/* ctl_http.c */
+int tusk_ctl_http_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+		      char *err, size_t errlen);
+
+/* ctl_fetch.c: the fetch client (fetch, transfers, cancel) */
+int tusk_ctl_fetch_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+		       char *err, size_t errlen);
+int tusk_ctl_transfers_cmd(struct tusk_ctl *ctl, json_t *args,
+			   json_t **result, char *err, size_t errlen);
+int tusk_ctl_cancel_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+			char *err, size_t errlen);
 
 #endif /* TUSK_CTL_PRIV_H */

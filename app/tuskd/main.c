@@ -6,6 +6,7 @@
  *          -> rte_eal_init() with [eal] args
  *          -> tusk_port_open() per [port]             drivers/
  *          -> tusk_lcore_create() + add_port()        a stack per worker
+ *          -> tusk_services_start()                   HTTP, fetch (app/svc)
  *          -> tusk_ctl_open()                         control socket (ready)
  *          -> tusk_lcore_launch(); tusk_ctl_poll() until SIGINT/SIGTERM/quit
  *          -> stop lcores, close socket, ports, EAL   exit 0
@@ -28,6 +29,7 @@
 #include "ctl.h"
 #include "lcore.h"
 #include "port.h"
+#include "services.h"
 
 /* Where tuskd looks for its configuration without -c. */
 #define TUSKD_DEFAULT_CONFIG "/etc/tusk/tuskd.conf"
@@ -46,6 +48,7 @@ struct tuskd {
 	struct tusk_port ports[TUSK_CONFIG_PORTS_MAX];
 	unsigned int n_lcores;
 	struct tusk_lcore *lcores[RTE_MAX_LCORE];
+	struct tusk_services *services;
 	struct tusk_ctl *ctl;
 };
 
@@ -343,6 +346,9 @@ shutdown_all(struct tuskd *t)
 	for (i = 0; i < t->n_lcores; i++)
 		tusk_lcore_free(t->lcores[i]);
 	t->n_lcores = 0;
+	/* after the lcores: their services and stacks held its mbufs */
+	tusk_services_stop(t->services);
+	t->services = NULL;
 	for (i = 0; i < t->n_ports; i++)
 		tusk_port_close(&t->ports[i]);
 	t->n_ports = 0;
@@ -379,6 +385,9 @@ run(struct tuskd *t)
 	ret = open_ports(t);
 	if (ret == 0)
 		ret = create_lcores(t);
+	if (ret == 0)
+		ret = tusk_services_start(&t->cfg, t->lcores, t->n_lcores,
+					  &t->services);
 	if (ret == 0)
 		ret = open_ctl(t);
 	signals_block(false);

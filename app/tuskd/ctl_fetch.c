@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control socket commands of the fetch client (app/svc/http_fetch.h):
+ *
+ *   fetch      {"url", "dest" (relative; default: the URL's file name),
+ *               "streams" (default [tuskd] fetch_streams, 1..64)}
+ *              -> the new transfer (id, state "probing", ...)
+ *   transfers  -> every transfer: id, url, dest, state, bytes, size, rate,
+ *               eta_s, streams, retries, sha256, error, note, ...
+ *   cancel     {"id", "discard" (default false)} -> the transfer as left
+ *
+ * The client lives on the first lcore; these run there between bursts
+ * through tusk_lcore_call(). A host name in the URL is resolved here on
+ * the control thread first (getaddrinfo, IPv4): the stack has no DNS.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "ctl_priv.h"
+#include "http_fetch.h"
+#include "http_url.h"
+#include "root.h"
+#include "services.h"
+
+/* A call walks at most TUSK_FETCH_TRANSFERS_MAX transfers: microseconds;
+ * a second means the lcore is stuck. */
+#define FETCH_CALL_TIMEOUT_MS 1000
+
+/* One request to the lcore. On the heap: an lcore that answers after the
+ * timeout still writes into it (then it is leaked, as lcore.h asks). */
+struct fetch_call {
+	enum { CALL_START, CALL_LIST, CALL_CANCEL } op;
+	char url[TUSK_HTTP_URL_MAX];
+	char dest[TUSK_ROOT_PATH_MAX];
+	uint32_t addr;
+	uint32_t streams;
+	uint32_t id;
+	bool discard;
+	json_t *result;
+	char err[TUSK_FETCH_REASON_MAX];
+};
+
+static int
+fetch_on_lcore(struct tusk_lcore *lc, void *arg, uint64_t now)
+{
+	struct tusk_fetch *f = tusk_lcore_service(lc, TUSK_SERVICE_FETCH);
+	struct fetch_call *c = arg;
+	struct tusk_fetch_req req = {
+		.url = c->url, .addr = c->addr, .dest = c->dest,
+		.streams = c->streams,
+	};
+	int ret = 0;
+
+	if (f == NULL)
+		return -ENODEV;
+	switch (c->op) {
+	case CALL_START:
+		ret = tusk_fetch_start(f, &req, now, &c->id, c->err,
+				       sizeof(c->err));
+		break;
+	case CALL_CANCEL:
+		ret = tusk_fetch_cancel(f, c->id, c->discard, now);
+		if (ret == -ENOENT)
+			snprintf(c->err, sizeof(c->err), "no transfer %u",
+				 c->id);
+		break;
+	case CALL_LIST:
+		c->result = tusk_fetch_list_json(f, now);
+		return c->result == NULL ? -ENOMEM : 0;
+	}
+	if (ret < 0)
+		return ret;
+	c->result = tusk_fetch_xfer_json(f, c->id, now);
+	/* a discarded transfer is gone: say so */
+	if (c->result == NULL)
+		c->result = json_pack("{s:I, s:s}", "id", (json_int_t)c->id,
+				      "state", "discarded");
+	return c->result == NULL ? -ENOMEM : 0;
+}
+
+static struct tusk_lcore *
+fetch_lcore(struct tusk_ctl *ctl)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctl->ctx.n_lcores; i++)
+		if (tusk_lcore_service(ctl->ctx.lcores[i],
+				       TUSK_SERVICE_FETCH) != NULL)
+			return ctl->ctx.lcores[i];
+	return NULL;
+}
+
+/* Run c on the fetch lcore; its result into *result, or a reason. */
+static int
+fetch_call(struct tusk_ctl *ctl, struct fetch_call *c, json_t **result,
+	   char *err, size_t errlen)
+{
+	struct tusk_lcore *lc = fetch_lcore(ctl);
+	int ret;
+
+	if (lc == NULL) {
+		snprintf(err, errlen, "the fetch client is not running");
+		free(c);
+		return -1;
+	}
+	ret = tusk_lcore_call(lc, fetch_on_lcore, c, FETCH_CALL_TIMEOUT_MS);
+	if (ret == -ETIMEDOUT) {
+		snprintf(err, errlen, "lcore %u did not answer within %u ms",
+			 lc->lcore_id, FETCH_CALL_TIMEOUT_MS);
+		return -1; /* c stays with the lcore */
+	}
+	if (ret < 0) {
+		snprintf(err, errlen, "%s", c->err[0] ? c->err :
+			 strerror(-ret));
+		json_decref(c->result);
+		free(c);
+		return -1;
+	}
+	*result = c->result;
+	free(c);
+	return 0;
+}
+
+/* The IPv4 address of url's host when it is a name (0 for a literal). */
+static int
+resolve(const char *url, uint32_t *addr, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_family = AF_INET,
+				  .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL;
+	struct tusk_http_url u;
+	int ret;
+
+	*addr = 0;
+	ret = tusk_http_url_parse(url, &u);
+	if (ret < 0) {
+		snprintf(err, errlen, "bad URL: %s", tusk_http_url_strerror(ret));
+		return -1;
+	}
+	if (u.host_is_ipv4)
+		return 0;
+	ret = getaddrinfo(u.host, NULL, &hints, &res);
+	if (ret != 0 || res == NULL) {
+		snprintf(err, errlen, "cannot resolve \"%.100s\": %s", u.host,
+			 gai_strerror(ret));
+		return -1;
+	}
+	*addr = ntohl(((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr);
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int
+string_arg(json_t *args, const char *key, bool required, char *out,
+	   size_t len, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(args, key);
+	const char *s = json_string_value(v);
+
+	out[0] = '\0';
+	if (v == NULL && !required)
+		return 0;
+	if (s == NULL || (required && s[0] == '\0')) {
+		snprintf(err, errlen, "\"%s\" (a string) is required", key);
+		return -1;
+	}
+	if (strlen(s) >= len) {
+		snprintf(err, errlen, "\"%s\" is longer than %zu bytes", key,
+			 len - 1);
+		return -1;
+	}
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
+}
+
+int
+tusk_ctl_fetch_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+		   char *err, size_t errlen)
+{
+	struct fetch_call *c = calloc(1, sizeof(*c));
+	int64_t streams;
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->op = CALL_START;
+	streams = tusk_ctl_arg_uint(args, "streams",
+				    ctl->ctx.cfg->fetch_streams,
+				    TUSK_FETCH_STREAMS_MAX, err, errlen);
+	if (streams == 0) {
+		snprintf(err, errlen, "\"streams\" must be 1..%u",
+			 TUSK_FETCH_STREAMS_MAX);
+		streams = -1;
+	}
+	if (streams < 0 ||
+	    string_arg(args, "url", true, c->url, sizeof(c->url), err,
+		       errlen) < 0 ||
+	    string_arg(args, "dest", false, c->dest, sizeof(c->dest), err,
+		       errlen) < 0 ||
+	    resolve(c->url, &c->addr, err, errlen) < 0) {
+		free(c);
+		return -1;
+	}
+	c->streams = (uint32_t)streams;
+	return fetch_call(ctl, c, result, err, errlen);
+}
+
+int
+tusk_ctl_transfers_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+		       char *err, size_t errlen)
+{
+	struct fetch_call *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->op = CALL_LIST;
+	return fetch_call(ctl, c, result, err, errlen);
+}
+
+/* true/false, or what tuskctl sends for them ("1", "true", "yes"...). */
+static int
+bool_arg(json_t *args, const char *key, bool *out, char *err, size_t errlen)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+	json_t *v = json_object_get(args, key);
+	const char *s = json_string_value(v);
+	unsigned int i;
+
+	*out = false;
+	if (v == NULL)
+		return 0;
+	if (json_is_boolean(v)) {
+		*out = json_is_true(v);
+		return 0;
+	}
+	for (i = 0; s != NULL && i < RTE_DIM(yes); i++) {
+		if (strcmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcmp(s, no[i]) == 0)
+			return 0;
+	}
+	snprintf(err, errlen, "\"%s\" must be true or false", key);
+	return -1;
+}
+
+int
+tusk_ctl_cancel_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+		    char *err, size_t errlen)
+{
+	struct fetch_call *c = calloc(1, sizeof(*c));
+	int64_t id;
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->op = CALL_CANCEL;
+	id = tusk_ctl_arg_uint(args, "id", -1, UINT32_MAX, err, errlen);
+	if (id == -1 && json_object_get(args, "id") == NULL)
+		snprintf(err, errlen, "\"id\" (a transfer id) is required");
+	if (id < 0 || bool_arg(args, "discard", &c->discard, err,
+			       errlen) < 0) {
+		free(c);
+		return -1;
+	}
+	c->id = (uint32_t)id;
+	return fetch_call(ctl, c, result, err, errlen);
+}

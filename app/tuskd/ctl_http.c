@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control socket command `http`: the HTTP file endpoint of every lcore
+ * (app/svc/http_server.h: requests by status class, bytes, open
+ * connections with what each is doing):
+ *   {"cmd": "http"}  ->  {"lcores": [{"lcore": 1, ...server...}, ...]}
+ * Each lcore describes its own server between bursts (tusk_lcore_call).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_priv.h"
+#include "http_server.h"
+#include "services.h"
+
+/* The server walks its connection list (http_conns_max at most). */
+#define HTTP_CALL_TIMEOUT_MS 1000
+
+/* Runs on the lcore; *arg receives the JSON (NULL: no endpoint here). */
+static int
+http_on_lcore(struct tusk_lcore *lc, void *arg, uint64_t now)
+{
+	const struct tusk_http_server *srv;
+	json_t **out = arg;
+
+	srv = tusk_lcore_service(lc, TUSK_SERVICE_HTTP);
+	*out = NULL;
+	if (srv == NULL)
+		return 0;
+	*out = tusk_http_server_json(srv);
+	return *out == NULL ? -ENOMEM : 0;
+}
+
+int
+tusk_ctl_http_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+		  char *err, size_t errlen)
+{
+	json_t *list = json_array();
+	unsigned int i;
+
+	if (list == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < ctl->ctx.n_lcores; i++) {
+		struct tusk_lcore *lc = ctl->ctx.lcores[i];
+		/* on the heap: an lcore that times out may still write it */
+		json_t **one = calloc(1, sizeof(*one));
+		int ret;
+
+		if (one == NULL) {
+			json_decref(list);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		ret = tusk_lcore_call(lc, http_on_lcore, one,
+				      HTTP_CALL_TIMEOUT_MS);
+		if (ret == -ETIMEDOUT) {
+			json_decref(list);
+			snprintf(err, errlen, "lcore %u did not answer",
+				 lc->lcore_id);
+			return -1;
+		}
+		if (ret < 0 || *one == NULL) {
+			free(one);
+			if (ret == 0)
+				continue; /* no endpoint on this lcore */
+			json_decref(list);
+			snprintf(err, errlen, "lcore %u: %s", lc->lcore_id,
+				 strerror(-ret));
+			return -1;
+		}
+		json_object_set_new(*one, "lcore", json_integer(lc->lcore_id));
+		json_array_append_new(list, *one);
+		free(one);
+	}
+	if (json_array_size(list) == 0 && ctl->ctx.cfg->http_port == 0) {
+		json_decref(list);
+		snprintf(err, errlen, "the HTTP endpoint is off (http_port "
+			 "= 0)");
+		return -1;
+	}
+	*result = json_pack("{s:o}", "lcores", list);
+	return 0;
+}

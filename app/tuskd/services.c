@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tuskd's services on its lcores (services.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "bulk.h"
+#include "digest.h"
+#include "http_fetch.h"
+#include "http_server.h"
+#include "root.h"
+#include "services.h"
+#include "svc.h"
+
+/* Per-lcore cache of the payload pool: DPDK's largest, since services
+ * allocate and free in runs of hundreds (a 4 MiB read is 256 mbufs). */
+#define SERVICES_POOL_CACHE RTE_MEMPOOL_CACHE_MAX_SIZE
+#define SERVICES_MIB (1024ull * 1024)
+
+struct tusk_services {
+	struct tusk_root *root;
+	struct tusk_digest_svc *digest;
+	unsigned int n;
+	/* per lcore, in the order given */
+	struct tusk_svc_env env[RTE_MAX_LCORE];
+	struct rte_mempool *pool[RTE_MAX_LCORE];
+};
+
+static struct rte_mempool *
+payload_pool(const struct tusk_config *cfg, unsigned int lcore_id)
+{
+	unsigned int n = (unsigned int)((uint64_t)cfg->data_pool_mb *
+					SERVICES_MIB / TUSK_SVC_DATA_ROOM);
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct rte_mempool *mp;
+
+	snprintf(name, sizeof(name), "tusk_data_%u", lcore_id);
+	mp = rte_pktmbuf_pool_create(name, n, SERVICES_POOL_CACHE, 0,
+				     TUSK_SVC_DATA_ROOM,
+				     (int)rte_lcore_to_socket_id(lcore_id));
+	if (mp == NULL)
+		fprintf(stderr, "tuskd: data_pool_mb = %u: cannot create a "
+			"pool of %u x %u-byte mbufs for lcore %u: %s\n",
+			cfg->data_pool_mb, n, TUSK_SVC_DATA_ROOM, lcore_id,
+			rte_strerror(rte_errno));
+	return mp;
+}
+
+static int
+start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
+	   const struct tusk_svc_env *env)
+{
+	struct tusk_http_server_conf hc = {
+		.port = (uint16_t)cfg->http_port,
+		.put_max = (uint64_t)cfg->http_put_max_mb * SERVICES_MIB,
+		.max_conns = cfg->http_conns_max,
+	};
+	struct tusk_lcore_service svc = {
+		.name = TUSK_SERVICE_HTTP,
+		.poll = tusk_http_server_poll,
+		.fini = tusk_http_server_free,
+	};
+
+	svc.arg = tusk_http_server_create(env, &hc);
+	if (svc.arg == NULL) {
+		fprintf(stderr, "tuskd: http_port = %u: cannot start the HTTP "
+			"endpoint on lcore %u: %s\n", cfg->http_port,
+			lc->lcore_id, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	return tusk_lcore_add_service(lc, &svc);
+}
+
+static int
+start_fetch(struct tusk_lcore *lc, const struct tusk_svc_env *env)
+{
+	struct tusk_lcore_service svc = {
+		.name = TUSK_SERVICE_FETCH,
+		.poll = tusk_fetch_poll,
+		.fini = tusk_fetch_free,
+	};
+
+	svc.arg = tusk_fetch_create(env, NULL);
+	if (svc.arg == NULL) {
+		fprintf(stderr, "tuskd: cannot start the fetch client on "
+			"lcore %u: %s\n", lc->lcore_id,
+			rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	return tusk_lcore_add_service(lc, &svc);
+}
+
+static int
+start_bulk(const struct tusk_config *cfg, struct tusk_lcore *lc,
+	   const struct tusk_svc_env *env)
+{
+	struct tusk_bulk_conf bc = { .sink_port = (uint16_t)cfg->bulk_port };
+	struct tusk_lcore_service svc = {
+		.name = TUSK_BULK_SERVICE,
+		.poll = tusk_bulk_poll,
+		.fini = tusk_bulk_free,
+	};
+
+	svc.arg = tusk_bulk_create(env, &bc);
+	if (svc.arg == NULL) {
+		fprintf(stderr, "tuskd: bulk_port = %u: cannot start the bulk "
+			"service on lcore %u: %s\n", cfg->bulk_port,
+			lc->lcore_id, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	return tusk_lcore_add_service(lc, &svc);
+}
+
+static int
+start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
+	    struct tusk_lcore *lc, unsigned int i)
+{
+	struct tusk_svc_env *env = &s->env[i];
+	int ret;
+
+	s->pool[i] = payload_pool(cfg, lc->lcore_id);
+	if (s->pool[i] == NULL)
+		return -ENOMEM;
+	env->lcore_id = lc->lcore_id;
+	env->st = lc->st;
+	env->data_pool = s->pool[i];
+	env->root = s->root;
+	env->digest = s->digest;
+	if (cfg->http_port != 0) {
+		ret = start_http(cfg, lc, env);
+		if (ret < 0)
+			return ret;
+	}
+	/* every lcore: sources run where asked, the sink where RSS sends */
+	ret = start_bulk(cfg, lc, env);
+	if (ret < 0)
+		return ret;
+	return i == 0 ? start_fetch(lc, env) : 0;
+}
+
+int
+tusk_services_start(const struct tusk_config *cfg,
+		    struct tusk_lcore *const *lcs, unsigned int n,
+		    struct tusk_services **out)
+{
+	struct tusk_services *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (s == NULL)
+		return -ENOMEM;
+	ret = tusk_root_open(cfg->data_root, &s->root);
+	if (ret < 0) {
+		fprintf(stderr, "tuskd: data_root = %s: %s\n", cfg->data_root,
+			strerror(-ret));
+		free(s);
+		return ret;
+	}
+	s->digest = tusk_digest_svc_create(cfg->digest_threads);
+	if (s->digest == NULL) {
+		fprintf(stderr, "tuskd: digest_threads = %u: cannot start the "
+			"digest workers\n", cfg->digest_threads);
+		tusk_services_stop(s);
+		return -ENOMEM;
+	}
+	s->n = n;
+	for (unsigned int i = 0; i < n; i++) {
+		ret = start_lcore(s, cfg, lcs[i], i);
+		if (ret < 0) {
+			/* services already added are the lcores' to free */
+			*out = s;
+			return ret;
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+void
+tusk_services_stop(struct tusk_services *s)
+{
+	if (s == NULL)
+		return;
+	tusk_digest_svc_free(s->digest);
+	for (unsigned int i = 0; i < s->n; i++)
+		rte_mempool_free(s->pool[i]);
+	tusk_root_close(s->root);
+	free(s);
+}

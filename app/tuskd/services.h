@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The services tuskd runs on its lcores (app/svc): what they share (the
+ * data root, the SHA-256 workers) and what each lcore gets of its own (a
+ * payload pool and its service instances).
+ *   every lcore:  the HTTP file endpoint (http_port), if enabled, and
+ *                 the bulk sink/source for benchmarks ("bulk", bulk.h)
+ *   first lcore:  the fetch client ("fetch"), reached by the control
+ *                 socket through tusk_lcore_call()
+ */
+#ifndef TUSK_SERVICES_H
+#define TUSK_SERVICES_H
+
+#include "config.h"
+#include "lcore.h"
+
+/* Service names as tusk_lcore_service() finds them. */
+#define TUSK_SERVICE_HTTP "http"
+#define TUSK_SERVICE_FETCH "fetch"
+
+struct tusk_services;
+
+/*
+ * Open the data root, start the digest workers, and give each lcore its
+ * payload pool and services (before the lcores are launched). 0 and *out,
+ * or -errno with the reason printed to stderr.
+ */
+int tusk_services_start(const struct tusk_config *cfg,
+			struct tusk_lcore *const *lcs, unsigned int n,
+			struct tusk_services **out);
+
+/* Release what the lcores' services shared, after tusk_lcore_free() of
+ * every lcore (which released the services themselves). NULL is fine. */
+void tusk_services_stop(struct tusk_services *s);
+
+#endif /* TUSK_SERVICES_H */
