@@ -156,27 +156,6 @@ make_input(uint8_t *in)
 	return n;
 }
 
-static int
-replay(int argc, char **argv)
-{
-	static uint8_t buf[1 << 20];
-
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		size_t n;
-
-		if (f == NULL) {
-			perror(argv[i]);
-			return 1;
-		}
-		n = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, n);
-	}
-	printf("%d passed, 0 failed\n", argc - 1);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -184,7 +163,7 @@ main(int argc, char **argv)
 	long rounds = DEFAULT_ROUNDS;
 
 	if (argc > 1 && (argv[1][0] < '0' || argv[1][0] > '9'))
-		return replay(argc, argv);
+		return fuzz_replay(argc, argv);
 	if (argc > 1)
 		rounds = strtol(argv[1], NULL, 10);
 	rng = argc > 2 ? strtoull(argv[2], NULL, 10) : 1;
