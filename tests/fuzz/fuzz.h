@@ -5,6 +5,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* splitmix64: the drivers' mutations, reproducible from the seed. */
+static inline uint64_t
+fuzz_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
 /* libFuzzer's entry point; aborts when an invariant breaks. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

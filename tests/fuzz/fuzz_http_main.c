@@ -47,12 +47,7 @@ static uint64_t rng;
 static uint64_t
 next(void)
 {
-	/* splitmix64: reproducible from the seed */
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return fuzz_rand(&rng);
 }
 
 static size_t
