@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -466,6 +467,9 @@ hw_teardown(void **state)
 	tusk_pair_fini(&hw_pair);
 	tusk_digest_svc_free(dsvc);
 	tusk_root_close(root);
+	/* a tmpfs a failed test left mounted (test_put_enospc) */
+	snprintf(cmd, sizeof(cmd), "%s/small", hw_root_dir);
+	umount2(cmd, MNT_DETACH);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", hw_root_dir);
 	return system(cmd) == 0 ? 0 : -1;
 }

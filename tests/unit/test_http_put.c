@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -172,6 +175,53 @@ test_put_keepalive(void **state)
 	hw_settle();
 }
 
+/* The disk fills mid-upload (a 1 MiB tmpfs inside the root, so the free
+ * space check of the root's file system lets the PUT start): 507, the
+ * connection closes, the partial file is removed and the space is free
+ * again, and the server goes on serving. Skipped without mount(2). */
+static void
+test_put_enospc(void **state)
+{
+	static const char get[] = "GET /small/ok HTTP/1.1\r\nHost: t\r\n\r\n";
+	const size_t n = 4u << 20;
+	uint8_t *b = calloc(1, n);
+	struct hw_reply rep[2];
+	struct hw_client *cl;
+	struct statvfs vfs;
+	char dir[512], *req;
+	size_t len;
+
+	snprintf(dir, sizeof(dir), "%s/small", hw_root_dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=1m") < 0) {
+		free(b);
+		skip();
+	}
+	hw_file_make("small/ok", 1000, NULL, NULL);
+	req = hw_put_req("/small/big", b, n, "", &len);
+	cl = hw_cl_open();
+	hw_cl_send(cl, req, len);
+	hw_cl_wait(cl, "P", 1, rep);
+	assert_int_equal(rep[0].r.status, 507);
+	assert_false(rep[0].r.keep_alive);
+	assert_true(hw_run_until(hw_client_eof, cl, 5000 * NS_PER_MS));
+	hw_cl_free(cl);
+	hw_settle();
+	hw_assert_no_tmp("small");
+	assert_null(hw_file_read("small/big", &len));
+	assert_int_equal(statvfs(dir, &vfs), 0);
+	assert_true(vfs.f_bfree * vfs.f_bsize >= (1u << 20) - 2 * 4096);
+	/* still serving, on a new connection */
+	cl = hw_ask(get, 'G', rep);
+	assert_int_equal(rep[0].r.status, 200);
+	assert_int_equal(rep[0].body_len, 1000);
+	hw_cl_free(cl);
+	hw_settle();
+	assert_int_equal(umount(dir), 0);
+	free(req);
+	free(b);
+}
+
 /* The client resets mid-upload: the temporary file is removed, nothing
  * is stored, and the server keeps serving. */
 static void
@@ -212,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_put_then_get),
 		cmocka_unit_test(test_put_keepalive),
 		cmocka_unit_test(test_reset_mid_put),
+		cmocka_unit_test(test_put_enospc),
 	};
 
 	if (hw_init("http_put") != 0)
