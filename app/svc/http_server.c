@@ -156,6 +156,8 @@ dispatch(struct hs_conn *hc, uint64_t now)
 	int rc;
 
 	hc->requests++;
+	hc->body_pending = req->chunked ||
+			   (req->has_content_length && req->content_length > 0);
 	/* HTTP/1.0 persistence needs "Connection: keep-alive" echoed
 	 * (RFC 9112 C.2.2); we close instead: 1.0 clients are rare here. */
 	hc->close_after = !req->keep_alive || req->version == TUSK_HTTP_10;
@@ -229,6 +231,7 @@ hs_process_input(struct hs_conn *hc, uint64_t now)
 			hc->discard -= hs_in_drop(hc, hc->discard);
 			if (hc->discard > 0)
 				break;
+			hc->body_pending = false;
 		}
 		if (!head_step(hc, now)) {
 			/* nothing more will come: done with this client */

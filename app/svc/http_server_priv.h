@@ -147,6 +147,7 @@ struct hs_conn {
 	uint64_t in_bytes;
 	uint64_t owed;           /* consumed, not yet told to TCP */
 	uint64_t discard;        /* body bytes of a refused request to drop */
+	bool body_pending;       /* the request's body is not all read yet */
 	uint32_t head_len;
 	char head[TUSK_HTTP_HEAD_MAX];
 

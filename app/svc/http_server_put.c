@@ -146,6 +146,7 @@ body_done(struct hs_conn *hc, uint64_t now)
 	}
 	written_so_far(hc);
 	tusk_digest_follow_end(p->job, p->total);
+	hc->body_pending = false;
 	hc->phase = HS_WAIT;
 	hs_busy(hc, true);
 }

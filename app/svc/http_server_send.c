@@ -238,11 +238,14 @@ hs_response_done(struct hs_conn *hc, uint64_t now)
 	}
 	hc->body_off = hc->body_end = 0;
 	if (hc->close_after) {
-		if (hc->peer_fin || hc->in_bytes == 0) {
+		if (hc->peer_fin ||
+		    (hc->in_bytes == 0 && !hc->body_pending)) {
 			hs_close(hc, now);
 			return;
 		}
-		/* unread request bytes: FIN now, drain them a while */
+		/* request bytes unread or still coming: closing now would
+		 * answer them with a RST that can destroy the response
+		 * before the client reads it; FIN, then drain a while */
 		tusk_tcp_shutdown(hc->c, now);
 		hc->phase = HS_LINGER;
 		hc->linger_until = now + HS_LINGER_NS;

@@ -175,6 +175,32 @@ test_put_keepalive(void **state)
 	hw_settle();
 }
 
+/* A refused upload whose body comes after the answer (a client that
+ * does not wait for 100-continue): the connection is closed by FIN and
+ * the body drained, never by a RST that could destroy the answer. */
+static void
+test_refused_body_drained(void **state)
+{
+	static const char head[] = "PUT /nodir/x HTTP/1.1\r\nHost: t\r\n"
+		"Content-Length: 2097152\r\n\r\n";
+	uint8_t *body = calloc(1, 2u << 20);
+	struct hw_reply rep[1];
+	struct hw_client *cl = hw_cl_open();
+
+	hw_cl_send(cl, head, strlen(head));
+	hw_cl_wait(cl, "P", 1, rep);
+	assert_int_equal(rep[0].r.status, 409);
+	assert_false(rep[0].r.keep_alive);
+	hw_cl_send(cl, body, 2u << 20);
+	assert_true(hw_run_until(hw_client_eof, cl, 1000 * NS_PER_MS));
+	hw_run_until(NULL, NULL, 100 * NS_PER_MS);
+	assert_int_equal(cl->tx_sent, 2u << 20);
+	assert_false(cl->closed); /* no reset came */
+	hw_cl_free(cl);
+	hw_settle();
+	free(body);
+}
+
 /* The disk fills mid-upload (a 1 MiB tmpfs inside the root, so the free
  * space check of the root's file system lets the PUT start): 507, the
  * connection closes, the partial file is removed and the space is free
@@ -262,6 +288,7 @@ main(void)
 		cmocka_unit_test(test_put_then_get),
 		cmocka_unit_test(test_put_keepalive),
 		cmocka_unit_test(test_reset_mid_put),
+		cmocka_unit_test(test_refused_body_drained),
 		cmocka_unit_test(test_put_enospc),
 	};
 
