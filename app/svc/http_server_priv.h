@@ -51,6 +51,14 @@ extern int tusk_http_logtype;
  * bounds the time one poll iteration spends on one connection (~0.6 ms)
  * so the lcore keeps receiving for the others. */
 #define HS_SEND_BURST 4
+/* Response bytes a connection keeps queued in TCP (sent and unacked,
+ * or not sent yet): twice what the path can hold (min of cwnd and the
+ * peer's window) plus a chunk, and at least this floor. TCP's own send
+ * buffer is sized for the longest fattest path (1 GiB); without this a
+ * slow reader would hold that much of the payload pool while faster
+ * connections starve (RFC 9293 leaves the send buffer to the user; Linux
+ * bounds unsent data the same way with TCP_NOTSENT_LOWAT). */
+#define HS_QUEUE_FLOOR (4u << 20)
 /* Request bodies we read and drop to keep a connection after an error
  * answer (405, 404 on PUT...): a few round trips' worth. Larger ones
  * close the connection instead of being received for nothing. */
@@ -164,6 +172,8 @@ struct hs_conn {
 	uint64_t body_off, body_end;
 	bool send_blocked;       /* send() took less: wait for writable() */
 	uint64_t retry_at;       /* cold file: pump again at this time */
+	uint64_t tcp_queued;     /* bytes TCP took from us, all responses */
+	uint64_t tcp_acked;      /* of which acknowledged, last we looked */
 	struct hs_file file;
 	struct hs_dwait *dw;
 	struct hs_put put;

@@ -134,8 +134,10 @@ send_out(struct hs_conn *hc, uint64_t now)
 		hs_abort(hc, now);
 		return false;
 	}
-	if (took > 0)
+	if (took > 0) {
 		hc->last_active = now;
+		hc->tcp_queued += (uint64_t)took;
+	}
 	if (hc->out != NULL) {
 		hc->send_blocked = true; /* writable() calls back */
 		return false;
@@ -159,6 +161,25 @@ head_to_mbuf(struct hs_conn *hc)
 	hc->rhead_len = 0;
 	hc->out = m;
 	return true;
+}
+
+/* Enough queued in TCP for the path: read no more for now (poll looks
+ * again; the statistics are only read above the floor). */
+static bool
+queue_full(struct hs_conn *hc)
+{
+	struct tusk_tcp_conn_stats st;
+	uint64_t lim;
+
+	if (hc->tcp_queued - hc->tcp_acked < HS_QUEUE_FLOOR)
+		return false;
+	tusk_tcp_conn_stats(hc->c, &st);
+	hc->tcp_acked = st.bytes_acked;
+	lim = 2ull * (st.cwnd < st.snd_wnd ? st.cwnd : st.snd_wnd) +
+	      HS_SEND_CHUNK;
+	if (lim < HS_QUEUE_FLOOR)
+		lim = HS_QUEUE_FLOOR;
+	return hc->tcp_queued - hc->tcp_acked >= lim;
 }
 
 /* The next chunk of the file into mbufs; false to stop pumping. */
@@ -221,7 +242,8 @@ hs_pump(struct hs_conn *hc, uint64_t now)
 			hs_response_done(hc, now);
 			return;
 		}
-		if (budget-- == 0 || !body_to_mbufs(hc, now))
+		if (budget-- == 0 || queue_full(hc) ||
+		    !body_to_mbufs(hc, now))
 			break;
 	}
 	if (!hc->dead && !hc->send_blocked)

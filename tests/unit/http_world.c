@@ -30,7 +30,7 @@
 #define MAX_STEPS 5000000ULL
 #define WALL_LIMIT_NS (60ULL * 1000 * NS_PER_MS)
 /* Received bytes a client keeps. */
-#define CLIENT_BUF (32u << 20)
+#define CLIENT_BUF (64u << 20)
 
 struct tusk_pair hw_pair;
 struct tusk_http_server *hw_srv;
@@ -126,7 +126,6 @@ cl_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m, uint64_t now)
 {
 	struct hw_client *cl = arg;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
-
 	const void *p;
 
 	assert_true(cl->len + len <= CLIENT_BUF);
@@ -136,7 +135,19 @@ cl_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m, uint64_t now)
 		memcpy(cl->buf + cl->len, p, len);
 	cl->len += len;
 	rte_pktmbuf_free(m);
+	if (cl->hold) {
+		cl->held += len;
+		return 0;
+	}
 	return len;
+}
+
+void
+hw_cl_release(struct hw_client *cl)
+{
+	if (cl->c != NULL && cl->held > 0)
+		tusk_tcp_recv_consumed(cl->c, cl->held, hw_pair.now);
+	cl->held = 0;
 }
 
 static void

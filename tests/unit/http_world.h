@@ -43,6 +43,10 @@ struct hw_client {
 	size_t len;
 	const char *tx;          /* bytes to send */
 	size_t tx_len, tx_sent;
+	/* a slow reader: received bytes are kept unconsumed (the window
+	 * closes) until hw_cl_release() */
+	bool hold;
+	uint32_t held;
 };
 
 struct hw_reply {
@@ -69,6 +73,8 @@ void hw_cl_send(struct hw_client *cl, const void *bytes, size_t len);
 void hw_cl_wait(struct hw_client *cl, const char *kinds, int n,
 		struct hw_reply *rep);
 void hw_cl_free(struct hw_client *cl);
+/* Consume what a holding client kept: its window opens. */
+void hw_cl_release(struct hw_client *cl);
 /* One request on a fresh connection, its reply. */
 struct hw_client *hw_ask(const char *req, char kind, struct hw_reply *rep);
 bool hw_client_eof(void *arg);

@@ -277,6 +277,58 @@ test_idle_timeout(void **state)
 	hw_settle();
 }
 
+static bool
+got_bytes(void *arg)
+{
+	return ((struct hw_client *)arg)->len > 0;
+}
+
+/* A slow reader (its window closed) holds a bounded part of the file in
+ * the server, not the whole of it: the rest waits on the disk. */
+static void
+test_slow_reader(void **state)
+{
+	static const char get[] = "GET /slow.bin HTTP/1.1\r\nHost: t\r\n\r\n";
+	const size_t size = 48u << 20;
+	struct hw_reply rep[1];
+	struct hw_client *cl;
+	uint8_t *data;
+	json_t *j;
+	json_int_t out;
+
+	hw_file_make("slow.bin", size, NULL, &data);
+	cl = hw_cl_open();
+	cl->hold = true;
+	hw_cl_send(cl, get, strlen(get));
+	/* the answer starts once the digest is computed */
+	assert_true(hw_run_until(got_bytes, cl, 60000 * NS_PER_MS));
+	hw_run_until(NULL, NULL, 200 * NS_PER_MS);
+	j = tusk_http_server_json(hw_srv);
+	out = json_integer_value(json_object_get(json_array_get(
+		json_object_get(j, "conns"), 0), "bytes_out"));
+	json_decref(j);
+	print_message("window closed at %zu bytes received; the server read "
+		      "%lld\n", cl->len, (long long)out);
+	assert_true(cl->len < size / 2);
+	/* the queue floor, a chunk read ahead, and the pump's burst */
+	assert_true((size_t)out <= cl->len + (4u << 20) + (5u << 20));
+	while (cl->len < size + 200) {
+		size_t before = cl->len;
+
+		hw_cl_release(cl);
+		hw_run_until(NULL, NULL, 10 * NS_PER_MS);
+		assert_true(cl->len > before);
+	}
+	cl->hold = false;
+	hw_cl_release(cl);
+	hw_cl_wait(cl, "G", 1, rep);
+	assert_int_equal(rep[0].body_len, size);
+	assert_memory_equal(rep[0].body, data, size);
+	hw_cl_free(cl);
+	free(data);
+	hw_settle();
+}
+
 /* Statistics: requests by class and bytes, per connection and total. */
 static void
 test_json(void **state)
@@ -342,6 +394,7 @@ main(void)
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_head_too_large),
+		cmocka_unit_test(test_slow_reader),
 		cmocka_unit_test(test_idle_timeout),
 		cmocka_unit_test(test_json),
 	};
