@@ -4,22 +4,35 @@
  * the data root, served on one lcore's stack.
  *
  *   GET/HEAD  200, or 206/416 for a single byte range (app/http/
- *             http_range.h); Repr-Digest sha-256 of the whole file (RFC
- *             9530), from the digest cache or computed on the digest
- *             worker while other connections keep being served.
+ *             http_range.h: several ranges are ignored, 200; HEAD ignores
+ *             Range, RFC 9110 14.2; If-Range by ETag or Last-Modified).
+ *             Repr-Digest sha-256 of the whole file (RFC 9530), kept with
+ *             the file or computed on the digest worker while other
+ *             connections keep being served (files over 8 GiB without a
+ *             kept digest are answered at once without it and hashed in
+ *             the background). ETag and Last-Modified on every answer.
  *   PUT       into a temporary name beside the target, renamed over it
  *             when complete: 201 (new) or 204 (replaced). A Repr-Digest
  *             from the client is checked (mismatch: 400, nothing kept).
- *   errors    400, 403 (outside the root, internal names on PUT,
- *             directories, permissions), 404, 405 (+Allow), 411 (PUT
- *             without Content-Length, chunked PUT), 413 (over put_max),
- *             414, 416, 431, 500, 501, 505, 507 (disk full: partial file
- *             removed, connection closed, service continues).
- * Connections are persistent and pipelined requests are answered in
- * order. Data moves without copies: file pages are read into data_pool
- * mbufs and handed to TCP; received payload mbufs go to the file by
- * vectored writes. Only head bytes are copied (into a per-connection
- * buffer of TUSK_HTTP_HEAD_MAX).
+ *             Expect: 100-continue answered with 100 or the final error.
+ *   errors    400 (malformed head or target, %2f, %00), 403 (".." and
+ *             encoded dots, symlinks out of the root, directories, PUT
+ *             of internal names, permissions), 404 (missing; internal
+ *             names such as uploads in progress), 405 (+Allow: GET, HEAD,
+ *             PUT), 409 (PUT into a missing directory), 411 (PUT without
+ *             Content-Length; chunked PUT), 413 (over put_max), 414, 416,
+ *             417, 431, 500, 501, 503 (no digest job for an upload), 505,
+ *             507 (disk full, checked before and during the upload:
+ *             partial file removed, connection closed, service goes on).
+ * Connections are persistent (HTTP/1.1; 1.0 requests are answered and
+ * closed) and pipelined requests are answered in order. Data moves
+ * without copies: file pages are read into data_pool mbufs (never
+ * waiting for the disk: cold pages are read ahead and retried) and handed
+ * to TCP, which keeps at most about twice what the path holds; received
+ * payload mbufs go to the file by vectored writes. Only head bytes are
+ * copied (into a per-connection buffer of TUSK_HTTP_HEAD_MAX). A closing
+ * answer to a request whose body is still coming drains it before the
+ * close (no RST over the answer).
  */
 #ifndef TUSK_HTTP_SERVER_H
 #define TUSK_HTTP_SERVER_H
