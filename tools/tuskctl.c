@@ -461,6 +461,91 @@ print_conns(json_t *res)
 		       json_integer_value(json_object_get(res, "count")));
 }
 
+/* "42%" of a transfer, "-" while its size is unknown */
+static void
+percent_cell(char *out, json_t *x)
+{
+	json_int_t done = json_integer_value(json_object_get(x, "bytes"));
+	json_int_t size = json_integer_value(json_object_get(x, "size"));
+
+	if (size > 0)
+		snprintf(out, TUSKCTL_CELL_MAX, "%d%%", (int)(done * 100 / size));
+	else
+		snprintf(out, TUSKCTL_CELL_MAX, "-");
+}
+
+/* What a table row cannot hold: reasons, notes, digests. */
+static void
+print_transfer_notes(json_t *list)
+{
+	static const char *const keys[] = { "error", "note", "sha256" };
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(list, i, x) {
+		unsigned int k;
+
+		for (k = 0; k < ARRAY_LEN(keys); k++) {
+			const char *v = json_string_value(json_object_get(x,
+								keys[k]));
+
+			if (v != NULL)
+				printf("%" JSON_INTEGER_FORMAT ": %s: %s\n",
+				       json_integer_value(json_object_get(x,
+								"id")),
+				       keys[k], v);
+		}
+	}
+}
+
+/* `transfers` (an array) or `fetch`/`cancel` (one transfer). */
+static void
+print_transfers(json_t *res)
+{
+	static const char *const heads[] = {
+		"ID", "STATE", "DONE", "SIZE", "%", "RATE B/S", "ETA S",
+		"STREAMS", "RETRIES", "URL", "DEST",
+	};
+	json_t *list = json_is_array(res) ? json_incref(res) :
+					    json_pack("[O]", res), *x;
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		printf("no transfers\n");
+		json_decref(list);
+		return;
+	}
+	table_start(ARRAY_LEN(heads), heads);
+	json_array_foreach(list, i, x) {
+		unsigned int r = table_row();
+
+		cell_set(r, 0, json_object_get(x, "id"));
+		cell_set(r, 1, json_object_get(x, "state"));
+		si_cell(table_cell(r, 2), json_integer_value(
+			json_object_get(x, "bytes")));
+		si_cell(table_cell(r, 3), json_integer_value(
+			json_object_get(x, "size")));
+		percent_cell(table_cell(r, 4), x);
+		si_cell(table_cell(r, 5), json_integer_value(
+			json_object_get(x, "rate")));
+		cell_set(r, 6, json_object_get(x, "eta_s"));
+		cell_set(r, 7, json_object_get(x, "streams"));
+		cell_set(r, 8, json_object_get(x, "retries"));
+		cell_set(r, 9, json_object_get(x, "url"));
+		cell_set(r, 10, json_object_get(x, "dest"));
+	}
+	table_print();
+	print_transfer_notes(list);
+	json_decref(list);
+}
+
+static bool
+is_transfer_cmd(const char *cmd)
+{
+	return strcmp(cmd, "transfers") == 0 || strcmp(cmd, "fetch") == 0 ||
+	       strcmp(cmd, "cancel") == 0;
+}
+
 static void
 print_human(const char *cmd, json_t *res)
 {
@@ -476,6 +561,9 @@ print_human(const char *cmd, json_t *res)
 		print_help(res);
 	else if (strcmp(cmd, "conns") == 0 && json_is_object(res))
 		print_conns(res);
+	else if (is_transfer_cmd(cmd) && (json_is_array(res) ||
+					  json_is_object(res)))
+		print_transfers(res);
 	else if (json_is_string(res))
 		printf("%s\n", json_string_value(res));
 	else
@@ -499,6 +587,9 @@ usage(FILE *f)
 		"[burst_exit_ppm=N] [burst_loss_ppm=N]\n"
 		"                  [dup_ppm=N] [reorder_ppm=N] [limit=N] "
 		"| impair PORT clear=1\n"
+		"           fetch url=http://HOST[:PORT]/PATH [dest=REL] "
+		"[streams=N] | transfers\n"
+		"           cancel id=N [discard=true]\n"
 		"  ARG      key=value, or a port name\n"
 		"  -s SOCKET  tuskd control socket (default $%s or %s)\n"
 		"  --json     print tuskd's JSON response\n",

@@ -99,7 +99,6 @@ xfer_alloc(struct tusk_fetch *f, uint32_t streams)
 		return NULL;
 	}
 	x->f = f;
-	x->id = ++f->next_id;
 	x->part_fd = -1;
 	x->streams_max = streams;
 	for (i = 0; i < streams; i++) {
@@ -172,6 +171,7 @@ scan_record(struct tusk_fetch *f, const char *rel)
 		xfer_free(x);
 		return;
 	}
+	x->id = ++f->next_id;
 	x->state = TUSK_FETCH_PAUSED;
 	ret = tusk_fetch_state_load(f->env.root, rel, x->streams_max,
 				    &x->src, &s, err, sizeof(err));
@@ -401,6 +401,7 @@ tusk_fetch_start(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 		xfer_free(x);
 		return -EINVAL;
 	}
+	x->id = ++f->next_id;
 	x->u = u;
 	x->dst = tusk_addr_v4(rte_cpu_to_be_32(req->addr ? req->addr :
 						u.ipv4));

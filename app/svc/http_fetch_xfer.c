@@ -134,10 +134,16 @@ void
 fetch_xfer_pause(struct fetch_xfer *x, enum tusk_fetch_xstate state,
 		 bool keep, uint64_t now)
 {
-	if (xfer_active(x))
+	if (xfer_active(x)) {
 		xfer_stop(x, state, keep, now);
-	else if (!keep)
+		FETCH_LOG(INFO, "%u %s: %s, %" PRIu64 " of %" PRIu64 " bytes "
+			  "on disk%s\n", x->id, x->dest,
+			  tusk_fetch_xstate_name(state), x->bytes_claimed,
+			  x->src.size, keep ? " (record kept: a fetch of "
+			  "the same URL and dest resumes)" : ", removed");
+	} else if (!keep) {
 		part_remove(x);
+	}
 }
 
 void

@@ -803,6 +803,7 @@ test_bad_requests(void **state)
 				 cases[i].reason);
 	}
 	id = start("http://10.0.0.2/big.bin", "busy.bin", 1);
+	assert_int_equal(id, 1); /* refused requests take no id */
 	{
 		struct tusk_fetch_req rq = { .url = "http://10.0.0.2/big.bin",
 					     .dest = "busy.bin" };

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# test_fetch_resume: tuskd fetches 1 GiB from the Linux peer's HTTP server
+# with 4 range streams, survives interruptions and lands the file intact.
+#
+#   +-- tuskd 10.77.0.2 -------------+        +-- peer 10.77.0.1 -----------------+
+#   |  fetch client (app/svc)        |  veth  |  range_server.py :8000 (ranges,   |
+#   |  data root $WORK/root  <-------|========|--  ETag, Repr-Digest)             |
+#   |                                |        |  python3 -m http.server :8001     |
+#   +--------------------------------+        +-----------------------------------+
+#
+#   1. Server killed half-way (SIGKILL, by PID), restarted a second later:
+#      the streams fail, the fetch retries with backoff, resumes and the
+#      result's SHA-256 equals the source's (and the server's Repr-Digest);
+#      finished blocks are not fetched again.
+#   2. tuskd killed half-way (SIGKILL) and started again: the resume record
+#      on disk lists the transfer as paused; a fetch of the same URL and
+#      dest re-reads the finished blocks, checks their CRC32C and fetches
+#      only the rest (bytes fetched < size); SHA-256 identical.
+#   3. `python3 -m http.server` (Python 3.11 ignores Range and sends no
+#      Accept-Ranges): asked for 4 streams, the fetch uses one and the
+#      file is identical.
+#   4. Errors are clear: 404 from the server, a refused port.
+
+# shellcheck source=tests/integration/http_lib.sh
+. "$(dirname "$0")/http_lib.sh"
+
+# The issue's size; FETCH_TEST_MIB makes a quick run while developing.
+readonly MIB=${FETCH_TEST_MIB:-1024}
+readonly SIZE=$(( MIB << 20 ))
+readonly RANGE_PORT=8000
+readonly PLAIN_PORT=8001
+# Bound on one fetch (1 GiB takes seconds on the lab's veth; the server's
+# digest of the file adds a second per start).
+readonly FETCH_MAX_S=${FETCH_MAX_S:-180}
+# The resume record is rewritten at most every 0.5 s (app/svc/
+# http_fetch_priv.h TUSK_FETCH_SAVE_NS); tuskd is killed this long after
+# half the bytes arrived, so that the record has caught up with them.
+readonly RECORD_LAG_S=1
+# Largest block (app/svc/http_fetch_sched.h): a stream cut off loses at
+# most its unfinished block.
+readonly BLOCK=$(( 8 << 20 ))
+# What reaches tuskd is paced by its impairment stage (rx rate) while a
+# transfer is interrupted, so that "half-way" is seconds long, not a blur.
+readonly PACE_MBPS=1500
+
+SRV_PID=
+PLAIN_PID=
+
+# srv_start [--digest]: the peer's range-capable server on RANGE_PORT.
+# With --digest it sends Repr-Digest, which it computes on the first
+# request for the file (a second or more per GiB on this machine): the
+# first start has it (the probe learns the digest the fetch must match),
+# the restart does not, so that the resumed streams are not held up.
+readonly SRV_START_S=20
+srv_start() {
+	local i
+	: > "$WORK/srv.log"
+	# not through peer(): $! must be python's own PID, to kill it
+	ip netns exec "$TUSK_LAB_NS" python3 "$INTEG_DIR/range_server.py" \
+		--bind "$PEER_ADDR" --port "$RANGE_PORT" "$@" --quiet \
+		"$WORK/srv" >> "$WORK/srv.log" 2>&1 &
+	SRV_PID=$!
+	for (( i = 0; i < SRV_START_S * 10; i++ )); do
+		grep -q '^listening' "$WORK/srv.log" && return 0
+		kill -0 "$SRV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$WORK/srv.log" >&2
+	fail "range_server.py did not start within ${SRV_START_S}s"
+}
+
+srv_stop() { [ -z "$SRV_PID" ] || kill_if range_server.py "$SRV_PID"; }
+plain_stop() { [ -z "$PLAIN_PID" ] || kill_if http.server "$PLAIN_PID"; }
+http_cleanup_add srv_stop
+http_cleanup_add plain_stop
+
+# xget ID KEY: field KEY of transfer ID in `tuskctl --json transfers`
+# ("" for null, "missing" when there is no such transfer).
+xget() {
+	ctl_json transfers | python3 -c '
+import json, sys
+want, key = int(sys.argv[1]), sys.argv[2]
+for x in json.load(sys.stdin)["result"]:
+    if x["id"] == want:
+        v = x.get(key)
+        print("" if v is None else str(v).lower() if isinstance(v, bool) else v)
+        break
+else:
+    print("missing")' "$1" "$2" || fail "tuskctl transfers failed"
+}
+
+# fetch URL DEST [STREAMS]: start a fetch; prints its id.
+fetch() {
+	ctl_json fetch "url=$1" "dest=$2" "streams=${3:-4}" |
+		python3 -c 'import json, sys
+r = json.load(sys.stdin)
+if not r["ok"]:
+    sys.exit("fetch refused: " + r["error"])
+print(r["result"]["id"])' || fail "tuskctl fetch $1 failed"
+}
+
+# wait_bytes ID N: until transfer ID has N bytes on disk.
+wait_bytes() {
+	local i b
+	for (( i = 0; i < FETCH_MAX_S * 10; i++ )); do
+		b=$(xget "$1" bytes)
+		[ "$b" != missing ] && [ -n "$b" ] && [ "$b" -ge "$2" ] && return 0
+		case $(xget "$1" state) in done|failed) break ;; esac
+		sleep 0.1
+	done
+	fail "transfer $1: $b bytes, wanted $2 (state $(xget "$1" state))"
+}
+
+# wait_end ID: until transfer ID is done or failed; prints the state.
+wait_end() {
+	local i s
+	for (( i = 0; i < FETCH_MAX_S * 5; i++ )); do
+		s=$(xget "$1" state)
+		case $s in done|failed|cancelled|missing) echo "$s"; return 0 ;; esac
+		sleep 0.2
+	done
+	fail "transfer $1 not finished after ${FETCH_MAX_S}s: $s"
+}
+
+assert_done() {
+	local s
+	s=$(wait_end "$1")
+	[ "$s" = done ] || fail "$2: transfer $1 $s: $(xget "$1" error)"
+	note "ok: $2: done in $(xget "$1" elapsed_s) s, $(xget "$1" retries) failed attempts"
+}
+
+# The test's tuskd, killed (a crash) and started again on the lab's config.
+tuskd_crash_restart() {
+	local pid i
+	pid=$(cat "$LAB_STATE/tuskd.pid")
+	tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF -- "$LAB_STATE/tuskd.conf" ||
+		fail "pid $pid is not the lab's tuskd"
+	kill -KILL "$pid"
+	for (( i = 0; i < 100; i++ )); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && fail "tuskd $pid survives SIGKILL"
+	# as tools/tusk-lab starts it: the lab's `down` finds it by the pid file
+	setsid "$TUSKD" -c "$LAB_STATE/tuskd.conf" < /dev/null \
+		>> "$LAB_STATE/tuskd.log" 2>&1 &
+	echo $! > "$LAB_STATE/tuskd.pid"
+	for (( i = 0; i < 200; i++ )); do
+		ctl_json ports >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "tuskd did not come back after the restart"
+}
+
+need_lab
+mkdir -p "$WORK/root" "$WORK/srv"
+export TUSK_LAB_DATA=$WORK/root
+lab_start a
+note "making a $MIB MiB random file on the peer"
+mkrand "$WORK/srv/big.bin" "$MIB"
+want=$(sha_of "$WORK/srv/big.bin")
+srv_start --digest
+url=http://$PEER_ADDR:$RANGE_PORT/big.bin
+
+note "1: 4 streams, the server killed half-way and restarted"
+ctl_json impair port=lab0 dir=rx "rate_mbps=$PACE_MBPS" > /dev/null ||
+	fail "cannot pace tuskd's port"
+id=$(fetch "$url" big.bin 4)
+wait_bytes "$id" $(( SIZE / 2 ))
+kill -KILL "$SRV_PID"
+note "server killed at $(xget "$id" bytes) of $SIZE bytes"
+sleep 1
+srv_start
+assert_done "$id" "fetch through a server restart"
+assert_eq "$(sha_of "$WORK/root/big.bin")" "$want" "sha256 of the fetched file"
+assert_eq "$(xget "$id" sha256)" "$want" "sha256 the transfer reports"
+[ "$(xget "$id" retries)" -ge 1 ] || fail "no failed attempt counted"
+fetched=$(xget "$id" bytes_fetched)
+[ "$fetched" -lt $(( SIZE + 4 * BLOCK )) ] ||
+	fail "fetched $fetched bytes: finished blocks were fetched again"
+note "ok: $fetched bytes fetched for $SIZE"
+assert_eq "$(extras "$WORK/root" big.bin)" "" "nothing left beside big.bin"
+
+note "2: tuskd killed half-way, restarted, the fetch resumed from its record"
+id=$(fetch "$url" again.bin 4)
+wait_bytes "$id" $(( SIZE / 2 ))
+sleep "$RECORD_LAG_S"
+note "tuskd killed at $(xget "$id" bytes) of $SIZE bytes"
+tuskd_crash_restart
+[ -f "$WORK/root/again.bin.tusk-part.state" ] || fail "no resume record on disk"
+pid_state=$(ctl_json transfers | python3 -c 'import json, sys
+print(" ".join(x["state"] + ":" + x["dest"] for x in json.load(sys.stdin)["result"]))')
+assert_eq "$pid_state" "paused:again.bin" "transfers after the restart"
+id=$(fetch "$url" again.bin 4)
+assert_done "$id" "fetch resumed after a tuskd restart"
+assert_eq "$(sha_of "$WORK/root/again.bin")" "$want" "sha256 after the resume"
+fetched=$(xget "$id" bytes_fetched)
+verified=$(xget "$id" bytes_verified)
+[ "$fetched" -lt "$SIZE" ] || fail "resumed fetch refetched $fetched of $SIZE bytes"
+[ $(( fetched + verified )) -ge "$SIZE" ] ||
+	fail "fetched $fetched + verified $verified < $SIZE"
+note "ok: resumed: $verified bytes verified on disk, $fetched fetched," \
+	"$(xget "$id" blocks_refetched) blocks bad"
+assert_eq "$(extras "$WORK/root" big.bin again.bin)" "" "no part or record left"
+
+note "3: python3 -m http.server (no ranges), 4 streams asked"
+ctl_json impair port=lab0 dir=rx clear=1 > /dev/null || fail "impair clear"
+ip netns exec "$TUSK_LAB_NS" python3 -m http.server --bind "$PEER_ADDR" \
+	--directory "$WORK/srv" "$PLAIN_PORT" > "$WORK/plain.log" 2>&1 &
+PLAIN_PID=$!
+for (( i = 0; i < 100; i++ )); do
+	peer curl -s -o /dev/null -I "http://$PEER_ADDR:$PLAIN_PORT/big.bin" && break
+	sleep 0.1
+done
+id=$(fetch "http://$PEER_ADDR:$PLAIN_PORT/big.bin" plain.bin 4)
+assert_done "$id" "fetch from python3 -m http.server"
+assert_eq "$(xget "$id" ranges)" false "ranges used against http.server"
+assert_eq "$(sha_of "$WORK/root/plain.bin")" "$want" "sha256 from http.server"
+note "ok: $(xget "$id" note)"
+
+note "4: clear errors"
+id=$(fetch "http://$PEER_ADDR:$RANGE_PORT/nope.bin" nope.bin 4)
+assert_eq "$(wait_end "$id")" failed "fetch of a missing file"
+assert_eq "$(xget "$id" error)" "server answered 404 Not Found" "404 reason"
+out=$(ctl_json fetch "url=https://$PEER_ADDR/x" || true)
+echo "$out" | grep -q '"ok": *false' || fail "https accepted: $out"
+echo "$out" | grep -q 'bad URL' || fail "https refused without a reason: $out"
+note "ok: https refused: $(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["error"])')"
+note "all fetch tests passed"
