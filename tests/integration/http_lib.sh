@@ -123,6 +123,7 @@ hdr() {
 # raw METHOD TARGET [raw_http.py ARGS]: one request exactly as written,
 # from the peer; sets CODE.
 raw() {
+	CURL_RC=0
 	CODE=$(peer python3 "$INTEG_DIR/raw_http.py" "$TUSKD_ADDR" "$HTTP_PORT" "$@") ||
 		fail "raw_http.py $*"
 }
@@ -136,13 +137,20 @@ same_file() {
 	note "ok: $3: sha256 ${a:0:16}... identical"
 }
 
-# assert_code GOT WANT... WHAT: GOT is one of the WANT statuses.
+# assert_code GOT WANT... WHAT: GOT is one of the WANT statuses; when all
+# of them are 2xx, curl (the last pcurl) must also have finished cleanly:
+# a success status with a body cut short (timeout, reset) is a failure.
 assert_code() {
-	local got=$1 what=${*: -1} w
+	local got=$1 what=${*: -1} w ok=0 all2xx=1
 	for w in "${@:2:$#-2}"; do
-		[ "$got" = "$w" ] && { note "ok: $what: $got"; return 0; }
+		[ "$got" = "$w" ] && ok=1
+		[[ $w == 2?? ]] || all2xx=0
 	done
-	fail "$what: status $got, want ${*:2:$#-2} (curl exit $CURL_RC)"
+	[ $ok = 1 ] || fail "$what: status $got, want ${*:2:$#-2} (curl exit $CURL_RC)"
+	if [ $all2xx = 1 ] && [ "$CURL_RC" != 0 ]; then
+		fail "$what: status $got but curl exit $CURL_RC (transfer incomplete)"
+	fi
+	note "ok: $what: $got"
 }
 
 # extras DIR NAME...: the entries of DIR (hidden ones too) other than the
@@ -154,8 +162,8 @@ extras() {
 		grep -vxF -f <(printf '%s\n' "$@") || true
 }
 
-# gbps BYTES SECONDS: a rate in Gbit/s, two decimals.
-gbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.2f", (s > 0 ? b * 8 / s / 1e9 : 0) }'; }
+# gbps BYTES SECONDS: a rate in Gbit/s, three decimals.
+gbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.3f", (s > 0 ? b * 8 / s / 1e9 : 0) }'; }
 
 # wait_http: tuskd's endpoint answers (it listens once its lcore runs).
 wait_http() {
