@@ -45,6 +45,17 @@
  * of draining a deep queue. */
 #define BULK_QUEUE_CWNDS 2u
 #define BULK_QUEUE_MIN (BULK_BATCH * TUSK_BULK_CHUNK)
+/* A source's send buffer: the stack's default (the bound above is what
+ * limits it; this only lets the queue length be read off send space). */
+#define BULK_SND_BUF TUSK_TCP_SND_BUF_DEFAULT
+/* A source waiting on its own queue bound or on clones looks again this
+ * often (at 50 Gbit/s, 20 us is 125 KB: well inside BULK_QUEUE_MIN); a
+ * draining source checks for the last ACK as often, which is also how
+ * close to the truth its end time is. */
+#define BULK_RETRY_NS 20000ull
+/* How often a source re-reads its connection's cwnd for the queue bound:
+ * the statistics copy costs a formatted string (the cc name). */
+#define BULK_CWND_EVERY_NS 1000000ull
 /* Connections in SYN-RECEIVED the sink's listener allows (then cookies). */
 #define BULK_BACKLOG 64
 #define NS_PER_SEC 1000000000ull
@@ -70,6 +81,9 @@ struct bulk_xfer {
 	uint64_t taken;     /* source: bytes send() took */
 	uint64_t age;       /* allocation order: oldest finished go first */
 	struct rte_mbuf *pending; /* source: chain send() did not take */
+	uint64_t next_poll; /* source: when tusk_bulk_poll() looks again */
+	uint64_t cap;       /* source: queue bound (BULK_QUEUE_CWNDS) */
+	uint64_t cap_at;    /* when cap is read again */
 };
 
 struct tusk_bulk {
@@ -80,8 +94,13 @@ struct tusk_bulk {
 	unsigned int next_pattern;
 	uint32_t next_id;
 	uint64_t next_age;
+	/* sources poll() must look at (sending or draining), a bit per
+	 * slot: the idle loop costs one test */
+	uint64_t polled;
 	struct bulk_xfer x[TUSK_BULK_XFERS_MAX];
 };
+
+_Static_assert(TUSK_BULK_XFERS_MAX <= 64, "polled is a 64-bit mask");
 
 /* ------------------------------------------------------------ transfers */
 
@@ -134,9 +153,16 @@ xfer_snapshot(struct bulk_xfer *x)
 		tusk_tcp_conn_stats(x->c, &x->info.tcp);
 }
 
+static uint64_t
+xfer_bit(const struct bulk_xfer *x)
+{
+	return 1ull << (x - x->b->x);
+}
+
 static void
 xfer_done(struct bulk_xfer *x, int err, uint64_t now)
 {
+	x->b->polled &= ~xfer_bit(x);
 	xfer_snapshot(x);
 	if (x->info.role == TUSK_BULK_SOURCE) {
 		x->info.bytes = source_acked(x);
@@ -201,19 +227,23 @@ source_chain(struct bulk_xfer *x)
 }
 
 /* Room to queue more: send space for a chunk, and not too far ahead of
- * what the peer acknowledged (BULK_QUEUE_CWNDS). */
+ * what the peer acknowledged (BULK_QUEUE_CWNDS). The stack's send queue
+ * holds what is sent and unacknowledged plus what is unsent: its length
+ * is snd_buf less the send space. */
 static bool
-source_room(struct bulk_xfer *x)
+source_room(struct bulk_xfer *x, uint64_t now)
 {
-	uint64_t ahead, cap;
+	uint32_t space = tusk_tcp_send_space(x->c);
 
-	if (tusk_tcp_send_space(x->c) < TUSK_BULK_CHUNK)
+	if (space < TUSK_BULK_CHUNK)
 		return false;
-	tusk_tcp_conn_stats(x->c, &x->info.tcp);
-	ahead = x->built - x->info.tcp.bytes_acked;
-	cap = RTE_MAX((uint64_t)BULK_QUEUE_MIN,
-		      (uint64_t)BULK_QUEUE_CWNDS * x->info.tcp.cwnd);
-	return ahead < cap;
+	if (now >= x->cap_at) {
+		tusk_tcp_conn_stats(x->c, &x->info.tcp);
+		x->cap = RTE_MAX((uint64_t)BULK_QUEUE_MIN,
+				 (uint64_t)BULK_QUEUE_CWNDS * x->info.tcp.cwnd);
+		x->cap_at = now + BULK_CWND_EVERY_NS;
+	}
+	return BULK_SND_BUF - space < x->cap;
 }
 
 /* Nothing more to queue: the byte count is reached or time is up. A
@@ -233,6 +263,11 @@ source_complete(struct bulk_xfer *x, uint64_t now)
 	       x->built >= x->info.target;
 }
 
+/*
+ * Queue what the connection takes. Stopped by the stack (send() took part
+ * of a chain), the source waits for writable() (or its deadline); stopped
+ * by its own queue bound or an empty clone pool, poll() retries it soon.
+ */
 static void
 source_fill(struct bulk_xfer *x, uint64_t now)
 {
@@ -242,10 +277,12 @@ source_fill(struct bulk_xfer *x, uint64_t now)
 		if (source_complete(x, now)) {
 			tusk_tcp_shutdown(x->c, now);
 			x->state = XFER_DRAINING;
+			x->next_poll = now + BULK_RETRY_NS;
 			return;
 		}
 		if (x->pending == NULL) {
-			if (!source_room(x))
+			x->next_poll = now + BULK_RETRY_NS;
+			if (!source_room(x, now))
 				return;
 			x->pending = source_chain(x);
 			if (x->pending == NULL)
@@ -260,8 +297,11 @@ source_fill(struct bulk_xfer *x, uint64_t now)
 			return;
 		}
 		x->taken += (uint64_t)took;
-		if (x->pending != NULL)
-			return; /* writable() calls again */
+		if (x->pending != NULL) {
+			/* writable() calls again */
+			x->next_poll = x->deadline ? x->deadline : UINT64_MAX;
+			return;
+		}
 	}
 }
 
@@ -272,8 +312,10 @@ source_check(struct bulk_xfer *x, uint64_t now)
 	struct tusk_tcp_conn *c = x->c;
 
 	tusk_tcp_conn_stats(c, &x->info.tcp);
-	if (x->info.tcp.bytes_acked < x->taken)
+	if (x->info.tcp.bytes_acked < x->taken) {
+		x->next_poll = now + BULK_RETRY_NS;
 		return;
+	}
 	xfer_done(x, 0, now);
 	tusk_tcp_close(c, now);
 }
@@ -286,6 +328,7 @@ source_connected(struct tusk_tcp_conn *c, void *arg, uint64_t now)
 	uint16_t rport;
 
 	x->state = XFER_SENDING;
+	x->b->polled |= xfer_bit(x);
 	tusk_tcp_conn_tuple(c, &laddr, &x->info.local_port, &raddr, &rport);
 	source_fill(x, now);
 }
@@ -356,7 +399,8 @@ tusk_bulk_source_start(struct tusk_bulk *b,
 		       const struct tusk_bulk_source_conf *conf, uint64_t now,
 		       uint32_t *id, char *err, size_t errlen)
 {
-	struct tusk_tcp_conn_opts opts = { .nodelay = true };
+	struct tusk_tcp_conn_opts opts = { .nodelay = true,
+					   .snd_buf = BULK_SND_BUF };
 	struct bulk_xfer *x;
 	int ret = source_conf_check(conf, err, errlen);
 
@@ -504,11 +548,14 @@ void
 tusk_bulk_poll(void *arg, uint64_t now)
 {
 	struct tusk_bulk *b = arg;
-	unsigned int i;
+	uint64_t m = b->polled;
 
-	for (i = 0; i < TUSK_BULK_XFERS_MAX; i++) {
-		struct bulk_xfer *x = &b->x[i];
+	while (m != 0) {
+		struct bulk_xfer *x = &b->x[__builtin_ctzll(m)];
 
+		m &= m - 1;
+		if (now < x->next_poll)
+			continue;
 		if (x->state == XFER_SENDING)
 			source_fill(x, now);
 		else if (x->state == XFER_DRAINING)
