@@ -506,10 +506,18 @@ fetch_stream_open(struct fetch_stream *s, uint64_t now)
 	s->count = 0;
 	ret = tusk_tcp_connect(x->f->env.st, &x->dst, x->u.port, &stream_ops,
 			       s, NULL, now, &s->conn);
-	if (ret < 0) {
-		s->conn = NULL;
-		stream_fail(s, now, "cannot connect to %s: %s",
-			    peer_name(s, peer, sizeof(peer)), strerror(-ret));
+	if (ret == 0)
+		return 0;
+	s->conn = NULL;
+	peer_name(s, peer, sizeof(peer));
+	if (ret == -ENETUNREACH) {
+		/* no port's subnet and no gateway: waiting will not help */
+		fetch_stream_close(s, true, now);
+		fetch_xfer_stream_failed(x, true, now, "no route to %s (not on "
+					 "a port's subnet, no gateway)", peer);
+	} else {
+		stream_fail(s, now, "cannot connect to %s: %s", peer,
+			    strerror(-ret));
 	}
 	return ret;
 }

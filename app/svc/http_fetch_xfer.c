@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "crc32c.h"
@@ -135,12 +136,20 @@ fetch_xfer_pause(struct fetch_xfer *x, enum tusk_fetch_xstate state,
 		 bool keep, uint64_t now)
 {
 	if (xfer_active(x)) {
+		bool had_part = x->have_sched;
+
 		xfer_stop(x, state, keep, now);
-		FETCH_LOG(INFO, "%u %s: %s, %" PRIu64 " of %" PRIu64 " bytes "
-			  "on disk%s\n", x->id, x->dest,
-			  tusk_fetch_xstate_name(state), x->bytes_claimed,
-			  x->src.size, keep ? " (record kept: a fetch of "
-			  "the same URL and dest resumes)" : ", removed");
+		if (!had_part)
+			FETCH_LOG(INFO, "%u %s: %s before the probe was "
+				  "answered\n", x->id, x->dest,
+				  tusk_fetch_xstate_name(state));
+		else
+			FETCH_LOG(INFO, "%u %s: %s, %" PRIu64 " of %" PRIu64
+				  " bytes on disk%s\n", x->id, x->dest,
+				  tusk_fetch_xstate_name(state),
+				  x->bytes_claimed, x->src.size, keep ?
+				  " (record kept: a fetch of the same URL and "
+				  "dest resumes)" : ", removed");
 	} else if (!keep) {
 		part_remove(x);
 	}
@@ -286,6 +295,7 @@ part_create(struct fetch_xfer *x, uint64_t now)
 {
 	uint64_t size = x->src.size, avail = 0;
 	uint32_t bs = tusk_fetch_sched_block_size(size);
+	struct statvfs vfs;
 	int ret;
 
 	ret = tusk_fetch_sched_init(&x->sched, size, bs,
@@ -311,7 +321,10 @@ part_create(struct fetch_xfer *x, uint64_t now)
 	if (ret == -EOPNOTSUPP)
 		ret = ftruncate(x->part_fd, (off_t)size) < 0 ? -errno : 0;
 	if (ret == -ENOSPC || ret == -EDQUOT) {
-		tusk_root_free_bytes(x->f->env.root, &avail);
+		/* the part's own file system: dest may be on a mount below
+		 * the root */
+		if (fstatvfs(x->part_fd, &vfs) == 0)
+			avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
 		fetch_xfer_fail(x, false, now, "no space for %" PRIu64 " bytes "
 				"under the data root (%" PRIu64 " free): part "
 				"removed", size, avail);

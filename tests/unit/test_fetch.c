@@ -393,11 +393,13 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
+	char cmd[160];
 
 	tusk_digest_svc_free(digests);
 	tusk_root_close(root);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	/* test_disk_full's tmpfs, if it failed before unmounting it */
+	snprintf(cmd, sizeof(cmd), "umount %s/small 2>/dev/null; rm -rf %s",
+		 dir, dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -767,6 +769,72 @@ test_refused_gives_up(void **state)
 			    "10.0.0.2:80 (gave up after 2 attempts)");
 }
 
+/* A host on the link that never answers ARP: attempts time out. */
+static void
+test_unreachable(void **state)
+{
+	uint32_t id;
+
+	tusk_fetch_free(f);
+	fconf.retry_max = 2;
+	f = fetch_new();
+	id = start("http://10.0.0.3/big.bin", NULL, 4);
+	run(id, 0);
+	assert_string_equal(xstr(id, "state"), "failed");
+	assert_string_equal(xstr(id, "error"), "no answer from 10.0.0.3:80 "
+			    "within 5 s (gave up after 2 attempts)");
+}
+
+static void
+test_no_route(void **state)
+{
+	uint32_t id;
+
+	id = start("http://10.9.9.9:8080/big.bin", NULL, 4);
+	run(id, 0);
+	assert_string_equal(xstr(id, "state"), "failed");
+	assert_string_equal(xstr(id, "error"), "no route to 10.9.9.9:8080 "
+			    "(not on a port's subnet, no gateway)");
+	assert_int_equal(xint(id, "retries"), 0);
+}
+
+static void
+test_missing_directory(void **state)
+{
+	uint32_t id;
+
+	id = start("http://10.0.0.2/big.bin", "no/such/dir/big.bin", 4);
+	run(id, 0);
+	assert_string_equal(xstr(id, "state"), "failed");
+	assert_string_equal(xstr(id, "error"), "the directory of "
+			    "no/such/dir/big.bin.tusk-part does not exist "
+			    "under the data root");
+}
+
+/* A file larger than the free space: refused at the start (the part is
+ * preallocated), part removed. Needs root to mount a small tmpfs. */
+static void
+test_disk_full(void **state)
+{
+	char cmd[256];
+	uint32_t id;
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/small && mount -t tmpfs -o "
+		 "size=16m tusk-fetch-test %s/small 2>/dev/null", dir, dir);
+	if (system(cmd) != 0)
+		skip();
+	id = start("http://10.0.0.2/big.bin", "small/big.bin", 4);
+	run(id, 0);
+	assert_false(exists("small/big.bin.tusk-part"));
+	assert_false(exists("small/big.bin.tusk-part.state"));
+	snprintf(cmd, sizeof(cmd), "umount %s/small", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_string_equal(xstr(id, "state"), "failed");
+	assert_string_equal(xstr(id, "error"), "no space for 41955385 bytes "
+			    "under the data root (16777216 free): part "
+			    "removed");
+}
+
 static void
 test_bad_requests(void **state)
 {
@@ -835,6 +903,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_not_found, before, after),
 		cmocka_unit_test_setup_teardown(test_refused_gives_up, before,
 						after),
+		cmocka_unit_test_setup_teardown(test_unreachable, before,
+						after),
+		cmocka_unit_test_setup_teardown(test_no_route, before, after),
+		cmocka_unit_test_setup_teardown(test_missing_directory, before,
+						after),
+		cmocka_unit_test_setup_teardown(test_disk_full, before, after),
 		cmocka_unit_test_setup_teardown(test_bad_requests, before,
 						after),
 	};
