@@ -36,7 +36,8 @@ struct tusk_impair {
 	uint32_t count;
 	uint32_t x_head;     /* express ring of reordered frames */
 	uint32_t x_count;
-	struct rte_mbuf *express[IMPAIR_EXPRESS];
+	uint64_t x_last_due; /* due time of the newest express frame */
+	struct impair_slot express[IMPAIR_EXPRESS];
 	struct tusk_impair_stats st;
 	struct impair_slot fifo[]; /* conf.limit slots */
 };
@@ -173,7 +174,7 @@ tusk_impair_free(struct tusk_impair *im)
 		im->count--;
 	}
 	while (im->x_count > 0) {
-		rte_pktmbuf_free(im->express[im->x_head]);
+		rte_pktmbuf_free(im->express[im->x_head].m);
 		im->x_head = (im->x_head + 1) % IMPAIR_EXPRESS;
 		im->x_count--;
 	}
@@ -216,6 +217,21 @@ impair_due(struct tusk_impair *im, const struct rte_mbuf *m, uint64_t now)
 	return due;
 }
 
+/* A reordered frame skips the bottleneck queue and overtakes the frames
+ * that entered during the last TUSK_IMPAIR_REORDER_GAP_NS, but it still
+ * crosses the path: it is due `delay - gap` after it entered. */
+static uint64_t
+impair_express_due(struct tusk_impair *im, uint64_t now)
+{
+	uint64_t gap = RTE_MIN(im->conf.delay_ns,
+			       (uint64_t)TUSK_IMPAIR_REORDER_GAP_NS);
+	uint64_t due = now + im->conf.delay_ns - gap;
+
+	due = RTE_MAX(due, im->x_last_due);
+	im->x_last_due = due;
+	return due;
+}
+
 static void
 impair_hold(struct tusk_impair *im, struct rte_mbuf *m, uint64_t now)
 {
@@ -223,7 +239,9 @@ impair_hold(struct tusk_impair *im, struct rte_mbuf *m, uint64_t now)
 
 	if (impair_chance(im, im->conf.reorder_ppm) &&
 	    im->x_count < IMPAIR_EXPRESS) {
-		im->express[(im->x_head + im->x_count) % IMPAIR_EXPRESS] = m;
+		s = &im->express[(im->x_head + im->x_count) % IMPAIR_EXPRESS];
+		s->m = m;
+		s->due = impair_express_due(im, now);
 		im->x_count++;
 		im->st.reordered++;
 		return;
@@ -283,21 +301,32 @@ tusk_impair_enqueue(struct tusk_impair *im, struct rte_mbuf **pkts,
 	}
 }
 
+/* The express ring and the FIFO are each in due order: release the
+ * earlier head while it is due. */
 uint16_t
 tusk_impair_dequeue(struct tusk_impair *im, struct rte_mbuf **out,
 		    uint16_t max, uint64_t now)
 {
 	uint16_t n = 0;
 
-	while (n < max && im->x_count > 0) {
-		out[n++] = im->express[im->x_head];
-		im->x_head = (im->x_head + 1) % IMPAIR_EXPRESS;
-		im->x_count--;
-	}
-	while (n < max && im->count > 0 && im->fifo[im->head].due <= now) {
-		out[n++] = im->fifo[im->head].m;
-		im->head = (im->head + 1) % im->conf.limit;
-		im->count--;
+	while (n < max) {
+		const struct impair_slot *x = im->x_count > 0 ?
+			&im->express[im->x_head] : NULL;
+		const struct impair_slot *f = im->count > 0 ?
+			&im->fifo[im->head] : NULL;
+
+		if (x != NULL && x->due <= now &&
+		    (f == NULL || x->due <= f->due)) {
+			out[n++] = x->m;
+			im->x_head = (im->x_head + 1) % IMPAIR_EXPRESS;
+			im->x_count--;
+		} else if (f != NULL && f->due <= now) {
+			out[n++] = f->m;
+			im->head = (im->head + 1) % im->conf.limit;
+			im->count--;
+		} else {
+			break;
+		}
 	}
 	im->st.out += n;
 	return n;
@@ -306,9 +335,10 @@ tusk_impair_dequeue(struct tusk_impair *im, struct rte_mbuf **out,
 uint64_t
 tusk_impair_next(const struct tusk_impair *im)
 {
-	if (im->x_count > 0)
-		return 0;
-	return im->count > 0 ? im->fifo[im->head].due : UINT64_MAX;
+	uint64_t x = im->x_count > 0 ? im->express[im->x_head].due : UINT64_MAX;
+	uint64_t f = im->count > 0 ? im->fifo[im->head].due : UINT64_MAX;
+
+	return RTE_MIN(x, f);
 }
 
 void

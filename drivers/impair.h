@@ -6,11 +6,13 @@
  * emulated path delivers them:
  *
  *   tusk_impair_enqueue(): loss? -> burst loss? -> duplicate?
- *                          -> reorder (sent at once)?
+ *                          -> reorder? express ring, due after
+ *                             delay - TUSK_IMPAIR_REORDER_GAP_NS
  *                          -> rate: departure = max(now, link free) + wire
  *                             time -> due = departure + delay +- jitter,
  *                             no earlier than the frame before -> FIFO
- *   tusk_impair_dequeue(): reordered frames first, then the FIFO up to now
+ *   tusk_impair_dequeue(): the earlier due of the express ring and the
+ *                          FIFO, up to now
  *
  * Jitter draws each frame's delay uniformly in [delay - jitter, delay +
  * jitter] but keeps frames in order (like netem with a rate, or Linux
@@ -52,6 +54,13 @@
 #define TUSK_IMPAIR_LIMIT_MAX 262144u
 /* Largest added delay: a path around the Earth twice. */
 #define TUSK_IMPAIR_DELAY_MAX_NS (1000ull * 1000 * 1000)
+/* How far a reordered frame gets ahead: it skips the bottleneck queue
+ * and overtakes what entered in the last millisecond (tens of frames at
+ * Gbit/s rates: what link aggregation and multipath switching do), but
+ * it still takes the path's delay minus this. netem instead sends it at
+ * once; its RTT sample is then near zero, and every controller that
+ * tracks a minimum RTT (BBR, Linux's too) shrinks its window to nothing. */
+#define TUSK_IMPAIR_REORDER_GAP_NS (1000ull * 1000)
 /* Bytes a frame occupies on the wire beyond its mbuf length: preamble and
  * start delimiter (8), FCS (4), inter-frame gap (12). */
 #define TUSK_IMPAIR_WIRE_OVERHEAD 24u
@@ -67,7 +76,7 @@ struct tusk_impair_conf {
 	uint32_t burst_exit_ppm;  /* bad -> good, per frame */
 	uint32_t burst_loss_ppm;  /* loss in the bad state */
 	uint32_t dup_ppm;     /* frames sent twice */
-	uint32_t reorder_ppm; /* frames sent at once, ahead of held ones */
+	uint32_t reorder_ppm; /* frames that overtake others (GAP below) */
 	uint32_t limit;       /* frames held at most; 0: default */
 };
 

@@ -179,10 +179,13 @@ test_duplicate_and_total_loss(void **state)
 	tusk_impair_free(im);
 }
 
-/* Reordered frames overtake the delayed ones (netem's "reorder"). */
+/* Reordered frames overtake the delayed ones, in their own order, but
+ * still cross the path: due TUSK_IMPAIR_REORDER_GAP_NS before the rest,
+ * never at once (an RTT sample near zero would be a lie about the path). */
 static void
 test_reorder(void **state)
 {
+	const uint64_t early_at = 10 * MS - TUSK_IMPAIR_REORDER_GAP_NS;
 	struct tusk_impair_conf c = { .delay_ns = 10 * MS,
 				      .reorder_ppm = 500000 };
 	struct tusk_impair *im = make(&c);
@@ -192,7 +195,9 @@ test_reorder(void **state)
 
 	offer(im, 200, 64, 0, 0);
 	tusk_impair_stats(im, &st);
-	early = take(im, 0, ids, 200);
+	assert_int_equal(take(im, early_at - 1, NULL, 0), 0);
+	assert_int_equal(tusk_impair_next(im), early_at);
+	early = take(im, early_at, ids, 200);
 	assert_int_equal(early, st.reordered);
 	assert_in_range(early, 50, 150);
 	for (i = 1; i < early; i++)
