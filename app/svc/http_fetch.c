@@ -263,6 +263,12 @@ tusk_fetch_create(const struct tusk_svc_env *env,
 		return NULL;
 	}
 	f->env = *env;
+	f->disk = tusk_fetch_disk_create(env->root);
+	if (f->disk == NULL) {
+		rte_errno = errno;
+		free(f);
+		return NULL;
+	}
 	if (conf != NULL)
 		f->conf = *conf;
 	if (f->conf.retry_max == 0)
@@ -307,6 +313,8 @@ tusk_fetch_free(void *arg)
 			fetch_xfer_pause(x, TUSK_FETCH_PAUSED, true, f->now);
 		xfer_free(x);
 	}
+	/* the records just queued are written before this returns */
+	tusk_fetch_disk_free(f->disk);
 	free(f);
 }
 

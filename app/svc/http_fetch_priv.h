@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "http_fetch.h"
+#include "http_fetch_disk.h"
 #include "http_fetch_sched.h"
 #include "http_fetch_state.h"
 #include "http_msg.h"
@@ -139,6 +140,7 @@ struct fetch_xfer {
 	uint64_t started, finished;
 	/* completion */
 	struct tusk_digest_job *job;
+	struct tusk_fetch_disk_job *commit;
 	bool have_sha;
 	uint8_t sha[TUSK_HTTP_SHA256_LEN];
 	/* paused transfers found on disk: what the record says is done */
@@ -148,6 +150,7 @@ struct fetch_xfer {
 struct tusk_fetch {
 	struct tusk_svc_env env;
 	struct tusk_fetch_conf conf;
+	struct tusk_fetch_disk *disk; /* records and commits, off the lcore */
 	uint64_t now;            /* of the last poll (for free) */
 	uint32_t next_id;
 	struct fetch_xfer *xfers[TUSK_FETCH_TRANSFERS_MAX];

@@ -2,9 +2,9 @@
 /*
  * The fetch client's resume record (see http_fetch_state.h).
  *
- *   tusk_fetch_state_save() -> tusk_fetch_state_to_json() -> json_dumps()
- *                           -> tusk_root_tmp_create() -> write_all()
- *                           -> tusk_root_commit()
+ *   tusk_fetch_state_text()  -> tusk_fetch_state_to_json() -> json_dumps()
+ *   tusk_fetch_state_write() -> tusk_root_tmp_create() -> write_all()
+ *                            -> tusk_root_commit()   (the disk thread)
  *   tusk_fetch_state_load() -> read_record() -> json_loadb()
  *                           -> tusk_fetch_state_from_json() -> blocks_parse()
  */
@@ -264,28 +264,47 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+char *
+tusk_fetch_state_text(const struct tusk_fetch_source *src,
+		      const struct tusk_fetch_sched *s)
+{
+	json_t *o = tusk_fetch_state_to_json(src, s);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	return text;
+}
+
+int
+tusk_fetch_state_write(const struct tusk_root *r, const char *rel,
+		       const char *text)
+{
+	char tmp[TUSK_ROOT_TMP_NAME_MAX];
+	int fd = -1, ret;
+
+	ret = tusk_root_tmp_create(r, rel, &fd, tmp, sizeof(tmp));
+	if (ret < 0)
+		return ret;
+	ret = write_all(fd, text, strlen(text));
+	close(fd);
+	if (ret == 0)
+		ret = tusk_root_commit(r, tmp, rel);
+	if (ret < 0)
+		tusk_root_discard(r, tmp);
+	return ret;
+}
+
 int
 tusk_fetch_state_save(const struct tusk_root *r, const char *rel,
 		      const struct tusk_fetch_source *src,
 		      const struct tusk_fetch_sched *s)
 {
-	char tmp[TUSK_ROOT_TMP_NAME_MAX];
-	json_t *o = tusk_fetch_state_to_json(src, s);
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	int fd = -1, ret;
+	char *text = tusk_fetch_state_text(src, s);
+	int ret;
 
-	json_decref(o);
 	if (text == NULL)
 		return -ENOMEM;
-	ret = tusk_root_tmp_create(r, rel, &fd, tmp, sizeof(tmp));
-	if (ret == 0) {
-		ret = write_all(fd, text, strlen(text));
-		close(fd);
-		if (ret == 0)
-			ret = tusk_root_commit(r, tmp, rel);
-		if (ret < 0)
-			tusk_root_discard(r, tmp);
-	}
+	ret = tusk_fetch_state_write(r, rel, text);
 	free(text);
 	return ret;
 }

@@ -71,8 +71,18 @@ int tusk_fetch_state_from_json(json_t *o, uint32_t streams,
 			       struct tusk_fetch_sched *s, char *err,
 			       size_t errlen);
 
-/* Write the record atomically to `rel` (the ".tusk-part.state" name)
- * beneath the root. Returns 0 or -errno (ENOSPC, EIO, ...). */
+/* The record as text (malloc'ed, NUL terminated; NULL if out of
+ * memory): what the lcore hands to the disk thread. */
+char *tusk_fetch_state_text(const struct tusk_fetch_source *src,
+			    const struct tusk_fetch_sched *s);
+
+/* Write `text` atomically as the record `rel` (the ".tusk-part.state"
+ * name) beneath the root: temporary file, fsync, rename, fsync of the
+ * directory. Returns 0 or -errno (ENOSPC, EIO, ...). */
+int tusk_fetch_state_write(const struct tusk_root *r, const char *rel,
+			   const char *text);
+
+/* tusk_fetch_state_text() and _write() in one (not on an lcore). */
 int tusk_fetch_state_save(const struct tusk_root *r, const char *rel,
 			  const struct tusk_fetch_source *src,
 			  const struct tusk_fetch_sched *s);

@@ -25,6 +25,7 @@
 
 #include "crc32c.h"
 #include "digest.h"
+#include "http_fetch_disk.h"
 #include "http_fetch_priv.h"
 
 /* Restarts because the source changed under a transfer before it gives
@@ -65,29 +66,38 @@ streams_close(struct fetch_xfer *x, const struct fetch_stream *keep,
 			fetch_stream_close(&x->streams[i], true, now);
 }
 
+/* Hand the record to the disk thread (http_fetch_disk.h): the lcore
+ * only builds its text. A full queue is retried TUSK_FETCH_SAVE_NS on. */
 static void
 record_save(struct fetch_xfer *x, uint64_t now, bool force)
 {
+	char *text;
 	int ret;
 
 	if (!x->have_sched || !x->dirty ||
 	    (!force && now - x->saved_at < TUSK_FETCH_SAVE_NS))
 		return;
-	ret = tusk_fetch_state_save(x->f->env.root, x->record, &x->src,
-				    &x->sched);
-	if (ret < 0)
-		FETCH_LOG(WARNING, "%u: cannot save %s: %s\n", x->id,
-			  x->record, strerror(-ret));
-	x->dirty = false;
 	x->saved_at = now;
+	text = tusk_fetch_state_text(&x->src, &x->sched);
+	ret = text == NULL ? -ENOMEM :
+	      tusk_fetch_disk_save(x->f->disk, x->record, text);
+	if (ret < 0) {
+		free(text);
+		FETCH_LOG(DEBUG, "%u: record %s not saved now: %s\n", x->id,
+			  x->record, strerror(-ret));
+		return;
+	}
+	x->dirty = false;
 }
 
-/* Part file and record gone (nothing under dest is kept). */
+/* Part file and record gone (nothing under dest is kept). The part goes
+ * now, so that a new part of the same name (a restart) is never removed
+ * by a late job; the record's removal is queued behind its saves. */
 static void
 part_remove(struct fetch_xfer *x)
 {
 	tusk_root_discard(x->f->env.root, x->part);
-	tusk_fetch_state_remove(x->f->env.root, x->record);
+	tusk_fetch_disk_remove(x->f->disk, x->record);
 }
 
 /* Leave the transfer in `state`: streams closed, record saved (the part
@@ -99,6 +109,9 @@ xfer_stop(struct fetch_xfer *x, enum tusk_fetch_xstate state, bool keep,
 	streams_close(x, NULL, now);
 	tusk_digest_job_free(x->job);
 	x->job = NULL;
+	/* a commit already queued still completes (the file lands) */
+	tusk_fetch_disk_job_free(x->commit);
+	x->commit = NULL;
 	if (keep)
 		record_save(x, now, true);
 	else
@@ -540,11 +553,12 @@ xfer_running(struct fetch_xfer *x, uint64_t now)
 
 /* ---------------------------------------------------------- verifying */
 
+/* The digest is known (or there is no digest service): check it, then
+ * have the disk thread rename the part over dest (fsync included). */
 static void
 finish_commit(struct fetch_xfer *x, uint64_t now)
 {
 	char want[TUSK_HTTP_SHA256_HEXLEN], got[TUSK_HTTP_SHA256_HEXLEN];
-	int ret;
 
 	if (x->has_digest && x->have_sha &&
 	    memcmp(x->digest, x->sha, sizeof(x->sha)) != 0) {
@@ -555,15 +569,28 @@ finish_commit(struct fetch_xfer *x, uint64_t now)
 				"nothing kept", want, got);
 		return;
 	}
-	ret = tusk_root_commit(x->f->env.root, x->part, x->dest);
+	x->commit = tusk_fetch_disk_commit(x->f->disk, x->part, x->dest,
+					   x->record, x->part_fd,
+					   x->have_sha ? x->sha : NULL);
+	if (x->commit == NULL && errno != ENOBUFS)
+		fetch_xfer_fail(x, true, now, "cannot commit %s: %s", x->part,
+				strerror(errno));
+}
+
+static void
+commit_poll(struct fetch_xfer *x, uint64_t now)
+{
+	int ret = tusk_fetch_disk_job_poll(x->commit);
+
+	if (ret == -EAGAIN)
+		return;
+	tusk_fetch_disk_job_free(x->commit);
+	x->commit = NULL;
 	if (ret < 0) {
 		fetch_xfer_fail(x, true, now, "cannot rename %s to %s: %s",
 				x->part, x->dest, strerror(-ret));
 		return;
 	}
-	if (x->have_sha)
-		tusk_digest_store(x->part_fd, x->sha);
-	tusk_fetch_state_remove(x->f->env.root, x->record);
 	x->dirty = false;
 	xfer_stop(x, TUSK_FETCH_DONE, true, now);
 	FETCH_LOG(INFO, "%u %s: done, %" PRIu64 " bytes\n", x->id, x->dest,
@@ -575,7 +602,11 @@ xfer_verifying(struct fetch_xfer *x, uint64_t now)
 {
 	int ret;
 
-	if (x->f->env.digest != NULL && x->job == NULL) {
+	if (x->commit != NULL) {
+		commit_poll(x, now);
+		return;
+	}
+	if (x->f->env.digest != NULL && x->job == NULL && !x->have_sha) {
 		finish_start(x, now); /* the digest queue was full */
 		return;
 	}

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "digest.h"
+#include "http_fetch_disk.h"
 #include "http_fetch_sched.h"
 #include "http_fetch_state.h"
 #include "root.h"
@@ -365,6 +367,85 @@ test_record_corrupt(void **state)
 	tusk_fetch_sched_fini(&s);
 }
 
+static char *
+text(const char *s)
+{
+	char *t = strdup(s);
+
+	assert_non_null(t);
+	return t;
+}
+
+/* The disk thread keeps the order of what the lcore queued: a removal
+ * never overtakes an earlier save of the same record, nor a save an
+ * earlier removal; and queued jobs are done by free. */
+static void
+test_disk_thread_order(void **state)
+{
+	struct tusk_fetch_disk *d = tusk_fetch_disk_create(root);
+	char buf[64] = "";
+	FILE *fp;
+	int i;
+
+	assert_non_null(d);
+	for (i = 0; i < 50; i++)
+		assert_int_equal(tusk_fetch_disk_save(d, "a.tusk-part.state",
+						      text("{\"n\":1}")), 0);
+	assert_int_equal(tusk_fetch_disk_remove(d, "a.tusk-part.state"), 0);
+	assert_int_equal(tusk_fetch_disk_remove(d, "b.tusk-part.state"), 0);
+	assert_int_equal(tusk_fetch_disk_save(d, "b.tusk-part.state",
+					      text("first")), 0);
+	assert_int_equal(tusk_fetch_disk_save(d, "b.tusk-part.state",
+					      text("last")), 0);
+	tusk_fetch_disk_free(d);
+	snprintf(buf, sizeof(buf), "%s/a.tusk-part.state", dir);
+	assert_int_equal(access(buf, F_OK), -1);
+	snprintf(buf, sizeof(buf), "%s/b.tusk-part.state", dir);
+	fp = fopen(buf, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	assert_string_equal(buf, "last");
+	assert_int_equal(tusk_fetch_state_remove(root, "b.tusk-part.state"),
+			 0);
+}
+
+/* A commit renames the part over dest, keeps the digest, removes the
+ * record; the lcore polls it. */
+static void
+test_disk_thread_commit(void **state)
+{
+	static const uint8_t sha[32] = { 1, 2, 3 };
+	struct tusk_fetch_disk *d = tusk_fetch_disk_create(root);
+	struct tusk_fetch_disk_job *j;
+	uint8_t got[32];
+	int fd, ret, i;
+
+	assert_non_null(d);
+	fd = tusk_root_openat(root, "f.tusk-part", O_RDWR | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "data", 4), 4);
+	assert_int_equal(tusk_fetch_disk_save(d, "f.tusk-part.state",
+					      text("{}")), 0);
+	j = tusk_fetch_disk_commit(d, "f.tusk-part", "f", "f.tusk-part.state",
+				   fd, sha);
+	assert_non_null(j);
+	for (i = 0; i < 5000 && (ret = tusk_fetch_disk_job_poll(j)) ==
+	     -EAGAIN; i++)
+		usleep(1000);
+	assert_int_equal(ret, 0);
+	tusk_fetch_disk_job_free(j);
+	tusk_fetch_disk_free(d);
+	assert_int_equal(tusk_root_openat(root, "f.tusk-part", O_RDONLY, 0),
+			 -ENOENT);
+	assert_int_equal(tusk_root_openat(root, "f.tusk-part.state",
+					  O_RDONLY, 0), -ENOENT);
+	assert_int_equal(tusk_digest_lookup(fd, got), 0);
+	assert_memory_equal(got, sha, 32);
+	close(fd);
+	assert_int_equal(tusk_root_discard(root, "f"), 0);
+}
+
 int
 main(void)
 {
@@ -378,6 +459,8 @@ main(void)
 		cmocka_unit_test(test_take_in_order),
 		cmocka_unit_test(test_record_round_trip),
 		cmocka_unit_test(test_record_corrupt),
+		cmocka_unit_test(test_disk_thread_order),
+		cmocka_unit_test(test_disk_thread_commit),
 	};
 
 	return cmocka_run_group_tests(tests, setup_root, teardown_root);

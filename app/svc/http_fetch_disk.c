@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The fetch client's disk thread (see http_fetch_disk.h).
+ *
+ *   lcore:  tusk_fetch_disk_save/remove/commit() -> job_queue()
+ *             -> rte_ring_sp_enqueue() + eventfd write
+ *   thread: disk_main() -> read(eventfd) -> rte_ring_sc_dequeue()
+ *             -> job_run() -> tusk_fetch_state_write() | unlink | commit
+ *             -> job_finish()
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_ring.h>
+
+#include "digest.h"
+#include "http_fetch_disk.h"
+#include "http_fetch_state.h"
+#include "root.h"
+
+enum job_kind { JOB_SAVE, JOB_REMOVE, JOB_COMMIT };
+
+/* A commit job's life: the lcore polls it (RUNNING -> DONE) or abandons
+ * it; whoever comes second frees it. */
+enum job_life { LIFE_RUNNING, LIFE_DONE, LIFE_ABANDONED };
+
+struct tusk_fetch_disk_job {
+	enum job_kind kind;
+	char *rel;          /* record or part */
+	char *text;         /* JOB_SAVE */
+	char *dest;         /* JOB_COMMIT */
+	char *record;       /* JOB_COMMIT */
+	int fd;             /* JOB_COMMIT: dup of the part */
+	bool has_sha;
+	uint8_t sha[TUSK_HTTP_SHA256_LEN];
+	int result;         /* JOB_COMMIT, valid once DONE */
+	uint32_t life;      /* enum job_life, atomic */
+};
+
+struct tusk_fetch_disk {
+	const struct tusk_root *root;
+	struct rte_ring *ring;
+	int efd;
+	bool stop;          /* atomic */
+	bool started;
+	pthread_t tid;
+};
+
+static void
+job_free(struct tusk_fetch_disk_job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	free(j->rel);
+	free(j->text);
+	free(j->dest);
+	free(j->record);
+	free(j);
+}
+
+static struct tusk_fetch_disk_job *
+job_new(enum job_kind kind, const char *rel)
+{
+	struct tusk_fetch_disk_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	j->kind = kind;
+	j->fd = -1;
+	j->rel = strdup(rel);
+	if (j->rel == NULL) {
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
+static void
+wake(struct tusk_fetch_disk *d)
+{
+	uint64_t one = 1;
+
+	/* EAGAIN: the counter is full, so the thread is awake anyway */
+	while (write(d->efd, &one, sizeof(one)) < 0 && errno == EINTR)
+		continue;
+}
+
+static int
+job_queue(struct tusk_fetch_disk *d, struct tusk_fetch_disk_job *j)
+{
+	if (rte_ring_sp_enqueue(d->ring, j) < 0)
+		return -ENOBUFS;
+	wake(d);
+	return 0;
+}
+
+static int
+commit(const struct tusk_fetch_disk *d, struct tusk_fetch_disk_job *j)
+{
+	int ret = tusk_root_commit(d->root, j->rel, j->dest);
+
+	if (ret < 0)
+		return ret;
+	/* the digest names the file as it is now: after the last write */
+	if (j->has_sha)
+		tusk_digest_store(j->fd, j->sha);
+	tusk_fetch_state_remove(d->root, j->record);
+	return 0;
+}
+
+/* Do one job; free it unless the lcore still holds it (commit). */
+static void
+job_run(struct tusk_fetch_disk *d, struct tusk_fetch_disk_job *j)
+{
+	uint32_t was;
+
+	switch (j->kind) {
+	case JOB_SAVE:
+		tusk_fetch_state_write(d->root, j->rel, j->text);
+		break;
+	case JOB_REMOVE:
+		tusk_fetch_state_remove(d->root, j->rel);
+		break;
+	case JOB_COMMIT:
+		j->result = commit(d, j);
+		was = __atomic_exchange_n(&j->life, LIFE_DONE,
+					  __ATOMIC_ACQ_REL);
+		if (was != LIFE_ABANDONED)
+			return;
+		break;
+	}
+	job_free(j);
+}
+
+static void
+drain(struct tusk_fetch_disk *d)
+{
+	void *j;
+
+	while (rte_ring_sc_dequeue(d->ring, &j) == 0)
+		job_run(d, j);
+}
+
+static void *
+disk_main(void *arg)
+{
+	struct tusk_fetch_disk *d = arg;
+	struct pollfd p = { .fd = d->efd, .events = POLLIN };
+	uint64_t n;
+
+	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
+		drain(d);
+		if (poll(&p, 1, -1) > 0 && read(d->efd, &n, sizeof(n)) < 0 &&
+		    errno != EAGAIN)
+			break;
+	}
+	return NULL;
+}
+
+struct tusk_fetch_disk *
+tusk_fetch_disk_create(const struct tusk_root *r)
+{
+	struct tusk_fetch_disk *d = calloc(1, sizeof(*d));
+	ssize_t sz = rte_ring_get_memsize(TUSK_FETCH_DISK_QUEUE);
+	int err = ENOMEM;
+
+	if (d == NULL)
+		goto fail;
+	d->efd = -1;
+	d->root = r;
+	d->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->efd < 0)
+		err = errno;
+	/* rte_ring_init() on our own memory: no memzone name to keep
+	 * unique */
+	if (d->efd < 0 || sz < 0 ||
+	    posix_memalign((void **)&d->ring, RTE_CACHE_LINE_SIZE,
+			   (size_t)sz) != 0 ||
+	    rte_ring_init(d->ring, "tusk_fetch_disk", TUSK_FETCH_DISK_QUEUE,
+			  RING_F_SP_ENQ | RING_F_SC_DEQ) < 0)
+		goto fail;
+	err = pthread_create(&d->tid, NULL, disk_main, d);
+	if (err != 0)
+		goto fail;
+	d->started = true;
+	pthread_setname_np(d->tid, "tusk-fetch-disk");
+	return d;
+fail:
+	tusk_fetch_disk_free(d);
+	errno = err;
+	return NULL;
+}
+
+void
+tusk_fetch_disk_free(struct tusk_fetch_disk *d)
+{
+	if (d == NULL)
+		return;
+	if (d->started) {
+		__atomic_store_n(&d->stop, true, __ATOMIC_RELEASE);
+		wake(d);
+		pthread_join(d->tid, NULL);
+	}
+	if (d->ring != NULL)
+		drain(d);
+	if (d->efd >= 0)
+		close(d->efd);
+	free(d->ring);
+	free(d);
+}
+
+int
+tusk_fetch_disk_save(struct tusk_fetch_disk *d, const char *rel, char *text)
+{
+	struct tusk_fetch_disk_job *j = job_new(JOB_SAVE, rel);
+	int ret;
+
+	if (j == NULL)
+		return -ENOMEM;
+	j->text = text;
+	ret = job_queue(d, j);
+	if (ret < 0) {
+		j->text = NULL; /* still the caller's */
+		job_free(j);
+	}
+	return ret;
+}
+
+int
+tusk_fetch_disk_remove(struct tusk_fetch_disk *d, const char *rel)
+{
+	struct tusk_fetch_disk_job *j = job_new(JOB_REMOVE, rel);
+	int ret;
+
+	if (j == NULL)
+		return -ENOMEM;
+	ret = job_queue(d, j);
+	if (ret < 0)
+		job_free(j);
+	return ret;
+}
+
+struct tusk_fetch_disk_job *
+tusk_fetch_disk_commit(struct tusk_fetch_disk *d, const char *part,
+		       const char *dest, const char *record, int fd,
+		       const uint8_t sha[TUSK_HTTP_SHA256_LEN])
+{
+	struct tusk_fetch_disk_job *j = job_new(JOB_COMMIT, part);
+	int ret;
+
+	if (j == NULL)
+		goto nomem;
+	j->dest = strdup(dest);
+	j->record = strdup(record);
+	j->fd = dup(fd);
+	if (j->dest == NULL || j->record == NULL || j->fd < 0)
+		goto nomem;
+	if (sha != NULL) {
+		j->has_sha = true;
+		memcpy(j->sha, sha, sizeof(j->sha));
+	}
+	ret = job_queue(d, j);
+	if (ret == 0)
+		return j;
+	job_free(j);
+	errno = -ret;
+	return NULL;
+nomem:
+	job_free(j);
+	errno = ENOMEM;
+	return NULL;
+}
+
+int
+tusk_fetch_disk_job_poll(const struct tusk_fetch_disk_job *job)
+{
+	if (__atomic_load_n(&job->life, __ATOMIC_ACQUIRE) != LIFE_DONE)
+		return -EAGAIN;
+	return job->result;
+}
+
+void
+tusk_fetch_disk_job_free(struct tusk_fetch_disk_job *job)
+{
+	if (job == NULL)
+		return;
+	if (__atomic_exchange_n(&job->life, LIFE_ABANDONED,
+				__ATOMIC_ACQ_REL) == LIFE_DONE)
+		job_free(job);
+}
