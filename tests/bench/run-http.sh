@@ -10,6 +10,7 @@
 #      namespace over a veth with the same settings (offloads off);
 #   3. the same nginx over a veth with the kernel's default offloads (TSO,
 #      GSO, GRO on: 64 KB super-frames, Linux's best case).
+# Servers on CPU 1 (tuskd's worker lcore), curl on CPU 0.
 # Each: RUNS timed GETs after one warm-up, median Gbit/s; CPU seconds per
 # GB moved for the server process (utime + stime of all its threads,
 # /proc/PID/stat), the curl client (getrusage of the child) and the whole
@@ -49,6 +50,11 @@ readonly LNX_SRV=10.78.0.2
 readonly LNX_CLI=10.78.0.1
 readonly LNX_PORT=8080
 readonly MTU=9000
+# Same cores for both servers: tuskd's worker lcore is lcore 1 (the lab's
+# -l 0-1, main lcore 0 serving the control socket), so nginx runs on CPU
+# 1 too and curl on CPU 0 in every case.
+readonly SERVER_CPU=1
+readonly CLIENT_CPU=0
 
 die() { echo "run-http: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "must run as root (netns, veth, DPDK)"
@@ -86,7 +92,7 @@ get_once() {
 	local ns=$1 url=$2 pid=$3 s0 m0 s1 m1 out
 	s0=$(proc_ticks "$pid")
 	m0=$(machine_ticks)
-	out=$(ip netns exec "$ns" python3 -c '
+	out=$(ip netns exec "$ns" taskset -c "$CLIENT_CPU" python3 -c '
 import resource, subprocess, sys
 p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, text=True)
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -179,7 +185,7 @@ http {
 	}
 }
 EOF
-	nginx -c "$W/nginx/nginx.conf" -p "$W/nginx" &
+	taskset -c "$SERVER_CPU" nginx -c "$W/nginx/nginx.conf" -p "$W/nginx" &
 	NGINX_PID=$!
 	for (( i = 0; i < 50; i++ )); do
 		ip netns exec "$LNX_NS" curl -s -o /dev/null "http://$LNX_SRV:$LNX_PORT/" && return 0
