@@ -23,7 +23,7 @@
 # skips the delay, so a few round trips measure ~0 ms and BBR (tuskd's
 # and Linux's alike) sizes its window for a ~0 ms path: ~1 MB/s for
 # tuskd's GET, ~4 MB/s for Linux's PUT here. 32 MiB keeps phase A under
-# a minute (still thousands of losses and reorderings); iptables loss
+# a minute (still hundreds of losses and reorderings each way); iptables loss
 # alone costs little, so phase B moves 128 MiB.
 readonly MIB_A=${HTTP_TEST_MIB:-32}
 readonly MIB_B=${HTTP_TEST_MIB:-128}
