@@ -5,16 +5,19 @@
  *   lcore:  tusk_fetch_disk_save/remove/commit() -> job_queue()
  *             -> rte_ring_sp_enqueue() + eventfd write
  *   thread: disk_main() -> read(eventfd) -> rte_ring_sc_dequeue()
- *             -> job_run() -> tusk_fetch_state_write() | unlink | commit
+ *             -> job_run() -> tusk_fetch_state_write() | unlink | commit()
+ *                                                      | create_part()
  *             -> job_finish()
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -25,10 +28,10 @@
 #include "http_fetch_state.h"
 #include "root.h"
 
-enum job_kind { JOB_SAVE, JOB_REMOVE, JOB_COMMIT };
+enum job_kind { JOB_SAVE, JOB_REMOVE, JOB_COMMIT, JOB_CREATE };
 
-/* A commit job's life: the lcore polls it (RUNNING -> DONE) or abandons
- * it; whoever comes second frees it. */
+/* A polled job's life (commit, create): the lcore polls it (RUNNING ->
+ * DONE) or abandons it; whoever comes second frees it. */
 enum job_life { LIFE_RUNNING, LIFE_DONE, LIFE_ABANDONED };
 
 struct tusk_fetch_disk_job {
@@ -37,10 +40,12 @@ struct tusk_fetch_disk_job {
 	char *text;         /* JOB_SAVE */
 	char *dest;         /* JOB_COMMIT */
 	char *record;       /* JOB_COMMIT */
-	int fd;             /* JOB_COMMIT: dup of the part */
+	int fd;             /* JOB_COMMIT: dup of the part; JOB_CREATE: it */
 	bool has_sha;
 	uint8_t sha[TUSK_HTTP_SHA256_LEN];
-	int result;         /* JOB_COMMIT, valid once DONE */
+	uint64_t size;      /* JOB_CREATE */
+	uint64_t avail;     /* JOB_CREATE failed for space: free bytes */
+	int result;         /* JOB_COMMIT, JOB_CREATE: valid once DONE */
 	uint32_t life;      /* enum job_life, atomic */
 };
 
@@ -117,12 +122,40 @@ commit(const struct tusk_fetch_disk *d, struct tusk_fetch_disk_job *j)
 	return 0;
 }
 
-/* Do one job; free it unless the lcore still holds it (commit). */
+/* A part of j->size bytes, space reserved; on ENOSPC it is removed. */
+static int
+create_part(const struct tusk_fetch_disk *d, struct tusk_fetch_disk_job *j)
+{
+	struct statvfs vfs;
+	int ret;
+
+	j->fd = tusk_root_openat(d->root, j->rel, O_RDWR | O_CREAT | O_TRUNC,
+				 0644);
+	if (j->fd < 0)
+		return j->fd;
+	ret = fallocate(j->fd, 0, 0, (off_t)j->size) < 0 ? -errno : 0;
+	if (ret == -EOPNOTSUPP)
+		ret = ftruncate(j->fd, (off_t)j->size) < 0 ? -errno : 0;
+	if (j->size == 0)
+		ret = 0;
+	if (ret == -ENOSPC || ret == -EDQUOT) {
+		/* the part's own file system: it may be a mount below the
+		 * root */
+		if (fstatvfs(j->fd, &vfs) == 0)
+			j->avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+		tusk_root_discard(d->root, j->rel);
+	}
+	if (ret < 0) {
+		close(j->fd);
+		j->fd = -1;
+	}
+	return ret;
+}
+
+/* Do one job; free it unless the lcore still holds it. */
 static void
 job_run(struct tusk_fetch_disk *d, struct tusk_fetch_disk_job *j)
 {
-	uint32_t was;
-
 	switch (j->kind) {
 	case JOB_SAVE:
 		tusk_fetch_state_write(d->root, j->rel, j->text);
@@ -131,10 +164,11 @@ job_run(struct tusk_fetch_disk *d, struct tusk_fetch_disk_job *j)
 		tusk_fetch_state_remove(d->root, j->rel);
 		break;
 	case JOB_COMMIT:
-		j->result = commit(d, j);
-		was = __atomic_exchange_n(&j->life, LIFE_DONE,
-					  __ATOMIC_ACQ_REL);
-		if (was != LIFE_ABANDONED)
+	case JOB_CREATE:
+		j->result = j->kind == JOB_COMMIT ? commit(d, j) :
+						    create_part(d, j);
+		if (__atomic_exchange_n(&j->life, LIFE_DONE,
+					__ATOMIC_ACQ_REL) != LIFE_ABANDONED)
 			return;
 		break;
 	}
@@ -278,6 +312,41 @@ nomem:
 	job_free(j);
 	errno = ENOMEM;
 	return NULL;
+}
+
+struct tusk_fetch_disk_job *
+tusk_fetch_disk_create_part(struct tusk_fetch_disk *d, const char *part,
+			    uint64_t size)
+{
+	struct tusk_fetch_disk_job *j = job_new(JOB_CREATE, part);
+	int ret;
+
+	if (j == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	j->size = size;
+	ret = job_queue(d, j);
+	if (ret == 0)
+		return j;
+	job_free(j);
+	errno = -ret;
+	return NULL;
+}
+
+int
+tusk_fetch_disk_job_take_fd(struct tusk_fetch_disk_job *job)
+{
+	int fd = job->fd;
+
+	job->fd = -1;
+	return fd;
+}
+
+uint64_t
+tusk_fetch_disk_job_avail(const struct tusk_fetch_disk_job *job)
+{
+	return job->avail;
 }
 
 int

@@ -8,10 +8,10 @@
  * committing a fetched file fsyncs all of it. On the lcore either would
  * stall the packet loop for as long (a 10 Gbit/s path brings 15-60 MB
  * in that time: the receive ring overflows). So the lcore only builds
- * the record's text and queues it; one thread per fetch service writes
- * the records, removes them, and commits finished files, in the order
- * they were queued (a removal never overtakes an earlier save of the
- * same record).
+ * the record's text and queues it; one thread per fetch service creates
+ * and preallocates part files, writes the records, removes both, and
+ * commits finished files, in the order they were queued (a removal
+ * never overtakes an earlier save or creation of the same file).
  *
  * Lcore side: an rte_ring (single producer: the lcore) and an eventfd to
  * wake the thread; no locks. Jobs the lcore waits for (commit) are
@@ -65,9 +65,29 @@ tusk_fetch_disk_commit(struct tusk_fetch_disk *d, const char *part,
 		       const char *dest, const char *record, int fd,
 		       const uint8_t sha[TUSK_HTTP_SHA256_LEN]);
 
-/* 0 when the commit is done, -EAGAIN while queued or running, or the
- * -errno it failed with (the rename's: the part is left in place). */
+/*
+ * Queue: create (or truncate) the part file `part` and reserve `size`
+ * bytes for it (fallocate: ~0.5 ms per GiB on ext4 here, so a TiB would
+ * stall an lcore for half a second). When it fails for want of space
+ * the part is removed again. Poll the job; NULL with errno ENOBUFS or
+ * ENOMEM.
+ */
+struct tusk_fetch_disk_job *
+tusk_fetch_disk_create_part(struct tusk_fetch_disk *d, const char *part,
+			    uint64_t size);
+
+/* 0 when the job is done, -EAGAIN while queued or running, or the
+ * -errno it failed with: a commit's rename (the part is left in place),
+ * a part's open (-ENOENT: no such directory) or fallocate (-ENOSPC,
+ * -EDQUOT). */
 int tusk_fetch_disk_job_poll(const struct tusk_fetch_disk_job *job);
+
+/* A created part's fd, handed to the caller (once; -1 after). */
+int tusk_fetch_disk_job_take_fd(struct tusk_fetch_disk_job *job);
+
+/* Free bytes on the part's file system when create_part failed with
+ * -ENOSPC or -EDQUOT. */
+uint64_t tusk_fetch_disk_job_avail(const struct tusk_fetch_disk_job *job);
 
 /* Release the job (NULL is fine); one not yet done still completes, and
  * the thread frees it then. */

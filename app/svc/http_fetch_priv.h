@@ -141,6 +141,7 @@ struct fetch_xfer {
 	/* completion */
 	struct tusk_digest_job *job;
 	struct tusk_fetch_disk_job *commit;
+	struct tusk_fetch_disk_job *prep;  /* part file being created */
 	bool have_sha;
 	uint8_t sha[TUSK_HTTP_SHA256_LEN];
 	/* paused transfers found on disk: what the record says is done */

@@ -4,8 +4,9 @@
  *
  *   fetch_xfer_poll()
  *     PROBING   -> xfer_probe() -> fetch_stream_open(STREAM_PROBE)
- *                  ... fetch_xfer_probed() -> xfer_prepare()
- *                                          -> resume_check() / part_create()
+ *                  ... fetch_xfer_probed() -> resume_check() -> xfer_run()
+ *                                          or part_create() [disk thread]
+ *               -> prep_poll() -> xfer_run()
  *     RUNNING   -> streams_timers(), verify_step(), streams_open(),
  *                  rate_sample(), record_save(), finish_start()
  *     VERIFYING -> finish_poll() -> tusk_digest_job_poll()
@@ -20,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "crc32c.h"
@@ -90,13 +90,13 @@ record_save(struct fetch_xfer *x, uint64_t now, bool force)
 	x->dirty = false;
 }
 
-/* Part file and record gone (nothing under dest is kept). The part goes
- * now, so that a new part of the same name (a restart) is never removed
- * by a late job; the record's removal is queued behind its saves. */
+/* Part file and record gone (nothing under dest is kept), by the disk
+ * thread: queued behind the part's creation and the record's saves, and
+ * ahead of anything a restart queues. */
 static void
 part_remove(struct fetch_xfer *x)
 {
-	tusk_root_discard(x->f->env.root, x->part);
+	tusk_fetch_disk_remove(x->f->disk, x->part);
 	tusk_fetch_disk_remove(x->f->disk, x->record);
 }
 
@@ -112,6 +112,8 @@ xfer_stop(struct fetch_xfer *x, enum tusk_fetch_xstate state, bool keep,
 	/* a commit already queued still completes (the file lands) */
 	tusk_fetch_disk_job_free(x->commit);
 	x->commit = NULL;
+	tusk_fetch_disk_job_free(x->prep);
+	x->prep = NULL;
 	if (keep)
 		record_save(x, now, true);
 	else
@@ -301,14 +303,14 @@ resume_check(struct fetch_xfer *x)
 	return false;
 }
 
-/* A new part file of the source's size, space reserved now so that a
- * full disk shows at the start, not half-way. */
+/* A new part file of the source's size: the disk thread creates it and
+ * reserves the space (fallocate), so that a full disk shows at the start,
+ * not half-way; prep_poll() takes it from there. */
 static int
 part_create(struct fetch_xfer *x, uint64_t now)
 {
-	uint64_t size = x->src.size, avail = 0;
+	uint64_t size = x->src.size;
 	uint32_t bs = tusk_fetch_sched_block_size(size);
-	struct statvfs vfs;
 	int ret;
 
 	ret = tusk_fetch_sched_init(&x->sched, size, bs,
@@ -320,35 +322,55 @@ part_create(struct fetch_xfer *x, uint64_t now)
 		return ret;
 	}
 	x->have_sched = true;
-	x->part_fd = tusk_root_openat(x->f->env.root, x->part,
-				      O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (x->part_fd < 0) {
-		ret = x->part_fd;
-		fetch_xfer_fail(x, false, now, ret == -ENOENT ?
-				"the directory of %s does not exist under the "
-				"data root" : "cannot create %s: %s", x->part,
-				strerror(-ret));
-		return ret;
-	}
-	ret = fallocate(x->part_fd, 0, 0, (off_t)size) < 0 ? -errno : 0;
-	if (ret == -EOPNOTSUPP)
-		ret = ftruncate(x->part_fd, (off_t)size) < 0 ? -errno : 0;
-	if (ret == -ENOSPC || ret == -EDQUOT) {
-		/* the part's own file system: dest may be on a mount below
-		 * the root */
-		if (fstatvfs(x->part_fd, &vfs) == 0)
-			avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-		fetch_xfer_fail(x, false, now, "no space for %" PRIu64 " bytes "
-				"under the data root (%" PRIu64 " free): part "
-				"removed", size, avail);
-		return ret;
-	}
-	if (ret < 0 && size > 0) {
-		fetch_xfer_fail(x, false, now, "cannot size %s: %s", x->part,
-				strerror(-ret));
+	x->prep = tusk_fetch_disk_create_part(x->f->disk, x->part, size);
+	if (x->prep == NULL) {
+		ret = -errno;
+		fetch_xfer_fail(x, false, now, "cannot create %s: %s", x->part,
+				strerror(errno));
 		return ret;
 	}
 	return 0;
+}
+
+/* The part file exists (created or resumed): run. */
+static void
+xfer_run(struct fetch_xfer *x, uint64_t now)
+{
+	x->vblk = 0;
+	x->voff = 0;
+	x->vcrc = 0;
+	x->dirty = true;
+	record_save(x, now, true);
+	x->state = TUSK_FETCH_RUNNING;
+	x->retry_at = now;
+	x->rate_at = now;
+	x->rate_bytes = x->bytes_fetched;
+}
+
+static void
+prep_poll(struct fetch_xfer *x, uint64_t now)
+{
+	int ret = tusk_fetch_disk_job_poll(x->prep);
+	uint64_t avail;
+
+	if (ret == -EAGAIN)
+		return;
+	x->part_fd = tusk_fetch_disk_job_take_fd(x->prep);
+	avail = tusk_fetch_disk_job_avail(x->prep);
+	tusk_fetch_disk_job_free(x->prep);
+	x->prep = NULL;
+	if (ret == -ENOSPC || ret == -EDQUOT)
+		fetch_xfer_fail(x, false, now, "no space for %" PRIu64 " bytes "
+				"under the data root (%" PRIu64 " free): part "
+				"removed", x->src.size, avail);
+	else if (ret == -ENOENT)
+		fetch_xfer_fail(x, false, now, "the directory of %s does not "
+				"exist under the data root", x->part);
+	else if (ret < 0)
+		fetch_xfer_fail(x, false, now, "cannot create %s: %s", x->part,
+				strerror(-ret));
+	else
+		xfer_run(x, now);
 }
 
 /* What the probe's head says about the source, or a reason it cannot be
@@ -397,17 +419,10 @@ fetch_xfer_probed(struct fetch_xfer *x, const struct tusk_http_resp *r,
 	x->ranges = r->accept_ranges && x->src.size > 0;
 	if (!r->accept_ranges && x->streams_max > 1)
 		note(x, "the server does not accept ranges: one stream");
-	if (!resume_check(x) && part_create(x, now) < 0)
-		return;
-	x->vblk = 0;
-	x->voff = 0;
-	x->vcrc = 0;
-	x->dirty = true;
-	record_save(x, now, true);
-	x->state = TUSK_FETCH_RUNNING;
-	x->retry_at = now;
-	x->rate_at = now;
-	x->rate_bytes = x->bytes_fetched;
+	if (resume_check(x))
+		xfer_run(x, now);
+	else
+		part_create(x, now); /* xfer_run() once it exists */
 }
 
 /* ------------------------------------------------------------- running */
@@ -633,6 +648,10 @@ fetch_xfer_poll(struct fetch_xfer *x, uint64_t now)
 
 	switch (x->state) {
 	case TUSK_FETCH_PROBING:
+		if (x->prep != NULL) {
+			prep_poll(x, now);
+			break;
+		}
 		streams_timers(x, now);
 		if (x->state == TUSK_FETCH_PROBING && now >= x->retry_at &&
 		    streams_active(x, &connecting) == 0)
