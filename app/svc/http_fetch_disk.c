@@ -7,6 +7,7 @@
  *   thread: disk_main() -> read(eventfd) -> rte_ring_sc_dequeue()
  *             -> job_run() -> tusk_fetch_state_write() | unlink | commit()
  *                                                      | create_part()
+ *                                                      | crc_range()
  *             -> job_finish()
  */
 #include <errno.h>
@@ -23,12 +24,13 @@
 #include <rte_common.h>
 #include <rte_ring.h>
 
+#include "crc32c.h"
 #include "digest.h"
 #include "http_fetch_disk.h"
 #include "http_fetch_state.h"
 #include "root.h"
 
-enum job_kind { JOB_SAVE, JOB_REMOVE, JOB_COMMIT, JOB_CREATE };
+enum job_kind { JOB_SAVE, JOB_REMOVE, JOB_COMMIT, JOB_CREATE, JOB_CRC };
 
 /* A polled job's life (commit, create): the lcore polls it (RUNNING ->
  * DONE) or abandons it; whoever comes second frees it. */
@@ -43,14 +45,21 @@ struct tusk_fetch_disk_job {
 	int fd;             /* JOB_COMMIT: dup of the part; JOB_CREATE: it */
 	bool has_sha;
 	uint8_t sha[TUSK_HTTP_SHA256_LEN];
-	uint64_t size;      /* JOB_CREATE */
+	uint64_t size;      /* JOB_CREATE; JOB_CRC: length */
+	uint64_t off;       /* JOB_CRC */
+	uint32_t crc;       /* JOB_CRC result */
 	uint64_t avail;     /* JOB_CREATE failed for space: free bytes */
 	int result;         /* JOB_COMMIT, JOB_CREATE: valid once DONE */
 	uint32_t life;      /* enum job_life, atomic */
 };
 
+/* Bytes read back per pread(2) when checking a block: large enough that
+ * the syscall is noise, small enough to stay in L2. */
+#define DISK_READ_CHUNK (1u << 20)
+
 struct tusk_fetch_disk {
 	const struct tusk_root *root;
+	uint8_t *buf;       /* DISK_READ_CHUNK, the thread's */
 	struct rte_ring *ring;
 	int efd;
 	bool stop;          /* atomic */
@@ -152,6 +161,31 @@ create_part(const struct tusk_fetch_disk *d, struct tusk_fetch_disk_job *j)
 	return ret;
 }
 
+/* Read back [off, off + size) of the part and CRC32C it, a chunk at a
+ * time through the thread's buffer. */
+static int
+crc_range(struct tusk_fetch_disk *d, struct tusk_fetch_disk_job *j)
+{
+	uint64_t done = 0;
+	uint32_t crc = 0;
+
+	while (done < j->size) {
+		size_t want = RTE_MIN(j->size - done, (uint64_t)DISK_READ_CHUNK);
+		ssize_t n = pread(j->fd, d->buf, want, (off_t)(j->off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ENODATA;
+		crc = tusk_crc32c(d->buf, (size_t)n, crc);
+		done += (uint64_t)n;
+	}
+	j->crc = crc;
+	return 0;
+}
+
 /* Do one job; free it unless the lcore still holds it. */
 static void
 job_run(struct tusk_fetch_disk *d, struct tusk_fetch_disk_job *j)
@@ -165,8 +199,10 @@ job_run(struct tusk_fetch_disk *d, struct tusk_fetch_disk_job *j)
 		break;
 	case JOB_COMMIT:
 	case JOB_CREATE:
+	case JOB_CRC:
 		j->result = j->kind == JOB_COMMIT ? commit(d, j) :
-						    create_part(d, j);
+			    j->kind == JOB_CREATE ? create_part(d, j) :
+						    crc_range(d, j);
 		if (__atomic_exchange_n(&j->life, LIFE_DONE,
 					__ATOMIC_ACQ_REL) != LIFE_ABANDONED)
 			return;
@@ -214,9 +250,10 @@ tusk_fetch_disk_create(const struct tusk_root *r)
 	d->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->efd < 0)
 		err = errno;
+	d->buf = malloc(DISK_READ_CHUNK);
 	/* rte_ring_init() on our own memory: no memzone name to keep
 	 * unique */
-	if (d->efd < 0 || sz < 0 ||
+	if (d->efd < 0 || d->buf == NULL || sz < 0 ||
 	    posix_memalign((void **)&d->ring, RTE_CACHE_LINE_SIZE,
 			   (size_t)sz) != 0 ||
 	    rte_ring_init(d->ring, "tusk_fetch_disk", TUSK_FETCH_DISK_QUEUE,
@@ -248,6 +285,7 @@ tusk_fetch_disk_free(struct tusk_fetch_disk *d)
 		drain(d);
 	if (d->efd >= 0)
 		close(d->efd);
+	free(d->buf);
 	free(d->ring);
 	free(d);
 }
@@ -332,6 +370,34 @@ tusk_fetch_disk_create_part(struct tusk_fetch_disk *d, const char *part,
 	job_free(j);
 	errno = -ret;
 	return NULL;
+}
+
+struct tusk_fetch_disk_job *
+tusk_fetch_disk_crc(struct tusk_fetch_disk *d, int fd, uint64_t off,
+		    uint32_t len)
+{
+	struct tusk_fetch_disk_job *j = job_new(JOB_CRC, "");
+	int ret;
+
+	if (j == NULL || (j->fd = dup(fd)) < 0) {
+		job_free(j);
+		errno = ENOMEM;
+		return NULL;
+	}
+	j->off = off;
+	j->size = len;
+	ret = job_queue(d, j);
+	if (ret == 0)
+		return j;
+	job_free(j);
+	errno = -ret;
+	return NULL;
+}
+
+uint32_t
+tusk_fetch_disk_job_crc(const struct tusk_fetch_disk_job *job)
+{
+	return job->crc;
 }
 
 int

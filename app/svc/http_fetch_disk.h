@@ -9,9 +9,10 @@
  * stall the packet loop for as long (a 10 Gbit/s path brings 15-60 MB
  * in that time: the receive ring overflows). So the lcore only builds
  * the record's text and queues it; one thread per fetch service creates
- * and preallocates part files, writes the records, removes both, and
- * commits finished files, in the order they were queued (a removal
- * never overtakes an earlier save or creation of the same file).
+ * and preallocates part files, writes the records, removes both, reads
+ * back the blocks a resume record claims, and commits finished files, in
+ * the order they were queued (a removal never overtakes an earlier save
+ * or creation of the same file).
  *
  * Lcore side: an rte_ring (single producer: the lcore) and an eventfd to
  * wake the thread; no locks. Jobs the lcore waits for (commit) are
@@ -76,10 +77,23 @@ struct tusk_fetch_disk_job *
 tusk_fetch_disk_create_part(struct tusk_fetch_disk *d, const char *part,
 			    uint64_t size);
 
+/*
+ * Queue: the CRC32C of `len` bytes of fd (dup()ed) at `off`, read back
+ * (a block a resume record calls done; after a reboot those reads come
+ * from the disk, not the page cache). Poll the job, then
+ * tusk_fetch_disk_job_crc(); NULL with errno ENOBUFS or ENOMEM.
+ */
+struct tusk_fetch_disk_job *
+tusk_fetch_disk_crc(struct tusk_fetch_disk *d, int fd, uint64_t off,
+		    uint32_t len);
+
+/* The CRC32C a finished crc job computed. */
+uint32_t tusk_fetch_disk_job_crc(const struct tusk_fetch_disk_job *job);
+
 /* 0 when the job is done, -EAGAIN while queued or running, or the
  * -errno it failed with: a commit's rename (the part is left in place),
  * a part's open (-ENOENT: no such directory) or fallocate (-ENOSPC,
- * -EDQUOT). */
+ * -EDQUOT), a read back (-EIO, or -ENODATA: the file is shorter). */
 int tusk_fetch_disk_job_poll(const struct tusk_fetch_disk_job *job);
 
 /* A created part's fd, handed to the caller (once; -1 after). */

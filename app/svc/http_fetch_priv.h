@@ -48,9 +48,6 @@ extern int tusk_fetch_logtype;
  * of the port's receive mbufs before they go to the file, so it is kept
  * below the writer's default (64 streams x 512 KiB = 32 MiB of mbufs). */
 #define TUSK_FETCH_WRITE_BATCH (512u << 10)
-/* Bytes of resumed blocks read back and checked per poll: ~150 us of
- * page-cache copy and CRC, so the loop keeps serving its packets. */
-#define TUSK_FETCH_VERIFY_CHUNK (1u << 20)
 /* The rate is sampled this often and smoothed (EWMA, 1/4 weight per
  * sample: a time constant of ~2 s). */
 #define TUSK_FETCH_RATE_NS (500 * FETCH_NS_PER_MS)
@@ -124,11 +121,9 @@ struct fetch_xfer {
 	uint32_t retries;
 	uint64_t retry_at;
 	char last_error[TUSK_FETCH_REASON_MAX];
-	/* resume verification */
-	uint32_t vblk;           /* block being read back */
-	uint64_t voff;           /* bytes of it checked */
-	uint32_t vcrc;
-	uint8_t *vbuf;
+	/* resume verification: one block at a time on the disk thread */
+	uint32_t vblk;           /* block being read back (or next) */
+	struct tusk_fetch_disk_job *verify;
 	/* record */
 	bool dirty;
 	uint64_t saved_at;

@@ -23,7 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "crc32c.h"
 #include "digest.h"
 #include "http_fetch_disk.h"
 #include "http_fetch_priv.h"
@@ -114,6 +113,8 @@ xfer_stop(struct fetch_xfer *x, enum tusk_fetch_xstate state, bool keep,
 	x->commit = NULL;
 	tusk_fetch_disk_job_free(x->prep);
 	x->prep = NULL;
+	tusk_fetch_disk_job_free(x->verify);
+	x->verify = NULL;
 	if (keep)
 		record_save(x, now, true);
 	else
@@ -126,8 +127,6 @@ xfer_stop(struct fetch_xfer *x, enum tusk_fetch_xstate state, bool keep,
 		tusk_fetch_sched_fini(&x->sched);
 	}
 	x->have_sched = false;
-	free(x->vbuf);
-	x->vbuf = NULL;
 	x->state = state;
 	x->finished = now;
 	x->rate = 0;
@@ -337,8 +336,6 @@ static void
 xfer_run(struct fetch_xfer *x, uint64_t now)
 {
 	x->vblk = 0;
-	x->voff = 0;
-	x->vcrc = 0;
 	x->dirty = true;
 	record_save(x, now, true);
 	x->state = TUSK_FETCH_RUNNING;
@@ -359,6 +356,8 @@ prep_poll(struct fetch_xfer *x, uint64_t now)
 	avail = tusk_fetch_disk_job_avail(x->prep);
 	tusk_fetch_disk_job_free(x->prep);
 	x->prep = NULL;
+	tusk_fetch_disk_job_free(x->verify);
+	x->verify = NULL;
 	if (ret == -ENOSPC || ret == -EDQUOT)
 		fetch_xfer_fail(x, false, now, "no space for %" PRIu64 " bytes "
 				"under the data root (%" PRIu64 " free): part "
@@ -427,46 +426,38 @@ fetch_xfer_probed(struct fetch_xfer *x, const struct tusk_http_resp *r,
 
 /* ------------------------------------------------------------- running */
 
-/* Read back a slice of a block the record calls done and compare its
- * CRC32C when the block is complete. */
+/* Have the disk thread read back the next block the record calls done,
+ * one at a time, and compare its CRC32C with the record's. */
 static void
 verify_step(struct fetch_xfer *x)
 {
 	struct tusk_fetch_sched *s = &x->sched;
-	uint32_t len;
-	ssize_t n;
+	uint32_t b = x->vblk;
+	int ret;
 
-	if (s->n_verify == 0) {
-		free(x->vbuf);
-		x->vbuf = NULL;
-		return;
-	}
-	if (x->vbuf == NULL && (x->vbuf = malloc(TUSK_FETCH_VERIFY_CHUNK)) ==
-	    NULL)
-		return;
-	if (tusk_fetch_sched_state(s, x->vblk) != TUSK_FETCH_BLK_VERIFY) {
-		if (!tusk_fetch_sched_verify_next(s, 0, &x->vblk))
+	if (x->verify == NULL) {
+		if (!tusk_fetch_sched_verify_next(s, b, &x->vblk))
 			return;
-		x->voff = 0;
-		x->vcrc = 0;
+		x->verify = tusk_fetch_disk_crc(x->f->disk, x->part_fd,
+				tusk_fetch_sched_block_off(s, x->vblk),
+				tusk_fetch_sched_block_len(s, x->vblk));
+		return; /* NULL (queue full): asked again next poll */
 	}
-	len = (uint32_t)RTE_MIN((uint64_t)TUSK_FETCH_VERIFY_CHUNK,
-		tusk_fetch_sched_block_len(s, x->vblk) - x->voff);
-	n = pread(x->part_fd, x->vbuf, len,
-		  (off_t)(tusk_fetch_sched_block_off(s, x->vblk) + x->voff));
-	if (n == (ssize_t)len) {
-		x->vcrc = tusk_crc32c(x->vbuf, len, x->vcrc);
-		x->voff += len;
-		if (x->voff < tusk_fetch_sched_block_len(s, x->vblk))
-			return;
-	}
-	if (n == (ssize_t)len && x->vcrc == s->crc[x->vblk]) {
-		x->bytes_verified += tusk_fetch_sched_block_len(s, x->vblk);
-		tusk_fetch_sched_verified(s, x->vblk, true);
+	ret = tusk_fetch_disk_job_poll(x->verify);
+	if (ret == -EAGAIN)
+		return;
+	if (tusk_fetch_sched_state(s, b) != TUSK_FETCH_BLK_VERIFY) {
+		/* the plan was reset meanwhile (no ranges after all) */
+	} else if (ret == 0 &&
+		   tusk_fetch_disk_job_crc(x->verify) == s->crc[b]) {
+		x->bytes_verified += tusk_fetch_sched_block_len(s, b);
+		tusk_fetch_sched_verified(s, b, true);
 	} else {
 		x->blocks_refetched++;
-		tusk_fetch_sched_verified(s, x->vblk, false);
+		tusk_fetch_sched_verified(s, b, false);
 	}
+	tusk_fetch_disk_job_free(x->verify);
+	x->verify = NULL;
 	x->dirty = true;
 }
 
