@@ -344,7 +344,8 @@ start_check(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 
 	ret = tusk_http_url_parse(req->url ? req->url : "", u);
 	if (ret < 0) {
-		snprintf(err, errlen, "bad URL: %s", tusk_http_url_strerror(ret));
+		snprintf(err, errlen, "bad URL: %s",
+			 tusk_http_url_strerror(ret));
 		return ret;
 	}
 	if (!u->host_is_ipv4 && req->addr == 0) {

@@ -170,7 +170,8 @@ crc_range(struct tusk_fetch_disk *d, struct tusk_fetch_disk_job *j)
 	uint32_t crc = 0;
 
 	while (done < j->size) {
-		size_t want = RTE_MIN(j->size - done, (uint64_t)DISK_READ_CHUNK);
+		size_t want = RTE_MIN(j->size - done,
+				      (uint64_t)DISK_READ_CHUNK);
 		ssize_t n = pread(j->fd, d->buf, want, (off_t)(j->off + done));
 
 		if (n < 0 && errno == EINTR)

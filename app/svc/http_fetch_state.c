@@ -121,7 +121,8 @@ blocks_parse(struct tusk_fetch_sched *s, const char *done, const char *crc,
 		return -EBADMSG;
 	}
 	for (b = 0; b < s->n_blocks; b++) {
-		int hi = hexval(done[b / 8 * 2]), lo = hexval(done[b / 8 * 2 + 1]);
+		int hi = hexval(done[b / 8 * 2]);
+		int lo = hexval(done[b / 8 * 2 + 1]);
 		uint32_t v = 0;
 		int k;
 

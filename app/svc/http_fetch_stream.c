@@ -564,7 +564,8 @@ fetch_stream_timers(struct fetch_stream *s, uint64_t now)
 	if (s->phase == STREAM_IDLE)
 		return false;
 	peer_name(s, peer, sizeof(peer));
-	if (s->phase == STREAM_CONNECTING && now - s->since > conf->connect_ns) {
+	if (s->phase == STREAM_CONNECTING &&
+	    now - s->since > conf->connect_ns) {
 		stream_fail(s, now, "no answer from %s within %" PRIu64 " s",
 			    peer, conf->connect_ns / FETCH_NS_PER_S);
 		return true;

@@ -277,7 +277,8 @@ resume_check(struct fetch_xfer *x)
 		return false;
 	}
 	if (strcmp(old.url, x->src.url) != 0)
-		note(x, "the part on disk is of %.100s: starting over", old.url);
+		note(x, "the part on disk is of %.100s: starting over",
+		     old.url);
 	else if (old.size != x->src.size || strcmp(old.etag, x->src.etag) ||
 		 strcmp(old.last_modified, x->src.last_modified))
 		note(x, "the source changed since the part was written (size, "
@@ -285,8 +286,9 @@ resume_check(struct fetch_xfer *x)
 	else if (!x->ranges)
 		note(x, "the server does not take ranges: downloading from "
 		     "the start again (one stream)");
-	else if ((fd = tusk_root_openat(x->f->env.root, x->part, O_RDWR, 0))
-		 < 0 || fstat(fd, &st) < 0 || (uint64_t)st.st_size != old.size) {
+	else if ((fd = tusk_root_openat(x->f->env.root, x->part, O_RDWR,
+					0)) < 0 || fstat(fd, &st) < 0 ||
+		 (uint64_t)st.st_size != old.size) {
 		if (fd >= 0)
 			close(fd);
 		note(x, "part file missing or of another size: starting over");

@@ -138,7 +138,8 @@ resolve(const char *url, uint32_t *addr, char *err, size_t errlen)
 	*addr = 0;
 	ret = tusk_http_url_parse(url, &u);
 	if (ret < 0) {
-		snprintf(err, errlen, "bad URL: %s", tusk_http_url_strerror(ret));
+		snprintf(err, errlen, "bad URL: %s",
+			 tusk_http_url_strerror(ret));
 		return -1;
 	}
 	if (u.host_is_ipv4)

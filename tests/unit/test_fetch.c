@@ -344,7 +344,7 @@ srv_content(uint64_t size, uint32_t gen)
 	srv.gen = gen;
 	assert_int_equal(EVP_DigestInit_ex(ctx, EVP_sha256(), NULL), 1);
 	for (uint64_t off = 0; off < size; off += sizeof(buf)) {
-		uint64_t n = size - off < sizeof(buf) ? size - off : sizeof(buf);
+		uint64_t n = RTE_MIN(size - off, (uint64_t)sizeof(buf));
 
 		for (uint64_t i = 0; i < n; i++)
 			buf[i] = pattern(off + i, gen);
@@ -520,7 +520,9 @@ run(uint32_t id, uint64_t stop_at)
 		if (t > vnow)
 			vnow = t;
 	}
-	fail_msg("fetch %u did not finish (server: %u requests, %llu bytes): %s", id, srv.requests, (unsigned long long)srv.body_sent,
+	fail_msg("fetch %u did not finish (server: %u requests, %llu "
+		 "bytes): %s", id, srv.requests,
+		 (unsigned long long)srv.body_sent,
 		 json_dumps(xfer(id), JSON_COMPACT));
 }
 
