@@ -27,6 +27,7 @@ struct impair_slot {
 struct tusk_impair {
 	struct tusk_impair_conf conf;
 	struct rte_mempool *pool;
+	struct rte_mempool *release_pool; /* NULL: release our own copies */
 	uint64_t rng;
 	uint64_t link_free;  /* when the bottleneck finishes the last frame */
 	uint64_t last_due;   /* due time of the newest frame in the FIFO */
@@ -301,6 +302,32 @@ tusk_impair_enqueue(struct tusk_impair *im, struct rte_mbuf **pkts,
 	}
 }
 
+void
+tusk_impair_release_to(struct tusk_impair *im, struct rte_mempool *pool)
+{
+	im->release_pool = pool;
+}
+
+/* Hand frame m out at out[*n]: as it is, or as a copy in the release
+ * pool (no buffer there: dropped and counted, as a NIC would). */
+static void
+impair_release(struct tusk_impair *im, struct rte_mbuf *m,
+	       struct rte_mbuf **out, uint16_t *n)
+{
+	struct rte_mbuf *c = m;
+
+	if (im->release_pool != NULL) {
+		c = rte_pktmbuf_copy(m, im->release_pool, 0, UINT32_MAX);
+		rte_pktmbuf_free(m);
+		if (c == NULL) {
+			im->st.overflow++;
+			return;
+		}
+	}
+	out[(*n)++] = c;
+	im->st.out++;
+}
+
 /* The express ring and the FIFO are each in due order: release the
  * earlier head while it is due. */
 uint16_t
@@ -314,21 +341,22 @@ tusk_impair_dequeue(struct tusk_impair *im, struct rte_mbuf **out,
 			&im->express[im->x_head] : NULL;
 		const struct impair_slot *f = im->count > 0 ?
 			&im->fifo[im->head] : NULL;
+		struct rte_mbuf *m;
 
 		if (x != NULL && x->due <= now &&
 		    (f == NULL || x->due <= f->due)) {
-			out[n++] = x->m;
+			m = x->m;
 			im->x_head = (im->x_head + 1) % IMPAIR_EXPRESS;
 			im->x_count--;
 		} else if (f != NULL && f->due <= now) {
-			out[n++] = f->m;
+			m = f->m;
 			im->head = (im->head + 1) % im->conf.limit;
 			im->count--;
 		} else {
 			break;
 		}
+		impair_release(im, m, out, &n);
 	}
-	im->st.out += n;
 	return n;
 }
 

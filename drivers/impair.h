@@ -30,7 +30,13 @@
  * state; 1e6 in Gilbert's model: mean burst 1e6 / burst_exit_ppm frames).
  *
  * Frames are copied into the stage's own pool so that a path holding a BDP
- * of data never starves the port's rx ring or the stack's pool.
+ * of data never starves the port's rx ring or the stack's pool. A stage
+ * whose released frames may be kept a long time (rx: TCP holds received
+ * data out of order, or unread, up to its window) releases copies in the
+ * port's pool instead (tusk_impair_release_to): frames kept downstream
+ * then weigh on that pool as they would without the stage, never on the
+ * stage's, which must keep taking frames (the retransmission that fills a
+ * hole is one of them).
  *
  * One instance belongs to one lcore (no locks); time is the caller's
  * `now` in nanoseconds, so unit tests drive it in virtual time.
@@ -87,7 +93,8 @@ struct tusk_impair_stats {
 	uint64_t burst_lost; /* dropped in a Gilbert-Elliott burst */
 	uint64_t duplicated;
 	uint64_t reordered;
-	uint64_t overflow;   /* dropped: limit reached or no copy buffer */
+	uint64_t overflow;   /* dropped: limit reached or no copy buffer
+			      * (the stage's, or the release pool's) */
 	uint32_t held;       /* frames in the stage now */
 };
 
@@ -120,6 +127,11 @@ struct tusk_impair *tusk_impair_create(const char *name,
  * copies are still out: call again later. NULL is a no-op.
  */
 int tusk_impair_free(struct tusk_impair *im);
+
+/* Release frames as copies in `pool` (NULL: the stage's own copies). A
+ * frame that finds `pool` empty is dropped and counted in overflow, as a
+ * NIC drops what it has no buffer for. */
+void tusk_impair_release_to(struct tusk_impair *im, struct rte_mempool *pool);
 
 /* Offer a burst at `now`; takes ownership of every mbuf. */
 void tusk_impair_enqueue(struct tusk_impair *im, struct rte_mbuf **pkts,

@@ -204,6 +204,11 @@ impair_apply(struct tusk_ctl *ctl, unsigned int i, enum tusk_lcore_dir d,
 					 p->mtu + IMPAIR_FRAME_OVERHEAD);
 				return -1;
 			}
+			/* received frames may sit in TCP's queues for long:
+			 * they must weigh on the port's pool, as without the
+			 * stage, never starve the stage (impair.h) */
+			if (d == TUSK_LCORE_RX)
+				tusk_impair_release_to(im, p->pool);
 		}
 		ret = tusk_lcore_impair_set(ctl->ctx.lcores[l], p->port_id, d,
 					    im, IMPAIR_SET_TIMEOUT_MS, &old);

@@ -73,6 +73,9 @@ bench_bg() {
 	"$@" &
 	BG_PID=$!
 	BENCH_PIDS+=("$BG_PID")
+	# not a job of this shell: no "Segmentation fault" line when
+	# testpmd's memif crashes on its way out (it does, now and then)
+	disown "$BG_PID"
 }
 
 # Start tuskd with config $1; log in $2. Waits for the control socket $3
@@ -97,10 +100,10 @@ tuskd_start() {
 	die "tuskd ($conf): no answer on $sock"
 }
 
-# Stop one process we started (SIGTERM, then SIGKILL) and wait for it.
+# Stop one process we started (signal $2, default TERM; then KILL).
 stop_pid() {
 	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
+	kill -"${2:-TERM}" "$pid" 2>/dev/null || return 0
 	for (( i = 0; i < 100; i++ )); do
 		kill -0 "$pid" 2>/dev/null || return 0
 		sleep 0.1
@@ -125,6 +128,19 @@ sys.exit(0 if ports and all(p["link"]["status"] == "up" for p in ports) else 1)'
 		sleep 0.1
 	done
 	die "link of the tuskd at $sock did not come up"
+}
+
+# The DPDK worker thread (rte-worker-N) of process $1.
+worker_tid() {
+	grep -l '^rte-worker' /proc/"$1"/task/*/comm 2>/dev/null | head -1 |
+		cut -d/ -f5
+}
+
+# Nanoseconds thread $2 of process $1 has run so far (schedstat).
+run_ns() {
+	local a
+	read -r a _ < "/proc/$1/task/$2/schedstat" || a=0
+	echo "$a"
 }
 
 # A network namespace removed at exit.

@@ -44,14 +44,46 @@ STAGE_MBPS=$(awk -v r="$RATE_MBPS" -v m="$MTU" 'BEGIN { printf "%.3f", r * (m + 
 # Goodput window: after slow start has had 5 s, for 30 s.
 WIN_FROM=5
 WIN_TO=35
-# The linux peer's socket buffer ceiling: 64 MiB, ~3.5 BDP (as the
-# baselines' receiver).
+# The Linux peer's socket buffer ceiling: 64 MiB, as the baselines'. As a
+# receiver Linux then advertises ~32-43 MB (its buffer less skb overhead):
+# ~2 BDP, and at this loss there is nearly always a hole being repaired,
+# which pins the window's left edge for a round trip or more. tuskd's
+# source therefore also runs against a 256 MiB receiver
+# (BENCH_BIG_RMEM), to show what the window costs.
 SOCK_MAX=67108864
+BIG_RMEM=${BENCH_BIG_RMEM:-268435456}
+
+# Port buffers for the path: TCP keeps received data (out of order while
+# a hole is repaired, ~1 BDP at this loss) in the port's mbufs. The stock
+# af_packet profile's 4096 x 16 KiB mbufs (made for 9000-byte frames) hold
+# only ~6 MB of 1500-byte frames: a hole then starves the rx ring and the
+# repair can never arrive. This profile gives 1500-byte frames 2 KiB
+# buffers, 32768 of them (~46 MB of payload, 2.5 BDP, 80 MB of memory).
+PORT_MBUFS=32768
 
 LAB=$REPO/tools/tusk-lab
+bench_tmpdir
+cat > "$TMP/af_packet_path.conf" <<EOF
+# af_packet for run-longpath.sh at MTU <= 1500 (see PORT_MBUFS there)
+[profile]
+driver = net_af_packet
+rx_desc = 1024
+tx_desc = 1024
+burst = 32
+mtu = 1500
+mbuf_data_room = 2176
+mbufs = $PORT_MBUFS
+offloads = multi_seg
+rss_hash = none
+devargs = framesz=2048,blocksz=4096,framecnt=4096,qpairs=1
+link_wait_ms = 2000
+EOF
 export TUSK_BUILD=$BUILD TUSKD TUSKCTL
 export TUSK_LAB_NS=tbl-$$ TUSK_LAB_IF=tbl$$
-export TUSK_LAB_TUSKD_ARGS="--set port.lab0.mtu=$MTU"
+PROFILE_ARG=
+[ "$MTU" -le 1500 ] && PROFILE_ARG="--set port.lab0.profile=$TMP/af_packet_path.conf"
+# the MTU first: each override is checked against the profile in force
+export TUSK_LAB_TUSKD_ARGS="--set port.lab0.mtu=$MTU $PROFILE_ARG"
 SOCK=${TUSK_LAB_RUN_DIR:-/run/tusk-lab}/$TUSK_LAB_NS/tuskd.sock
 
 peer() { ip netns exec "$TUSK_LAB_NS" "$@"; }
@@ -81,18 +113,21 @@ setup() {
 # The % of the link that goodput $1 (Gbit/s) is.
 pct() { awk -v g="$1" -v r="$RATE_MBPS" 'BEGIN { if (g == "") print "-"; else printf "%.1f%%\n", g * 1e5 / r }'; }
 
-# tuskd -> Linux: socat discards in the peer. Result row in R.
+# tuskd -> Linux (receive buffer ceiling $1): socat discards in the peer.
+# Result row in R.
 run_tuskd_source() {
-	local id out
+	local rmem=$1 id out
+	peer sysctl -qw net.ipv4.tcp_rmem="4096 131072 $rmem"
 	bench_bg ip netns exec "$TUSK_LAB_NS" socat -u TCP-LISTEN:9,reuseaddr OPEN:/dev/null
 	sleep 1
 	id=$("$WATCH" "$SOCK" start dst=10.77.0.1 port=9 seconds="$RUN_S" \
 		cc="$CC")
 	out=$("$WATCH" "$SOCK" watch --id "$id" --window $WIN_FROM,$WIN_TO \
 		--wait 10 --every 1)
-	say "tuskd source: $out"
+	say "tuskd source (Linux rmem $rmem): $out"
 	stop_pid "$BG_PID"
-	R="tuskd $CC $(jfield "$out" window_gbps) $(jfield "$out" retransmits)"
+	peer sysctl -qw net.ipv4.tcp_rmem="4096 131072 $SOCK_MAX"
+	R="tuskd $CC $(( rmem >> 20 )) $(jfield "$out" window_gbps) $(jfield "$out" retransmits)"
 }
 
 # Linux ($1: cubic or bbr) -> tuskd's sink. Result row in R.
@@ -110,13 +145,15 @@ run_linux_source() {
 	say "Linux $cc source: $out"
 	stop_pid "$BG_PID"
 	# the sender's retransmissions are the peer's: from its own counters
-	R="Linux $cc $(jfield "$out" window_gbps) -"
+	R="Linux $cc $(( SOCK_MAX >> 20 )) $(jfield "$out" window_gbps) -"
 }
 
 main() {
-	local rows=() r who cc g re
+	local rows=() r who cc g re mib
 	setup
-	run_tuskd_source
+	run_tuskd_source "$SOCK_MAX"
+	rows+=("$R")
+	run_tuskd_source "$BIG_RMEM"
 	rows+=("$R")
 	for cc in $LINUX_CCS; do
 		run_linux_source "$cc"
@@ -124,15 +161,17 @@ main() {
 	done
 	printf '\npath: %s ms RTT, %s Mbit/s of frames (stage rate %s with preamble and gap), %s ppm loss each way, 1 BDP buffer, MTU %s\n' \
 		$(( 2 * ONE_WAY_MS )) "$RATE_MBPS" "$STAGE_MBPS" "$LOSS_PPM" "$MTU"
-	printf '%-8s %-6s %20s %12s %12s %8s\n' sender cc \
-		"goodput ${WIN_FROM}-${WIN_TO} s" "% of link" retransmits target
+	printf '%-8s %-6s %14s %20s %12s %12s %8s\n' sender cc \
+		"Linux buf MiB" "goodput ${WIN_FROM}-${WIN_TO} s" "% of link" \
+		retransmits target
 	for r in "${rows[@]}"; do
-		read -r who cc g re <<< "$r"
-		printf '%-8s %-6s %14s Gbit/s %12s %12s %8s\n' "$who" "$cc" \
+		read -r who cc mib g re <<< "$r"
+		printf '%-8s %-6s %14s %14s Gbit/s %12s %12s %8s\n' "$who" "$cc" "$mib" \
 			"$(awk -v g="$g" 'BEGIN { printf "%.3f", g }')" \
 			"$(pct "$g")" "$re" "$([ "$who" = tuskd ] && echo '>= 92%' || echo -)"
 	done
-	echo "Linux on the same kind of path (notes/baselines.md, 1e-3 loss): bbr 88.1%, cubic 0.5%"
+	echo "Linux buf: the peer's tcp_rmem (tuskd source) or tcp_wmem (Linux source) ceiling"
+	echo "Linux on the same kind of path (notes/baselines.md, 1e-3 loss, 64 MiB): bbr 88.1%, cubic 0.5%"
 }
 
 main

@@ -34,7 +34,8 @@ CC=${BENCH_CC:-}
 LINUX_CC=${BENCH_LINUX_CC:-cubic}
 read -r CORE_TX CORE_RX <<< "${BENCH_CORES:-0 1}"
 # memif buffer size (the memif profile's, a 9000-byte MTU frame in one
-# descriptor); testpmd gets the same, and mbufs that hold a jumbo frame.
+# descriptor); testpmd gets the same, and mbufs that hold a jumbo frame
+# (--mbuf-size must come before --txpkts, which is checked against it).
 MEMIF_ARGS="bsize=9216,rsize=10"
 TESTPMD_MBUF=10240
 # Hugepages each DPDK process wants (2 MiB): tuskd's memif pool, its data
@@ -77,7 +78,7 @@ EOF
 
 # tuskd A -> B over memif at MTU $1: the source's goodput (Gbit/s) in R.
 run_tuskd() {
-	local mtu=$1 pa pb id out
+	local mtu=$1 pa pb id out ta tb ra rb t0
 	write_conf a "$CORE_TX" server "$mtu"
 	write_conf b "$CORE_RX" client "$mtu"
 	tuskd_start "$TMP/a.conf" "$TMP/a.log" "$TMP/a.sock"
@@ -86,11 +87,20 @@ run_tuskd() {
 	pb=$TUSKD_PID
 	wait_link "$TMP/a.sock"
 	wait_link "$TMP/b.sock"
+	ta=$(worker_tid "$pa")
+	tb=$(worker_tid "$pb")
+	ra=$(run_ns "$pa" "$ta")
+	rb=$(run_ns "$pb" "$tb")
+	t0=$(date +%s%N)
 	id=$("$WATCH" "$TMP/a.sock" start dst=10.88.0.2 \
 		seconds="$SECONDS_RUN" ${CC:+cc=$CC})
 	out=$("$WATCH" "$TMP/a.sock" watch --id "$id" \
 		--wait "$(( SECONDS_RUN + 30 ))")
+	t0=$(( $(date +%s%N) - t0 ))
+	# A polling worker runs all the time it is given: less than 100% is
+	# what other processes took from it (a busy machine)
 	say "tuskd MTU $mtu: $out"
+	say "tuskd workers got $(( ($(run_ns "$pa" "$ta") - ra) * 100 / t0 ))% (sender) and $(( ($(run_ns "$pb" "$tb") - rb) * 100 / t0 ))% (receiver) of their cores"
 	"$TUSKCTL" -s "$TMP/b.sock" bulk_list >&2 || true
 	stop_pid "$pa"
 	stop_pid "$pb"
@@ -133,8 +143,8 @@ run_testpmd() {
 	bench_bg setsid dpdk-testpmd $(eal_lcores "$CORE_TX") \
 		--file-prefix tp-a-$$ $common \
 		--vdev "net_memif0,role=server,socket=$TMP/tp.sock,$MEMIF_ARGS" \
-		-- --forward-mode=txonly --txpkts="$frame" \
-		--mbuf-size="$TESTPMD_MBUF" --total-num-mbufs=8192 \
+		-- --forward-mode=txonly --mbuf-size="$TESTPMD_MBUF" \
+		--txpkts="$frame" --total-num-mbufs=8192 \
 		--nb-cores=1 --stats-period=1 > "$TMP/tp-a.log" 2>&1 < /dev/null
 	pa=$BG_PID
 	sleep 2
@@ -147,8 +157,9 @@ run_testpmd() {
 		> "$TMP/tp-b.log" 2>&1 < /dev/null
 	pb=$BG_PID
 	sleep $(( SECONDS_RUN + 3 ))
-	stop_pid "$pb"
-	stop_pid "$pa"
+	# SIGINT: testpmd's clean exit (memif can crash on SIGTERM)
+	stop_pid "$pb" INT
+	stop_pid "$pa" INT
 	rm -rf "/var/run/dpdk/tp-a-$$" "/var/run/dpdk/tp-b-$$"
 	# Rx-bps per stats period; skip the first samples (link coming up)
 	R=$(awk '/Rx-bps:/ { n++; if (n > 3 && $4 > 0) print $4 }' "$TMP/tp-b.log" |

@@ -138,6 +138,9 @@ world_up(const struct tusk_impair_conf *path)
 	hb.out = tusk_impair_create(name, path, 9100, 2, SOCKET_ID_ANY);
 	assert_non_null(ha.out);
 	assert_non_null(hb.out);
+	/* as tuskd's rx stages do: frames TCP keeps weigh on its pool */
+	tusk_impair_release_to(ha.out, pool_b);
+	tusk_impair_release_to(hb.out, pool_a);
 	ha.st = make_stack(pool_a, IP_A, 1, &ha);
 	hb.st = make_stack(pool_b, IP_B, 2, &hb);
 	ea.st = ha.st;

@@ -329,6 +329,73 @@ test_burst_partial_loss(void **state)
 	tusk_impair_free(im);
 }
 
+/* Dequeue everything due at `now` into held[] without freeing (frames a
+ * receiver keeps: TCP's out-of-order queue); returns how many. */
+static unsigned int
+take_hold(struct tusk_impair *im, uint64_t now, struct rte_mbuf **held,
+	  unsigned int at, unsigned int max)
+{
+	uint16_t n;
+
+	while (at < max && (n = tusk_impair_dequeue(im, held + at,
+			(uint16_t)RTE_MIN(32u, max - at), now)) > 0)
+		at += n;
+	return at;
+}
+
+/* A receiver keeps what the stage released (TCP holds out-of-order data
+ * up to its window, waiting for one retransmission). With its own copies
+ * the stage runs dry and would drop that retransmission too; releasing
+ * into the port's pool it keeps taking frames, and only that pool's size
+ * counts, as without the stage. */
+static void
+test_release_pool(void **state)
+{
+	struct tusk_impair_conf c = { .delay_ns = 1 * MS, .limit = 64 };
+	static struct rte_mbuf *held[2000], *held2[2000];
+	struct rte_mempool *port = tusk_testenv_pool("impair_port", 1500,
+						     2048);
+	struct tusk_impair *im = make(&c), *starved = make(&c);
+	struct tusk_impair_stats st;
+	unsigned int n = 0, k = 0, i, round;
+
+	assert_non_null(port);
+	tusk_impair_release_to(im, port);
+	for (round = 0; round < 40; round++) {
+		offer(im, 32, 100, round * MS, round * 32);
+		offer(starved, 32, 100, round * MS, round * 32);
+		n = take_hold(im, (round + 1) * MS, held, n, RTE_DIM(held));
+		k = take_hold(starved, (round + 1) * MS, held2, k,
+			      RTE_DIM(held2));
+	}
+	/* 40 x 32 = 1280 frames held downstream: all came through, as
+	 * copies in the port's pool */
+	assert_int_equal(n, 1280);
+	for (i = 0; i < n; i++)
+		assert_ptr_equal(held[i]->pool, port);
+	tusk_impair_stats(im, &st);
+	assert_int_equal(st.overflow, 0);
+	assert_int_equal(st.out, 1280);
+	/* without: the stage's own 64 + 256 + 1 copies ran dry */
+	tusk_impair_stats(starved, &st);
+	assert_true(k <= 64 + 256 + 1);
+	assert_int_equal(st.overflow, 1280 - k);
+	/* the port's pool (1500) runs dry in its turn: the rest dropped
+	 * and counted */
+	for (round = 40; round < 50; round++) {
+		offer(im, 32, 100, round * MS, round * 32);
+		n = take_hold(im, (round + 1) * MS, held, n, RTE_DIM(held));
+	}
+	assert_int_equal(n, 1500);
+	tusk_impair_stats(im, &st);
+	assert_int_equal(st.overflow, 1600 - 1500);
+	rte_pktmbuf_free_bulk(held, n);
+	rte_pktmbuf_free_bulk(held2, k);
+	assert_int_equal(tusk_impair_free(im), 0);
+	assert_int_equal(tusk_impair_free(starved), 0);
+	rte_mempool_free(port);
+}
+
 /* A released frame may still be in a NIC's ring or TCP's queue: the
  * stage is not freed under it, and goes once it is back. */
 static void
@@ -404,6 +471,7 @@ main(void)
 		cmocka_unit_test(test_jitter_keeps_order),
 		cmocka_unit_test(test_burst_loss_runs),
 		cmocka_unit_test(test_burst_partial_loss),
+		cmocka_unit_test(test_release_pool),
 		cmocka_unit_test(test_free_waits_for_frames),
 		cmocka_unit_test(test_conf_checks),
 		cmocka_unit_test(test_conf_reasons),
