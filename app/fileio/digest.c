@@ -161,21 +161,29 @@ tusk_digest_lookup(int fd, uint8_t sha[TUSK_DIGEST_LEN])
 int
 tusk_digest_store(int fd, const uint8_t sha[TUSK_DIGEST_LEN])
 {
-	char v[XATTR_VALUE_MAX];
 	struct stat st;
-	int n = 0;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
+	return tusk_digest_store_as(fd, &st, sha);
+}
+
+int
+tusk_digest_store_as(int fd, const struct stat *st,
+		     const uint8_t sha[TUSK_DIGEST_LEN])
+{
+	char v[XATTR_VALUE_MAX];
+	int n = 0;
+
 	for (int i = 0; i < TUSK_DIGEST_LEN; i++)
 		n += snprintf(v + n, sizeof(v) - (size_t)n, "%02x", sha[i]);
 	n += snprintf(v + n, sizeof(v) - (size_t)n, " %" PRIu64 " %" PRId64
-		      " %" PRIu64, (uint64_t)st.st_size, mtime_ns(&st),
-		      (uint64_t)st.st_ino);
+		      " %" PRIu64, (uint64_t)st->st_size, mtime_ns(st),
+		      (uint64_t)st->st_ino);
 	/* Refused (no user xattrs: ENOTSUP; not the owner: EPERM; read-only,
 	 * full): keep it in this process instead. */
 	if (fsetxattr(fd, TUSK_DIGEST_XATTR, v, (size_t)n, 0) < 0)
-		table_put(&st, sha);
+		table_put(st, sha);
 	return 0;
 }
 

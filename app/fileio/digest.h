@@ -24,6 +24,7 @@
 #define TUSK_DIGEST_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 
 /* SHA-256 output size (FIPS 180-4). */
 #define TUSK_DIGEST_LEN 32
@@ -59,6 +60,14 @@ int tusk_digest_lookup(int fd, uint8_t sha[TUSK_DIGEST_LEN]);
  * system refuses user xattrs (ENOTSUP, EPERM). Returns 0 or -errno.
  */
 int tusk_digest_store(int fd, const uint8_t sha[TUSK_DIGEST_LEN]);
+
+/*
+ * The same for a digest computed of the file as `st` describes it (the
+ * fstat that showed the file unchanged at the end of hashing): if the
+ * file changed since, the kept record no longer matches and is ignored.
+ */
+int tusk_digest_store_as(int fd, const struct stat *st,
+			 const uint8_t sha[TUSK_DIGEST_LEN]);
 
 /* Forget the kept digest of `fd` (xattr and table). Returns 0 or -errno. */
 int tusk_digest_forget(int fd);

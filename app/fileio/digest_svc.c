@@ -186,8 +186,10 @@ end_file(struct tusk_digest_job *job)
 	    (uint64_t)st.st_size)
 		return -ESTALE;
 	err = final(job);
+	/* kept as of the checked stat: a write that lands after it makes the
+	 * record stale instead of describing the new content */
 	if (err == 0)
-		tusk_digest_store(job->fd, job->sha);
+		tusk_digest_store_as(job->fd, &st, job->sha);
 	return err;
 }
 
@@ -214,7 +216,7 @@ end_follow(struct tusk_digest_job *job, uint64_t total)
 
 	if (err == 0 && fstat(job->fd, &st) == 0 &&
 	    (uint64_t)st.st_size == total)
-		tusk_digest_store(job->fd, job->sha);
+		tusk_digest_store_as(job->fd, &st, job->sha);
 	return err;
 }
 
