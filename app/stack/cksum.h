@@ -11,10 +11,26 @@
 #ifndef TUSK_CKSUM_H
 #define TUSK_CKSUM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+
+/*
+ * Unfolded sum (at most 32 bits; fold with __rte_raw_cksum_reduce) of
+ * `len` bytes as 16-bit words in host order: the same value modulo 0xffff
+ * as DPDK's __rte_raw_cksum(buf, len, 0), several times faster (cksum.c).
+ */
+uint32_t tusk_cksum_raw(const void *buf, size_t len);
+
+/* The variants it chooses from, for tests and benchmarks. The x86-64 ones
+ * exist only there; the AVX2 one must only be called if the CPU has it. */
+uint32_t tusk_cksum_raw_generic(const void *buf, size_t len);
+#if defined(__x86_64__)
+uint32_t tusk_cksum_raw_sse2(const void *buf, size_t len);
+uint32_t tusk_cksum_raw_avx2(const void *buf, size_t len);
+#endif
 
 /* Folded (not complemented) sum of `len` bytes from offset `off`.
  * The range must lie within the packet. */
@@ -33,8 +49,8 @@ tusk_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 
 		if (seglen > len - done)
 			seglen = len - done;
-		part = __rte_raw_cksum_reduce(__rte_raw_cksum(
-			rte_pktmbuf_mtod_offset(m, const void *, off), seglen, 0));
+		part = __rte_raw_cksum_reduce(tusk_cksum_raw(
+			rte_pktmbuf_mtod_offset(m, const void *, off), seglen));
 		/* A segment starting at an odd offset of the message has its
 		 * bytes in the other halves of the 16-bit words. */
 		if (done & 1)

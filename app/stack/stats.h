@@ -44,6 +44,8 @@
 	X(TCP_BAD_SEGMENT, "tcp_bad_segment")   /* unacceptable per RFC 9293 */\
 	X(TCP_PAWS, "tcp_paws")                 /* RFC 7323 5.3 */             \
 	X(TCP_OFO_FULL, "tcp_ofo_full")         /* reassembly memory bound */  \
+	X(TCP_RX_POOL_LOW, "tcp_rx_pool_low")   /* ooo data, rx pool low */    \
+	X(TCP_OFO_PRUNED, "tcp_ofo_pruned")     /* extents reneged (pool) */   \
 	X(NO_MBUF, "no_mbuf")                   /* pool exhausted on reply */  \
 	X(TX_FULL, "tx_full")                   /* driver refused frames */
 

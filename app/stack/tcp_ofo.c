@@ -265,6 +265,22 @@ tusk_tcp_ofo_pop(struct tusk_tcp_ofo *o, uint32_t rcv_nxt, uint32_t *end)
 	return m;
 }
 
+uint32_t
+tusk_tcp_ofo_drop_last(struct tusk_tcp_ofo *o)
+{
+	struct tusk_tcp_ofo_ext *x;
+	uint32_t len;
+
+	if (o->n == 0)
+		return 0;
+	x = at(o, o->n - 1);
+	len = x->end - x->start;
+	tusk_tcp_mbuf_free_list(x->head);
+	o->bytes -= len;
+	o->n--;
+	return len;
+}
+
 static bool
 has_block(const struct tusk_tcp_sack_block *b, unsigned int n, uint32_t s)
 {

@@ -69,6 +69,14 @@ int tusk_tcp_ofo_insert(struct tusk_tcp_ofo *o, uint32_t seq,
 struct rte_mbuf *tusk_tcp_ofo_pop(struct tusk_tcp_ofo *o, uint32_t rcv_nxt,
 				  uint32_t *end);
 
+/*
+ * Free the extent farthest from RCV.NXT (the data that would be delivered
+ * last), reneging on its SACK (RFC 2018 section 8 allows it; Linux's
+ * tcp_prune_ofo_queue does the same under memory pressure). Returns the
+ * bytes dropped, 0 if the queue was empty.
+ */
+uint32_t tusk_tcp_ofo_drop_last(struct tusk_tcp_ofo *o);
+
 /* Up to max SACK blocks, the most recent arrival's first (RFC 2018 4). */
 unsigned int tusk_tcp_ofo_sack(const struct tusk_tcp_ofo *o,
 			       struct tusk_tcp_sack_block *b, unsigned int max);

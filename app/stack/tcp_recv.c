@@ -21,6 +21,27 @@
  * peer may have sent against a larger window before we shrank it. */
 #define OFO_SLACK_SEGS 4
 
+/*
+ * Received data lives in the rx pool's mbufs until it is consumed, out of
+ * order data until its hole is repaired (an RTT or more). A pool run dry
+ * cannot take even the retransmission that repairs the hole: the rx ring
+ * starves and the connection deadlocks (seen Linux -> tuskd at 150 ms
+ * with 0.1% loss and a 356 MB window over 64 MB of mbufs). So
+ *   - the window never offers more than RX_POOL_WIN_NUM/DEN of the pool,
+ *     counted in payload per mbuf (a 1500-byte frame in a 16 KiB mbuf
+ *     holds 1448 bytes, not 16384), and
+ *   - with several connections sharing the pool, once less than 1/
+ *     RX_POOL_LOW_DIV of it is free, new out-of-order data is dropped and
+ *     the queue's far end reneged (Linux tcp_prune_ofo_queue) until
+ *     1/RX_POOL_OK_DIV is free again; in-order data is always taken.
+ */
+#define RX_POOL_WIN_NUM 3
+#define RX_POOL_WIN_DEN 4
+#define RX_POOL_LOW_DIV 8
+#define RX_POOL_OK_DIV 4
+/* Ethernet + IPv4 + TCP with timestamps: what precedes the payload. */
+#define RX_FRAME_HDRS (14 + 20 + 32)
+
 uint32_t
 tusk_tcp_recv_window(const struct tusk_tcp_conn *c)
 {
@@ -125,6 +146,44 @@ trim(struct tusk_tcp_conn *c, struct tusk_tcp_seg_in *seg)
 	return seg->len > 0 || (seg->flags & TUSK_TCP_F_FIN);
 }
 
+/* Payload bytes RX_POOL_WIN_NUM/DEN of m's pool can hold. */
+static uint32_t
+pool_cap(const struct tusk_tcp_conn *c, const struct rte_mbuf *m)
+{
+	const struct rte_mempool *mp = m->pool;
+	uint32_t room, per, n;
+	uint64_t cap;
+
+	if (mp == NULL || mp->size == 0)
+		return UINT32_MAX;
+	room = rte_pktmbuf_data_room_size((struct rte_mempool *)(uintptr_t)mp);
+	room = room > RTE_PKTMBUF_HEADROOM + RX_FRAME_HDRS
+		       ? room - RTE_PKTMBUF_HEADROOM - RX_FRAME_HDRS : 1;
+	/* a frame never carries more than one segment's payload */
+	per = RTE_MIN(room, (uint32_t)c->rcv_mss);
+	n = mp->size / RX_POOL_WIN_DEN * RX_POOL_WIN_NUM;
+	cap = (uint64_t)n * per;
+	return cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
+}
+
+/* The rx pool is nearly empty: drop m (out of order) and renege on the
+ * far end of the queue until enough is free. Returns true if it did. */
+static bool
+pool_low(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, struct rte_mbuf *m)
+{
+	struct rte_mempool *mp = m->pool;
+
+	if (mp == NULL || rte_mempool_avail_count(mp) >= mp->size /
+							   RX_POOL_LOW_DIV)
+		return false;
+	rte_pktmbuf_free(m);
+	tcp->st->stats.drops[TUSK_DROP_TCP_RX_POOL_LOW]++;
+	while (rte_mempool_avail_count(mp) < mp->size / RX_POOL_OK_DIV &&
+	       tusk_tcp_ofo_drop_last(&c->ofo) > 0)
+		tcp->st->stats.drops[TUSK_DROP_TCP_OFO_PRUNED]++;
+	return true;
+}
+
 static void
 ofo_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	  struct tusk_tcp_seg_in *seg)
@@ -132,6 +191,11 @@ ofo_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	uint32_t ds, de, limit = c->rcv_space + OFO_SLACK_SEGS * c->rcv_mss;
 	int rc;
 
+	if (pool_low(tcp, c, seg->m)) {
+		seg->m = NULL;
+		c->flags |= TUSK_TCP_CF_ACK_NOW;
+		return;
+	}
 	rc = tusk_tcp_ofo_insert(&c->ofo, seg->seq, seg->m, limit, &ds, &de);
 	seg->m = NULL;
 	if (rc < 0)
@@ -191,6 +255,8 @@ autotune(struct tusk_tcp_conn *c, uint64_t now)
 		win += 2 * win * (got - c->rcvq_prev) / c->rcvq_prev;
 	if (win > c->rcv_max)
 		win = c->rcv_max;
+	if (c->rcv_pool_cap != 0 && win > c->rcv_pool_cap)
+		win = c->rcv_pool_cap;
 	if (win > c->rcv_space)
 		c->rcv_space = (uint32_t)win;
 	c->rcvq_prev = (uint32_t)got;
@@ -262,6 +328,11 @@ tusk_tcp_recv_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	if (!trim(c, seg))
 		return;
 	len = seg->len;
+	if (len > 0 && c->rcv_pool_cap == 0) {
+		c->rcv_pool_cap = pool_cap(c, seg->m);
+		if (c->rcv_space > c->rcv_pool_cap)
+			c->rcv_space = c->rcv_pool_cap;
+	}
 	if (len > 0 && seg->seq != c->rcv_nxt) {
 		ofo_input(tcp, c, seg);
 		if (seg->flags & TUSK_TCP_F_FIN)

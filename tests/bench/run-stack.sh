@@ -5,7 +5,8 @@
 #   1. ns per data segment (sender + receiver stack, TSC) at 1460 and 8960 MSS
 #   2. instructions per segment under callgrind, counted only inside the
 #      stack's entry points (stable on a noisy machine)
-#   3. simulated seconds per wall second of the simulator on the issue's
+#   3. Internet-checksum GB/s, DPDK's against ours, by payload size
+#   4. simulated seconds per wall second of the simulator on the issue's
 #      clean 10 Gbit/s x 150 ms scenario
 #
 # usage: tests/bench/run-stack.sh [BUILD_DIR]   (default: build)
@@ -42,6 +43,11 @@ if command -v valgrind >/dev/null 2>&1; then
 	done
 else
 	echo "== callgrind skipped: valgrind not installed =="
+fi
+
+if [ -x "$build/tests/bench/tusk-bench-cksum" ]; then
+	echo "== Internet checksum (GB/s, buffer in cache, odd offset) =="
+	"$build/tests/bench/tusk-bench-cksum"
 fi
 
 if [ -x "$sim" ]; then

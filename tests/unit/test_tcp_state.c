@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -767,6 +768,56 @@ test_tso(void **state)
 /* RFC 2018 section 8: SACKed data stays queued until cumulatively
  * acknowledged; after repeated timeouts it is resent, in case the
  * receiver reneged. */
+/* The rx pool nearly empty: new out-of-order data is dropped and what
+ * was queued out of order reneged (no SACK blocks left), while in-order
+ * data is still taken; the connection goes on once the pool refills. */
+static void
+test_rx_pool_low(void **state)
+{
+	struct tusk_tcp_opts o = { .present = TUSK_TCP_OPTF_SACK_OK };
+	const struct tusk_stack_stats *st = tusk_stack_stats(h.st);
+	uint32_t iss = establish(&o), low = h.pool->size / 8;
+	struct rte_mbuf **hog = calloc(h.pool->size, sizeof(*hog));
+	unsigned int n_hog = 0;
+	struct tusk_test_seg s;
+
+	assert_non_null(hog);
+	/* two holes: [1001, 2001) and [3001, 4001) queued out of order */
+	send_seg(LPORT, F_ACK, PISS + 1001, iss + 1, 65535, NULL, 1000, 3 * MS);
+	send_seg(LPORT, F_ACK, PISS + 3001, iss + 1, 65535, NULL, 1000, 3 * MS);
+	last(&s);
+	assert_int_equal(s.ack, PISS + 1);
+	assert_int_equal(s.opt.nsack, 2);
+	tusk_harness_clear(&h);
+	while (rte_mempool_avail_count(h.pool) >= low) {
+		hog[n_hog] = rte_pktmbuf_alloc(h.pool);
+		assert_non_null(hog[n_hog]);
+		n_hog++;
+	}
+	/* more out-of-order data: dropped, the queue given back */
+	send_seg(LPORT, F_ACK, PISS + 5001, iss + 1, 65535, NULL, 1000, 4 * MS);
+	assert_int_equal(st->drops[TUSK_DROP_TCP_RX_POOL_LOW], 1);
+	assert_int_equal(st->drops[TUSK_DROP_TCP_OFO_PRUNED], 2);
+	last(&s);
+	assert_int_equal(s.ack, PISS + 1);
+	assert_int_equal(s.opt.nsack, 0);
+	tusk_harness_clear(&h);
+	/* in-order data is taken even now */
+	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, NULL, 1000, 5 * MS);
+	assert_int_equal(ev.received, 1000);
+	while (n_hog > 0)
+		rte_pktmbuf_free(hog[--n_hog]);
+	free(hog);
+	/* the peer resends what was reneged; it all arrives */
+	for (uint32_t off = 1001; off < 6001; off += 1000)
+		send_seg(LPORT, F_ACK, PISS + off, iss + 1, 65535, NULL, 1000,
+			 6 * MS);
+	assert_int_equal(ev.received, 6000);
+	last(&s);
+	assert_int_equal(s.ack, PISS + 6001);
+	assert_int_equal(st->drops[TUSK_DROP_TCP_RX_POOL_LOW], 1);
+}
+
 static void
 test_sack_reneging(void **state)
 {
@@ -989,6 +1040,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pool_exhaustion, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_spurious_rto, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rx_pool_low, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sack_reneging, setup,
 						teardown),
