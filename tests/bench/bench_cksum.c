@@ -11,11 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_ip.h>
 
 #include "cksum.h"
+#include "testenv.h"
 
 typedef uint32_t (*raw_fn)(const void *, size_t);
 
@@ -25,15 +25,6 @@ dpdk_raw(const void *buf, size_t len)
 	return __rte_raw_cksum(buf, len, 0);
 }
 
-static double
-now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 /* GB/s of `fn` over `len` bytes at offset 1 (odd, as a TCP payload after
  * an odd-length option block can be) for about `secs`. */
 static double
@@ -41,7 +32,7 @@ rate(raw_fn fn, const uint8_t *buf, size_t len, double secs)
 {
 	volatile uint32_t sink = 0;
 	uint64_t bytes = 0;
-	double t0 = now_s(), t;
+	double t0 = tusk_testenv_now_s(), t;
 
 	do {
 		for (int i = 0; i < 256; i++) {
@@ -50,7 +41,7 @@ rate(raw_fn fn, const uint8_t *buf, size_t len, double secs)
 			__asm__ volatile("" ::: "memory");
 		}
 		bytes += 256 * (uint64_t)len;
-		t = now_s() - t0;
+		t = tusk_testenv_now_s() - t0;
 	} while (t < secs);
 	(void)sink;
 	return (double)bytes / t / 1e9;

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -47,15 +46,6 @@ static struct {
 	struct rte_mempool *pool;
 	uint8_t *buf;       /* MIB */
 } b = { .bytes = 1024ull * MIB, .dir = "/dev/shm", .runs = 3 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int
 cmp_double(const void *x, const void *y)
@@ -112,11 +102,11 @@ static double
 run_read_buf(void *arg)
 {
 	int fd = open(b.path, O_RDONLY);
-	double t0 = now_s();
+	double t0 = tusk_testenv_now_s();
 
 	while (read(fd, b.buf, MIB) > 0)
 		;
-	t0 = now_s() - t0;
+	t0 = tusk_testenv_now_s() - t0;
 	close(fd);
 	return t0;
 }
@@ -129,13 +119,13 @@ run_read_mbufs(void *arg)
 	struct rte_mbuf *m;
 	uint64_t off = 0;
 	int64_t n;
-	double t0 = now_s();
+	double t0 = tusk_testenv_now_s();
 
 	while ((n = tusk_file_read_mbufs(fd, off, MIB, b.pool, &m, crcp)) > 0) {
 		off += (uint64_t)n;
 		rte_pktmbuf_free(m);
 	}
-	t0 = now_s() - t0;
+	t0 = tusk_testenv_now_s() - t0;
 	if (n < 0)
 		die("tusk_file_read_mbufs");
 	close(fd);
@@ -146,12 +136,12 @@ static double
 run_write_buf(void *arg)
 {
 	int fd = open(b.out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	double t0 = now_s();
+	double t0 = tusk_testenv_now_s();
 
 	for (uint64_t off = 0; off < b.bytes; off += MIB)
 		if (write(fd, b.buf, MIB) != MIB)
 			die("write");
-	t0 = now_s() - t0;
+	t0 = tusk_testenv_now_s() - t0;
 	close(fd);
 	unlink(b.out);
 	return t0;
@@ -215,10 +205,10 @@ run_write_mbufs(void *arg)
 	unsigned int n = make_segments(seg);
 	int fd = open(b.out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	struct tusk_file_writer *w = tusk_file_writer_create(fd, 0, MIB);
-	double t0 = now_s();
+	double t0 = tusk_testenv_now_s();
 
 	write_segments(w, n, NULL);
-	t0 = now_s() - t0;
+	t0 = tusk_testenv_now_s() - t0;
 	tusk_file_writer_free(w);
 	close(fd);
 	unlink(b.out);
@@ -231,13 +221,13 @@ run_sha_mem(void *arg)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	uint8_t sha[TUSK_DIGEST_LEN];
-	double t0 = now_s();
+	double t0 = tusk_testenv_now_s();
 
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	for (uint64_t off = 0; off < b.bytes; off += MIB)
 		EVP_DigestUpdate(ctx, b.buf, MIB);
 	EVP_DigestFinal_ex(ctx, sha, NULL);
-	t0 = now_s() - t0;
+	t0 = tusk_testenv_now_s() - t0;
 	EVP_MD_CTX_free(ctx);
 	return t0;
 }
@@ -247,13 +237,13 @@ run_crc_mem(void *arg)
 {
 	volatile uint32_t sink;
 	uint32_t crc = 0;
-	double t0 = now_s();
+	double t0 = tusk_testenv_now_s();
 
 	for (uint64_t off = 0; off < b.bytes; off += MIB)
 		crc = tusk_crc32c(b.buf, MIB, crc);
 	sink = crc;
 	(void)sink;
-	return now_s() - t0;
+	return tusk_testenv_now_s() - t0;
 }
 
 /* pread + SHA-256 in blocks of *arg bytes, this thread. */
@@ -266,7 +256,7 @@ run_block(void *arg)
 	int fd = open(b.path, O_RDONLY);
 	ssize_t n;
 	off_t off = 0;
-	double t0 = now_s();
+	double t0 = tusk_testenv_now_s();
 
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	while ((n = pread(fd, buf, block, off)) > 0) {
@@ -274,7 +264,7 @@ run_block(void *arg)
 		off += n;
 	}
 	EVP_DigestFinal_ex(ctx, sha, NULL);
-	t0 = now_s() - t0;
+	t0 = tusk_testenv_now_s() - t0;
 	EVP_MD_CTX_free(ctx);
 	close(fd);
 	free(buf);
@@ -303,9 +293,9 @@ run_digest_file(void *arg)
 	double t0;
 
 	tusk_digest_forget(fd); /* or the kept one is served */
-	t0 = now_s();
+	t0 = tusk_testenv_now_s();
 	wait_job(tusk_digest_file(arg, fd));
-	t0 = now_s() - t0;
+	t0 = tusk_testenv_now_s() - t0;
 	close(fd);
 	return t0;
 }
@@ -318,12 +308,12 @@ run_follow(void *arg)
 	int fd = open(b.out, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	struct tusk_file_writer *w = tusk_file_writer_create(fd, 0, MIB);
 	struct tusk_digest_job *job = tusk_digest_follow(arg, fd);
-	double t0 = now_s();
+	double t0 = tusk_testenv_now_s();
 
 	write_segments(w, n, job);
 	tusk_digest_follow_end(job, tusk_file_writer_written(w));
 	wait_job(job);
-	t0 = now_s() - t0;
+	t0 = tusk_testenv_now_s() - t0;
 	tusk_file_writer_free(w);
 	close(fd);
 	unlink(b.out);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -64,4 +65,13 @@ tusk_testenv_pool(const char *name, unsigned int n, uint16_t data_room)
 		fprintf(stderr, "testenv: pool %s (%u mbufs): %s\n", name, n,
 			rte_strerror(rte_errno));
 	return mp;
+}
+
+double
+tusk_testenv_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }

@@ -21,4 +21,7 @@ int tusk_testenv_init(const char *name, unsigned int mem_mb);
 struct rte_mempool *tusk_testenv_pool(const char *name, unsigned int n,
 				      uint16_t data_room);
 
+/* CLOCK_MONOTONIC in seconds, for benchmarks' rates. */
+double tusk_testenv_now_s(void);
+
 #endif /* TUSK_TESTENV_H */
