@@ -61,6 +61,12 @@ struct tusk_iface_conf {
 	tusk_tx_fn tx;
 	void *tx_arg;
 	uint16_t port_id;           /* for logs and stats only */
+	/* The pool the driver fills with received frames. TCP holds received
+	 * data in its mbufs (out of order until a hole is repaired), so the
+	 * receive window is bounded by it and out-of-order data is shed when
+	 * it runs low (tcp_recv.c). NULL: frames come from elsewhere (tests,
+	 * the simulator); only rcv_max bounds the window. */
+	struct rte_mempool *rx_pool;
 };
 
 struct tusk_stack_conf {

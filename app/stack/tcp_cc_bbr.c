@@ -67,6 +67,15 @@
 /* Rounds after a cut whose losses belong to data sent before it. */
 #define BBR_CUT_GAP_ROUNDS 2
 
+/* ACK aggregation (Linux bbr_update_ack_aggregation, BBR draft 4.6.4.2
+ * "extra_acked"): a receiver, NIC or poll loop that ACKs in bursts
+ * delivers more in an interval than bw x interval; cwnd gets that excess
+ * (windowed max over 2 x BBR_ACK_AGG_WIN_ROUNDS rounds) on top of the
+ * BDP, else on a microsecond path the sender stalls between bursts. */
+#define BBR_ACK_AGG_WIN_ROUNDS 5
+/* The excess is capped at this long at the estimated bandwidth. */
+#define BBR_ACK_AGG_MAX_NS (100ull * NSEC_PER_MSEC)
+
 enum bbr_mode {
 	BBR_STARTUP,
 	BBR_DRAIN,
@@ -96,6 +105,11 @@ struct bbr {
 	uint64_t round_delivered;  /* this round's bytes delivered, lost */
 	uint64_t round_lost;
 	uint32_t round_max_inflight;
+	uint64_t ack_epoch_start;  /* ns: start of the ACK-aggregation epoch */
+	uint64_t ack_epoch_acked;  /* bytes ACKed in it */
+	uint32_t extra_acked[2];   /* two windows of the excess, bytes */
+	uint8_t extra_acked_rounds;
+	uint8_t extra_acked_idx;
 	uint32_t inflight_hi;      /* bytes; UINT32_MAX = no cap */
 	uint32_t hi_hold;          /* rounds left before raising the cap */
 	uint32_t hi_step;          /* next raise, segments */
@@ -439,12 +453,61 @@ update_min_rtt(struct tusk_tcp_cc *cc, struct bbr *b,
 	}
 }
 
+/* Estimate how much more than bw x time ACKs deliver at once. */
+static void
+update_ack_aggregation(struct tusk_tcp_cc *cc, struct bbr *b,
+		       const struct tusk_tcp_rate_sample *rs, uint64_t now)
+{
+	uint64_t expected, extra;
+
+	if (rs->acked_sacked == 0 || bbr_bw(b) == 0)
+		return;
+	if (rs->round_start && ++b->extra_acked_rounds >=
+				       BBR_ACK_AGG_WIN_ROUNDS) {
+		b->extra_acked_rounds = 0;
+		b->extra_acked_idx ^= 1;
+		b->extra_acked[b->extra_acked_idx] = 0;
+	}
+	expected = (uint64_t)((double)bbr_bw(b) *
+			      (double)(now - b->ack_epoch_start) /
+			      NSEC_PER_SEC);
+	/* the ACKs fell behind the model: a new epoch starts here */
+	if (b->ack_epoch_acked <= expected ||
+	    b->ack_epoch_acked > UINT32_MAX) {
+		b->ack_epoch_acked = 0;
+		b->ack_epoch_start = now;
+		expected = 0;
+	}
+	b->ack_epoch_acked += rs->acked_sacked;
+	extra = b->ack_epoch_acked - expected;
+	if (extra > cc->cwnd)
+		extra = cc->cwnd;
+	if (extra > b->extra_acked[b->extra_acked_idx])
+		b->extra_acked[b->extra_acked_idx] = (uint32_t)extra;
+}
+
+/* cwnd room for aggregated ACKs, once the pipe is full. */
+static uint64_t
+ack_aggregation_cwnd(const struct bbr *b)
+{
+	uint64_t aggr, cap;
+
+	if (!b->full_bw_reached)
+		return 0;
+	aggr = b->extra_acked[0] > b->extra_acked[1] ? b->extra_acked[0]
+						      : b->extra_acked[1];
+	cap = (uint64_t)((double)bbr_bw(b) * BBR_ACK_AGG_MAX_NS /
+			 NSEC_PER_SEC);
+	return aggr < cap ? aggr : cap;
+}
+
 /* BBR draft 4.6.4.4: cwnd grows by what was ACKed toward the target. */
 static void
 set_cwnd(struct tusk_tcp_cc *cc, struct bbr *b,
 	 const struct tusk_tcp_rate_sample *rs)
 {
-	uint64_t target = bbr_inflight(cc, b, b->cwnd_gain);
+	uint64_t target = bbr_inflight(cc, b, b->cwnd_gain) +
+			  ack_aggregation_cwnd(b);
 	uint64_t cwnd = cc->cwnd;
 	uint64_t min = (uint64_t)BBR_MIN_SEGS * cc->mss;
 
@@ -474,6 +537,7 @@ bbr_on_ack(struct tusk_tcp_cc *cc, const struct tusk_tcp_rate_sample *rs,
 	if (rs->round_start)
 		b->rounds++;
 	update_bw(b, rs);
+	update_ack_aggregation(cc, b, rs, now);
 	update_cycle(cc, b, rs, now);
 	check_loss(cc, b, rs);
 	check_full_bw(b, rs);

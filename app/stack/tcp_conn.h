@@ -146,6 +146,7 @@ struct tusk_tcp_conn {
 	uint32_t rcv_space;     /* autotuned buffer (RCV.WND's ceiling) */
 	uint32_t rcv_max;       /* cap for rcv_space */
 	uint32_t rcv_pool_cap;  /* what the rx pool holds; 0: not yet known */
+	struct rte_mempool *rcv_pool; /* the route's rx pool; NULL: none */
 	uint32_t rcv_held;      /* delivered, not yet consumed by the app */
 	uint32_t rcv_fin_seq;   /* sequence number of the peer's FIN */
 	uint32_t segs_unacked;  /* full-sized segments since our last ACK */

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 
+#include "ipv4.h"
 #include "stack_priv.h"
 #include "tcp_conn.h"
 #include "tcp_input.h"
@@ -146,24 +147,33 @@ trim(struct tusk_tcp_conn *c, struct tusk_tcp_seg_in *seg)
 	return seg->len > 0 || (seg->flags & TUSK_TCP_F_FIN);
 }
 
-/* Payload bytes RX_POOL_WIN_NUM/DEN of m's pool can hold. */
-static uint32_t
-pool_cap(const struct tusk_tcp_conn *c, const struct rte_mbuf *m)
+/* Learn the rx pool of the connection's route and what RX_POOL_WIN_NUM/
+ * DEN of it holds in payload (UINT32_MAX: no pool, no bound). */
+static void
+pool_learn(struct tusk_tcp *tcp, struct tusk_tcp_conn *c)
 {
-	const struct rte_mempool *mp = m->pool;
-	uint32_t room, per, n;
+	struct tusk_addr src, nh;
+	struct rte_mempool *mp;
+	uint32_t room, per;
+	uint16_t iface;
 	uint64_t cap;
 
+	c->rcv_pool_cap = UINT32_MAX;
+	if (tusk_ipv4_route(tcp->st, &c->t.raddr, &iface, &src, &nh) != 0)
+		return;
+	mp = tusk_stack_iface(tcp->st, iface)->rx_pool;
 	if (mp == NULL || mp->size == 0)
-		return UINT32_MAX;
-	room = rte_pktmbuf_data_room_size((struct rte_mempool *)(uintptr_t)mp);
+		return;
+	c->rcv_pool = mp;
+	room = rte_pktmbuf_data_room_size(mp);
 	room = room > RTE_PKTMBUF_HEADROOM + RX_FRAME_HDRS
 		       ? room - RTE_PKTMBUF_HEADROOM - RX_FRAME_HDRS : 1;
 	/* a frame never carries more than one segment's payload */
 	per = RTE_MIN(room, (uint32_t)c->rcv_mss);
-	n = mp->size / RX_POOL_WIN_DEN * RX_POOL_WIN_NUM;
-	cap = (uint64_t)n * per;
-	return cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
+	cap = (uint64_t)(mp->size / RX_POOL_WIN_DEN * RX_POOL_WIN_NUM) * per;
+	c->rcv_pool_cap = cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
+	if (c->rcv_space > c->rcv_pool_cap)
+		c->rcv_space = c->rcv_pool_cap;
 }
 
 /* The rx pool is nearly empty: drop m (out of order) and renege on the
@@ -171,7 +181,7 @@ pool_cap(const struct tusk_tcp_conn *c, const struct rte_mbuf *m)
 static bool
 pool_low(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, struct rte_mbuf *m)
 {
-	struct rte_mempool *mp = m->pool;
+	struct rte_mempool *mp = c->rcv_pool;
 
 	if (mp == NULL || rte_mempool_avail_count(mp) >= mp->size /
 							   RX_POOL_LOW_DIV)
@@ -328,11 +338,8 @@ tusk_tcp_recv_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	if (!trim(c, seg))
 		return;
 	len = seg->len;
-	if (len > 0 && c->rcv_pool_cap == 0) {
-		c->rcv_pool_cap = pool_cap(c, seg->m);
-		if (c->rcv_space > c->rcv_pool_cap)
-			c->rcv_space = c->rcv_pool_cap;
-	}
+	if (len > 0 && c->rcv_pool_cap == 0)
+		pool_learn(tcp, c);
 	if (len > 0 && seg->seq != c->rcv_nxt) {
 		ofo_input(tcp, c, seg);
 		if (seg->flags & TUSK_TCP_F_FIN)

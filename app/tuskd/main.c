@@ -244,6 +244,7 @@ add_ports(struct tuskd *t, struct tusk_lcore *lc, uint16_t q)
 			ic.gateway = tusk_addr_v4(cp->gateway);
 		ic.mtu = p->mtu;
 		ic.offloads = p->off.iface;
+		ic.rx_pool = p->pool;
 		ret = tusk_lcore_add_port(lc, p->port_id, q, p->burst, &ic);
 		if (ret < 0) {
 			fprintf(stderr, "tuskd: lcore %u: port %s: %s\n",

@@ -58,6 +58,7 @@ tusk_harness_init(struct tusk_harness *h, const char *name)
 	ifc.mtu = 9000;
 	ifc.tx = capture_tx;
 	ifc.tx_arg = h;
+	ifc.rx_pool = pool; /* frames fed in are copies from it */
 	if (tusk_stack_add_iface(h->st, &ifc, 0) != 0)
 		return -1;
 	tusk_harness_clear(h); /* the gratuitous ARP */

@@ -65,6 +65,8 @@ round_trip(uint64_t bw, uint64_t rtt, uint32_t loss_ppm)
 
 	for (i = 0; i < ACKS_PER_ROUND; i++) {
 		uint64_t per_ack = flight / ACKS_PER_ROUND;
+		/* ACKs come no faster than the bottleneck delivers */
+		uint64_t gap = per_ack * 1000000000ull / bw;
 
 		memset(&rs, 0, sizeof(rs));
 		rs.newly_lost = (uint32_t)(per_ack * loss_ppm / 1000000);
@@ -74,7 +76,8 @@ round_trip(uint64_t bw, uint64_t rtt, uint32_t loss_ppm)
 		rs.rtt_ns = seen_rtt;
 		rs.round_start = i == 0;
 		rs.interval_ns = seen_rtt;
-		now += seen_rtt / ACKS_PER_ROUND;
+		now += gap > seen_rtt / ACKS_PER_ROUND ? gap
+						       : seen_rtt / ACKS_PER_ROUND;
 		cc.in_flight = (uint32_t)flight;
 		tusk_tcp_cc_on_ack(&cc, &rs, now);
 	}
@@ -117,19 +120,61 @@ test_startup_drain_probe_bw(void **state)
 	assert_true(seen_up && seen_down && seen_cruise);
 }
 
-/* The window is 2 x BDP plus 3 send quanta in PROBE_BW. */
+/* The window is 2 x BDP plus 3 send quanta in PROBE_BW, plus what ACKs
+ * deliver at once beyond the bandwidth: here ACKs are evenly spaced at
+ * the bottleneck rate, so that is about one ACK's bytes. */
 static void
 test_cwnd_two_bdp(void **state)
 {
 	unsigned int i;
-	uint64_t want;
+	uint64_t want, one_ack;
 
 	start();
 	for (i = 0; i < 40; i++)
 		round_trip(BW, RTT, 0);
 	want = 2 * BDP + 3ull * cc.send_quantum;
-	assert_true(cc.cwnd <= want);
+	one_ack = 2 * BDP / ACKS_PER_ROUND;
+	assert_true(cc.cwnd <= want + 2 * one_ack);
 	assert_true(cc.cwnd >= want - want / 50);
+}
+
+/* ACKs that arrive in bursts (a receiver or a poll loop acknowledging a
+ * batch at once, then nothing) deliver more than bw x time during the
+ * burst: the window grows by that excess, so the sender still has data
+ * in flight while the next burst is on its way. */
+static void
+test_ack_aggregation(void **state)
+{
+	struct tusk_tcp_rate_sample rs;
+	uint32_t smooth;
+	unsigned int i, r;
+
+	start();
+	for (i = 0; i < 40; i++)
+		round_trip(BW, RTT, 0);
+	smooth = cc.cwnd;
+	/* now each round's ACKs come as 4 bursts of 25 at the same instant,
+	 * a quarter RTT apart: the same bandwidth */
+	for (r = 0; r < 12; r++) {
+		uint64_t flight = cc.cwnd < 2 * BDP ? cc.cwnd : 2 * BDP;
+
+		for (i = 0; i < ACKS_PER_ROUND; i++) {
+			memset(&rs, 0, sizeof(rs));
+			rs.acked_sacked = (uint32_t)(BDP / ACKS_PER_ROUND);
+			rs.prior_in_flight = (uint32_t)flight;
+			rs.delivery_rate = BW;
+			rs.rtt_ns = RTT;
+			rs.interval_ns = RTT;
+			rs.round_start = i == 0;
+			if (i % 25 == 0)
+				now += RTT / 4;
+			cc.in_flight = (uint32_t)flight;
+			tusk_tcp_cc_on_ack(&cc, &rs, now);
+		}
+	}
+	/* a burst is a quarter BDP delivered at once */
+	assert_true(cc.cwnd >= smooth + BDP / 4 - BDP / 50);
+	assert_true(cc.cwnd <= smooth + BDP / 4 + BDP / 20);
 }
 
 /* Random loss below 2% per round leaves the window alone: BBR keeps a
@@ -253,6 +298,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_startup_drain_probe_bw),
 		cmocka_unit_test(test_cwnd_two_bdp),
+		cmocka_unit_test(test_ack_aggregation),
 		cmocka_unit_test(test_loss_response),
 		cmocka_unit_test(test_inflight_hi_regrows),
 		cmocka_unit_test(test_probe_rtt),
