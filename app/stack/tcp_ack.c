@@ -380,6 +380,17 @@ tusk_tcp_ack_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 		tusk_tcp_input_challenge_ack(tcp, c, now);
 		return -1;
 	}
+	/* Header prediction's receiver case: nothing of ours outstanding,
+	 * nothing new acknowledged or SACKed, the same window: the segment
+	 * is for the receive side alone (every data segment a pure
+	 * receiver gets), and the machinery below would find nothing. */
+	if (ack == c->snd_una && c->snd_una == c->snd_nxt &&
+	    !(seg->opt.present & TUSK_TCP_OPTF_SACK) &&
+	    ((uint32_t)seg->wnd << c->snd_wscale) == c->snd_wnd &&
+	    tusk_tcp_sb_count(&c->sb) == 0) {
+		window_update(c, seg);
+		return 0;
+	}
 	tusk_tcp_rate_sample_begin(&x.rs, tusk_tcp_sb_pipe(&c->sb));
 	dsack = sack_blocks(c, seg, &x);
 	if (advanced) {

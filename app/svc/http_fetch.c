@@ -108,6 +108,14 @@ xfer_alloc(struct tusk_fetch *f, uint32_t streams)
 	return x;
 }
 
+static void
+fetch_slot_set(struct tusk_fetch *f, int slot, struct fetch_xfer *x)
+{
+	f->xfers[slot] = x;
+	if (slot >= f->slots_used)
+		f->slots_used = slot + 1;
+}
+
 /* A free slot in the table: empty, or the oldest transfer that is not
  * running (its files stay on disk; only the list forgets it). */
 static int
@@ -191,7 +199,7 @@ scan_record(struct tusk_fetch *f, const char *rel)
 		snprintf(x->note, sizeof(x->note), "found on disk at start: "
 			 "fetch the same URL to %.180s to resume", dest);
 	}
-	f->xfers[slot] = x;
+	fetch_slot_set(f, slot, x);
 	FETCH_LOG(INFO, "%u %s: paused transfer found (%s)\n", x->id, dest,
 		  x->src.url);
 }
@@ -293,7 +301,7 @@ tusk_fetch_poll(void *arg, uint64_t now)
 	int i;
 
 	f->now = now;
-	for (i = 0; i < TUSK_FETCH_TRANSFERS_MAX; i++)
+	for (i = 0; i < f->slots_used; i++)
 		if (f->xfers[i] != NULL && active(f->xfers[i]))
 			fetch_xfer_poll(f->xfers[i], now);
 }
@@ -418,7 +426,7 @@ tusk_fetch_start(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 	x->state = TUSK_FETCH_PROBING;
 	x->started = now;
 	x->retry_at = now;
-	f->xfers[slot] = x;
+	fetch_slot_set(f, slot, x);
 	*id = x->id;
 	FETCH_LOG(INFO, "%u: %s -> %s, %u streams\n", x->id, req->url, dest,
 		  x->streams_max);

@@ -150,6 +150,8 @@ struct tusk_fetch {
 	uint64_t now;            /* of the last poll (for free) */
 	uint32_t next_id;
 	struct fetch_xfer *xfers[TUSK_FETCH_TRANSFERS_MAX];
+	int slots_used;          /* xfers[slots_used..] were never filled:
+				  * the lcore's poll looks no further */
 };
 
 /* http_fetch_stream.c */

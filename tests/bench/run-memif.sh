@@ -23,7 +23,9 @@
 # usage: tests/bench/run-memif.sh [BUILD_DIR]    (as root; default build)
 # env:   BENCH_SECONDS (10), BENCH_MTUS ("9000 1500"), BENCH_CC (tuskd's
 #        congestion control, default the stack's: bbr), BENCH_LINUX_CC
-#        (cubic), BENCH_CORES ("0 1": the sender's and the receiver's)
+#        (cubic), BENCH_CORES ("0 1": the sender's and the receiver's),
+#        BENCH_PERF (a directory: perf records each tuskd worker for 3 s
+#        mid-run and the top of each profile is printed)
 set -euo pipefail
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -94,6 +96,7 @@ run_tuskd() {
 	t0=$(date +%s%N)
 	id=$("$WATCH" "$TMP/a.sock" start dst=10.88.0.2 \
 		seconds="$SECONDS_RUN" ${CC:+cc=$CC})
+	[ -n "${BENCH_PERF:-}" ] && profile_workers "$mtu" "$ta" "$tb"
 	out=$("$WATCH" "$TMP/a.sock" watch --id "$id" \
 		--wait "$(( SECONDS_RUN + 30 ))")
 	t0=$(( $(date +%s%N) - t0 ))
@@ -106,6 +109,28 @@ run_tuskd() {
 	stop_pid "$pb"
 	rm -rf "/var/run/dpdk/tusk-bench-a-$$" "/var/run/dpdk/tusk-bench-b-$$"
 	R=$(printf '%.2f' "$(jfield "$out" gbps)")
+}
+
+# perf profiles of the sender's ($2) and receiver's ($3) worker threads
+# at MTU $1, 3 s from the middle of the run, into $BENCH_PERF.
+profile_workers() {
+	local mtu=$1 side tid pids=()
+	command -v perf >/dev/null || { say "perf not installed: no profile"; return 0; }
+	mkdir -p "$BENCH_PERF"
+	sleep $(( SECONDS_RUN / 2 > 3 ? SECONDS_RUN / 2 - 2 : 0 ))
+	for side in sender receiver; do
+		tid=$2
+		[ "$side" = receiver ] && tid=$3
+		perf record -q -t "$tid" -o "$BENCH_PERF/$side-$mtu.data" \
+			-- sleep 3 >/dev/null 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for side in sender receiver; do
+		say "perf $side MTU $mtu (top 25, $BENCH_PERF/$side-$mtu.data):"
+		perf report -q -i "$BENCH_PERF/$side-$mtu.data" --no-children \
+			--percent-limit 0.5 --stdio 2>/dev/null | head -25 >&2
+	done
 }
 
 # Linux iperf3 between two namespaces over a veth at MTU $1, TSO $2
