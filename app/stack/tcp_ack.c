@@ -395,7 +395,9 @@ tusk_tcp_ack_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	dsack = sack_blocks(c, seg, &x);
 	if (advanced) {
 		eifel(c, seg, now);
-		c->s.bytes_acked += ack - c->snd_una;
+		/* the FIN's sequence number is not a byte of the stream */
+		c->s.bytes_acked += ack - c->snd_una -
+			((c->flags & TUSK_TCP_CF_FIN_SENT) && ack == c->snd_nxt);
 		tusk_tcp_sb_ack(&c->sb, ack, delivered, &x);
 		tusk_tcp_sndq_ack(&c->sq, ack);
 		c->snd_una = ack;

@@ -585,6 +585,7 @@ test_active_open(void **state)
 {
 	struct tusk_tcp_conn *c;
 	struct tusk_test_seg syn, s;
+	struct tusk_tcp_conn_stats cs;
 	uint32_t iss = connect_out(&c, &syn);
 
 	/* RST with an unacceptable ACK is ignored in SYN-SENT. */
@@ -610,6 +611,9 @@ test_active_open(void **state)
 	assert_true(s.flags & F_FIN);
 	send_seg(syn.sport, F_ACK, PISS + 1, iss + 2, 1000, NULL, 0, 5 * MS);
 	assert_int_equal(tusk_tcp_conn_state(c), TUSK_TCP_FIN_WAIT_2);
+	/* the FIN's sequence number is not counted as a byte */
+	tusk_tcp_conn_stats(c, &cs);
+	assert_int_equal(cs.bytes_acked, 0);
 	send_seg(syn.sport, F_ACK | F_FIN, PISS + 1, iss + 2, 1000, NULL, 0,
 		 6 * MS);
 	assert_int_equal(tusk_tcp_conn_state(c), TUSK_TCP_TIME_WAIT);
