@@ -91,3 +91,20 @@ tusk_test_seg_last(const struct tusk_harness *h, struct tusk_test_seg *s)
 	assert_true(h->n_sent > 0);
 	tusk_test_seg_sent(h, h->n_sent - 1, s);
 }
+
+uint32_t
+tusk_test_establish(struct tusk_harness *h, uint16_t sport, uint16_t dport,
+		    uint32_t piss, const struct tusk_tcp_opts *o)
+{
+	struct tusk_test_seg s;
+
+	tusk_test_seg_send(h, sport, dport, TUSK_TCP_F_SYN, piss, 0, 65535, o,
+			   0, 1000000);
+	tusk_test_seg_last(h, &s);
+	assert_int_equal(s.flags, TUSK_TCP_F_SYN | TUSK_TCP_F_ACK);
+	assert_int_equal(s.ack, piss + 1);
+	tusk_harness_clear(h);
+	tusk_test_seg_send(h, sport, dport, TUSK_TCP_F_ACK, piss + 1, s.seq + 1,
+			   65535, NULL, 0, 2000000);
+	return s.seq;
+}

@@ -35,4 +35,11 @@ void tusk_test_seg_sent(const struct tusk_harness *h, unsigned int i,
 /* Decode the last captured frame (asserts there is one). */
 void tusk_test_seg_last(const struct tusk_harness *h, struct tusk_test_seg *s);
 
+/* Passive open from the peer port `sport` to our listener on `dport`:
+ * SYN (options o, may be NULL) at 1 ms, SYN-ACK checked, ACK at 2 ms.
+ * Returns our ISS; the peer's ISS is `piss`. Clears the captured frames. */
+uint32_t tusk_test_establish(struct tusk_harness *h, uint16_t sport,
+			     uint16_t dport, uint32_t piss,
+			     const struct tusk_tcp_opts *o);
+
 #endif /* TUSK_TCP_SEGS_H */
