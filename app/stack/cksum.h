@@ -25,11 +25,13 @@
 uint32_t tusk_cksum_raw(const void *buf, size_t len);
 
 /* The variants it chooses from, for tests and benchmarks. The x86-64 ones
- * exist only there; the AVX2 one must only be called if the CPU has it. */
+ * exist only there; the AVX2 and AVX-512 ones must only be called if the
+ * CPU has them. */
 uint32_t tusk_cksum_raw_generic(const void *buf, size_t len);
 #if defined(__x86_64__)
 uint32_t tusk_cksum_raw_sse2(const void *buf, size_t len);
 uint32_t tusk_cksum_raw_avx2(const void *buf, size_t len);
+uint32_t tusk_cksum_raw_avx512(const void *buf, size_t len);
 #endif
 
 /* Folded (not complemented) sum of `len` bytes from offset `off`.

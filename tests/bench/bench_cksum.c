@@ -60,6 +60,7 @@ main(int argc, char **argv)
 #if defined(__x86_64__)
 		{"sse2", tusk_cksum_raw_sse2},
 		{"avx2", tusk_cksum_raw_avx2},
+		{"avx512", tusk_cksum_raw_avx512},
 #endif
 	};
 	double secs = argc > 1 ? atof(argv[1]) : 0.3;
@@ -82,8 +83,10 @@ main(int argc, char **argv)
 			double r;
 
 #if defined(__x86_64__)
-			if (fns[f].fn == tusk_cksum_raw_avx2 &&
-			    !__builtin_cpu_supports("avx2"))
+			if ((fns[f].fn == tusk_cksum_raw_avx2 &&
+			     !__builtin_cpu_supports("avx2")) ||
+			    (fns[f].fn == tusk_cksum_raw_avx512 &&
+			     !__builtin_cpu_supports("avx512f")))
 				continue;
 #endif
 			r = rate(fns[f].fn, buf, lens[l], secs);

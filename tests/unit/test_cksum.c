@@ -124,6 +124,10 @@ test_raw_variants(void **state)
 		check_raw(tusk_cksum_raw_avx2, "avx2");
 	else
 		print_message("no AVX2 on this CPU: that variant not run\n");
+	if (__builtin_cpu_supports("avx512f"))
+		check_raw(tusk_cksum_raw_avx512, "avx512");
+	else
+		print_message("no AVX-512 on this CPU: that variant not run\n");
 #endif
 }
 
