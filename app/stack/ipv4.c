@@ -140,12 +140,17 @@ tusk_ipv4_route(const struct tusk_stack *st, const struct tusk_addr *dst,
 }
 
 /* Complete the TCP checksum: offloaded (pseudo-header sum in the field, as
- * the PMD API requires) or in software over the whole chain. */
+ * the PMD API requires) or in software over the whole chain, or over all
+ * but the first segment when the caller summed that (first_sum). ip is
+ * the header as written, read from the caller's copy. */
 static void
 l4_cksum(const struct tusk_iface_conf *ifc, struct rte_mbuf *m,
-	 struct rte_ipv4_hdr *ip)
+	 const struct rte_ipv4_hdr *ip, uint32_t first_sum)
 {
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *,
+							 sizeof(*ip));
+	uint32_t first_len, sum;
+	uint16_t ck;
 
 	if ((ifc->offloads & TUSK_IFACE_OFFLOAD_TCP_CKSUM) ||
 	    (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)) {
@@ -156,7 +161,22 @@ l4_cksum(const struct tusk_iface_conf *ifc, struct rte_mbuf *m,
 		return;
 	}
 	th->cksum = 0;
-	th->cksum = tusk_cksum_ipv4_l4(m, ip, sizeof(*ip));
+	if (first_sum == TUSK_IPV4_SUM_UNKNOWN) {
+		th->cksum = tusk_cksum_ipv4_l4(m, ip, sizeof(*ip));
+		return;
+	}
+	first_len = rte_pktmbuf_data_len(m) - (uint32_t)sizeof(*ip);
+	sum = rte_ipv4_phdr_cksum(ip, 0) + __rte_raw_cksum_reduce(first_sum);
+	if (m->next != NULL) {
+		uint32_t rest = tusk_cksum_mbuf(m->next, 0,
+						rte_pktmbuf_pkt_len(m) -
+						rte_pktmbuf_data_len(m));
+
+		/* after an odd-length first segment the words straddle */
+		sum += (first_len & 1) ? rte_bswap16((uint16_t)rest) : rest;
+	}
+	ck = (uint16_t)~__rte_raw_cksum_reduce(sum);
+	th->cksum = ck == 0 ? 0xffff : ck;
 }
 
 int
@@ -164,9 +184,19 @@ tusk_ipv4_output(struct tusk_stack *st, struct rte_mbuf *m,
 		 const struct tusk_addr *src, const struct tusk_addr *dst,
 		 uint8_t proto, uint64_t now)
 {
+	return tusk_ipv4_output_summed(st, m, src, dst, proto,
+				       TUSK_IPV4_SUM_UNKNOWN, now);
+}
+
+int
+tusk_ipv4_output_summed(struct tusk_stack *st, struct rte_mbuf *m,
+			const struct tusk_addr *src,
+			const struct tusk_addr *dst, uint8_t proto,
+			uint32_t first_sum, uint64_t now)
+{
 	const struct tusk_iface_conf *ifc;
 	struct tusk_addr our, next_hop;
-	struct rte_ipv4_hdr *ip;
+	struct rte_ipv4_hdr *ip, h;
 	uint16_t iface;
 
 	if (tusk_ipv4_route(st, dst, &iface, &our, &next_hop) != 0) {
@@ -179,22 +209,24 @@ tusk_ipv4_output(struct tusk_stack *st, struct rte_mbuf *m,
 		tusk_stack_drop(st, TUSK_DROP_NO_MBUF, m);
 		return -ENOBUFS;
 	}
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16(rte_pktmbuf_pkt_len(m));
-	/* DF on everything (PMTU discovery); RFC 6864 lets the ID of an
-	 * atomic datagram be anything, a counter costs nothing. */
-	ip->packet_id = rte_cpu_to_be_16(st->ip_id++);
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = TUSK_IPV4_DEFAULT_TTL;
-	ip->next_proto_id = proto;
-	ip->src_addr = src->family == TUSK_AF_INET ? src->v4 : our.v4;
-	ip->dst_addr = dst->v4;
-	ip->hdr_checksum = 0;
+	/* Built on the stack and copied: the checksums below read the copy
+	 * (see tusk_ipv4_output_summed() in ipv4.h). DF on everything (PMTU
+	 * discovery); RFC 6864 lets the ID of an atomic datagram be
+	 * anything, a counter costs nothing. */
+	h = (struct rte_ipv4_hdr){
+		.version_ihl = RTE_IPV4_VHL_DEF,
+		.total_length = rte_cpu_to_be_16(rte_pktmbuf_pkt_len(m)),
+		.packet_id = rte_cpu_to_be_16(st->ip_id++),
+		.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG),
+		.time_to_live = TUSK_IPV4_DEFAULT_TTL,
+		.next_proto_id = proto,
+		.src_addr = src->family == TUSK_AF_INET ? src->v4 : our.v4,
+		.dst_addr = dst->v4,
+	};
 	m->l2_len = sizeof(struct rte_ether_hdr);
 	m->l3_len = sizeof(*ip);
 	if (proto == IPPROTO_TCP)
-		l4_cksum(ifc, m, ip);
+		l4_cksum(ifc, m, &h, first_sum);
 	/* A TSO frame's IPv4 checksum is the NIC's in any case: it rewrites
 	 * the total length of every segment it cuts (DPDK's mbuf API asks
 	 * for TX_IP_CKSUM and a zero checksum with TX_TCP_SEG). */
@@ -202,7 +234,8 @@ tusk_ipv4_output(struct tusk_stack *st, struct rte_mbuf *m,
 	    (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) != 0)
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 	else
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		h.hdr_checksum = rte_ipv4_cksum(&h);
+	*ip = h;
 	st->stats.ip_tx++;
 	tusk_arp_output(st, iface, next_hop.v4, m, now);
 	return 0;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 
+#include "cksum.h"
 #include "ipv4.h"
 #include "stack_priv.h"
 #include "tcp_conn.h"
@@ -76,35 +77,44 @@ data_opts(struct tusk_tcp_conn *c, struct tusk_tcp_opts *o, uint64_t now)
 }
 
 /* Write the TCP header into header mbuf h and hand the segment (h plus
- * its chained payload) to IPv4. */
+ * its chained payload) to IPv4. The header is built and summed on the
+ * stack, then copied (tusk_ipv4_output_summed() says why). */
 static int
 build(struct tusk_stack *st, struct rte_mbuf *h, const struct tusk_tcp_tuple *t,
       uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
       const struct tusk_tcp_opts *o, uint64_t now)
 {
-	uint8_t opts[TUSK_TCP_OPT_MAX];
-	unsigned int olen = tusk_tcp_options_write(opts, sizeof(opts), o);
+	union {
+		struct tusk_tcp_hdr th;
+		uint8_t b[TUSK_TCP_HDR_LEN + TUSK_TCP_OPT_MAX];
+	} hb;
+	unsigned int olen = tusk_tcp_options_write(hb.b + TUSK_TCP_HDR_LEN,
+						   TUSK_TCP_OPT_MAX, o);
 	unsigned int hlen = TUSK_TCP_HDR_LEN + olen;
-	struct tusk_tcp_hdr *th;
+	void *th;
 
-	th = (struct tusk_tcp_hdr *)rte_pktmbuf_prepend(h, (uint16_t)hlen);
+	th = rte_pktmbuf_prepend(h, (uint16_t)hlen);
 	if (th == NULL) {
 		tusk_stack_drop(st, TUSK_DROP_NO_MBUF, h);
 		return -ENOBUFS;
 	}
-	th->sport = rte_cpu_to_be_16(t->lport);
-	th->dport = rte_cpu_to_be_16(t->rport);
-	th->seq = rte_cpu_to_be_32(seq);
-	th->ack = rte_cpu_to_be_32(ack);
-	th->off = (uint8_t)((hlen / 4) << 4);
-	th->flags = flags;
-	th->wnd = rte_cpu_to_be_16(wnd);
-	th->cksum = 0;
-	th->urp = 0;
-	memcpy(th + 1, opts, olen);
+	hb.th = (struct tusk_tcp_hdr){
+		.sport = rte_cpu_to_be_16(t->lport),
+		.dport = rte_cpu_to_be_16(t->rport),
+		.seq = rte_cpu_to_be_32(seq),
+		.ack = rte_cpu_to_be_32(ack),
+		.off = (uint8_t)((hlen / 4) << 4),
+		.flags = flags,
+		.wnd = rte_cpu_to_be_16(wnd),
+	};
+	memcpy(th, hb.b, hlen);
 	h->l4_len = (uint8_t)hlen;
 	st->stats.tcp_tx++;
-	return tusk_ipv4_output(st, h, &t->laddr, &t->raddr, IPPROTO_TCP, now);
+	return tusk_ipv4_output_summed(st, h, &t->laddr, &t->raddr,
+				       IPPROTO_TCP,
+				       rte_pktmbuf_data_len(h) == hlen ?
+				       tusk_cksum_raw(hb.b, hlen) :
+				       TUSK_IPV4_SUM_UNKNOWN, now);
 }
 
 /* A header mbuf: data starts at the end of the headroom, so prepending
