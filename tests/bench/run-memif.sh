@@ -128,11 +128,13 @@ run_tuskd() {
 	say "tuskd MTU $mtu: $out"
 	say "tuskd workers got $(( ($(run_ns "$pa" "$ta") - ra) * 100 / t0 ))% (sender) and $(( ($(run_ns "$pb" "$tb") - rb) * 100 / t0 ))% (receiver) of their cores"
 	"$TUSKCTL" -s "$TMP/b.sock" bulk_list >&2 || true
-	# Both at once: net_memif (22.11) unmaps the shared regions on a
-	# peer's disconnect while the local worker may be inside a burst, so
-	# a worker still polling when the other side closes can crash. tuskd
-	# stops its workers before it closes its ports.
-	kill -TERM "$pa" "$pb" 2>/dev/null || true
+	# Both killed at once, after the figures are in: net_memif (22.11)
+	# unmaps the shared regions from its interrupt thread when the peer
+	# disconnects, while the local worker may be inside a burst on them,
+	# so a worker still polling when the other side closes can crash
+	# (README, "memif"). A graceful stop of one end leaves the other
+	# polling for milliseconds; SIGKILL to both leaves no such window.
+	kill -KILL "$pa" "$pb" 2>/dev/null || true
 	stop_pid "$pa"
 	stop_pid "$pb"
 	rm -rf "/var/run/dpdk/tusk-bench-a-$$" "/var/run/dpdk/tusk-bench-b-$$"
