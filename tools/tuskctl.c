@@ -314,11 +314,11 @@ print_stats(json_t *res)
 {
 	static const char *const heads[] = {
 		"LCORE", "LOOPS", "BUSY LOOPS", "RX FRAMES", "TX FRAMES",
-		"DROPS", "ARP SHARED",
+		"DROPS", "ARP SHARED", "TCP STEERED",
 	};
 	static const char *const keys[] = {
 		"lcore", "loops", "busy_loops", "rx_frames", "tx_frames",
-		"drops_total", "arp_shared",
+		"drops_total", "arp_shared", "tcp_steered",
 	};
 	json_t *drops = json_object_get(res, "drops"), *l;
 	unsigned int c;

@@ -14,6 +14,7 @@
 #include "ipv4.h"
 #include "stack_priv.h"
 #include "tcp.h"
+#include "tcp_conn.h"
 
 static inline rte_be32_t
 prefix_mask(uint8_t len)
@@ -67,6 +68,29 @@ check_header(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 	return TUSK_DROP_MAX;
 }
 
+/* A TCP segment to another stack's ephemeral port (stack_conf tcp_shares)
+ * goes to that stack, as the frame received; true if it went. */
+static bool
+steered(struct tusk_stack *st, uint16_t iface, struct rte_mbuf *m,
+	const struct rte_ipv4_hdr *ip)
+{
+	uint32_t hlen = rte_ipv4_hdr_len(ip);
+	const rte_be16_t *ports;
+	int share;
+
+	if (rte_pktmbuf_data_len(m) < hlen + 2 * sizeof(*ports))
+		return false; /* tcp_input counts it truncated */
+	ports = rte_pktmbuf_mtod_offset(m, const rte_be16_t *, hlen);
+	share = tusk_tcp_port_share(st->tcp, rte_be_to_cpu_16(ports[1]));
+	if (share < 0 || share == st->conf.tcp_share)
+		return false;
+	rte_pktmbuf_prepend(m, m->l2_len); /* eth_input's adj, undone */
+	m->port = st->ifaces[iface].port_id;
+	st->stats.tcp_steered++;
+	st->conf.steer(st->conf.steer_arg, (uint16_t)share, m);
+	return true;
+}
+
 void
 tusk_ipv4_input(struct tusk_stack *st, uint16_t iface, struct rte_mbuf *m,
 		uint64_t now)
@@ -85,6 +109,9 @@ tusk_ipv4_input(struct tusk_stack *st, uint16_t iface, struct rte_mbuf *m,
 		tusk_stack_drop(st, TUSK_DROP_IP_NOT_FOR_US, m);
 		return;
 	}
+	if (unlikely(st->conf.tcp_shares > 1) &&
+	    ip->next_proto_id == IPPROTO_TCP && steered(st, iface, m, ip))
+		return;
 	hlen = rte_ipv4_hdr_len(ip);
 	tlen = rte_be_to_cpu_16(ip->total_length);
 	src = tusk_addr_v4(ip->src_addr);

@@ -21,7 +21,9 @@ tusk_stack_create(const struct tusk_stack_conf *conf)
 {
 	struct tusk_stack *st;
 
-	if (conf == NULL || conf->pool == NULL)
+	if (conf == NULL || conf->pool == NULL ||
+	    (conf->tcp_shares > 1 && (conf->steer == NULL ||
+				      conf->tcp_share >= conf->tcp_shares)))
 		return NULL;
 	st = rte_zmalloc_socket("tusk_stack", sizeof(*st), RTE_CACHE_LINE_SIZE,
 				conf->socket_id);

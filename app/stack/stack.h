@@ -60,7 +60,7 @@ struct tusk_iface_conf {
 	uint32_t offloads;          /* TUSK_IFACE_OFFLOAD_* */
 	tusk_tx_fn tx;
 	void *tx_arg;
-	uint16_t port_id;           /* for logs and stats only */
+	uint16_t port_id;           /* logs, stats, steered frames (m->port) */
 	/* The pool the driver fills with received frames. TCP holds received
 	 * data in its mbufs (out of order until a hole is repaired), so the
 	 * receive window is bounded by it and out-of-order data is shed when
@@ -77,6 +77,21 @@ struct tusk_stack_conf {
 	uint64_t seed;      /* seeds ISN/ephemeral-port/cookie secrets */
 	uint32_t max_conns; /* TCP connection table size (0: default) */
 	uint64_t arp_timeout_ns; /* ARP cache lifetime (0: default, 300 s) */
+	/*
+	 * Stacks that share ports (one per worker lcore, each on its own
+	 * queue) split the ephemeral ports into tcp_shares interleaved
+	 * shares: this stack opens connections from local ports p with
+	 * (p - 49152) % tcp_shares == tcp_share. A TCP segment to an
+	 * ephemeral port of another share (the port's RSS or fan-out put a
+	 * reply on the wrong queue) is handed over as received, Ethernet
+	 * header included and m->port set, to steer(steer_arg, share, m),
+	 * whose job is to feed it to that share's stack. tcp_shares 0 or 1:
+	 * no steering (steer unused).
+	 */
+	uint16_t tcp_shares;
+	uint16_t tcp_share;
+	void (*steer)(void *arg, uint16_t share, struct rte_mbuf *frame);
+	void *steer_arg;
 };
 
 /* Create a stack. Returns NULL on allocation failure or bad conf. */

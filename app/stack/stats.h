@@ -73,6 +73,7 @@ struct tusk_stack_stats {
 	uint64_t icmp_echo_tx;
 	uint64_t tcp_rx;       /* TCP segments accepted by the checksum */
 	uint64_t tcp_tx;
+	uint64_t tcp_steered;  /* handed to the stack owning their port */
 	uint64_t drops[TUSK_DROP_MAX];
 };
 

@@ -34,6 +34,8 @@ tusk_tcp_create(struct tusk_stack *st, const struct tusk_stack_conf *conf)
 	tcp->st = st;
 	tcp->socket_id = conf->socket_id;
 	tcp->msl = TUSK_TCP_MSL_DEFAULT_NS;
+	tcp->port_shares = conf->tcp_shares > 1 ? conf->tcp_shares : 1;
+	tcp->port_share = tcp->port_shares > 1 ? conf->tcp_share : 0;
 	tcp->isn_key = tusk_tcp_key_derive(conf->seed, KEY_ISN);
 	tcp->cookie_key = tusk_tcp_key_derive(conf->seed, KEY_COOKIE);
 	tcp->port_key = tusk_tcp_key_derive(conf->seed, KEY_PORT);

@@ -165,7 +165,10 @@ tusk_tcp_conn_free(struct tusk_tcp *tcp, struct tusk_tcp_conn *c)
 int
 tusk_tcp_conn_ephemeral(struct tusk_tcp *tcp, struct tusk_tcp_tuple *t)
 {
-	const uint32_t n = TUSK_TCP_EPHEMERAL_HI - TUSK_TCP_EPHEMERAL_LO + 1;
+	const uint32_t all = TUSK_TCP_EPHEMERAL_HI - TUSK_TCP_EPHEMERAL_LO + 1;
+	const uint32_t k = tcp->port_shares;
+	/* ours: LO + share, LO + share + k, ... */
+	const uint32_t n = (all - tcp->port_share + k - 1) / k;
 	struct tusk_tcp_tuple key = *t;
 	uint32_t offset;
 
@@ -174,8 +177,8 @@ tusk_tcp_conn_ephemeral(struct tusk_tcp *tcp, struct tusk_tcp_tuple *t)
 	key.lport = 0;
 	offset = (uint32_t)tusk_tcp_tuple_siphash(&tcp->port_key, &key, 0);
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t port = TUSK_TCP_EPHEMERAL_LO +
-				(offset + tcp->port_offset + i) % n;
+		uint32_t port = TUSK_TCP_EPHEMERAL_LO + tcp->port_share +
+				(offset + tcp->port_offset + i) % n * k;
 
 		tcp->port_offset++;
 		t->lport = (uint16_t)port;

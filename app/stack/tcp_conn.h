@@ -232,6 +232,8 @@ struct tusk_tcp {
 	struct tusk_tcp_key cookie_key;
 	struct tusk_tcp_key port_key;
 	uint32_t port_offset;     /* RFC 6056 alg. 3 "next_ephemeral" */
+	uint16_t port_shares;     /* stack conf tcp_shares (>= 1) */
+	uint16_t port_share;      /* ours, < port_shares */
 	uint64_t msl;
 	uint64_t challenge_ts;    /* RFC 5961 7 rate limit window start */
 	uint32_t challenge_count;
@@ -257,8 +259,18 @@ struct tusk_tcp_conn *tusk_tcp_conn_alloc(struct tusk_tcp *tcp,
 					  uint64_t now);
 /* Unhash, release queues and timers, return to the free list. */
 void tusk_tcp_conn_free(struct tusk_tcp *tcp, struct tusk_tcp_conn *c);
-/* Pick a local port for t (laddr, raddr, rport set); 0 or -EADDRNOTAVAIL. */
+/* Pick a local port for t (laddr, raddr, rport set) from this stack's
+ * share of the ephemeral range; 0 or -EADDRNOTAVAIL. */
 int tusk_tcp_conn_ephemeral(struct tusk_tcp *tcp, struct tusk_tcp_tuple *t);
+/* The share (stack_conf tcp_shares) whose ephemeral port `port` is, or -1
+ * for a port outside the ephemeral range (a listener's: anyone's). */
+static inline int
+tusk_tcp_port_share(const struct tusk_tcp *tcp, uint16_t port)
+{
+	if (port < TUSK_TCP_EPHEMERAL_LO)
+		return -1;
+	return (int)((port - TUSK_TCP_EPHEMERAL_LO) % tcp->port_shares);
+}
 /* RFC 6528 ISN: M + F(4-tuple, secret), M a 4 us clock. */
 uint32_t tusk_tcp_conn_isn(const struct tusk_tcp *tcp,
 			   const struct tusk_tcp_tuple *t, uint64_t now);

@@ -99,7 +99,7 @@ static const struct {
 	STAT(arp_rx_requests), STAT(arp_rx_replies), STAT(arp_tx_requests),
 	STAT(arp_tx_replies), STAT(arp_tx_gratuitous), STAT(ip_rx),
 	STAT(ip_tx), STAT(icmp_echo_rx), STAT(icmp_echo_tx), STAT(tcp_rx),
-	STAT(tcp_tx),
+	STAT(tcp_tx), STAT(tcp_steered),
 };
 #undef STAT
 
@@ -182,13 +182,14 @@ cmd_stats(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
 			return -1;
 		}
 		stats_add(&sum, &snap.stats);
-		l = json_pack("{s:i, s:I, s:I, s:I, s:I}",
+		l = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I}",
 			      "lcore", (int)snap.lcore_id,
 			      "loops", (json_int_t)snap.loops,
 			      "busy_loops", (json_int_t)snap.busy_loops,
 			      "arp_shared", (json_int_t)snap.arp_shared,
 			      "arp_share_drops",
-			      (json_int_t)snap.arp_share_drops);
+			      (json_int_t)snap.arp_share_drops,
+			      "steer_drops", (json_int_t)snap.steer_drops);
 		stats_json(l, &snap.stats, false);
 		json_array_append_new(per, l);
 	}

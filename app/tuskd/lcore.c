@@ -60,7 +60,15 @@ tusk_lcore_create(unsigned int lcore_id, const struct tusk_stack_conf *sc)
 	if (lc == NULL)
 		return NULL;
 	lc->lcore_id = lcore_id;
-	lc->st = tusk_stack_create(sc);
+	if (sc->tcp_shares > 1) {
+		struct tusk_stack_conf c = *sc;
+
+		c.steer = tusk_lcore_steer;
+		c.steer_arg = lc;
+		lc->st = tusk_stack_create(&c);
+	} else {
+		lc->st = tusk_stack_create(sc);
+	}
 	if (lc->st == NULL) {
 		LCORE_LOG(ERR, "lcore %u: cannot create stack\n", lcore_id);
 		rte_free(lc);
@@ -126,6 +134,7 @@ lcore_fill_snapshot(struct tusk_lcore *lc, struct tusk_lcore_snapshot *s,
 	s->busy_loops = lc->busy_loops;
 	s->arp_shared = lc->arp_shared;
 	s->arp_share_drops = lc->arp_share_drops;
+	s->steer_drops = lc->steer_drops;
 	s->stats = *tusk_stack_stats(lc->st);
 	s->n_arp = tusk_stack_arp_dump(lc->st, s->arp, TUSK_LCORE_ARP_MAX,
 				       now);
@@ -240,8 +249,8 @@ lcore_poll_once(struct tusk_lcore *lc)
 			tusk_lcore_arp_offer(lc, q, pkts, n);
 		tusk_stack_input(lc->st, q->iface, pkts, n, now);
 	}
-	if (unlikely(lc->arp_inbox != NULL))
-		tusk_lcore_arp_drain(lc, now);
+	if (unlikely(lc->inbox != NULL))
+		tusk_lcore_inbox_drain(lc, now);
 	tusk_stack_poll(lc->st, now);
 	if (lc->n_services > 0)
 		tusk_lcore_services_poll(lc, now);
@@ -365,7 +374,7 @@ tusk_lcore_free(struct tusk_lcore *lc)
 
 	if (lc == NULL)
 		return;
-	tusk_lcore_arp_fini(lc);
+	tusk_lcore_inbox_fini(lc);
 	/* services before the stack they hold connections on */
 	tusk_lcore_services_fini(lc);
 	/* the stack first: TCP may hold frames from an rx stage's pool */

@@ -31,9 +31,11 @@
 #define TUSK_LCORE_MAX_BURST 512
 /* ARP entries copied per snapshot: the whole table (TUSK_ARP_TABLE_SIZE). */
 #define TUSK_LCORE_ARP_MAX 256
-/* ARP frames from other lcores waiting for this one (lcore_arp.c). ARP is
- * rare: 256 absorbs a gratuitous-ARP storm between two loop iterations. */
-#define TUSK_LCORE_ARP_INBOX 256
+/* Frames from other lcores waiting for this one (lcore_inbox.c): shared
+ * ARP (rare) and TCP steered to the stack owning its port - up to every
+ * reply of this lcore's client connections when the port's hash sends
+ * them elsewhere, so a few rx rings' worth. */
+#define TUSK_LCORE_INBOX 4096
 
 /* Directions of an impairment stage (drivers/impair.h). */
 enum tusk_lcore_dir {
@@ -84,6 +86,7 @@ struct tusk_lcore_snapshot {
 	uint64_t busy_loops;   /* iterations that received at least one frame */
 	uint64_t arp_shared;   /* ARP frames copied to other lcores */
 	uint64_t arp_share_drops; /* copies lost: no mbuf or inbox full */
+	uint64_t steer_drops;  /* steered TCP frames lost: inbox full */
 	struct tusk_stack_stats stats;
 	unsigned int n_arp;
 	struct tusk_arp_entry_info arp[TUSK_LCORE_ARP_MAX];
@@ -99,12 +102,16 @@ struct tusk_lcore {
 	struct tusk_lcore_queue queues[TUSK_LCORE_MAX_PORTS];
 	uint64_t loops;
 	uint64_t busy_loops;
-	/* ARP sharing (lcore_arp.c): the other lcores and our inbox */
+	/* The other lcores (lcore_inbox.c): team[i] has stack share i, peers
+	 * are all but us; frames they hand us wait in our inbox. */
 	unsigned int n_peers;
 	struct tusk_lcore **peers;
-	struct rte_ring *arp_inbox;
+	unsigned int team_n;
+	struct tusk_lcore **team;
+	struct rte_ring *inbox;
 	uint64_t arp_shared;
 	uint64_t arp_share_drops;
+	uint64_t steer_drops;
 	/* Control thread -> lcore; read with relaxed/acquire atomics. */
 	bool stop;
 	bool running;
@@ -189,22 +196,32 @@ int tusk_lcore_impair_set(struct tusk_lcore *lc, uint16_t port_id,
 			  unsigned int timeout_ms, struct tusk_impair **old);
 
 /*
- * Let `n` lcores see each other's ARP traffic. RSS sends non-IP frames to
- * one queue, and af_packet's fan-out hashes them to one socket, so without
- * this an lcore whose stack sent an ARP request may never see the reply.
- * Every ARP frame except a request for our own address (answered once, by
- * the lcore that got it) is copied to the other lcores, which count it in
- * their own stack counters too. Call before launching; 0 or -ENOMEM.
+ * Make `n` lcores a team (before launch; 0 or -ENOMEM): each gets an inbox
+ * the others may hand frames to (lcore_inbox.c). Two kinds go there:
+ * - ARP: RSS sends non-IP frames to one queue, and af_packet's fan-out
+ *   hashes them to one socket, so without sharing an lcore whose stack
+ *   sent a request may never see the reply. Every ARP frame except a
+ *   request for our own address (answered once, by the lcore that got it)
+ *   is copied to the other lcores, which count it in their own stack
+ *   counters too (lcore_arp.c).
+ * - TCP to another lcore's ephemeral port: lcore i's stack is share i of
+ *   the ephemeral ports (stack_conf tcp_shares, set by tusk_lcore_create
+ *   when the conf has tcp_shares > 1), so the connections it opens are
+ *   found wherever their replies land (tusk_lcore_steer).
  */
-int tusk_lcore_arp_share(struct tusk_lcore *const *lcs, unsigned int n);
+int tusk_lcore_team(struct tusk_lcore *const *lcs, unsigned int n);
+/* Hand frame m (m->port set) to lcore `to`; 0, or -ENOBUFS: inbox full. */
+int tusk_lcore_inbox_put(struct tusk_lcore *to, struct rte_mbuf *m);
+/* Feed what the other lcores handed us to this lcore's stack. */
+void tusk_lcore_inbox_drain(struct tusk_lcore *lc, uint64_t now);
+/* Free the inbox and what waits in it (loops stopped). */
+void tusk_lcore_inbox_fini(struct tusk_lcore *lc);
+/* The stack's steer callback (arg: the lcore): to team[share]'s inbox. */
+void tusk_lcore_steer(void *arg, uint16_t share, struct rte_mbuf *m);
 /* Copy the shareable ARP frames of a received burst to the peers. */
 void tusk_lcore_arp_offer(struct tusk_lcore *lc,
 			  const struct tusk_lcore_queue *q,
 			  struct rte_mbuf *const *pkts, uint16_t n);
-/* Feed frames other lcores shared to this lcore's stack. */
-void tusk_lcore_arp_drain(struct tusk_lcore *lc, uint64_t now);
-/* Free the inbox and what waits in it (loops stopped). */
-void tusk_lcore_arp_fini(struct tusk_lcore *lc);
 
 /*
  * Run `svc` on this lcore (before launch). Its fini() runs at

@@ -270,6 +270,9 @@ create_lcores(struct tuskd *t)
 			.seed = rte_rand(),
 			.arp_timeout_ns = (uint64_t)t->cfg.arp_timeout_s *
 					  TUSKD_NS_PER_S,
+			/* worker i's connections use ephemeral port share i */
+			.tcp_shares = (uint16_t)t->cfg.lcores,
+			.tcp_share = (uint16_t)t->n_lcores,
 		};
 		struct tusk_lcore *lc;
 
@@ -288,7 +291,7 @@ create_lcores(struct tuskd *t)
 			rte_lcore_count() - 1);
 		return -EINVAL;
 	}
-	return tusk_lcore_arp_share(t->lcores, t->n_lcores);
+	return tusk_lcore_team(t->lcores, t->n_lcores);
 }
 
 static int

@@ -4,6 +4,7 @@
 
 #include <rte_arp.h>
 #include <rte_ip.h>
+#include <rte_tcp.h>
 
 #include "harness.h"
 #include "testenv.h"
@@ -130,6 +131,29 @@ tusk_harness_ipv4_frame(uint8_t *buf, uint32_t src, uint32_t dst,
 	if (plen)
 		memcpy(ip + 1, payload, plen);
 	return sizeof(*eth) + sizeof(*ip) + plen;
+}
+
+size_t
+tusk_harness_tcp_ack_frame(uint8_t *buf, const struct rte_ether_addr *dst_mac,
+			   uint32_t src, uint32_t dst, uint16_t sport,
+			   uint16_t dport)
+{
+	struct rte_tcp_hdr th = {
+		.src_port = rte_cpu_to_be_16(sport),
+		.dst_port = rte_cpu_to_be_16(dport),
+		.data_off = 5 << 4,
+		.tcp_flags = RTE_TCP_ACK_FLAG,
+		.rx_win = rte_cpu_to_be_16(1000),
+	};
+	size_t len = tusk_harness_ipv4_frame(buf, src, dst, IPPROTO_TCP, &th,
+					     sizeof(th));
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)(ip + 1);
+
+	eth->dst_addr = *dst_mac;
+	t->cksum = rte_ipv4_udptcp_cksum(ip, t);
+	return len;
 }
 
 void

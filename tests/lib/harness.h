@@ -51,6 +51,13 @@ void tusk_harness_input(struct tusk_harness *h, const void *frame, size_t len,
 size_t tusk_harness_ipv4_frame(uint8_t *buf, uint32_t src, uint32_t dst,
 			       uint8_t proto, const void *payload, size_t plen);
 
+/* A bare ACK (no payload, valid checksums) from src:sport to dst:dport,
+ * Ethernet to dst_mac, in buf (>= 54 bytes); returns the frame length. */
+size_t tusk_harness_tcp_ack_frame(uint8_t *buf,
+				  const struct rte_ether_addr *dst_mac,
+				  uint32_t src, uint32_t dst, uint16_t sport,
+				  uint16_t dport);
+
 /* Teach the stack the peer's MAC (an ARP request from the peer). */
 void tusk_harness_learn_peer(struct tusk_harness *h, uint64_t now);
 
