@@ -27,11 +27,13 @@ struct tusk_stack {
 	struct tusk_stack_conf conf;
 	unsigned int n_ifaces;
 	struct tusk_iface_conf ifaces[TUSK_STACK_MAX_IFACES];
-	struct tusk_txq txq[TUSK_STACK_MAX_IFACES];
+	/* the per-frame state on lines of its own, whatever the size of
+	 * what comes before (a shift of the conf measured 20% at 80 Gbit/s) */
+	struct tusk_txq txq[TUSK_STACK_MAX_IFACES] __rte_cache_aligned;
 	struct tusk_arp arp;
-	struct tusk_tcp *tcp;
+	struct tusk_tcp *tcp __rte_cache_aligned;
 	uint16_t ip_id; /* next IPv4 identification (RFC 6864: any value) */
-	struct tusk_stack_stats stats;
+	struct tusk_stack_stats stats __rte_cache_aligned;
 };
 
 static inline void
