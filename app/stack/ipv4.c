@@ -82,7 +82,7 @@ steered(struct tusk_stack *st, uint16_t iface, struct rte_mbuf *m,
 		return false; /* tcp_input counts it truncated */
 	ports = rte_pktmbuf_mtod_offset(m, const rte_be16_t *, hlen);
 	share = tusk_tcp_port_share(st->tcp, rte_be_to_cpu_16(ports[1]));
-	if (share < 0 || share == st->conf.tcp_share)
+	if (share < 0 || share == st->tcp->port_share)
 		return false;
 	rte_pktmbuf_prepend(m, m->l2_len); /* eth_input's adj, undone */
 	m->port = st->ifaces[iface].port_id;
@@ -109,7 +109,7 @@ tusk_ipv4_input(struct tusk_stack *st, uint16_t iface, struct rte_mbuf *m,
 		tusk_stack_drop(st, TUSK_DROP_IP_NOT_FOR_US, m);
 		return;
 	}
-	if (unlikely(st->conf.tcp_shares > 1) &&
+	if (unlikely(st->tcp->port_shares > 1) &&
 	    ip->next_proto_id == IPPROTO_TCP && steered(st, iface, m, ip))
 		return;
 	hlen = rte_ipv4_hdr_len(ip);

@@ -53,6 +53,7 @@ tusk_lcore_now_ns(void)
 struct tusk_lcore *
 tusk_lcore_create(unsigned int lcore_id, const struct tusk_stack_conf *sc)
 {
+	struct tusk_stack_conf c;
 	struct tusk_lcore *lc;
 
 	lc = rte_zmalloc_socket("tusk_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE,
@@ -60,15 +61,12 @@ tusk_lcore_create(unsigned int lcore_id, const struct tusk_stack_conf *sc)
 	if (lc == NULL)
 		return NULL;
 	lc->lcore_id = lcore_id;
-	if (sc->tcp_shares > 1) {
-		struct tusk_stack_conf c = *sc;
-
+	c = *sc;
+	if (c.tcp_shares > 1) {
 		c.steer = tusk_lcore_steer;
 		c.steer_arg = lc;
-		lc->st = tusk_stack_create(&c);
-	} else {
-		lc->st = tusk_stack_create(sc);
 	}
+	lc->st = tusk_stack_create(&c);
 	if (lc->st == NULL) {
 		LCORE_LOG(ERR, "lcore %u: cannot create stack\n", lcore_id);
 		rte_free(lc);

@@ -95,21 +95,22 @@ EOF
 run_tuskd() {
 	local mtu=$1 pa pb id out ta tb ra rb t0
 	# the server first: a client that finds no socket does not retry
+	local order="a b" side
+	local -A pid
 	if [ "$ZC" = 1 ]; then
 		write_conf a "$CORE_TX" client,zero-copy=yes "$mtu"
 		write_conf b "$CORE_RX" server "$mtu"
-		tuskd_start "$TMP/b.conf" "$TMP/b.log" "$TMP/b.sock"
-		pb=$TUSKD_PID
-		tuskd_start "$TMP/a.conf" "$TMP/a.log" "$TMP/a.sock"
-		pa=$TUSKD_PID
+		order="b a"
 	else
 		write_conf a "$CORE_TX" server "$mtu"
 		write_conf b "$CORE_RX" client "$mtu"
-		tuskd_start "$TMP/a.conf" "$TMP/a.log" "$TMP/a.sock"
-		pa=$TUSKD_PID
-		tuskd_start "$TMP/b.conf" "$TMP/b.log" "$TMP/b.sock"
-		pb=$TUSKD_PID
 	fi
+	for side in $order; do
+		tuskd_start "$TMP/$side.conf" "$TMP/$side.log" "$TMP/$side.sock"
+		pid[$side]=$TUSKD_PID
+	done
+	pa=${pid[a]}
+	pb=${pid[b]}
 	wait_link "$TMP/a.sock"
 	wait_link "$TMP/b.sock"
 	ta=$(worker_tid "$pa")
