@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -33,6 +34,33 @@ uint32_t tusk_cksum_raw_sse2(const void *buf, size_t len);
 uint32_t tusk_cksum_raw_avx2(const void *buf, size_t len);
 uint32_t tusk_cksum_raw_avx512(const void *buf, size_t len);
 #endif
+
+/*
+ * Headers summed as they are written. Summing a header just built from
+ * stores of other sizes makes each load wait until those stores, and every
+ * older one still pending (cold mbuf lines), reach the cache: a load that
+ * spans several stores cannot be forwarded from them. So headers are built
+ * a 32-bit word at a time in registers, each stored once and added to a
+ * 64-bit accumulator; nothing is read back.
+ */
+
+/* Store word w (network order, as it goes on the wire) at p; add it to *acc. */
+static inline void
+tusk_cksum_put32(void *p, rte_be32_t w, uint64_t *acc)
+{
+	memcpy(p, &w, sizeof(w));
+	*acc += w;
+}
+
+/* The accumulator as tusk_cksum_raw() would have returned it: the same
+ * value modulo 0xffff, in 32 bits (2^32 - 1 is a multiple of 0xffff). */
+static inline uint32_t
+tusk_cksum_acc_fold(uint64_t acc)
+{
+	acc = (acc & UINT32_MAX) + (acc >> 32);
+	acc = (acc & UINT32_MAX) + (acc >> 32);
+	return (uint32_t)acc;
+}
 
 /* Folded (not complemented) sum of `len` bytes from offset `off`.
  * The range must lie within the packet. */

@@ -168,39 +168,45 @@ tusk_ipv4_route(const struct tusk_stack *st, const struct tusk_addr *dst,
 
 /* Complete the TCP checksum: offloaded (pseudo-header sum in the field, as
  * the PMD API requires) or in software over the whole chain, or over all
- * but the first segment when the caller summed that (first_sum). ip is
- * the header as written, read from the caller's copy. */
+ * but the first segment when the caller summed that (first_sum). phdr is
+ * the pseudo-header's accumulated sum without the length, which TSO wants
+ * left out. */
 static void
 l4_cksum(const struct tusk_iface_conf *ifc, struct rte_mbuf *m,
-	 const struct rte_ipv4_hdr *ip, uint32_t first_sum)
+	 uint64_t phdr, uint32_t first_sum)
 {
-	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *,
-							 sizeof(*ip));
-	uint32_t first_len, sum;
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
+	uint32_t l4_len = rte_pktmbuf_pkt_len(m), first_len, sum;
 	uint16_t ck;
 
 	if ((ifc->offloads & TUSK_IFACE_OFFLOAD_TCP_CKSUM) ||
 	    (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)) {
-		m->ol_flags |= RTE_MBUF_F_TX_IPV4 |
-			       ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ? 0 :
-				RTE_MBUF_F_TX_TCP_CKSUM);
-		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4;
+		if (!(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)) {
+			m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+			phdr += rte_cpu_to_be_32(l4_len);
+		}
+		th->cksum = __rte_raw_cksum_reduce(tusk_cksum_acc_fold(phdr));
 		return;
 	}
+	phdr += rte_cpu_to_be_32(l4_len);
 	th->cksum = 0;
 	if (first_sum == TUSK_IPV4_SUM_UNKNOWN) {
-		th->cksum = tusk_cksum_ipv4_l4(m, ip, sizeof(*ip));
-		return;
-	}
-	first_len = rte_pktmbuf_data_len(m) - (uint32_t)sizeof(*ip);
-	sum = rte_ipv4_phdr_cksum(ip, 0) + __rte_raw_cksum_reduce(first_sum);
-	if (m->next != NULL) {
-		uint32_t rest = tusk_cksum_mbuf(m->next, 0,
-						rte_pktmbuf_pkt_len(m) -
-						rte_pktmbuf_data_len(m));
+		sum = __rte_raw_cksum_reduce(tusk_cksum_acc_fold(phdr)) +
+		      tusk_cksum_mbuf(m, 0, l4_len);
+	} else {
+		first_len = rte_pktmbuf_data_len(m);
+		sum = __rte_raw_cksum_reduce(tusk_cksum_acc_fold(phdr)) +
+		      __rte_raw_cksum_reduce(first_sum);
+		if (m->next != NULL) {
+			uint32_t rest = tusk_cksum_mbuf(m->next, 0,
+							l4_len - first_len);
 
-		/* after an odd-length first segment the words straddle */
-		sum += (first_len & 1) ? rte_bswap16((uint16_t)rest) : rest;
+			/* after an odd-length first segment the words
+			 * straddle */
+			sum += (first_len & 1) ? rte_bswap16((uint16_t)rest) :
+			       rest;
+		}
 	}
 	ck = (uint16_t)~__rte_raw_cksum_reduce(sum);
 	th->cksum = ck == 0 ? 0xffff : ck;
@@ -223,46 +229,52 @@ tusk_ipv4_output_summed(struct tusk_stack *st, struct rte_mbuf *m,
 {
 	const struct tusk_iface_conf *ifc;
 	struct tusk_addr our, next_hop;
-	struct rte_ipv4_hdr *ip, h;
-	uint16_t iface;
+	uint64_t sum = 0, phdr;
+	rte_be32_t saddr;
+	uint8_t *ip;
+	uint16_t iface, ck;
 
 	if (tusk_ipv4_route(st, dst, &iface, &our, &next_hop) != 0) {
 		tusk_stack_drop(st, TUSK_DROP_IP_NO_ROUTE, m);
 		return -ENETUNREACH;
 	}
 	ifc = &st->ifaces[iface];
-	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*ip));
+	saddr = src->family == TUSK_AF_INET ? src->v4 : our.v4;
+	/* The pseudo-header: addresses, zero, protocol (and the L4 length,
+	 * added in l4_cksum), as 32-bit words. */
+	phdr = (uint64_t)saddr + dst->v4 + rte_cpu_to_be_32((uint32_t)proto << 16);
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = sizeof(struct rte_ipv4_hdr);
+	if (proto == IPPROTO_TCP)
+		l4_cksum(ifc, m, phdr, first_sum);
+	ip = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(struct rte_ipv4_hdr));
 	if (ip == NULL) {
 		tusk_stack_drop(st, TUSK_DROP_NO_MBUF, m);
 		return -ENOBUFS;
 	}
-	/* Built on the stack and copied: the checksums below read the copy
-	 * (see tusk_ipv4_output_summed() in ipv4.h). DF on everything (PMTU
+	/* Written as summed words (cksum.h). DF on everything (PMTU
 	 * discovery); RFC 6864 lets the ID of an atomic datagram be
 	 * anything, a counter costs nothing. */
-	h = (struct rte_ipv4_hdr){
-		.version_ihl = RTE_IPV4_VHL_DEF,
-		.total_length = rte_cpu_to_be_16(rte_pktmbuf_pkt_len(m)),
-		.packet_id = rte_cpu_to_be_16(st->ip_id++),
-		.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG),
-		.time_to_live = TUSK_IPV4_DEFAULT_TTL,
-		.next_proto_id = proto,
-		.src_addr = src->family == TUSK_AF_INET ? src->v4 : our.v4,
-		.dst_addr = dst->v4,
-	};
-	m->l2_len = sizeof(struct rte_ether_hdr);
-	m->l3_len = sizeof(*ip);
-	if (proto == IPPROTO_TCP)
-		l4_cksum(ifc, m, &h, first_sum);
+	tusk_cksum_put32(ip, rte_cpu_to_be_32((uint32_t)RTE_IPV4_VHL_DEF << 24 |
+					      rte_pktmbuf_pkt_len(m)), &sum);
+	tusk_cksum_put32(ip + 4, rte_cpu_to_be_32((uint32_t)st->ip_id++ << 16 |
+						  RTE_IPV4_HDR_DF_FLAG), &sum);
+	tusk_cksum_put32(ip + 8, rte_cpu_to_be_32((uint32_t)
+						  TUSK_IPV4_DEFAULT_TTL << 24 |
+						  (uint32_t)proto << 16), &sum);
+	tusk_cksum_put32(ip + 12, saddr, &sum);
+	tusk_cksum_put32(ip + 16, dst->v4, &sum);
 	/* A TSO frame's IPv4 checksum is the NIC's in any case: it rewrites
 	 * the total length of every segment it cuts (DPDK's mbuf API asks
 	 * for TX_IP_CKSUM and a zero checksum with TX_TCP_SEG). */
 	if ((ifc->offloads & TUSK_IFACE_OFFLOAD_IPV4_CKSUM) != 0 ||
-	    (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) != 0)
+	    (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) != 0) {
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
-	else
-		h.hdr_checksum = rte_ipv4_cksum(&h);
-	*ip = h;
+	} else {
+		ck = (uint16_t)~__rte_raw_cksum_reduce(tusk_cksum_acc_fold(sum));
+		memcpy(ip + offsetof(struct rte_ipv4_hdr, hdr_checksum), &ck,
+		       sizeof(ck));
+	}
 	st->stats.ip_tx++;
 	tusk_arp_output(st, iface, next_hop.v4, m, now);
 	return 0;

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_common.h>
 
+#include "cksum.h"
 #include "tcp_options.h"
 #include "tcp_wire.h"
 
@@ -29,22 +31,6 @@ get32(const uint8_t *p)
 {
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
 	       ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
 }
 
 static void
@@ -119,76 +105,120 @@ tusk_tcp_options_parse(const uint8_t *p, unsigned int len, bool syn,
 	return 0;
 }
 
-static unsigned int
-write_sack(uint8_t *buf, unsigned int room, const struct tusk_tcp_opts *o)
-{
-	unsigned int n = o->nsack, len;
+/* Which options fit in `room` bytes, laid out as Linux does. */
+struct layout {
+	bool mss, ok_ts, ok_nops, ts, ws;
+	unsigned int nsack; /* SACK blocks */
+	unsigned int len;
+};
 
-	if (n > TUSK_TCP_MAX_SACK)
-		n = TUSK_TCP_MAX_SACK;
-	while (n > 0 && 4 + n * OPTLEN_SACK_BLOCK > room)
-		n--;
-	if (n == 0)
-		return 0;
-	buf[0] = TUSK_TCP_OPT_NOP;
-	buf[1] = TUSK_TCP_OPT_NOP;
-	buf[2] = TUSK_TCP_OPT_SACK;
-	buf[3] = (uint8_t)(2 + n * OPTLEN_SACK_BLOCK);
-	len = 4;
-	for (unsigned int i = 0; i < n; i++) {
-		put32(buf + len, o->sack[i].start);
-		put32(buf + len + 4, o->sack[i].end);
-		len += OPTLEN_SACK_BLOCK;
+/* Inlined, so the layout stays in registers: read back from the stack, its
+ * flags stored a byte at a time would be loaded two at once, a load that
+ * cannot be forwarded from the stores (cksum.h). */
+static __rte_always_inline void
+lay_out(const struct tusk_tcp_opts *o, unsigned int room, struct layout *l)
+{
+	unsigned int n = RTE_MIN(o->nsack, (unsigned int)TUSK_TCP_MAX_SACK);
+
+	*l = (struct layout){ 0 };
+	if ((o->present & TUSK_TCP_OPTF_MSS) && l->len + 4 <= room) {
+		l->mss = true;
+		l->len += 4;
 	}
-	return len;
+	/* SACK-permitted shares the timestamp's alignment, as Linux. */
+	if ((o->present & TUSK_TCP_OPTF_SACK_OK) &&
+	    (o->present & TUSK_TCP_OPTF_TS) && l->len + 12 <= room) {
+		l->ok_ts = l->ts = true;
+		l->len += 12;
+	} else if ((o->present & TUSK_TCP_OPTF_SACK_OK) && l->len + 4 <= room) {
+		l->ok_nops = true;
+		l->len += 4;
+	}
+	if ((o->present & TUSK_TCP_OPTF_TS) && !l->ts && l->len + 12 <= room) {
+		l->ts = true;
+		l->len += 12;
+	}
+	if ((o->present & TUSK_TCP_OPTF_WS) && l->len + 4 <= room) {
+		l->ws = true;
+		l->len += 4;
+	}
+	if (!(o->present & TUSK_TCP_OPTF_SACK))
+		n = 0;
+	while (n > 0 && l->len + 4 + n * OPTLEN_SACK_BLOCK > room)
+		n--;
+	if (n > 0) {
+		l->nsack = n;
+		l->len += 4 + n * OPTLEN_SACK_BLOCK;
+	}
+}
+
+/* The 32-bit option word of bytes a b c d. */
+static rte_be32_t
+word(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	return rte_cpu_to_be_32(((uint32_t)a << 24) | ((uint32_t)b << 16) |
+				((uint32_t)c << 8) | d);
+}
+
+unsigned int
+tusk_tcp_options_len(const struct tusk_tcp_opts *o, unsigned int room)
+{
+	struct layout l;
+
+	lay_out(o, room, &l);
+	return l.len;
 }
 
 unsigned int
 tusk_tcp_options_write(uint8_t *buf, unsigned int room,
-		       const struct tusk_tcp_opts *o)
+		       const struct tusk_tcp_opts *o, uint64_t *sum)
 {
-	unsigned int len = 0;
+	uint8_t *p = buf;
+	struct layout l;
 
-	if ((o->present & TUSK_TCP_OPTF_MSS) && len + 4 <= room) {
-		buf[len] = TUSK_TCP_OPT_MSS;
-		buf[len + 1] = OPTLEN_MSS;
-		put16(buf + len + 2, o->mss);
-		len += 4;
+	lay_out(o, room, &l);
+	if (l.mss) {
+		tusk_cksum_put32(p, word(TUSK_TCP_OPT_MSS, OPTLEN_MSS,
+					 (uint8_t)(o->mss >> 8),
+					 (uint8_t)o->mss), sum);
+		p += 4;
 	}
-	if ((o->present & TUSK_TCP_OPTF_SACK_OK) &&
-	    (o->present & TUSK_TCP_OPTF_TS) && len + 12 <= room) {
-		/* SACK-permitted shares the timestamp's alignment, as Linux. */
-		buf[len] = TUSK_TCP_OPT_SACK_OK;
-		buf[len + 1] = OPTLEN_SACK_OK;
-		len += 2;
-	} else if ((o->present & TUSK_TCP_OPTF_SACK_OK) && len + 4 <= room) {
-		buf[len] = TUSK_TCP_OPT_NOP;
-		buf[len + 1] = TUSK_TCP_OPT_NOP;
-		buf[len + 2] = TUSK_TCP_OPT_SACK_OK;
-		buf[len + 3] = OPTLEN_SACK_OK;
-		len += 4;
+	if (l.ok_nops || l.ts) {
+		tusk_cksum_put32(p, l.ok_ts ?
+				 word(TUSK_TCP_OPT_SACK_OK, OPTLEN_SACK_OK,
+				      TUSK_TCP_OPT_TS, OPTLEN_TS) : l.ok_nops ?
+				 word(TUSK_TCP_OPT_NOP, TUSK_TCP_OPT_NOP,
+				      TUSK_TCP_OPT_SACK_OK, OPTLEN_SACK_OK) :
+				 word(TUSK_TCP_OPT_NOP, TUSK_TCP_OPT_NOP,
+				      TUSK_TCP_OPT_TS, OPTLEN_TS), sum);
+		p += 4;
 	}
-	if ((o->present & TUSK_TCP_OPTF_TS) &&
-	    len + (len % 4 == 0 ? 12u : 10u) <= room) {
-		if (len % 4 == 0) {
-			buf[len] = TUSK_TCP_OPT_NOP;
-			buf[len + 1] = TUSK_TCP_OPT_NOP;
-			len += 2;
+	if (l.ok_nops && l.ts) {
+		tusk_cksum_put32(p, word(TUSK_TCP_OPT_NOP, TUSK_TCP_OPT_NOP,
+					 TUSK_TCP_OPT_TS, OPTLEN_TS), sum);
+		p += 4;
+	}
+	if (l.ts) {
+		tusk_cksum_put32(p, rte_cpu_to_be_32(o->tsval), sum);
+		tusk_cksum_put32(p + 4, rte_cpu_to_be_32(o->tsecr), sum);
+		p += 8;
+	}
+	if (l.ws) {
+		tusk_cksum_put32(p, word(TUSK_TCP_OPT_NOP, TUSK_TCP_OPT_WS,
+					 OPTLEN_WS, o->wscale), sum);
+		p += 4;
+	}
+	if (l.nsack > 0) {
+		tusk_cksum_put32(p, word(TUSK_TCP_OPT_NOP, TUSK_TCP_OPT_NOP,
+					 TUSK_TCP_OPT_SACK, (uint8_t)(2 +
+					 l.nsack * OPTLEN_SACK_BLOCK)), sum);
+		p += 4;
+		for (unsigned int i = 0; i < l.nsack; i++, p += 8) {
+			tusk_cksum_put32(p, rte_cpu_to_be_32(o->sack[i].start),
+					 sum);
+			tusk_cksum_put32(p + 4, rte_cpu_to_be_32(o->sack[i].end),
+					 sum);
 		}
-		buf[len] = TUSK_TCP_OPT_TS;
-		buf[len + 1] = OPTLEN_TS;
-		put32(buf + len + 2, o->tsval);
-		put32(buf + len + 6, o->tsecr);
-		len += OPTLEN_TS;
 	}
-	if ((o->present & TUSK_TCP_OPTF_WS) && len + 4 <= room) {
-		buf[len] = TUSK_TCP_OPT_NOP;
-		buf[len + 1] = TUSK_TCP_OPT_WS;
-		buf[len + 2] = OPTLEN_WS;
-		buf[len + 3] = o->wscale;
-		len += 4;
-	}
-	if (o->present & TUSK_TCP_OPTF_SACK)
-		len += write_sack(buf + len, room - len, o);
-	return len;
+	return l.len;
 }

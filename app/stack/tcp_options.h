@@ -60,9 +60,14 @@ int tusk_tcp_options_parse(const uint8_t *p, unsigned int len, bool syn,
 /*
  * Write the options in `o` (present bits, nsack blocks) into buf, NOP-padded
  * to a multiple of 4 and at most `room` bytes (SACK blocks that do not fit
- * are left out). Returns the bytes written.
+ * are left out), and add them to the checksum accumulator *sum as 32-bit
+ * words (tusk_cksum_put32() in cksum.h). Returns the bytes written, which
+ * tusk_tcp_options_len() gives beforehand.
  */
 unsigned int tusk_tcp_options_write(uint8_t *buf, unsigned int room,
-				    const struct tusk_tcp_opts *o);
+				    const struct tusk_tcp_opts *o,
+				    uint64_t *sum);
+unsigned int tusk_tcp_options_len(const struct tusk_tcp_opts *o,
+				  unsigned int room);
 
 #endif /* TUSK_TCP_OPTIONS_H */

@@ -5,8 +5,8 @@
  *                     -> tusk_tcp_output_ack() -> xmit_ctl()
  *   xmit_*() -> build() -> tusk_ipv4_output()
  * A data segment is a header mbuf from the stack's pool chained to
- * indirect mbufs cut from the send queue (tusk_tcp_sndq_clone): payload is
- * never copied.
+ * mbufs attached to the send queue's bytes (tusk_tcp_sndq_clone): payload
+ * is never copied.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -77,43 +77,39 @@ data_opts(struct tusk_tcp_conn *c, struct tusk_tcp_opts *o, uint64_t now)
 }
 
 /* Write the TCP header into header mbuf h and hand the segment (h plus
- * its chained payload) to IPv4. The header is built and summed on the
- * stack, then copied (tusk_ipv4_output_summed() says why). */
+ * its chained payload) to IPv4. The header goes in as 32-bit words summed
+ * on the way (tusk_cksum_put32() in cksum.h says why). */
 static int
 build(struct tusk_stack *st, struct rte_mbuf *h, const struct tusk_tcp_tuple *t,
       uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
       const struct tusk_tcp_opts *o, uint64_t now)
 {
-	union {
-		struct tusk_tcp_hdr th;
-		uint8_t b[TUSK_TCP_HDR_LEN + TUSK_TCP_OPT_MAX];
-	} hb;
-	unsigned int olen = tusk_tcp_options_write(hb.b + TUSK_TCP_HDR_LEN,
-						   TUSK_TCP_OPT_MAX, o);
-	unsigned int hlen = TUSK_TCP_HDR_LEN + olen;
-	void *th;
+	unsigned int hlen = TUSK_TCP_HDR_LEN +
+			    tusk_tcp_options_len(o, TUSK_TCP_OPT_MAX);
+	uint64_t sum = 0;
+	uint8_t *th;
 
-	th = rte_pktmbuf_prepend(h, (uint16_t)hlen);
+	th = (uint8_t *)rte_pktmbuf_prepend(h, (uint16_t)hlen);
 	if (th == NULL) {
 		tusk_stack_drop(st, TUSK_DROP_NO_MBUF, h);
 		return -ENOBUFS;
 	}
-	hb.th = (struct tusk_tcp_hdr){
-		.sport = rte_cpu_to_be_16(t->lport),
-		.dport = rte_cpu_to_be_16(t->rport),
-		.seq = rte_cpu_to_be_32(seq),
-		.ack = rte_cpu_to_be_32(ack),
-		.off = (uint8_t)((hlen / 4) << 4),
-		.flags = flags,
-		.wnd = rte_cpu_to_be_16(wnd),
-	};
-	memcpy(th, hb.b, hlen);
+	tusk_cksum_put32(th, rte_cpu_to_be_32((uint32_t)t->lport << 16 |
+					      t->rport), &sum);
+	tusk_cksum_put32(th + 4, rte_cpu_to_be_32(seq), &sum);
+	tusk_cksum_put32(th + 8, rte_cpu_to_be_32(ack), &sum);
+	tusk_cksum_put32(th + 12, rte_cpu_to_be_32((hlen / 4) << 28 |
+					       (uint32_t)flags << 16 | wnd),
+			 &sum);
+	tusk_cksum_put32(th + 16, 0, &sum); /* checksum, urgent pointer */
+	tusk_tcp_options_write(th + TUSK_TCP_HDR_LEN, TUSK_TCP_OPT_MAX, o,
+			       &sum);
 	h->l4_len = (uint8_t)hlen;
 	st->stats.tcp_tx++;
 	return tusk_ipv4_output_summed(st, h, &t->laddr, &t->raddr,
 				       IPPROTO_TCP,
 				       rte_pktmbuf_data_len(h) == hlen ?
-				       tusk_cksum_raw(hb.b, hlen) :
+				       tusk_cksum_acc_fold(sum) :
 				       TUSK_IPV4_SUM_UNKNOWN, now);
 }
 

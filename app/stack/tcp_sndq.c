@@ -11,6 +11,35 @@
  * demand (a 256 MiB buffer of 2 KB mbufs needs 128 Ki entries). */
 #define SNDQ_RING_MIN 64
 
+/*
+ * A segment cut from the queue holds its entry's mbuf by that mbuf's
+ * refcnt, counted without atomics: the queue, the segments and whoever
+ * frees them (the PMD's tx, the impairment stage) are all on the
+ * connection's lcore. rte_pktmbuf_attach() counts atomically on the buffer
+ * behind: a locked instruction per segment and per free, and each one
+ * waits for every store still pending, among them the cold lines of frames
+ * just handed to a zero-copy peer. Each segment's mbuf is attached to the
+ * entry's bytes as an external buffer whose shared info (in the segment
+ * mbuf's own, unused, data room) calls clone_done() when it is freed.
+ */
+static void
+ent_put(struct rte_mbuf *m)
+{
+	uint16_t r = rte_mbuf_refcnt_read(m);
+
+	if (r > 1)
+		rte_mbuf_refcnt_set(m, (uint16_t)(r - 1));
+	else
+		rte_pktmbuf_free_seg(m);
+}
+
+static void
+clone_done(void *addr, void *opaque)
+{
+	(void)addr;
+	ent_put(opaque);
+}
+
 void
 tusk_tcp_sndq_init(struct tusk_tcp_sndq *q, uint32_t seq, int socket_id)
 {
@@ -22,7 +51,7 @@ void
 tusk_tcp_sndq_free(struct tusk_tcp_sndq *q)
 {
 	for (uint32_t i = 0; i < q->n; i++)
-		rte_pktmbuf_free_seg(q->ring[(q->head + i) & q->mask].m);
+		ent_put(q->ring[(q->head + i) & q->mask].m);
 	rte_free(q->ring);
 	q->ring = NULL;
 	q->n = 0;
@@ -75,7 +104,7 @@ tusk_tcp_sndq_ack(struct tusk_tcp_sndq *q, uint32_t ack)
 
 		if (SEQ_GT(e->seq + e->m->data_len, ack))
 			break;
-		rte_pktmbuf_free_seg(e->m);
+		ent_put(e->m);
 		q->head = (q->head + 1) & q->mask;
 		q->n--;
 	}
@@ -113,14 +142,23 @@ tusk_tcp_sndq_clone(const struct tusk_tcp_sndq *q, uint32_t seq,
 			&q->ring[(q->head + i) & q->mask];
 		uint32_t off = seq - e->seq;
 		uint32_t take = RTE_MIN(left, (uint32_t)e->m->data_len - off);
-		struct rte_mbuf *mi = rte_pktmbuf_alloc(pool);
+		uint16_t refs = rte_mbuf_refcnt_read(e->m);
+		struct rte_mbuf_ext_shared_info *sh;
+		struct rte_mbuf *mi;
 
-		if (mi == NULL) {
+		if (refs == UINT16_MAX || (mi = rte_pktmbuf_alloc(pool)) == NULL) {
 			rte_pktmbuf_free(head);
 			return NULL;
 		}
-		rte_pktmbuf_attach(mi, e->m);
-		mi->data_off = (uint16_t)(mi->data_off + off);
+		sh = mi->buf_addr;
+		sh->free_cb = clone_done;
+		sh->fcb_opaque = e->m;
+		rte_mbuf_ext_refcnt_set(sh, 1);
+		rte_pktmbuf_attach_extbuf(mi, rte_pktmbuf_mtod_offset(e->m,
+					  void *, off),
+					  rte_pktmbuf_iova_offset(e->m, off),
+					  (uint16_t)take, sh);
+		rte_mbuf_refcnt_set(e->m, (uint16_t)(refs + 1));
 		mi->data_len = (uint16_t)take;
 		mi->pkt_len = take;
 		if (head == NULL)

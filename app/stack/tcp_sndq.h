@@ -2,8 +2,9 @@
 /*
  * The send queue: the service's payload mbufs, kept from send() until
  * acknowledged, in a ring indexed by sequence number. Segments are cut
- * from it zero-copy: indirect mbufs attached to the payload (DPDK
- * rte_pktmbuf_attach works for direct mbufs and external buffers alike).
+ * from it zero-copy: mbufs attached to the payload's bytes as external
+ * buffers, each holding a reference on its entry (tcp_sndq.c says how).
+ * Segments must be freed on the lcore that owns the queue.
  */
 #ifndef TUSK_TCP_SNDQ_H
 #define TUSK_TCP_SNDQ_H
@@ -43,9 +44,11 @@ int tusk_tcp_sndq_append(struct tusk_tcp_sndq *q, struct rte_mbuf *seg);
 void tusk_tcp_sndq_ack(struct tusk_tcp_sndq *q, uint32_t ack);
 
 /*
- * An mbuf chain of indirect mbufs (from `pool`) covering [seq, seq + len),
+ * An mbuf chain (from `pool`) attached to the queue's bytes [seq, seq + len),
  * which must lie inside the queue. Returns its head (pkt_len = len, tail in
- * *tail) or NULL when the pool is empty.
+ * *tail) or NULL when the pool is empty. Entries stay alive until every
+ * segment cut from them is freed, even after tusk_tcp_sndq_ack() or
+ * tusk_tcp_sndq_free().
  */
 struct rte_mbuf *tusk_tcp_sndq_clone(const struct tusk_tcp_sndq *q,
 				     uint32_t seq, uint32_t len,

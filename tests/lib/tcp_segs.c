@@ -38,10 +38,11 @@ tusk_test_seg_send(struct tusk_harness *h, uint16_t sport, uint16_t dport,
 	uint8_t tcp[2000], frame[2100];
 	struct tusk_tcp_hdr *th = (struct tusk_tcp_hdr *)tcp;
 	unsigned int olen = 0;
+	uint64_t osum = 0;
 
 	memset(tcp, 0, sizeof(tcp));
 	if (o != NULL)
-		olen = tusk_tcp_options_write(tcp + 20, 40, o);
+		olen = tusk_tcp_options_write(tcp + 20, 40, o, &osum);
 	assert_true(20 + olen + plen <= sizeof(tcp));
 	th->sport = rte_cpu_to_be_16(sport);
 	th->dport = rte_cpu_to_be_16(dport);

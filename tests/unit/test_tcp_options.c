@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "cksum.h"
 #include "tcp_options.h"
 
 struct parse_case {
@@ -97,7 +98,8 @@ test_write_roundtrip(void **state)
 		.mss = 8960, .wscale = 13, .tsval = 0xdeadbeef, .tsecr = 7,
 	}, out;
 	uint8_t buf[40];
-	unsigned int n = tusk_tcp_options_write(buf, sizeof(buf), &in);
+	uint64_t sum = 0;
+	unsigned int n = tusk_tcp_options_write(buf, sizeof(buf), &in, &sum);
 
 	assert_int_equal(n % 4, 0);
 	assert_int_equal(n, 20); /* the layout Linux uses on a SYN */
@@ -115,11 +117,12 @@ test_write_sack_fits(void **state)
 	struct tusk_tcp_opts in = { .present = TUSK_TCP_OPTF_TS |
 				    TUSK_TCP_OPTF_SACK, .nsack = 4 }, out;
 	uint8_t buf[40];
+	uint64_t sum = 0;
 	unsigned int n;
 
 	for (unsigned int i = 0; i < 4; i++)
 		in.sack[i] = (struct tusk_tcp_sack_block){ i * 100, i * 100 + 50 };
-	n = tusk_tcp_options_write(buf, sizeof(buf), &in);
+	n = tusk_tcp_options_write(buf, sizeof(buf), &in, &sum);
 	/* Timestamps (12) leave room for 3 blocks (28), not 4. */
 	assert_true(n <= 40);
 	assert_int_equal(tusk_tcp_options_parse(buf, n, false, &out), 0);
@@ -127,11 +130,62 @@ test_write_sack_fits(void **state)
 	assert_int_equal(out.sack[2].start, 200);
 	/* Without timestamps all four fit. */
 	in.present = TUSK_TCP_OPTF_SACK;
-	n = tusk_tcp_options_write(buf, sizeof(buf), &in);
+	n = tusk_tcp_options_write(buf, sizeof(buf), &in, &sum);
 	assert_int_equal(tusk_tcp_options_parse(buf, n, false, &out), 0);
 	assert_int_equal(out.nsack, 4);
 	/* A tiny room writes nothing rather than a broken option. */
-	assert_int_equal(tusk_tcp_options_write(buf, 8, &in), 0);
+	assert_int_equal(tusk_tcp_options_write(buf, 8, &in, &sum), 0);
+}
+
+/* Every combination of options, SACK blocks and room: the length given
+ * beforehand is what is written, the layout parses back, and the sum
+ * accumulated while writing is the sum of the bytes (the TCP checksum of
+ * every segment sent depends on it). */
+static void
+test_write_sum(void **state)
+{
+	unsigned int combos = 0;
+
+	(void)state;
+	for (unsigned int present = 0; present < 32; present++) {
+		for (unsigned int nsack = 0; nsack <= TUSK_TCP_MAX_SACK; nsack++) {
+			for (unsigned int room = 0; room <= 40; room += 4) {
+				struct tusk_tcp_opts in = {
+					.present = (uint8_t)present,
+					.nsack = (uint8_t)nsack, .mss = 0x1234,
+					.wscale = 7, .tsval = 0x89abcdefu,
+					.tsecr = 0xfedcba98u,
+				}, out;
+				uint8_t buf[48];
+				uint64_t sum = 0;
+				unsigned int n, len;
+
+				for (unsigned int i = 0; i < nsack; i++)
+					in.sack[i] = (struct tusk_tcp_sack_block){
+						0xa0000000u + i * 0x01010101u,
+						0xb0000001u + i * 0x02020202u };
+				len = tusk_tcp_options_len(&in, room);
+				memset(buf, 0xee, sizeof(buf));
+				n = tusk_tcp_options_write(buf, room, &in, &sum);
+				assert_int_equal(n, len);
+				assert_true(n <= room);
+				assert_int_equal(n % 4, 0);
+				assert_int_equal(buf[n], 0xee); /* nothing beyond */
+				assert_int_equal(
+					__rte_raw_cksum_reduce(tusk_cksum_acc_fold(sum)),
+					__rte_raw_cksum_reduce(tusk_cksum_raw_generic(buf, n)));
+				assert_int_equal(tusk_tcp_options_parse(buf, n,
+						 true, &out), 0);
+				if (in.present & TUSK_TCP_OPTF_TS &&
+				    out.present & TUSK_TCP_OPTF_TS) {
+					assert_int_equal(out.tsval, in.tsval);
+					assert_int_equal(out.tsecr, in.tsecr);
+				}
+				combos++;
+			}
+		}
+	}
+	assert_int_equal(combos, 32 * 5 * 11);
 }
 
 int
@@ -142,6 +196,7 @@ main(void)
 		cmocka_unit_test(test_sack_values),
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_write_sack_fits),
+		cmocka_unit_test(test_write_sum),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
