@@ -33,7 +33,7 @@
 /* Matches tuskd's TUSK_CTL_OUTPUT_MAX: no answer is longer. */
 #define TUSKCTL_RESPONSE_MAX (16u << 20)
 /* Columns in a printed table. */
-#define TUSKCTL_COLS_MAX 12
+#define TUSKCTL_COLS_MAX 14
 /* Rows in a printed table: ARP caches of 256 entries on a few lcores. */
 #define TUSKCTL_ROWS_MAX 1024
 /* Longest printed cell. */
@@ -461,6 +461,21 @@ print_conns(json_t *res)
 		       json_integer_value(json_object_get(res, "count")));
 }
 
+/* A table for the rows of `list` (a reference the caller passed on), or
+ * `empty` and the reference dropped when there are none: false. */
+static bool
+list_table_start(json_t *list, const char *empty, unsigned int ncols,
+		 const char *const *heads)
+{
+	if (json_array_size(list) == 0) {
+		printf("%s\n", empty);
+		json_decref(list);
+		return false;
+	}
+	table_start(ncols, heads);
+	return true;
+}
+
 /* "42%" of a transfer, "-" while its size is unknown */
 static void
 percent_cell(char *out, json_t *x)
@@ -510,12 +525,8 @@ print_transfers(json_t *res)
 					    json_pack("[O]", res), *x;
 	size_t i;
 
-	if (json_array_size(list) == 0) {
-		printf("no transfers\n");
-		json_decref(list);
+	if (!list_table_start(list, "no transfers", ARRAY_LEN(heads), heads))
 		return;
-	}
-	table_start(ARRAY_LEN(heads), heads);
 	json_array_foreach(list, i, x) {
 		unsigned int r = table_row();
 
@@ -536,6 +547,53 @@ print_transfers(json_t *res)
 	}
 	table_print();
 	print_transfer_notes(list);
+	json_decref(list);
+}
+
+/* `bulk_list` (an object holding "transfers") or `bulk` (one of them). */
+static void
+print_bulk(json_t *res)
+{
+	static const char *const heads[] = {
+		"ID", "LCORE", "ROLE", "STATE", "PEER", "LOCAL PORT", "BYTES",
+		"SECONDS", "GBIT/S", "CC", "RETRANS", "RTO", "RTT MS",
+	};
+	json_t *list = json_object_get(res, "transfers"), *x;
+	size_t i;
+
+	list = list != NULL ? json_incref(list) : json_pack("[O]", res);
+	if (!list_table_start(list, "no bulk transfers", ARRAY_LEN(heads),
+			      heads))
+		return;
+	json_array_foreach(list, i, x) {
+		unsigned int r = table_row();
+
+		cell_set(r, 0, json_object_get(x, "id"));
+		cell_set(r, 1, json_object_get(x, "lcore"));
+		cell_set(r, 2, json_object_get(x, "role"));
+		cell_set(r, 3, json_object_get(x, "state"));
+		endpoint_cell(table_cell(r, 4), x, "peer", "peer_port");
+		cell_set(r, 5, json_object_get(x, "local_port"));
+		si_cell(table_cell(r, 6), json_integer_value(
+			json_object_get(x, "bytes")));
+		snprintf(table_cell(r, 7), TUSKCTL_CELL_MAX, "%.2f",
+			 json_number_value(json_object_get(x, "seconds")));
+		snprintf(table_cell(r, 8), TUSKCTL_CELL_MAX, "%.2f",
+			 json_number_value(json_object_get(x, "gbps")));
+		cell_set(r, 9, json_object_get(x, "cc"));
+		cell_set(r, 10, json_object_get(x, "retransmits"));
+		cell_set(r, 11, json_object_get(x, "rto_count"));
+		snprintf(table_cell(r, 12), TUSKCTL_CELL_MAX, "%.3f",
+			 json_number_value(json_object_get(x, "rtt_ms")));
+	}
+	table_print();
+	json_array_foreach(list, i, x) {
+		const char *err = json_string_value(json_object_get(x, "error"));
+
+		if (err != NULL)
+			printf("%" JSON_INTEGER_FORMAT ": error: %s\n",
+			       json_integer_value(json_object_get(x, "id")), err);
+	}
 	json_decref(list);
 }
 
@@ -561,6 +619,9 @@ print_human(const char *cmd, json_t *res)
 		print_help(res);
 	else if (strcmp(cmd, "conns") == 0 && json_is_object(res))
 		print_conns(res);
+	else if ((strcmp(cmd, "bulk_list") == 0 || strcmp(cmd, "bulk") == 0) &&
+		 json_is_object(res))
+		print_bulk(res);
 	else if (is_transfer_cmd(cmd) && (json_is_array(res) ||
 					  json_is_object(res)))
 		print_transfers(res);

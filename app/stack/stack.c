@@ -173,11 +173,13 @@ tusk_stack_input(struct tusk_stack *st, uint16_t iface, struct rte_mbuf **pkts,
 		rte_prefetch0(p);
 		rte_prefetch0(p + RTE_CACHE_LINE_SIZE);
 	}
+	tusk_tcp_burst_begin(st->tcp);
 	for (uint16_t i = 0; i < n; i++) {
 		st->stats.rx_frames++;
 		st->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
 		eth_input(st, iface, pkts[i], now);
 	}
+	tusk_tcp_burst_end(st->tcp, now);
 	tusk_stack_flush(st);
 }
 

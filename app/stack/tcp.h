@@ -31,6 +31,14 @@ void tusk_tcp_input(struct tusk_stack *st, struct rte_mbuf *m,
 		    const struct tusk_addr *src, const struct tusk_addr *dst,
 		    uint64_t now);
 
+/*
+ * An rx burst: between begin and end, output that a segment makes due waits
+ * for the end when nothing in it is urgent (tcp_input.c, output_or_defer):
+ * one ACK covers the burst's in-order data and new data leaves in one batch.
+ */
+void tusk_tcp_burst_begin(struct tusk_tcp *tcp);
+void tusk_tcp_burst_end(struct tusk_tcp *tcp, uint64_t now);
+
 /* Timers and pacing due at `now`. */
 void tusk_tcp_poll(struct tusk_tcp *tcp, uint64_t now);
 

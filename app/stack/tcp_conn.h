@@ -91,6 +91,7 @@ struct tusk_stack;
 #define TUSK_TCP_CF_NO_SACK   (1u << 17) /* do not offer/accept SACK */
 #define TUSK_TCP_CF_NO_TS     (1u << 18) /* ... timestamps */
 #define TUSK_TCP_CF_NO_WS     (1u << 19) /* ... window scaling */
+#define TUSK_TCP_CF_DEFERRED  (1u << 20) /* output at the rx burst's end */
 
 struct tusk_tcp_listener {
 	uint16_t port;
@@ -218,6 +219,9 @@ struct tusk_tcp_conn {
 	} s;
 };
 
+/* Connections one rx burst can defer output for (tusk_tcp.deferred). */
+#define TUSK_TCP_DEFER_MAX 64
+
 struct tusk_tcp {
 	struct tusk_stack *st;
 	int socket_id;
@@ -240,6 +244,11 @@ struct tusk_tcp {
 	/* Timer heap of connection indices, by deadline. */
 	uint32_t *heap;
 	uint32_t heap_n;
+	/* Connections whose output waits for the end of the rx burst
+	 * (TUSK_TCP_CF_DEFERRED; tusk_tcp_burst_begin() in tcp.h). */
+	bool in_burst;
+	uint16_t n_deferred;
+	uint32_t deferred[TUSK_TCP_DEFER_MAX];
 };
 
 static inline struct tusk_tcp_conn *

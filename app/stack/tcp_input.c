@@ -628,6 +628,56 @@ time_wait_reuse(const struct tusk_tcp_conn *c,
 	return SEQ_GT(seg->seq, c->rcv_nxt);
 }
 
+/*
+ * Output after a segment, or at the end of the rx burst when nothing about
+ * it is urgent: one ACK then covers the burst's in-order data (a stretch
+ * ACK, as Linux sends for the segments GRO merged from one NAPI poll) and
+ * the data the burst's ACKs let out leaves in one batch. At memif rates an
+ * ACK every second segment cost each side a frame and a pass through the
+ * stack per 2.9 KB. Answered at once: out-of-order data and D-SACK (RFC
+ * 5681 4.2: duplicate ACKs immediately), quick-ACK mode, every state but
+ * ESTABLISHED, and a burst with more connections than the list holds.
+ */
+static void
+output_or_defer(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
+{
+	if (tcp->in_burst && c->state == TUSK_TCP_ESTABLISHED &&
+	    c->quickacks == 0 && c->ofo.n == 0 &&
+	    c->dsack_start == c->dsack_end) {
+		if (c->flags & TUSK_TCP_CF_DEFERRED)
+			return;
+		if (tcp->n_deferred < TUSK_TCP_DEFER_MAX) {
+			c->flags |= TUSK_TCP_CF_DEFERRED;
+			tcp->deferred[tcp->n_deferred++] = c->idx;
+			return;
+		}
+	}
+	tusk_tcp_output(tcp, c, now);
+}
+
+void
+tusk_tcp_burst_begin(struct tusk_tcp *tcp)
+{
+	tcp->in_burst = true;
+}
+
+void
+tusk_tcp_burst_end(struct tusk_tcp *tcp, uint64_t now)
+{
+	tcp->in_burst = false;
+	for (uint16_t i = 0; i < tcp->n_deferred; i++) {
+		struct tusk_tcp_conn *c = tusk_tcp_conn_at(tcp,
+							   tcp->deferred[i]);
+
+		/* Freed since (flags cleared), or reused: nothing waits. */
+		if (!(c->flags & TUSK_TCP_CF_DEFERRED))
+			continue;
+		c->flags &= ~TUSK_TCP_CF_DEFERRED;
+		tusk_tcp_output(tcp, c, now);
+	}
+	tcp->n_deferred = 0;
+}
+
 void
 tusk_tcp_input(struct tusk_stack *st, struct rte_mbuf *m,
 	       const struct tusk_addr *src, const struct tusk_addr *dst,
@@ -661,7 +711,7 @@ tusk_tcp_input(struct tusk_stack *st, struct rte_mbuf *m,
 	}
 	if (c != NULL && c->state != TUSK_TCP_CLOSED &&
 	    c->state != TUSK_TCP_SYN_SENT && c->state != TUSK_TCP_SYN_RECEIVED)
-		tusk_tcp_output(tcp, c, now);
+		output_or_defer(tcp, c, now);
 	else if (c != NULL && (c->flags & TUSK_TCP_CF_ACK_NOW) &&
 		 c->state == TUSK_TCP_SYN_RECEIVED)
 		tusk_tcp_output_ack(tcp, c, now);

@@ -8,7 +8,8 @@
 #      exactly the bytes asked for, each the documented pattern byte, and
 #      bulk_list shows the source done with all of them acknowledged.
 #   2. Linux (socat) sends a file into tuskd's discard sink (port 9):
-#      bulk_list shows a sink connection done with exactly its size.
+#      bulk_list shows a sink connection done with exactly its size, and
+#      tuskctl prints it as a table row.
 #   3. The same as 1 through the impairment stage (10 ms each way, 1%
 #      loss, jitter): all bytes, retransmissions counted.
 #   4. A bulk to a port nobody listens on fails with "Connection refused";
@@ -85,6 +86,13 @@ res=$("$WATCH" "$SOCK" watch --sink --after "$after" --wait "$XFER_WAIT_S" \
 note "$res"
 assert_eq "$(field "$res" state)" done "sink state"
 assert_eq "$(field "$res" bytes)" "$SINK_BYTES" "bytes the sink counted"
+# the operator's view: a table row per transfer
+table=$("$TUSKCTL" -s "$SOCK" bulk_list) || fail "tuskctl bulk_list failed"
+note "$table"
+echo "$table" | head -1 | grep -qE '^ID +LCORE +ROLE +STATE +PEER' ||
+	fail "bulk_list: no table header"
+echo "$table" | grep -qE " sink +done +$PEER_ADDR:[0-9]+ +9 " ||
+	fail "bulk_list: no row for the finished sink"
 
 note "3: through the impairment stage: 10 ms each way, jitter, 1% loss"
 ctl_json impair lab0 dir=both delay_ms=10 jitter_ms=2 loss_ppm=10000 \

@@ -30,12 +30,12 @@ cksum(const uint8_t *tcp, size_t len)
 	return (uint16_t)~sum;
 }
 
-void
-tusk_test_seg_send(struct tusk_harness *h, uint16_t sport, uint16_t dport,
-		   uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
-		   const struct tusk_tcp_opts *o, uint32_t plen, uint64_t now)
+size_t
+tusk_test_seg_frame(uint8_t *frame, uint16_t sport, uint16_t dport,
+		    uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
+		    const struct tusk_tcp_opts *o, uint32_t plen)
 {
-	uint8_t tcp[2000], frame[2100];
+	uint8_t tcp[2000];
 	struct tusk_tcp_hdr *th = (struct tusk_tcp_hdr *)tcp;
 	unsigned int olen = 0;
 	uint64_t osum = 0;
@@ -52,9 +52,19 @@ tusk_test_seg_send(struct tusk_harness *h, uint16_t sport, uint16_t dport,
 	th->flags = flags;
 	th->wnd = rte_cpu_to_be_16(wnd);
 	th->cksum = cksum(tcp, 20 + olen + plen);
-	tusk_harness_input(h, frame, tusk_harness_ipv4_frame(frame,
-			   HARNESS_PEER_IP, HARNESS_OUR_IP, IPPROTO_TCP, tcp,
-			   20 + olen + plen), now);
+	return tusk_harness_ipv4_frame(frame, HARNESS_PEER_IP, HARNESS_OUR_IP,
+				       IPPROTO_TCP, tcp, 20 + olen + plen);
+}
+
+void
+tusk_test_seg_send(struct tusk_harness *h, uint16_t sport, uint16_t dport,
+		   uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
+		   const struct tusk_tcp_opts *o, uint32_t plen, uint64_t now)
+{
+	uint8_t frame[2100];
+
+	tusk_harness_input(h, frame, tusk_test_seg_frame(frame, sport, dport,
+			   flags, seq, ack, wnd, o, plen), now);
 }
 
 void

@@ -6,6 +6,7 @@
 #ifndef TUSK_TCP_SEGS_H
 #define TUSK_TCP_SEGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "harness.h"
@@ -21,8 +22,15 @@ struct tusk_test_seg {
 	struct tusk_tcp_opts opt;
 };
 
-/* Send a segment from the peer port `sport` to `dport`; o may be NULL;
- * `plen` bytes of zero payload (at most 1900). */
+/* The frame of a segment from the peer port `sport` to `dport` into
+ * `frame` (2100 bytes); o may be NULL; `plen` bytes of zero payload (at
+ * most 1900). Returns the frame's length. */
+size_t tusk_test_seg_frame(uint8_t *frame, uint16_t sport, uint16_t dport,
+			   uint8_t flags, uint32_t seq, uint32_t ack,
+			   uint16_t wnd, const struct tusk_tcp_opts *o,
+			   uint32_t plen);
+
+/* Send that segment to the harness's stack. */
 void tusk_test_seg_send(struct tusk_harness *h, uint16_t sport, uint16_t dport,
 			uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
 			const struct tusk_tcp_opts *o, uint32_t plen,
