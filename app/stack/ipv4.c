@@ -191,13 +191,12 @@ l4_cksum(const struct tusk_iface_conf *ifc, struct rte_mbuf *m,
 	}
 	phdr += rte_cpu_to_be_32(l4_len);
 	th->cksum = 0;
+	sum = __rte_raw_cksum_reduce(tusk_cksum_acc_fold(phdr));
 	if (first_sum == TUSK_IPV4_SUM_UNKNOWN) {
-		sum = __rte_raw_cksum_reduce(tusk_cksum_acc_fold(phdr)) +
-		      tusk_cksum_mbuf(m, 0, l4_len);
+		sum += tusk_cksum_mbuf(m, 0, l4_len);
 	} else {
 		first_len = rte_pktmbuf_data_len(m);
-		sum = __rte_raw_cksum_reduce(tusk_cksum_acc_fold(phdr)) +
-		      __rte_raw_cksum_reduce(first_sum);
+		sum += __rte_raw_cksum_reduce(first_sum);
 		if (m->next != NULL) {
 			uint32_t rest = tusk_cksum_mbuf(m->next, 0,
 							l4_len - first_len);

@@ -183,25 +183,21 @@ tusk_tcp_options_write(uint8_t *buf, unsigned int room,
 					 (uint8_t)o->mss), sum);
 		p += 4;
 	}
-	if (l.ok_nops || l.ts) {
-		tusk_cksum_put32(p, l.ok_ts ?
-				 word(TUSK_TCP_OPT_SACK_OK, OPTLEN_SACK_OK,
-				      TUSK_TCP_OPT_TS, OPTLEN_TS) : l.ok_nops ?
-				 word(TUSK_TCP_OPT_NOP, TUSK_TCP_OPT_NOP,
-				      TUSK_TCP_OPT_SACK_OK, OPTLEN_SACK_OK) :
-				 word(TUSK_TCP_OPT_NOP, TUSK_TCP_OPT_NOP,
-				      TUSK_TCP_OPT_TS, OPTLEN_TS), sum);
-		p += 4;
-	}
-	if (l.ok_nops && l.ts) {
+	if (l.ok_nops) {
 		tusk_cksum_put32(p, word(TUSK_TCP_OPT_NOP, TUSK_TCP_OPT_NOP,
-					 TUSK_TCP_OPT_TS, OPTLEN_TS), sum);
+					 TUSK_TCP_OPT_SACK_OK, OPTLEN_SACK_OK), sum);
 		p += 4;
 	}
 	if (l.ts) {
-		tusk_cksum_put32(p, rte_cpu_to_be_32(o->tsval), sum);
-		tusk_cksum_put32(p + 4, rte_cpu_to_be_32(o->tsecr), sum);
-		p += 8;
+		/* SACK-permitted fills the timestamp's alignment when both */
+		tusk_cksum_put32(p, l.ok_ts ?
+				 word(TUSK_TCP_OPT_SACK_OK, OPTLEN_SACK_OK,
+				      TUSK_TCP_OPT_TS, OPTLEN_TS) :
+				 word(TUSK_TCP_OPT_NOP, TUSK_TCP_OPT_NOP,
+				      TUSK_TCP_OPT_TS, OPTLEN_TS), sum);
+		tusk_cksum_put32(p + 4, rte_cpu_to_be_32(o->tsval), sum);
+		tusk_cksum_put32(p + 8, rte_cpu_to_be_32(o->tsecr), sum);
+		p += 12;
 	}
 	if (l.ws) {
 		tusk_cksum_put32(p, word(TUSK_TCP_OPT_NOP, TUSK_TCP_OPT_WS,
