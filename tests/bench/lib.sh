@@ -171,3 +171,80 @@ eal_mem() {
 		echo "--no-huge -m $(( $1 * 2 ))"
 	fi
 }
+
+# EAL lcores: the worker on core $1, the main (control) lcore on core $2
+# (a polling worker needs a core of its own; the control threads sleep).
+eal_lcores() {
+	local lo=$1 hi=$2
+	[ "$lo" -gt "$hi" ] && { lo=$2; hi=$1; }
+	echo "-l $lo,$hi --main-lcore $2"
+}
+
+# Two tuskd joined by net_memif: a (10.88.0.1) and b (10.88.0.2).
+# memif_conf writes $TMP/$1.conf for side $1 (a|b) with its worker on
+# core $2 (the control lcore on the other of CORE_TX/CORE_RX), memif
+# devargs $3 (role=... and more), MTU $4, and port lines $5 (a profile
+# file, say; the stock memif profile otherwise). Socket $TMP/$1.sock.
+# A zero-copy client hands its own mbufs to the server: it needs its
+# memory as one file per memseg list, all mapped before the link comes
+# up (net_memif in 22.11 closes EAL's file of each list it exports, so
+# the heap cannot grow after that: --socket-mem reserves it at start).
+# Hugepages (2 MiB) per tuskd: its port pool, its data pool
+# (data_pool_mb) and EAL's heap.
+MEMIF_HUGE=${MEMIF_HUGE:-200}
+memif_conf() {
+	local side=$1 core=$2 role=$3 mtu=$4 port=${5:-profile = memif}
+	local n=1 eal= other=$CORE_RX
+	[ "$side" = b ] && n=2
+	[ "$core" = "$CORE_RX" ] && other=$CORE_TX
+	case $role in *zero-copy=yes*)
+		eal="--single-file-segments --socket-mem $(( MEMIF_HUGE * 2 ))" ;;
+	esac
+	mkdir -p "$TMP/$side-data"
+	cat > "$TMP/$side.conf" <<EOF
+[eal]
+args = $(eal_lcores "$core" "$other") $eal --file-prefix tusk-bench-$side-$$ --no-pci --no-telemetry $(eal_mem "$MEMIF_HUGE")
+
+[tuskd]
+lcores = 1
+data_root = $TMP/$side-data
+control_socket = $TMP/$side.sock
+log_level = notice
+http_port = 0
+data_pool_mb = 64
+
+[port m0]
+device = net_memif0,socket=$TMP/memif.sock,id=0
+$port
+address = 10.88.0.$n/24
+mtu = $mtu
+devargs = role=$role
+EOF
+}
+
+# Start the pair's tuskd in the order given (the memif server first: a
+# client that finds no socket does not retry) and wait for both links.
+# PIDs in PAIR_PID[a] and PAIR_PID[b].
+declare -A PAIR_PID
+memif_pair_up() {
+	local side
+	for side in "$@"; do
+		tuskd_start "$TMP/$side.conf" "$TMP/$side.log" "$TMP/$side.sock"
+		PAIR_PID[$side]=$TUSKD_PID
+	done
+	wait_link "$TMP/a.sock"
+	wait_link "$TMP/b.sock"
+}
+
+# Both killed at once, after the figures are in: net_memif (22.11) unmaps
+# the shared regions from its interrupt thread when the peer disconnects,
+# while the local worker may be inside a burst on them, so a worker still
+# polling when the other side closes can crash (README, "memif"). A
+# graceful stop of one end leaves the other polling for milliseconds;
+# SIGKILL to both leaves no such window.
+memif_pair_down() {
+	kill -KILL "${PAIR_PID[a]}" "${PAIR_PID[b]}" 2>/dev/null || true
+	stop_pid "${PAIR_PID[a]}"
+	stop_pid "${PAIR_PID[b]}"
+	rm -rf "/var/run/dpdk/tusk-bench-a-$$" "/var/run/dpdk/tusk-bench-b-$$"
+}

@@ -10,6 +10,9 @@
 #                                (64 MiB, then 256 MiB receive buffer)
 #   Linux cubic (socat)       -> tuskd bulk sink (port 9), 64 MiB
 #   Linux bbr (socat)         -> tuskd bulk sink, 64 MiB then 256 MiB
+#   tuskd bulk source (bbr)   -> tuskd bulk sink: two tuskd over
+#                                net_memif, the stage on the source's
+#                                port (the appliance at each end)
 #
 #   +-- root: tuskd ------------------+        +-- netns: Linux peer ---+
 #   | lab0 (af_packet on the veth)    |        | 10.77.0.1              |
@@ -18,6 +21,9 @@
 #   |  rx: the same                   |        |                        |
 #   +---------------------------------+        +------------------------+
 #
+#   tuskd A (source, stage both ways, core 0) == memif == tuskd B (sink, core 1)
+#   (after the lab is down: each tuskd polls a core of its own)
+#
 # Goodput is % of 1 Gbit/s of Ethernet frames, as Linux tbf counts them
 # (the ceiling after Ethernet, IP and TCP headers is 95.6% at MTU 1500).
 # Target (issue 4): tuskd >= 92%. Linux over the same kind of path
@@ -25,7 +31,9 @@
 #
 # usage: tests/bench/run-longpath.sh [BUILD_DIR]   (as root; default build)
 # env:   BENCH_SECONDS (40), BENCH_MTU (1500), BENCH_LOSS_PPM (1000),
-#        BENCH_CC (tuskd's controller: bbr), BENCH_LINUX_CCS ("cubic bbr")
+#        BENCH_CC (tuskd's controller: bbr), BENCH_LINUX_CCS ("cubic bbr"),
+#        BENCH_CORES ("0 1": the tuskd pair's source and sink workers),
+#        BENCH_PARTS ("lab pair": the runs against Linux, tuskd -> tuskd)
 set -euo pipefail
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -46,10 +54,14 @@ STAGE_MBPS=$(awk -v r="$RATE_MBPS" -v m="$MTU" 'BEGIN { printf "%.3f", r * (m + 
 # Goodput window: after slow start has had 5 s, for 30 s.
 WIN_FROM=5
 WIN_TO=35
-# The Linux peer's socket buffer ceiling: 64 MiB, as the baselines'. As a
-# receiver Linux then advertises ~32-43 MB (its buffer less skb overhead):
-# ~2 BDP, and at this loss there is nearly always a hole being repaired,
-# which pins the window's left edge for a round trip or more. tuskd's
+# The Linux peer's socket buffer ceiling: 64 MiB, as the baselines'. At
+# this loss a hole is nearly always being repaired, and the sender needs
+# a window of ~2 RTT of data (37.5 MB) beyond it. A 64 MiB Linux receiver
+# offers less (measured with ss -tmi in the peer): its window is at most
+# rcv_ssthresh = 41.4 MB (64 MiB x 0.617, payload over truesize of a
+# 1448-byte skb), and every out-of-order segment is charged its whole
+# truesize (TcpExtTCPOFOMerge stays 0: none is coalesced), so with ~20 MB
+# held out of order its buffer has room for a ~22 MB window only. tuskd's
 # source therefore also runs against a 256 MiB receiver and Linux bbr
 # with a 256 MiB send buffer (BENCH_BIG_RMEM), to show what the buffer
 # costs each.
@@ -61,8 +73,16 @@ BIG_RMEM=${BENCH_BIG_RMEM:-268435456}
 # af_packet profile's 4096 x 16 KiB mbufs (made for 9000-byte frames) hold
 # only ~6 MB of 1500-byte frames: a hole then starves the rx ring and the
 # repair can never arrive. This profile gives 1500-byte frames 2 KiB
-# buffers, 32768 of them (~46 MB of payload, 2.5 BDP, 80 MB of memory).
-PORT_MBUFS=32768
+# buffers, 65536 of them (~95 MB of payload, 5 BDP, 160 MB of memory).
+# tuskd's receive window offers at most 3/4 of the pool (tcp_recv.c):
+# here 71 MB. With holes the window must hold ~2 RTT of data (a loss is
+# seen an RTT after it was sent, its repair acknowledged an RTT later):
+# 37.5 MB at 1 Gbit/s. With 32768 buffers the cap was 35.9 MB and the
+# tuskd pair measured 83% (window-bound); the sender's pool also holds
+# what the stage delays (~1.5 BDP, its copies).
+PORT_MBUFS=65536
+read -r CORE_TX CORE_RX <<< "${BENCH_CORES:-0 1}"
+PARTS=${BENCH_PARTS:-lab pair}
 
 LAB=$REPO/tools/tusk-lab
 bench_tmpdir
@@ -81,6 +101,12 @@ rss_hash = none
 devargs = framesz=2048,blocksz=4096,framecnt=4096,qpairs=1
 link_wait_ms = 2000
 EOF
+# memif for the tuskd pair: the same buffers (a 1500-byte frame per 2 KiB
+# memif buffer)
+sed -e 's/^driver = .*/driver = net_memif/' \
+    -e 's/^devargs = .*/devargs = bsize=2048,rsize=10/' \
+    -e 's/^link_wait_ms = .*/link_wait_ms = 10000/' \
+    "$TMP/af_packet_path.conf" > "$TMP/memif_path.conf"
 export TUSK_BUILD=$BUILD TUSKD TUSKCTL
 export TUSK_LAB_NS=tbl-$$ TUSK_LAB_IF=tbl$$
 PROFILE_ARG=
@@ -99,6 +125,13 @@ stage_limit() {
 		printf "%d\n", (bdp + line) / (m + 14 + 24) + 1 }'
 }
 
+# The path on port $2 of the tuskd at socket $1, both directions.
+impair() {
+	"$TUSKCTL" -s "$1" impair "$2" dir=both delay_ms=$ONE_WAY_MS \
+		rate_mbps="$STAGE_MBPS" loss_ppm="$LOSS_PPM" limit="$(stage_limit)" \
+		>/dev/null
+}
+
 setup() {
 	need_root
 	BENCH_ATEXIT+=("'$LAB' down")
@@ -106,9 +139,7 @@ setup() {
 	peer ip link set eth0 mtu "$MTU"
 	peer sysctl -qw net.ipv4.tcp_rmem="4096 131072 $SOCK_MAX"
 	peer sysctl -qw net.ipv4.tcp_wmem="4096 16384 $SOCK_MAX"
-	"$TUSKCTL" -s "$SOCK" impair lab0 dir=both delay_ms=$ONE_WAY_MS \
-		rate_mbps="$STAGE_MBPS" loss_ppm="$LOSS_PPM" limit="$(stage_limit)" \
-		>/dev/null
+	impair "$SOCK" lab0
 	# the path as Linux sees it (one ping through both stages)
 	say "path RTT: $(peer ping -c 3 -q 10.77.0.2 | tail -1)"
 }
@@ -130,7 +161,7 @@ run_tuskd_source() {
 	say "tuskd source (Linux rmem $rmem): $out"
 	stop_pid "$BG_PID"
 	peer sysctl -qw net.ipv4.tcp_rmem="4096 131072 $SOCK_MAX"
-	R="tuskd $CC $(( rmem >> 20 )) $(jfield "$out" window_gbps) $(jfield "$out" retransmits)"
+	R="tuskd Linux $CC $(( rmem >> 20 )) $(jfield "$out" window_gbps) $(jfield "$out" retransmits)"
 }
 
 # Linux ($1: cubic or bbr, send buffer ceiling $2) -> tuskd's sink.
@@ -151,31 +182,58 @@ run_linux_source() {
 	stop_pid "$BG_PID"
 	peer sysctl -qw net.ipv4.tcp_wmem="4096 16384 $SOCK_MAX"
 	# the sender's retransmissions are the peer's: not counted here
-	R="Linux $cc $(( wmem >> 20 )) $(jfield "$out" window_gbps) -"
+	R="Linux tuskd $cc $(( wmem >> 20 )) $(jfield "$out" window_gbps) -"
+}
+
+# tuskd -> tuskd over the same path: two tuskd over net_memif, the stage
+# on the source's port. Result row in R.
+run_tuskd_pair() {
+	local id out
+	memif_conf a "$CORE_TX" server "$MTU" "profile = $TMP/memif_path.conf"
+	memif_conf b "$CORE_RX" client "$MTU" "profile = $TMP/memif_path.conf"
+	memif_pair_up a b
+	impair "$TMP/a.sock" m0
+	id=$("$WATCH" "$TMP/a.sock" start dst=10.88.0.2 port=9 \
+		seconds="$RUN_S" cc="$CC")
+	out=$("$WATCH" "$TMP/a.sock" watch --id "$id" --window $WIN_FROM,$WIN_TO \
+		--wait 10 --every 1)
+	say "tuskd source -> tuskd sink: $out"
+	memif_pair_down
+	R="tuskd tuskd $CC - $(jfield "$out" window_gbps) $(jfield "$out" retransmits)"
 }
 
 main() {
-	local rows=() r who cc g re mib
-	setup
-	run_tuskd_source "$SOCK_MAX"
-	rows+=("$R")
-	run_tuskd_source "$BIG_RMEM"
-	rows+=("$R")
-	for cc in $LINUX_CCS; do
-		run_linux_source "$cc" "$SOCK_MAX"
+	local rows=() r who to cc g re mib
+	need_root
+	case " $PARTS " in *" lab "*)
+		setup
+		run_tuskd_source "$SOCK_MAX"
 		rows+=("$R")
-	done
-	# the best Linux sender with the bigger buffer too
-	run_linux_source bbr "$BIG_RMEM"
-	rows+=("$R")
+		run_tuskd_source "$BIG_RMEM"
+		rows+=("$R")
+		for cc in $LINUX_CCS; do
+			run_linux_source "$cc" "$SOCK_MAX"
+			rows+=("$R")
+		done
+		# the best Linux sender with the bigger buffer too
+		run_linux_source bbr "$BIG_RMEM"
+		rows+=("$R")
+		# its tuskd polls a core the pair needs
+		"$LAB" down >&2
+	esac
+	case " $PARTS " in *" pair "*)
+		run_tuskd_pair
+		rows+=("$R")
+	esac
 	printf '\npath: %s ms RTT, %s Mbit/s of frames (stage rate %s with preamble and gap), %s ppm loss each way, 1 BDP buffer, MTU %s\n' \
 		$(( 2 * ONE_WAY_MS )) "$RATE_MBPS" "$STAGE_MBPS" "$LOSS_PPM" "$MTU"
-	printf '%-8s %-6s %14s %20s %12s %12s %8s\n' sender cc \
+	printf '%-8s %-8s %-6s %14s %20s %12s %12s %8s\n' sender receiver cc \
 		"Linux buf MiB" "goodput ${WIN_FROM}-${WIN_TO} s" "% of link" \
 		retransmits target
 	for r in "${rows[@]}"; do
-		read -r who cc mib g re <<< "$r"
-		printf '%-8s %-6s %14s %14s Gbit/s %12s %12s %8s\n' "$who" "$cc" "$mib" \
+		read -r who to cc mib g re <<< "$r"
+		printf '%-8s %-8s %-6s %14s %14s Gbit/s %12s %12s %8s\n' "$who" \
+			"$to" "$cc" "$mib" \
 			"$(awk -v g="$g" 'BEGIN { printf "%.3f", g }')" \
 			"$(pct "$g")" "$re" "$([ "$who" = tuskd ] && echo '>= 92%' || echo -)"
 	done

@@ -46,73 +46,25 @@ read -r CORE_TX CORE_RX <<< "${BENCH_CORES:-0 1}"
 MEMIF_ARGS="bsize=9216,rsize=10"
 ZC=${BENCH_MEMIF_ZC:-1}
 TESTPMD_MBUF=10240
-# Hugepages each DPDK process wants (2 MiB): tuskd's memif pool, its data
-# pool (data_pool_mb below) and EAL's heap.
-HUGE_PER_PROC=200
 bench_tmpdir
-
-# EAL lcores: the worker on core $1, the main (control) lcore on the other.
-eal_lcores() {
-	local other=$CORE_RX
-	[ "$1" = "$CORE_RX" ] && other=$CORE_TX
-	echo "-l $CORE_TX,$CORE_RX --main-lcore $other"
-}
-
-# tuskd.conf for side $1 (a|b), worker core $2, memif role $3, MTU $4.
-# A zero-copy client hands its own mbufs to the server: it needs its
-# memory as one file per memseg list, all mapped before the link comes
-# up (net_memif in 22.11 closes EAL's file of each list it exports, so
-# the heap cannot grow after that: --socket-mem reserves it at start).
-write_conf() {
-	local side=$1 core=$2 role=$3 mtu=$4 n=1 eal=
-	[ "$side" = b ] && n=2
-	case $role in *zero-copy=yes*)
-		eal="--single-file-segments --socket-mem $(( HUGE_PER_PROC * 2 ))" ;;
-	esac
-	mkdir -p "$TMP/$side-data"
-	cat > "$TMP/$side.conf" <<EOF
-[eal]
-args = $(eal_lcores "$core") $eal --file-prefix tusk-bench-$side-$$ --no-pci --no-telemetry $(eal_mem $HUGE_PER_PROC)
-
-[tuskd]
-lcores = 1
-data_root = $TMP/$side-data
-control_socket = $TMP/$side.sock
-log_level = notice
-http_port = 0
-data_pool_mb = 64
-
-[port m0]
-device = net_memif0,socket=$TMP/memif.sock,id=0
-profile = memif
-address = 10.88.0.$n/24
-mtu = $mtu
-devargs = role=$role
-EOF
-}
 
 # tuskd A -> B over memif at MTU $1: the source's goodput (Gbit/s) in R.
 run_tuskd() {
 	local mtu=$1 pa pb id out ta tb ra rb t0
 	# the server first: a client that finds no socket does not retry
-	local order="a b" side
-	local -A pid
+	local order="a b"
 	if [ "$ZC" = 1 ]; then
-		write_conf a "$CORE_TX" client,zero-copy=yes "$mtu"
-		write_conf b "$CORE_RX" server "$mtu"
+		memif_conf a "$CORE_TX" client,zero-copy=yes "$mtu"
+		memif_conf b "$CORE_RX" server "$mtu"
 		order="b a"
 	else
-		write_conf a "$CORE_TX" server "$mtu"
-		write_conf b "$CORE_RX" client "$mtu"
+		memif_conf a "$CORE_TX" server "$mtu"
+		memif_conf b "$CORE_RX" client "$mtu"
 	fi
-	for side in $order; do
-		tuskd_start "$TMP/$side.conf" "$TMP/$side.log" "$TMP/$side.sock"
-		pid[$side]=$TUSKD_PID
-	done
-	pa=${pid[a]}
-	pb=${pid[b]}
-	wait_link "$TMP/a.sock"
-	wait_link "$TMP/b.sock"
+	# shellcheck disable=SC2086 # two words
+	memif_pair_up $order
+	pa=${PAIR_PID[a]}
+	pb=${PAIR_PID[b]}
 	ta=$(worker_tid "$pa")
 	tb=$(worker_tid "$pb")
 	ra=$(run_ns "$pa" "$ta")
@@ -129,16 +81,11 @@ run_tuskd() {
 	say "tuskd MTU $mtu: $out"
 	say "tuskd workers got $(( ($(run_ns "$pa" "$ta") - ra) * 100 / t0 ))% (sender) and $(( ($(run_ns "$pb" "$tb") - rb) * 100 / t0 ))% (receiver) of their cores"
 	"$TUSKCTL" -s "$TMP/b.sock" bulk_list >&2 || true
-	# Both killed at once, after the figures are in: net_memif (22.11)
-	# unmaps the shared regions from its interrupt thread when the peer
-	# disconnects, while the local worker may be inside a burst on them,
-	# so a worker still polling when the other side closes can crash
-	# (README, "memif"). A graceful stop of one end leaves the other
-	# polling for milliseconds; SIGKILL to both leaves no such window.
-	kill -KILL "$pa" "$pb" 2>/dev/null || true
-	stop_pid "$pa"
-	stop_pid "$pb"
-	rm -rf "/var/run/dpdk/tusk-bench-a-$$" "/var/run/dpdk/tusk-bench-b-$$"
+	# frames the sender's stack gave up on (tx_full: the ring refused
+	# them; no_mbuf: its pool ran dry)
+	say "sender $("$TUSKCTL" -s "$TMP/a.sock" stats | awk '/^drops[ :(]/ { on = 1; printf "%s", $0; next }
+		on && /^  / { printf " %s", $1 "=" $2; next } { on = 0 }')"
+	memif_pair_down
 	R=$(printf '%.2f' "$(jfield "$out" gbps)")
 }
 
@@ -194,9 +141,9 @@ run_testpmd() {
 	local mtu=$1 frame=$(( $1 + 14 )) pa pb common
 	R=
 	command -v dpdk-testpmd >/dev/null || return 0
-	common="--no-pci --no-telemetry $(eal_mem $HUGE_PER_PROC)"
+	common="--no-pci --no-telemetry $(eal_mem "$MEMIF_HUGE")"
 	# shellcheck disable=SC2046,SC2086
-	bench_bg setsid dpdk-testpmd $(eal_lcores "$CORE_TX") \
+	bench_bg setsid dpdk-testpmd $(eal_lcores "$CORE_TX" "$CORE_RX") \
 		--file-prefix tp-a-$$ $common \
 		--vdev "net_memif0,role=server,socket=$TMP/tp.sock,$MEMIF_ARGS" \
 		-- --forward-mode=txonly --mbuf-size="$TESTPMD_MBUF" \
@@ -205,7 +152,7 @@ run_testpmd() {
 	pa=$BG_PID
 	sleep 2
 	# shellcheck disable=SC2046,SC2086
-	bench_bg setsid dpdk-testpmd $(eal_lcores "$CORE_RX") \
+	bench_bg setsid dpdk-testpmd $(eal_lcores "$CORE_RX" "$CORE_TX") \
 		--file-prefix tp-b-$$ $common \
 		--vdev "net_memif0,role=client,socket=$TMP/tp.sock,$MEMIF_ARGS" \
 		-- --forward-mode=rxonly --mbuf-size="$TESTPMD_MBUF" \
