@@ -182,9 +182,11 @@ eal_lcores() {
 
 # Two tuskd joined by net_memif: a (10.88.0.1) and b (10.88.0.2).
 # memif_conf writes $TMP/$1.conf for side $1 (a|b) with its worker on
-# core $2 (the control lcore on the other of CORE_TX/CORE_RX), memif
-# devargs $3 (role=... and more), MTU $4, and port lines $5 (a profile
-# file, say; the stock memif profile otherwise). Socket $TMP/$1.sock.
+# core $2 (the control lcore on the other of the caller's CORE_TX and
+# CORE_RX), memif role and more devargs $3 ("client,zero-copy=yes", say),
+# MTU $4, and port lines $5 (a profile file, say; the stock memif profile
+# otherwise). Control socket $TMP/$1.sock; the pair meets on
+# $TMP/memif.sock.
 # A zero-copy client hands its own mbufs to the server: it needs its
 # memory as one file per memseg list, all mapped before the link comes
 # up (net_memif in 22.11 closes EAL's file of each list it exports, so

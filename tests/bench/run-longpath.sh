@@ -133,7 +133,6 @@ impair() {
 }
 
 setup() {
-	need_root
 	BENCH_ATEXIT+=("'$LAB' down")
 	"$LAB" up >&2
 	peer ip link set eth0 mtu "$MTU"
