@@ -406,7 +406,10 @@ tusk_ctl_open(const char *path, const struct tusk_ctl_ctx *ctx,
 	      struct tusk_ctl **out)
 {
 	struct tusk_ctl *ctl = calloc(1, sizeof(*ctl));
-	struct tusk_ctl_server_conf conf = { .path = path };
+	struct tusk_ctl_server_conf conf = {
+		.path = path,
+		.idle_timeout_ms = ctx->cfg->ctl_idle_timeout_s * 1000u,
+	};
 	char err[TUSK_CTL_REQUEST_MAX / 4];
 	int ret;
 
