@@ -6,7 +6,8 @@
  *     -> tusk_ctl_server_serve() -> srv_accept() -> srv_slot() (evicts)
  *                                -> client_read() -> client_consume()
  *                                     -> client_line() -> tusk_ctl_cmd_handle()
- *                                     -> client_queue()
+ *                                     -> tusk_ctl_server_queue()
+ *                                     -> tusk_ctl_events_begin() (watch)
  *                                -> client_flush()
  *                                -> srv_sweep() (idle clients)
  */
@@ -23,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl_server.h"
+#include "ctl_server_priv.h"
 
 /* Pending connections the kernel queues while we serve others. */
 #define SRV_BACKLOG 8
@@ -32,25 +33,6 @@
 
 #define SRV_STR_(x) #x
 #define SRV_STR(x) SRV_STR_(x)
-
-struct srv_client {
-	int fd;              /* -1: slot free */
-	bool discarding;     /* dropping the rest of an overlong line */
-	uint64_t active_ms;  /* last byte read from or written to it */
-	size_t in_len;
-	char in[TUSK_CTL_REQUEST_MAX];
-	char *out;
-	size_t out_len, out_off, out_cap;
-};
-
-struct tusk_ctl_server {
-	int lfd;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct tusk_ctl_cmds cmds;
-	unsigned int idle_timeout_ms;
-	struct tusk_ctl_server_stats stats;
-	struct srv_client clients[TUSK_CTL_SERVER_CLIENTS_MAX];
-};
 
 /* The server's own clock, for idleness only: monotonic milliseconds. */
 static uint64_t
@@ -74,12 +56,11 @@ client_close(struct srv_client *c)
 	c->fd = -1;
 }
 
-/* Queue `len` bytes and a newline for c; -ENOBUFS for a client that has
- * left more than TUSK_CTL_RESPONSE_MAX unread. */
-static int
-client_queue(struct srv_client *c, const char *s, size_t n)
+int
+tusk_ctl_server_queue(struct srv_client *c, const char *a, size_t alen,
+		      const char *b, size_t blen)
 {
-	size_t need = c->out_len + n + 1;
+	size_t n = alen + blen, need = c->out_len + n + 1;
 
 	if (need > TUSK_CTL_RESPONSE_MAX)
 		return -ENOBUFS;
@@ -92,7 +73,8 @@ client_queue(struct srv_client *c, const char *s, size_t n)
 		c->out = o;
 		c->out_cap = cap;
 	}
-	memcpy(c->out + c->out_len, s, n);
+	memcpy(c->out + c->out_len, a, alen);
+	memcpy(c->out + c->out_len + alen, b, blen);
 	c->out[c->out_len + n] = '\n';
 	c->out_len += n + 1;
 	return 0;
@@ -107,8 +89,8 @@ client_send(struct srv_client *c, json_t *msg)
 	int ret;
 
 	if (s == NULL)
-		return client_queue(c, oom, sizeof(oom) - 1);
-	ret = client_queue(c, s, strlen(s));
+		return tusk_ctl_server_queue(c, oom, sizeof(oom) - 1, "", 0);
+	ret = tusk_ctl_server_queue(c, s, strlen(s), "", 0);
 	free(s);
 	return ret;
 }
@@ -145,9 +127,13 @@ client_line(struct tusk_ctl_server *srv, struct srv_client *c,
 		len--;
 	if (len == 0)
 		return 0; /* blank line: nothing asked */
+	srv->current = c;
 	resp = tusk_ctl_cmd_handle(&srv->cmds, line, len);
+	srv->current = NULL;
 	ret = client_send(c, resp);
 	json_decref(resp);
+	if (ret == 0 && c->subscribing)
+		tusk_ctl_events_begin(srv, c);
 	return ret;
 }
 
@@ -161,7 +147,7 @@ client_overlong(struct srv_client *c)
 	int ret = 0;
 
 	if (!c->discarding)
-		ret = client_queue(c, e, sizeof(e) - 1);
+		ret = tusk_ctl_server_queue(c, e, sizeof(e) - 1, "", 0);
 	c->discarding = true;
 	c->in_len = 0;
 	return ret;
@@ -227,6 +213,8 @@ client_serve(struct tusk_ctl_server *srv, struct srv_client *c, short rev)
 			ret = fret;
 		else if (ret == -ECONNRESET && c->out_len > 0)
 			ret = 0; /* half-closed: answer it first */
+		else if (ret == 0 && c->out_len == 0 && c->resync)
+			tusk_ctl_events_caught_up(srv, c);
 	}
 	if (ret < 0) {
 		if (ret == -ENOBUFS)
@@ -265,7 +253,10 @@ srv_slot(struct tusk_ctl_server *srv)
 
 		if (c->fd < 0)
 			return c;
-		if (victim == NULL || c->active_ms < victim->active_ms)
+		/* subscribers last: they wait for events on purpose */
+		if (victim == NULL || c->subscribed < victim->subscribed ||
+		    (c->subscribed == victim->subscribed &&
+		     c->active_ms < victim->active_ms))
 			victim = c;
 	}
 	srv->stats.evicted++;
@@ -304,6 +295,10 @@ srv_sweep(struct tusk_ctl_server *srv)
 	for (i = 0; i < TUSK_CTL_SERVER_CLIENTS_MAX; i++) {
 		struct srv_client *c = &srv->clients[i];
 
+		/* a subscriber waiting for events is not idle; one that
+		 * stopped reading them is */
+		if (c->subscribed && c->out_len == 0)
+			c->active_ms = now;
 		if (c->fd >= 0 && now - c->active_ms >= srv->idle_timeout_ms) {
 			srv->stats.idle_closed++;
 			client_evict(c, why);
@@ -323,7 +318,7 @@ srv_wait_ms(const struct tusk_ctl_server *srv, int timeout_ms)
 	for (i = 0; i < TUSK_CTL_SERVER_CLIENTS_MAX; i++) {
 		const struct srv_client *c = &srv->clients[i];
 
-		if (c->fd < 0)
+		if (c->fd < 0 || (c->subscribed && c->out_len == 0))
 			continue;
 		wait = c->active_ms + srv->idle_timeout_ms > now ?
 		       c->active_ms + srv->idle_timeout_ms - now : 0;
@@ -497,6 +492,7 @@ tusk_ctl_server_open(const struct tusk_ctl_server_conf *conf,
 	srv->lfd = -1;
 	srv->cmds = conf->cmds;
 	srv->idle_timeout_ms = conf->idle_timeout_ms;
+	srv->snapshot = conf->snapshot;
 	for (i = 0; i < TUSK_CTL_SERVER_CLIENTS_MAX; i++)
 		srv->clients[i].fd = -1;
 	err[0] = '\0';

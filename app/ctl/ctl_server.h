@@ -52,11 +52,21 @@
 #define TUSK_CTL_SERVER_CLIENTS_MAX 16
 /* pollfd entries a server can ask for: the listener and every client. */
 #define TUSK_CTL_SERVER_POLLFDS (TUSK_CTL_SERVER_CLIENTS_MAX + 1)
+/* Unread event bytes held per subscriber: ~25 s of tuskd's busiest
+ * stream (64 transfers' progress each second, ~150 bytes each), so a
+ * subscriber only loses events when it has stopped reading. */
+#define TUSK_CTL_SERVER_WATCH_MAX (256u << 10)
+
+/* The first event of a subscription, and of each re-sync: a new object
+ * {"event": "snapshot", ...} (the server adds "seq"), or NULL when out of
+ * memory (the subscriber gets "lost" and a re-sync later). */
+typedef json_t *(*tusk_ctl_snapshot_fn)(void *ctx);
 
 struct tusk_ctl_server_conf {
 	const char *path;         /* NULL: no socket (tests of the commands) */
 	struct tusk_ctl_cmds cmds;
 	unsigned int idle_timeout_ms; /* 0: idle clients stay */
+	tusk_ctl_snapshot_fn snapshot; /* NULL: subscriptions get none */
 };
 
 /* What the server did with its clients, since it opened. */
@@ -66,6 +76,7 @@ struct tusk_ctl_server_stats {
 	uint64_t evicted;         /* for a new client, every slot taken */
 	uint64_t idle_closed;     /* idle past the timeout */
 	uint64_t dropped_unread;  /* left TUSK_CTL_RESPONSE_MAX unread */
+	uint64_t events_dropped;  /* not queued: a subscriber too slow */
 };
 
 struct tusk_ctl_server;

@@ -76,6 +76,12 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .offset = offsetof(struct tusk_config, ctl_idle_timeout_s),
 	  .desc = "control clients that send and read nothing this many "
 		  "seconds are closed (watch subscribers excepted)" },
+	{ .name = "capture_dir", .type = TUSK_CFG_PATH,
+	  .def = "/var/lib/tusk-capture",
+	  .offset = offsetof(struct tusk_config, capture_dir),
+	  .size = TUSK_CONFIG_PATH_MAX,
+	  .desc = "the only directory `capture` writes pcap files into "
+		  "(created new, never over a file); not under data_root" },
 	{ .name = "log_level", .type = TUSK_CFG_ENUM, .def = "info",
 	  .min = RTE_LOG_EMERG, .choices = log_levels,
 	  .offset = offsetof(struct tusk_config, log_level),
