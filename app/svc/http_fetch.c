@@ -180,7 +180,7 @@ scan_record(struct tusk_fetch *f, const char *rel)
 		return;
 	}
 	x->id = ++f->next_id;
-	x->state = TUSK_FETCH_PAUSED;
+	fetch_xfer_set_state(x, TUSK_FETCH_PAUSED);
 	ret = tusk_fetch_state_load(f->env.root, rel, x->streams_max,
 				    &x->src, &s, err, sizeof(err));
 	if (ret < 0) {
@@ -423,7 +423,7 @@ tusk_fetch_start(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 	x->dst = tusk_addr_v4(rte_cpu_to_be_32(req->addr ? req->addr :
 						u.ipv4));
 	snprintf(x->src.url, sizeof(x->src.url), "%s", req->url);
-	x->state = TUSK_FETCH_PROBING;
+	fetch_xfer_set_state(x, TUSK_FETCH_PROBING);
 	x->started = now;
 	x->retry_at = now;
 	fetch_slot_set(f, slot, x);

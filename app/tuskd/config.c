@@ -38,6 +38,8 @@
 /* Streams of one fetch: more than 64 connections to one server is abuse
  * of it and buys nothing a window cannot. */
 #define CONFIG_FETCH_STREAMS_MAX 64
+/* A control client idle a day is a leak, not a user. */
+#define CONFIG_CTL_IDLE_MAX 86400
 /* SHA-256 threads: one hashes ~1.2 GB/s here (notes/baselines.md). */
 #define CONFIG_DIGEST_THREADS_MAX 16
 
@@ -69,6 +71,17 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .offset = offsetof(struct tusk_config, control_socket),
 	  .size = TUSK_CONFIG_SOCKET_PATH_MAX,
 	  .desc = "UNIX socket of the JSON control interface" },
+	{ .name = "ctl_idle_timeout_s", .type = TUSK_CFG_UINT, .def = "300",
+	  .min = 1, .max = CONFIG_CTL_IDLE_MAX,
+	  .offset = offsetof(struct tusk_config, ctl_idle_timeout_s),
+	  .desc = "control clients that send and read nothing this many "
+		  "seconds are closed (watch subscribers excepted)" },
+	{ .name = "capture_dir", .type = TUSK_CFG_PATH,
+	  .def = "/var/lib/tusk-capture",
+	  .offset = offsetof(struct tusk_config, capture_dir),
+	  .size = TUSK_CONFIG_PATH_MAX,
+	  .desc = "the only directory `capture` writes pcap files into "
+		  "(created new, never over a file); not under data_root" },
 	{ .name = "log_level", .type = TUSK_CFG_ENUM, .def = "info",
 	  .min = RTE_LOG_EMERG, .choices = log_levels,
 	  .offset = offsetof(struct tusk_config, log_level),

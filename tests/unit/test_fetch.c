@@ -596,6 +596,28 @@ assert_sha(uint32_t id)
 	assert_string_equal(xstr(id, "sha256"), hex);
 }
 
+/* The state changes logged since seq `after` are exactly `want` (ids
+ * and states, from -1: new), numbered after+1, after+2, ... */
+static void
+assert_changes(uint64_t after, const struct tusk_fetch_change *want,
+	       unsigned int n)
+{
+	struct tusk_fetch_change got[TUSK_FETCH_CHANGES_MAX];
+	uint64_t lost, last;
+	unsigned int k = tusk_fetch_changes(f, after, got, RTE_DIM(got),
+					    &lost, &last);
+
+	assert_int_equal(lost, 0);
+	assert_int_equal(k, n);
+	assert_int_equal(last, after + n);
+	for (unsigned int i = 0; i < n; i++) {
+		assert_int_equal(got[i].seq, after + 1 + i);
+		assert_int_equal(got[i].id, want[i].id);
+		assert_int_equal(got[i].from, want[i].from);
+		assert_int_equal(got[i].to, want[i].to);
+	}
+}
+
 /* ------------------------------------------------------------ tests */
 
 static void
@@ -609,6 +631,16 @@ test_four_range_streams(void **state)
 	assert_string_equal(xstr(id, "state"), "probing");
 	run(id, 0);
 	assert_string_equal(xstr(id, "state"), "done");
+	/* every state it went through, in order, for tuskd's `watch` */
+	assert_changes(0, (const struct tusk_fetch_change[]){
+		{ .id = id, .from = -1, .to = TUSK_FETCH_PROBING },
+		{ .id = id, .from = TUSK_FETCH_PROBING,
+		  .to = TUSK_FETCH_RUNNING },
+		{ .id = id, .from = TUSK_FETCH_RUNNING,
+		  .to = TUSK_FETCH_VERIFYING },
+		{ .id = id, .from = TUSK_FETCH_VERIFYING,
+		  .to = TUSK_FETCH_DONE },
+	}, 4);
 	assert_file("big.bin", 1);
 	assert_sha(id);
 	assert_int_equal(xint(id, "bytes"), FILE_SIZE);
@@ -855,6 +887,38 @@ test_disk_full(void **state)
 			    "removed");
 }
 
+/* The log keeps the newest TUSK_FETCH_CHANGES_MAX changes; a reader
+ * further behind is told how many it lost, and gets the rest in order. */
+static void
+test_changes_overflow(void **state)
+{
+	struct tusk_fetch_change got[TUSK_FETCH_CHANGES_MAX];
+	const unsigned int cycles = TUSK_FETCH_CHANGES_MAX / 2 + 2;
+	uint64_t lost, last, total = 2 * (uint64_t)cycles;
+	unsigned int i, k;
+	uint32_t id = 0;
+
+	for (i = 0; i < cycles; i++) {
+		id = start("http://10.0.0.2/data/big.bin", "x.bin", 1);
+		assert_int_equal(tusk_fetch_cancel(f, id, true, vnow), 0);
+	}
+	k = tusk_fetch_changes(f, 0, got, RTE_DIM(got), &lost, &last);
+	assert_int_equal(last, total);
+	assert_int_equal(lost, total - TUSK_FETCH_CHANGES_MAX);
+	assert_int_equal(k, TUSK_FETCH_CHANGES_MAX);
+	assert_int_equal(got[0].seq, lost + 1);
+	assert_int_equal(got[k - 1].seq, total);
+	assert_int_equal(got[k - 1].id, id);
+	assert_int_equal(got[k - 1].to, TUSK_FETCH_CANCELLED);
+	/* a reader that kept up gets only what is new */
+	assert_changes(total - 2, (const struct tusk_fetch_change[]){
+		{ .id = id, .from = -1, .to = TUSK_FETCH_PROBING },
+		{ .id = id, .from = TUSK_FETCH_PROBING,
+		  .to = TUSK_FETCH_CANCELLED },
+	}, 2);
+	assert_changes(total, NULL, 0);
+}
+
 static void
 test_bad_requests(void **state)
 {
@@ -929,6 +993,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_missing_directory, before,
 						after),
 		cmocka_unit_test_setup_teardown(test_disk_full, before, after),
+		cmocka_unit_test_setup_teardown(test_changes_overflow, before,
+						after),
 		cmocka_unit_test_setup_teardown(test_bad_requests, before,
 						after),
 	};
