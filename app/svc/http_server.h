@@ -137,6 +137,8 @@ struct tusk_http_server_limits {
 	uint64_t send_timeouts;   /* nothing acked in send_timeout: aborted */
 	uint64_t idle_closed;     /* idle past idle_ns: closed */
 	uint64_t evicted;         /* oldest idle closed for a newcomer */
+	uint64_t evicted_fair;    /* none idle: one of the largest source's
+				   * closed for a smaller source */
 	uint64_t refused_full;    /* table full, nobody idle: reset */
 	uint64_t refused_source;  /* source at source_conns here: reset */
 	uint64_t refused_total;   /* source at source_total: reset */

@@ -9,8 +9,8 @@
  *
  *   on_accepted() -> hs_limit_admit(): connections per source here
  *                    (exact) and on all lcores (http_share.h); a full
- *                    table closes its oldest idle connection, else the
- *                    SYN is reset
+ *                    table closes its oldest idle connection, else one
+ *                    of the largest source's, else resets the newcomer
  *   hs_pump() -> hs_limit_send_room(): what a response may read now:
  *                bounded by the peer's window and its source's share of
  *                the data pool
@@ -198,24 +198,61 @@ is_idle(const struct hs_conn *hc)
 	       hc->head_len == 0 && hc->discard == 0;
 }
 
-/* The table is full: close the idle connection quiet the longest. */
-static bool
-evict_oldest_idle(struct tusk_http_server *srv, uint64_t now)
+static void
+evict(struct hs_conn *hc, uint64_t *counter, uint64_t now)
 {
-	struct hs_conn *hc, *old = NULL;
-
-	TAILQ_FOREACH(hc, &srv->conns, link)
-		if (is_idle(hc) && (old == NULL ||
-				    hc->last_active < old->last_active))
-			old = hc;
-	if (old == NULL)
-		return false;
-	srv->lim.evicted++;
-	HS_LOG(DEBUG, "table full: closing the oldest idle connection\n");
-	if (hs_limit_all_acked(old, now))
-		hs_close(old, now);
+	(*counter)++;
+	HS_LOG(DEBUG, "table full: closing a connection for a newcomer\n");
+	if (hs_limit_all_acked(hc, now))
+		hs_close(hc, now);
 	else
-		hs_abort(old, now); /* only RST frees what it holds */
+		hs_abort(hc, now); /* only RST frees what it holds */
+}
+
+/* Not an upload being stored nor a digest being waited for. */
+static bool
+is_evictable(const struct hs_conn *hc)
+{
+	return !hc->dead && (hc->phase == HS_HEAD || hc->phase == HS_SEND ||
+			     hc->phase == HS_LINGER);
+}
+
+/*
+ * The table is full and a source with `have` connections here knocks.
+ * Idle connections go first, the one quiet the longest. Else, if the
+ * newcomer's source has fewer connections than the largest source, that
+ * source's connection quiet the longest goes (slowloris heads, stalled
+ * readers): many hosts together cannot keep a newcomer out of a table
+ * each of them holds more of. False: refuse the newcomer.
+ */
+static bool
+evict_for(struct tusk_http_server *srv, uint32_t have, uint64_t now)
+{
+	struct hs_conn *hc, *idle = NULL, *big = NULL;
+	uint32_t most = 0;
+
+	TAILQ_FOREACH(hc, &srv->conns, link) {
+		if (hc->dead)
+			continue;
+		if (is_idle(hc) && (idle == NULL ||
+				    hc->last_active < idle->last_active))
+			idle = hc;
+		if (hc->src->conns > most)
+			most = hc->src->conns;
+	}
+	if (idle != NULL) {
+		evict(idle, &srv->lim.evicted, now);
+		return true;
+	}
+	if (most <= have + 1)
+		return false;
+	TAILQ_FOREACH(hc, &srv->conns, link)
+		if (hc->src->conns == most && is_evictable(hc) &&
+		    (big == NULL || hc->last_active < big->last_active))
+			big = hc;
+	if (big == NULL)
+		return false;
+	evict(big, &srv->lim.evicted_fair, now);
 	return true;
 }
 
@@ -241,7 +278,7 @@ hs_limit_admit(struct tusk_http_server *srv, struct tusk_tcp_conn *c,
 		return -ENOBUFS;
 	}
 	if ((srv->n_live >= srv->conf.max_conns &&
-	     !evict_oldest_idle(srv, now)) ||
+	     !evict_for(srv, s != NULL ? s->conns : 0, now)) ||
 	    (s = src_find(srv, &ra, true)) == NULL) {
 		srv->lim.refused_full++;
 		if (share != NULL)
@@ -392,12 +429,13 @@ hs_limit_json(const struct tusk_http_server *srv)
 	const struct tusk_http_server_limits *l = &srv->lim;
 
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		"s:I, s:I, s:I}",
+		"s:I, s:I, s:I, s:I}",
 		"head_timeouts", (json_int_t)l->head_timeouts,
 		"body_too_slow", (json_int_t)l->body_too_slow,
 		"send_timeouts", (json_int_t)l->send_timeouts,
 		"idle_closed", (json_int_t)l->idle_closed,
 		"evicted", (json_int_t)l->evicted,
+		"evicted_fair", (json_int_t)l->evicted_fair,
 		"refused_full", (json_int_t)l->refused_full,
 		"refused_source", (json_int_t)l->refused_source,
 		"refused_total", (json_int_t)l->refused_total,
