@@ -209,50 +209,60 @@ evict(struct hs_conn *hc, uint64_t *counter, uint64_t now)
 		hs_abort(hc, now); /* only RST frees what it holds */
 }
 
-/* Not an upload being stored nor a digest being waited for. */
+/* Not an upload being stored or checked. */
 static bool
 is_evictable(const struct hs_conn *hc)
 {
 	return !hc->dead && (hc->phase == HS_HEAD || hc->phase == HS_SEND ||
-			     hc->phase == HS_LINGER);
+			     hc->phase == HS_LINGER ||
+			     (hc->phase == HS_WAIT &&
+			      hc->req.method != TUSK_HTTP_PUT));
+}
+
+/* a is a better victim than b: idle before busy, then quiet longer. */
+static bool
+worse(const struct hs_conn *a, const struct hs_conn *b)
+{
+	if (b == NULL || is_idle(a) != is_idle(b))
+		return b == NULL || is_idle(a);
+	return a->last_active < b->last_active;
 }
 
 /*
  * The table is full and a source with `have` connections here knocks.
- * Idle connections go first, the one quiet the longest. Else, if the
- * newcomer's source has fewer connections than the largest source, that
- * source's connection quiet the longest goes (slowloris heads, stalled
- * readers): many hosts together cannot keep a newcomer out of a table
- * each of them holds more of. False: refuse the newcomer.
+ * The victim comes from the source with the most connections: its idle
+ * connection quiet the longest, else (when the newcomer's source has
+ * fewer) its busy one quiet the longest (slowloris heads, stalled
+ * readers); failing that, the idle connection quiet the longest of any
+ * source. Many hosts together cannot keep a newcomer out of a table each
+ * of them holds more of, and a host's own idle connections make room
+ * for it. False: refuse the newcomer.
  */
 static bool
 evict_for(struct tusk_http_server *srv, uint32_t have, uint64_t now)
 {
-	struct hs_conn *hc, *idle = NULL, *big = NULL;
+	struct hs_conn *hc, *big = NULL, *idle = NULL;
 	uint32_t most = 0;
 
-	TAILQ_FOREACH(hc, &srv->conns, link) {
-		if (hc->dead)
-			continue;
-		if (is_idle(hc) && (idle == NULL ||
-				    hc->last_active < idle->last_active))
-			idle = hc;
-		if (hc->src->conns > most)
+	TAILQ_FOREACH(hc, &srv->conns, link)
+		if (is_evictable(hc) && hc->src->conns > most)
 			most = hc->src->conns;
+	TAILQ_FOREACH(hc, &srv->conns, link) {
+		if (!is_evictable(hc))
+			continue;
+		if (hc->src->conns == most && worse(hc, big))
+			big = hc;
+		if (is_idle(hc) && worse(hc, idle))
+			idle = hc;
 	}
-	if (idle != NULL) {
-		evict(idle, &srv->lim.evicted, now);
+	if (big != NULL && (is_idle(big) || most > have + 1)) {
+		evict(big, is_idle(big) ? &srv->lim.evicted
+					: &srv->lim.evicted_fair, now);
 		return true;
 	}
-	if (most <= have + 1)
+	if (idle == NULL)
 		return false;
-	TAILQ_FOREACH(hc, &srv->conns, link)
-		if (hc->src->conns == most && is_evictable(hc) &&
-		    (big == NULL || hc->last_active < big->last_active))
-			big = hc;
-	if (big == NULL)
-		return false;
-	evict(big, &srv->lim.evicted_fair, now);
+	evict(idle, &srv->lim.evicted, now);
 	return true;
 }
 
