@@ -8,9 +8,10 @@
  * kept; one at 2 KiB/s completes), the send timeout from the last
  * acknowledged byte (a reader with a closed window is aborted although
  * it answers the probes, and holds ~5 mbufs meanwhile; a slow steady
- * reader completes), per-source connections, eviction of the oldest
- * idle connection when the table is full, the source's share of the data
- * pool, and pipelined HEADs never read. Each test asserts the counter of
+ * reader completes), the rate of a body read to be dropped, per-source
+ * connections on this server and on all (the shared count), eviction of
+ * the oldest idle connection when the table is full, the source's share
+ * of the data pool, and pipelined HEADs never read. Each test asserts the counter of
  * its limit and that every connection and mbuf is released.
  */
 #include <errno.h>
@@ -26,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "http_share.h"
 #include "http_world.h"
 
 static struct tusk_http_server_limits
@@ -167,6 +169,36 @@ test_body_rate(void **state)
 	hw_cl_free(cl);
 	free(req);
 	free(body);
+	hw_settle();
+}
+
+/* The body of a request we answer without it (a GET with a body, read
+ * and dropped) is held to the same rate: answered at once, then
+ * aborted when it trickles. */
+static void
+test_discard_rate(void **state)
+{
+	static const char get[] = "GET /d.bin HTTP/1.1\r\nHost: t\r\n"
+				  "Content-Length: 5000\r\n\r\n0123456789";
+	struct hw_reply rep[1];
+	struct hw_client *cl;
+	uint64_t t0;
+
+	serve((struct tusk_http_server_conf){ .body_rate_min = 1000 });
+	hw_file_make("d.bin", 10, NULL, NULL);
+	cl = hw_cl_open();
+	hw_cl_send(cl, get, strlen(get));
+	hw_cl_wait(cl, "G", 1, rep);
+	assert_int_equal(rep[0].r.status, 200);
+	t0 = hw_pair.now;
+	while (!ended(cl) && hw_pair.now - t0 < 30000 * NS_PER_MS) {
+		hw_cl_send(cl, "x", 1);
+		run_for(1000 * NS_PER_MS);
+	}
+	assert_true(cl->closed);
+	assert_true(hw_pair.now - t0 <= 21000 * NS_PER_MS);
+	assert_int_equal(limits().body_too_slow, 1);
+	hw_cl_free(cl);
 	hw_settle();
 }
 
@@ -326,6 +358,43 @@ test_evict_idle(void **state)
 	hw_settle();
 }
 
+/* Per source on all lcores (http_share.h): the shared count refuses past
+ * source_total whatever the server's own limit, and counts sources
+ * apart; the server gives its counts back as connections end. */
+static void
+test_source_total(void **state)
+{
+	struct tusk_http_share *sh = tusk_http_share_create(12345);
+	struct tusk_addr a = tusk_addr_v4(rte_cpu_to_be_32(RTE_IPV4(10, 0, 0, 1)));
+	struct tusk_addr b = tusk_addr_v4(rte_cpu_to_be_32(RTE_IPV4(10, 0, 0, 9)));
+	struct hw_client *cl[3];
+
+	assert_non_null(sh);
+	assert_true(tusk_http_share_take(sh, &b, 1));
+	assert_false(tusk_http_share_take(sh, &b, 1));
+	assert_int_equal(tusk_http_share_count(sh, &a), 0);
+	serve((struct tusk_http_server_conf){ .source_conns = 10,
+					      .source_total = 2,
+					      .share = sh });
+	hw_file_make("s.bin", 100, NULL, NULL);
+	cl[0] = served();
+	cl[1] = served();
+	assert_int_equal(tusk_http_share_count(sh, &a), 2);
+	cl[2] = hw_cl_try(NULL);
+	assert_true(hw_run_until(ended, cl[2], 1000 * NS_PER_MS));
+	assert_true(cl[2]->closed);
+	assert_int_equal(limits().refused_total, 1);
+	assert_int_equal(limits().refused_source, 0);
+	for (int i = 0; i < 3; i++)
+		hw_cl_free(cl[i]);
+	hw_settle();
+	assert_int_equal(tusk_http_share_count(sh, &a), 0);
+	tusk_http_share_drop(sh, &b);
+	assert_int_equal(tusk_http_share_count(sh, &b), 0);
+	serve((struct tusk_http_server_conf){ 0 });
+	tusk_http_share_free(sh);
+}
+
 static bool
 all_got_bytes(void *arg)
 {
@@ -433,9 +502,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_head_deadline),
 		cmocka_unit_test(test_body_rate),
+		cmocka_unit_test(test_discard_rate),
 		cmocka_unit_test(test_send_timeout),
 		cmocka_unit_test(test_source_conns),
 		cmocka_unit_test(test_evict_idle),
+		cmocka_unit_test(test_source_total),
 		cmocka_unit_test(test_source_pool_share),
 		cmocka_unit_test(test_pipeline_unread),
 	};
