@@ -34,6 +34,12 @@ static const char *const prop_names[TUSK_DAV_PROP_MAX] = {
 	[TUSK_DAV_CHECKSUMS] = "Checksums",
 };
 
+void
+tusk_dav_init(void)
+{
+	xmlInitParser();
+}
+
 /* ---- the request's query ---- */
 
 static bool

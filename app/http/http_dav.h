@@ -77,6 +77,11 @@ struct tusk_dav_query {
 	struct tusk_dav_foreign foreign[TUSK_DAV_FOREIGN_MAX];
 };
 
+/* Initialise libxml2 once, before any lcore uses this file: its first
+ * use sets up global tables (xmlInitParser) that are not safe to build
+ * from two threads at once. Idempotent. */
+void tusk_dav_init(void);
+
 /*
  * Parse a PROPFIND body (len 0: allprop). Returns 0, or
  *   -EINVAL  not well-formed XML, a DTD (never needed, and the door to
