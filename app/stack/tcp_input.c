@@ -607,8 +607,17 @@ sync_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	}
 	if (!seq_acceptable(c, seg)) {
 		tcp->st->stats.drops[TUSK_DROP_TCP_BAD_SEGMENT]++;
-		if (!(seg->flags & TUSK_TCP_F_RST))
-			c->flags |= TUSK_TCP_CF_ACK_NOW;
+		if (seg->flags & TUSK_TCP_F_RST)
+			return;
+		/* RFC 5961 4.2: a SYN "irrespective of the sequence number"
+		 * gets a challenge ACK, under its limits: an unlimited ACK
+		 * here would let blind SYNs bypass them (Linux does the
+		 * same: tcp_validate_incoming, syn_challenge). */
+		if (seg->flags & TUSK_TCP_F_SYN) {
+			tusk_tcp_input_challenge_ack(tcp, c, now);
+			return;
+		}
+		c->flags |= TUSK_TCP_CF_ACK_NOW;
 		/* A duplicate: report it (RFC 2883 4.1.1). */
 		if (seg->len > 0 && SEQ_LT(seg->seq, c->rcv_nxt) &&
 		    (c->flags & TUSK_TCP_CF_SACK)) {

@@ -151,12 +151,16 @@ test_per_connection_limit(void **state)
 	assert_int_equal(blind_rst(PPORT0, t0 + 1 * MS), 0);
 	tusk_test_seg_send(&h, PPORT0, LPORT, F_SYN, PISS + 7, 0, 1000, NULL, 0,
 			   t0 + 250 * MS);
+	/* a SYN outside the window too: RFC 5961 4.2 says whatever its
+	 * sequence number, so the limit holds for blind SYNs */
+	tusk_test_seg_send(&h, PPORT0, LPORT, F_SYN, PISS + 500000000u, 0, 1000,
+			   NULL, 0, t0 + 300 * MS);
 	tusk_test_seg_send(&h, PPORT0, LPORT, F_ACK, PISS + 1,
 			   iss - 10000000u, 65535, NULL, 0,
 			   t0 + 500 * MS - 1);
 	assert_int_equal(h.n_sent, 1);
 	assert_int_equal(stats()->tcp_challenge_acks, 1);
-	assert_int_equal(stats()->tcp_challenge_conn_limited, 3);
+	assert_int_equal(stats()->tcp_challenge_conn_limited, 4);
 	assert_int_equal(stats()->tcp_challenge_global_limited, 0);
 	/* Another connection has its own limit. */
 	assert_int_equal(blind_rst(PPORT0 + 1, t0 + 2 * MS), 1);
@@ -165,7 +169,7 @@ test_per_connection_limit(void **state)
 	assert_int_equal(blind_rst(PPORT0, t0 + 999 * MS), 0);
 	assert_int_equal(blind_rst(PPORT0, t0 + 1000 * MS), 1);
 	assert_int_equal(stats()->tcp_challenge_acks, 4);
-	assert_int_equal(stats()->tcp_challenge_conn_limited, 4);
+	assert_int_equal(stats()->tcp_challenge_conn_limited, 5);
 	/* None of it reset anything. */
 	assert_int_equal(tusk_tcp_conn_count(h.st), 2);
 }
