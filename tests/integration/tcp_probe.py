@@ -25,19 +25,11 @@ import struct
 import sys
 import time
 
+from inject import cksum  # RFC 1071, beside this file
+
 ETH_P_IPV4 = 0x0800
 IPPROTO_TCP = 6
 TH_SYN, TH_ACK = 0x02, 0x10
-
-
-def cksum(data):
-    """RFC 1071 Internet checksum."""
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def segment(src, dst, sport, dport, seq, ack, flags):

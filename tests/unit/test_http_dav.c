@@ -16,10 +16,7 @@
 
 #include <cmocka.h>
 
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
-
+#include "dav_xpath.h"
 #include "http_dav.h"
 #include "http_msg.h"
 
@@ -130,42 +127,10 @@ test_query(void **state)
 
 /* ---- the document, parsed back ---- */
 
-static xmlDocPtr doc;
-static xmlXPathContextPtr xpc;
-
-static void
-load(const char *xml, size_t len)
-{
-	doc = xmlReadMemory(xml, (int)len, "ms.xml", NULL, XML_PARSE_NONET);
-	assert_non_null(doc);
-	xpc = xmlXPathNewContext(doc);
-	assert_non_null(xpc);
-	xmlXPathRegisterNs(xpc, BAD_CAST "D", BAD_CAST "DAV:");
-	xmlXPathRegisterNs(xpc, BAD_CAST "C", BAD_CAST TUSK_DAV_DCACHE_NS);
-	xmlXPathRegisterNs(xpc, BAD_CAST "x", BAD_CAST "urn:x");
-}
-
-static void
-unload(void)
-{
-	xmlXPathFreeContext(xpc);
-	xmlFreeDoc(doc);
-}
-
-/* The string value of an XPath expression (static storage). */
-static const char *
-xs(const char *expr)
-{
-	static char out[1024];
-	xmlXPathObjectPtr o;
-
-	o = xmlXPathEvalExpression(BAD_CAST expr, xpc);
-	assert_non_null(o);
-	assert_int_equal(o->type, XPATH_STRING);
-	snprintf(out, sizeof(out), "%s", (const char *)o->stringval);
-	xmlXPathFreeObject(o);
-	return out;
-}
+/* The document, parsed back (dav_xpath.h). */
+#define load dav_xpath_load
+#define unload dav_xpath_unload
+#define xs dav_xpath_str
 
 #define R(href) "/D:multistatus/D:response[D:href='" href "']"
 #define OK "D:propstat[D:status='HTTP/1.1 200 OK']/D:prop/"

@@ -23,50 +23,23 @@
 
 #include <cmocka.h>
 
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
-
+#include "dav_xpath.h"
 #include "http_dav.h"
 #include "http_world.h"
 
 #define ODD "sp ace&<\xc3\xa9>.bin"
 #define ODD_HREF "/dav/sp%20ace%26%3C%C3%A9%3E.bin"
 
-static xmlDocPtr doc;
-static xmlXPathContextPtr xpc;
+#define unload dav_xpath_unload
+#define xs dav_xpath_str
 
+/* A 207 or DAV:error body, parsed (dav_xpath.h). */
 static void
 load(const struct hw_reply *r)
 {
 	assert_true(hw_has_field(r, "\r\nContent-Type: application/xml; "
 				 "charset=utf-8\r\n"));
-	doc = xmlReadMemory(r->body, (int)r->body_len, "ms.xml", NULL,
-			    XML_PARSE_NONET);
-	assert_non_null(doc);
-	xpc = xmlXPathNewContext(doc);
-	xmlXPathRegisterNs(xpc, BAD_CAST "D", BAD_CAST "DAV:");
-	xmlXPathRegisterNs(xpc, BAD_CAST "C", BAD_CAST TUSK_DAV_DCACHE_NS);
-}
-
-static void
-unload(void)
-{
-	xmlXPathFreeContext(xpc);
-	xmlFreeDoc(doc);
-}
-
-/* The string value of an XPath expression (static storage). */
-static const char *
-xs(const char *expr)
-{
-	static char out[1024];
-	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, xpc);
-
-	assert_non_null(o);
-	snprintf(out, sizeof(out), "%s", (const char *)o->stringval);
-	xmlXPathFreeObject(o);
-	return out;
+	dav_xpath_load(r->body, r->body_len);
 }
 
 /* A value of the response whose href is `href`: XPath `what` below its

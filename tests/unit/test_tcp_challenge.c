@@ -40,37 +40,12 @@
 #define F_RST TUSK_TCP_F_RST
 
 static struct tusk_harness h;
-static unsigned int n_accepted;
-
-static int
-on_accepted(struct tusk_tcp_conn *c, void *larg, void **carg, uint64_t now)
-{
-	n_accepted++;
-	return 0;
-}
-
-static uint32_t
-on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m, uint64_t now)
-{
-	uint32_t len = rte_pktmbuf_pkt_len(m);
-
-	rte_pktmbuf_free(m);
-	return len;
-}
-
-static const struct tusk_tcp_ops ops = {
-	.accepted = on_accepted,
-	.recv = on_recv,
-};
+static struct tusk_test_sink sink;
 
 static int
 setup(void **state)
 {
-	n_accepted = 0;
-	if (tusk_harness_init(&h, "tcp_challenge") != 0)
-		return -1;
-	tusk_harness_learn_peer(&h, 0);
-	return tusk_tcp_listen(h.st, LPORT, &ops, NULL, 4, NULL);
+	return tusk_test_sink_setup(&h, "tcp_challenge", LPORT, 4, &sink);
 }
 
 static int
@@ -205,7 +180,7 @@ test_global_budget(void **state)
 				    NULL);
 		tusk_harness_clear(&h);
 	}
-	assert_int_equal(n_accepted, NCONNS);
+	assert_int_equal(sink.accepted, NCONNS);
 	for (unsigned int k = 0; k < RTE_DIM(sent); k++) {
 		acks0 = stats()->tcp_challenge_acks;
 		glob0 = stats()->tcp_challenge_global_limited;
