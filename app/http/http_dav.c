@@ -221,8 +221,12 @@ tusk_dav_writer_new(const struct tusk_dav_query *q)
 		return NULL;
 	w->q = *q;
 	w->buf = xmlBufferCreate();
-	if (w->buf != NULL)
+	if (w->buf != NULL) {
+		/* a listing grows to megabytes: double, not +10 bytes */
+		xmlBufferSetAllocationScheme(w->buf,
+					     XML_BUFFER_ALLOC_DOUBLEIT);
 		w->tw = xmlNewTextWriterMemory(w->buf, 0);
+	}
 	if (w->tw == NULL ||
 	    xmlTextWriterStartDocument(w->tw, NULL, "utf-8", NULL) < 0 ||
 	    xmlTextWriterStartElementNS(w->tw, BAD_CAST "D",

@@ -34,13 +34,15 @@
 #include "http_dav.h"
 #include "http_server_priv.h"
 
-/* Members looked at per poll call: each costs ~6 syscalls (stat beneath
- * the root, open, getxattr of the kept digest, close), ~10 us, so a call
- * stays under ~0.3 ms, the order of HS_SEND_BURST's bound, and the lcore
- * keeps serving the others while a large directory is listed. */
-#define HS_DAV_BATCH 32
-/* Members in one response. The document costs ~600 bytes a member (held
- * twice while it is copied into the memfd): 4096 members is ~2.5 MB per
+/* Members looked at per poll call. Each costs ~6 syscalls (stat beneath
+ * the root, open, getxattr of the kept digest, close; ~10 us) and its
+ * XML (~22 us: libxml2's writer took 90-100 ms for 4096 members on this
+ * machine), so a call stays near 0.5 ms, the order of HS_SEND_BURST's
+ * bound, and the lcore keeps serving the others while a large directory
+ * is listed. */
+#define HS_DAV_BATCH 16
+/* Members in one response. The document costs ~520 bytes a member (held
+ * twice while it is copied into the memfd): 4096 members is ~2.1 MB per
  * listing connection. Past it the listing ends with a 507 response for
  * the directory carrying DAV:number-of-matches-within-limits (RFC 5323
  * 5.2's signal for a result cut at a server limit). */
