@@ -11,11 +11,12 @@
 #      SYN gets its challenge ACK. None of it resets the connection.
 #   2. 400 SYNs to the HTTP port (SYN queue 256) from an address nobody
 #      answers ARP for: the queue fills and the rest are answered with
-#      cookies (tcp_syncookies_sent >= 144). While it is full, the peer's
+#      cookies (tcp_syncookies_sent +144 exactly). While it is full, the peer's
 #      curl GETs a file: its handshake completes by cookie
 #      (tcp_syncookies_ok >= 1) and the bytes are identical.
 #   3. 20 bare ACKs with random numbers from that address: 20 forged
 #      cookies refused (tcp_syncookies_failed +20), no connection made.
+#   4. `tuskctl stats` (for people) prints the six counters.
 
 # shellcheck source=tests/integration/http_lib.sh
 . "$(dirname "$0")/http_lib.sh"
@@ -70,3 +71,14 @@ expect_delta tcp_syncookies_failed 20 "$WORK/b4.json"
 assert_eq "$(( $(stat_of "$WORK/now.json" tcp_syncookies_ok) -
 	      $(stat_of "$WORK/b4.json" tcp_syncookies_ok) ))" 0 \
 	"connections made from forged cookies"
+
+note "4: tuskctl stats shows them to people too"
+"$TUSKCTL" -s "$LAB_STATE/tuskd.sock" stats > "$WORK/stats.txt" ||
+	fail "tuskctl stats failed"
+for k in tcp_challenge_acks tcp_challenge_conn_limited \
+	 tcp_challenge_global_limited tcp_syncookies_sent tcp_syncookies_ok \
+	 tcp_syncookies_failed; do
+	grep -qE "^$k +[0-9]+$" "$WORK/stats.txt" ||
+		fail "tuskctl stats has no line for $k: $(cat "$WORK/stats.txt")"
+done
+note "ok: tuskctl stats lists the six counters"
