@@ -37,7 +37,7 @@ readonly GETS=8
 . "$(dirname "$0")/fetch_lib.sh"
 
 need_lab
-command -v socat >/dev/null || skip "no socat (tools/tusk-setup installs it)"
+need_cmd socat
 mkdir -p "$WORK/root" "$WORK/srv"
 export TUSK_LAB_DATA=$WORK/root
 # main lcore and worker 1 on CPU 0, worker 2 on CPU 1: two workers on a
