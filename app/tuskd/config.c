@@ -37,7 +37,7 @@
 /* Streams of one fetch: more than 64 connections to one server is abuse
  * of it and buys nothing a window cannot. */
 #define CONFIG_FETCH_STREAMS_MAX 64
-/* SHA-256 threads: one hashes ~1.2 GB/s here (notes/baselines.md). */
+/* SHA-256 threads: one hashes ~1.2 GB/s here (README "Reference figures"). */
 #define CONFIG_DIGEST_THREADS_MAX 16
 
 static const char *const log_levels[] = {
