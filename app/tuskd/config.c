@@ -45,7 +45,7 @@
 #define CONFIG_FETCH_STREAMS_MAX 64
 /* A control client idle a day is a leak, not a user. */
 #define CONFIG_CTL_IDLE_MAX 86400
-/* SHA-256 threads: one hashes ~1.2 GB/s here (notes/baselines.md). */
+/* SHA-256 threads: one hashes ~1.2 GB/s here (README "Reference figures"). */
 #define CONFIG_DIGEST_THREADS_MAX 16
 
 static const char *const log_levels[] = {
