@@ -61,6 +61,10 @@ readonly RETRY_MAX=12
 # shellcheck source=tests/integration/crash_lib.sh
 . "$(dirname "$0")/crash_lib.sh"
 
+# Without hugepages (tools/tusk-lab --no-huge): tuskd starts again in 2,
+# and hugepages another process takes meanwhile (other tests, other tuskd)
+# would fail that start for a reason this test is not about.
+export TUSK_LAB_HUGE=${TUSK_LAB_HUGE:-no}
 need_lab
 mkdir -p "$WORK/root" "$WORK/srv"
 export TUSK_LAB_DATA=$WORK/root
