@@ -255,6 +255,34 @@ print_stats(json_t *res)
 	table_print();
 }
 
+/* `http`: what each fair-share limit did (all lcores), then per lcore
+ * its table and traffic (--json has every connection). */
+static void
+print_http(json_t *res)
+{
+	static const char *const heads[] = {
+		"LCORE", "PORT", "CONNS", "ACCEPTED", "REFUSED", "BYTES IN",
+		"BYTES OUT",
+	};
+	static const char *const keys[] = {
+		"lcore", "port", "connections", "accepted", "refused",
+		"bytes_in", "bytes_out",
+	};
+	json_t *l;
+	size_t i;
+
+	printf("limits (all lcores):\n");
+	print_counters(json_object_get(res, "limits"), false, "  ");
+	table_start(7, heads);
+	json_array_foreach(json_object_get(res, "lcores"), i, l) {
+		unsigned int r = table_row(), c;
+
+		for (c = 0; c < 7; c++)
+			cell_set(r, c, json_object_get(l, keys[c]));
+	}
+	table_print();
+}
+
 static void
 print_arp(json_t *res)
 {
@@ -525,6 +553,8 @@ print_human(const char *cmd, json_t *res)
 		print_ports(res);
 	else if (strcmp(cmd, "stats") == 0 && json_is_object(res))
 		print_stats(res);
+	else if (strcmp(cmd, "http") == 0 && json_is_object(res))
+		print_http(res);
 	else if (strcmp(cmd, "arp") == 0 && json_is_array(res))
 		print_arp(res);
 	else if (strcmp(cmd, "xstats") == 0 && json_is_object(res))

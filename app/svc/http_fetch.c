@@ -418,6 +418,13 @@ tusk_fetch_start(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 		xfer_free(x);
 		return -EINVAL;
 	}
+	/* before the transfer's first save: what a crash left of earlier
+	 * saves of its record goes (a full queue leaves it to the next
+	 * start-up sweep) */
+	ret = tusk_fetch_disk_sweep(f->disk, x->record);
+	if (ret < 0)
+		FETCH_LOG(DEBUG, "%s: no sweep of its record's temporaries "
+			  "now: %s\n", dest, strerror(-ret));
 	x->id = ++f->next_id;
 	x->u = u;
 	x->dst = tusk_addr_v4(rte_cpu_to_be_32(req->addr ? req->addr :

@@ -123,6 +123,13 @@ struct tusk_config {
 	uint32_t http_port;               /* HTTP file endpoint; 0: off */
 	uint32_t http_put_max_mb;         /* largest PUT body (413 above) */
 	uint32_t http_conns_max;          /* HTTP connections per lcore */
+	uint32_t http_idle_timeout_s;     /* keep-alive idle */
+	uint32_t http_head_timeout_s;     /* whole request head */
+	uint32_t http_body_rate_min;      /* request body bytes/s */
+	uint32_t http_send_timeout_s;     /* from the last acked byte */
+	uint32_t http_source_conns_max;   /* per source address, per lcore */
+	uint32_t http_source_conns_total; /* per source address, all lcores */
+	uint32_t http_source_pool_pct;    /* data pool share of a source */
 	uint32_t data_pool_mb;            /* payload mbufs per lcore */
 	uint32_t fetch_streams;           /* default parallel range streams */
 	uint32_t digest_threads;          /* SHA-256 worker threads */

@@ -83,7 +83,10 @@ static const struct {
 	STAT(arp_rx_requests), STAT(arp_rx_replies), STAT(arp_tx_requests),
 	STAT(arp_tx_replies), STAT(arp_tx_gratuitous), STAT(ip_rx),
 	STAT(ip_tx), STAT(icmp_echo_rx), STAT(icmp_echo_tx), STAT(tcp_rx),
-	STAT(tcp_tx), STAT(tcp_steered),
+	STAT(tcp_tx), STAT(tcp_steered), STAT(tcp_challenge_acks),
+	STAT(tcp_challenge_conn_limited), STAT(tcp_challenge_global_limited),
+	STAT(tcp_syncookies_sent), STAT(tcp_syncookies_ok),
+	STAT(tcp_syncookies_failed),
 };
 #undef STAT
 

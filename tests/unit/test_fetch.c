@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -40,6 +42,7 @@
 #include "stack.h"
 #include "tcp_api.h"
 #include "testenv.h"
+#include "unmet.h"
 
 #define MS 1000000ull
 #define MiB (1ull << 20)
@@ -752,6 +755,52 @@ test_restart_resumes_from_record(void **state)
 	assert_non_null(strstr(xstr(id, "note"), "resuming"));
 }
 
+/* A file beneath the root, as a crash (or a user) left it. */
+static void
+plant(const char *rel)
+{
+	int fd = tusk_root_openat(root, rel, O_WRONLY | O_CREAT | O_EXCL,
+				  0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{\"fo", 4), 4);
+	close(fd);
+}
+
+/* What a crash left of s.bin's record saves goes when a fetch of s.bin
+ * starts again, before its first save; an upload of s.bin in progress,
+ * another dest's temporary and the record itself stay, and the fetch
+ * resumes (fileio sweep.h tusk_sweep_tmps_of). */
+static void
+test_start_sweeps_record_tmps(void **state)
+{
+	static const char *const kept[] = {
+		".s.bin.tusk-tmp.0123456789abcdef",
+		".o.bin.tusk-part.state.tusk-tmp.0123456789abcdef",
+		"s.bin.tusk-part.state",
+	};
+	const char *cut = ".s.bin.tusk-part.state.tusk-tmp.fedcba9876543210";
+	uint32_t id;
+
+	id = start("http://10.0.0.2/big.bin", "s.bin", 2);
+	run(id, FILE_SIZE / 2);
+	tusk_fetch_free(f);
+	f = fetch_new();
+	plant(cut);
+	plant(kept[0]);
+	plant(kept[1]);
+	id = start("http://10.0.0.2/big.bin", "s.bin", 2);
+	assert_true(disappears(cut));
+	for (size_t i = 0; i < RTE_DIM(kept); i++)
+		if (!exists(kept[i]))
+			fail_msg("%s removed", kept[i]);
+	run(id, 0);
+	assert_string_equal(xstr(id, "state"), "done");
+	assert_file("s.bin", 1);
+	assert_non_null(strstr(xstr(id, "note"), "resuming"));
+	assert_true(exists(kept[0]) && exists(kept[1]));
+}
+
 /* The source changed between the runs: start over, and say so. */
 static void
 test_changed_source_starts_over(void **state)
@@ -868,13 +917,14 @@ test_missing_directory(void **state)
 static void
 test_disk_full(void **state)
 {
-	char cmd[256];
+	char cmd[256], small[256];
 	uint32_t id;
 
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/small && mount -t tmpfs -o "
-		 "size=16m tusk-fetch-test %s/small 2>/dev/null", dir, dir);
-	if (system(cmd) != 0)
-		skip();
+	snprintf(small, sizeof(small), "%s/small", dir);
+	assert_true(mkdir(small, 0755) == 0 || errno == EEXIST);
+	if (mount("tusk-fetch-test", small, "tmpfs", 0, "size=16m") < 0)
+		tusk_unmet("mount a 16 MiB tmpfs at %s (needs root): %s",
+				small, strerror(errno));
 	id = start("http://10.0.0.2/big.bin", "small/big.bin", 4);
 	run(id, 0);
 	assert_false(exists("small/big.bin.tusk-part"));
@@ -980,6 +1030,8 @@ main(void)
 						before, after),
 		cmocka_unit_test_setup_teardown(
 			test_restart_resumes_from_record, before, after),
+		cmocka_unit_test_setup_teardown(
+			test_start_sweeps_record_tmps, before, after),
 		cmocka_unit_test_setup_teardown(
 			test_changed_source_starts_over, before, after),
 		cmocka_unit_test_setup_teardown(
