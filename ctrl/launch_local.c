@@ -354,8 +354,8 @@ spec_write(int dir_fd, const struct tusk_job_spec *s, const char *image,
 		return -ENOMEM;
 	if (s->kind == TUSK_JOB_NOTEBOOK) {
 		json_object_set_new(o, "notebook", json_string(s->notebook));
-		json_object_set(o, "params", s->params ? (json_t *)s->params
-						       : json_object());
+		json_object_set_new(o, "params", s->params ?
+				    json_deep_copy(s->params) : json_object());
 	}
 	json_object_set_new(o, "argv", strv_json(j->argv));
 	json_object_set_new(o, "env", strv_json(s->env));

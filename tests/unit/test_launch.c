@@ -258,6 +258,8 @@ test_command_succeeds(void **state)
 	assert_string_equal(st.reason, "");
 	assert_string_equal(st.runtime, "bwrap");
 	assert_true(st.started_s > 0 && st.ended_s >= st.started_s);
+	fprintf(stderr, "test_launch: command job ran %.3f s\n",
+		st.ended_s - st.started_s);
 	assert_string_equal(out_file("ok-1", "copy.txt"), "input bytes\n");
 	assert_int_equal(fx.l->ops->logs(fx.l, "ok-1", log, sizeof(log)), 0);
 	assert_string_equal(log, "job ok-1 done\n");
@@ -531,6 +533,8 @@ test_pilot_notebook(void **state)
 	if (st.state != TUSK_JOB_SUCCEEDED)
 		fail_msg("pilot: %s: %s\n%s", tusk_job_state_name(st.state), st.reason, log);
 	assert_non_null(strstr(log, "pilot-stats {"));
+	fprintf(stderr, "test_launch: pilot notebook ran %.1f s\n",
+		st.ended_s - st.started_s);
 	outs = fx.l->ops->outputs(fx.l, "pilot-1");
 	assert_true(json_has(outs, "pilot.ipynb") && json_has(outs, "pilot.png"));
 	json_decref(outs);
