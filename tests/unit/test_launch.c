@@ -39,10 +39,12 @@
  * starts in ~50 ms, the pilot notebook runs in ~10 s. */
 #define JOB_WAIT_S 60
 #define NOTEBOOK_WAIT_S 300
-#define MARK "31415926"
+/* A sleep no other test run uses: "sleep 31415<pid>" (set in setup). */
+static char MARK[32];
 
 static struct {
 	char base[256], state[300], data[300], image[512], src[512];
+	char sleep_cmd[64];
 	bool ready;
 	struct tusk_launcher *l;
 } fx;
@@ -129,6 +131,8 @@ group_setup(void **state)
 	snprintf(fx.image, sizeof(fx.image), "%s", img ? img : IMAGE_DEFAULT);
 	snprintf(fx.src, sizeof(fx.src), "%s", src ? src : ".");
 	snprintf(fx.base, sizeof(fx.base), "/tmp/tusk-test-launch.%d", (int)getpid());
+	snprintf(MARK, sizeof(MARK), "31415%d", (int)getpid());
+	snprintf(fx.sleep_cmd, sizeof(fx.sleep_cmd), "sleep %s", MARK);
 	snprintf(fx.state, sizeof(fx.state), "%s/state", fx.base);
 	snprintf(fx.data, sizeof(fx.data), "%s/data", fx.base);
 	if (mkdir(fx.base, 0755) < 0 || mkdir(fx.data, 0755) < 0)
@@ -149,6 +153,17 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
+	DIR *d = fx.l ? opendir(fx.state) : NULL;
+	struct dirent *de;
+
+	/* a failed test must not leave its job running */
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			fx.l->ops->cancel(fx.l, de->d_name);
+	if (d != NULL) {
+		closedir(d);
+		sleep(1);
+	}
 	tusk_launcher_destroy(fx.l);
 	if (fx.base[0] != '\0')
 		sh("rm -rf %s", fx.base);
@@ -341,10 +356,27 @@ marked(pid_t *pids, int max)
 	return n;
 }
 
+static bool
+proc_zombie(int pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	bool z = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return true;	/* gone meanwhile */
+	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL)
+		z = p[2] == 'Z';
+	fclose(f);
+	return z;
+}
+
 static void
 test_cancel(void **state)
 {
-	const char *argv[] = { "/bin/sh", "-c", "sleep " MARK "; echo never", NULL };
+	const char *argv[] = { "/bin/sh", "-c", fx.sleep_cmd, NULL };
 	struct tusk_job_status st;
 	pid_t pids[16];
 	int n = 0;
@@ -370,6 +402,48 @@ test_cancel(void **state)
 	assert_string_equal(tusk_job_state_name(st.state), "CANCELLED");
 	assert_int_equal(fx.l->ops->cancel(fx.l, "no-such-job"), -ENOENT);
 	assert_int_equal(fx.l->ops->poll(fx.l, "no-such-job", &st), -ENOENT);
+}
+
+/* A supervisor killed outright (the host's OOM killer, a stray kill -9):
+ * its job dies with it (nothing runs unsupervised), and poll says so. */
+static void
+test_supervisor_killed(void **state)
+{
+	const char *argv[] = { "/bin/sh", "-c", fx.sleep_cmd, NULL };
+	struct tusk_job_status st;
+	char path[400];
+	json_t *pid;
+	pid_t pids[16];
+	int n = 0, sup;
+	double until = now() + JOB_WAIT_S;
+
+	need_ready();
+	submit(fx.l, "killed-1", argv, false, 0, 0);
+	while (now() < until && (n = marked(pids, 16)) < 2)
+		usleep(50 * 1000);
+	assert_true(n >= 2);
+	snprintf(path, sizeof(path), "%s/killed-1/pid", fx.state);
+	pid = json_load_file(path, 0, NULL);
+	assert_non_null(pid);
+	sup = (int)json_integer_value(json_object_get(pid, "supervisor"));
+	json_decref(pid);
+	assert_true(sup > 1);
+	assert_int_equal(kill(sup, SIGKILL), 0);
+	/* the next poll finds the supervisor gone, kills what is left of
+	 * the job and says why */
+	st = wait_final(fx.l, "killed-1", JOB_WAIT_S);
+	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
+	assert_non_null(strstr(st.reason, "ended without a status"));
+	until = now() + JOB_WAIT_S;
+	while (now() < until && marked(pids + n, 1) > 0)
+		usleep(50 * 1000);
+	assert_int_equal(marked(pids + n, 1), 0);
+	for (int i = 0; i < n; i++)
+		assert_true(kill(pids[i], 0) < 0 || proc_zombie(pids[i]));
+	/* found again, not started again */
+	submit(fx.l, "killed-1", argv, false, 0, 0);
+	usleep(300 * 1000);
+	assert_int_equal(marked(pids + n, 1), 0);
 }
 
 static void
@@ -722,6 +796,7 @@ main(void)
 		cmocka_unit_test(test_memory_limit),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_supervisor_killed),
 		cmocka_unit_test(test_submit_idempotent),
 		cmocka_unit_test(test_restart_rule),
 		cmocka_unit_test(test_notebook_bad_params),
