@@ -588,6 +588,46 @@ submit_notebook(const char *id, const char *nb, json_t *params, char *err,
 	return fx.l->ops->submit(fx.l, &s, err, errlen);
 }
 
+/* Every JSON type becomes the Python value it means; with no cell tagged
+ * `parameters` the injected cell comes first. */
+static void
+test_notebook_param_types(void **state)
+{
+	static const char nb_text[] =
+		"{\"nbformat\": 4, \"nbformat_minor\": 4, \"metadata\": {},"
+		" \"cells\": [{\"cell_type\": \"code\", \"execution_count\": null,"
+		" \"metadata\": {}, \"outputs\": [], \"source\": ["
+		"\"assert f == 1.0 and isinstance(f, float), f\\n\","
+		"\"assert i == -7 and isinstance(i, int), i\\n\","
+		"\"assert l == [1, 'a\\\\n\\\\\\\"q\\\\\\\"', None, True, False], l\\n\","
+		"\"assert d == {'k': {'n': 2.5e-300}}, d\\n\","
+		"\"assert u == 'caf\\u00e9 \\u2603', u\\n\","
+		"\"assert data_dir == '/data' and out_dir == '/out'\\n\","
+		"\"open('/out/ok', 'w').write('ok')\"]}]}";
+	char nb[400], err[256] = "";
+	json_t *params = json_pack("{s:f, s:i, s:[i, s, n, b, b], s:{s:{s:f}}, s:s}",
+				   "f", 1.0, "i", -7, "l", 1, "a\n\"q\"", 1, 0,
+				   "d", "k", "n", 2.5e-300, "u", "caf\u00e9 \u2603");
+	struct tusk_job_status st;
+	char log[4096];
+	FILE *f;
+
+	need_ready();
+	snprintf(nb, sizeof(nb), "%s/types.ipynb", fx.base);
+	f = fopen(nb, "w");
+	assert_non_null(f);
+	fputs(nb_text, f);
+	fclose(f);
+	if (submit_notebook("types-1", nb, params, err, sizeof(err)) != 0)
+		fail_msg("submit: %s", err);
+	json_decref(params);
+	st = wait_final(fx.l, "types-1", NOTEBOOK_WAIT_S);
+	fx.l->ops->logs(fx.l, "types-1", log, sizeof(log));
+	if (st.state != TUSK_JOB_SUCCEEDED)
+		fail_msg("%s: %s\n%s", tusk_job_state_name(st.state), st.reason, log);
+	assert_string_equal(out_file("types-1", "ok"), "ok");
+}
+
 static void
 test_pilot_notebook(void **state)
 {
@@ -801,6 +841,7 @@ main(void)
 		cmocka_unit_test(test_restart_rule),
 		cmocka_unit_test(test_notebook_bad_params),
 		cmocka_unit_test(test_notebook_raises),
+		cmocka_unit_test(test_notebook_param_types),
 		cmocka_unit_test(test_pilot_notebook),
 	};
 
