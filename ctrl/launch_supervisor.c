@@ -183,16 +183,38 @@ tusk_launch_json_put(int dir_fd, const char *name, json_t *j)
 	return rc;
 }
 
+/* A reason comes from the job (its last line, its exception): one line of
+ * printable text, and valid UTF-8 or its high bytes become '?'. */
+static void
+reason_clean(char *s)
+{
+	json_t *probe;
+
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	probe = json_string(s);
+	if (probe == NULL)
+		for (char *p = s; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+	json_decref(probe);
+}
+
 int
 tusk_launch_status_write(int dir_fd, const struct tusk_job_status *st)
 {
-	json_t *j = json_pack("{s:s, s:i, s:s, s:f, s:f, s:s}",
-			      "state", tusk_job_state_name(st->state),
-			      "exit_code", st->exit_code, "reason", st->reason,
-			      "started_s", st->started_s, "ended_s", st->ended_s,
-			      "runtime", st->runtime);
+	char reason[TUSK_JOB_REASON_MAX];
+	json_t *j;
 	int rc;
 
+	snprintf(reason, sizeof(reason), "%s", st->reason);
+	reason_clean(reason);
+	j = json_pack("{s:s, s:i, s:s, s:f, s:f, s:s}",
+		      "state", tusk_job_state_name(st->state),
+		      "exit_code", st->exit_code, "reason", reason,
+		      "started_s", st->started_s, "ended_s", st->ended_s,
+		      "runtime", st->runtime);
 	if (j == NULL)
 		return -ENOMEM;
 	rc = tusk_launch_json_put(dir_fd, "status", j);

@@ -295,6 +295,8 @@ test_command_fails(void **state)
 	const char *argv[] = { "/bin/sh", "-c", "echo 'calibration missing' >&2; exit 3",
 			       NULL };
 	const char *noexec[] = { "/no/such/program", NULL };
+	const char *badline[] = { "/bin/sh", "-c",
+		"printf '\\377\\376 bad \\t end\\n' >&2; exit 4", NULL };
 	struct tusk_job_status st;
 
 	need_ready();
@@ -303,6 +305,11 @@ test_command_fails(void **state)
 	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
 	assert_int_equal(st.exit_code, 3);
 	assert_string_equal(st.reason, "exit code 3: calibration missing");
+	/* a last line that is not text still makes a one-line reason */
+	submit(fx.l, "fail-3", badline, false, 0, 0);
+	st = wait_final(fx.l, "fail-3", JOB_WAIT_S);
+	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
+	assert_string_equal(st.reason, "exit code 4: ?? bad   end");
 	submit(fx.l, "fail-2", noexec, false, 0, 0);
 	st = wait_final(fx.l, "fail-2", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
