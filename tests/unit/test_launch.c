@@ -595,6 +595,26 @@ submit_notebook(const char *id, const char *nb, json_t *params, char *err,
 	return fx.l->ops->submit(fx.l, &s, err, errlen);
 }
 
+/* Write text as BASE/name, submit it as notebook job id with params (taken),
+ * and wait for its end. */
+static struct tusk_job_status
+run_notebook_text(const char *id, const char *name, const char *text,
+		  json_t *params)
+{
+	char nb[400], err[256] = "";
+	FILE *f;
+
+	snprintf(nb, sizeof(nb), "%s/%s", fx.base, name);
+	f = fopen(nb, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	if (submit_notebook(id, nb, params, err, sizeof(err)) != 0)
+		fail_msg("submit %s: %s", id, err);
+	json_decref(params);
+	return wait_final(fx.l, id, NOTEBOOK_WAIT_S);
+}
+
 /* Every JSON type becomes the Python value it means; with no cell tagged
  * `parameters` the injected cell comes first. */
 static void
@@ -611,24 +631,14 @@ test_notebook_param_types(void **state)
 		"\"assert u == 'caf\\u00e9 \\u2603', u\\n\","
 		"\"assert data_dir == '/data' and out_dir == '/out'\\n\","
 		"\"open('/out/ok', 'w').write('ok')\"]}]}";
-	char nb[400], err[256] = "";
-	json_t *params = json_pack("{s:f, s:i, s:[i, s, n, b, b], s:{s:{s:f}}, s:s}",
-				   "f", 1.0, "i", -7, "l", 1, "a\n\"q\"", 1, 0,
-				   "d", "k", "n", 2.5e-300, "u", "caf\u00e9 \u2603");
 	struct tusk_job_status st;
 	char log[4096];
-	FILE *f;
 
 	need_ready();
-	snprintf(nb, sizeof(nb), "%s/types.ipynb", fx.base);
-	f = fopen(nb, "w");
-	assert_non_null(f);
-	fputs(nb_text, f);
-	fclose(f);
-	if (submit_notebook("types-1", nb, params, err, sizeof(err)) != 0)
-		fail_msg("submit: %s", err);
-	json_decref(params);
-	st = wait_final(fx.l, "types-1", NOTEBOOK_WAIT_S);
+	st = run_notebook_text("types-1", "types.ipynb", nb_text,
+		json_pack("{s:f, s:i, s:[i, s, n, b, b], s:{s:{s:f}}, s:s}",
+			  "f", 1.0, "i", -7, "l", 1, "a\n\"q\"", 1, 0,
+			  "d", "k", "n", 2.5e-300, "u", "caf\u00e9 \u2603"));
 	fx.l->ops->logs(fx.l, "types-1", log, sizeof(log));
 	if (st.state != TUSK_JOB_SUCCEEDED)
 		fail_msg("%s: %s\n%s", tusk_job_state_name(st.state), st.reason, log);
@@ -681,21 +691,11 @@ test_notebook_raises(void **state)
 		" \"metadata\": {}, \"outputs\": [],"
 		" \"source\": \"print('before')\\nraise ValueError("
 		"'threshold %d too high for ' % threshold + data_dir)\"}]}";
-	char nb[400], err[256] = "";
-	json_t *params = json_pack("{s:i}", "threshold", 7);
 	struct tusk_job_status st;
-	FILE *f;
 
 	need_ready();
-	snprintf(nb, sizeof(nb), "%s/raises.ipynb", fx.base);
-	f = fopen(nb, "w");
-	assert_non_null(f);
-	fputs(nb_text, f);
-	fclose(f);
-	if (submit_notebook("raise-1", nb, params, err, sizeof(err)) != 0)
-		fail_msg("submit: %s", err);
-	json_decref(params);
-	st = wait_final(fx.l, "raise-1", NOTEBOOK_WAIT_S);
+	st = run_notebook_text("raise-1", "raises.ipynb", nb_text,
+			       json_pack("{s:i}", "threshold", 7));
 	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
 	assert_string_equal(st.reason, "ValueError: threshold 7 too high for /data");
 	assert_int_equal(st.exit_code, 1);
