@@ -99,7 +99,8 @@ static const struct {
 	STAT(arp_rx_requests), STAT(arp_rx_replies), STAT(arp_tx_requests),
 	STAT(arp_tx_replies), STAT(arp_tx_gratuitous), STAT(ip_rx),
 	STAT(ip_tx), STAT(icmp_echo_rx), STAT(icmp_echo_tx), STAT(tcp_rx),
-	STAT(tcp_tx), STAT(tcp_steered),
+	STAT(tcp_tx), STAT(tcp_steered), STAT(udp_rx), STAT(udp_rx_no_cksum),
+	STAT(udp_tx), STAT(icmp_unreach_tx), STAT(icmp_unreach_limited),
 };
 #undef STAT
 
