@@ -24,11 +24,6 @@
 #include "bulk.h"
 #include "tcp_cc.h"
 
-/* Pattern mbufs cloned in turn. A clone adds a reference to its pattern
- * mbuf, and so does every segment the stack cuts from it while a NIC holds
- * it; references are 16 bits: 8 x 65535 is far above BULK_CLONES plus a
- * NIC ring's worth of segments. */
-#define BULK_PATTERN_MBUFS 8
 /* Clones per lcore, all sources together: 16 KiB each, so 512 MiB queued
  * at most (a 1 Gbit/s x 150 ms path needs ~19 MB in flight, 10 Gbit/s
  * ~190 MB). Each is a bare mbuf header (~200 bytes): 6.5 MiB. */
@@ -89,9 +84,7 @@ struct bulk_xfer {
 struct tusk_bulk {
 	struct tusk_svc_env env;
 	uint16_t sink_port;
-	struct rte_mempool *clones;
-	struct rte_mbuf *pattern[BULK_PATTERN_MBUFS];
-	unsigned int next_pattern;
+	struct tusk_pattern pat;   /* payload: clones of pattern mbufs */
 	uint32_t next_id;
 	uint64_t next_age;
 	/* sources poll() must look at (sending or draining), a bit per
@@ -179,51 +172,18 @@ xfer_done(struct bulk_xfer *x, int err, uint64_t now)
 
 /* ------------------------------------------------------------ source */
 
-/* A clone of the next pattern mbuf with room for another reference. */
-static struct rte_mbuf *
-source_clone(struct tusk_bulk *b)
-{
-	unsigned int i;
-
-	for (i = 0; i < BULK_PATTERN_MBUFS; i++) {
-		struct rte_mbuf *p = b->pattern[b->next_pattern];
-
-		b->next_pattern = (b->next_pattern + 1) % BULK_PATTERN_MBUFS;
-		if (rte_mbuf_refcnt_read(p) < UINT16_MAX - 1)
-			return rte_pktmbuf_clone(p, b->clones);
-	}
-	return NULL;
-}
-
 /* Up to BULK_BATCH chunks of the stream, the last one cut to what is
  * left; NULL when the clone pool is spent (poll tries again). */
 static struct rte_mbuf *
 source_chain(struct bulk_xfer *x)
 {
-	struct rte_mbuf *head = NULL, *tail = NULL, *m;
-	unsigned int n;
+	uint64_t left = x->info.target ? x->info.target - x->built :
+		(uint64_t)BULK_BATCH * TUSK_BULK_CHUNK;
+	struct rte_mbuf *m = tusk_pattern_chain(&x->b->pat, BULK_BATCH, left);
 
-	for (n = 0; n < BULK_BATCH; n++) {
-		uint64_t left = x->info.target ? x->info.target - x->built :
-			TUSK_BULK_CHUNK;
-
-		if (left == 0 || (m = source_clone(x->b)) == NULL)
-			break;
-		if (left < m->data_len) {
-			m->data_len = (uint16_t)left;
-			m->pkt_len = (uint32_t)left;
-		}
-		x->built += m->data_len;
-		if (head == NULL) {
-			head = m;
-		} else {
-			tail->next = m;
-			head->nb_segs++;
-			head->pkt_len += m->data_len;
-		}
-		tail = m;
-	}
-	return head;
+	if (m != NULL)
+		x->built += rte_pktmbuf_pkt_len(m);
+	return m;
 }
 
 /* Room to queue more: send space for a chunk, and not too far ahead of
@@ -484,27 +444,6 @@ static const struct tusk_tcp_ops sink_ops = {
 
 /* ------------------------------------------------------------ service */
 
-static int
-bulk_patterns(struct tusk_bulk *b)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < BULK_PATTERN_MBUFS; i++) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(b->env.data_pool);
-		uint8_t *d;
-
-		if (m == NULL || rte_pktmbuf_tailroom(m) < TUSK_BULK_CHUNK) {
-			rte_pktmbuf_free(m);
-			return -ENOMEM;
-		}
-		d = (uint8_t *)rte_pktmbuf_append(m, TUSK_BULK_CHUNK);
-		for (j = 0; j < TUSK_BULK_CHUNK; j++)
-			d[j] = tusk_bulk_pattern_byte(j);
-		b->pattern[i] = m;
-	}
-	return 0;
-}
-
 struct tusk_bulk *
 tusk_bulk_create(const struct tusk_svc_env *env,
 		 const struct tusk_bulk_conf *conf)
@@ -525,13 +464,9 @@ tusk_bulk_create(const struct tusk_svc_env *env,
 	 * not block the next instance's name */
 	snprintf(name, sizeof(name), "tusk_bulk_%u_%u", env->lcore_id,
 		 instances++);
-	/* bare mbuf headers: clones carry no data room of their own */
-	b->clones = rte_pktmbuf_pool_create(name, BULK_CLONES,
-					    BULK_CLONE_CACHE, 0, 0,
-					    (int)rte_lcore_to_socket_id(
-						    env->lcore_id));
-	if (b->clones != NULL)
-		ret = bulk_patterns(b);
+	ret = tusk_pattern_init(&b->pat, name, env->data_pool, BULK_CLONES,
+				BULK_CLONE_CACHE,
+				(int)rte_lcore_to_socket_id(env->lcore_id));
 	if (ret == 0 && b->sink_port != 0)
 		ret = tusk_tcp_listen(env->st, b->sink_port, &sink_ops, b,
 				      BULK_BACKLOG, &opts);
@@ -647,11 +582,6 @@ tusk_bulk_free(void *arg)
 	}
 	if (b->sink_port != 0)
 		tusk_tcp_unlisten(b->env.st, b->sink_port);
-	for (i = 0; i < BULK_PATTERN_MBUFS; i++)
-		rte_pktmbuf_free(b->pattern[i]);
-	/* a clone still queued somewhere would come back to a freed pool:
-	 * leave the pool to process exit rather than free it under it */
-	if (b->clones != NULL && rte_mempool_in_use_count(b->clones) == 0)
-		rte_mempool_free(b->clones);
+	tusk_pattern_fini(&b->pat);
 	free(b);
 }

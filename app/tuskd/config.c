@@ -112,6 +112,11 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .offset = offsetof(struct tusk_config, bulk_port),
 	  .desc = "TCP port of the bulk discard sink (RFC 863) benchmarks "
 		  "send to; 0: no sink" },
+	{ .name = "iperf3_port", .type = TUSK_CFG_UINT, .def = "5201",
+	  .min = 0, .max = UINT16_MAX,
+	  .offset = offsetof(struct tusk_config, iperf3_port),
+	  .desc = "TCP and UDP port of the iperf3-compatible test server "
+		  "(first worker lcore); 0: no server" },
 };
 
 const struct tusk_cfgschema_key *
