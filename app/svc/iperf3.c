@@ -244,7 +244,7 @@ iperf3_test_begin(struct tusk_iperf3 *s, uint64_t now)
 	t->omitting = t->p.omit > 0;
 	t->t_omit_end = now + (uint64_t)t->p.omit * NS_PER_SEC;
 	t->deadline = t->t_omit_end + (uint64_t)t->p.duration * NS_PER_SEC +
-		      IPERF3_GRACE_NS;
+		      s->grace_ns;
 	t->next_sample = now + IPERF3_INTERVAL_NS;
 	cpu_now(&t->cpu_user0, &t->cpu_sys0);
 	t->phase = PH_RUNNING;
@@ -253,12 +253,31 @@ iperf3_test_begin(struct tusk_iperf3 *s, uint64_t now)
 	ctrl_state(s, IPERF3_TEST_RUNNING, now);
 }
 
+/* Interval samples of every stream: one a second, and the last, partial
+ * one at the end of the test (iperf3's stats callback at TEST_END). */
+static void
+sample_all(struct tusk_iperf3 *s, uint64_t at)
+{
+	struct iperf3_test *t = &s->t;
+	uint32_t slot = t->n_samples;
+	bool keep = t->samples != NULL && slot < IPERF3_INTERVALS_MAX;
+
+	for (uint32_t i = 0; i < t->n_streams; i++)
+		iperf3_stream_sample(s, &t->streams[i], slot, keep);
+	if (keep) {
+		t->sample_end[slot] = (double)(at - t->t_start) / NS_PER_SEC;
+		t->n_samples++;
+	}
+}
+
 static void
 test_end(struct tusk_iperf3 *s, uint64_t now)
 {
 	struct iperf3_test *t = &s->t;
 
 	t->t_end = now;
+	if (now > t->next_sample - IPERF3_INTERVAL_NS)
+		sample_all(s, now);
 	if (t->omitting) { /* ended inside the omitted seconds */
 		for (uint32_t i = 0; i < t->n_streams; i++)
 			iperf3_stream_omit_end(&t->streams[i], now);
@@ -269,7 +288,7 @@ test_end(struct tusk_iperf3 *s, uint64_t now)
 	cpu_now(&t->cpu_user, &t->cpu_sys);
 	ctrl_state(s, IPERF3_EXCHANGE_RESULTS, now);
 	t->phase = PH_RESULTS;
-	t->deadline = now + IPERF3_GRACE_NS;
+	t->deadline = now + s->grace_ns;
 }
 
 /* ------------------------------------------------------------ control */
@@ -344,7 +363,7 @@ got_params(struct tusk_iperf3 *s, uint64_t now)
 	}
 	ctrl_state(s, IPERF3_CREATE_STREAMS, now);
 	t->phase = PH_STREAMS;
-	t->deadline = now + IPERF3_GRACE_NS;
+	t->deadline = now + s->grace_ns;
 }
 
 static void
@@ -372,7 +391,7 @@ got_results(struct tusk_iperf3 *s, uint64_t now)
 	free(ours);
 	ctrl_state(s, IPERF3_DISPLAY_RESULTS, now);
 	t->phase = PH_DISPLAY;
-	t->deadline = now + IPERF3_GRACE_NS;
+	t->deadline = now + s->grace_ns;
 }
 
 /* Length-prefixed JSON: up to `max` bytes. Returns bytes of m used; a
@@ -539,7 +558,7 @@ on_accepted(struct tusk_tcp_conn *c, void *listen_arg, void **conn_arg,
 		tusk_tcp_conn_tuple(c, &la, &lp, &s->t.peer, &rp);
 		s->t.ctrl = k;
 		s->t.phase = PH_COOKIE;
-		s->t.deadline = now + IPERF3_GRACE_NS;
+		s->t.deadline = now + s->grace_ns;
 		/* control messages are single bytes: no Nagle (iperf3 sets
 		 * TCP_NODELAY on it) */
 		tusk_tcp_set_nodelay(c, true);
@@ -668,13 +687,7 @@ running_poll(struct tusk_iperf3 *s, uint64_t now)
 		t->omitting = false;
 	}
 	if (now >= t->next_sample) {
-		uint32_t slot = t->n_samples;
-		bool keep = t->samples != NULL && slot < IPERF3_INTERVALS_MAX;
-
-		for (uint32_t i = 0; i < t->n_streams; i++)
-			iperf3_stream_sample(s, &t->streams[i], slot, keep);
-		if (keep)
-			t->n_samples++;
+		sample_all(s, t->next_sample);
 		t->next_sample += IPERF3_INTERVAL_NS;
 	}
 	iperf3_poll_senders(s, now);
@@ -716,6 +729,8 @@ tusk_iperf3_create(const struct tusk_svc_env *env,
 	}
 	s->env = *env;
 	s->counters.port = conf->port;
+	s->grace_ns = (uint64_t)(conf->timeout_s ? conf->timeout_s :
+				 TUSK_IPERF3_TIMEOUT_S_DEFAULT) * NS_PER_SEC;
 	snprintf(name, sizeof(name), "tusk_iperf3_%u_%u", env->lcore_id,
 		 instances++);
 	ret = tusk_pattern_init(&s->pat, name, env->data_pool, IPERF3_CLONES,

@@ -32,8 +32,16 @@
 
 struct tusk_iperf3;
 
+/* Every step of the handshake and of the results exchange, and the test
+ * itself past duration + omit, must finish within the timeout, or the
+ * test is abandoned and everything of it freed. iperf3's own server
+ * allows 4 s for each of its 10 state transitions (iperf_server_api.c,
+ * create_server_timers): 40 s. */
+#define TUSK_IPERF3_TIMEOUT_S_DEFAULT 40
+
 struct tusk_iperf3_conf {
-	uint16_t port; /* TCP and UDP */
+	uint16_t port;      /* TCP and UDP */
+	uint32_t timeout_s; /* 0: TUSK_IPERF3_TIMEOUT_S_DEFAULT */
 };
 
 /* One stream of the current or last test, as tuskd counted it. Bytes and

@@ -123,11 +123,12 @@ interval_stream(const struct iperf3_test *t, uint32_t si, uint32_t i)
 	const struct iperf3_stream *sp = &t->streams[si];
 	const struct iperf3_sample *x =
 		&t->samples[si * IPERF3_INTERVALS_MAX + i];
+	double from = i > 0 ? t->sample_end[i - 1] : 0, to = t->sample_end[i];
 	json_t *o = json_pack("{s:I, s:f, s:f, s:f, s:I, s:f, s:b, s:b}",
 			      "socket", (json_int_t)sp->info.id,
-			      "start", (double)i, "end", (double)(i + 1),
-			      "seconds", 1.0, "bytes", (json_int_t)x->bytes,
-			      "bits_per_second", bps(x->bytes, 1.0),
+			      "start", from, "end", to, "seconds", to - from,
+			      "bytes", (json_int_t)x->bytes,
+			      "bits_per_second", bps(x->bytes, to - from),
 			      "omitted", i < t->p.omit,
 			      "sender", sp->info.sender);
 
@@ -149,6 +150,8 @@ output_intervals(const struct iperf3_test *t)
 	json_t *a = json_array();
 
 	for (uint32_t i = 0; i < t->n_samples; i++) {
+		double from = i > 0 ? t->sample_end[i - 1] : 0;
+		double to = t->sample_end[i];
 		json_t *streams = json_array();
 		uint64_t bytes = 0;
 
@@ -160,10 +163,10 @@ output_intervals(const struct iperf3_test *t)
 		}
 		json_array_append_new(a, json_pack(
 			"{s:o, s:{s:f, s:f, s:f, s:I, s:f, s:b}}",
-			"streams", streams, "sum", "start", (double)i,
-			"end", (double)(i + 1), "seconds", 1.0,
+			"streams", streams, "sum", "start", from,
+			"end", to, "seconds", to - from,
 			"bytes", (json_int_t)bytes,
-			"bits_per_second", bps(bytes, 1.0),
+			"bits_per_second", bps(bytes, to - from),
 			"omitted", i < t->p.omit));
 	}
 	return a;

@@ -123,7 +123,10 @@ static int
 start_iperf3(const struct tusk_config *cfg, struct tusk_lcore *lc,
 	     const struct tusk_svc_env *env)
 {
-	struct tusk_iperf3_conf ic = { .port = (uint16_t)cfg->iperf3_port };
+	struct tusk_iperf3_conf ic = {
+		.port = (uint16_t)cfg->iperf3_port,
+		.timeout_s = cfg->iperf3_timeout_s,
+	};
 	struct tusk_lcore_service svc = {
 		.name = TUSK_IPERF3_SERVICE,
 		.poll = tusk_iperf3_poll,
