@@ -66,20 +66,34 @@ room(struct iperf3_stream *sp, uint64_t now)
 	return TUSK_TCP_SND_BUF_DEFAULT - space < sp->cap;
 }
 
+/* With -b, what the stream may have written by now (iperf3's rate is
+ * per stream, from the start); UINT64_MAX without. */
+static uint64_t
+allowed(const struct iperf3_test *t, uint64_t now)
+{
+	if (t->p.bandwidth == 0)
+		return UINT64_MAX;
+	return (uint64_t)((double)(now - t->t_start) / NS_PER_SEC *
+			  (double)t->p.bandwidth / 8);
+}
+
 void
 iperf3_stream_fill(struct tusk_iperf3 *s, struct iperf3_stream *sp,
 		   uint64_t now)
 {
+	uint64_t may = allowed(&s->t, now);
+
 	sp->next_poll = now + IPERF3_RETRY_NS;
 	while (sp->c != NULL && sp->info.sender) {
 		int64_t took;
 
 		if (sp->pending == NULL) {
-			if (!room(sp, now))
+			if (!room(sp, now) || sp->taken >= may)
 				return;
 			sp->pending = tusk_pattern_chain(
 				&s->pat, IPERF3_BATCH,
-				(uint64_t)IPERF3_BATCH * IPERF3_CHUNK);
+				RTE_MIN(may - sp->taken,
+					(uint64_t)IPERF3_BATCH * IPERF3_CHUNK));
 			if (sp->pending == NULL)
 				return;
 		}
