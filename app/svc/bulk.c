@@ -30,27 +30,17 @@
 #define BULK_CLONES 32768u
 /* The mempool's per-lcore cache: clones go and come in runs of a batch. */
 #define BULK_CLONE_CACHE 256
-/* Clones chained per send() call: 1 MiB, so the stack's output runs once
- * per MiB rather than once per chunk. */
-#define BULK_BATCH 64u
-/* A source queues beyond what is acknowledged at most this many cwnds, or
- * BULK_QUEUE_MIN (one batch) while cwnd is small: enough to never idle
- * the sender (Linux sizes sndbuf at ~2 cwnd), little enough that a
- * time-limited run ends within a few round trips of its deadline instead
- * of draining a deep queue. */
-#define BULK_QUEUE_CWNDS 2u
-#define BULK_QUEUE_MIN (BULK_BATCH * TUSK_BULK_CHUNK)
-/* A source's send buffer: the stack's default (the bound above is what
- * limits it; this only lets the queue length be read off send space). */
+/* Clones chained per send() call (pattern.h). */
+#define BULK_BATCH TUSK_PATTERN_BATCH
+/* A source's send buffer: the stack's default (the queue bound of
+ * pattern.h is what limits it; this only lets the queue length be read
+ * off send space). */
 #define BULK_SND_BUF TUSK_TCP_SND_BUF_DEFAULT
 /* A source waiting on its own queue bound or on clones looks again this
- * often (at 50 Gbit/s, 20 us is 125 KB: well inside BULK_QUEUE_MIN); a
+ * often (at 50 Gbit/s, 20 us is 125 KB: well inside the bound); a
  * draining source checks for the last ACK as often, which is also how
  * close to the truth its end time is. */
 #define BULK_RETRY_NS 20000ull
-/* How often a source re-reads its connection's cwnd for the queue bound:
- * the statistics copy costs a formatted string (the cc name). */
-#define BULK_CWND_EVERY_NS 1000000ull
 /* Connections in SYN-RECEIVED the sink's listener allows (then cookies). */
 #define BULK_BACKLOG 64
 #define NS_PER_SEC 1000000000ull
@@ -77,8 +67,7 @@ struct bulk_xfer {
 	uint64_t age;       /* allocation order: oldest finished go first */
 	struct rte_mbuf *pending; /* source: chain send() did not take */
 	uint64_t next_poll; /* source: when tusk_bulk_poll() looks again */
-	uint64_t cap;       /* source: queue bound (BULK_QUEUE_CWNDS) */
-	uint64_t cap_at;    /* when cap is read again */
+	struct tusk_pattern_queue q; /* source: queue bound (pattern.h) */
 };
 
 struct tusk_bulk {
@@ -186,24 +175,12 @@ source_chain(struct bulk_xfer *x)
 	return m;
 }
 
-/* Room to queue more: send space for a chunk, and not too far ahead of
- * what the peer acknowledged (BULK_QUEUE_CWNDS). The stack's send queue
- * holds what is sent and unacknowledged plus what is unsent: its length
- * is snd_buf less the send space. */
+/* Room to queue more (pattern.h's bound). */
 static bool
 source_room(struct bulk_xfer *x, uint64_t now)
 {
-	uint32_t space = tusk_tcp_send_space(x->c);
-
-	if (space < TUSK_BULK_CHUNK)
-		return false;
-	if (now >= x->cap_at) {
-		tusk_tcp_conn_stats(x->c, &x->info.tcp);
-		x->cap = RTE_MAX((uint64_t)BULK_QUEUE_MIN,
-				 (uint64_t)BULK_QUEUE_CWNDS * x->info.tcp.cwnd);
-		x->cap_at = now + BULK_CWND_EVERY_NS;
-	}
-	return BULK_SND_BUF - space < x->cap;
+	return tusk_pattern_queue_room(&x->q, x->c, BULK_SND_BUF,
+				       &x->info.tcp, now);
 }
 
 /* Nothing more to queue: the byte count is reached or time is up. A

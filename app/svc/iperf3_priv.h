@@ -42,18 +42,11 @@
 #define IPERF3_INTERVALS_MAX 600u
 #define IPERF3_INTERVAL_NS NS_PER_SEC
 
-/* TCP sending (-R, --bidir): clones of pattern mbufs (pattern.h). */
-#define IPERF3_CHUNK TUSK_PATTERN_CHUNK
-/* Clones for all sender streams: 16 KiB each, 256 MiB queued at most. */
+/* TCP sending (-R, --bidir): clones of pattern mbufs, queued within
+ * pattern.h's bound. Clones for all sender streams: 16 KiB each, 256 MiB
+ * queued at most. */
 #define IPERF3_CLONES 16384u
 #define IPERF3_CLONE_CACHE 256
-/* Clones chained per send(): 1 MiB. */
-#define IPERF3_BATCH 64u
-/* A sender stream queues at most 2 cwnd (at least one batch) beyond what
- * is acknowledged: the bytes it reports as sent are then within a few
- * round trips of what the client received when the test ends. */
-#define IPERF3_QUEUE_CWNDS 2u
-#define IPERF3_QUEUE_MIN (IPERF3_BATCH * IPERF3_CHUNK)
 /* A sender waiting on its queue bound, or on clones, retries this often. */
 #define IPERF3_RETRY_NS 20000ull
 
@@ -124,7 +117,7 @@ struct iperf3_stream {
 	uint64_t taken;
 	struct rte_mbuf *pending;
 	uint64_t next_poll;
-	uint64_t cap, cap_at;
+	struct tusk_pattern_queue q;
 	struct tusk_tcp_conn_stats tcp;  /* last snapshot */
 	uint32_t max_cwnd, max_snd_wnd;
 	uint64_t max_rtt, min_rtt, sum_rtt, n_rtt; /* us, over samples */

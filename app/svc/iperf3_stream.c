@@ -48,22 +48,12 @@ iperf3_stream_start(struct tusk_iperf3 *s, struct iperf3_stream *sp,
 		iperf3_stream_fill(s, sp, now);
 }
 
-/* Room to queue more: send space for a chunk, and no more than
- * IPERF3_QUEUE_CWNDS beyond what is acknowledged. */
+/* Room to queue more (pattern.h's bound). */
 static bool
 room(struct iperf3_stream *sp, uint64_t now)
 {
-	uint32_t space = tusk_tcp_send_space(sp->c);
-
-	if (space < IPERF3_CHUNK)
-		return false;
-	if (now >= sp->cap_at) {
-		stats(sp);
-		sp->cap = RTE_MAX((uint64_t)IPERF3_QUEUE_MIN,
-				  (uint64_t)IPERF3_QUEUE_CWNDS * sp->tcp.cwnd);
-		sp->cap_at = now + NS_PER_SEC / 1000;
-	}
-	return TUSK_TCP_SND_BUF_DEFAULT - space < sp->cap;
+	return tusk_pattern_queue_room(&sp->q, sp->c, TUSK_TCP_SND_BUF_DEFAULT,
+				       &sp->tcp, now);
 }
 
 /* With -b, what the stream may have written by now (iperf3's rate is
@@ -88,12 +78,18 @@ iperf3_stream_fill(struct tusk_iperf3 *s, struct iperf3_stream *sp,
 		int64_t took;
 
 		if (sp->pending == NULL) {
-			if (!room(sp, now) || sp->taken >= may)
+			/* whole chunks, as iperf3 writes whole blocks: a
+			 * trickle of small writes would wait on Nagle and
+			 * the peer's delayed ACKs */
+			uint64_t chunks = RTE_MIN((may - sp->taken) /
+						  TUSK_PATTERN_CHUNK,
+						  (uint64_t)TUSK_PATTERN_BATCH);
+
+			if (sp->taken > may || chunks == 0 || !room(sp, now))
 				return;
 			sp->pending = tusk_pattern_chain(
-				&s->pat, IPERF3_BATCH,
-				RTE_MIN(may - sp->taken,
-					(uint64_t)IPERF3_BATCH * IPERF3_CHUNK));
+				&s->pat, (unsigned int)chunks,
+				chunks * TUSK_PATTERN_CHUNK);
 			if (sp->pending == NULL)
 				return;
 		}

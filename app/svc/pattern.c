@@ -84,3 +84,21 @@ tusk_pattern_chain(struct tusk_pattern *p, unsigned int max_chunks,
 	}
 	return head;
 }
+
+bool
+tusk_pattern_queue_room(struct tusk_pattern_queue *q,
+			const struct tusk_tcp_conn *c, uint32_t snd_buf,
+			struct tusk_tcp_conn_stats *st, uint64_t now)
+{
+	uint32_t space = tusk_tcp_send_space(c);
+
+	if (space < TUSK_PATTERN_CHUNK)
+		return false;
+	if (now >= q->cap_at) {
+		tusk_tcp_conn_stats(c, st);
+		q->cap = RTE_MAX((uint64_t)TUSK_PATTERN_QUEUE_MIN,
+				 (uint64_t)TUSK_PATTERN_QUEUE_CWNDS * st->cwnd);
+		q->cap_at = now + TUSK_PATTERN_CWND_EVERY_NS;
+	}
+	return snd_buf - space < q->cap;
+}

@@ -12,8 +12,12 @@
 
 #include <stdint.h>
 
+#include <stdbool.h>
+
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+
+#include "tcp_api.h"
 
 /* Bytes per pattern mbuf, and so per clone: the data pool's room
  * (svc.h TUSK_SVC_DATA_ROOM) less headroom. */
@@ -29,6 +33,38 @@ struct tusk_pattern {
 	struct rte_mbuf *pattern[TUSK_PATTERN_MBUFS];
 	unsigned int next;
 };
+
+/* Clones chained per send() call: 1 MiB, so the stack's output runs once
+ * per MiB rather than once per chunk. */
+#define TUSK_PATTERN_BATCH 64u
+/* A sender queues beyond what is acknowledged at most this many cwnds, or
+ * TUSK_PATTERN_QUEUE_MIN (one batch) while cwnd is small: enough to never
+ * idle the sender (Linux sizes sndbuf at ~2 cwnd), little enough that a
+ * time-limited run ends within a few round trips of its deadline instead
+ * of draining a deep queue, and that what it reports as sent is near what
+ * the peer received. */
+#define TUSK_PATTERN_QUEUE_CWNDS 2u
+#define TUSK_PATTERN_QUEUE_MIN (TUSK_PATTERN_BATCH * TUSK_PATTERN_CHUNK)
+/* How often the bound re-reads the connection's cwnd: the statistics copy
+ * costs a formatted string (the cc name). */
+#define TUSK_PATTERN_CWND_EVERY_NS 1000000ull
+
+/* A sender's queue bound (tusk_pattern_queue_room()). */
+struct tusk_pattern_queue {
+	uint64_t cap;    /* bytes */
+	uint64_t cap_at; /* when cwnd is read again */
+};
+
+/*
+ * Room to queue more on c: send space for a chunk, and no more than the
+ * bound beyond what the peer acknowledged. The stack's send queue holds
+ * what is sent and unacknowledged plus what is unsent: its length is the
+ * send buffer (snd_buf, as the connection was opened with) less the send
+ * space. Statistics read for the bound are left in *st.
+ */
+bool tusk_pattern_queue_room(struct tusk_pattern_queue *q,
+			     const struct tusk_tcp_conn *c, uint32_t snd_buf,
+			     struct tusk_tcp_conn_stats *st, uint64_t now);
 
 /* Fill the pattern mbufs from data_pool and create a pool of `clones`
  * clone headers named `name` (unique in the process) with a per-lcore

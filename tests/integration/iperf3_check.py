@@ -39,7 +39,10 @@ def fail(msg):
 
 def load(path):
     with open(path) as f:
-        doc = json.load(f)
+        try:
+            doc = json.load(f)
+        except ValueError as e:
+            fail("%s: not JSON (%s): did the client run?" % (path, e))
     if isinstance(doc, dict) and "ok" in doc and "result" in doc:
         if not doc["ok"]:
             fail("tuskd said: %s" % doc.get("error"))

@@ -10,8 +10,8 @@
 #   peer 10.77.0.1: iperf3 -c 10.77.0.2 ...  --veth-->  tuskd :5201 TCP+UDP
 #
 #   1. TCP: plain, -P 4, -P 8 -R, --bidir, -l 64K -C reno (tuskd runs
-#      newreno and says so), -C cubic -R, -R -P 2 -b 300M (each of tuskd's
-#      streams at 300 Mbit/s), -C bbr -R --get-server-output -Z (snd_cwnd
+#      newreno and says so), -C cubic -R, -R -P 2 -b 100M (each of tuskd's
+#      streams at 100 Mbit/s), -C bbr -R --get-server-output -Z (snd_cwnd
 #      and rtt of tuskd's sender streams), and pScheduler's exact
 #      invocation (-t 10 --json -P 2 -O 1 -Z -R).
 #   2. Busy: a second client during a test gets ACCESS_DENIED ("the server
@@ -84,7 +84,7 @@ client p8r $T -P 8 -R;           check p8r tcp
 client bidir $T --bidir;         check bidir tcp
 client reno $T -l 64K -C reno;   check reno tcp --cc newreno
 client cubic $T -C cubic -R;     check cubic tcp --cc cubic
-client rate $T -R -P 2 -b 300M;  check rate tcp --rate 300e6
+client rate $T -R -P 2 -b 100M;  check rate tcp --rate 100e6
 client bbr $T -C bbr -R --get-server-output -Z
 check bbr tcp --cc bbr --server-output
 # pScheduler's tool-iperf3 runs exactly this (app/svc/iperf3.md)
