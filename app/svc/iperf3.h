@@ -50,7 +50,9 @@ struct tusk_iperf3_stream_info {
 	uint32_t id;           /* iperf3's numbering: 1, 3, 4, ... */
 	bool sender;           /* tuskd sends on it */
 	uint16_t peer_port;
-	uint64_t bytes;        /* sender: written; receiver: received */
+	uint64_t bytes;        /* TCP sender: acknowledged of what it
+				* wrote; UDP sender: sent; receiver:
+				* received */
 	double seconds;
 	uint64_t retransmits;  /* TCP sender: segments retransmitted */
 	uint32_t snd_cwnd;     /* TCP sender: last, bytes */

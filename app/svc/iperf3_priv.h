@@ -108,7 +108,8 @@ struct iperf3_stream {
 	struct tusk_tcp_conn *c;     /* TCP, while open */
 	struct iperf3_conn *conn;    /* TCP */
 	struct tusk_addr peer;
-	/* counters since the test started (omit included) */
+	/* counters since the test started (omit included); a TCP sender's
+	 * bytes are those acknowledged (iperf3_stream.c sent()) */
 	uint64_t bytes_all;
 	uint64_t bytes_omit;         /* bytes_all at the end of omit */
 	uint64_t retrans_all, retrans_omit;

@@ -100,7 +100,6 @@ iperf3_stream_fill(struct tusk_iperf3 *s, struct iperf3_stream *sp,
 			return;
 		}
 		sp->taken += (uint64_t)took;
-		sp->bytes_all = sp->taken;
 		if (sp->pending != NULL)
 			return; /* writable() calls again */
 	}
@@ -119,10 +118,28 @@ iperf3_poll_senders(struct tusk_iperf3 *s, uint64_t now)
 	}
 }
 
+/* A TCP sender's bytes: those the client's TCP acknowledged of what the
+ * stream wrote. iperf3 counts what it wrote to its socket, but tuskd's
+ * queue is deep (2 windows beyond what is acknowledged, pattern.h):
+ * written, a stream would claim tens of MB the client never got. */
+static uint64_t
+sent(const struct iperf3_stream *sp, const struct tusk_tcp_conn_stats *st)
+{
+	return RTE_MIN(sp->taken, st->bytes_acked);
+}
+
+static void
+sync_sent(struct iperf3_stream *sp)
+{
+	if (sp->info.sender && sp->c != NULL)
+		sp->bytes_all = sent(sp, stats(sp));
+}
+
 void
 iperf3_stream_omit_end(struct iperf3_stream *sp, uint64_t now)
 {
 	RTE_SET_USED(now);
+	sync_sent(sp);
 	sp->bytes_omit = sp->bytes_all;
 	if (sp->c != NULL)
 		sp->retrans_omit = stats(sp)->segs_retrans;
@@ -139,6 +156,7 @@ iperf3_stream_stop(struct tusk_iperf3 *s, struct iperf3_stream *sp,
 		   uint64_t now)
 {
 	if (sp->c != NULL) {
+		sync_sent(sp);
 		stats(sp);
 		sp->info.retransmits = sp->tcp.segs_retrans - sp->retrans_omit;
 	}
@@ -171,9 +189,12 @@ void
 iperf3_stream_sample(struct tusk_iperf3 *s, struct iperf3_stream *sp,
 		     uint32_t slot, bool keep)
 {
-	struct iperf3_sample x = { .bytes = sp->bytes_all - sp->sample_bytes };
+	struct iperf3_sample x;
 	uint64_t rtt_us;
 
+	sync_sent(sp);
+	memset(&x, 0, sizeof(x));
+	x.bytes = sp->bytes_all - sp->sample_bytes;
 	sp->sample_bytes = sp->bytes_all;
 	if (sp->c != NULL) {
 		const struct tusk_tcp_conn_stats *st = stats(sp);
@@ -217,6 +238,8 @@ iperf3_stream_info(const struct iperf3_test *t,
 		tusk_tcp_conn_stats(sp->c, &live);
 		st = &live;
 		out->retransmits = st->segs_retrans - sp->retrans_omit;
+		if (sp->info.sender)
+			out->bytes = sent(sp, st) - sp->bytes_omit;
 	}
 	if (is_tcp(sp) || st->mss != 0) {
 		out->snd_cwnd = st->cwnd;

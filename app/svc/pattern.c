@@ -95,9 +95,16 @@ tusk_pattern_queue_room(struct tusk_pattern_queue *q,
 	if (space < TUSK_PATTERN_CHUNK)
 		return false;
 	if (now >= q->cap_at) {
+		/* what can be in flight: cwnd, or the peer's window when that
+		 * is smaller (a controller may grow cwnd far past it while
+		 * the window limits the sender: a queue of 2 such cwnds held
+		 * 110 MB against a Linux receiver's 6 MB window) */
+		uint32_t flight;
+
 		tusk_tcp_conn_stats(c, st);
+		flight = RTE_MIN(st->cwnd, st->snd_wnd);
 		q->cap = RTE_MAX((uint64_t)TUSK_PATTERN_QUEUE_MIN,
-				 (uint64_t)TUSK_PATTERN_QUEUE_CWNDS * st->cwnd);
+				 (uint64_t)TUSK_PATTERN_QUEUE_CWNDS * flight);
 		q->cap_at = now + TUSK_PATTERN_CWND_EVERY_NS;
 	}
 	return snd_buf - space < q->cap;

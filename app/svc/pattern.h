@@ -37,7 +37,8 @@ struct tusk_pattern {
 /* Clones chained per send() call: 1 MiB, so the stack's output runs once
  * per MiB rather than once per chunk. */
 #define TUSK_PATTERN_BATCH 64u
-/* A sender queues beyond what is acknowledged at most this many cwnds, or
+/* A sender queues beyond what is acknowledged at most this many cwnds (or
+ * peer's windows, when smaller), or
  * TUSK_PATTERN_QUEUE_MIN (one batch) while cwnd is small: enough to never
  * idle the sender (Linux sizes sndbuf at ~2 cwnd), little enough that a
  * time-limited run ends within a few round trips of its deadline instead
