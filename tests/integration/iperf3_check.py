@@ -16,8 +16,9 @@ taken after the test. Field by field:
     report (snd_cwnd and rtt of tuskd's sender streams), the fields
     pScheduler's iperf3 parser maps (notes in app/svc/iperf3.md)
   - UDP: packets, lost, jitter as tuskd counted them; with --loss P the
-    loss seen is within 4 sigma of P (binomial) and equals the loss the
-    impairment stage reports (--stage-lost N, within --stage-slack)
+    impairment stage dropped --stage-lost N of the --stage-in M frames it
+    saw, within 4 sigma of P (binomial), and iperf3 reports N lost
+    (within --stage-slack)
 Exits non-zero with the first difference.
 """
 import argparse
@@ -227,15 +228,18 @@ def check_udp(c, t, args):
     if args.rate:
         near(tuskd_bps(ts), args.rate, 0.10, "rate asked for")
     if args.loss is not None:
+        # the stage's drops against its setting (frames it saw while on),
+        # and what iperf3 reports against the stage's drops
+        n = args.stage_in if args.stage_in else packets
+        dropped = args.stage_lost if args.stage_lost is not None else lost
         p = args.loss
-        sigma = math.sqrt(p * (1 - p) / packets)
-        got = lost / packets
-        if abs(got - p) > 4 * sigma + 1e-9:
-            fail("loss %.5f, the stage drops %.5f (4 sigma %.5f, %d "
-                 "packets)" % (got, p, 4 * sigma, packets))
-        if args.stage_lost is not None and \
-                abs(lost - args.stage_lost) > args.stage_slack:
-            fail("lost %d, the stage dropped %d" % (lost, args.stage_lost))
+        sigma = math.sqrt(p * (1 - p) / n)
+        if n <= 0 or abs(dropped / n - p) > 4 * sigma + 1e-9:
+            fail("loss %d of %d, the stage is set to %.5f (4 sigma %.5f)"
+                 % (dropped, n, p, 4 * sigma))
+        if abs(lost - dropped) > args.stage_slack:
+            fail("iperf3 reports %d lost, the stage dropped %d" %
+                 (lost, dropped))
     elif lost != 0 and args.no_loss:
         fail("lost %d datagrams on a clean path" % lost)
     print("packets %d lost %d (%.3f%%) jitter %.4f ms" %
@@ -254,6 +258,7 @@ def main():
     ap.add_argument("--no-loss", action="store_true")
     ap.add_argument("--rate", type=float)
     ap.add_argument("--stage-lost", type=int)
+    ap.add_argument("--stage-in", type=int)
     ap.add_argument("--stage-slack", type=int, default=0)
     args = ap.parse_args()
     c = load(args.client)
