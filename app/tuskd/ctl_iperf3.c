@@ -82,9 +82,10 @@ info_json(const struct tusk_iperf3_info *in)
 }
 
 int
-tusk_ctl_iperf3_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+tusk_ctl_iperf3_cmd(void *arg, json_t *args, json_t **result,
 		    char *err, size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	struct tusk_iperf3_info *in;
 	int ret = -ENODEV;
 
