@@ -128,7 +128,7 @@ hs_limit_send_room(struct hs_conn *hc, uint64_t now)
 	tusk_tcp_conn_stats(hc->c, &st);
 	acked_refresh(hc, &st, now);
 	w = st.cwnd < st.snd_wnd ? st.cwnd : st.snd_wnd;
-	if (st.snd_wnd >= HS_SEND_CHUNK) {
+	if (st.snd_wnd >= HS_SEND_SMALL) {
 		/* a reading peer: twice the path, a chunk, the floor */
 		lim = 2ull * w + HS_SEND_CHUNK;
 		if (lim < HS_QUEUE_FLOOR)

@@ -81,9 +81,10 @@ extern int tusk_http_logtype;
 #define HS_COLD_RETRY_NS (200 * 1000ull)
 /* Idle connections are looked for this often (not every iteration). */
 #define HS_IDLE_SCAN_NS (100 * HS_NS_PER_MS)
-/* A peer whose window is under one chunk reads slowly or not at all: it
- * may have at most twice its window plus this queued (no floor), so a
- * reader with a closed window holds ~5 data-room mbufs, not megabytes. */
+/* A peer whose window is under this reads slowly or not at all: it may
+ * have at most twice its window plus this queued (no floor), so a reader
+ * with a closed window holds ~5 data-room mbufs, not megabytes. Any
+ * reading peer opens more (Linux starts at 64 KiB). */
 #define HS_SEND_SMALL (64u << 10)
 /* Waiting for a closed window to open or for the source's pool share:
  * look again this often (no TCP event says so). */
