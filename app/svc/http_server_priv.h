@@ -158,6 +158,8 @@ struct hs_put {
 /* A source address with connections on this lcore. */
 struct hs_src {
 	LIST_ENTRY(hs_src) link;         /* srv->src[hash] */
+	LIST_ENTRY(hs_src) all;          /* srv->srcs */
+	TAILQ_HEAD(hs_src_conns, hs_conn) conns_of; /* its, oldest first */
 	struct tusk_addr addr;
 	uint32_t conns;
 	uint64_t held;                   /* sum of its connections' held */
@@ -178,6 +180,7 @@ struct hs_conn {
 
 	/* limits (http_server_limit.c) */
 	struct hs_src *src;
+	TAILQ_ENTRY(hs_conn) src_link;   /* src->conns_of */
 	uint64_t head_since;     /* awaiting a head since; 0: idle between */
 	uint64_t rate_at;        /* body rate window start, bytes_in then */
 	uint64_t rate_bytes;
@@ -231,6 +234,7 @@ struct tusk_http_server {
 	uint64_t pool_bytes;     /* data_pool payload capacity */
 	uint32_t seed;           /* keys the source hash */
 	LIST_HEAD(hs_src_list, hs_src) src[HS_SRC_BUCKETS];
+	LIST_HEAD(hs_src_all, hs_src) srcs;
 	struct tusk_http_server_limits lim;
 	/* statistics */
 	uint64_t requests[6];    /* by status class, [1] = 1xx ... [5] = 5xx */
@@ -266,8 +270,8 @@ void hs_file_close(struct hs_file *f);
 
 /* http_server_limit.c */
 void hs_limit_init(struct tusk_http_server *srv);
-int hs_limit_admit(struct tusk_http_server *srv, struct tusk_tcp_conn *c,
-		   struct hs_src **src, uint64_t now);
+int hs_limit_admit(struct tusk_http_server *srv, struct hs_conn *hc,
+		   struct tusk_tcp_conn *c, uint64_t now);
 void hs_limit_release(struct hs_conn *hc);
 void hs_limit_scan(struct tusk_http_server *srv, uint64_t now);
 uint64_t hs_limit_send_room(struct hs_conn *hc, uint64_t now);
