@@ -25,6 +25,7 @@
 #include <rte_log.h>
 
 #include "file_read.h"
+#include "http_dav.h"
 #include "http_server_priv.h"
 
 RTE_LOG_REGISTER(tusk_http_logtype, tusk.http, INFO);
@@ -139,6 +140,7 @@ conn_free(struct hs_conn *hc)
 	srv->n_conns--;
 	hs_limit_release(hc);
 	hs_put_cancel(hc);
+	hs_propfind_free(hc);
 	hs_file_close(&hc->file);
 	if (hc->dw != NULL)
 		hs_dwait_put(srv, hc->dw);
@@ -181,6 +183,8 @@ dispatch(struct hs_conn *hc, uint64_t now)
 	}
 	if (req->method == TUSK_HTTP_PUT)
 		hs_put_start(hc, now);
+	else if (req->method == TUSK_HTTP_PROPFIND)
+		hs_propfind_start(hc, now);
 	else
 		hs_get_start(hc, now);
 }
@@ -218,6 +222,16 @@ head_step(struct hs_conn *hc, uint64_t now)
 	return true;
 }
 
+/* A request body in: a PUT's to its file, a PROPFIND's to memory. */
+static void
+body_step(struct hs_conn *hc, uint64_t now)
+{
+	if (hc->dav != NULL)
+		hs_propfind_body(hc, now);
+	else
+		hs_put_body(hc, now);
+}
+
 void
 hs_process_input(struct hs_conn *hc, uint64_t now)
 {
@@ -230,7 +244,7 @@ hs_process_input(struct hs_conn *hc, uint64_t now)
 			break;
 		}
 		if (hc->phase == HS_BODY) {
-			hs_put_body(hc, now);
+			body_step(hc, now);
 			break;
 		}
 		if (hc->phase != HS_HEAD)
@@ -409,6 +423,7 @@ tusk_http_server_create(const struct tusk_svc_env *env,
 		return NULL;
 	}
 	srv->env = env;
+	tusk_dav_init(); /* on the main thread, before lcores run */
 	if (conf_defaults(&srv->conf, conf) < 0) {
 		HS_LOG(ERR, "create: source_pool_pct over 100\n");
 		free(srv);
@@ -449,8 +464,10 @@ poll_conn(struct hs_conn *hc, uint64_t now)
 		hs_get_poll(hc, now);
 		if (!hc->dead && hc->phase == HS_WAIT)
 			hs_put_poll(hc, now);
+		if (!hc->dead && hc->phase == HS_WAIT)
+			hs_propfind_poll(hc, now);
 	} else if (hc->phase == HS_BODY) {
-		hs_put_body(hc, now);
+		body_step(hc, now);
 	} else if (hc->phase == HS_HEAD) {
 		if (now < hc->retry_at) {
 			hs_busy(hc, true); /* answers unread: look later */

@@ -7,6 +7,7 @@
  *   http_server_put.c   PUT
  *   http_server_limit.c fair share: deadlines, per-source limits, the
  *                       table's eviction, how much a response may read
+ *   http_server_propfind.c  WebDAV PROPFIND (listings)
  *
  * A connection moves through phases:
  *
@@ -25,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -108,7 +110,7 @@ extern int tusk_http_logtype;
 /* Entity tag: "\"<ino>-<size>-<mtime_ns>\"" in hex, 3 x 16 + 4. */
 #define HS_ETAG_MAX 56
 /* The methods this endpoint has (RFC 9110 15.5.6: 405 lists them). */
-#define HS_ALLOW "GET, HEAD, PUT"
+#define HS_ALLOW "GET, HEAD, PUT, PROPFIND"
 
 enum hs_phase {
 	HS_HEAD = 0,   /* reading a request head */
@@ -215,6 +217,7 @@ struct hs_conn {
 	struct hs_file file;
 	struct hs_dwait *dw;
 	struct hs_put put;
+	struct hs_dav *dav;      /* a PROPFIND in progress */
 
 	/* statistics */
 	uint64_t requests;
@@ -267,6 +270,15 @@ void hs_dwaits_poll(struct tusk_http_server *srv);
 void hs_get_start(struct hs_conn *hc, uint64_t now);
 void hs_get_poll(struct hs_conn *hc, uint64_t now);
 void hs_file_close(struct hs_file *f);
+/* The strong validator of a file as GET sends it (ETag). */
+void hs_etag_format(char etag[HS_ETAG_MAX], const struct stat *st);
+
+/* http_server_propfind.c: the body arrives in HS_BODY like a PUT's; the
+ * listing runs in HS_WAIT. */
+void hs_propfind_start(struct hs_conn *hc, uint64_t now);
+void hs_propfind_body(struct hs_conn *hc, uint64_t now);
+void hs_propfind_poll(struct hs_conn *hc, uint64_t now);
+void hs_propfind_free(struct hs_conn *hc);
 
 /* http_server_limit.c */
 void hs_limit_init(struct tusk_http_server *srv);

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "config_priv.h"
+#include "ctl_proto.h"
 
 /* Worker lcores: one lcore is EAL's main (control), the rest may work. */
 #define CONFIG_LCORES_MAX (RTE_MAX_LCORE - 1)
@@ -42,7 +43,9 @@
 /* Streams of one fetch: more than 64 connections to one server is abuse
  * of it and buys nothing a window cannot. */
 #define CONFIG_FETCH_STREAMS_MAX 64
-/* SHA-256 threads: one hashes ~1.2 GB/s here (notes/baselines.md). */
+/* A control client idle a day is a leak, not a user. */
+#define CONFIG_CTL_IDLE_MAX 86400
+/* SHA-256 threads: one hashes ~1.2 GB/s here (README "Reference figures"). */
 #define CONFIG_DIGEST_THREADS_MAX 16
 
 static const char *const log_levels[] = {
@@ -69,10 +72,21 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .desc = "directory that transferred files are read from and "
 		  "written under" },
 	{ .name = "control_socket", .type = TUSK_CFG_PATH,
-	  .def = "/run/tusk/tuskd.sock",
+	  .def = TUSK_CTL_TUSKD_SOCKET,
 	  .offset = offsetof(struct tusk_config, control_socket),
 	  .size = TUSK_CONFIG_SOCKET_PATH_MAX,
 	  .desc = "UNIX socket of the JSON control interface" },
+	{ .name = "ctl_idle_timeout_s", .type = TUSK_CFG_UINT, .def = "300",
+	  .min = 1, .max = CONFIG_CTL_IDLE_MAX,
+	  .offset = offsetof(struct tusk_config, ctl_idle_timeout_s),
+	  .desc = "control clients that send and read nothing this many "
+		  "seconds are closed (watch subscribers excepted)" },
+	{ .name = "capture_dir", .type = TUSK_CFG_PATH,
+	  .def = "/var/lib/tusk-capture",
+	  .offset = offsetof(struct tusk_config, capture_dir),
+	  .size = TUSK_CONFIG_PATH_MAX,
+	  .desc = "the only directory `capture` writes pcap files into "
+		  "(created new, never over a file); not under data_root" },
 	{ .name = "log_level", .type = TUSK_CFG_ENUM, .def = "info",
 	  .min = RTE_LOG_EMERG, .choices = log_levels,
 	  .offset = offsetof(struct tusk_config, log_level),

@@ -114,6 +114,8 @@ struct tusk_config {
 	uint32_t lcores;                  /* worker lcores, >= 1 */
 	char data_root[TUSK_CONFIG_PATH_MAX];
 	char control_socket[TUSK_CONFIG_SOCKET_PATH_MAX];
+	uint32_t ctl_idle_timeout_s;      /* idle control clients closed */
+	char capture_dir[TUSK_CONFIG_PATH_MAX]; /* `capture` writes only here */
 	uint32_t log_level;               /* RTE_LOG_EMERG(1)..RTE_LOG_DEBUG(8) */
 	char profile_dir[TUSK_CONFIG_PATH_MAX];
 	uint32_t arp_timeout_s;           /* ARP cache entry lifetime */

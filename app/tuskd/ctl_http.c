@@ -52,9 +52,10 @@ limits_add(json_t *into, const json_t *from)
 }
 
 int
-tusk_ctl_http_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 		  char *err, size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	json_t *list = json_array(), *sum = json_object();
 	unsigned int i;
 

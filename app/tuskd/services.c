@@ -20,6 +20,7 @@
 #include "root.h"
 #include "services.h"
 #include "svc.h"
+#include "sweep.h"
 
 /* Per-lcore cache of the payload pool: DPDK's largest, since services
  * allocate and free in runs of hundreds (a 4 MiB read is 256 mbufs). */
@@ -158,6 +159,27 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	return i == 0 ? start_fetch(lc, env) : 0;
 }
 
+/* What a crash left in the root goes before any transfer starts (none
+ * is live yet: the lcores are not running); then the root is held, so
+ * that another tuskd's start-up sweep leaves it alone (fileio sweep.h).
+ * Neither is fatal: without them tuskd serves as before (a file system
+ * without flock, ENOLCK, only loses the guard against a second tuskd). */
+static void
+sweep_root(const struct tusk_config *cfg, struct tusk_root *root)
+{
+	struct tusk_sweep_stats st;
+	int ret = tusk_sweep_root(root, &st);
+
+	/* -EBUSY: another process holds the root, and said so in the log */
+	if (ret < 0 && ret != -EBUSY)
+		fprintf(stderr, "tuskd: data_root = %s: not swept: %s\n",
+			cfg->data_root, strerror(-ret));
+	ret = tusk_root_hold(root);
+	if (ret < 0)
+		fprintf(stderr, "tuskd: data_root = %s: cannot lock it: %s\n",
+			cfg->data_root, strerror(-ret));
+}
+
 int
 tusk_services_start(const struct tusk_config *cfg,
 		    struct tusk_lcore *const *lcs, unsigned int n,
@@ -175,6 +197,7 @@ tusk_services_start(const struct tusk_config *cfg,
 		free(s);
 		return ret;
 	}
+	sweep_root(cfg, s->root);
 	s->digest = tusk_digest_svc_create(cfg->digest_threads);
 	if (s->digest == NULL) {
 		fprintf(stderr, "tuskd: digest_threads = %u: cannot start the "
