@@ -251,8 +251,12 @@ hs_process_input(struct hs_conn *hc, uint64_t now)
 			break;
 		if (hc->discard > 0) {
 			hc->discard -= hs_in_drop(hc, hc->discard);
-			if (hc->discard > 0)
+			if (hc->discard > 0) {
+				/* the peer closed: the rest never comes */
+				if (hc->peer_fin)
+					hs_close(hc, now);
 				break;
+			}
 			hc->body_pending = false;
 			hc->head_since = hc->in_bytes > 0 ? now : 0;
 		}
