@@ -279,7 +279,7 @@ on_accepted(struct tusk_tcp_conn *c, void *larg, void **carg, uint64_t now)
 {
 	struct tusk_http_server *srv = larg;
 	struct hs_conn *hc = calloc(1, sizeof(*hc));
-	int rc = hc == NULL ? -ENOMEM : hs_limit_admit(srv, c, &hc->src, now);
+	int rc = hc == NULL ? -ENOMEM : hs_limit_admit(srv, hc, c, now);
 
 	if (rc < 0) {
 		free(hc);
