@@ -25,11 +25,13 @@ void swift_sleep_ms(unsigned ms)
 
 int swift_seterr(struct tusk_swift *s, int err, const char *fmt, ...)
 {
+	char line[TUSK_SWIFT_ERROR_MAX];	/* s->err may be an argument */
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	memcpy(s->err, line, sizeof(line));
 	return err;
 }
 
@@ -232,6 +234,7 @@ int swift_req_setup(struct tusk_swift *s, struct swift_req *r, CURL *h)
 	r->resp_len = 0;
 	r->status = 0;
 	r->h = h;
+	r->auth_gen = s->stats.auths;
 	r->etag[0] = '\0';
 	r->curl_err[0] = '\0';
 	curl_easy_reset(h);

@@ -34,6 +34,7 @@ struct swift_req {
 	uint64_t length;
 	/* per attempt */
 	CURL *h;
+	uint64_t auth_gen;		/* s->stats.auths when sent */
 	struct curl_slist *all_hdrs;
 	char curl_err[CURL_ERROR_SIZE];
 };

@@ -124,6 +124,9 @@ static int seg_done(struct slo *u, struct seg *g, CURLcode cc, bool *renewed)
 	struct tusk_swift *s = u->s;
 	int rc = swift_req_outcome(s, &g->r, cc);
 
+	/* sent with a token renewed since (by a sibling's 401): resend */
+	if (rc == -EACCES && g->r.auth_gen != s->stats.auths)
+		return 1;
 	if (rc == -EACCES && !*renewed) {
 		*renewed = true;
 		return swift_auth_renew(s, true) == 0 ? 1 : -EACCES;
