@@ -73,6 +73,7 @@ struct tusk_swift_stats {
 	uint64_t bytes_sent;
 	uint64_t segments_sent;
 	uint64_t segments_skipped; /* already in Swift with the right ETag */
+	uint64_t hash_ms;	/* reading the file for its MD5s and SHA-256 */
 };
 
 struct tusk_swift {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -32,9 +33,18 @@ static void hex(const unsigned char *d, unsigned n, char *out)
 
 /* MD5 of [off, off+len) of fd; the bytes also go into sha256_ctx (an
  * EVP_MD_CTX, or NULL). */
-int swift_hash_range(int fd, uint64_t off, uint64_t len, char md5_hex[33],
-		void *sha256_ctx)
+static uint64_t now_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int swift_hash_range(struct tusk_swift *s, int fd, uint64_t off,
+		uint64_t len, char md5_hex[33], void *sha256_ctx)
+{
+	uint64_t t0 = now_ms();
 	EVP_MD_CTX *md5 = EVP_MD_CTX_new();
 	unsigned char *buf = malloc(HASH_CHUNK), d[EVP_MAX_MD_SIZE];
 	unsigned dl;
@@ -63,6 +73,7 @@ int swift_hash_range(int fd, uint64_t off, uint64_t len, char md5_hex[33],
 out:
 	EVP_MD_CTX_free(md5);
 	free(buf);
+	s->stats.hash_ms += now_ms() - t0;
 	return rc;
 }
 
@@ -203,7 +214,7 @@ static int upload_plain(struct tusk_swift *s, const char *container,
 		EVP_MD_CTX_free(sha);
 		return -ENOMEM;
 	}
-	rc = swift_hash_range(fd, 0, size, md5, sha);
+	rc = swift_hash_range(s, fd, 0, size, md5, sha);
 	EVP_DigestFinal_ex(sha, d, &dl);
 	EVP_MD_CTX_free(sha);
 	if (rc != 0)

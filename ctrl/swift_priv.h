@@ -60,8 +60,8 @@ int swift_seterr(struct tusk_swift *s, int err, const char *fmt, ...)
 /* swift_auth.c: a new token (count as renewal if renew). */
 int swift_auth_renew(struct tusk_swift *s, bool renew);
 /* swift_object.c */
-int swift_hash_range(int fd, uint64_t off, uint64_t len, char md5_hex[33],
-		void *sha256_ctx);
+int swift_hash_range(struct tusk_swift *s, int fd, uint64_t off,
+		uint64_t len, char md5_hex[33], void *sha256_ctx);
 
 /* swift_slo.c */
 int tusk_swift_slo_upload(struct tusk_swift *s, const char *container,

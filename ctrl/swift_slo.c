@@ -60,7 +60,7 @@ static int hash_segments(struct slo *u, char sha_hex[65])
 	if (sha == NULL || !EVP_DigestInit_ex(sha, EVP_sha256(), NULL))
 		rc = -ENOMEM;
 	for (unsigned i = 0; rc == 0 && i < u->n; i++)
-		rc = swift_hash_range(u->fd, u->seg[i].off, u->seg[i].len,
+		rc = swift_hash_range(u->s, u->fd, u->seg[i].off, u->seg[i].len,
 			u->seg[i].md5, sha);
 	if (rc == 0) {
 		EVP_DigestFinal_ex(sha, d, &dl);
