@@ -36,7 +36,10 @@ trap cleanup EXIT
 
 /usr/bin/python3 "$AIO_PY" start "$WORK/aio" > "$WORK/aio.json"
 AUTH=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["auth_url"])' "$WORK/aio.json")
-openssl rand -out "$WORK/file" $((MIB * 1024 * 1024))
+# openssl rand takes at most 2^31-1 bytes at a time: whole MiB in 1 GiB pieces
+for (( left = MIB; left > 0; left -= 1024 )); do
+	openssl rand $(( (left < 1024 ? left : 1024) * 1024 * 1024 ))
+done > "$WORK/file"
 cat "$WORK/file" > /dev/null	# both read it from the page cache
 BYTES=$((MIB * 1024 * 1024))
 SEG=$((SEG_MIB * 1024 * 1024))
