@@ -159,7 +159,7 @@ note "ok: wrong Keystone password: $(jf "$WORK/kswrong.json" error)"
 t0=$(date +%s)
 if sw down "${TA[@]}" --retries 2 --retry-delay-ms 300 --token "$TOK" --storage-url "$URL" \
 	upload tc dir/down "$WORK/small"; then fail "upload to a stopped Swift passed"; fi
-grep -q 'swift: PUT .*Couldn.t connect.* (gave up after 3 tries)' "$WORK/down.json" || fail "no clear error: $(cat "$WORK/down.json")"
+grep -q 'swift: [A-Z]* http[^ ]*: .*Couldn.t connect.* (gave up after 3 tries)' "$WORK/down.json" || fail "no clear error: $(cat "$WORK/down.json")"
 assert_eq "$(jf "$WORK/down.json" stats.requests)" 3 "requests to a stopped Swift"
 [ $(( $(date +%s) - t0 )) -lt 30 ] || fail "giving up took over 30 s"
 note "ok: Swift down: $(jf "$WORK/down.json" error)"
