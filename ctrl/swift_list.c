@@ -62,8 +62,9 @@ static int list_page(struct tusk_swift *s, const char *container,
 	if (rc == 0 && r.status != 200)
 		rc = swift_seterr(s, r.status == 404 ? -ENOENT : -EIO,
 			"swift: listing %s: %ld", container, r.status);
-	if (rc == 0 && (r.resp == NULL ||
-			!json_is_array(arr = json_loads(r.resp, 0, NULL))))
+	if (rc == 0 && r.resp != NULL)
+		arr = json_loads(r.resp, 0, NULL);	/* json_is_array: a macro */
+	if (rc == 0 && !json_is_array(arr))
 		rc = swift_seterr(s, -EPROTO, "swift: listing %s: not a JSON "
 			"array", container);
 	json_array_foreach(rc == 0 ? arr : NULL, i, e) {
