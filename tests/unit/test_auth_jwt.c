@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <openssl/bn.h>
@@ -374,6 +375,39 @@ test_jwks_refused(void **state)
 	assert_int_equal(j.n_issuers, 0);
 }
 
+/* The cost the HTTP endpoint pays per uncached token (printed, not
+ * asserted: it depends on the machine and its load). */
+#define TIMING_ROUNDS 200
+
+static double
+us_per_verify(void)
+{
+	struct tusk_auth_claims c;
+	struct timespec a, b;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < TIMING_ROUNDS; i++)
+		assert_int_equal(verify(&c), TUSK_AUTH_OK);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return ((double)(b.tv_sec - a.tv_sec) * 1e6 +
+		(double)(b.tv_nsec - a.tv_nsec) / 1e3) / TIMING_ROUNDS;
+}
+
+static void
+test_timing(void **state)
+{
+	double rs, es;
+
+	(void)state;
+	make(rsa, "RS256", "r1", claims(ISS, AUD_OURS, 600, SCOPE_RW));
+	rs = us_per_verify();
+	make(ec, "ES256", "e1", claims(ISS, AUD_OURS, 600, SCOPE_RW));
+	es = us_per_verify();
+	print_message("verify: RS256 2048 %.1f us, ES256 P-256 %.1f us\n", rs,
+		      es);
+}
+
 int
 main(void)
 {
@@ -386,6 +420,7 @@ main(void)
 		cmocka_unit_test(test_alg_none_and_hs256),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_jwks_refused),
+		cmocka_unit_test(test_timing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
