@@ -17,9 +17,16 @@
 #include <sys/random.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "root.h"
+
+/* tusk_root_hold: how long to wait for another process's sweep (bounded
+ * by sweep.h's entry limit: seconds) before going on without the lock,
+ * and how often to look. */
+#define ROOT_HOLD_WAIT_MS 30000u
+#define ROOT_HOLD_STEP_MS 100u
 
 struct tusk_root {
 	int dfd;
@@ -105,11 +112,24 @@ tusk_root_hold(struct tusk_root *r)
 {
 	int ret;
 
-	/* released when dfd is closed, or when the process dies */
-	do {
-		ret = flock(r->dfd, LOCK_SH);
-	} while (ret < 0 && errno == EINTR);
-	return ret < 0 ? -errno : 0;
+	const struct timespec step = {
+		.tv_nsec = ROOT_HOLD_STEP_MS * 1000000L,
+	};
+	unsigned int waited_ms = 0;
+
+	/* released when dfd is closed, or when the process dies; never a
+	 * blocking wait: whoever holds it exclusively may never let go */
+	for (;;) {
+		ret = flock(r->dfd, LOCK_SH | LOCK_NB);
+		if (ret == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -errno;
+		if (waited_ms >= ROOT_HOLD_WAIT_MS)
+			return -EWOULDBLOCK;
+		nanosleep(&step, NULL);
+		waited_ms += ROOT_HOLD_STEP_MS;
+	}
 }
 
 void

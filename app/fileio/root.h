@@ -63,7 +63,9 @@ int tusk_root_open(const char *path, struct tusk_root **out);
  * shared flock(2) on its directory, which another tuskd's start-up sweep
  * (tusk_sweep_root) sees, and then leaves the root alone. Take it after
  * this process's own sweep; it waits while another process sweeps the
- * root (a sweep is bounded: sweep.h). Returns 0 or -errno.
+ * root (a sweep is bounded: sweep.h), for 30 s at most, then gives up
+ * with -EWOULDBLOCK (the caller goes on without the lock, and says so).
+ * Returns 0 or -errno.
  */
 int tusk_root_hold(struct tusk_root *r);
 
