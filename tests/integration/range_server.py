@@ -19,10 +19,12 @@ server (nginx, Apache) adds:
   - the body sent with sendfile(2), so the server is not the bottleneck;
   - --digest: `Repr-Digest: sha-256=:BASE64:` (RFC 9530) on 200/206/HEAD,
     computed once per file version and kept;
-  - --no-ranges: behave as python3 -m http.server (200, whole body).
+  - --no-ranges: behave as python3 -m http.server (200, whole body);
+  - --flaky STATUS: answer every other request (the 1st, 3rd, ...) with
+    STATUS and no body, a server that fails half of what it is asked.
 
 Usage: range_server.py [--bind ADDR] [--port N] [--digest] [--no-ranges]
-                       [--quiet] DIR
+                       [--flaky STATUS] [--quiet] DIR
 Prints "listening ADDR:PORT" on stdout once it accepts connections.
 """
 
@@ -111,6 +113,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.serve(False)
 
     def serve(self, body):
+        if self.server.flaky and self.server.flake():
+            self.send_error(self.server.flaky, "flaky by design (--flaky)")
+            return
         path = self.translate_path(self.path)
         if os.path.isdir(path):
             self.send_error(403, "directory listing disabled")
@@ -182,6 +187,15 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     # Many parallel streams from one client connect at once.
     request_queue_size = 128
+    flaky = 0
+    served = 0
+    served_lock = threading.Lock()
+
+    def flake(self):
+        """True for the 1st, 3rd, 5th ... request."""
+        with self.served_lock:
+            self.served += 1
+            return self.served % 2 == 1
 
 
 def main():
@@ -192,6 +206,8 @@ def main():
                     help="send Repr-Digest: sha-256 (RFC 9530)")
     ap.add_argument("--no-ranges", action="store_true",
                     help="ignore Range like python3 -m http.server")
+    ap.add_argument("--flaky", type=int, default=0, metavar="STATUS",
+                    help="answer every other request with STATUS")
     ap.add_argument("--quiet", action="store_true", help="no request log")
     ap.add_argument("dir")
     a = ap.parse_args()
@@ -204,6 +220,7 @@ def main():
     srv = Server((a.bind, a.port), handler)
     srv.quiet = a.quiet
     srv.no_ranges = a.no_ranges
+    srv.flaky = a.flaky
     srv.digests = Digests() if a.digest else None
     print("listening %s:%d" % srv.server_address, flush=True)
     try:
