@@ -149,7 +149,7 @@ copy_verified(const struct tusk_handoff_req *r, const char *dst, char *why,
 	in = open(r->src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return why_errno(why, len, errno, "open %s", r->src);
-	out = open(r->dst_dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	out = open(r->dst_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
 	if (out < 0) {
 		close(in);
 		return why_errno(why, len, errno, "O_TMPFILE in %s", r->dst_dir);

@@ -237,7 +237,7 @@ session_event(struct tusk_ctrld *c, struct ctrld_session *s,
 	c->busy = true;
 	switch (st.action) {
 	case TUSK_SACT_ANALYSE:
-		s->job_known = s->job_submitted = false;
+		s->job_submitted = false;
 		run_analysis(c, s);
 		break;
 	case TUSK_SACT_CANCEL:

@@ -8,6 +8,28 @@
 
 #include "session_priv.h"
 
+bool
+job_final(int state)
+{
+	return state >= TUSK_JOB_SUCCEEDED;
+}
+
+const char *
+job_state_name(int state)
+{
+	static const char *const names[] = {
+		[TUSK_JOB_PENDING] = "pending", [TUSK_JOB_RUNNING] = "running",
+		[TUSK_JOB_SUCCEEDED] = "succeeded", [TUSK_JOB_FAILED] = "failed",
+		[TUSK_JOB_TIMEOUT] = "timeout",
+		[TUSK_JOB_CANCELLED] = "cancelled",
+	};
+
+	if (state < 0)
+		return "launching";
+	return (unsigned int)state < sizeof(names) / sizeof(names[0]) ?
+	       names[state] : "?";
+}
+
 static json_t *
 opt_str(const char *s)
 {
@@ -96,8 +118,7 @@ job_json(struct ctrld_session *s)
 	a = &s->spec.analysis[s->job.step];
 	o = json_pack("{s:i, s:s, s:s, s:s}", "step", (int)s->job.step,
 		      "job_id", s->job.job_id, "launcher", a->launcher->name,
-		      "state", s->job.state < 0 ? "launching" :
-		      tusk_job_state_name(s->job.state));
+		      "state", job_state_name(s->job.state));
 	json_object_set_new(o, "exit_code", s->job.exit_code >= 0 ?
 			    json_integer(s->job.exit_code) : json_null());
 	json_object_set_new(o, "reason", opt_str(s->job.reason));
@@ -128,7 +149,7 @@ session_json(struct tusk_ctrld *c, struct ctrld_session *s, bool files,
 	json_object_set_new(o, "destination", json_string(
 		s->spec.json ? s->spec.destination : ""));
 	totals(o, s, active);
-	if (active && !c->xfer->up && c->xfer->epoch > 0)
+	if (active && !c->xfer->up && c->xfer->down_reason[0])
 		json_object_set_new(o, "waiting", json_string(
 			c->xfer->down_reason));
 	if (files) {

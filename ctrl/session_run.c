@@ -486,7 +486,7 @@ job_id(struct ctrld_session *s, char *out, size_t len)
 	unsigned int n = 0;
 
 	if (s->job_known && s->job.step == s->j.step &&
-	    tusk_job_state_final(s->job.state) &&
+	    job_final(s->job.state) &&
 	    s->job.state != TUSK_JOB_SUCCEEDED) {
 		dot = strchr(s->job.job_id, '.');
 		n = dot ? (unsigned int)atoi(dot + 1) + 1 : 1;
@@ -545,7 +545,7 @@ run_analysis(struct tusk_ctrld *c, struct ctrld_session *s)
 	if (s->j.state != TUSK_SESSION_ANALYSING || s->job_submitted)
 		return;
 	if (!s->job_known || s->job.step != s->j.step ||
-	    tusk_job_state_final(s->job.state)) {
+	    job_final(s->job.state)) {
 		struct tusk_jjob job = { .step = s->j.step, .state = -1,
 					 .exit_code = -1 };
 
@@ -570,7 +570,7 @@ run_cancel_job(struct tusk_ctrld *c, struct ctrld_session *s)
 {
 	struct tusk_launcher *l;
 
-	if (!s->job_known || tusk_job_state_final(s->job.state) ||
+	if (!s->job_known || job_final(s->job.state) ||
 	    s->job.step >= s->spec.nanalysis)
 		return;
 	l = s->spec.analysis[s->job.step].launcher;
@@ -599,7 +599,7 @@ job_tick(struct tusk_ctrld *c, struct ctrld_session *s)
 			   "the job" : strerror(-rc));
 		return;
 	}
-	if (!tusk_job_state_final(st.state))
+	if (!job_final(st.state))
 		return;
 	s->job.state = st.state;
 	s->job.exit_code = st.exit_code;
@@ -608,7 +608,7 @@ job_tick(struct tusk_ctrld *c, struct ctrld_session *s)
 		return;
 	if (st.state != TUSK_JOB_SUCCEEDED) {
 		job_failed(c, s, st.reason[0] ? st.reason :
-			   tusk_job_state_name(st.state));
+			   job_state_name(st.state));
 		return;
 	}
 	s->j.step++;
