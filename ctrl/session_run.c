@@ -282,6 +282,25 @@ tusk_ctrld_reap(struct tusk_ctrld *c)
 
 /* ------------------------------------------------------------ transfers */
 
+static int mkdir_p(char *path);
+
+/* tuskd writes into an existing directory only (its root is opened with
+ * openat2 beneath, app/fileio/root.c): the session's is made here, on
+ * the same file system. */
+static int
+dest_dir(struct tusk_ctrld *c, struct ctrld_session *s, char *err,
+	 size_t errlen)
+{
+	char dir[TUSK_CTRLD_PATH_MAX];
+	int rc;
+
+	path_join(dir, sizeof(dir), c->conf->data_root, s->spec.destination);
+	rc = mkdir_p(dir);
+	if (rc < 0)
+		snprintf(err, errlen, "%.200s: %s", dir, strerror(-rc));
+	return rc;
+}
+
 /* Ask tuskd; a refusal because the dest is being fetched already is
  * found by dest on the next refresh (adopted), tuskd down waits. */
 void
@@ -293,6 +312,10 @@ run_fetch(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f)
 
 	if (!c->xfer->up)
 		return; /* TRANSFERRING, no id: issued once tuskd is back */
+	if (dest_dir(c, s, err, sizeof(err)) < 0) {
+		file_fail(c, s, f, false, err);
+		return;
+	}
 	rc = tusk_xfer_start(c->xfer, f->j.url, f->dest, s->spec.streams, &id,
 			     err, sizeof(err));
 	if (rc == 0) {

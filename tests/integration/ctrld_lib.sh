@@ -2,14 +2,17 @@
 # shellcheck shell=bash
 #
 # ctrld_lib.sh: tusk-ctrld in the lab (sourced after http_lib.sh and
-# fetch_lib.sh). tusk-ctrld runs on the host beside the lab's tuskd, a
-# client of its control socket; the data root is the test's $WORK/root
-# (TUSK_LAB_DATA) and hand-offs go to $WORK/store.
+# fetch_lib.sh). tusk-ctrld is a client of the lab tuskd's control socket;
+# the data root is the test's $WORK/root (TUSK_LAB_DATA), hand-offs go to
+# $WORK/store. It runs in the peer's network namespace: its own network
+# use (the WebDAV listing, libcurl over the kernel) then reaches the
+# peer's server as a DTN's management network would, and never leaves the
+# lab; the data itself moves over tuskd's port. UNIX sockets and files
+# are shared across namespaces.
 #
-#   peer range_server.py :8000 --veth--> tuskd (fetch) --> $WORK/root
-#        ^ tuskctl session ... -> tusk-ctrld -> tuskd's socket
-#                                 |-> journal $WORK/ctrld/journal.db
-#                                 '-> hand-off  $WORK/store/...
+#   peer ns: range_server.py :8000 <--- PROPFIND --- tusk-ctrld
+#                 |                                   | tuskd.sock, journal
+#                 '-- veth --> tuskd (fetch) --> $WORK/root --hand-off--> $WORK/store
 
 export TUSK_CTRLD=${TUSK_CTRLD:-$TUSK_BUILD/ctrl/tusk-ctrld}
 CTRLD_PID=
@@ -47,7 +50,9 @@ ctrld_conf() {
 
 ctrld_start() {
 	local i
-	"$TUSK_CTRLD" -c "$WORK/ctrld.conf" >> "$WORK/ctrld.log" 2>&1 &
+	# not through peer(): ip netns exec execs, so $! is tusk-ctrld's PID
+	ip netns exec "$TUSK_LAB_NS" "$TUSK_CTRLD" -c "$WORK/ctrld.conf" \
+		>> "$WORK/ctrld.log" 2>&1 &
 	CTRLD_PID=$!
 	for (( i = 0; i < CTRLD_START_S * 10; i++ )); do
 		sess list > /dev/null 2>&1 && return 0
