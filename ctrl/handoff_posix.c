@@ -17,6 +17,7 @@
 
 #include "file_digest.h"
 #include "handoff_posix.h"
+#include "mkdirs.h"
 
 /* Chunk of one copy_file_range call: large enough to keep syscalls rare,
  * small enough that a full disk is noticed early. */
@@ -52,22 +53,10 @@ permanent(int err)
 static int
 mkdirs(const char *dir, char *why, size_t len)
 {
-	char p[HANDOFF_PATH_MAX];
-	char *s;
+	char at[HANDOFF_PATH_MAX];
+	int rc = tusk_mkdirs(dir, at, sizeof(at));
 
-	snprintf(p, sizeof(p), "%s", dir);
-	for (s = p + 1; ; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return why_errno(why, len, errno, "mkdir %s", p);
-		*s = c;
-		if (c == '\0')
-			return 0;
-	}
+	return rc < 0 ? why_errno(why, len, -rc, "mkdir %s", at) : 0;
 }
 
 /* 1: dst holds the expected bytes; 0: no dst; -EEXIST: it differs. */

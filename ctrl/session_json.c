@@ -8,28 +8,6 @@
 
 #include "session_priv.h"
 
-bool
-job_final(int state)
-{
-	return state >= TUSK_JOB_SUCCEEDED;
-}
-
-const char *
-job_state_name(int state)
-{
-	static const char *const names[] = {
-		[TUSK_JOB_PENDING] = "pending", [TUSK_JOB_RUNNING] = "running",
-		[TUSK_JOB_SUCCEEDED] = "succeeded", [TUSK_JOB_FAILED] = "failed",
-		[TUSK_JOB_TIMEOUT] = "timeout",
-		[TUSK_JOB_CANCELLED] = "cancelled",
-	};
-
-	if (state < 0)
-		return "launching";
-	return (unsigned int)state < sizeof(names) / sizeof(names[0]) ?
-	       names[state] : "?";
-}
-
 static json_t *
 opt_str(const char *s)
 {
@@ -118,7 +96,8 @@ job_json(struct ctrld_session *s)
 	a = &s->spec.analysis[s->job.step];
 	o = json_pack("{s:i, s:s, s:s, s:s}", "step", (int)s->job.step,
 		      "job_id", s->job.job_id, "launcher", a->launcher->name,
-		      "state", job_state_name(s->job.state));
+		      "state", s->job.state < 0 ? "launching" :
+		      tusk_job_state_name(s->job.state));
 	json_object_set_new(o, "exit_code", s->job.exit_code >= 0 ?
 			    json_integer(s->job.exit_code) : json_null());
 	json_object_set_new(o, "reason", opt_str(s->job.reason));

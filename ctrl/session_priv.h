@@ -112,12 +112,7 @@ void run_analysis(struct tusk_ctrld *c, struct ctrld_session *s);
 void run_cancel_job(struct tusk_ctrld *c, struct ctrld_session *s);
 void run_session(struct tusk_ctrld *c, struct ctrld_session *s);
 
-/* session_json.c. A job's state (launch.h), -1 while launching: what
- * launch.h's tusk_job_state_name/final say, kept here while ctrl/launch.c
- * is not linked into every user of this library (the unit tests). */
-bool job_final(int state);
-const char *job_state_name(int state);
-
+/* session_json.c */
 json_t *session_json(struct tusk_ctrld *c, struct ctrld_session *s,
 		     bool files, bool history);
 

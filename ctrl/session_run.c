@@ -19,6 +19,7 @@
 #include "dav_list.h"
 #include "file_digest.h"
 #include "handoff_posix.h"
+#include "mkdirs.h"
 #include "session_priv.h"
 
 /* ------------------------------------------------------------ worker */
@@ -282,8 +283,6 @@ tusk_ctrld_reap(struct tusk_ctrld *c)
 
 /* ------------------------------------------------------------ transfers */
 
-static int mkdir_p(char *path);
-
 /* tuskd writes into an existing directory only (its root is opened with
  * openat2 beneath, app/fileio/root.c): the session's is made here, on
  * the same file system. */
@@ -295,7 +294,7 @@ dest_dir(struct tusk_ctrld *c, struct ctrld_session *s, char *err,
 	int rc;
 
 	path_join(dir, sizeof(dir), c->conf->data_root, s->spec.destination);
-	rc = mkdir_p(dir);
+	rc = tusk_mkdirs(dir, NULL, 0);
 	if (rc < 0)
 		snprintf(err, errlen, "%.200s: %s", dir, strerror(-rc));
 	return rc;
@@ -484,22 +483,6 @@ job_data_dir(const struct tusk_ctrld *c, const struct ctrld_session *s,
 		path_join(out, len, c->conf->data_root, s->spec.destination);
 }
 
-static int
-mkdir_p(char *path)
-{
-	char *p;
-
-	for (p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 /* "<session>-<step>", and ".<n>" for the n-th retry of the step: a retry
  * is a new job (the launcher finds the old one by its id, finished). */
 static void
@@ -509,7 +492,7 @@ job_id(struct ctrld_session *s, char *out, size_t len)
 	unsigned int n = 0;
 
 	if (s->job_known && s->job.step == s->j.step &&
-	    job_final(s->job.state) &&
+	    tusk_job_state_final(s->job.state) &&
 	    s->job.state != TUSK_JOB_SUCCEEDED) {
 		dot = strchr(s->job.job_id, '.');
 		n = dot ? (unsigned int)atoi(dot + 1) + 1 : 1;
@@ -550,7 +533,7 @@ job_submit(struct tusk_ctrld *c, struct ctrld_session *s, char *err,
 	job_data_dir(c, s, data, sizeof(data));
 	path_join(out, sizeof(out), c->conf->state_dir, "outputs");
 	path_join(out, sizeof(out), out, s->job.job_id);
-	rc = mkdir_p(out);
+	rc = tusk_mkdirs(out, NULL, 0);
 	if (rc < 0) {
 		snprintf(err, errlen, "%.200s: %s", out, strerror(-rc));
 		return rc;
@@ -568,7 +551,7 @@ run_analysis(struct tusk_ctrld *c, struct ctrld_session *s)
 	if (s->j.state != TUSK_SESSION_ANALYSING || s->job_submitted)
 		return;
 	if (!s->job_known || s->job.step != s->j.step ||
-	    job_final(s->job.state)) {
+	    tusk_job_state_final(s->job.state)) {
 		struct tusk_jjob job = { .step = s->j.step, .state = -1,
 					 .exit_code = -1 };
 
@@ -593,7 +576,7 @@ run_cancel_job(struct tusk_ctrld *c, struct ctrld_session *s)
 {
 	struct tusk_launcher *l;
 
-	if (!s->job_known || job_final(s->job.state) ||
+	if (!s->job_known || tusk_job_state_final(s->job.state) ||
 	    s->job.step >= s->spec.nanalysis)
 		return;
 	l = s->spec.analysis[s->job.step].launcher;
@@ -622,7 +605,7 @@ job_tick(struct tusk_ctrld *c, struct ctrld_session *s)
 			   "the job" : strerror(-rc));
 		return;
 	}
-	if (!job_final(st.state))
+	if (!tusk_job_state_final(st.state))
 		return;
 	s->job.state = st.state;
 	s->job.exit_code = st.exit_code;
@@ -631,7 +614,7 @@ job_tick(struct tusk_ctrld *c, struct ctrld_session *s)
 		return;
 	if (st.state != TUSK_JOB_SUCCEEDED) {
 		job_failed(c, s, st.reason[0] ? st.reason :
-			   job_state_name(st.state));
+			   tusk_job_state_name(st.state));
 		return;
 	}
 	s->j.step++;

@@ -5,37 +5,32 @@
  *
  *   tusk_xfer_refresh() -> call("transfers") -> view_from()
  *   tusk_xfer_start()   -> call("fetch")
- *   call() -> link_up() (connect, epoch++) -> send_line() -> recv_line()
+ *   call() -> tusk_ctl_client_connect() (a new connection: epoch++)
+ *          -> tusk_ctl_client_call()   (app/ctl/ctl_client.h)
  *
  * Calls block for at most XFER_CALL_TIMEOUT_MS: tuskd answers within
  * milliseconds (an lcore call is bounded at 1 s there); a tuskd that does
  * not is treated as down and the connection is dropped.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
+#include "ctl_client.h"
 #include "xfer.h"
 
 /* tuskd's own bound on an lcore call is 1 s (ctl_fetch.c); twice that. */
 #define XFER_CALL_TIMEOUT_MS 2000
-/* tuskd's TUSK_CTL_OUTPUT_MAX: no answer is longer. */
-#define XFER_RESPONSE_MAX (16u << 20)
 
 struct xfer_tuskd {
 	char path[108];
-	int fd;
+	bool connected;
+	struct tusk_ctl_client cl;
 	uint64_t last_poll_ms;
 	bool polled;
-	char *buf;		/* bytes read past the last line */
-	size_t len, cap;
 };
 
 struct tusk_xfer *
@@ -50,7 +45,6 @@ tusk_xfer_tuskd_create(const char *socket_path)
 		return NULL;
 	}
 	snprintf(t->path, sizeof(t->path), "%s", socket_path);
-	t->fd = -1;
 	x->priv = t;
 	return x;
 }
@@ -60,14 +54,12 @@ link_down(struct tusk_xfer *x, const char *why)
 {
 	struct xfer_tuskd *t = x->priv;
 
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
-	t->len = 0;
+	if (t->connected)
+		tusk_ctl_client_close(&t->cl);
+	t->connected = false;
 	x->up = false;
 	x->n = 0;
-	snprintf(x->down_reason, sizeof(x->down_reason), "tuskd at %s: %s",
-		 t->path, why);
+	snprintf(x->down_reason, sizeof(x->down_reason), "tuskd: %s", why);
 }
 
 void
@@ -76,135 +68,55 @@ tusk_xfer_destroy(struct tusk_xfer *x)
 	if (x == NULL)
 		return;
 	link_down(x, "closed");
-	free(((struct xfer_tuskd *)x->priv)->buf);
 	free(x->priv);
 	free(x);
 }
 
-static int
-link_up(struct tusk_xfer *x)
-{
-	struct xfer_tuskd *t = x->priv;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	if (t->fd >= 0)
-		return 0;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", t->path);
-	t->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (t->fd < 0 || connect(t->fd, (struct sockaddr *)&sa,
-				 sizeof(sa)) < 0) {
-		link_down(x, strerror(errno));
-		return -ENOTCONN;
-	}
-	x->epoch++;
-	return 0;
-}
-
-/* Wait for fd to be ready for `events` until deadline; 0 or -ETIMEDOUT. */
-static int
-wait_fd(int fd, short events, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int n;
-
-	do
-		n = poll(&p, 1, timeout_ms);
-	while (n < 0 && errno == EINTR);
-	return n > 0 ? 0 : -ETIMEDOUT;
-}
-
-static int
-send_line(struct xfer_tuskd *t, const char *s, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(t->fd, s, len, MSG_NOSIGNAL);
-
-		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_fd(t->fd, POLLOUT, XFER_CALL_TIMEOUT_MS) < 0)
-				return -ETIMEDOUT;
-			continue;
-		}
-		if (n <= 0)
-			return -errno;
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* One line from tuskd, malloc'd, without its '\n'. */
-static int
-recv_line(struct xfer_tuskd *t, char **line)
-{
-	char *nl;
-	ssize_t n;
-
-	while ((nl = t->buf ? memchr(t->buf, '\n', t->len) : NULL) == NULL) {
-		if (t->len + 4096 > t->cap) {
-			size_t cap = t->cap ? t->cap * 2 : 65536;
-			char *b = cap > XFER_RESPONSE_MAX ? NULL :
-				  realloc(t->buf, cap);
-
-			if (b == NULL)
-				return -EMSGSIZE;
-			t->buf = b;
-			t->cap = cap;
-		}
-		n = recv(t->fd, t->buf + t->len, t->cap - t->len, 0);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_fd(t->fd, POLLIN, XFER_CALL_TIMEOUT_MS) < 0)
-				return -ETIMEDOUT;
-			continue;
-		}
-		if (n <= 0)
-			return n == 0 ? -ECONNRESET : -errno;
-		t->len += (size_t)n;
-	}
-	*line = strndup(t->buf, (size_t)(nl - t->buf));
-	t->len -= (size_t)(nl + 1 - t->buf);
-	memmove(t->buf, nl + 1, t->len);
-	return *line == NULL ? -ENOMEM : 0;
-}
-
 /* Send req (stolen), read the answer: 0 with result (new reference), or
- * -errno with the reason (tuskd's "error" for a refused command). */
+ * -ENOTCONN (tuskd unreachable, x->down_reason says why) or -EINVAL with
+ * tuskd's reason for a refused command. */
 static int
 call(struct tusk_xfer *x, json_t *req, json_t **result, char *err,
      size_t errlen)
 {
 	struct xfer_tuskd *t = x->priv;
-	char *s = json_dumps(req, JSON_COMPACT), *line = NULL;
+	char why[TUSK_JOURNAL_REASON_MAX] = "";
 	json_t *resp = NULL;
-	int rc;
+	int attempt;
 
-	json_decref(req);
-	rc = s == NULL ? -ENOMEM : link_up(x);
-	if (rc == 0) {
-		size_t len = strlen(s);
-
-		s[len] = '\n'; /* the NUL: the length is passed */
-		rc = send_line(t, s, len + 1);
+	/* a connection tuskd closed meanwhile (idle, or tuskd restarted) is
+	 * found out by the call: then once more on a new one */
+	for (attempt = 0; attempt < 2 && resp == NULL && req != NULL;
+	     attempt++) {
+		if (t->connected && attempt > 0)
+			link_down(x, why);
+		if (!t->connected &&
+		    tusk_ctl_client_connect(&t->cl, t->path,
+					    XFER_CALL_TIMEOUT_MS, why,
+					    sizeof(why)) == 0) {
+			t->connected = true;
+			x->epoch++;
+		}
+		if (!t->connected)
+			break;
+		resp = tusk_ctl_client_call(&t->cl, req, why, sizeof(why));
 	}
-	if (rc == 0)
-		rc = recv_line(t, &line);
-	free(s);
-	if (rc == 0 && (resp = json_loads(line, 0, NULL)) == NULL)
-		rc = -EPROTO;
-	free(line);
-	if (rc < 0) {
-		if (rc != -ENOTCONN) /* link_up said why already */
-			link_down(x, strerror(-rc));
+	json_decref(req);
+	if (resp == NULL) {
+		link_down(x, why[0] ? why : "out of memory");
 		snprintf(err, errlen, "%s", x->down_reason);
 		return -ENOTCONN;
 	}
 	x->up = true;
-	if (!json_is_true(json_object_get(resp, "ok"))) {
-		snprintf(err, errlen, "tuskd: %s", json_string_value(
-			json_object_get(resp, "error")) ?: "refused");
+	if (!json_is_true(json_object_get(resp, TUSK_CTL_KEY_OK))) {
+		const char *e = json_string_value(json_object_get(resp,
+							TUSK_CTL_KEY_ERROR));
+
+		snprintf(err, errlen, "tuskd: %s", e ? e : "refused");
 		json_decref(resp);
 		return -EINVAL;
 	}
-	*result = json_incref(json_object_get(resp, "result"));
+	*result = json_incref(json_object_get(resp, TUSK_CTL_KEY_RESULT));
 	json_decref(resp);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * tuskctl: a thin client of tuskd's control socket (app/tuskd/ctl.h).
+ * tuskctl: a thin client of tuskd's control socket (app/tuskd/ctl.h),
+ * through the shared control-socket library (app/ctl/ctl_client.h).
  *
  *   tuskctl [-s SOCKET] [--json] COMMAND [ARG...]
  *
@@ -9,29 +10,26 @@
  * ARG is key=value, or a bare word taken as the port name (xstats PORT).
  * Exit status: 0 ok, 1 the command failed or tuskd is unreachable, 2 usage.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
-/* tuskd.conf's default control_socket ([tuskd] control_socket). */
-#define TUSKCTL_DEFAULT_SOCKET "/run/tusk/tuskd.sock"
+#include "ctl_client.h"
+#include "tuskctl_session.h"
+#include "ctl_proto.h"
+
 /* Environment variable naming the socket when -s is not given. */
 #define TUSKCTL_SOCKET_ENV "TUSK_SOCKET"
 /* tuskd answers within milliseconds; a stuck daemon must not hang a
  * script forever. */
-#define TUSKCTL_TIMEOUT_S 10
-/* Matches tuskd's TUSK_CTL_OUTPUT_MAX: no answer is longer. */
-#define TUSKCTL_RESPONSE_MAX (16u << 20)
+#define TUSKCTL_TIMEOUT_MS 10000
+/* Room for a reason from the client library: a path and a strerror. */
+#define TUSKCTL_ERR_MAX 256
 /* Columns in a printed table. */
 #define TUSKCTL_COLS_MAX 14
 /* Rows in a printed table: ARP caches of 256 entries on a few lcores. */
@@ -42,92 +40,6 @@
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 enum { EXIT_USAGE = 2 };
-
-/* ---------------------------------------------------------------- I/O */
-
-static int
-ctl_connect(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = TUSKCTL_TIMEOUT_S };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "tuskctl: socket path too long: %s\n", path);
-		return -1;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "tuskctl: cannot connect to %s: %s (is tuskd "
-			"running? use -s SOCKET or $%s)\n", path,
-			strerror(errno), TUSKCTL_SOCKET_ENV);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int
-send_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Read one line; returns a malloc'd NUL-terminated string or NULL. */
-static char *
-recv_line(int fd)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-
-	while (buf != NULL) {
-		ssize_t n;
-
-		if (len + 1 >= cap) {
-			char *b = cap >= TUSKCTL_RESPONSE_MAX ? NULL :
-				  realloc(buf, cap * 2);
-			if (b == NULL) {
-				fprintf(stderr, "tuskctl: response too long\n");
-				break;
-			}
-			buf = b;
-			cap *= 2;
-		}
-		n = recv(fd, buf + len, cap - len - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			const char *why = n == 0 ? "connection closed" :
-					  errno == EAGAIN ? "timed out" :
-					  strerror(errno);
-
-			fprintf(stderr, "tuskctl: no answer from tuskd: %s\n",
-				why);
-			break;
-		}
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (memchr(buf + len - (size_t)n, '\n', (size_t)n) != NULL)
-			return buf;
-	}
-	free(buf);
-	return NULL;
-}
 
 /* -------------------------------------------------------------- tables */
 
@@ -651,10 +563,12 @@ usage(FILE *f)
 		"           fetch url=http://HOST[:PORT]/PATH [dest=REL] "
 		"[streams=N] | transfers\n"
 		"           cancel id=N [discard=true]\n"
+		"           session submit|list|show|cancel|retry|watch ... "
+		"(tusk-ctrld; tuskctl session)\n"
 		"  ARG      key=value, or a port name\n"
 		"  -s SOCKET  tuskd control socket (default $%s or %s)\n"
 		"  --json     print tuskd's JSON response\n",
-		TUSKCTL_SOCKET_ENV, TUSKCTL_DEFAULT_SOCKET);
+		TUSKCTL_SOCKET_ENV, TUSK_CTL_TUSKD_SOCKET);
 }
 
 /* {"cmd": COMMAND, args...}; NULL on a malformed ARG. */
@@ -683,53 +597,53 @@ build_request(int argc, char **argv)
 	return req;
 }
 
+/* Print a response: the result for people, or the whole line (--json);
+ * a failure's reason on stderr. 0 when the command succeeded. */
+static int
+print_response(json_t *req, json_t *resp, bool as_json)
+{
+	const char *cmd = json_string_value(json_object_get(req,
+							    TUSK_CTL_KEY_CMD));
+
+	if (!json_is_true(json_object_get(resp, TUSK_CTL_KEY_OK))) {
+		const char *e = json_string_value(json_object_get(resp,
+							TUSK_CTL_KEY_ERROR));
+
+		fprintf(stderr, "tuskctl: %s: %s\n", cmd, e ? e : "failed");
+		if (as_json)
+			print_json(resp);
+		return 1;
+	}
+	if (as_json)
+		print_json(resp);
+	else
+		print_human(cmd, json_object_get(resp, TUSK_CTL_KEY_RESULT));
+	return 0;
+}
+
 static int
 run(const char *sock, bool as_json, json_t *req)
 {
-	char *line = NULL, *resp_text;
+	struct tusk_ctl_client c;
+	char err[TUSKCTL_ERR_MAX];
 	json_t *resp;
-	json_error_t jerr;
-	int fd, ret = 1;
+	int ret;
 
-	fd = ctl_connect(sock);
-	if (fd < 0)
+	if (tusk_ctl_client_connect(&c, sock, TUSKCTL_TIMEOUT_MS, err,
+				    sizeof(err)) < 0) {
+		fprintf(stderr, "tuskctl: %s (is tuskd running? use -s SOCKET "
+			"or $%s)\n", err, TUSKCTL_SOCKET_ENV);
 		return 1;
-	line = json_dumps(req, JSON_COMPACT);
-	if (line == NULL || send_all(fd, line, strlen(line)) < 0 ||
-	    send_all(fd, "\n", 1) < 0) {
-		fprintf(stderr, "tuskctl: cannot send: %s\n", strerror(errno));
-		goto out;
 	}
-	resp_text = recv_line(fd);
-	if (resp_text == NULL)
-		goto out;
-	resp = json_loads(resp_text, 0, &jerr);
-	free(resp_text);
+	resp = tusk_ctl_client_call(&c, req, err, sizeof(err));
 	if (resp == NULL) {
-		fprintf(stderr, "tuskctl: bad response: %s\n", jerr.text);
-		goto out;
-	}
-	if (!json_is_true(json_object_get(resp, "ok"))) {
-		const char *e = json_string_value(json_object_get(resp,
-								  "error"));
-		fprintf(stderr, "tuskctl: %s: %s\n",
-			json_string_value(json_object_get(req, "cmd")),
-			e ? e : "failed");
-		if (as_json)
-			print_json(resp);
+		fprintf(stderr, "tuskctl: no answer from tuskd: %s\n", err);
+		ret = 1;
 	} else {
-		ret = 0;
-		if (as_json)
-			print_json(resp);
-		else
-			print_human(json_string_value(json_object_get(req,
-								      "cmd")),
-				    json_object_get(resp, "result"));
+		ret = print_response(req, resp, as_json);
+		json_decref(resp);
 	}
-	json_decref(resp);
-out:
-	free(line);
-	close(fd);
+	tusk_ctl_client_close(&c);
 	return ret;
 }
 
@@ -742,7 +656,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock = getenv(TUSKCTL_SOCKET_ENV);
+	const char *sock = getenv(TUSKCTL_SOCKET_ENV), *sock_opt = NULL;
 	bool as_json = false;
 	json_t *req;
 	int c, ret;
@@ -750,7 +664,7 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			sock = optarg;
+			sock = sock_opt = optarg;
 			break;
 		case 'j':
 			as_json = true;
@@ -767,8 +681,12 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* tusk-ctrld's commands: its own socket (tuskctl_session.c) */
+	if (strcmp(argv[optind], "session") == 0)
+		return tuskctl_session(argc - optind - 1, argv + optind + 1,
+				       sock_opt, as_json);
 	if (sock == NULL || sock[0] == '\0')
-		sock = TUSKCTL_DEFAULT_SOCKET;
+		sock = TUSK_CTL_TUSKD_SOCKET;
 	req = build_request(argc - optind, argv + optind);
 	if (req == NULL)
 		return EXIT_USAGE;

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "config_priv.h"
+#include "ctl_proto.h"
 
 /* Worker lcores: one lcore is EAL's main (control), the rest may work. */
 #define CONFIG_LCORES_MAX (RTE_MAX_LCORE - 1)
@@ -64,7 +65,7 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .desc = "directory that transferred files are read from and "
 		  "written under" },
 	{ .name = "control_socket", .type = TUSK_CFG_PATH,
-	  .def = "/run/tusk/tuskd.sock",
+	  .def = TUSK_CTL_TUSKD_SOCKET,
 	  .offset = offsetof(struct tusk_config, control_socket),
 	  .size = TUSK_CONFIG_SOCKET_PATH_MAX,
 	  .desc = "UNIX socket of the JSON control interface" },

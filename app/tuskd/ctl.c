@@ -1,25 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control socket (see ctl.h).
+ * tuskd's control socket (see ctl.h): its commands and the read-only ones
+ * themselves; the socket, framing and dispatch are app/ctl's.
  *
- *   tusk_ctl_poll() -> poll() -> ctl_accept()
- *                             -> ctl_read() -> ctl_line() -> tusk_ctl_handle()
- *                                                         -> ctl_send()
- *                             -> ctl_flush()
- *   tusk_ctl_handle() -> json_loadb() -> cmd_table[] -> cmd_ports() ...
+ *   tusk_ctl_poll() -> tusk_ctl_server_poll() -> tusk_ctl_cmd_handle()
+ *                        -> cmd_table[] -> cmd_ports() ...
+ *                   -> tusk_ctl_capture_drain(), tusk_ctl_impair_reap()
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <rte_log.h>
 
@@ -27,14 +18,6 @@
 
 RTE_LOG_REGISTER_SUFFIX(tusk_ctl_logtype, ctl, INFO);
 
-/* Pending connections the kernel queues while we serve others. */
-#define CTL_BACKLOG 8
-/* Bytes read per recv(): a request fits in one read. */
-#define CTL_READ_CHUNK TUSK_CTL_REQUEST_MAX
-/* Mode of the socket file: root and the tusk group may drive tuskd. */
-#define CTL_SOCKET_MODE 0660
-/* Mode of a directory we create for the socket (/run/tusk). */
-#define CTL_DIR_MODE 0755
 /* ------------------------------------------------------------ commands */
 
 static const struct tusk_port *
@@ -65,9 +48,10 @@ ipv4_json(rte_be32_t a, int prefix_len)
 }
 
 static int
-cmd_ports(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
+cmd_ports(void *arg, json_t *args, json_t **result, char *err,
 	  size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	json_t *a = json_array();
 	unsigned int i;
 
@@ -164,9 +148,10 @@ ctl_snapshot(struct tusk_ctl *ctl, unsigned int i,
 }
 
 static int
-cmd_stats(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
+cmd_stats(void *arg, json_t *args, json_t **result, char *err,
 	  size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	static struct tusk_lcore_snapshot snap; /* large: not on the stack */
 	struct tusk_stack_stats sum;
 	json_t *per = json_array(), *o = json_object();
@@ -223,9 +208,10 @@ arp_entry_json(const struct tusk_ctl *ctl, const struct tusk_lcore *lc,
 }
 
 static int
-cmd_arp(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
+cmd_arp(void *arg, json_t *args, json_t **result, char *err,
 	size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	static struct tusk_lcore_snapshot snap;
 	json_t *a = json_array();
 	unsigned int i, j;
@@ -244,9 +230,10 @@ cmd_arp(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
 }
 
 static int
-cmd_xstats(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
+cmd_xstats(void *arg, json_t *args, json_t **result, char *err,
 	   size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	json_t *want = json_object_get(args, "port"), *o = json_object();
 	unsigned int i, found = 0;
 
@@ -276,9 +263,10 @@ cmd_xstats(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
 }
 
 static int
-cmd_config(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
+cmd_config(void *arg, json_t *args, json_t **result, char *err,
 	   size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	*result = tusk_config_to_json(ctl->ctx.cfg);
 	if (*result == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -288,9 +276,10 @@ cmd_config(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
 }
 
 static int
-cmd_quit(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
+cmd_quit(void *arg, json_t *args, json_t **result, char *err,
 	 size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	CTL_LOG(NOTICE, "quit requested on the control socket\n");
 	ctl->quit = true;
 	*result = json_string("stopping");
@@ -299,7 +288,7 @@ cmd_quit(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
 
 /* Index of the port named by the request's "port", or -1 (err set). */
 int
-tusk_ctl_arg_port(const struct tusk_ctl *ctl, json_t *args, char *err,
+tusk_ctl_port_arg(const struct tusk_ctl *ctl, json_t *args, char *err,
 		  size_t errlen)
 {
 	const char *name = json_string_value(json_object_get(args, "port"));
@@ -315,34 +304,6 @@ tusk_ctl_arg_port(const struct tusk_ctl *ctl, json_t *args, char *err,
 	snprintf(err, errlen, "no port named \"%.64s\"", name);
 	return -1;
 }
-
-/* A count argument: a JSON integer or a string of digits (tuskctl sends
- * key=value as strings). `def` when absent; -1 when malformed. */
-int64_t
-tusk_ctl_arg_uint(json_t *args, const char *key, int64_t def, int64_t max,
-		  char *err, size_t errlen)
-{
-	json_t *v = json_object_get(args, key);
-	const char *s = json_string_value(v);
-	long long n = -1;
-	char *end = NULL;
-
-	if (v == NULL)
-		return def;
-	if (json_is_integer(v))
-		n = json_integer_value(v);
-	else if (s != NULL && *s >= '0' && *s <= '9')
-		n = strtoll(s, &end, 10);
-	if (n < 0 || n > max || (end != NULL && *end != '\0')) {
-		snprintf(err, errlen, "\"%s\" must be an integer in [0, %"
-			 PRId64 "]", key, max);
-		return -1;
-	}
-	return n;
-}
-
-static int cmd_help(struct tusk_ctl *ctl, json_t *args, json_t **result,
-		    char *err, size_t errlen);
 
 static const char *const args_none[] = { NULL };
 static const char *const args_port[] = { "port", NULL };
@@ -362,7 +323,7 @@ static const char *const args_bulk_stop[] = { "id", "lcore", NULL };
 static const char *const args_fetch[] = { "url", "dest", "streams", NULL };
 static const char *const args_cancel[] = { "id", "discard", NULL };
 
-static const struct ctl_cmd cmd_table[] = {
+static const struct tusk_ctl_cmd cmd_table[] = {
 	{ "ports", cmd_ports, args_none,
 	  "device, driver, MAC, address, MTU, link, offloads, counters" },
 	{ "stats", cmd_stats, args_none,
@@ -398,99 +359,23 @@ static const struct ctl_cmd cmd_table[] = {
 	{ "cancel", tusk_ctl_cancel_cmd, args_cancel,
 	  "stop a fetch (id); kept for resuming unless discard=true" },
 	{ "quit", cmd_quit, args_none, "stop tuskd and exit" },
-	{ "help", cmd_help, args_none, "this list" },
 };
 
-static int
-cmd_help(struct tusk_ctl *ctl, json_t *args, json_t **result, char *err,
-	 size_t errlen)
+/* ------------------------------------------------------------- serving */
+
+static const struct tusk_ctl_cmds *
+ctl_cmds(struct tusk_ctl *ctl)
 {
-	json_t *o = json_object();
-	unsigned int i;
-
-	for (i = 0; o != NULL && i < RTE_DIM(cmd_table); i++)
-		json_object_set_new(o, cmd_table[i].name,
-				    json_string(cmd_table[i].help));
-	*result = o;
-	return 0;
-}
-
-/* ------------------------------------------------------------ dispatch */
-
-static json_t *
-ctl_error(const char *reason)
-{
-	return json_pack("{s:b, s:s}", "ok", 0, "error", reason);
-}
-
-/* Every key but "cmd" must be one the command takes. */
-static int
-check_args(const struct ctl_cmd *c, json_t *req, char *err, size_t errlen)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach(req, key, v) {
-		unsigned int i;
-		bool ok = strcmp(key, "cmd") == 0;
-
-		for (i = 0; !ok && c->args[i] != NULL; i++)
-			ok = strcmp(key, c->args[i]) == 0;
-		if (!ok) {
-			snprintf(err, errlen, "%s: unknown argument \"%s\"",
-				 c->name, key);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static json_t *
-ctl_dispatch(struct tusk_ctl *ctl, json_t *req)
-{
-	char err[TUSK_CTL_REQUEST_MAX / 4];
-	const char *name = json_string_value(json_object_get(req, "cmd"));
-	json_t *result = NULL;
-	unsigned int i;
-
-	if (!json_is_object(req))
-		return ctl_error("request must be a JSON object");
-	if (name == NULL)
-		return ctl_error("missing \"cmd\" (a string), e.g. "
-				 "{\"cmd\":\"help\"}");
-	for (i = 0; i < RTE_DIM(cmd_table); i++) {
-		const struct ctl_cmd *c = &cmd_table[i];
-
-		if (strcmp(name, c->name) != 0)
-			continue;
-		err[0] = '\0';
-		if (check_args(c, req, err, sizeof(err)) < 0 ||
-		    c->fn(ctl, req, &result, err, sizeof(err)) < 0 ||
-		    result == NULL)
-			return ctl_error(err[0] ? err : "out of memory");
-		return json_pack("{s:b, s:o}", "ok", 1, "result", result);
-	}
-	snprintf(err, sizeof(err), "unknown command \"%.64s\" (try \"help\")",
-		 name);
-	return ctl_error(err);
+	ctl->cmds = (struct tusk_ctl_cmds){
+		.cmd = cmd_table, .n = RTE_DIM(cmd_table), .ctx = ctl,
+	};
+	return &ctl->cmds;
 }
 
 json_t *
 tusk_ctl_handle(struct tusk_ctl *ctl, const char *line, size_t len)
 {
-	char reason[TUSK_CTL_REQUEST_MAX / 4];
-	json_error_t jerr;
-	json_t *req, *resp;
-
-	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (req == NULL) {
-		snprintf(reason, sizeof(reason), "bad JSON at column %d: %s",
-			 jerr.column, jerr.text);
-		return ctl_error(reason);
-	}
-	resp = ctl_dispatch(ctl, req);
-	json_decref(req);
-	return resp;
+	return tusk_ctl_cmd_handle(ctl_cmds(ctl), line, len);
 }
 
 bool
@@ -499,221 +384,16 @@ tusk_ctl_quit_requested(const struct tusk_ctl *ctl)
 	return ctl->quit;
 }
 
-/* ------------------------------------------------------------- sockets */
-
-static void
-client_close(struct ctl_client *c)
-{
-	if (c->fd >= 0)
-		close(c->fd);
-	free(c->out);
-	memset(c, 0, sizeof(*c));
-	c->fd = -1;
-}
-
-/* Queue one response line for c; drop a client that does not read. */
-static int
-ctl_send(struct ctl_client *c, json_t *resp)
-{
-	char *s = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
-	size_t n, need;
-
-	if (s == NULL)
-		s = strdup("{\"ok\":false,\"error\":\"out of memory\"}");
-	if (s == NULL)
-		return -ENOMEM;
-	n = strlen(s);
-	need = c->out_len + n + 1;
-	if (need > TUSK_CTL_OUTPUT_MAX) {
-		free(s);
-		return -ENOBUFS;
-	}
-	if (need > c->out_cap) {
-		size_t cap = RTE_MAX(need, c->out_cap * 2);
-		char *o = realloc(c->out, cap);
-
-		if (o == NULL) {
-			free(s);
-			return -ENOMEM;
-		}
-		c->out = o;
-		c->out_cap = cap;
-	}
-	memcpy(c->out + c->out_len, s, n);
-	c->out[c->out_len + n] = '\n';
-	c->out_len += n + 1;
-	free(s);
-	return 0;
-}
-
-/* Write what the socket takes now. */
-static int
-ctl_flush(struct ctl_client *c)
-{
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off,
-				 c->out_len - c->out_off, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
-		if (n < 0)
-			return -errno;
-		c->out_off += (size_t)n;
-	}
-	c->out_off = c->out_len = 0;
-	return 0;
-}
-
-static int
-ctl_line(struct tusk_ctl *ctl, struct ctl_client *c, const char *line,
-	 size_t len)
-{
-	json_t *resp;
-	int ret;
-
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
-	if (len == 0)
-		return 0; /* blank line: nothing asked */
-	resp = tusk_ctl_handle(ctl, line, len);
-	ret = ctl_send(c, resp);
-	json_decref(resp);
-	return ret;
-}
-
-/* Split the input buffer into lines; keep a partial line for the next
- * read, refuse one that cannot fit. */
-static int
-ctl_consume(struct tusk_ctl *ctl, struct ctl_client *c)
-{
-	size_t start = 0;
-	char *nl;
-	int ret;
-
-	while ((nl = memchr(c->in + start, '\n', c->in_len - start))) {
-		size_t len = (size_t)(nl - (c->in + start));
-
-		if (c->discarding)
-			c->discarding = false;
-		else if ((ret = ctl_line(ctl, c, c->in + start, len)) < 0)
-			return ret;
-		start += len + 1;
-	}
-	memmove(c->in, c->in + start, c->in_len - start);
-	c->in_len -= start;
-	if (c->in_len == sizeof(c->in)) {
-		json_t *e;
-
-		if (!c->discarding) {
-			e = ctl_error("request longer than "
-				      RTE_STR(TUSK_CTL_REQUEST_MAX) " bytes");
-			ret = ctl_send(c, e);
-			json_decref(e);
-			if (ret < 0)
-				return ret;
-		}
-		c->discarding = true;
-		c->in_len = 0;
-	}
-	return 0;
-}
-
-static int
-ctl_read(struct tusk_ctl *ctl, struct ctl_client *c)
-{
-	for (;;) {
-		ssize_t n = recv(c->fd, c->in + c->in_len,
-				 sizeof(c->in) - c->in_len, 0);
-		int ret;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
-		if (n <= 0)
-			return n == 0 ? -ECONNRESET : -errno;
-		c->in_len += (size_t)n;
-		ret = ctl_consume(ctl, c);
-		if (ret < 0)
-			return ret;
-	}
-}
-
-static void
-ctl_accept(struct tusk_ctl *ctl)
-{
-	static const char busy[] =
-		"{\"ok\":false,\"error\":\"too many control clients\"}\n";
-	unsigned int i;
-	int fd;
-
-	fd = accept4(ctl->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	for (i = 0; i < TUSK_CTL_CLIENTS_MAX; i++) {
-		if (ctl->clients[i].fd < 0) {
-			ctl->clients[i].fd = fd;
-			return;
-		}
-	}
-	/* full: say why rather than leave the client hanging */
-	if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0)
-		CTL_LOG(DEBUG, "refused client: %s\n", strerror(errno));
-	close(fd);
-}
-
 int
 tusk_ctl_poll(struct tusk_ctl *ctl, int timeout_ms)
 {
-	struct pollfd pfd[TUSK_CTL_CLIENTS_MAX + 1];
-	int idx[TUSK_CTL_CLIENTS_MAX + 1];
-	unsigned int i, n = 0;
 	int ret;
 
-	if (ctl->lfd >= 0) {
-		pfd[n] = (struct pollfd){ .fd = ctl->lfd, .events = POLLIN };
-		idx[n++] = -1;
-	}
-	for (i = 0; i < TUSK_CTL_CLIENTS_MAX; i++) {
-		struct ctl_client *c = &ctl->clients[i];
-
-		if (c->fd < 0)
-			continue;
-		pfd[n] = (struct pollfd){ .fd = c->fd, .events = POLLIN |
-					  (c->out_len ? POLLOUT : 0) };
-		idx[n++] = (int)i;
-	}
 	if (tusk_ctl_capture_active(ctl))
 		timeout_ms = RTE_MIN(timeout_ms, TUSK_CTL_CAPTURE_DRAIN_MS);
-	ret = poll(pfd, n, timeout_ms);
+	ret = tusk_ctl_server_poll(ctl->srv, timeout_ms);
 	if (ret < 0)
-		return errno == EINTR ? (ctl->quit ? 1 : 0) : -errno;
-	for (i = 0; i < n; i++) {
-		struct ctl_client *c;
-
-		if (pfd[i].revents == 0)
-			continue;
-		if (idx[i] < 0) {
-			ctl_accept(ctl);
-			continue;
-		}
-		c = &ctl->clients[idx[i]];
-		ret = 0;
-		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-			ret = ctl_read(ctl, c);
-		if (c->out_len > 0 && ret != -ENOBUFS) {
-			int fret = ctl_flush(c);
-
-			if (fret < 0)
-				ret = fret;
-			else if (ret == -ECONNRESET && c->out_len > 0)
-				ret = 0; /* half-closed: answer it first */
-		}
-		if (ret < 0)
-			client_close(c);
-	}
+		return ret;
 	tusk_ctl_capture_drain(ctl);
 	tusk_ctl_impair_reap(ctl, false);
 	return ctl->quit ? 1 : 0;
@@ -721,106 +401,22 @@ tusk_ctl_poll(struct tusk_ctl *ctl, int timeout_ms)
 
 /* ------------------------------------------------------- open and close */
 
-/* A socket file left by a dead tuskd is removed; a live one (something
- * accepts connections) or a file that is not a socket is left alone. */
-static int
-ctl_check_stale(const char *path, const struct sockaddr_un *sa)
-{
-	struct stat st;
-	int fd, ret;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode)) {
-		CTL_LOG(ERR, "%s exists and is not a socket\n", path);
-		return -EEXIST;
-	}
-	/* non-blocking: a live server with a full backlog answers EAGAIN
-	 * instead of holding our start-up */
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	ret = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	if (ret < 0 && errno == EAGAIN)
-		ret = 0;
-	close(fd);
-	if (ret == 0) {
-		CTL_LOG(ERR, "%s: another tuskd is serving it\n", path);
-		return -EADDRINUSE;
-	}
-	return unlink(path) < 0 ? -errno : 0;
-}
-
-/* mkdir -p of the socket's directory. */
-static int
-ctl_mkdir(const char *path)
-{
-	char dir[PATH_MAX];
-	char *p;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	p = strrchr(dir, '/');
-	if (p == NULL || p == dir)
-		return 0;
-	*p = '\0';
-	for (p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, CTL_DIR_MODE) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(dir, CTL_DIR_MODE) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int
-ctl_listen(struct tusk_ctl *ctl, const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int ret;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	ret = ctl_mkdir(path);
-	if (ret == 0)
-		ret = ctl_check_stale(path, &sa);
-	if (ret < 0)
-		return ret;
-	ctl->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			  0);
-	if (ctl->lfd < 0)
-		return -errno;
-	if (bind(ctl->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
-	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
-	if (chmod(path, CTL_SOCKET_MODE) < 0 ||
-	    listen(ctl->lfd, CTL_BACKLOG) < 0)
-		return -errno;
-	return 0;
-}
-
 int
 tusk_ctl_open(const char *path, const struct tusk_ctl_ctx *ctx,
 	      struct tusk_ctl **out)
 {
 	struct tusk_ctl *ctl = calloc(1, sizeof(*ctl));
-	unsigned int i;
-	int ret = 0;
+	struct tusk_ctl_server_conf conf = { .path = path };
+	char err[TUSK_CTL_REQUEST_MAX / 4];
+	int ret;
 
 	if (ctl == NULL)
 		return -ENOMEM;
-	ctl->lfd = -1;
 	ctl->ctx = *ctx;
-	for (i = 0; i < TUSK_CTL_CLIENTS_MAX; i++)
-		ctl->clients[i].fd = -1;
-	if (path != NULL)
-		ret = ctl_listen(ctl, path);
+	conf.cmds = *ctl_cmds(ctl);
+	ret = tusk_ctl_server_open(&conf, &ctl->srv, err, sizeof(err));
 	if (ret < 0) {
-		CTL_LOG(ERR, "cannot listen on %s: %s\n", path, strerror(-ret));
+		CTL_LOG(ERR, "%s\n", err);
 		tusk_ctl_close(ctl);
 		return ret;
 	}
@@ -838,22 +434,10 @@ tusk_ctl_open(const char *path, const struct tusk_ctl_ctx *ctx,
 void
 tusk_ctl_close(struct tusk_ctl *ctl)
 {
-	unsigned int i;
-
 	if (ctl == NULL)
 		return;
 	tusk_ctl_capture_close(ctl);
 	tusk_ctl_impair_reap(ctl, true);
-	for (i = 0; i < TUSK_CTL_CLIENTS_MAX; i++) {
-		if (ctl->clients[i].fd < 0)
-			continue;
-		(void)ctl_flush(&ctl->clients[i]);
-		client_close(&ctl->clients[i]);
-	}
-	if (ctl->lfd >= 0)
-		close(ctl->lfd);
-	if (ctl->path[0] != '\0' && unlink(ctl->path) < 0 && errno != ENOENT)
-		CTL_LOG(WARNING, "cannot remove %s: %s\n", ctl->path,
-			strerror(errno));
+	tusk_ctl_server_close(ctl->srv);
 	free(ctl);
 }

@@ -27,9 +27,10 @@
  *           removes; with no setting it reports settings and counters
  *   quit    stop tuskd (lcores, ports, socket) and exit 0
  *
- * A bad request (not JSON, not an object, unknown command or argument, a
- * line longer than TUSK_CTL_REQUEST_MAX) gets an error response and the
- * connection stays open. Everything runs on the main lcore from
+ * The socket, its framing and limits, dispatch and `help` are the shared
+ * control-socket library's (app/ctl: ctl_server.h, ctl_proto.h): a bad
+ * request gets an error response and the connection stays open.
+ * Everything runs on the main lcore from
  * tusk_ctl_poll(): non-blocking sockets and poll(), no threads, and the
  * lcores are only ever asked for copies (lcore.h).
  */
@@ -41,14 +42,8 @@
 
 #include <jansson.h>
 
-/* A request is a command name and a few arguments; a longer line is a
- * mistake (or an attack) and is refused without being buffered. */
-#define TUSK_CTL_REQUEST_MAX 4096
-/* Concurrent clients: an operator or two, tusk-ctrld, a monitoring agent. */
-#define TUSK_CTL_CLIENTS_MAX 16
-/* Unsent response bytes held per client. The largest answer (xstats of 8
- * ports) is ~100 KiB; a client that stops reading is dropped here. */
-#define TUSK_CTL_OUTPUT_MAX (16u << 20)
+#include "ctl_proto.h"
+
 /* How long a command waits for an lcore to copy its counters: the loop
  * answers within one iteration, so this only trips on a stuck lcore. */
 #define TUSK_CTL_SNAPSHOT_TIMEOUT_MS 200

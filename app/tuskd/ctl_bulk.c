@@ -184,9 +184,10 @@ parse_source(json_t *args, struct tusk_bulk_source_conf *conf, char *err,
 }
 
 int
-tusk_ctl_bulk_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+tusk_ctl_bulk_cmd(void *arg, json_t *args, json_t **result,
 		  char *err, size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	struct tusk_lcore *lc = bulk_lcore(ctl);
 	struct bulk_call *c;
 
@@ -212,9 +213,10 @@ tusk_ctl_bulk_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
 }
 
 int
-tusk_ctl_bulk_list_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+tusk_ctl_bulk_list_cmd(void *arg, json_t *args, json_t **result,
 		       char *err, size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	json_t *list = json_array();
 	unsigned int l, i;
 
@@ -243,9 +245,10 @@ tusk_ctl_bulk_list_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
 }
 
 int
-tusk_ctl_bulk_stop_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+tusk_ctl_bulk_stop_cmd(void *arg, json_t *args, json_t **result,
 		       char *err, size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	struct tusk_lcore *lc = bulk_lcore(ctl);
 	int64_t id = tusk_ctl_arg_uint(args, "id", -1, UINT32_MAX, err,
 				       errlen);

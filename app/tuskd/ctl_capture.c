@@ -16,11 +16,12 @@
 #define CAPTURE_DEFAULT_COUNT 1000
 
 int
-tusk_ctl_capture_cmd_start(struct tusk_ctl *ctl, json_t *args,
+tusk_ctl_capture_cmd_start(void *arg, json_t *args,
 			   json_t **result, char *err, size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	const char *file = json_string_value(json_object_get(args, "file"));
-	int i = tusk_ctl_arg_port(ctl, args, err, errlen), ret;
+	int i = tusk_ctl_port_arg(ctl, args, err, errlen), ret;
 	int64_t count, snaplen;
 
 	if (i < 0)
@@ -60,10 +61,11 @@ capture_end(struct tusk_ctl *ctl, unsigned int i)
 }
 
 int
-tusk_ctl_capture_cmd_stop(struct tusk_ctl *ctl, json_t *args,
+tusk_ctl_capture_cmd_stop(void *arg, json_t *args,
 			  json_t **result, char *err, size_t errlen)
 {
-	int i = tusk_ctl_arg_port(ctl, args, err, errlen);
+	struct tusk_ctl *ctl = arg;
+	int i = tusk_ctl_port_arg(ctl, args, err, errlen);
 
 	if (i < 0)
 		return -1;

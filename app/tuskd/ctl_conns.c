@@ -98,9 +98,10 @@ conns_on_lcore(struct tusk_lcore *lc, void *arg, uint64_t now)
 }
 
 int
-tusk_ctl_conns_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+tusk_ctl_conns_cmd(void *arg, json_t *args, json_t **result,
 		   char *err, size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	/* on the heap: an lcore that times out may still write into it */
 	struct conns_walk *w = calloc(1, sizeof(*w));
 	unsigned int i;

@@ -155,33 +155,11 @@ resolve(const char *url, uint32_t *addr, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-string_arg(json_t *args, const char *key, bool required, char *out,
-	   size_t len, char *err, size_t errlen)
-{
-	json_t *v = json_object_get(args, key);
-	const char *s = json_string_value(v);
-
-	out[0] = '\0';
-	if (v == NULL && !required)
-		return 0;
-	if (s == NULL || (required && s[0] == '\0')) {
-		snprintf(err, errlen, "\"%s\" (a string) is required", key);
-		return -1;
-	}
-	if (strlen(s) >= len) {
-		snprintf(err, errlen, "\"%s\" is longer than %zu bytes", key,
-			 len - 1);
-		return -1;
-	}
-	memcpy(out, s, strlen(s) + 1);
-	return 0;
-}
-
 int
-tusk_ctl_fetch_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+tusk_ctl_fetch_cmd(void *arg, json_t *args, json_t **result,
 		   char *err, size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	struct fetch_call *c = calloc(1, sizeof(*c));
 	int64_t streams;
 
@@ -199,10 +177,10 @@ tusk_ctl_fetch_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
 		streams = -1;
 	}
 	if (streams < 0 ||
-	    string_arg(args, "url", true, c->url, sizeof(c->url), err,
-		       errlen) < 0 ||
-	    string_arg(args, "dest", false, c->dest, sizeof(c->dest), err,
-		       errlen) < 0 ||
+	    tusk_ctl_arg_string(args, "url", true, c->url, sizeof(c->url),
+				err, errlen) < 0 ||
+	    tusk_ctl_arg_string(args, "dest", false, c->dest,
+				sizeof(c->dest), err, errlen) < 0 ||
 	    resolve(c->url, &c->addr, err, errlen) < 0) {
 		free(c);
 		return -1;
@@ -212,9 +190,10 @@ tusk_ctl_fetch_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
 }
 
 int
-tusk_ctl_transfers_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+tusk_ctl_transfers_cmd(void *arg, json_t *args, json_t **result,
 		       char *err, size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	struct fetch_call *c = calloc(1, sizeof(*c));
 
 	if (c == NULL) {
@@ -225,39 +204,11 @@ tusk_ctl_transfers_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
 	return fetch_call(ctl, c, result, err, errlen);
 }
 
-/* true/false, or what tuskctl sends for them ("1", "true", "yes"...). */
-static int
-bool_arg(json_t *args, const char *key, bool *out, char *err, size_t errlen)
-{
-	static const char *const yes[] = { "1", "true", "yes", "on" };
-	static const char *const no[] = { "0", "false", "no", "off" };
-	json_t *v = json_object_get(args, key);
-	const char *s = json_string_value(v);
-	unsigned int i;
-
-	*out = false;
-	if (v == NULL)
-		return 0;
-	if (json_is_boolean(v)) {
-		*out = json_is_true(v);
-		return 0;
-	}
-	for (i = 0; s != NULL && i < RTE_DIM(yes); i++) {
-		if (strcmp(s, yes[i]) == 0) {
-			*out = true;
-			return 0;
-		}
-		if (strcmp(s, no[i]) == 0)
-			return 0;
-	}
-	snprintf(err, errlen, "\"%s\" must be true or false", key);
-	return -1;
-}
-
 int
-tusk_ctl_cancel_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+tusk_ctl_cancel_cmd(void *arg, json_t *args, json_t **result,
 		    char *err, size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	struct fetch_call *c = calloc(1, sizeof(*c));
 	int64_t id;
 
@@ -269,7 +220,7 @@ tusk_ctl_cancel_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
 	id = tusk_ctl_arg_uint(args, "id", -1, UINT32_MAX, err, errlen);
 	if (id == -1 && json_object_get(args, "id") == NULL)
 		snprintf(err, errlen, "\"id\" (a transfer id) is required");
-	if (id < 0 || bool_arg(args, "discard", &c->discard, err,
+	if (id < 0 || tusk_ctl_arg_bool(args, "discard", &c->discard, err,
 			       errlen) < 0) {
 		free(c);
 		return -1;

@@ -34,9 +34,10 @@ http_on_lcore(struct tusk_lcore *lc, void *arg, uint64_t now)
 }
 
 int
-tusk_ctl_http_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 		  char *err, size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	json_t *list = json_array();
 	unsigned int i;
 

@@ -45,31 +45,6 @@ static const char *const dir_names[TUSK_LCORE_DIRS] = {
 	[TUSK_LCORE_TX] = "tx",
 };
 
-/* A number argument (JSON number or numeric string); 0 absent, 1 present,
- * -1 malformed (err set). */
-static int
-arg_number(json_t *args, const char *key, double max, double *out,
-	   char *err, size_t errlen)
-{
-	json_t *v = json_object_get(args, key);
-	const char *s = json_string_value(v);
-	char *end = NULL;
-
-	if (v == NULL)
-		return 0;
-	if (json_is_number(v))
-		*out = json_number_value(v);
-	else if (s != NULL && s[0] != '\0')
-		*out = strtod(s, &end);
-	if ((!json_is_number(v) && (end == NULL || *end != '\0')) ||
-	    !isfinite(*out) || *out < 0 || *out > max) {
-		snprintf(err, errlen, "\"%s\" must be a number in [0, %g]", key,
-			 max);
-		return -1;
-	}
-	return 1;
-}
-
 /* A ppm argument; *out is left as it is when absent (its default). */
 static int
 parse_ppm(json_t *args, const char *key, uint32_t *out, bool *any, char *err,
@@ -97,13 +72,15 @@ parse_conf(json_t *args, struct tusk_impair_conf *c, bool *any, char *err,
 	memset(c, 0, sizeof(*c));
 	c->burst_loss_ppm = TUSK_IMPAIR_PPM;
 	*any = json_object_get(args, "clear") != NULL;
-	r1 = arg_number(args, "delay_ms", TUSK_IMPAIR_DELAY_MAX_NS / 1e6,
-			&delay_ms, err, errlen);
-	r2 = r1 < 0 ? -1 : arg_number(args, "jitter_ms",
-				      TUSK_IMPAIR_DELAY_MAX_NS / 1e6,
-				      &jitter_ms, err, errlen);
-	r3 = r2 < 0 ? -1 : arg_number(args, "rate_mbps", IMPAIR_RATE_MAX_MBPS,
-				      &rate, err, errlen);
+	r1 = tusk_ctl_arg_number(args, "delay_ms",
+				 TUSK_IMPAIR_DELAY_MAX_NS / 1e6, &delay_ms,
+				 err, errlen);
+	r2 = r1 < 0 ? -1 : tusk_ctl_arg_number(args, "jitter_ms",
+					       TUSK_IMPAIR_DELAY_MAX_NS / 1e6,
+					       &jitter_ms, err, errlen);
+	r3 = r2 < 0 ? -1 : tusk_ctl_arg_number(args, "rate_mbps",
+					       IMPAIR_RATE_MAX_MBPS, &rate,
+					       err, errlen);
 	limit = r3 < 0 ? -1 : tusk_ctl_arg_uint(args, "limit", 0,
 						TUSK_IMPAIR_LIMIT_MAX, err,
 						errlen);
@@ -287,13 +264,14 @@ tusk_ctl_impair_json(struct tusk_ctl *ctl, unsigned int i)
 }
 
 int
-tusk_ctl_impair_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+tusk_ctl_impair_cmd(void *arg, json_t *args, json_t **result,
 		    char *err, size_t errlen)
 {
+	struct tusk_ctl *ctl = arg;
 	struct tusk_impair_conf c;
 	unsigned int dirs, d;
 	bool any;
-	int i = tusk_ctl_arg_port(ctl, args, err, errlen);
+	int i = tusk_ctl_port_arg(ctl, args, err, errlen);
 
 	if (i < 0 || parse_dirs(args, &dirs, err, errlen) < 0 ||
 	    parse_conf(args, &c, &any, err, errlen) < 0)

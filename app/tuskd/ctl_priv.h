@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Internals shared by the control socket's files: ctl.c (socket, dispatch,
- * read-only commands), ctl_capture.c (capture), ctl_impair.c (impair),
- * ctl_conns.c (TCP connections), ctl_http.c (the HTTP endpoint).
+ * Internals shared by the control socket's files: ctl.c (the command
+ * table, read-only commands; the socket is app/ctl's ctl_server.c),
+ * ctl_capture.c (capture), ctl_impair.c (impair), ctl_conns.c (TCP
+ * connections), ctl_http.c (the HTTP endpoint), ctl_bulk.c, ctl_fetch.c.
  */
 #ifndef TUSK_CTL_PRIV_H
 #define TUSK_CTL_PRIV_H
@@ -10,12 +11,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/un.h>
 
 #include <jansson.h>
 #include <rte_log.h>
 
 #include "config.h"
+#include "ctl_arg.h"
+#include "ctl_server.h"
 #include "ctl.h"
 #include "impair.h"
 #include "lcore.h"
@@ -34,21 +36,11 @@ extern int tusk_ctl_logtype;
  * each reconfiguration retires at most one per lcore and direction. */
 #define TUSK_CTL_RETIRED_MAX 64
 
-struct ctl_client {
-	int fd;              /* -1: slot free */
-	bool discarding;     /* dropping the rest of an overlong line */
-	size_t in_len;
-	char in[TUSK_CTL_REQUEST_MAX];
-	char *out;
-	size_t out_len, out_off, out_cap;
-};
-
 struct tusk_ctl {
-	int lfd;
+	struct tusk_ctl_server *srv;
+	struct tusk_ctl_cmds cmds;  /* cmd_table[] with this ctl as context */
 	bool quit;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct tusk_ctl_ctx ctx;
-	struct ctl_client clients[TUSK_CTL_CLIENTS_MAX];
 	/* running packet captures, by port index (ctl_capture.c) */
 	struct tusk_port_capture *captures[TUSK_CONFIG_PORTS_MAX];
 	/* impairment as last set, by port index and direction (ctl_impair.c) */
@@ -59,30 +51,14 @@ struct tusk_ctl {
 	struct tusk_impair *retired[TUSK_CTL_RETIRED_MAX];
 };
 
-/* A command: fills *result (new reference) or writes a reason into err
- * and returns -1. `args` is the request object. */
-typedef int (*ctl_cmd_fn)(struct tusk_ctl *ctl, json_t *args,
-			  json_t **result, char *err, size_t errlen);
-
-struct ctl_cmd {
-	const char *name;
-	ctl_cmd_fn fn;
-	const char *const *args;  /* accepted argument keys, NULL-terminated */
-	const char *help;
-};
-
 /* Index of the port named by the request's "port", or -1 (err set). */
-int tusk_ctl_arg_port(const struct tusk_ctl *ctl, json_t *args, char *err,
+int tusk_ctl_port_arg(const struct tusk_ctl *ctl, json_t *args, char *err,
 		      size_t errlen);
-/* An integer argument: a JSON integer or a string of digits (tuskctl
- * sends key=value as strings). `def` when absent; -1 when malformed. */
-int64_t tusk_ctl_arg_uint(json_t *args, const char *key, int64_t def,
-			  int64_t max, char *err, size_t errlen);
 
 /* ctl_capture.c */
-int tusk_ctl_capture_cmd_start(struct tusk_ctl *ctl, json_t *args,
+int tusk_ctl_capture_cmd_start(void *arg, json_t *args,
 			       json_t **result, char *err, size_t errlen);
-int tusk_ctl_capture_cmd_stop(struct tusk_ctl *ctl, json_t *args,
+int tusk_ctl_capture_cmd_stop(void *arg, json_t *args,
 			      json_t **result, char *err, size_t errlen);
 /* Write what the lcores copied; close captures that are complete. */
 void tusk_ctl_capture_drain(struct tusk_ctl *ctl);
@@ -92,7 +68,7 @@ void tusk_ctl_capture_close(struct tusk_ctl *ctl);
 bool tusk_ctl_capture_active(const struct tusk_ctl *ctl);
 
 /* ctl_impair.c */
-int tusk_ctl_impair_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+int tusk_ctl_impair_cmd(void *arg, json_t *args, json_t **result,
 			char *err, size_t errlen);
 /* {"tx": {...}, "rx": {...}} of port i, or null when unimpaired. */
 json_t *tusk_ctl_impair_json(struct tusk_ctl *ctl, unsigned int i);
@@ -104,27 +80,27 @@ void tusk_ctl_impair_reap(struct tusk_ctl *ctl, bool closing);
 int tusk_ctl_impair_configure(struct tusk_ctl *ctl);
 
 /* ctl_bulk.c: the bulk service (app/svc/bulk.h) */
-int tusk_ctl_bulk_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+int tusk_ctl_bulk_cmd(void *arg, json_t *args, json_t **result,
 		      char *err, size_t errlen);
-int tusk_ctl_bulk_list_cmd(struct tusk_ctl *ctl, json_t *args,
+int tusk_ctl_bulk_list_cmd(void *arg, json_t *args,
 			   json_t **result, char *err, size_t errlen);
-int tusk_ctl_bulk_stop_cmd(struct tusk_ctl *ctl, json_t *args,
+int tusk_ctl_bulk_stop_cmd(void *arg, json_t *args,
 			   json_t **result, char *err, size_t errlen);
 
 /* ctl_conns.c */
-int tusk_ctl_conns_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+int tusk_ctl_conns_cmd(void *arg, json_t *args, json_t **result,
 		       char *err, size_t errlen);
 
 /* ctl_http.c */
-int tusk_ctl_http_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+int tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 		      char *err, size_t errlen);
 
 /* ctl_fetch.c: the fetch client (fetch, transfers, cancel) */
-int tusk_ctl_fetch_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+int tusk_ctl_fetch_cmd(void *arg, json_t *args, json_t **result,
 		       char *err, size_t errlen);
-int tusk_ctl_transfers_cmd(struct tusk_ctl *ctl, json_t *args,
+int tusk_ctl_transfers_cmd(void *arg, json_t *args,
 			   json_t **result, char *err, size_t errlen);
-int tusk_ctl_cancel_cmd(struct tusk_ctl *ctl, json_t *args, json_t **result,
+int tusk_ctl_cancel_cmd(void *arg, json_t *args, json_t **result,
 			char *err, size_t errlen);
 
 #endif /* TUSK_CTL_PRIV_H */
