@@ -83,32 +83,50 @@ totals(json_t *o, const struct ctrld_session *s, bool active)
 			    json_integer((size - bytes) / rate) : json_null());
 }
 
-static json_t *
-job_json(struct ctrld_session *s)
+struct jobs_ctx {
+	struct ctrld_session *s;
+	json_t *a;
+};
+
+/* One analysis step's job, as journaled, with what its launcher says. */
+static int
+job_cb(void *arg, const struct tusk_jjob *job)
 {
+	struct jobs_ctx *j = arg;
 	const struct tusk_spec_analysis *a;
 	struct tusk_job_status st;
 	char logs[1024] = "";
 	json_t *o;
 
-	if (!s->job_known || s->job.step >= s->spec.nanalysis)
-		return json_null();
-	a = &s->spec.analysis[s->job.step];
-	o = json_pack("{s:i, s:s, s:s, s:s}", "step", (int)s->job.step,
-		      "job_id", s->job.job_id, "launcher", a->launcher->name,
-		      "state", s->job.state < 0 ? "launching" :
-		      tusk_job_state_name(s->job.state));
-	json_object_set_new(o, "exit_code", s->job.exit_code >= 0 ?
-			    json_integer(s->job.exit_code) : json_null());
-	json_object_set_new(o, "reason", opt_str(s->job.reason));
-	if (a->launcher->ops->poll(a->launcher, s->job.job_id, &st) == 0)
+	if (job->step >= j->s->spec.nanalysis)
+		return 0;
+	a = &j->s->spec.analysis[job->step];
+	o = json_pack("{s:i, s:s, s:s, s:s}", "step", (int)job->step,
+		      "job_id", job->job_id, "launcher", a->launcher->name,
+		      "state", job->state < 0 ? "launching" :
+		      tusk_job_state_name(job->state));
+	json_object_set_new(o, "exit_code", job->exit_code >= 0 ?
+			    json_integer(job->exit_code) : json_null());
+	json_object_set_new(o, "reason", opt_str(job->reason));
+	if (a->launcher->ops->poll(a->launcher, job->job_id, &st) == 0)
 		json_object_set_new(o, "runtime", json_string(st.runtime));
-	if (a->launcher->ops->logs(a->launcher, s->job.job_id, logs,
+	if (a->launcher->ops->logs(a->launcher, job->job_id, logs,
 				   sizeof(logs)) == 0)
 		json_object_set_new(o, "log_tail", json_string(logs));
 	json_object_set_new(o, "outputs", a->launcher->ops->outputs(
-		a->launcher, s->job.job_id) ?: json_null());
-	return o;
+		a->launcher, job->job_id) ?: json_null());
+	json_array_append_new(j->a, o);
+	return 0;
+}
+
+/* Every step's job, oldest first (a retried step: its last job). */
+static json_t *
+jobs_json(struct tusk_ctrld *c, struct ctrld_session *s)
+{
+	struct jobs_ctx j = { .s = s, .a = json_array() };
+
+	tusk_journal_jobs(c->journal, s->j.id, job_cb, &j);
+	return j.a;
 }
 
 json_t *
@@ -137,8 +155,8 @@ session_json(struct tusk_ctrld *c, struct ctrld_session *s, bool files,
 			json_array_append_new(a, file_json(&s->files[i],
 							   active));
 		json_object_set_new(o, "file_list", a);
-		json_object_set_new(o, "analysis", s->spec.json ? job_json(s) :
-				    json_null());
+		json_object_set_new(o, "analysis", s->spec.json ?
+				    jobs_json(c, s) : json_array());
 		json_object_set_new(o, "spec", s->spec.json ?
 				    json_incref(s->spec.json) : json_null());
 	}

@@ -124,8 +124,6 @@ print_list(json_t *list)
 static void
 print_analysis(json_t *a)
 {
-	if (!json_is_object(a))
-		return;
 	printf("analysis step %lld: job %s on %s: %s", (long long)iget(a,
 	       "step"), sget(a, "job_id"), sget(a, "launcher"),
 	       sget(a, "state"));
@@ -178,7 +176,8 @@ print_show(json_t *s)
 		       sget(f, "state"), (long long)iget(f, "attempts"), size,
 		       sget(f, "sha256"), sget(f, "reason"));
 	}
-	print_analysis(json_object_get(s, "analysis"));
+	json_array_foreach(json_object_get(s, "analysis"), i, f)
+		print_analysis(f);
 	if (json_array_size(json_object_get(s, "history")) > 0) {
 		printf("history:\n");
 		print_history(json_object_get(s, "history"));

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# test_ctrld_restart: kill -9 of tusk-ctrld at three points of a session,
+# test_ctrld_restart: kill -9 of tusk-ctrld at four points of a session,
 # and of tuskd during a transfer; every session ends FINISHED with the
-# stored bytes identical to the source, and nothing is done twice.
+# stored bytes identical to the source, its analysis job run exactly once
+# (the `local` launcher, bubblewrap, the job image), nothing done twice.
 #
 #   tuskctl -> tusk-ctrld --socket--> tuskd --veth--> peer range_server.py
 #                 |  journal (SQLite)      \--> $WORK/root --hand-off--> $WORK/store
@@ -16,9 +17,15 @@
 #   3. killed while the file is verified or handed off: on restart the
 #      step is done again from the journal, the file is not fetched again
 #      (one tuskd transfer) and storage shows only the whole file.
-#   4. tuskd killed mid-transfer and restarted: tusk-ctrld sees it gone
-#      (status), waits, fetches the same dest again and tuskd resumes from
-#      its record (bytes verified on disk > 0): FINISHED.
+#   4. killed while the analysis job runs: the restarted tusk-ctrld submits
+#      the journaled job id again and the launcher finds the job (it
+#      outlived tusk-ctrld): it ran once, its output is there.
+#   5. tuskd killed mid-transfer and restarted: tusk-ctrld sees it gone
+#      (`waiting`), waits, fetches the same dest again and tuskd resumes
+#      from its record (bytes verified on disk > 0): FINISHED.
+#
+# Each session's job appends a line to /out/runs and writes the stored
+# files' sha256 to /out/sums: one line in runs is one run.
 
 # shellcheck source=tests/integration/http_lib.sh
 . "$(dirname "$0")/http_lib.sh"
@@ -38,9 +45,15 @@ readonly PACE_MBPS=400
 # http_fetch_priv.h): tuskd is killed this long after the point, so the
 # record holds blocks.
 readonly RECORD_LAG_S=1
+# The job image tools/tusk-image builds (the launcher's default).
+readonly IMAGE=${TUSK_IMAGE:-/var/lib/tusk/images/analysis}
+# How long the job runs: long enough to kill tusk-ctrld under it.
+readonly JOB_S=4
 
 need_lab
 need_ctrld
+command -v bwrap > /dev/null || prereq "no bubblewrap (tools/tusk-setup)"
+[ -d "$IMAGE" ] || prereq "no job image at $IMAGE (tools/tusk-image build)"
 mkdir -p "$WORK/root" "$WORK/srv"
 export TUSK_LAB_DATA=$WORK/root
 lab_start a
@@ -48,21 +61,34 @@ mkrand "$WORK/srv/big.bin" "$MIB"
 mkrand "$WORK/srv/small.bin" 4
 srv_start --digest
 base=http://$PEER_ADDR:$RANGE_PORT
-ctrld_conf
+CTRLD_CONF_STORAGE="
+[launcher local]
+type = local
+runtime = bwrap
+image = $IMAGE" ctrld_conf
 ctrld_start
 
 spec() { # DEST: big.bin and small.bin, checksum both, copied to storage
 	echo '{"source": ["'$base'/big.bin", "'$base'/small.bin"],
 	       "destination": "'$1'", "checksum": "both",
-	       "handoff": [{"storage": "archive"}]}'
+	       "handoff": [{"storage": "archive"}],
+	       "analysis": [{"launcher": "local", "job": {"command": ["sh", "-c",
+	         "echo run >> /out/runs; cd /data && sha256sum big.bin small.bin > /out/sums; sleep '$JOB_S'"]}}]}'
 }
 
-check_stored() { # DEST
-	same_bytes "$WORK/srv/big.bin" "$WORK/store/$1/big.bin" "$1: big.bin"
-	same_bytes "$WORK/srv/small.bin" "$WORK/store/$1/small.bin" \
-		"$1: small.bin"
-	assert_eq "$(visible "$WORK/store/$1")" "big.bin small.bin " \
-		"$1: files in storage"
+check_stored() { # SESSION DEST
+	local out
+	same_bytes "$WORK/srv/big.bin" "$WORK/store/$2/big.bin" "$2: big.bin"
+	same_bytes "$WORK/srv/small.bin" "$WORK/store/$2/small.bin" \
+		"$2: small.bin"
+	assert_eq "$(visible "$WORK/store/$2")" "big.bin small.bin " \
+		"$2: files in storage"
+	out=$WORK/ctrld/state/outputs/$1-0
+	assert_eq "$(wc -l < "$out/runs")" 1 "$2: analysis runs"
+	(cd "$WORK/srv" && sha256sum -c --quiet "$out/sums") ||
+		fail "$2: the job saw other bytes than the source's"
+	assert_eq "$(sget "$1" 's["analysis"][0]["state"]')" SUCCEEDED \
+		"$2: the job's state"
 }
 
 # bytes of file 0 of session $1, 0 when unknown
@@ -73,7 +99,7 @@ id=$(submit "$(spec r1)")
 ctrld_kill9
 ctrld_start
 wait_session "$id" FINISHED
-check_stored r1
+check_stored "$id" r1
 
 note "2: killed mid-transfer"
 ctl_json impair port=lab0 dir=rx "rate_mbps=$PACE_MBPS" > /dev/null ||
@@ -89,7 +115,7 @@ note "tusk-ctrld killed at $(xfers r2/big.bin bytes) bytes of $SIZE"
 sleep 1
 ctrld_start
 wait_session "$id" FINISHED
-check_stored r2
+check_stored "$id" r2
 assert_eq "$(xfers r2/big.bin state)" done "tuskd's transfers of r2/big.bin"
 
 note "3: killed during verify or hand-off"
@@ -106,10 +132,20 @@ case $st in VERIFYING|HANDOFF) ;;
 	*) fail "missed the verify/hand-off window (big.bin $st)" ;; esac
 ctrld_start
 wait_session "$id" FINISHED
-check_stored r3
+check_stored "$id" r3
 assert_eq "$(xfers r3/big.bin state)" done "one tuskd transfer of r3/big.bin"
 
-note "4: tuskd killed mid-transfer"
+note "4: killed while the analysis job runs"
+id=$(submit "$(spec r5)")
+wait_session "$id" ANALYSING
+sleep 1
+ctrld_kill9
+note "tusk-ctrld killed with the job $(sget "$id" 's["analysis"][0]["state"]' 2>/dev/null || echo running)"
+ctrld_start
+wait_session "$id" FINISHED
+check_stored "$id" r5
+
+note "5: tuskd killed mid-transfer"
 ctl_json impair port=lab0 dir=rx "rate_mbps=$PACE_MBPS" > /dev/null ||
 	fail "cannot pace tuskd's port"
 id=$(submit "$(spec r4)")
@@ -128,7 +164,7 @@ done
 note "ok: tusk-ctrld: $waiting"
 tuskd_restart
 wait_session "$id" FINISHED
-check_stored r4
+check_stored "$id" r4
 verified=$(xfers r4/big.bin bytes_verified)
 [ "${verified:-0}" -gt 0 ] || fail "tuskd fetched r4/big.bin from scratch after its restart"
 note "ok: tuskd resumed r4/big.bin with $verified bytes verified on disk"
