@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,17 +74,28 @@ already_there(const char *dst, const char *sha)
 	return strcmp(hex, sha) == 0 ? 1 : -EEXIST;
 }
 
+/* copy_file_range(2) where the kernel does it (one file system; since
+ * Linux 5.19 it refuses most copies across file systems with EXDEV),
+ * sendfile(2) otherwise. */
 static int
 copy_bytes(int in, int out, char *why, size_t len, const char *dst)
 {
+	bool fallback = false;
 	ssize_t n;
 
 	for (;;) {
-		n = copy_file_range(in, NULL, out, NULL, HANDOFF_CHUNK_BYTES, 0);
+		n = fallback ? sendfile(out, in, NULL, HANDOFF_CHUNK_BYTES) :
+		    copy_file_range(in, NULL, out, NULL, HANDOFF_CHUNK_BYTES, 0);
 		if (n == 0)
 			return 0;
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && !fallback && (errno == EXDEV || errno == EINVAL ||
+					   errno == ENOSYS ||
+					   errno == EOPNOTSUPP)) {
+			fallback = true; /* nothing was copied by this call */
+			continue;
+		}
 		if (n < 0)
 			return why_errno(why, len, errno, "writing %s", dst);
 	}
