@@ -76,9 +76,14 @@ cmd_show(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 	return tusk_ctrld_show(x->ctrld, id, history, result, err, errlen);
 }
 
+typedef int (*id_fn)(struct tusk_ctrld *c, int64_t id,
+		     const struct tusk_ctrld_clock *t, json_t **result,
+		     char *err, size_t errlen);
+
+/* A command on one session by its id, at the loop's time. */
 static int
-cmd_cancel(void *ctx, json_t *args, json_t **result, char *err,
-	   size_t errlen)
+id_cmd(void *ctx, json_t *args, id_fn fn, json_t **result, char *err,
+       size_t errlen)
 {
 	struct tusk_ctrld_ctl *x = ctx;
 	struct tusk_ctrld_clock t = x->clock();
@@ -86,20 +91,21 @@ cmd_cancel(void *ctx, json_t *args, json_t **result, char *err,
 
 	if (arg_id(args, &id, err, errlen) < 0)
 		return -1;
-	return tusk_ctrld_cancel(x->ctrld, id, &t, result, err, errlen);
+	return fn(x->ctrld, id, &t, result, err, errlen);
+}
+
+static int
+cmd_cancel(void *ctx, json_t *args, json_t **result, char *err,
+	   size_t errlen)
+{
+	return id_cmd(ctx, args, tusk_ctrld_cancel, result, err, errlen);
 }
 
 static int
 cmd_retry(void *ctx, json_t *args, json_t **result, char *err,
 	  size_t errlen)
 {
-	struct tusk_ctrld_ctl *x = ctx;
-	struct tusk_ctrld_clock t = x->clock();
-	int64_t id;
-
-	if (arg_id(args, &id, err, errlen) < 0)
-		return -1;
-	return tusk_ctrld_retry(x->ctrld, id, &t, result, err, errlen);
+	return id_cmd(ctx, args, tusk_ctrld_retry, result, err, errlen);
 }
 
 static int

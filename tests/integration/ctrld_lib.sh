@@ -73,17 +73,31 @@ ctrld_start() {
 ctrld_stop() { [ -z "$CTRLD_PID" ] || kill_if tusk-ctrld "$CTRLD_PID"; }
 http_cleanup_add ctrld_stop
 
-# ctrld_kill9: a crash, by PID; waits until it is gone.
-ctrld_kill9() {
+# kill9 PID WORD: a crash: SIGKILL to PID if its command line has WORD
+# (not a PID reused since); waits until it is gone.
+kill9() {
 	local i
-	tr '\0' ' ' < "/proc/$CTRLD_PID/cmdline" | grep -qF tusk-ctrld ||
-		fail "pid $CTRLD_PID is not tusk-ctrld"
-	kill -KILL "$CTRLD_PID"
+	tr '\0' ' ' < "/proc/$1/cmdline" | grep -qF -- "$2" ||
+		fail "pid $1 is not $2"
+	kill -KILL "$1"
 	for (( i = 0; i < 100; i++ )); do
-		kill -0 "$CTRLD_PID" 2>/dev/null || return 0
+		kill -0 "$1" 2>/dev/null || return 0
 		sleep 0.1
 	done
-	fail "tusk-ctrld $CTRLD_PID survives SIGKILL"
+	fail "$2 $1 survives SIGKILL"
+}
+
+ctrld_kill9() { kill9 "$CTRLD_PID" tusk-ctrld; }
+
+# wait_bytes_over ID N: until file 0 of session ID has more than N bytes.
+wait_bytes_over() {
+	local i b=0
+	for (( i = 0; i < SESSION_MAX_S * 10; i++ )); do
+		b=$(sget "$1" 's["file_list"][0]["bytes"] or 0' 2>/dev/null) || b=0
+		[ "$b" -gt "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "session $1: file 0 has $b bytes, not more than $2"
 }
 
 # sess ARGS: tuskctl session ARGS against this test's tusk-ctrld (JSON).
@@ -142,18 +156,7 @@ same_bytes() {
 visible() { (cd "$1" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' '); }
 
 # tuskd_kill9: the lab's tuskd crashes (SIGKILL, by its pid file).
-tuskd_kill9() {
-	local pid i
-	pid=$(cat "$LAB_STATE/tuskd.pid")
-	tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF -- "$LAB_STATE/tuskd.conf" ||
-		fail "pid $pid is not the lab's tuskd"
-	kill -KILL "$pid"
-	for (( i = 0; i < 100; i++ )); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	fail "tuskd $pid survives SIGKILL"
-}
+tuskd_kill9() { kill9 "$(cat "$LAB_STATE/tuskd.pid")" "$LAB_STATE/tuskd.conf"; }
 
 # tuskd_restart: started again on the lab's config, as tools/tusk-lab
 # starts it (its `down` finds it by the pid file); waits for its socket.

@@ -91,9 +91,6 @@ check_stored() { # SESSION DEST
 		"$2: the job's state"
 }
 
-# bytes of file 0 of session $1, 0 when unknown
-file_bytes() { sget "$1" 's["file_list"][0]["bytes"] or 0' 2>/dev/null || echo 0; }
-
 note "1: killed right after submit"
 id=$(submit "$(spec r1)")
 ctrld_kill9
@@ -105,11 +102,7 @@ note "2: killed mid-transfer"
 ctl_json impair port=lab0 dir=rx "rate_mbps=$PACE_MBPS" > /dev/null ||
 	fail "cannot pace tuskd's port"
 id=$(submit "$(spec r2)")
-for (( i = 0; i < 300; i++ )); do
-	[ "$(file_bytes "$id")" -gt $(( SIZE / 4 )) ] && break
-	sleep 0.1
-done
-[ "$(file_bytes "$id")" -gt $(( SIZE / 4 )) ] || fail "big.bin did not get going"
+wait_bytes_over "$id" $(( SIZE / 4 ))
 ctrld_kill9
 note "tusk-ctrld killed at $(xfers r2/big.bin bytes) bytes of $SIZE"
 sleep 1
@@ -149,10 +142,7 @@ note "5: tuskd killed mid-transfer"
 ctl_json impair port=lab0 dir=rx "rate_mbps=$PACE_MBPS" > /dev/null ||
 	fail "cannot pace tuskd's port"
 id=$(submit "$(spec r4)")
-for (( i = 0; i < 300; i++ )); do
-	[ "$(file_bytes "$id")" -gt $(( SIZE / 3 )) ] && break
-	sleep 0.1
-done
+wait_bytes_over "$id" $(( SIZE / 3 ))
 sleep "$RECORD_LAG_S"
 tuskd_kill9
 for (( i = 0; i < 50; i++ )); do

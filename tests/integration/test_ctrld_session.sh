@@ -10,8 +10,9 @@
 #   | tuskd 10.77.0.2 fetch -> $WORK/root <------|========|                        |
 #   +--------------------------------------------+        +------------------------+
 #
-#   1. Three files by URL, checksum both, copied to the archive: FINISHED,
-#      each stored file identical to the source, its sha256 the source's,
+#   1. Three files by URL, checksum both, copied to the archive: FINISHED
+#      (followed by `tuskctl session watch`, one line per change), each
+#      stored file identical to the source, its sha256 the source's,
 #      nothing else in storage; the history names each step.
 #   2. The same data set by a WebDAV collection (PROPFIND Depth 1), moved:
 #      FINISHED, identical, the data root copies gone.
@@ -62,6 +63,11 @@ id=$(submit '{"name": "three", "source": ["'$base'/set/a.bin",
 	"'$base'/set/b.bin", "'$base'/set/c.dat"], "destination": "run1",
 	"checksum": "both", "streams": 4,
 	"handoff": [{"storage": "archive", "path": "one"}]}')
+# followed with tuskctl session watch (piped: one line per change)
+timeout "$SESSION_MAX_S" "$TUSKCTL" -s "$CTRLD_SOCK" session watch "$id" \
+	> "$WORK/watch.log" || fail "session watch: exit $? ($(cat "$WORK/watch.log"))"
+assert_eq "$(tail -1 "$WORK/watch.log")" "session $id: FINISHED" "watch's last line"
+assert_eq "$(grep -c ': DONE$' "$WORK/watch.log")" 3 "files DONE in watch"
 wait_session "$id" FINISHED
 for f in a.bin b.bin c.dat; do
 	same_bytes "$WORK/srv/set/$f" "$WORK/store/one/$f" "stored $f"
@@ -135,12 +141,7 @@ ctl_json impair port=lab0 dir=rx "rate_mbps=$PACE_MBPS" > /dev/null ||
 	fail "cannot pace tuskd's port"
 id=$(submit '{"source": ["'$base'/big.bin"], "destination": "run4",
 	"handoff": [{"storage": "archive"}]}')
-for (( i = 0; i < 200; i++ )); do
-	b=$(sget "$id" 's["file_list"][0]["bytes"] or 0')
-	[ "$b" -gt $(( 16 << 20 )) ] && break
-	sleep 0.1
-done
-[ "$b" -gt $(( 16 << 20 )) ] || fail "big.bin did not start ($b bytes)"
+wait_bytes_over "$id" $(( 16 << 20 ))
 sess cancel "$id" > /dev/null || fail "cancel refused"
 wait_session "$id" CANCELED
 for (( i = 0; i < 50; i++ )); do
