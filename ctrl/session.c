@@ -256,6 +256,23 @@ session_event(struct tusk_ctrld *c, struct ctrld_session *s,
 	return true;
 }
 
+/* tuskd stops the file's fetch (keeping its part); known by id, or, after
+ * a restart of either side, as the newest transfer of its dest. */
+static void
+cancel_fetch(struct tusk_ctrld *c, struct ctrld_file *f)
+{
+	const struct tusk_xfer_info *x = NULL;
+
+	if (f->xfer_id != 0 && f->xfer_epoch == c->xfer->epoch)
+		x = tusk_xfer_by_id(c->xfer, f->xfer_id);
+	if (x == NULL)
+		x = tusk_xfer_by_dest(c->xfer, f->dest);
+	if (x != NULL && x->state == TUSK_XFER_ACTIVE)
+		tusk_xfer_cancel(c->xfer, x->id);
+	else if (f->xfer_id != 0 && f->xfer_epoch == c->xfer->epoch)
+		tusk_xfer_cancel(c->xfer, f->xfer_id); /* not seen yet */
+}
+
 bool
 file_event(struct tusk_ctrld *c, struct ctrld_session *s,
 	   struct ctrld_file *f, enum tusk_file_event ev, const char *reason)
@@ -291,8 +308,7 @@ file_event(struct tusk_ctrld *c, struct ctrld_session *s,
 		run_handoff(c, s, f);
 		break;
 	case TUSK_FACT_CANCEL_FETCH:
-		if (f->xfer_id != 0 && f->xfer_epoch == c->xfer->epoch)
-			tusk_xfer_cancel(c->xfer, f->xfer_id);
+		cancel_fetch(c, f);
 		break;
 	default:
 		break;

@@ -4,6 +4,7 @@
  * socket commands).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "session_priv.h"
@@ -129,6 +130,80 @@ jobs_json(struct tusk_ctrld *c, struct ctrld_session *s)
 	return j.a;
 }
 
+/* Where a session's wall time went, from its history: the session's
+ * phases back to back, and the files' time per state summed over files
+ * (they overlap: several move at once). */
+struct timing {
+	double t0, listed, files_end, end;
+	double in_state[TUSK_FILE_NSTATES];
+};
+
+static int
+file_state_of(const char *what)
+{
+	int i;
+
+	for (i = 0; i < TUSK_FILE_NSTATES; i++)
+		if (strcmp(what, tusk_file_state_name(i)) == 0)
+			return i;
+	return -1;
+}
+
+static void
+timing_scan(json_t *hist, struct timing *t, unsigned int nfiles)
+{
+	size_t i;
+	json_t *e;
+	double *start = calloc(nfiles + 1, sizeof(double));
+	int *state = calloc(nfiles + 1, sizeof(int));
+
+	json_array_foreach(hist, i, e) {
+		double at = json_real_value(json_object_get(e, "time"));
+		json_int_t f = json_integer_value(json_object_get(e, "file"));
+		const char *what = json_string_value(json_object_get(e, "what"));
+		int st = what ? file_state_of(what) : -1;
+
+		if (t->t0 == 0)
+			t->t0 = at;
+		t->end = at;
+		if (f < 0 && what && strcmp(what, "listed") == 0)
+			t->listed = at;
+		if (f < 0 && what && strncmp(what, "files_", 6) == 0)
+			t->files_end = at;
+		if (f < 0 || (unsigned int)f >= nfiles || st < 0 ||
+		    start == NULL || state == NULL)
+			continue;
+		if (start[f] > 0)
+			t->in_state[state[f]] += at - start[f];
+		start[f] = at;
+		state[f] = st;
+	}
+	free(start);
+	free(state);
+}
+
+static json_t *
+timing_json(struct tusk_ctrld *c, struct ctrld_session *s, json_t *hist)
+{
+	struct timing t = { 0 };
+	double files_from;
+
+	timing_scan(hist, &t, s->nfiles);
+	files_from = t.listed > 0 ? t.listed : t.t0;
+	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+			 "total_s", t.end - t.t0,
+			 "listing_s", t.listed > 0 ? t.listed - t.t0 : 0.0,
+			 "files_s", t.files_end > 0 ? t.files_end - files_from :
+			 t.end - files_from,
+			 "analysis_s", t.files_end > 0 ? t.end - t.files_end : 0.0,
+			 "transferring_s", t.in_state[TUSK_FILE_TRANSFERRING],
+			 "verifying_s", t.in_state[TUSK_FILE_VERIFYING],
+			 "handoff_s", t.in_state[TUSK_FILE_HANDOFF],
+			 "waiting_s", t.in_state[TUSK_FILE_QUEUED] +
+			 t.in_state[TUSK_FILE_WAIT_FETCH] +
+			 t.in_state[TUSK_FILE_WAIT_HANDOFF]);
+}
+
 json_t *
 session_json(struct tusk_ctrld *c, struct ctrld_session *s, bool files,
 	     bool history)
@@ -160,10 +235,16 @@ session_json(struct tusk_ctrld *c, struct ctrld_session *s, bool files,
 		json_object_set_new(o, "spec", s->spec.json ?
 				    json_incref(s->spec.json) : json_null());
 	}
-	if (history)
-		json_object_set_new(o, "history",
-				    tusk_journal_history(c->journal, s->j.id) ?:
-				    json_array());
+	if (files || history) {
+		json_t *h = tusk_journal_history(c->journal, s->j.id) ?:
+			    json_array();
+
+		if (files)
+			json_object_set_new(o, "timing", timing_json(c, s, h));
+		if (history)
+			json_object_set_new(o, "history", json_incref(h));
+		json_decref(h);
+	}
 	return o;
 }
 

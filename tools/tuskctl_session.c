@@ -157,6 +157,26 @@ print_history(json_t *h)
 	}
 }
 
+static double
+dget(json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static void
+print_timing(json_t *t)
+{
+	if (!json_is_object(t))
+		return;
+	printf("time: %.1f s = listing %.1f + files %.1f + analysis %.1f; "
+	       "per file, summed: transferring %.1f, verifying %.1f, "
+	       "hand-off %.1f, waiting %.1f\n", dget(t, "total_s"),
+	       dget(t, "listing_s"), dget(t, "files_s"),
+	       dget(t, "analysis_s"), dget(t, "transferring_s"),
+	       dget(t, "verifying_s"), dget(t, "handoff_s"),
+	       dget(t, "waiting_s"));
+}
+
 static void
 print_show(json_t *s)
 {
@@ -178,6 +198,7 @@ print_show(json_t *s)
 	}
 	json_array_foreach(json_object_get(s, "analysis"), i, f)
 		print_analysis(f);
+	print_timing(json_object_get(s, "timing"));
 	if (json_array_size(json_object_get(s, "history")) > 0) {
 		printf("history:\n");
 		print_history(json_object_get(s, "history"));
