@@ -8,13 +8,13 @@
  *     -> check_conf()                                    (cross-key rules)
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cfgfile.h"
 #include "cfgschema.h"
+#include "ctrl_err.h"
 #include "ctrld_conf.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -91,20 +91,7 @@ static const struct tusk_cfgschema_key storage_keys[] = {
 	  .desc = "the storage directory files are handed off under" },
 };
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define fail tusk_ctrl_err
 
 static int
 add_storage(struct tusk_ctrld_conf *conf, const char *file,

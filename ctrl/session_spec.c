@@ -7,11 +7,11 @@
  *                                                  -> parse_job()
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctrl_err.h"
 #include "session_spec.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -26,20 +26,7 @@ tusk_checksum_policy_name(enum tusk_checksum_policy p)
 		checksum_names[p] : "?";
 }
 
-static int
-bad(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define bad tusk_ctrl_err
 
 /* Unknown fields are errors: a typo ("overwite") must not be ignored. */
 static int

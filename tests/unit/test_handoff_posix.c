@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "scratch_dir.h"
+
 #include "file_digest.h"
 #include "handoff_posix.h"
 
@@ -206,12 +208,6 @@ main(void)
 		cmocka_unit_test_setup(test_move, setup),
 		cmocka_unit_test_setup(test_source_gone, setup),
 	};
-	char cmd[300];
-	int rc;
 
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) != 0 ? 1 : rc;
+	return SCRATCH_DIR_RUN(dir, tests);
 }

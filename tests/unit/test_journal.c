@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "scratch_dir.h"
 #include <sqlite3.h>
 
 #include "journal.h"
@@ -289,14 +291,6 @@ main(void)
 		cmocka_unit_test_setup(test_not_a_journal, setup),
 		cmocka_unit_test_setup(test_kill_recovery, setup),
 	};
-	char cmd[300];
-	int rc;
 
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		return 1;
-	return rc;
+	return SCRATCH_DIR_RUN(dir, tests);
 }

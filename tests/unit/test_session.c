@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "scratch_dir.h"
+
 #include "rec_launcher.h"
 #include "session.h"
 #include "session_fsm.h"
@@ -302,12 +304,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_submit_refusals, setup,
 						teardown),
 	};
-	char cmd[300];
-	int rc;
 
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) != 0 ? 1 : rc;
+	return SCRATCH_DIR_RUN(dir, tests);
 }
