@@ -51,8 +51,9 @@
 #include <jansson.h>
 #include <rte_mbuf.h>
 
-/* Probabilities are per million frames (ppm): 1e-6 is the smallest loss
- * rate the lab's tables use (notes/baselines.md). */
+/* Probabilities are per million frames (ppm): 1 ppm = 1e-6, a tenth of
+ * the smallest loss rate in the Linux long-path table the lab compares
+ * with (1e-5, README "Reference figures"). */
 #define TUSK_IMPAIR_PPM 1000000u
 /* Default and largest number of frames held: 4096 jumbo frames is
  * ~37 MiB of copies; 150 ms at 1 Gbit/s of 1500-byte frames needs 12.5k. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 #include <rte_cycles.h>
@@ -164,14 +165,29 @@ tusk_port_capture_done(const struct tusk_port_capture *c)
 	return __atomic_load_n(&c->taken, __ATOMIC_RELAXED) >= c->count;
 }
 
+/* The pcap file: `fd` when it is one (taken over), else c->path. */
 static int
-capture_open_file(struct tusk_port_capture *c)
+capture_open_file(struct tusk_port_capture *c, int fd)
 {
+	FILE *f = NULL;
+
 	c->pcap = pcap_open_dead(DLT_EN10MB, (int)c->snaplen);
-	if (c->pcap == NULL)
+	if (c->pcap == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return -ENOMEM;
-	c->dumper = pcap_dump_open(c->pcap, c->path);
+	}
+	if (fd >= 0 && (f = fdopen(fd, "w")) == NULL) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	c->dumper = f ? pcap_dump_fopen(c->pcap, f) :
+			pcap_dump_open(c->pcap, c->path);
 	if (c->dumper == NULL) {
+		if (f != NULL)
+			fclose(f);
 		PORT_LOG(ERR, "%s: capture file: %s\n", c->port,
 			 pcap_geterr(c->pcap));
 		return -EIO;
@@ -262,20 +278,23 @@ capture_free(struct tusk_port_capture *c)
 	free(c);
 }
 
-int
-tusk_port_capture_start(const struct tusk_port *p, const char *path,
-			uint32_t count, uint32_t snaplen,
-			struct tusk_port_capture **out)
+static int
+capture_start(const struct tusk_port *p, const char *path, int fd,
+	      uint32_t count, uint32_t snaplen, struct tusk_port_capture **out)
 {
-	struct tusk_port_capture *c;
-	int ret;
+	struct tusk_port_capture *c = NULL;
+	int ret = 0;
 
 	if (count == 0 || count > TUSK_CAPTURE_COUNT_MAX ||
 	    snaplen > TUSK_CAPTURE_SNAPLEN_MAX || strlen(path) >= PATH_MAX)
-		return -EINVAL;
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return -ENOMEM;
+		ret = -EINVAL;
+	else if ((c = calloc(1, sizeof(*c))) == NULL)
+		ret = -ENOMEM;
+	if (ret < 0) {
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
 	snprintf(c->port, sizeof(c->port), "%s", p->name);
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	c->port_id = p->port_id;
@@ -287,8 +306,10 @@ tusk_port_capture_start(const struct tusk_port *p, const char *path,
 	clock_gettime(CLOCK_REALTIME, &c->wall0);
 	c->tsc0 = rte_rdtsc();
 	ret = capture_alloc(c, p->socket_id);
+	if (ret < 0 && fd >= 0)
+		close(fd);
 	if (ret == 0)
-		ret = capture_open_file(c);
+		ret = capture_open_file(c, fd);
 	if (ret == 0)
 		ret = capture_hook(c);
 	if (ret < 0) {
@@ -299,6 +320,22 @@ tusk_port_capture_start(const struct tusk_port *p, const char *path,
 		 c->port, c->count, c->snaplen, c->path);
 	*out = c;
 	return 0;
+}
+
+int
+tusk_port_capture_start(const struct tusk_port *p, const char *path,
+			uint32_t count, uint32_t snaplen,
+			struct tusk_port_capture **out)
+{
+	return capture_start(p, path, -1, count, snaplen, out);
+}
+
+int
+tusk_port_capture_start_fd(const struct tusk_port *p, int fd,
+			   const char *name, uint32_t count, uint32_t snaplen,
+			   struct tusk_port_capture **out)
+{
+	return capture_start(p, name, fd, count, snaplen, out);
 }
 
 void

@@ -44,6 +44,14 @@ int tusk_port_capture_start(const struct tusk_port *p, const char *path,
 			    uint32_t count, uint32_t snaplen,
 			    struct tusk_port_capture **out);
 
+/* The same into a file the caller opened for writing (`fd`, taken over:
+ * closed with the capture, or at once on failure); `name` is what the
+ * capture reports as its file. */
+int tusk_port_capture_start_fd(const struct tusk_port *p, int fd,
+			       const char *name, uint32_t count,
+			       uint32_t snaplen,
+			       struct tusk_port_capture **out);
+
 /* Write what the lcores have copied; returns frames written, or -errno. */
 int tusk_port_capture_drain(struct tusk_port_capture *c);
 

@@ -8,7 +8,10 @@
  * Sends {"cmd": COMMAND, ...} as one line, reads one line back, and prints
  * it as JSON (--json, for machines) or as short aligned text (for people).
  * ARG is key=value, or a bare word taken as the port name (xstats PORT).
- * Exit status: 0 ok, 1 the command failed or tuskd is unreachable, 2 usage.
+ * `watch` then prints every event tuskd sends, one line each (--json: the
+ * raw lines), until tuskd closes the connection.
+ * Exit status: 0 ok, 1 the command failed or tuskd is unreachable (or a
+ * watch ended), 2 usage.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -246,6 +249,34 @@ print_stats(json_t *res)
 	table_start(7, heads);
 	json_array_foreach(json_object_get(res, "lcores"), i, l) {
 		unsigned int r = table_row();
+
+		for (c = 0; c < 7; c++)
+			cell_set(r, c, json_object_get(l, keys[c]));
+	}
+	table_print();
+}
+
+/* `http`: what each fair-share limit did (all lcores), then per lcore
+ * its table and traffic (--json has every connection). */
+static void
+print_http(json_t *res)
+{
+	static const char *const heads[] = {
+		"LCORE", "PORT", "CONNS", "ACCEPTED", "REFUSED", "BYTES IN",
+		"BYTES OUT",
+	};
+	static const char *const keys[] = {
+		"lcore", "port", "connections", "accepted", "refused",
+		"bytes_in", "bytes_out",
+	};
+	json_t *l;
+	size_t i;
+
+	printf("limits (all lcores):\n");
+	print_counters(json_object_get(res, "limits"), false, "  ");
+	table_start(7, heads);
+	json_array_foreach(json_object_get(res, "lcores"), i, l) {
+		unsigned int r = table_row(), c;
 
 		for (c = 0; c < 7; c++)
 			cell_set(r, c, json_object_get(l, keys[c]));
@@ -523,6 +554,8 @@ print_human(const char *cmd, json_t *res)
 		print_ports(res);
 	else if (strcmp(cmd, "stats") == 0 && json_is_object(res))
 		print_stats(res);
+	else if (strcmp(cmd, "http") == 0 && json_is_object(res))
+		print_http(res);
 	else if (strcmp(cmd, "arp") == 0 && json_is_array(res))
 		print_arp(res);
 	else if (strcmp(cmd, "xstats") == 0 && json_is_object(res))
@@ -552,8 +585,10 @@ usage(FILE *f)
 		"usage: tuskctl [-s SOCKET] [--json] COMMAND [ARG...]\n"
 		"  COMMAND  ports | stats | xstats [PORT] | arp | config | "
 		"quit | help\n"
-		"           capture PORT file=/abs/path.pcap [count=N] "
+		"           capture PORT file=NAME.pcap [count=N] "
 		"[snaplen=N] | capture_stop PORT\n"
+		"                  (NAME: a new file under tuskd's "
+		"capture_dir)\n"
 		"           impair PORT [dir=tx|rx|both] [delay_ms=N] "
 		"[jitter_ms=N] [rate_mbps=N]\n"
 		"                  [loss_ppm=N] [burst_enter_ppm=N] "
@@ -565,6 +600,8 @@ usage(FILE *f)
 		"           cancel id=N [discard=true]\n"
 		"           session submit|list|show|cancel|retry|watch ... "
 		"(tusk-ctrld; tuskctl session)\n"
+		"           watch   (events: state changes and progress of "
+		"fetches, one line each)\n"
 		"  ARG      key=value, or a port name\n"
 		"  -s SOCKET  tuskd control socket (default $%s or %s)\n"
 		"  --json     print tuskd's JSON response\n",
@@ -621,9 +658,92 @@ print_response(json_t *req, json_t *resp, bool as_json)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- watch */
+
+/* "1.23G" of a JSON integer member */
+static const char *
+si_of(json_t *o, const char *key, char *buf)
+{
+	si_cell(buf, json_integer_value(json_object_get(o, key)));
+	return buf;
+}
+
+/* One line per event (ctl_proto.h "Events"; tuskd's: app/tuskd/
+ * ctl_watch.c). */
+static void
+print_event(json_t *ev)
+{
+	const char *name = json_string_value(json_object_get(ev,
+							TUSK_CTL_KEY_EVENT));
+	json_int_t seq = json_integer_value(json_object_get(ev,
+							TUSK_CTL_KEY_SEQ));
+	json_t *x = json_object_get(ev, "transfer");
+	char a[TUSKCTL_CELL_MAX], b[TUSKCTL_CELL_MAX], c[TUSKCTL_CELL_MAX];
+	const char *s;
+
+	printf("%6" JSON_INTEGER_FORMAT "  %-9s", seq, name ? name : "?");
+	if (name == NULL) {
+		printf("\n");
+	} else if (strcmp(name, TUSK_CTL_EVENT_SNAPSHOT) == 0) {
+		printf("%zu transfers\n", json_array_size(
+			json_object_get(ev, "transfers")));
+	} else if (strcmp(name, TUSK_CTL_EVENT_STATE) == 0) {
+		s = json_string_value(json_object_get(ev, "from"));
+		printf("%" JSON_INTEGER_FORMAT " %s -> %s",
+		       json_integer_value(json_object_get(ev, "id")),
+		       s ? s : "new",
+		       json_string_value(json_object_get(ev, "state")));
+		if ((s = json_string_value(json_object_get(x, "sha256"))))
+			printf("  sha256 %s", s);
+		if ((s = json_string_value(json_object_get(x, "error"))))
+			printf("  error: %s", s);
+		printf("\n");
+	} else if (strcmp(name, TUSK_CTL_EVENT_PROGRESS) == 0) {
+		printf("%" JSON_INTEGER_FORMAT " %s %s/%s B  %s B/s\n",
+		       json_integer_value(json_object_get(ev, "id")),
+		       json_string_value(json_object_get(ev, "state")),
+		       si_of(ev, "bytes", a), si_of(ev, "size", b),
+		       si_of(ev, "rate", c));
+	} else if (strcmp(name, TUSK_CTL_EVENT_LOST) == 0) {
+		printf("%" JSON_INTEGER_FORMAT " events dropped (too slow); "
+		       "a new snapshot follows\n",
+		       json_integer_value(json_object_get(ev, "dropped")));
+	} else {
+		json_dumpf(ev, stdout, JSON_COMPACT);
+		printf("\n");
+	}
+}
+
+/* After `watch` was answered: every line until tuskd closes the
+ * connection (or tuskctl is stopped). */
+static int
+watch_events(struct tusk_ctl_client *c, bool as_json)
+{
+	char err[TUSKCTL_ERR_MAX];
+	json_t *ev;
+	int ret;
+
+	if (tusk_ctl_client_timeout(c, 0) < 0)
+		return 1;
+	while ((ret = tusk_ctl_client_recv(c, &ev, err, sizeof(err))) == 0) {
+		if (as_json)
+			json_dumpf(ev, stdout, JSON_COMPACT);
+		else
+			print_event(ev);
+		if (as_json)
+			putchar('\n');
+		fflush(stdout);
+		json_decref(ev);
+	}
+	fprintf(stderr, "tuskctl: watch: %s\n", err);
+	return 1;
+}
+
 static int
 run(const char *sock, bool as_json, json_t *req)
 {
+	const char *cmd = json_string_value(json_object_get(req,
+							    TUSK_CTL_KEY_CMD));
 	struct tusk_ctl_client c;
 	char err[TUSKCTL_ERR_MAX];
 	json_t *resp;
@@ -639,6 +759,14 @@ run(const char *sock, bool as_json, json_t *req)
 	if (resp == NULL) {
 		fprintf(stderr, "tuskctl: no answer from tuskd: %s\n", err);
 		ret = 1;
+	} else if (strcmp(cmd, "watch") == 0 &&
+		   json_is_true(json_object_get(resp, TUSK_CTL_KEY_OK))) {
+		if (as_json) {
+			json_dumpf(resp, stdout, JSON_COMPACT);
+			printf("\n");
+		}
+		json_decref(resp);
+		ret = watch_events(&c, as_json);
 	} else {
 		ret = print_response(req, resp, as_json);
 		json_decref(resp);

@@ -18,16 +18,16 @@
 /* Room for the whole longest line and its newline. */
 #define CLIENT_BUF_MAX ((size_t)TUSK_CTL_RESPONSE_MAX + 1)
 
-static int
-client_timeouts(int fd, unsigned int timeout_ms)
+int
+tusk_ctl_client_timeout(struct tusk_ctl_client *c, unsigned int timeout_ms)
 {
 	struct timeval tv = {
 		.tv_sec = timeout_ms / 1000,
 		.tv_usec = (timeout_ms % 1000) * 1000,
 	};
 
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
 		return -errno;
 	return 0;
 }
@@ -49,7 +49,7 @@ tusk_ctl_client_connect(struct tusk_ctl_client *c, const char *path,
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		ret = -errno;
-	else if ((ret = client_timeouts(c->fd, timeout_ms)) == 0 &&
+	else if ((ret = tusk_ctl_client_timeout(c, timeout_ms)) == 0 &&
 		 connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		ret = -errno;
 	if (ret < 0) {

@@ -38,6 +38,10 @@ int tusk_ctl_client_connect(struct tusk_ctl_client *c, const char *path,
 			    unsigned int timeout_ms, char *err,
 			    size_t errlen);
 
+/* How long sends and receives wait from now on (0: for ever, as a
+ * subscriber waits for events). 0 or -errno. */
+int tusk_ctl_client_timeout(struct tusk_ctl_client *c, unsigned int timeout_ms);
+
 /* Send one request (compact JSON and a newline). 0 or -errno. */
 int tusk_ctl_client_send(struct tusk_ctl_client *c, const json_t *req,
 			 char *err, size_t errlen);

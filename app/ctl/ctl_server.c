@@ -3,24 +3,28 @@
  * The server side of a control socket (see ctl_server.h).
  *
  *   tusk_ctl_server_poll() -> tusk_ctl_server_pollfds() -> poll()
- *     -> tusk_ctl_server_serve() -> srv_accept()
+ *     -> tusk_ctl_server_serve() -> srv_accept() -> srv_slot() (evicts)
  *                                -> client_read() -> client_consume()
  *                                     -> client_line() -> tusk_ctl_cmd_handle()
- *                                     -> client_queue()
+ *                                     -> tusk_ctl_server_queue()
+ *                                     -> tusk_ctl_events_begin() (watch)
  *                                -> client_flush()
+ *                                -> srv_sweep() (idle clients)
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "ctl_server.h"
+#include "ctl_server_priv.h"
 
 /* Pending connections the kernel queues while we serve others. */
 #define SRV_BACKLOG 8
@@ -30,21 +34,15 @@
 #define SRV_STR_(x) #x
 #define SRV_STR(x) SRV_STR_(x)
 
-struct srv_client {
-	int fd;              /* -1: slot free */
-	bool discarding;     /* dropping the rest of an overlong line */
-	size_t in_len;
-	char in[TUSK_CTL_REQUEST_MAX];
-	char *out;
-	size_t out_len, out_off, out_cap;
-};
+/* The server's own clock, for idleness only: monotonic milliseconds. */
+static uint64_t
+srv_now_ms(void)
+{
+	struct timespec ts;
 
-struct tusk_ctl_server {
-	int lfd;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct tusk_ctl_cmds cmds;
-	struct srv_client clients[TUSK_CTL_SERVER_CLIENTS_MAX];
-};
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* ------------------------------------------------------------ clients */
 
@@ -58,12 +56,11 @@ client_close(struct srv_client *c)
 	c->fd = -1;
 }
 
-/* Queue `len` bytes and a newline for c; -ENOBUFS for a client that has
- * left more than TUSK_CTL_RESPONSE_MAX unread. */
-static int
-client_queue(struct srv_client *c, const char *s, size_t n)
+int
+tusk_ctl_server_queue(struct srv_client *c, const char *a, size_t alen,
+		      const char *b, size_t blen)
 {
-	size_t need = c->out_len + n + 1;
+	size_t n = alen + blen, need = c->out_len + n + 1;
 
 	if (need > TUSK_CTL_RESPONSE_MAX)
 		return -ENOBUFS;
@@ -76,7 +73,8 @@ client_queue(struct srv_client *c, const char *s, size_t n)
 		c->out = o;
 		c->out_cap = cap;
 	}
-	memcpy(c->out + c->out_len, s, n);
+	memcpy(c->out + c->out_len, a, alen);
+	memcpy(c->out + c->out_len + alen, b, blen);
 	c->out[c->out_len + n] = '\n';
 	c->out_len += n + 1;
 	return 0;
@@ -91,8 +89,8 @@ client_send(struct srv_client *c, json_t *msg)
 	int ret;
 
 	if (s == NULL)
-		return client_queue(c, oom, sizeof(oom) - 1);
-	ret = client_queue(c, s, strlen(s));
+		return tusk_ctl_server_queue(c, oom, sizeof(oom) - 1, "", 0);
+	ret = tusk_ctl_server_queue(c, s, strlen(s), "", 0);
 	free(s);
 	return ret;
 }
@@ -112,6 +110,7 @@ client_flush(struct srv_client *c)
 		if (n < 0)
 			return -errno;
 		c->out_off += (size_t)n;
+		c->active_ms = srv_now_ms();
 	}
 	c->out_off = c->out_len = 0;
 	return 0;
@@ -128,9 +127,13 @@ client_line(struct tusk_ctl_server *srv, struct srv_client *c,
 		len--;
 	if (len == 0)
 		return 0; /* blank line: nothing asked */
+	srv->current = c;
 	resp = tusk_ctl_cmd_handle(&srv->cmds, line, len);
+	srv->current = NULL;
 	ret = client_send(c, resp);
 	json_decref(resp);
+	if (ret == 0 && c->subscribing)
+		tusk_ctl_events_begin(srv, c);
 	return ret;
 }
 
@@ -144,7 +147,7 @@ client_overlong(struct srv_client *c)
 	int ret = 0;
 
 	if (!c->discarding)
-		ret = client_queue(c, e, sizeof(e) - 1);
+		ret = tusk_ctl_server_queue(c, e, sizeof(e) - 1, "", 0);
 	c->discarding = true;
 	c->in_len = 0;
 	return ret;
@@ -188,6 +191,7 @@ client_read(struct tusk_ctl_server *srv, struct srv_client *c)
 		if (n <= 0)
 			return n == 0 ? -ECONNRESET : -errno;
 		c->in_len += (size_t)n;
+		c->active_ms = srv_now_ms();
 		ret = client_consume(srv, c);
 		if (ret < 0)
 			return ret;
@@ -209,33 +213,119 @@ client_serve(struct tusk_ctl_server *srv, struct srv_client *c, short rev)
 			ret = fret;
 		else if (ret == -ECONNRESET && c->out_len > 0)
 			ret = 0; /* half-closed: answer it first */
+		else if (ret == 0 && c->out_len == 0 && c->resync)
+			tusk_ctl_events_caught_up(srv, c);
 	}
-	if (ret < 0)
+	if (ret < 0) {
+		if (ret == -ENOBUFS)
+			srv->stats.dropped_unread++;
 		client_close(c);
+	}
+}
+
+/* Close c and tell it why, if no half-sent line is in the way (the
+ * notice is best effort: the socket is closed right after). */
+static void
+client_evict(struct srv_client *c, const char *why)
+{
+	char line[TUSK_CTL_REQUEST_MAX / 4];
+	int n = snprintf(line, sizeof(line), "{\"%s\":false,\"%s\":\"%s\"}\n",
+			 TUSK_CTL_KEY_OK, TUSK_CTL_KEY_ERROR, why);
+
+	if (c->out_len == 0 && n > 0 && (size_t)n < sizeof(line))
+		(void)send(c->fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	client_close(c);
 }
 
 /* ------------------------------------------------------------ serving */
 
+/* A free slot, or the one of the client idle the longest, closed: every
+ * slot taken must not lock an operator out (idle or hostile clients would
+ * otherwise hold them all). */
+static struct srv_client *
+srv_slot(struct tusk_ctl_server *srv)
+{
+	struct srv_client *victim = NULL;
+	unsigned int i;
+
+	for (i = 0; i < TUSK_CTL_SERVER_CLIENTS_MAX; i++) {
+		struct srv_client *c = &srv->clients[i];
+
+		if (c->fd < 0)
+			return c;
+		/* subscribers last: they wait for events on purpose */
+		if (victim == NULL || c->subscribed < victim->subscribed ||
+		    (c->subscribed == victim->subscribed &&
+		     c->active_ms < victim->active_ms))
+			victim = c;
+	}
+	srv->stats.evicted++;
+	client_evict(victim, "closed: every control client slot was taken "
+		     "and this client was idle the longest");
+	return victim;
+}
+
 static void
 srv_accept(struct tusk_ctl_server *srv)
 {
-	static const char busy[] =
-		"{\"ok\":false,\"error\":\"too many control clients\"}\n";
-	unsigned int i;
+	struct srv_client *c;
 	int fd;
 
 	fd = accept4(srv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
+	c = srv_slot(srv);
+	c->fd = fd;
+	c->active_ms = srv_now_ms();
+	srv->stats.accepted++;
+}
+
+/* Close the clients idle longer than the timeout. */
+static void
+srv_sweep(struct tusk_ctl_server *srv)
+{
+	char why[TUSK_CTL_REQUEST_MAX / 8];
+	uint64_t now = srv_now_ms();
+	unsigned int i;
+
+	if (srv->idle_timeout_ms == 0)
+		return;
+	snprintf(why, sizeof(why), "closed: idle for %u ms",
+		 srv->idle_timeout_ms);
 	for (i = 0; i < TUSK_CTL_SERVER_CLIENTS_MAX; i++) {
-		if (srv->clients[i].fd < 0) {
-			srv->clients[i].fd = fd;
-			return;
+		struct srv_client *c = &srv->clients[i];
+
+		/* a subscriber waiting for events is not idle; one that
+		 * stopped reading them is */
+		if (c->subscribed && c->out_len == 0)
+			c->active_ms = now;
+		if (c->fd >= 0 && now - c->active_ms >= srv->idle_timeout_ms) {
+			srv->stats.idle_closed++;
+			client_evict(c, why);
 		}
 	}
-	/* full: say why rather than leave the client hanging */
-	(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL);
-	close(fd);
+}
+
+/* How long poll() may sleep before the next idle client is due. */
+static int
+srv_wait_ms(const struct tusk_ctl_server *srv, int timeout_ms)
+{
+	uint64_t now = srv_now_ms(), wait;
+	unsigned int i;
+
+	if (srv->idle_timeout_ms == 0)
+		return timeout_ms;
+	for (i = 0; i < TUSK_CTL_SERVER_CLIENTS_MAX; i++) {
+		const struct srv_client *c = &srv->clients[i];
+
+		if (c->fd < 0 || (c->subscribed && c->out_len == 0))
+			continue;
+		wait = c->active_ms + srv->idle_timeout_ms > now ?
+		       c->active_ms + srv->idle_timeout_ms - now : 0;
+		if (timeout_ms < 0 || wait < (uint64_t)timeout_ms)
+			timeout_ms = (int)wait;
+	}
+	return timeout_ms;
 }
 
 static struct srv_client *
@@ -286,6 +376,7 @@ tusk_ctl_server_serve(struct tusk_ctl_server *srv, const struct pollfd *pfd,
 		if (c != NULL)
 			client_serve(srv, c, pfd[i].revents);
 	}
+	srv_sweep(srv);
 }
 
 int
@@ -295,7 +386,7 @@ tusk_ctl_server_poll(struct tusk_ctl_server *srv, int timeout_ms)
 	unsigned int n = tusk_ctl_server_pollfds(srv, pfd,
 						 TUSK_CTL_SERVER_POLLFDS);
 
-	if (poll(pfd, n, timeout_ms) < 0)
+	if (poll(pfd, n, srv_wait_ms(srv, timeout_ms)) < 0)
 		return errno == EINTR ? 0 : -errno;
 	tusk_ctl_server_serve(srv, pfd, n);
 	return 0;
@@ -400,6 +491,8 @@ tusk_ctl_server_open(const struct tusk_ctl_server_conf *conf,
 		return -ENOMEM;
 	srv->lfd = -1;
 	srv->cmds = conf->cmds;
+	srv->idle_timeout_ms = conf->idle_timeout_ms;
+	srv->snapshot = conf->snapshot;
 	for (i = 0; i < TUSK_CTL_SERVER_CLIENTS_MAX; i++)
 		srv->clients[i].fd = -1;
 	err[0] = '\0';
@@ -414,6 +507,18 @@ tusk_ctl_server_open(const struct tusk_ctl_server_conf *conf,
 	}
 	*out = srv;
 	return 0;
+}
+
+void
+tusk_ctl_server_stats(const struct tusk_ctl_server *srv,
+		      struct tusk_ctl_server_stats *out)
+{
+	unsigned int i;
+
+	*out = srv->stats;
+	out->clients = 0;
+	for (i = 0; i < TUSK_CTL_SERVER_CLIENTS_MAX; i++)
+		out->clients += srv->clients[i].fd >= 0;
 }
 
 void

@@ -2,7 +2,7 @@
 /*
  * SHA-256 of files, computed once and kept, never on an lcore.
  *
- * SHA-256 runs at ~1.2 GB/s per core here (notes/baselines.md): on the
+ * SHA-256 runs at ~1.2 GB/s per core here (README "Reference figures"): on the
  * packet path it would cap a transfer near 10 Gbit/s. So digests are
  *   - kept: stored with the file (xattr "user.tusk.sha256") together with
  *     the size, mtime and inode they belong to, and trusted only while

@@ -6,12 +6,14 @@
  *   tusk_root_tmp_create() -> open_parent() -> beneath(), openat(O_EXCL)
  *   tusk_root_commit() -> open_parent() x2 -> renameat(), fsync(dir)
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -27,12 +29,13 @@ struct tusk_root {
 /* Random part of a temporary name: 8 bytes, 16 hex digits; with O_EXCL a
  * collision only costs a retry, bounded by TMP_TRIES. */
 #define TMP_RANDOM_BYTES 8
+static_assert(2 * TMP_RANDOM_BYTES == TUSK_ROOT_TMP_HEX, "root.h names");
 #define TMP_TRIES 8
 /* openat2(2) says EAGAIN when a concurrent rename raced the lookup
  * ("..", RESOLVE_BENEATH): worth a few retries, never a spin. */
 #define OPENAT2_TRIES 8
-#define TMP_INFIX ".tusk-tmp."
-#define PART_SUFFIX ".tusk-part"
+#define TMP_INFIX TUSK_ROOT_TMP_INFIX
+#define PART_SUFFIX TUSK_ROOT_PART_SUFFIX
 
 /* openat2(2) beneath dfd; glibc 2.36 has no wrapper. */
 static int
@@ -95,6 +98,18 @@ tusk_root_open(const char *path, struct tusk_root **out)
 	}
 	*out = r;
 	return 0;
+}
+
+int
+tusk_root_hold(struct tusk_root *r)
+{
+	int ret;
+
+	/* released when dfd is closed, or when the process dies */
+	do {
+		ret = flock(r->dfd, LOCK_SH);
+	} while (ret < 0 && errno == EINTR);
+	return ret < 0 ? -errno : 0;
 }
 
 void

@@ -39,11 +39,33 @@ struct tusk_root;
 #define TUSK_ROOT_TMP_NAME_MAX (TUSK_ROOT_PATH_MAX + 32)
 
 /*
+ * tuskd's own names in the data root (never served: tusk_root_is_internal;
+ * what a crash may leave behind: sweep.h):
+ *   .<base>.tusk-tmp.<16 hex>  a temporary file of tusk_root_tmp_create():
+ *                              an upload, or a resume record being saved
+ *   <dest>.tusk-part           a fetch's part file
+ *   <dest>.tusk-part.state     its resume record
+ */
+#define TUSK_ROOT_TMP_INFIX ".tusk-tmp."
+#define TUSK_ROOT_TMP_HEX 16
+#define TUSK_ROOT_PART_SUFFIX ".tusk-part"
+#define TUSK_ROOT_RECORD_SUFFIX ".tusk-part.state"
+
+/*
  * Open the directory `path` as the data root. Returns 0 and *out, or
  * -ENOENT, -ENOTDIR, -EACCES (from open), -ENOMEM, or -ENOSYS when the
  * kernel has no openat2(2): then nothing could be opened safely.
  */
 int tusk_root_open(const char *path, struct tusk_root **out);
+
+/*
+ * Mark the root as in use by this process for as long as it is open: a
+ * shared flock(2) on its directory, which another tuskd's start-up sweep
+ * (tusk_sweep_root) sees, and then leaves the root alone. Take it after
+ * this process's own sweep; it waits while another process sweeps the
+ * root (a sweep is bounded: sweep.h). Returns 0 or -errno.
+ */
+int tusk_root_hold(struct tusk_root *r);
 
 /* Close the root (NULL is fine). Files opened through it stay open. */
 void tusk_root_close(struct tusk_root *r);

@@ -281,7 +281,7 @@ parse_version(const char *v, size_t n)
 
 struct req_state {
 	struct tusk_http_req *req;
-	int n_host, n_cl, n_range;
+	int n_host, n_cl, n_range, n_depth;
 	bool has_te;
 	struct te_state te;
 	struct conn_opts conn;
@@ -290,7 +290,9 @@ struct req_state {
 static void
 req_method(struct tusk_http_req *req, const char *m, size_t n)
 {
-	static const char *const names[] = { "GET", "HEAD", "PUT" };
+	static const char *const names[] = {
+		"GET", "HEAD", "PUT", "PROPFIND",
+	};
 	unsigned int i;
 
 	copy_value(req->method_text, sizeof(req->method_text), m, n);
@@ -298,7 +300,7 @@ req_method(struct tusk_http_req *req, const char *m, size_t n)
 		memcpy(req->method_text, "?", 2); /* too long to keep */
 	req->method = TUSK_HTTP_OTHER;
 	/* methods are case-sensitive (RFC 9110 9.1) */
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strlen(names[i]) == n && memcmp(m, names[i], n) == 0)
 			req->method = (enum tusk_http_method)i;
 }
@@ -372,6 +374,20 @@ req_field_framing(struct req_state *s, const char *name, size_t nlen,
 	return 0;
 }
 
+/* Depth = "0" | "1" | "infinity" (RFC 4918 10.2; tokens compare
+ * case-insensitively, RFC 9110 5.5). */
+static enum tusk_http_depth
+depth_value(const char *v, size_t n)
+{
+	if (n == 1 && v[0] == '0')
+		return TUSK_HTTP_DEPTH_0;
+	if (n == 1 && v[0] == '1')
+		return TUSK_HTTP_DEPTH_1;
+	if (name_is(v, n, "infinity"))
+		return TUSK_HTTP_DEPTH_INFINITY;
+	return TUSK_HTTP_DEPTH_BAD;
+}
+
 static int
 req_field(struct req_state *s, const char *name, size_t nlen,
 	  const char *v, size_t n)
@@ -398,6 +414,9 @@ req_field(struct req_state *s, const char *name, size_t nlen,
 		copy_value(req->if_range, sizeof(req->if_range), v, n);
 		if (req->if_range[0] == '\0')
 			memcpy(req->if_range, "\"\"", 3); /* never matches */
+	} else if (name_is(name, nlen, "depth")) {
+		req->depth = s->n_depth++ > 0 ? TUSK_HTTP_DEPTH_BAD :
+			     depth_value(v, n);
 	} else if (name_is(name, nlen, "repr-digest")) {
 		rc = tusk_http_digest_parse(v, n, req->digest);
 		if (rc < 0)

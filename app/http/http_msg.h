@@ -47,7 +47,17 @@ enum tusk_http_method {
 	TUSK_HTTP_GET = 0,
 	TUSK_HTTP_HEAD,
 	TUSK_HTTP_PUT,
+	TUSK_HTTP_PROPFIND, /* WebDAV (RFC 4918 9.1) */
 	TUSK_HTTP_OTHER, /* any other token: the server answers 405 */
+};
+
+/* Depth (RFC 4918 10.2), read on every request, used by PROPFIND. */
+enum tusk_http_depth {
+	TUSK_HTTP_DEPTH_NONE = 0,   /* absent: PROPFIND takes it as infinity */
+	TUSK_HTTP_DEPTH_0,
+	TUSK_HTTP_DEPTH_1,
+	TUSK_HTTP_DEPTH_INFINITY,
+	TUSK_HTTP_DEPTH_BAD,        /* another value, or more than one */
 };
 
 /* HTTP-version as 10 * major + minor; a higher 1.x is handled as 1.1
@@ -72,6 +82,7 @@ struct tusk_http_req {
 	char if_range[TUSK_HTTP_VALIDATOR_MAX]; /* "" when absent */
 	bool has_digest;           /* Repr-Digest with sha-256 */
 	uint8_t digest[TUSK_HTTP_SHA256_LEN];
+	enum tusk_http_depth depth;
 };
 
 /*

@@ -56,6 +56,7 @@ tusk_http_reason(int status)
 	case 201: return "Created";
 	case 204: return "No Content";
 	case 206: return "Partial Content";
+	case 207: return "Multi-Status";
 	case 301: return "Moved Permanently";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
@@ -86,6 +87,7 @@ tusk_http_method_name(enum tusk_http_method m)
 	case TUSK_HTTP_GET: return "GET";
 	case TUSK_HTTP_HEAD: return "HEAD";
 	case TUSK_HTTP_PUT: return "PUT";
+	case TUSK_HTTP_PROPFIND: return "PROPFIND";
 	default: return "OTHER";
 	}
 }

@@ -74,6 +74,17 @@ struct tusk_stack_stats {
 	uint64_t tcp_rx;       /* TCP segments accepted by the checksum */
 	uint64_t tcp_tx;
 	uint64_t tcp_steered;  /* handed to the stack owning their port */
+	/* RFC 5961 challenge ACKs (tcp_challenge.h): sent, and held back by
+	 * the per-connection limit or by the stack's per-second budget. */
+	uint64_t tcp_challenge_acks;
+	uint64_t tcp_challenge_conn_limited;
+	uint64_t tcp_challenge_global_limited;
+	/* SYN cookies (RFC 4987 3.6): SYN-ACKs that carried one, ACKs whose
+	 * cookie was good (a connection made), ACKs whose cookie was forged,
+	 * mangled or expired (answered with RST). */
+	uint64_t tcp_syncookies_sent;
+	uint64_t tcp_syncookies_ok;
+	uint64_t tcp_syncookies_failed;
 	uint64_t drops[TUSK_DROP_MAX];
 };
 

@@ -17,6 +17,7 @@
 #define KEY_ISN 0x69736eULL
 #define KEY_COOKIE 0x636f6f6b6965ULL
 #define KEY_PORT 0x706f7274ULL
+#define KEY_CHALLENGE 0x6368616c6cULL
 
 struct tusk_tcp *
 tusk_tcp_create(struct tusk_stack *st, const struct tusk_stack_conf *conf)
@@ -39,6 +40,7 @@ tusk_tcp_create(struct tusk_stack *st, const struct tusk_stack_conf *conf)
 	tcp->isn_key = tusk_tcp_key_derive(conf->seed, KEY_ISN);
 	tcp->cookie_key = tusk_tcp_key_derive(conf->seed, KEY_COOKIE);
 	tcp->port_key = tusk_tcp_key_derive(conf->seed, KEY_PORT);
+	tcp->challenge.key = tusk_tcp_key_derive(conf->seed, KEY_CHALLENGE);
 	if (tusk_tcp_conn_table_init(tcp, max) != 0 ||
 	    tusk_tcp_timers_init(tcp, max, conf->socket_id) != 0) {
 		tusk_tcp_free(tcp);

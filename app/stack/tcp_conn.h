@@ -16,7 +16,8 @@
  *   tcp_timer.c    every timer
  *   tcp_api.c      the service API (tcp_api.h)
  *   tcp_sndq.c tcp_sack.c tcp_rack.c tcp_rtt.c tcp_ofo.c tcp_options.c
- *   tcp_syncookie.c tcp_hash.c tcp_mbuf.c: the parts, each testable alone
+ *   tcp_syncookie.c tcp_challenge.c tcp_hash.c tcp_mbuf.c: the parts,
+ *   each testable alone
  *   (congestion control and rate sampling: tcp_cc*.c, tcp_rate.c)
  */
 #ifndef TUSK_TCP_CONN_H
@@ -30,6 +31,7 @@
 #include "addr.h"
 #include "tcp_api.h"
 #include "tcp_cc.h"
+#include "tcp_challenge.h"
 #include "tcp_hash.h"
 #include "tcp_ofo.h"
 #include "tcp_options.h"
@@ -64,8 +66,6 @@ struct tusk_stack;
 /* Receive buffer a connection starts with (before autotuning): 128 KiB,
  * the same order as Linux's tcp_rmem default. */
 #define TUSK_TCP_RCV_SPACE_INIT (128u << 10)
-/* RFC 5961 section 7: challenge ACKs per second per stack (Linux: 1000). */
-#define TUSK_TCP_CHALLENGE_ACK_LIMIT 1000
 /* Quick ACKs at start and after idle: ACK every segment for this many
  * segments while the peer is in slow start (Linux TCP_MAX_QUICKACKS). */
 #define TUSK_TCP_QUICKACKS 16
@@ -102,8 +102,10 @@ struct tusk_tcp_listener {
 	uint32_t syn_queued;    /* connections in SYN-RECEIVED */
 	struct tusk_tcp_conn_opts opts;
 	const struct tusk_tcp_cc_ops *cc;
-	uint64_t cookies_sent;
-	uint64_t cookies_ok;
+	/* When this listener last answered with a cookie (0: never): only
+	 * then may an ACK with no connection be a cookie's, so only then
+	 * is it checked (Linux: tcp_synq_no_recent_overflow). */
+	uint64_t cookie_last;
 };
 
 struct tusk_tcp_conn {
@@ -177,6 +179,7 @@ struct tusk_tcp_conn {
 	uint64_t last_rx;       /* for keepalive */
 	uint64_t syn_ts;        /* first SYN / SYN-ACK sent (RTT sample) */
 	uint64_t pace_ts;       /* next paced send may leave at this time */
+	uint64_t challenge_next; /* next challenge ACK allowed (RFC 5961 7) */
 
 	/* Loss recovery and congestion control. */
 	uint32_t recovery_point; /* RFC 6582 "recover" */
@@ -239,8 +242,7 @@ struct tusk_tcp {
 	uint16_t port_shares;     /* stack conf tcp_shares (>= 1) */
 	uint16_t port_share;      /* ours, < port_shares */
 	uint64_t msl;
-	uint64_t challenge_ts;    /* RFC 5961 7 rate limit window start */
-	uint32_t challenge_count;
+	struct tusk_tcp_challenge challenge; /* RFC 5961 7 budget */
 	/* Timer heap of connection indices, by deadline. */
 	uint32_t *heap;
 	uint32_t heap_n;

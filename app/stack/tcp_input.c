@@ -216,8 +216,19 @@ cookie_reply(struct tusk_tcp *tcp, struct tusk_tcp_listener *l,
 	}
 	cookie = tusk_tcp_syncookie_make(&tcp->cookie_key, &seg->t,
 					 seg->seq, &co, now);
-	l->cookies_sent++;
+	l->cookie_last = now;
+	tcp->st->stats.tcp_syncookies_sent++;
 	tusk_tcp_output_cookie_synack(tcp, seg, cookie, co.mss, ts, now);
+}
+
+/* Did the listener send a cookie that may still be good? (A cookie
+ * lives TUSK_TCP_COOKIE_MAX_AGE periods at most; tcp_syncookie.h.) */
+static bool
+cookie_recent(const struct tusk_tcp_listener *l, uint64_t now)
+{
+	return l->cookie_last != 0 &&
+	       now - l->cookie_last <
+	       TUSK_TCP_COOKIE_MAX_AGE * TUSK_TCP_COOKIE_PERIOD_NS;
 }
 
 /* An ACK to a listener may complete a cookie handshake. */
@@ -229,15 +240,18 @@ cookie_accept(struct tusk_tcp *tcp, struct tusk_tcp_listener *l,
 	struct tusk_tcp_cookie_opts co;
 	struct tusk_tcp_conn *c;
 
-	if (l->cookies_sent == 0 ||
-	    tusk_tcp_syncookie_check(&tcp->cookie_key, &seg->t, seg->seq - 1,
-				     seg->ack - 1, has_ts, seg->opt.tsecr,
-				     &co, now) != 0)
+	if (!cookie_recent(l, now))
 		return NULL;
+	if (tusk_tcp_syncookie_check(&tcp->cookie_key, &seg->t, seg->seq - 1,
+				     seg->ack - 1, has_ts, seg->opt.tsecr,
+				     &co, now) != 0) {
+		tcp->st->stats.tcp_syncookies_failed++;
+		return NULL;
+	}
 	c = tusk_tcp_conn_alloc(tcp, &seg->t, now);
 	if (c == NULL)
 		return NULL;
-	l->cookies_ok++;
+	tcp->st->stats.tcp_syncookies_ok++;
 	tusk_tcp_conn_opts(c, &l->opts);
 	c->ops = l->ops;
 	c->arg = l->arg;
@@ -379,16 +393,23 @@ void
 tusk_tcp_input_challenge_ack(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 			     uint64_t now)
 {
-	/* RFC 5961 7: a global budget per second, so that blind attackers
-	 * cannot make us a reflector. */
-	if (now - tcp->challenge_ts >= TUSK_NS_PER_S) {
-		tcp->challenge_ts = now;
-		tcp->challenge_count = 0;
+	struct tusk_stack_stats *s = &tcp->st->stats;
+
+	/* RFC 5961 7: per connection, then a randomised per-second budget
+	 * (tcp_challenge.h says why both). */
+	switch (tusk_tcp_challenge_check(&tcp->challenge, &c->challenge_next,
+					 now)) {
+	case TUSK_TCP_CHALLENGE_SEND:
+		s->tcp_challenge_acks++;
+		tusk_tcp_output_ack(tcp, c, now);
+		break;
+	case TUSK_TCP_CHALLENGE_CONN_LIMITED:
+		s->tcp_challenge_conn_limited++;
+		break;
+	case TUSK_TCP_CHALLENGE_GLOBAL_LIMITED:
+		s->tcp_challenge_global_limited++;
+		break;
 	}
-	if (tcp->challenge_count >= TUSK_TCP_CHALLENGE_ACK_LIMIT)
-		return;
-	tcp->challenge_count++;
-	tusk_tcp_output_ack(tcp, c, now);
 }
 
 /* RFC 7323 5.3 R1: reject old duplicates by their timestamp. */
@@ -586,8 +607,17 @@ sync_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	}
 	if (!seq_acceptable(c, seg)) {
 		tcp->st->stats.drops[TUSK_DROP_TCP_BAD_SEGMENT]++;
-		if (!(seg->flags & TUSK_TCP_F_RST))
-			c->flags |= TUSK_TCP_CF_ACK_NOW;
+		if (seg->flags & TUSK_TCP_F_RST)
+			return;
+		/* RFC 5961 4.2: a SYN "irrespective of the sequence number"
+		 * gets a challenge ACK, under its limits: an unlimited ACK
+		 * here would let blind SYNs bypass them (Linux does the
+		 * same: tcp_validate_incoming, syn_challenge). */
+		if (seg->flags & TUSK_TCP_F_SYN) {
+			tusk_tcp_input_challenge_ack(tcp, c, now);
+			return;
+		}
+		c->flags |= TUSK_TCP_CF_ACK_NOW;
 		/* A duplicate: report it (RFC 2883 4.1.1). */
 		if (seg->len > 0 && SEQ_LT(seg->seq, c->rcv_nxt) &&
 		    (c->flags & TUSK_TCP_CF_SACK)) {

@@ -50,7 +50,8 @@ void tusk_tcp_recv_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 void tusk_tcp_input_fin(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 			uint64_t now);
 
-/* Send a challenge ACK, rate-limited per stack (RFC 5961 section 7). */
+/* Send a challenge ACK, rate-limited per connection and per stack
+ * (RFC 5961 section 7, tcp_challenge.h). */
 void tusk_tcp_input_challenge_ack(struct tusk_tcp *tcp,
 				  struct tusk_tcp_conn *c, uint64_t now);
 

@@ -180,7 +180,7 @@ scan_record(struct tusk_fetch *f, const char *rel)
 		return;
 	}
 	x->id = ++f->next_id;
-	x->state = TUSK_FETCH_PAUSED;
+	fetch_xfer_set_state(x, TUSK_FETCH_PAUSED);
 	ret = tusk_fetch_state_load(f->env.root, rel, x->streams_max,
 				    &x->src, &s, err, sizeof(err));
 	if (ret < 0) {
@@ -418,12 +418,19 @@ tusk_fetch_start(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 		xfer_free(x);
 		return -EINVAL;
 	}
+	/* before the transfer's first save: what a crash left of earlier
+	 * saves of its record goes (a full queue leaves it to the next
+	 * start-up sweep) */
+	ret = tusk_fetch_disk_sweep(f->disk, x->record);
+	if (ret < 0)
+		FETCH_LOG(DEBUG, "%s: no sweep of its record's temporaries "
+			  "now: %s\n", dest, strerror(-ret));
 	x->id = ++f->next_id;
 	x->u = u;
 	x->dst = tusk_addr_v4(rte_cpu_to_be_32(req->addr ? req->addr :
 						u.ipv4));
 	snprintf(x->src.url, sizeof(x->src.url), "%s", req->url);
-	x->state = TUSK_FETCH_PROBING;
+	fetch_xfer_set_state(x, TUSK_FETCH_PROBING);
 	x->started = now;
 	x->retry_at = now;
 	fetch_slot_set(f, slot, x);

@@ -156,6 +156,30 @@ int tusk_fetch_cancel(struct tusk_fetch *f, uint32_t id, bool discard,
  * out of memory. */
 json_t *tusk_fetch_list_json(struct tusk_fetch *f, uint64_t now);
 
+/* A transfer's change of state, kept for the control thread (tuskd's
+ * `watch`): it reads them every few polls, so that a state held for less
+ * than that (a probe of a few ms) is still seen. */
+struct tusk_fetch_change {
+	uint64_t seq;            /* 1, 2, ... in order, per fetch service */
+	uint32_t id;
+	int from;                /* enum tusk_fetch_xstate; -1: a new one */
+	enum tusk_fetch_xstate to;
+};
+
+/* Changes kept: a transfer changes state a handful of times in its life,
+ * and the control thread reads them ten times a second; a reader that
+ * falls further behind is told how many it lost. */
+#define TUSK_FETCH_CHANGES_MAX 256
+
+/*
+ * The changes after seq `after`, oldest first, at most n of them into
+ * out: returns how many. *lost: changes after `after` no longer kept;
+ * *last: the newest seq (0: none yet).
+ */
+unsigned int tusk_fetch_changes(const struct tusk_fetch *f, uint64_t after,
+				struct tusk_fetch_change *out, unsigned int n,
+				uint64_t *lost, uint64_t *last);
+
 /*
  * One transfer: {"id", "url", "dest", "state", "bytes", "size", "rate"
  * (bytes/s, smoothed), "eta_s", "streams" (connected now),

@@ -8,6 +8,7 @@
  *             -> job_run() -> tusk_fetch_state_write() | unlink | commit()
  *                                                      | create_part()
  *                                                      | crc_range()
+ *                                                      | tusk_sweep_tmps_of()
  *             -> job_finish()
  */
 #include <errno.h>
@@ -29,8 +30,11 @@
 #include "http_fetch_disk.h"
 #include "http_fetch_state.h"
 #include "root.h"
+#include "sweep.h"
 
-enum job_kind { JOB_SAVE, JOB_REMOVE, JOB_COMMIT, JOB_CREATE, JOB_CRC };
+enum job_kind {
+	JOB_SAVE, JOB_REMOVE, JOB_SWEEP, JOB_COMMIT, JOB_CREATE, JOB_CRC
+};
 
 /* A polled job's life (commit, create): the lcore polls it (RUNNING ->
  * DONE) or abandons it; whoever comes second frees it. */
@@ -198,6 +202,9 @@ job_run(struct tusk_fetch_disk *d, struct tusk_fetch_disk_job *j)
 	case JOB_REMOVE:
 		tusk_fetch_state_remove(d->root, j->rel);
 		break;
+	case JOB_SWEEP:
+		tusk_sweep_tmps_of(d->root, j->rel);
+		break;
 	case JOB_COMMIT:
 	case JOB_CREATE:
 	case JOB_CRC:
@@ -308,10 +315,11 @@ tusk_fetch_disk_save(struct tusk_fetch_disk *d, const char *rel, char *text)
 	return ret;
 }
 
-int
-tusk_fetch_disk_remove(struct tusk_fetch_disk *d, const char *rel)
+/* Queue a job that only names a file. */
+static int
+queue_rel(struct tusk_fetch_disk *d, enum job_kind kind, const char *rel)
 {
-	struct tusk_fetch_disk_job *j = job_new(JOB_REMOVE, rel);
+	struct tusk_fetch_disk_job *j = job_new(kind, rel);
 	int ret;
 
 	if (j == NULL)
@@ -320,6 +328,18 @@ tusk_fetch_disk_remove(struct tusk_fetch_disk *d, const char *rel)
 	if (ret < 0)
 		job_free(j);
 	return ret;
+}
+
+int
+tusk_fetch_disk_remove(struct tusk_fetch_disk *d, const char *rel)
+{
+	return queue_rel(d, JOB_REMOVE, rel);
+}
+
+int
+tusk_fetch_disk_sweep(struct tusk_fetch_disk *d, const char *rel)
+{
+	return queue_rel(d, JOB_SWEEP, rel);
 }
 
 struct tusk_fetch_disk_job *

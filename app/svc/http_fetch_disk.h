@@ -12,7 +12,8 @@
  * and preallocates part files, writes the records, removes both, reads
  * back the blocks a resume record claims, and commits finished files, in
  * the order they were queued (a removal never overtakes an earlier save
- * or creation of the same file).
+ * or creation of the same file), and sweeps the temporaries earlier saves
+ * of a record left.
  *
  * Lcore side: an rte_ring (single producer: the lcore) and an eventfd to
  * wake the thread; no locks. Jobs the lcore waits for (commit) are
@@ -54,6 +55,15 @@ int tusk_fetch_disk_save(struct tusk_fetch_disk *d, const char *rel,
 /* Queue: remove `rel` (a record or a part file; absent is fine). 0 or
  * -ENOBUFS / -ENOMEM. */
 int tusk_fetch_disk_remove(struct tusk_fetch_disk *d, const char *rel);
+
+/*
+ * Queue: remove what earlier saves of the record `rel` left behind (their
+ * temporaries, cut short by a crash: fileio sweep.h tusk_sweep_tmps_of).
+ * Only this thread writes records, in queue order: queued before a
+ * transfer's first save, it cannot meet a save in progress. 0 or
+ * -ENOBUFS / -ENOMEM.
+ */
+int tusk_fetch_disk_sweep(struct tusk_fetch_disk *d, const char *rel);
 
 /*
  * Queue the end of a fetch: fsync `part` and rename it over `dest`

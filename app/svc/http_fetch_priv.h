@@ -96,7 +96,8 @@ struct fetch_stream {
 struct fetch_xfer {
 	struct tusk_fetch *f;
 	uint32_t id;
-	enum tusk_fetch_xstate state;
+	enum tusk_fetch_xstate state;  /* set by fetch_xfer_set_state() only */
+	bool stated;             /* has had a state (its first is "new") */
 	char error[TUSK_FETCH_REASON_MAX];
 	char note[TUSK_FETCH_REASON_MAX];
 	struct tusk_http_url u;
@@ -149,6 +150,9 @@ struct tusk_fetch {
 	struct tusk_fetch_disk *disk; /* records and commits, off the lcore */
 	uint64_t now;            /* of the last poll (for free) */
 	uint32_t next_id;
+	/* state changes, a ring by seq (http_fetch_change.c) */
+	uint64_t change_seq;     /* of the newest */
+	struct tusk_fetch_change changes[TUSK_FETCH_CHANGES_MAX];
 	struct fetch_xfer *xfers[TUSK_FETCH_TRANSFERS_MAX];
 	int slots_used;          /* xfers[slots_used..] were never filled:
 				  * the lcore's poll looks no further */
@@ -165,6 +169,10 @@ void fetch_stream_close(struct fetch_stream *s, bool abort, uint64_t now);
 bool fetch_stream_timers(struct fetch_stream *s, uint64_t now);
 /* Body bytes in blocks not yet complete (progress display). */
 uint64_t fetch_stream_partial(const struct fetch_stream *s);
+
+/* http_fetch_change.c */
+/* x enters `state`: every change is kept for tusk_fetch_changes(). */
+void fetch_xfer_set_state(struct fetch_xfer *x, enum tusk_fetch_xstate state);
 
 /* http_fetch_xfer.c: the transfer's life */
 /* Timers, retries, verification, streams, record, completion. */

@@ -33,12 +33,11 @@
 #include "http_fetch_sched.h"
 #include "http_msg.h"
 #include "http_url.h"
-
-struct tusk_root;
+#include "root.h"
 
 /* The name suffixes of the part file and of its record. */
-#define TUSK_FETCH_PART_SUFFIX ".tusk-part"
-#define TUSK_FETCH_STATE_SUFFIX ".tusk-part.state"
+#define TUSK_FETCH_PART_SUFFIX TUSK_ROOT_PART_SUFFIX
+#define TUSK_FETCH_STATE_SUFFIX TUSK_ROOT_RECORD_SUFFIX
 /* Record format version; a record of another version is not trusted. */
 #define TUSK_FETCH_STATE_VERSION 1
 /* A record is at most this large: 65536 blocks of CRC hex (512 KiB), the

@@ -127,7 +127,7 @@ xfer_stop(struct fetch_xfer *x, enum tusk_fetch_xstate state, bool keep,
 		tusk_fetch_sched_fini(&x->sched);
 	}
 	x->have_sched = false;
-	x->state = state;
+	fetch_xfer_set_state(x, state);
 	x->finished = now;
 	x->rate = 0;
 }
@@ -340,7 +340,7 @@ xfer_run(struct fetch_xfer *x, uint64_t now)
 	x->vblk = 0;
 	x->dirty = true;
 	record_save(x, now, true);
-	x->state = TUSK_FETCH_RUNNING;
+	fetch_xfer_set_state(x, TUSK_FETCH_RUNNING);
 	x->retry_at = now;
 	x->rate_at = now;
 	x->rate_bytes = x->bytes_fetched;
@@ -531,7 +531,7 @@ static void
 finish_start(struct fetch_xfer *x, uint64_t now)
 {
 	record_save(x, now, true);
-	x->state = TUSK_FETCH_VERIFYING;
+	fetch_xfer_set_state(x, TUSK_FETCH_VERIFYING);
 	if (x->f->env.digest == NULL)
 		return;
 	x->job = tusk_digest_file(x->f->env.digest, x->part_fd);

@@ -9,7 +9,9 @@
  *                    BODY: hs_put_body()
  *   TCP writable() -> hs_pump() (http_server_send.c)
  *   tusk_http_server_poll() -> busy connections: pump, digests, release
- *                              of consumed bytes; idle scan; free the dead
+ *                              of consumed bytes; hs_limit_scan()
+ *                              (deadlines); free the dead
+ * Admission, deadlines and shares are in http_server_limit.c.
  *
  * Connections are freed only from poll (or free): callbacks mark them
  * dead, so no code path touches freed memory on the way out.
@@ -23,6 +25,7 @@
 #include <rte_log.h>
 
 #include "file_read.h"
+#include "http_dav.h"
 #include "http_server_priv.h"
 
 RTE_LOG_REGISTER(tusk_http_logtype, tusk.http, INFO);
@@ -103,6 +106,8 @@ hs_in_drop(struct hs_conn *hc, uint64_t bytes)
 static void
 kill(struct hs_conn *hc)
 {
+	if (!hc->dead)
+		hc->srv->n_live--;
 	hc->c = NULL;
 	hc->dead = true;
 	hs_put_cancel(hc);
@@ -133,7 +138,9 @@ conn_free(struct hs_conn *hc)
 	hs_busy(hc, false);
 	TAILQ_REMOVE(&srv->conns, hc, link);
 	srv->n_conns--;
+	hs_limit_release(hc);
 	hs_put_cancel(hc);
+	hs_propfind_free(hc);
 	hs_file_close(&hc->file);
 	if (hc->dw != NULL)
 		hs_dwait_put(srv, hc->dw);
@@ -156,6 +163,9 @@ dispatch(struct hs_conn *hc, uint64_t now)
 	int rc;
 
 	hc->requests++;
+	hc->head_since = 0;
+	hc->rate_at = now;
+	hc->rate_bytes = hc->bytes_in - hc->in_bytes;
 	hc->body_pending = req->chunked ||
 			   (req->has_content_length && req->content_length > 0);
 	/* HTTP/1.0 persistence needs "Connection: keep-alive" echoed
@@ -173,6 +183,8 @@ dispatch(struct hs_conn *hc, uint64_t now)
 	}
 	if (req->method == TUSK_HTTP_PUT)
 		hs_put_start(hc, now);
+	else if (req->method == TUSK_HTTP_PROPFIND)
+		hs_propfind_start(hc, now);
 	else
 		hs_get_start(hc, now);
 }
@@ -210,6 +222,16 @@ head_step(struct hs_conn *hc, uint64_t now)
 	return true;
 }
 
+/* A request body in: a PUT's to its file, a PROPFIND's to memory. */
+static void
+body_step(struct hs_conn *hc, uint64_t now)
+{
+	if (hc->dav != NULL)
+		hs_propfind_body(hc, now);
+	else
+		hs_put_body(hc, now);
+}
+
 void
 hs_process_input(struct hs_conn *hc, uint64_t now)
 {
@@ -222,17 +244,24 @@ hs_process_input(struct hs_conn *hc, uint64_t now)
 			break;
 		}
 		if (hc->phase == HS_BODY) {
-			hs_put_body(hc, now);
+			body_step(hc, now);
 			break;
 		}
 		if (hc->phase != HS_HEAD)
 			break;
 		if (hc->discard > 0) {
 			hc->discard -= hs_in_drop(hc, hc->discard);
-			if (hc->discard > 0)
+			if (hc->discard > 0) {
+				/* the peer closed: the rest never comes */
+				if (hc->peer_fin)
+					hs_close(hc, now);
 				break;
+			}
 			hc->body_pending = false;
+			hc->head_since = hc->in_bytes > 0 ? now : 0;
 		}
+		if (hc->in_head != NULL && !hs_limit_may_dispatch(hc, now))
+			break;
 		if (!head_step(hc, now)) {
 			/* nothing more will come: done with this client */
 			if (hc->peer_fin)
@@ -249,24 +278,23 @@ static int
 on_accepted(struct tusk_tcp_conn *c, void *larg, void **carg, uint64_t now)
 {
 	struct tusk_http_server *srv = larg;
-	struct hs_conn *hc;
+	struct hs_conn *hc = calloc(1, sizeof(*hc));
+	int rc = hc == NULL ? -ENOMEM : hs_limit_admit(srv, c, &hc->src, now);
 
-	if (srv->n_conns >= srv->conf.max_conns) {
+	if (rc < 0) {
+		free(hc);
 		srv->refused++;
-		return -ENOBUFS;
-	}
-	hc = calloc(1, sizeof(*hc));
-	if (hc == NULL) {
-		srv->refused++;
-		return -ENOMEM;
+		return rc;
 	}
 	hc->srv = srv;
 	hc->c = c;
 	hc->file.fd = -1;
 	hc->put.fd = -1;
 	hc->last_active = now;
+	hc->head_since = now; /* the first head's deadline runs from here */
 	TAILQ_INSERT_TAIL(&srv->conns, hc, link);
 	srv->n_conns++;
+	srv->n_live++;
 	srv->accepted++;
 	*carg = hc;
 	return 0;
@@ -282,6 +310,8 @@ on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
 	hc->bytes_in += len;
 	hc->srv->bytes_in += len;
 	hc->last_active = now;
+	if (hc->phase == HS_HEAD && hc->head_since == 0 && hc->discard == 0)
+		hc->head_since = now;
 	if (hc->dead) {
 		rte_pktmbuf_free(m);
 		return len;
@@ -311,7 +341,9 @@ on_peer_closed(struct tusk_tcp_conn *c, void *arg, uint64_t now)
 	if (hc->dead)
 		return;
 	if (hc->phase == HS_LINGER) {
-		hs_close(hc, now);
+		/* unacked answer bytes: the scan closes once they are */
+		if (hs_limit_all_acked(hc, now))
+			hs_close(hc, now);
 		return;
 	}
 	if (hc->phase == HS_BODY) {
@@ -356,6 +388,20 @@ conf_defaults(struct tusk_http_server_conf *cf,
 		cf->idle_ns = TUSK_HTTP_SERVER_IDLE_DEFAULT_NS;
 	if (cf->max_conns == 0)
 		cf->max_conns = TUSK_HTTP_SERVER_CONNS_DEFAULT;
+	if (cf->head_timeout_ns == 0)
+		cf->head_timeout_ns = TUSK_HTTP_SERVER_HEAD_TIMEOUT_DEFAULT_NS;
+	if (cf->body_rate_min == 0)
+		cf->body_rate_min = TUSK_HTTP_SERVER_BODY_RATE_DEFAULT;
+	if (cf->send_timeout_ns == 0)
+		cf->send_timeout_ns = TUSK_HTTP_SERVER_SEND_TIMEOUT_DEFAULT_NS;
+	if (cf->source_conns == 0)
+		cf->source_conns = TUSK_HTTP_SERVER_SOURCE_CONNS_DEFAULT;
+	if (cf->source_total == 0)
+		cf->source_total = TUSK_HTTP_SERVER_SOURCE_TOTAL_DEFAULT;
+	if (cf->source_pool_pct == 0)
+		cf->source_pool_pct = TUSK_HTTP_SERVER_SOURCE_POOL_PCT_DEFAULT;
+	if (cf->source_pool_pct > 100)
+		return -EINVAL;
 	return 0;
 }
 
@@ -381,7 +427,14 @@ tusk_http_server_create(const struct tusk_svc_env *env,
 		return NULL;
 	}
 	srv->env = env;
-	conf_defaults(&srv->conf, conf);
+	tusk_dav_init(); /* on the main thread, before lcores run */
+	if (conf_defaults(&srv->conf, conf) < 0) {
+		HS_LOG(ERR, "create: source_pool_pct over 100\n");
+		free(srv);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	hs_limit_init(srv);
 	TAILQ_INIT(&srv->conns);
 	TAILQ_INIT(&srv->busy);
 	TAILQ_INIT(&srv->dwaits);
@@ -415,37 +468,19 @@ poll_conn(struct hs_conn *hc, uint64_t now)
 		hs_get_poll(hc, now);
 		if (!hc->dead && hc->phase == HS_WAIT)
 			hs_put_poll(hc, now);
+		if (!hc->dead && hc->phase == HS_WAIT)
+			hs_propfind_poll(hc, now);
 	} else if (hc->phase == HS_BODY) {
-		hs_put_body(hc, now);
+		body_step(hc, now);
 	} else if (hc->phase == HS_HEAD) {
+		if (now < hc->retry_at) {
+			hs_busy(hc, true); /* answers unread: look later */
+			return;
+		}
 		hs_process_input(hc, now);
 	}
 	if (!hc->dead && !hc->send_blocked)
 		hs_pump(hc, now);
-}
-
-static void
-idle_scan(struct tusk_http_server *srv, uint64_t now)
-{
-	struct hs_conn *hc;
-
-	srv->next_idle_scan = now + HS_IDLE_SCAN_NS;
-	TAILQ_FOREACH(hc, &srv->conns, link) {
-		if (hc->dead)
-			continue;
-		if (hc->phase == HS_LINGER) {
-			if (now >= hc->linger_until)
-				hs_close(hc, now);
-		} else if (hc->phase == HS_WAIT) {
-			hc->last_active = now; /* our work, not the peer's */
-		} else if (now - hc->last_active > hc->srv->conf.idle_ns) {
-			HS_LOG(DEBUG, "closing an idle connection\n");
-			if (hc->phase == HS_HEAD && hc->head_len == 0)
-				hs_close(hc, now);
-			else
-				hs_abort(hc, now);
-		}
-	}
 }
 
 void
@@ -466,7 +501,7 @@ tusk_http_server_poll(void *arg, uint64_t now)
 		hc = next;
 	}
 	if (now >= srv->next_idle_scan)
-		idle_scan(srv, now);
+		hs_limit_scan(srv, now);
 }
 
 void
@@ -531,7 +566,7 @@ tusk_http_server_json(const struct tusk_http_server *srv)
 			return NULL;
 		}
 	o = json_pack("{s:i, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, "
-		"s:I, s:I, s:o}", "port", srv->conf.port,
+		"s:I, s:I, s:o, s:o}", "port", srv->conf.port,
 		"connections", (json_int_t)srv->n_conns,
 		"accepted", (json_int_t)srv->accepted,
 		"refused", (json_int_t)srv->refused, "requests",
@@ -541,6 +576,7 @@ tusk_http_server_json(const struct tusk_http_server *srv)
 		"4xx", (json_int_t)srv->requests[4],
 		"5xx", (json_int_t)srv->requests[5],
 		"bytes_in", (json_int_t)srv->bytes_in,
-		"bytes_out", (json_int_t)srv->bytes_out, "conns", list);
+		"bytes_out", (json_int_t)srv->bytes_out,
+		"limits", hs_limit_json(srv), "conns", list);
 	return o;
 }

@@ -55,12 +55,51 @@
 /* Concurrent connections per lcore: 1024 is 32x the issue's 32 clients
  * and bounds the head buffers to 16 MiB. */
 #define TUSK_HTTP_SERVER_CONNS_DEFAULT 1024u
+/* A request head must arrive whole within 10 s of the connection (or of
+ * its first byte on a kept-alive one), as nginx's client_header_timeout
+ * (60 s there): a head is one or two segments, 10 s is many RTOs of a
+ * lossy path, and a slowloris client cannot hold a slot longer. */
+#define TUSK_HTTP_SERVER_HEAD_TIMEOUT_DEFAULT_NS (10ull * 1000000000ull)
+/* A request body must keep at least 1 KiB/s over every window of
+ * TUSK_HTTP_SERVER_BODY_WINDOW_NS: no real uploader is that slow, and a
+ * PUT trickling a byte a second ends within one window. */
+#define TUSK_HTTP_SERVER_BODY_RATE_DEFAULT 1024u
+/* The body rate is measured over 10 s: long enough to ride out a few
+ * retransmission timeouts (RFC 6298 doubles them from 1 s). */
+#define TUSK_HTTP_SERVER_BODY_WINDOW_NS (10ull * 1000000000ull)
+/* A response whose peer acknowledges nothing new for 30 s is aborted
+ * (nginx's send_timeout is 60 s, measured from the last write; ours runs
+ * from the last acknowledged byte, so a reader with a closed window
+ * cannot keep it alive by answering zero-window probes). */
+#define TUSK_HTTP_SERVER_SEND_TIMEOUT_DEFAULT_NS (30ull * 1000000000ull)
+/* Connections of one source address per lcore, and on all lcores: 64
+ * covers the widest multi-stream client (fetch_streams is at most 64)
+ * and leaves the other 960 slots of a default table to other hosts. */
+#define TUSK_HTTP_SERVER_SOURCE_CONNS_DEFAULT 64u
+#define TUSK_HTTP_SERVER_SOURCE_TOTAL_DEFAULT 128u
+/* Share of the lcore's data pool one source address may hold in
+ * responses (read from files, not yet acknowledged): half, so a single
+ * fast client still gets a big window and another host always finds
+ * the other half. */
+#define TUSK_HTTP_SERVER_SOURCE_POOL_PCT_DEFAULT 50u
+
+struct tusk_http_share;
 
 struct tusk_http_server_conf {
 	uint16_t port;            /* listen port; 0: 80 */
 	uint64_t put_max;         /* largest PUT body, bytes; 0: default */
 	uint64_t idle_ns;         /* keep-alive idle timeout; 0: default */
-	uint32_t max_conns;       /* 0: default; past it new SYNs are reset */
+	uint32_t max_conns;       /* 0: default; when full the oldest idle
+				   * connection goes, else the SYN is reset */
+	uint64_t head_timeout_ns; /* whole request head; 0: default */
+	uint32_t body_rate_min;   /* body bytes/s at least; 0: default */
+	uint64_t send_timeout_ns; /* no new byte acked; 0: default */
+	uint32_t source_conns;    /* per source address here; 0: default */
+	uint32_t source_total;    /* per source, all lcores; 0: default */
+	uint32_t source_pool_pct; /* of data_pool per source; 0: default */
+	/* per-source totals shared by every lcore's server (http_share.h);
+	 * NULL: only this server's connections count */
+	struct tusk_http_share *share;
 };
 
 struct tusk_http_server;
@@ -85,9 +124,32 @@ void tusk_http_server_free(void *srv);
 /*
  * Statistics and the open connections, for the control socket:
  * {"port", "connections": n, "requests": {"1xx".."5xx"}, "bytes_in",
- *  "bytes_out", "conns": [{"peer", "state", "method", "path", "status",
- *  "bytes_in", "bytes_out"}...]}. NULL on allocation failure.
+ *  "bytes_out", "limits": {counters of each limit, see
+ *  tusk_http_server_limits}, "conns": [{"peer", "state", "method", "path",
+ *  "status", "bytes_in", "bytes_out"}...]}. NULL on allocation failure.
  */
 json_t *tusk_http_server_json(const struct tusk_http_server *srv);
+
+/* What each limit did, since start (one lcore's server). */
+struct tusk_http_server_limits {
+	uint64_t head_timeouts;   /* head not whole in head_timeout: 408 */
+	uint64_t body_too_slow;   /* body under body_rate_min: aborted */
+	uint64_t send_timeouts;   /* nothing acked in send_timeout: aborted */
+	uint64_t idle_closed;     /* idle past idle_ns: closed */
+	uint64_t evicted;         /* oldest idle closed for a newcomer */
+	uint64_t evicted_fair;    /* none idle: one of the largest source's
+				   * closed for a smaller source */
+	uint64_t refused_full;    /* table full, nobody idle: reset */
+	uint64_t refused_source;  /* source at source_conns here: reset */
+	uint64_t refused_total;   /* source at source_total: reset */
+	uint64_t share_waits;     /* reads held back: source at its pool share */
+	uint64_t pipeline_waits;  /* requests held back: answers unread */
+	uint64_t pool_held;       /* payload bytes responses hold now */
+	uint64_t pool_held_peak;  /* the most they held at once */
+	uint32_t sources;         /* source addresses with connections */
+};
+
+void tusk_http_server_limits(const struct tusk_http_server *srv,
+			     struct tusk_http_server_limits *out);
 
 #endif /* TUSK_HTTP_SERVER_H */

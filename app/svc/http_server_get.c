@@ -61,12 +61,21 @@ get_open(struct hs_conn *hc)
 	f->ino = st.st_ino;
 	f->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
 		      st.st_mtim.tv_nsec;
+	hs_etag_format(f->etag, &st);
+	return 0;
+}
+
+void
+hs_etag_format(char etag[HS_ETAG_MAX], const struct stat *st)
+{
+	int64_t mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 +
+			   st->st_mtim.tv_nsec;
+
 	/* strong validator: changes whenever the bytes may have (a PUT
 	 * replaces the inode; an in-place write moves mtime) */
-	snprintf(f->etag, sizeof(f->etag), "\"%" PRIx64 "-%" PRIx64 "-%"
-		 PRIx64 "\"", (uint64_t)f->ino, f->size,
-		 (uint64_t)f->mtime_ns);
-	return 0;
+	snprintf(etag, HS_ETAG_MAX, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"",
+		 (uint64_t)st->st_ino, (uint64_t)st->st_size,
+		 (uint64_t)mtime_ns);
 }
 
 /* If-Range (RFC 9110 13.1.5): the range applies only when the validator

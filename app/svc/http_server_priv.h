@@ -5,6 +5,9 @@
  *   http_server_send.c  responses: heads, file bodies into mbufs, digests
  *   http_server_get.c   GET and HEAD
  *   http_server_put.c   PUT
+ *   http_server_limit.c fair share: deadlines, per-source limits, the
+ *                       table's eviction, how much a response may read
+ *   http_server_propfind.c  WebDAV PROPFIND (listings)
  *
  * A connection moves through phases:
  *
@@ -23,8 +26,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
+#include <jansson.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
@@ -78,6 +83,20 @@ extern int tusk_http_logtype;
 #define HS_COLD_RETRY_NS (200 * 1000ull)
 /* Idle connections are looked for this often (not every iteration). */
 #define HS_IDLE_SCAN_NS (100 * HS_NS_PER_MS)
+/* A peer whose window is under one chunk reads slowly or not at all: it
+ * may have at most twice its window plus this queued (no floor), so a
+ * reader with a closed window holds ~5 data-room mbufs, not megabytes. */
+#define HS_SEND_SMALL (64u << 10)
+/* Waiting for a closed window to open or for the source's pool share:
+ * look again this often (no TCP event says so). */
+#define HS_SHARE_RETRY_NS (1 * HS_NS_PER_MS)
+/* Pipelined requests: the next is read only while fewer than this many
+ * earlier answers are unacknowledged. Each answer takes at least one
+ * data-room mbuf (16 KiB, even for a 200-byte HEAD answer), so a client
+ * pipelining HEADs without reading holds 4 mbufs, not the pool. */
+#define HS_PIPE_DEPTH 4
+/* Per-source tables: buckets of the lcore's source hash. */
+#define HS_SRC_BUCKETS 1024u
 /* Files up to this size without a kept digest are hashed before the
  * response (Repr-Digest on it, ~7 s at 1.2 GB/s); larger ones are
  * answered at once without Repr-Digest and hashed in the background, so
@@ -90,7 +109,7 @@ extern int tusk_http_logtype;
 /* Entity tag: "\"<ino>-<size>-<mtime_ns>\"" in hex, 3 x 16 + 4. */
 #define HS_ETAG_MAX 56
 /* The methods this endpoint has (RFC 9110 15.5.6: 405 lists them). */
-#define HS_ALLOW "GET, HEAD, PUT"
+#define HS_ALLOW "GET, HEAD, PUT, PROPFIND"
 
 enum hs_phase {
 	HS_HEAD = 0,   /* reading a request head */
@@ -137,6 +156,14 @@ struct hs_put {
 	char tmp[TUSK_ROOT_TMP_NAME_MAX];
 };
 
+/* A source address with connections on this lcore. */
+struct hs_src {
+	LIST_ENTRY(hs_src) link;         /* srv->src[hash] */
+	struct tusk_addr addr;
+	uint32_t conns;
+	uint64_t held;                   /* sum of its connections' held */
+};
+
 struct hs_conn {
 	TAILQ_ENTRY(hs_conn) link;       /* srv->conns */
 	TAILQ_ENTRY(hs_conn) busy_link;  /* srv->busy: poll has work */
@@ -149,6 +176,15 @@ struct hs_conn {
 	enum hs_phase phase;
 	uint64_t last_active;
 	uint64_t linger_until;
+
+	/* limits (http_server_limit.c) */
+	struct hs_src *src;
+	uint64_t head_since;     /* awaiting a head since; 0: idle between */
+	uint64_t rate_at;        /* body rate window start, bytes_in then */
+	uint64_t rate_bytes;
+	uint64_t acked_at;       /* the peer last acknowledged new data */
+	uint64_t held;           /* payload held: unacked in TCP + hc->out */
+	uint64_t resp_end[HS_PIPE_DEPTH]; /* tcp_queued at answer ends */
 
 	/* input: a stream of segments, linked by m->next */
 	struct rte_mbuf *in_head, *in_tail;
@@ -177,6 +213,7 @@ struct hs_conn {
 	struct hs_file file;
 	struct hs_dwait *dw;
 	struct hs_put put;
+	struct hs_dav *dav;      /* a PROPFIND in progress */
 
 	/* statistics */
 	uint64_t requests;
@@ -191,7 +228,12 @@ struct tusk_http_server {
 	TAILQ_HEAD(hs_busy_list, hs_conn) busy;
 	TAILQ_HEAD(hs_dwait_list, hs_dwait) dwaits;
 	uint32_t n_conns;
+	uint32_t n_live;         /* not dead: what the table limit counts */
 	uint64_t next_idle_scan;
+	uint64_t pool_bytes;     /* data_pool payload capacity */
+	uint32_t seed;           /* keys the source hash */
+	LIST_HEAD(hs_src_list, hs_src) src[HS_SRC_BUCKETS];
+	struct tusk_http_server_limits lim;
 	/* statistics */
 	uint64_t requests[6];    /* by status class, [1] = 1xx ... [5] = 5xx */
 	uint64_t bytes_in, bytes_out;
@@ -223,6 +265,28 @@ void hs_dwaits_poll(struct tusk_http_server *srv);
 void hs_get_start(struct hs_conn *hc, uint64_t now);
 void hs_get_poll(struct hs_conn *hc, uint64_t now);
 void hs_file_close(struct hs_file *f);
+/* The strong validator of a file as GET sends it (ETag). */
+void hs_etag_format(char etag[HS_ETAG_MAX], const struct stat *st);
+
+/* http_server_propfind.c: the body arrives in HS_BODY like a PUT's; the
+ * listing runs in HS_WAIT. */
+void hs_propfind_start(struct hs_conn *hc, uint64_t now);
+void hs_propfind_body(struct hs_conn *hc, uint64_t now);
+void hs_propfind_poll(struct hs_conn *hc, uint64_t now);
+void hs_propfind_free(struct hs_conn *hc);
+
+/* http_server_limit.c */
+void hs_limit_init(struct tusk_http_server *srv);
+int hs_limit_admit(struct tusk_http_server *srv, struct tusk_tcp_conn *c,
+		   struct hs_src **src, uint64_t now);
+void hs_limit_release(struct hs_conn *hc);
+void hs_limit_scan(struct tusk_http_server *srv, uint64_t now);
+uint64_t hs_limit_send_room(struct hs_conn *hc, uint64_t now);
+void hs_limit_sent(struct hs_conn *hc, uint64_t took, uint64_t now);
+bool hs_limit_may_dispatch(struct hs_conn *hc, uint64_t now);
+void hs_limit_answered(struct hs_conn *hc);
+bool hs_limit_all_acked(struct hs_conn *hc, uint64_t now);
+json_t *hs_limit_json(const struct tusk_http_server *srv);
 
 /* http_server_put.c */
 void hs_put_start(struct hs_conn *hc, uint64_t now);

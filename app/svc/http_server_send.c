@@ -137,6 +137,7 @@ send_out(struct hs_conn *hc, uint64_t now)
 	if (took > 0) {
 		hc->last_active = now;
 		hc->tcp_queued += (uint64_t)took;
+		hs_limit_sent(hc, (uint64_t)took, now);
 	}
 	if (hc->out != NULL) {
 		hc->send_blocked = true; /* writable() calls back */
@@ -163,33 +164,17 @@ head_to_mbuf(struct hs_conn *hc)
 	return true;
 }
 
-/* Enough queued in TCP for the path: read no more for now (poll looks
- * again; the statistics are only read above the floor). */
-static bool
-queue_full(struct hs_conn *hc)
-{
-	struct tusk_tcp_conn_stats st;
-	uint64_t lim;
-
-	if (hc->tcp_queued - hc->tcp_acked < HS_QUEUE_FLOOR)
-		return false;
-	tusk_tcp_conn_stats(hc->c, &st);
-	hc->tcp_acked = st.bytes_acked;
-	lim = 2ull * (st.cwnd < st.snd_wnd ? st.cwnd : st.snd_wnd) +
-	      HS_SEND_CHUNK;
-	if (lim < HS_QUEUE_FLOOR)
-		lim = HS_QUEUE_FLOOR;
-	return hc->tcp_queued - hc->tcp_acked >= lim;
-}
-
 /* The next chunk of the file into mbufs; false to stop pumping. */
 static bool
-body_to_mbufs(struct hs_conn *hc, uint64_t now)
+body_to_mbufs(struct hs_conn *hc, uint64_t room, uint64_t now)
 {
 	uint64_t left = hc->body_end - hc->body_off;
-	uint32_t len = left < HS_SEND_CHUNK ? (uint32_t)left : HS_SEND_CHUNK;
+	uint32_t len;
 	int64_t n;
 
+	if (room < left)
+		left = room;
+	len = left < HS_SEND_CHUNK ? (uint32_t)left : HS_SEND_CHUNK;
 	n = tusk_file_read_mbufs_flags(hc->file.fd, hc->body_off, len,
 				       hc->srv->env->data_pool, &hc->out,
 				       NULL, TUSK_FILE_READ_NOWAIT);
@@ -220,6 +205,7 @@ void
 hs_pump(struct hs_conn *hc, uint64_t now)
 {
 	unsigned int budget = HS_SEND_BURST;
+	uint64_t room;
 
 	if (now < hc->retry_at) {
 		hs_busy(hc, true);
@@ -242,8 +228,9 @@ hs_pump(struct hs_conn *hc, uint64_t now)
 			hs_response_done(hc, now);
 			return;
 		}
-		if (budget-- == 0 || queue_full(hc) ||
-		    !body_to_mbufs(hc, now))
+		if (budget-- == 0 ||
+		    (room = hs_limit_send_room(hc, now)) == 0 ||
+		    !body_to_mbufs(hc, room, now))
 			break;
 	}
 	if (!hc->dead && !hc->send_blocked)
@@ -259,22 +246,29 @@ hs_response_done(struct hs_conn *hc, uint64_t now)
 		hc->dw = NULL;
 	}
 	hc->body_off = hc->body_end = 0;
+	hs_limit_answered(hc);
 	if (hc->close_after) {
-		if (hc->peer_fin ||
-		    (hc->in_bytes == 0 && !hc->body_pending)) {
+		bool drained = hc->peer_fin ||
+			       (hc->in_bytes == 0 && !hc->body_pending);
+
+		if (drained && hs_limit_all_acked(hc, now)) {
 			hs_close(hc, now);
 			return;
 		}
 		/* request bytes unread or still coming: closing now would
 		 * answer them with a RST that can destroy the response
-		 * before the client reads it; FIN, then drain a while */
+		 * before the client reads it; FIN, then drain a while.
+		 * Answer bytes unacknowledged: closing would leave them to
+		 * TCP, held as long as the peer keeps its window shut;
+		 * linger until acked, under the send timeout. */
 		tusk_tcp_shutdown(hc->c, now);
 		hc->phase = HS_LINGER;
-		hc->linger_until = now + HS_LINGER_NS;
+		hc->linger_until = drained ? now : now + HS_LINGER_NS;
 		hs_in_drop(hc, hc->in_bytes);
 		return;
 	}
 	hc->phase = HS_HEAD;
+	hc->head_since = hc->in_bytes > 0 ? now : 0;
 	hs_process_input(hc, now);
 }
 

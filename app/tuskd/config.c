@@ -31,6 +31,11 @@
 /* HTTP connections per lcore: each holds a head buffer and file state;
  * 65536 is far past what one lcore's bandwidth can share usefully. */
 #define CONFIG_HTTP_CONNS_MAX 65536
+/* HTTP deadlines: an hour is far past any honest client's pause and
+ * keeps the arithmetic in nanoseconds far from overflow. */
+#define CONFIG_HTTP_TIMEOUT_MAX_S 3600
+/* Keep-alive idle: a day, as arp_timeout_s. */
+#define CONFIG_HTTP_IDLE_MAX_S 86400
 /* Payload pool per lcore: 16 MiB holds a 1 Gbit/s x 100 ms window; 64 GiB
  * is more memory than a DTN gives one core. */
 #define CONFIG_DATA_POOL_MIN_MB 16
@@ -38,7 +43,9 @@
 /* Streams of one fetch: more than 64 connections to one server is abuse
  * of it and buys nothing a window cannot. */
 #define CONFIG_FETCH_STREAMS_MAX 64
-/* SHA-256 threads: one hashes ~1.2 GB/s here (notes/baselines.md). */
+/* A control client idle a day is a leak, not a user. */
+#define CONFIG_CTL_IDLE_MAX 86400
+/* SHA-256 threads: one hashes ~1.2 GB/s here (README "Reference figures"). */
 #define CONFIG_DIGEST_THREADS_MAX 16
 
 static const char *const log_levels[] = {
@@ -69,6 +76,17 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .offset = offsetof(struct tusk_config, control_socket),
 	  .size = TUSK_CONFIG_SOCKET_PATH_MAX,
 	  .desc = "UNIX socket of the JSON control interface" },
+	{ .name = "ctl_idle_timeout_s", .type = TUSK_CFG_UINT, .def = "300",
+	  .min = 1, .max = CONFIG_CTL_IDLE_MAX,
+	  .offset = offsetof(struct tusk_config, ctl_idle_timeout_s),
+	  .desc = "control clients that send and read nothing this many "
+		  "seconds are closed (watch subscribers excepted)" },
+	{ .name = "capture_dir", .type = TUSK_CFG_PATH,
+	  .def = "/var/lib/tusk-capture",
+	  .offset = offsetof(struct tusk_config, capture_dir),
+	  .size = TUSK_CONFIG_PATH_MAX,
+	  .desc = "the only directory `capture` writes pcap files into "
+		  "(created new, never over a file); not under data_root" },
 	{ .name = "log_level", .type = TUSK_CFG_ENUM, .def = "info",
 	  .min = RTE_LOG_EMERG, .choices = log_levels,
 	  .offset = offsetof(struct tusk_config, log_level),
@@ -94,7 +112,43 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	{ .name = "http_conns_max", .type = TUSK_CFG_UINT, .def = "1024",
 	  .min = 1, .max = CONFIG_HTTP_CONNS_MAX,
 	  .offset = offsetof(struct tusk_config, http_conns_max),
-	  .desc = "HTTP connections per lcore; more are refused (reset)" },
+	  .desc = "HTTP connections per lcore; when full, a newcomer "
+		  "closes the oldest idle one, or is reset" },
+	{ .name = "http_idle_timeout_s", .type = TUSK_CFG_UINT, .def = "60",
+	  .min = 1, .max = CONFIG_HTTP_IDLE_MAX_S,
+	  .offset = offsetof(struct tusk_config, http_idle_timeout_s),
+	  .desc = "seconds a kept-alive HTTP connection may wait for its "
+		  "next request" },
+	{ .name = "http_head_timeout_s", .type = TUSK_CFG_UINT, .def = "10",
+	  .min = 1, .max = CONFIG_HTTP_TIMEOUT_MAX_S,
+	  .offset = offsetof(struct tusk_config, http_head_timeout_s),
+	  .desc = "seconds to receive a whole request head (from the "
+		  "connection, or its first byte); then 408 and close" },
+	{ .name = "http_body_rate_min", .type = TUSK_CFG_UINT, .def = "1024",
+	  .min = 1, .max = UINT32_MAX,
+	  .offset = offsetof(struct tusk_config, http_body_rate_min),
+	  .desc = "bytes/s a request body must average over each 10 s; "
+		  "slower uploads are aborted" },
+	{ .name = "http_send_timeout_s", .type = TUSK_CFG_UINT, .def = "30",
+	  .min = 1, .max = CONFIG_HTTP_TIMEOUT_MAX_S,
+	  .offset = offsetof(struct tusk_config, http_send_timeout_s),
+	  .desc = "seconds a response may wait for the client to "
+		  "acknowledge a new byte; then aborted" },
+	{ .name = "http_source_conns_max", .type = TUSK_CFG_UINT, .def = "64",
+	  .min = 1, .max = CONFIG_HTTP_CONNS_MAX,
+	  .offset = offsetof(struct tusk_config, http_source_conns_max),
+	  .desc = "HTTP connections of one source address per lcore; more "
+		  "are reset" },
+	{ .name = "http_source_conns_total", .type = TUSK_CFG_UINT,
+	  .def = "128", .min = 1, .max = UINT32_MAX,
+	  .offset = offsetof(struct tusk_config, http_source_conns_total),
+	  .desc = "HTTP connections of one source address on all lcores; "
+		  "more are reset" },
+	{ .name = "http_source_pool_pct", .type = TUSK_CFG_UINT, .def = "50",
+	  .min = 1, .max = 100,
+	  .offset = offsetof(struct tusk_config, http_source_pool_pct),
+	  .desc = "percent of an lcore's data pool the responses to one "
+		  "source address may hold" },
 	{ .name = "data_pool_mb", .type = TUSK_CFG_UINT, .def = "256",
 	  .min = CONFIG_DATA_POOL_MIN_MB, .max = CONFIG_DATA_POOL_MAX_MB,
 	  .offset = offsetof(struct tusk_config, data_pool_mb),

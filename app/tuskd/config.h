@@ -114,6 +114,8 @@ struct tusk_config {
 	uint32_t lcores;                  /* worker lcores, >= 1 */
 	char data_root[TUSK_CONFIG_PATH_MAX];
 	char control_socket[TUSK_CONFIG_SOCKET_PATH_MAX];
+	uint32_t ctl_idle_timeout_s;      /* idle control clients closed */
+	char capture_dir[TUSK_CONFIG_PATH_MAX]; /* `capture` writes only here */
 	uint32_t log_level;               /* RTE_LOG_EMERG(1)..RTE_LOG_DEBUG(8) */
 	char profile_dir[TUSK_CONFIG_PATH_MAX];
 	uint32_t arp_timeout_s;           /* ARP cache entry lifetime */
@@ -121,6 +123,13 @@ struct tusk_config {
 	uint32_t http_port;               /* HTTP file endpoint; 0: off */
 	uint32_t http_put_max_mb;         /* largest PUT body (413 above) */
 	uint32_t http_conns_max;          /* HTTP connections per lcore */
+	uint32_t http_idle_timeout_s;     /* keep-alive idle */
+	uint32_t http_head_timeout_s;     /* whole request head */
+	uint32_t http_body_rate_min;      /* request body bytes/s */
+	uint32_t http_send_timeout_s;     /* from the last acked byte */
+	uint32_t http_source_conns_max;   /* per source address, per lcore */
+	uint32_t http_source_conns_total; /* per source address, all lcores */
+	uint32_t http_source_pool_pct;    /* data pool share of a source */
 	uint32_t data_pool_mb;            /* payload mbufs per lcore */
 	uint32_t fetch_streams;           /* default parallel range streams */
 	uint32_t digest_threads;          /* SHA-256 worker threads */

@@ -83,7 +83,10 @@ static const struct {
 	STAT(arp_rx_requests), STAT(arp_rx_replies), STAT(arp_tx_requests),
 	STAT(arp_tx_replies), STAT(arp_tx_gratuitous), STAT(ip_rx),
 	STAT(ip_tx), STAT(icmp_echo_rx), STAT(icmp_echo_tx), STAT(tcp_rx),
-	STAT(tcp_tx), STAT(tcp_steered),
+	STAT(tcp_tx), STAT(tcp_steered), STAT(tcp_challenge_acks),
+	STAT(tcp_challenge_conn_limited), STAT(tcp_challenge_global_limited),
+	STAT(tcp_syncookies_sent), STAT(tcp_syncookies_ok),
+	STAT(tcp_syncookies_failed),
 };
 #undef STAT
 
@@ -358,6 +361,9 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	  "fetches with progress: bytes, rate, ETA, state, sha256, errors" },
 	{ "cancel", tusk_ctl_cancel_cmd, args_cancel,
 	  "stop a fetch (id); kept for resuming unless discard=true" },
+	{ "watch", tusk_ctl_watch_cmd, args_none,
+	  "events on this connection: a snapshot of the transfers, then "
+	  "every state change and progress (1/s), numbered by seq" },
 	{ "quit", cmd_quit, args_none, "stop tuskd and exit" },
 };
 
@@ -391,9 +397,12 @@ tusk_ctl_poll(struct tusk_ctl *ctl, int timeout_ms)
 
 	if (tusk_ctl_capture_active(ctl))
 		timeout_ms = RTE_MIN(timeout_ms, TUSK_CTL_CAPTURE_DRAIN_MS);
+	if (tusk_ctl_events_subscribers(ctl->srv) > 0)
+		timeout_ms = RTE_MIN(timeout_ms, TUSK_CTL_WATCH_POLL_MS);
 	ret = tusk_ctl_server_poll(ctl->srv, timeout_ms);
 	if (ret < 0)
 		return ret;
+	tusk_ctl_watch_poll(ctl);
 	tusk_ctl_capture_drain(ctl);
 	tusk_ctl_impair_reap(ctl, false);
 	return ctl->quit ? 1 : 0;
@@ -406,7 +415,11 @@ tusk_ctl_open(const char *path, const struct tusk_ctl_ctx *ctx,
 	      struct tusk_ctl **out)
 {
 	struct tusk_ctl *ctl = calloc(1, sizeof(*ctl));
-	struct tusk_ctl_server_conf conf = { .path = path };
+	struct tusk_ctl_server_conf conf = {
+		.path = path,
+		.idle_timeout_ms = ctx->cfg->ctl_idle_timeout_s * 1000u,
+		.snapshot = tusk_ctl_watch_snapshot,
+	};
 	char err[TUSK_CTL_REQUEST_MAX / 4];
 	int ret;
 

@@ -18,13 +18,18 @@
  *           bytes, retransmissions, windows (ctl_conns.c)
  *   config  the effective configuration
  *   capture        write a port's frames (both directions) to a pcap file:
- *                  "port", "file" (absolute), "count" (default 1000),
- *                  "snaplen" (default whole frames); stops by itself
+ *                  "port", "file" (a new file under [tuskd] capture_dir),
+ *                  "count" (default 1000), "snaplen" (default whole
+ *                  frames); stops by itself
  *   capture_stop   end a port's capture early ("port")
  *   impair  emulate a long fat path on a port (drivers/impair.h): "port",
  *           "dir" (tx default, rx, both), "delay_ms", "rate_mbps",
  *           "loss_ppm", "dup_ppm", "reorder_ppm", "limit"; "clear"
  *           removes; with no setting it reports settings and counters
+ *   bulk, bulk_list, bulk_stop   the bulk service (ctl_bulk.c)
+ *   fetch, transfers, cancel     the fetch client (ctl_fetch.c)
+ *   watch   events on this connection: a snapshot of the transfers, every
+ *           state change, progress (ctl_watch.c)
  *   quit    stop tuskd (lcores, ports, socket) and exit 0
  *
  * The socket, its framing and limits, dispatch and `help` are the shared

@@ -82,8 +82,8 @@ fetch_on_lcore(struct tusk_lcore *lc, void *arg, uint64_t now)
 	return c->result == NULL ? -ENOMEM : 0;
 }
 
-static struct tusk_lcore *
-fetch_lcore(struct tusk_ctl *ctl)
+struct tusk_lcore *
+tusk_ctl_fetch_lcore(struct tusk_ctl *ctl)
 {
 	unsigned int i;
 
@@ -99,7 +99,7 @@ static int
 fetch_call(struct tusk_ctl *ctl, struct fetch_call *c, json_t **result,
 	   char *err, size_t errlen)
 {
-	struct tusk_lcore *lc = fetch_lcore(ctl);
+	struct tusk_lcore *lc = tusk_ctl_fetch_lcore(ctl);
 	int ret;
 
 	if (lc == NULL) {

@@ -3,7 +3,10 @@
  * Control socket command `http`: the HTTP file endpoint of every lcore
  * (app/svc/http_server.h: requests by status class, bytes, open
  * connections with what each is doing):
- *   {"cmd": "http"}  ->  {"lcores": [{"lcore": 1, ...server...}, ...]}
+ *   {"cmd": "http"}  ->  {"limits": {sums of the lcores' "limits"},
+ *                         "lcores": [{"lcore": 1, ...server...}, ...]}
+ * (the limits' counters: struct tusk_http_server_limits; pool_held_peak
+ * sums each lcore's peak, each against its own data_pool_mb)
  * Each lcore describes its own server between bursts (tusk_lcore_call).
  */
 #include <errno.h>
@@ -33,15 +36,32 @@ http_on_lcore(struct tusk_lcore *lc, void *arg, uint64_t now)
 	return *out == NULL ? -ENOMEM : 0;
 }
 
+/* Add the integer members of `from` into `into`. */
+static void
+limits_add(json_t *into, const json_t *from)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)from, key, v) {
+		json_int_t have = json_integer_value(json_object_get(into, key));
+
+		json_object_set_new(into, key,
+				    json_integer(have + json_integer_value(v)));
+	}
+}
+
 int
 tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 		  char *err, size_t errlen)
 {
 	struct tusk_ctl *ctl = arg;
-	json_t *list = json_array();
+	json_t *list = json_array(), *sum = json_object();
 	unsigned int i;
 
-	if (list == NULL) {
+	if (list == NULL || sum == NULL) {
+		json_decref(list);
+		json_decref(sum);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -53,6 +73,7 @@ tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 
 		if (one == NULL) {
 			json_decref(list);
+			json_decref(sum);
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -60,6 +81,7 @@ tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 				      HTTP_CALL_TIMEOUT_MS);
 		if (ret == -ETIMEDOUT) {
 			json_decref(list);
+			json_decref(sum);
 			snprintf(err, errlen, "lcore %u did not answer",
 				 lc->lcore_id);
 			return -1;
@@ -69,20 +91,23 @@ tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 			if (ret == 0)
 				continue; /* no endpoint on this lcore */
 			json_decref(list);
+			json_decref(sum);
 			snprintf(err, errlen, "lcore %u: %s", lc->lcore_id,
 				 strerror(-ret));
 			return -1;
 		}
 		json_object_set_new(*one, "lcore", json_integer(lc->lcore_id));
+		limits_add(sum, json_object_get(*one, "limits"));
 		json_array_append_new(list, *one);
 		free(one);
 	}
 	if (json_array_size(list) == 0 && ctl->ctx.cfg->http_port == 0) {
 		json_decref(list);
+		json_decref(sum);
 		snprintf(err, errlen, "the HTTP endpoint is off (http_port "
 			 "= 0)");
 		return -1;
 	}
-	*result = json_pack("{s:o}", "lcores", list);
+	*result = json_pack("{s:o, s:o}", "limits", sum, "lcores", list);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * Internals shared by the control socket's files: ctl.c (the command
  * table, read-only commands; the socket is app/ctl's ctl_server.c),
  * ctl_capture.c (capture), ctl_impair.c (impair), ctl_conns.c (TCP
- * connections), ctl_http.c (the HTTP endpoint), ctl_bulk.c, ctl_fetch.c.
+ * connections), ctl_http.c (the HTTP endpoint), ctl_bulk.c, ctl_fetch.c,
+ * ctl_watch.c (events).
  */
 #ifndef TUSK_CTL_PRIV_H
 #define TUSK_CTL_PRIV_H
@@ -17,9 +18,11 @@
 
 #include "config.h"
 #include "ctl_arg.h"
+#include "ctl_events.h"
 #include "ctl_server.h"
 #include "ctl.h"
 #include "impair.h"
+#include "http_fetch.h"
 #include "lcore.h"
 #include "port.h"
 #include "port_capture.h"
@@ -30,16 +33,36 @@ extern int tusk_ctl_logtype;
 
 /* While a capture runs the control thread wakes at least this often to
  * empty its ring: 4096 frames per 5 ms keeps up with ~800 kpps, the
- * af_packet rate of this machine class (notes/baselines.md). */
+ * af_packet rate of this machine class (0.81 Mpps of 64 B frames, README
+ * "Reference figures"). */
 #define TUSK_CTL_CAPTURE_DRAIN_MS 5
 /* Replaced impairment stages waiting for their last frames to come back;
  * each reconfiguration retires at most one per lcore and direction. */
 #define TUSK_CTL_RETIRED_MAX 64
 
+/* While someone watches, the control thread reads the fetch client's
+ * state changes this often: a change reaches subscribers within it. */
+#define TUSK_CTL_WATCH_POLL_MS 100
+/* A running transfer's progress is published at most this often (issue
+ * 12: a bounded rate per transfer). */
+#define TUSK_CTL_WATCH_PROGRESS_MS 1000
+
+/* What `watch` has published (ctl_watch.c). */
+struct tusk_ctl_watch {
+	uint64_t cursor;         /* fetch changes published up to this seq */
+	uint64_t polled_ms, progress_ms;
+	unsigned int n_sent;     /* progress last published, per transfer */
+	struct {
+		uint32_t id;
+		int64_t bytes;
+	} sent[TUSK_FETCH_TRANSFERS_MAX];
+};
+
 struct tusk_ctl {
 	struct tusk_ctl_server *srv;
 	struct tusk_ctl_cmds cmds;  /* cmd_table[] with this ctl as context */
 	bool quit;
+	struct tusk_ctl_watch watch;
 	struct tusk_ctl_ctx ctx;
 	/* running packet captures, by port index (ctl_capture.c) */
 	struct tusk_port_capture *captures[TUSK_CONFIG_PORTS_MAX];
@@ -60,6 +83,17 @@ int tusk_ctl_capture_cmd_start(void *arg, json_t *args,
 			       json_t **result, char *err, size_t errlen);
 int tusk_ctl_capture_cmd_stop(void *arg, json_t *args,
 			      json_t **result, char *err, size_t errlen);
+/*
+ * Create `rel` new under cfg's capture_dir: a name or a relative path
+ * without "." or ".." components, resolved beneath the directory with no
+ * symlink anywhere (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), the
+ * file itself O_CREAT | O_EXCL | O_NOFOLLOW, mode 0640; capture_dir is
+ * created (mode 0750) when missing and refused when it is under
+ * data_root. The fd and its full name in path, or -1 (err set).
+ */
+int tusk_ctl_capture_file_open(const struct tusk_config *cfg, const char *rel,
+			       char *path, size_t pathlen, char *err,
+			       size_t errlen);
 /* Write what the lcores copied; close captures that are complete. */
 void tusk_ctl_capture_drain(struct tusk_ctl *ctl);
 /* Stop every capture (tuskd is stopping). */
@@ -100,7 +134,18 @@ int tusk_ctl_fetch_cmd(void *arg, json_t *args, json_t **result,
 		       char *err, size_t errlen);
 int tusk_ctl_transfers_cmd(void *arg, json_t *args,
 			   json_t **result, char *err, size_t errlen);
+/* The lcore running the fetch client, or NULL. */
+struct tusk_lcore *tusk_ctl_fetch_lcore(struct tusk_ctl *ctl);
 int tusk_ctl_cancel_cmd(void *arg, json_t *args, json_t **result,
 			char *err, size_t errlen);
+
+/* ctl_watch.c: `watch` (events of the fetch client) */
+int tusk_ctl_watch_cmd(void *arg, json_t *args, json_t **result, char *err,
+		       size_t errlen);
+/* The snapshot a subscription starts with (tusk_ctl_snapshot_fn). */
+json_t *tusk_ctl_watch_snapshot(void *arg);
+/* Publish what changed since the last call, at most every
+ * TUSK_CTL_WATCH_POLL_MS, while anyone watches. */
+void tusk_ctl_watch_poll(struct tusk_ctl *ctl);
 
 #endif /* TUSK_CTL_PRIV_H */

@@ -10,22 +10,28 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_random.h>
 
 #include "bulk.h"
 #include "digest.h"
 #include "http_fetch.h"
 #include "http_server.h"
+#include "http_share.h"
 #include "root.h"
 #include "services.h"
 #include "svc.h"
+#include "sweep.h"
 
 /* Per-lcore cache of the payload pool: DPDK's largest, since services
  * allocate and free in runs of hundreds (a 4 MiB read is 256 mbufs). */
 #define SERVICES_POOL_CACHE RTE_MEMPOOL_CACHE_MAX_SIZE
 #define SERVICES_MIB (1024ull * 1024)
+#define SERVICES_NS_PER_S 1000000000ull
 
 struct tusk_services {
 	struct tusk_root *root;
+	/* HTTP connections per source on all lcores (http_share.h) */
+	struct tusk_http_share *http_share;
 	struct tusk_digest_svc *digest;
 	unsigned int n;
 	/* per lcore, in the order given */
@@ -55,12 +61,20 @@ payload_pool(const struct tusk_config *cfg, unsigned int lcore_id)
 
 static int
 start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
-	   const struct tusk_svc_env *env)
+	   const struct tusk_svc_env *env, struct tusk_http_share *share)
 {
 	struct tusk_http_server_conf hc = {
 		.port = (uint16_t)cfg->http_port,
 		.put_max = (uint64_t)cfg->http_put_max_mb * SERVICES_MIB,
 		.max_conns = cfg->http_conns_max,
+		.idle_ns = cfg->http_idle_timeout_s * SERVICES_NS_PER_S,
+		.head_timeout_ns = cfg->http_head_timeout_s * SERVICES_NS_PER_S,
+		.body_rate_min = cfg->http_body_rate_min,
+		.send_timeout_ns = cfg->http_send_timeout_s * SERVICES_NS_PER_S,
+		.source_conns = cfg->http_source_conns_max,
+		.source_total = cfg->http_source_conns_total,
+		.source_pool_pct = cfg->http_source_pool_pct,
+		.share = share,
 	};
 	struct tusk_lcore_service svc = {
 		.name = TUSK_SERVICE_HTTP,
@@ -134,7 +148,7 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	env->root = s->root;
 	env->digest = s->digest;
 	if (cfg->http_port != 0) {
-		ret = start_http(cfg, lc, env);
+		ret = start_http(cfg, lc, env, s->http_share);
 		if (ret < 0)
 			return ret;
 	}
@@ -143,6 +157,27 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	if (ret < 0)
 		return ret;
 	return i == 0 ? start_fetch(lc, env) : 0;
+}
+
+/* What a crash left in the root goes before any transfer starts (none
+ * is live yet: the lcores are not running); then the root is held, so
+ * that another tuskd's start-up sweep leaves it alone (fileio sweep.h).
+ * Neither is fatal: without them tuskd serves as before (a file system
+ * without flock, ENOLCK, only loses the guard against a second tuskd). */
+static void
+sweep_root(const struct tusk_config *cfg, struct tusk_root *root)
+{
+	struct tusk_sweep_stats st;
+	int ret = tusk_sweep_root(root, &st);
+
+	/* -EBUSY: another process holds the root, and said so in the log */
+	if (ret < 0 && ret != -EBUSY)
+		fprintf(stderr, "tuskd: data_root = %s: not swept: %s\n",
+			cfg->data_root, strerror(-ret));
+	ret = tusk_root_hold(root);
+	if (ret < 0)
+		fprintf(stderr, "tuskd: data_root = %s: cannot lock it: %s\n",
+			cfg->data_root, strerror(-ret));
 }
 
 int
@@ -162,10 +197,16 @@ tusk_services_start(const struct tusk_config *cfg,
 		free(s);
 		return ret;
 	}
+	sweep_root(cfg, s->root);
 	s->digest = tusk_digest_svc_create(cfg->digest_threads);
 	if (s->digest == NULL) {
 		fprintf(stderr, "tuskd: digest_threads = %u: cannot start the "
 			"digest workers\n", cfg->digest_threads);
+		tusk_services_stop(s);
+		return -ENOMEM;
+	}
+	s->http_share = tusk_http_share_create(rte_rand());
+	if (s->http_share == NULL) {
 		tusk_services_stop(s);
 		return -ENOMEM;
 	}
@@ -188,6 +229,7 @@ tusk_services_stop(struct tusk_services *s)
 	if (s == NULL)
 		return;
 	tusk_digest_svc_free(s->digest);
+	tusk_http_share_free(s->http_share);
 	for (unsigned int i = 0; i < s->n; i++)
 		rte_mempool_free(s->pool[i]);
 	tusk_root_close(s->root);

@@ -27,7 +27,7 @@
 # Goodput is % of 1 Gbit/s of Ethernet frames, as Linux tbf counts them
 # (the ceiling after Ethernet, IP and TCP headers is 95.6% at MTU 1500).
 # Target (issue 4): tuskd >= 92%. Linux over the same kind of path
-# (notes/baselines.md): bbr 88.1%, cubic 0.5%. Takes ~4 minutes.
+# (README "Reference figures"): bbr 88.1%, cubic 0.5%. Takes ~4 minutes.
 #
 # usage: tests/bench/run-longpath.sh [BUILD_DIR]   (as root; default build)
 # env:   BENCH_SECONDS (40), BENCH_MTU (1500), BENCH_LOSS_PPM (1000),
@@ -45,7 +45,7 @@ CC=${BENCH_CC:-bbr}
 LINUX_CCS=${BENCH_LINUX_CCS:-cubic bbr}
 RATE_MBPS=1000
 ONE_WAY_MS=75
-# The baselines' bottleneck is Linux tbf, which counts Ethernet frames
+# The reference figures' bottleneck is Linux tbf, which counts Ethernet frames
 # (14-byte header, no preamble, FCS or gap); the stage counts 24 bytes
 # more per frame (TUSK_IMPAIR_WIRE_OVERHEAD). The stage gets the rate that
 # passes the same 1 Gbit/s of frames, so "% of link" means what it means
@@ -54,9 +54,10 @@ STAGE_MBPS=$(awk -v r="$RATE_MBPS" -v m="$MTU" 'BEGIN { printf "%.3f", r * (m + 
 # Goodput window: after slow start has had 5 s, for 30 s.
 WIN_FROM=5
 WIN_TO=35
-# The Linux peer's socket buffer ceiling: 64 MiB, as the baselines'. At
-# this loss a hole is nearly always being repaired, and the sender needs
-# a window of ~2 RTT of data (37.5 MB) beyond it. A 64 MiB Linux receiver
+# The Linux peer's socket buffer ceiling: 64 MiB, as in the README's
+# "Reference figures". At this loss a hole is nearly always being
+# repaired, and the sender needs a window of ~2 RTT of data (37.5 MB)
+# beyond it. A 64 MiB Linux receiver
 # offers less (measured with ss -tmi in the peer): its window is at most
 # rcv_ssthresh = 41.4 MB (64 MiB x 0.617, payload over truesize of a
 # 1448-byte skb), and every out-of-order segment is charged its whole
@@ -237,7 +238,7 @@ main() {
 			"$(pct "$g")" "$re" "$([ "$who" = tuskd ] && echo '>= 92%' || echo -)"
 	done
 	echo "Linux buf: the peer's tcp_rmem (tuskd source) or tcp_wmem (Linux source) ceiling"
-	echo "Linux on the same kind of path (notes/baselines.md, 1e-3 loss, 64 MiB): bbr 88.1%, cubic 0.5%"
+	echo "Linux on the same kind of path (README "Reference figures", 1e-3 loss, 64 MiB): bbr 88.1%, cubic 0.5%"
 }
 
 main

@@ -11,9 +11,10 @@
 #   testpmd txonly      == memif ==  testpmd rxonly         (raw rate)
 #
 # Each pair polls two separate cores (the control threads sleep on the
-# other side's core): two pollers on one core collapse
-# (notes/baselines.md). Linux runs at MTU 9000 with TSO/GSO on (its best
-# case) and at 1500 with them off (a fair per-packet comparison).
+# other side's core): two pollers on one core collapse (1.5 Gbit/s at
+# 1500 B, README "Reference figures"). Linux runs at MTU 9000 with TSO/GSO
+# on (its best case) and at 1500 with them off (a fair per-packet
+# comparison).
 #
 # Prints Gbit/s for each, the ratios and the targets:
 #   MTU 9000: tuskd >= 1.5 x Linux, tuskd >= 0.70 x testpmd

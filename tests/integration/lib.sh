@@ -8,7 +8,10 @@
 # and asserts on what the Linux peer saw and what tuskd counted. An EXIT
 # trap brings the lab down whatever happens; everything is stopped by PID.
 #
-# Exit codes follow meson: 0 pass, 1 fail, 77 skip.
+# Exit codes follow meson: 0 pass, 1 fail, 77 skip. A missing prerequisite
+# (root, netns, veth, a mount, a tool) is a skip only outside CI: under
+# CI=true (CI sets it) it is a failure, since meson counts a skip as a pass
+# and tools/tusk-setup gives a CI machine every prerequisite.
 
 set -euo pipefail
 
@@ -27,18 +30,35 @@ export TUSKD_ADDR=10.77.0.2
 STATS_SETTLE_S=3
 
 fail() { echo "FAIL: $TEST_NAME: $*" >&2; exit 1; }
-skip() { echo "SKIP: $TEST_NAME: $*"; exit 77; }
 note() { echo "# $*"; }
+
+# skip WHY: a prerequisite is missing (see the header): fail under CI=true.
+skip() {
+	[ "${CI:-}" != true ] ||
+		fail "prerequisite missing under CI=true (a failure, not a skip): $*"
+	echo "SKIP: $TEST_NAME: $*"
+	exit 77
+}
+
+# need_cmd CMD...: each CMD is on PATH, or skip (a failure under CI=true).
+need_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null ||
+			skip "no $c on PATH (tools/tusk-setup installs it)"
+	done
+}
 
 need_tuskd() {
 	[ -x "$TUSKD" ] || fail "no tuskd at $TUSKD"
 }
 
-# The lab needs root, network namespaces and veth; without them, skip.
+# The lab needs root, network namespaces, veth and the tools tools/tusk-lab
+# and every lab test use; without them, skip (a failure under CI=true).
 need_lab() {
 	local probe=tusk-probe-$$
 	[ "$(id -u)" -eq 0 ] || skip "needs root (netns, veth, DPDK)"
-	command -v ip >/dev/null || skip "no iproute2"
+	need_cmd ip ethtool sysctl ping python3 curl openssl setsid
 	ip netns add "$probe" 2>/dev/null || skip "cannot create network namespaces"
 	if ! ip link add "tp$$a" type veth peer name "tp$$b" netns "$probe" 2>/dev/null; then
 		ip netns del "$probe"

@@ -26,7 +26,7 @@ readonly SINK_BYTES=7654321
 readonly XFER_WAIT_S=60
 
 need_lab
-command -v socat >/dev/null || skip "no socat (tools/tusk-setup installs it)"
+need_cmd socat
 lab_start a
 SOCK=$LAB_STATE/tuskd.sock
 WATCH="$REPO/tests/bench/bulk_watch.py"

@@ -18,22 +18,12 @@
 #      byte more announced in Content-Length, never sent.
 #   5. PUT with a wrong Repr-Digest: 400, the file not created, no
 #      temporary left; a malformed Repr-Digest: 400.
-#   6. The root is a 64 MiB tmpfs: a 96 MiB PUT gets 507, the partial file
-#      is removed (the space is free again), and tuskd goes on serving: a
-#      GET right after is intact and a PUT that fits succeeds. Then two
-#      40 MiB PUTs at once, each passing the up-front free-space check:
-#      the one (or both) that meets ENOSPC while writing gets 507, its
-#      partial file removed, the other 201 intact; tuskd still serves.
+# The root is an ordinary directory: nothing here needs a mount. A full
+# disk (507) is test_http_disk_full, whose root is a small tmpfs.
 
 # shellcheck source=tests/integration/http_lib.sh
 . "$(dirname "$0")/http_lib.sh"
 
-readonly ROOT_FS_MIB=64
-readonly FULL_PUT_MIB=96
-# Two of these fit the root one at a time, not together; sent at this
-# rate each (curl --limit-rate) they take about two seconds.
-readonly HALF_PUT_MIB=40
-readonly HALF_PUT_RATE=20M
 # The lab's tuskd takes PUT bodies up to this (tuskd.conf http_put_max_mb).
 readonly PUT_MAX_MB=256
 
@@ -42,9 +32,6 @@ ROOT=$WORK/root
 OUT=$WORK/outside
 S=$WORK/s
 mkdir -p "$ROOT" "$OUT" "$S"
-mount -t tmpfs -o "size=${ROOT_FS_MIB}m,mode=0755" tusk-test-root "$ROOT" ||
-	skip "cannot mount a tmpfs"
-http_cleanup_add "umount '$ROOT'"
 
 # The canary: a random token no response may carry, next to the root.
 token=canary-$(openssl rand -hex 16)
@@ -76,7 +63,6 @@ done
 grep -q ready "$S/watch.ready" || fail "inotify watcher did not start"
 
 n=0
-halves=()
 # escape METHOD TARGET STATUS... : raw request, status among those given.
 escape() {
 	local method=$1 target=$2
@@ -157,60 +143,6 @@ assert_code "$CODE" 400 "PUT with a malformed Repr-Digest"
 expected=(keep.bin sub link-file link-dir link-etc link-in)
 left=$(extras "$ROOT" "${expected[@]}")
 [ -z "$left" ] || fail "left in the data root: $left"
-
-note "6: a PUT that fills the ${ROOT_FS_MIB} MiB root: 507"
-mkrand "$S/full.bin" "$FULL_PUT_MIB"
-used0=$(df -k --output=used "$ROOT" | tail -1)
-http_put "$S/full.bin" /full.bin "$S/f.hdr"
-assert_code "$CODE" 507 "PUT of $FULL_PUT_MIB MiB into $ROOT_FS_MIB MiB"
-left=$(extras "$ROOT" "${expected[@]}")
-[ -z "$left" ] || fail "after 507, left in the data root: $left"
-used1=$(df -k --output=used "$ROOT" | tail -1)
-note "root used: ${used0} KiB before, ${used1} KiB after"
-[ "$used1" -le $(( used0 + 64 )) ] || fail "after 507 the space is not free: ${used1} KiB used"
-http_get /keep.bin "$S/after.bin" "$S/a.hdr"
-assert_code "$CODE" 200 "GET right after 507"
-same_file "$ROOT/keep.bin" "$S/after.bin" "GET right after 507"
-mkrand "$S/fits.bin" 8
-http_put "$S/fits.bin" /fits.bin "$S/p.hdr"
-assert_code "$CODE" 201 "PUT that fits after 507"
-same_file "$S/fits.bin" "$ROOT/fits.bin" "PUT after 507"
-rm "$ROOT/fits.bin"
-
-# A PUT larger than the free space is refused before a byte is stored;
-# the disk filling up under a PUT that passed that check is the other
-# path: two PUTs started together, each fitting alone, not both. curl
-# sends slowly, so both are checked before either has written much and
-# at least one meets ENOSPC half-way.
-note "6b: two ${HALF_PUT_MIB} MiB PUTs at once into the ${ROOT_FS_MIB} MiB root"
-for k in 1 2; do
-	mkrand "$S/half$k.bin" "$HALF_PUT_MIB"
-	( pcurl -o /dev/null -w '%{http_code}' --limit-rate "$HALF_PUT_RATE" \
-		-T "$S/half$k.bin" "$HTTP_BASE/half$k.bin"
-	  echo "$CURL_OUT" > "$S/half$k.code" ) &
-	halves+=($!)
-done
-wait "${halves[@]}"
-n507=0
-for k in 1 2; do
-	code=$(cat "$S/half$k.code")
-	note "PUT /half$k.bin: $code"
-	case $code in
-	201) same_file "$S/half$k.bin" "$ROOT/half$k.bin" "PUT /half$k.bin" ;;
-	507) n507=$(( n507 + 1 ))
-	     [ ! -e "$ROOT/half$k.bin" ] || fail "PUT /half$k.bin: 507 but the file exists" ;;
-	*) fail "PUT /half$k.bin: status $code, want 201 or 507" ;;
-	esac
-done
-[ "$n507" -ge 1 ] || fail "two ${HALF_PUT_MIB} MiB PUTs both stored in ${ROOT_FS_MIB} MiB"
-left=$(extras "$ROOT" "${expected[@]}" half1.bin half2.bin)
-[ -z "$left" ] || fail "after a mid-write 507, left in the data root: $left"
-rm -f "$ROOT/half1.bin" "$ROOT/half2.bin"
-used2=$(df -k --output=used "$ROOT" | tail -1)
-[ "$used2" -le $(( used0 + 64 )) ] || fail "after the mid-write 507: ${used2} KiB used"
-http_get /keep.bin "$S/after.bin" "$S/a.hdr"
-assert_code "$CODE" 200 "GET right after the mid-write 507"
-same_file "$ROOT/keep.bin" "$S/after.bin" "GET right after the mid-write 507"
 
 note "nothing outside the root touched"
 kill "$watcher"

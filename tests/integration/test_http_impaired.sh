@@ -34,6 +34,7 @@ readonly DUP_PPM=10000
 readonly IPT_DROP_P=0.01
 
 need_lab
+need_cmd iptables
 mkdir -p "$WORK/root" "$WORK/peer"
 export TUSK_LAB_DATA=$WORK/root
 lab_start a

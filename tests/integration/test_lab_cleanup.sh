@@ -19,6 +19,7 @@
 readonly WAIT_S=60
 
 need_lab
+need_cmd pgrep
 
 # assert_clean PID: nothing of the current lab is left.
 assert_clean() {

@@ -19,7 +19,9 @@
 #   3. 8 concurrent curl GETs (served connections, spread by the fan-out):
 #      every file intact.
 #   4. Some segments were steered (`tcp_steered`), none lost on the way
-#      (`steer_drops`), and no reset answered a reply of ours.
+#      (`steer_drops`), and no reset answered a reply of ours (a segment
+#      no connection or listener of the lcore owns is counted in
+#      drops.tcp_no_listener and answered with a reset: none).
 # Without steering, a reply landing on the other lcore's queue is answered
 # with a reset and the fetch's streams fail (step 1 counts failed attempts).
 
@@ -37,7 +39,7 @@ readonly GETS=8
 . "$(dirname "$0")/fetch_lib.sh"
 
 need_lab
-command -v socat >/dev/null || skip "no socat (tools/tusk-setup installs it)"
+need_cmd socat
 mkdir -p "$WORK/root" "$WORK/srv"
 export TUSK_LAB_DATA=$WORK/root
 # main lcore and worker 1 on CPU 0, worker 2 on CPU 1: two workers on a
@@ -101,3 +103,6 @@ note "ok: $steered segments steered to the lcore owning their port"
 drops=$(python3 -c 'import json, sys
 print(sum(l.get("steer_drops", 0) for l in json.load(open(sys.argv[1]))["result"]["lcores"]))' "$WORK/after.json")
 assert_eq "$drops" 0 "steer_drops"
+resets=$(( $(stat_of "$WORK/after.json" drops.tcp_no_listener) -
+	   $(stat_of "$WORK/before.json" drops.tcp_no_listener) ))
+assert_eq "$resets" 0 "segments answered with a reset (drops.tcp_no_listener)"

@@ -177,13 +177,15 @@ static const struct tusk_tcp_ops client_ops = {
 };
 
 static bool
-is_connected(void *arg)
+connected_or_closed(void *arg)
 {
-	return ((struct hw_client *)arg)->connected;
+	struct hw_client *cl = arg;
+
+	return cl->connected || cl->closed;
 }
 
 struct hw_client *
-hw_cl_open(void)
+hw_cl_try(const struct tusk_tcp_conn_opts *opts)
 {
 	struct hw_client *cl = calloc(1, sizeof(*cl));
 	struct tusk_addr dst = tusk_addr_v4(rte_cpu_to_be_32(
@@ -193,8 +195,17 @@ hw_cl_open(void)
 	cl->buf = malloc(CLIENT_BUF);
 	assert_non_null(cl->buf);
 	assert_int_equal(tusk_tcp_connect(hw_pair.a, &dst, HW_PORT, &client_ops,
-					  cl, NULL, hw_pair.now, &cl->c), 0);
-	assert_true(hw_run_until(is_connected, cl, 5000 * NS_PER_MS));
+					  cl, opts, hw_pair.now, &cl->c), 0);
+	hw_run_until(connected_or_closed, cl, 5000 * NS_PER_MS);
+	return cl;
+}
+
+struct hw_client *
+hw_cl_open(void)
+{
+	struct hw_client *cl = hw_cl_try(NULL);
+
+	assert_true(cl->connected);
 	return cl;
 }
 

@@ -68,6 +68,9 @@ int hw_teardown(void **state);
 bool hw_run_until(bool (*done)(void *), void *arg, uint64_t quiet_ns);
 
 struct hw_client *hw_cl_open(void);
+/* Connect with opts (NULL: defaults); returns once connected or closed
+ * (refused), without asserting which. */
+struct hw_client *hw_cl_try(const struct tusk_tcp_conn_opts *opts);
 void hw_cl_send(struct hw_client *cl, const void *bytes, size_t len);
 /* Wait for n replies (kinds: 'H' for HEAD, no body; anything else). */
 void hw_cl_wait(struct hw_client *cl, const char *kinds, int n,

@@ -198,10 +198,16 @@ test_split_and_pipelined(void **state)
 }
 
 /* With no lcores every counter is 0, and every drop reason is listed by
- * its stats.h name so scripts can read any of them. */
+ * its stats.h name so scripts can read any of them; so are the TCP
+ * defences' counters. */
 static void
 test_stats_names_every_drop(void **state)
 {
+	static const char *const tcp_keys[] = {
+		"tcp_challenge_acks", "tcp_challenge_conn_limited",
+		"tcp_challenge_global_limited", "tcp_syncookies_sent",
+		"tcp_syncookies_ok", "tcp_syncookies_failed",
+	};
 	struct tusk_ctl *ctl = ctl_start();
 	json_t *r = tusk_ctl_handle(ctl, "{\"cmd\":\"stats\"}", 15);
 	json_t *res = json_object_get(r, "result");
@@ -218,6 +224,10 @@ test_stats_names_every_drop(void **state)
 	}
 	assert_int_equal(json_integer_value(json_object_get(res,
 						"rx_frames")), 0);
+	/* the TCP defences' counters (stats.h) are listed too */
+	for (i = 0; i < sizeof(tcp_keys) / sizeof(tcp_keys[0]); i++)
+		assert_true(json_is_integer(json_object_get(res,
+							    tcp_keys[i])));
 	json_decref(r);
 	tusk_ctl_close(ctl);
 }

@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -40,6 +42,7 @@
 #include "stack.h"
 #include "tcp_api.h"
 #include "testenv.h"
+#include "unmet.h"
 
 #define MS 1000000ull
 #define MiB (1ull << 20)
@@ -596,6 +599,28 @@ assert_sha(uint32_t id)
 	assert_string_equal(xstr(id, "sha256"), hex);
 }
 
+/* The state changes logged since seq `after` are exactly `want` (ids
+ * and states, from -1: new), numbered after+1, after+2, ... */
+static void
+assert_changes(uint64_t after, const struct tusk_fetch_change *want,
+	       unsigned int n)
+{
+	struct tusk_fetch_change got[TUSK_FETCH_CHANGES_MAX];
+	uint64_t lost, last;
+	unsigned int k = tusk_fetch_changes(f, after, got, RTE_DIM(got),
+					    &lost, &last);
+
+	assert_int_equal(lost, 0);
+	assert_int_equal(k, n);
+	assert_int_equal(last, after + n);
+	for (unsigned int i = 0; i < n; i++) {
+		assert_int_equal(got[i].seq, after + 1 + i);
+		assert_int_equal(got[i].id, want[i].id);
+		assert_int_equal(got[i].from, want[i].from);
+		assert_int_equal(got[i].to, want[i].to);
+	}
+}
+
 /* ------------------------------------------------------------ tests */
 
 static void
@@ -609,6 +634,16 @@ test_four_range_streams(void **state)
 	assert_string_equal(xstr(id, "state"), "probing");
 	run(id, 0);
 	assert_string_equal(xstr(id, "state"), "done");
+	/* every state it went through, in order, for tuskd's `watch` */
+	assert_changes(0, (const struct tusk_fetch_change[]){
+		{ .id = id, .from = -1, .to = TUSK_FETCH_PROBING },
+		{ .id = id, .from = TUSK_FETCH_PROBING,
+		  .to = TUSK_FETCH_RUNNING },
+		{ .id = id, .from = TUSK_FETCH_RUNNING,
+		  .to = TUSK_FETCH_VERIFYING },
+		{ .id = id, .from = TUSK_FETCH_VERIFYING,
+		  .to = TUSK_FETCH_DONE },
+	}, 4);
 	assert_file("big.bin", 1);
 	assert_sha(id);
 	assert_int_equal(xint(id, "bytes"), FILE_SIZE);
@@ -718,6 +753,52 @@ test_restart_resumes_from_record(void **state)
 	assert_true((uint64_t)xint(id, "bytes_fetched") +
 		    (uint64_t)xint(id, "bytes_verified") == FILE_SIZE);
 	assert_non_null(strstr(xstr(id, "note"), "resuming"));
+}
+
+/* A file beneath the root, as a crash (or a user) left it. */
+static void
+plant(const char *rel)
+{
+	int fd = tusk_root_openat(root, rel, O_WRONLY | O_CREAT | O_EXCL,
+				  0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{\"fo", 4), 4);
+	close(fd);
+}
+
+/* What a crash left of s.bin's record saves goes when a fetch of s.bin
+ * starts again, before its first save; an upload of s.bin in progress,
+ * another dest's temporary and the record itself stay, and the fetch
+ * resumes (fileio sweep.h tusk_sweep_tmps_of). */
+static void
+test_start_sweeps_record_tmps(void **state)
+{
+	static const char *const kept[] = {
+		".s.bin.tusk-tmp.0123456789abcdef",
+		".o.bin.tusk-part.state.tusk-tmp.0123456789abcdef",
+		"s.bin.tusk-part.state",
+	};
+	const char *cut = ".s.bin.tusk-part.state.tusk-tmp.fedcba9876543210";
+	uint32_t id;
+
+	id = start("http://10.0.0.2/big.bin", "s.bin", 2);
+	run(id, FILE_SIZE / 2);
+	tusk_fetch_free(f);
+	f = fetch_new();
+	plant(cut);
+	plant(kept[0]);
+	plant(kept[1]);
+	id = start("http://10.0.0.2/big.bin", "s.bin", 2);
+	assert_true(disappears(cut));
+	for (size_t i = 0; i < RTE_DIM(kept); i++)
+		if (!exists(kept[i]))
+			fail_msg("%s removed", kept[i]);
+	run(id, 0);
+	assert_string_equal(xstr(id, "state"), "done");
+	assert_file("s.bin", 1);
+	assert_non_null(strstr(xstr(id, "note"), "resuming"));
+	assert_true(exists(kept[0]) && exists(kept[1]));
 }
 
 /* The source changed between the runs: start over, and say so. */
@@ -836,13 +917,14 @@ test_missing_directory(void **state)
 static void
 test_disk_full(void **state)
 {
-	char cmd[256];
+	char cmd[256], small[256];
 	uint32_t id;
 
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/small && mount -t tmpfs -o "
-		 "size=16m tusk-fetch-test %s/small 2>/dev/null", dir, dir);
-	if (system(cmd) != 0)
-		skip();
+	snprintf(small, sizeof(small), "%s/small", dir);
+	assert_true(mkdir(small, 0755) == 0 || errno == EEXIST);
+	if (mount("tusk-fetch-test", small, "tmpfs", 0, "size=16m") < 0)
+		tusk_unmet("mount a 16 MiB tmpfs at %s (needs root): %s",
+				small, strerror(errno));
 	id = start("http://10.0.0.2/big.bin", "small/big.bin", 4);
 	run(id, 0);
 	assert_false(exists("small/big.bin.tusk-part"));
@@ -853,6 +935,38 @@ test_disk_full(void **state)
 	assert_string_equal(xstr(id, "error"), "no space for 41955385 bytes "
 			    "under the data root (16777216 free): part "
 			    "removed");
+}
+
+/* The log keeps the newest TUSK_FETCH_CHANGES_MAX changes; a reader
+ * further behind is told how many it lost, and gets the rest in order. */
+static void
+test_changes_overflow(void **state)
+{
+	struct tusk_fetch_change got[TUSK_FETCH_CHANGES_MAX];
+	const unsigned int cycles = TUSK_FETCH_CHANGES_MAX / 2 + 2;
+	uint64_t lost, last, total = 2 * (uint64_t)cycles;
+	unsigned int i, k;
+	uint32_t id = 0;
+
+	for (i = 0; i < cycles; i++) {
+		id = start("http://10.0.0.2/data/big.bin", "x.bin", 1);
+		assert_int_equal(tusk_fetch_cancel(f, id, true, vnow), 0);
+	}
+	k = tusk_fetch_changes(f, 0, got, RTE_DIM(got), &lost, &last);
+	assert_int_equal(last, total);
+	assert_int_equal(lost, total - TUSK_FETCH_CHANGES_MAX);
+	assert_int_equal(k, TUSK_FETCH_CHANGES_MAX);
+	assert_int_equal(got[0].seq, lost + 1);
+	assert_int_equal(got[k - 1].seq, total);
+	assert_int_equal(got[k - 1].id, id);
+	assert_int_equal(got[k - 1].to, TUSK_FETCH_CANCELLED);
+	/* a reader that kept up gets only what is new */
+	assert_changes(total - 2, (const struct tusk_fetch_change[]){
+		{ .id = id, .from = -1, .to = TUSK_FETCH_PROBING },
+		{ .id = id, .from = TUSK_FETCH_PROBING,
+		  .to = TUSK_FETCH_CANCELLED },
+	}, 2);
+	assert_changes(total, NULL, 0);
 }
 
 static void
@@ -917,6 +1031,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_restart_resumes_from_record, before, after),
 		cmocka_unit_test_setup_teardown(
+			test_start_sweeps_record_tmps, before, after),
+		cmocka_unit_test_setup_teardown(
 			test_changed_source_starts_over, before, after),
 		cmocka_unit_test_setup_teardown(
 			test_digest_mismatch_keeps_nothing, before, after),
@@ -929,6 +1045,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_missing_directory, before,
 						after),
 		cmocka_unit_test_setup_teardown(test_disk_full, before, after),
+		cmocka_unit_test_setup_teardown(test_changes_overflow, before,
+						after),
 		cmocka_unit_test_setup_teardown(test_bad_requests, before,
 						after),
 	};

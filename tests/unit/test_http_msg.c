@@ -182,6 +182,25 @@ test_req_fields(void **state)
 	parse_ok("get / HTTP/1.1\r\nHost: a\r\n\r\n", &req);
 	assert_int_equal(req.method, TUSK_HTTP_OTHER);
 	assert_string_equal(req.method_text, "get");
+
+	/* WebDAV PROPFIND and its Depth (RFC 4918 9.1, 10.2) */
+	parse_ok("PROPFIND /d HTTP/1.1\r\nHost: a\r\n\r\n", &req);
+	assert_int_equal(req.method, TUSK_HTTP_PROPFIND);
+	assert_int_equal(req.depth, TUSK_HTTP_DEPTH_NONE);
+	parse_ok("PROPFIND /d HTTP/1.1\r\nHost: a\r\nDepth: 0\r\n\r\n", &req);
+	assert_int_equal(req.depth, TUSK_HTTP_DEPTH_0);
+	parse_ok("PROPFIND /d HTTP/1.1\r\nHost: a\r\nDepth: 1 \r\n\r\n", &req);
+	assert_int_equal(req.depth, TUSK_HTTP_DEPTH_1);
+	parse_ok("PROPFIND /d HTTP/1.1\r\nHost: a\r\nDepth: Infinity\r\n\r\n",
+		 &req);
+	assert_int_equal(req.depth, TUSK_HTTP_DEPTH_INFINITY);
+	parse_ok("PROPFIND /d HTTP/1.1\r\nHost: a\r\nDepth: 2\r\n\r\n", &req);
+	assert_int_equal(req.depth, TUSK_HTTP_DEPTH_BAD);
+	parse_ok("PROPFIND /d HTTP/1.1\r\nHost: a\r\nDepth: 0\r\n"
+		 "Depth: 0\r\n\r\n", &req);
+	assert_int_equal(req.depth, TUSK_HTTP_DEPTH_BAD);
+	parse_ok("propfind / HTTP/1.1\r\nHost: a\r\n\r\n", &req);
+	assert_int_equal(req.method, TUSK_HTTP_OTHER);
 }
 
 static void

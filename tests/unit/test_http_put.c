@@ -27,6 +27,7 @@
 #include <rte_errno.h>
 
 #include "http_world.h"
+#include "unmet.h"
 
 /* PUT: 201 new, 204 replaced, the Repr-Digest checked (mismatch: 400,
  * the old file untouched), empty bodies, no temporary file left. */
@@ -204,7 +205,8 @@ test_refused_body_drained(void **state)
 /* The disk fills mid-upload (a 1 MiB tmpfs inside the root, so the free
  * space check of the root's file system lets the PUT start): 507, the
  * connection closes, the partial file is removed and the space is free
- * again, and the server goes on serving. Skipped without mount(2). */
+ * again, and the server goes on serving. Needs mount(2) (root): see
+ * tusk_test_unmet. */
 static void
 test_put_enospc(void **state)
 {
@@ -221,7 +223,8 @@ test_put_enospc(void **state)
 	assert_int_equal(mkdir(dir, 0755), 0);
 	if (mount("tmpfs", dir, "tmpfs", 0, "size=1m") < 0) {
 		free(b);
-		skip();
+		tusk_unmet("mount a 1 MiB tmpfs at %s (needs root): %s",
+				dir, strerror(errno));
 	}
 	hw_file_make("small/ok", 1000, NULL, NULL);
 	req = hw_put_req("/small/big", b, n, "", &len);

@@ -220,7 +220,7 @@ test_errors(void **state)
 				 rep[0].r.status, c->status, c->req);
 		if (c->status == 405)
 			assert_true(hw_has_field(&rep[0],
-					      "\r\nAllow: GET, HEAD, PUT\r\n"));
+					      "\r\nAllow: GET, HEAD, PUT, PROPFIND\r\n"));
 		if (c->closes) {
 			assert_false(rep[0].r.keep_alive);
 			assert_true(hw_run_until(hw_client_eof, cl,
