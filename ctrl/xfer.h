@@ -4,15 +4,16 @@
  * fetch into the data root, cancel it, and follow every transfer's state.
  * xfer_tuskd.c does it through tuskd's control socket.
  *
- * Following: refresh() brings the view up to date; the view is a snapshot
- * of tuskd's transfers. While tuskd's `watch` subscription is not there,
- * refresh() asks `transfers` at most every TUSK_XFER_POLL_MS (the interim
- * follower: README "tusk-ctrld" says so); the sessions only ever see the
- * view, so switching to watch changes this file only.
+ * Following: refresh() brings the view up to date; the view is tuskd's
+ * transfers. xfer_tuskd.c subscribes to tuskd's `watch` events (a snapshot,
+ * then every state change and progress) and applies what is waiting at
+ * each refresh: nothing is polled, no change is missed (a gap in the
+ * events' sequence numbers subscribes again for a new snapshot). The
+ * sessions only ever see the view.
  *
  * tuskd restarts: its transfer ids start over. The follower counts its
- * connections to tuskd in `epoch`; a session that knows a transfer by id
- * forgets it when the epoch changes and finds it again by dest.
+ * subscriptions in `epoch`; a session that knows a transfer by id forgets
+ * it when the epoch changes and finds it again by dest.
  */
 #ifndef TUSK_CTRL_XFER_H
 #define TUSK_CTRL_XFER_H
@@ -23,8 +24,9 @@
 
 #include "journal.h"
 
-/* The interim poll of `transfers`: a few times a second is enough for
- * progress bars and costs tuskd one lcore call per poll. */
+/* How often the sessions read the events waiting, and how often a lost
+ * tuskd is tried again: progress bars move a few times a second, and a
+ * restarted tuskd is back within a second. */
 #define TUSK_XFER_POLL_MS 250
 /* tuskd runs at most 64 fetches (TUSK_FETCH_TRANSFERS_MAX) and lists the
  * finished ones too; a view holds that many and some slack. */
@@ -61,8 +63,9 @@ struct tusk_xfer {
 struct tusk_xfer *tusk_xfer_tuskd_create(const char *socket_path);
 void tusk_xfer_destroy(struct tusk_xfer *x);
 
-/* Bring the view up to date (rate-limited; now_ms monotonic). 0, or
- * -ENOTCONN when tuskd cannot be reached (x->up false, the view empty). */
+/* Bring the view up to date (now_ms monotonic). 0; -EAGAIN subscribed
+ * but the snapshot not in yet; -ENOTCONN tuskd cannot be reached (x->up
+ * false, the view empty). */
 int tusk_xfer_refresh(struct tusk_xfer *x, uint64_t now_ms);
 /* Start fetching url into dest (relative to the data root); streams 0:
  * tuskd's default. 0 with the id, or -errno with tuskd's reason. */
