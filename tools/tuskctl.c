@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "ctl_client.h"
+#include "tuskctl_session.h"
 #include "ctl_proto.h"
 
 /* Environment variable naming the socket when -s is not given. */
@@ -597,6 +598,8 @@ usage(FILE *f)
 		"           fetch url=http://HOST[:PORT]/PATH [dest=REL] "
 		"[streams=N] | transfers\n"
 		"           cancel id=N [discard=true]\n"
+		"           session submit|list|show|cancel|retry|watch ... "
+		"(tusk-ctrld; tuskctl session)\n"
 		"           watch   (events: state changes and progress of "
 		"fetches, one line each)\n"
 		"  ARG      key=value, or a port name\n"
@@ -781,7 +784,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock = getenv(TUSKCTL_SOCKET_ENV);
+	const char *sock = getenv(TUSKCTL_SOCKET_ENV), *sock_opt = NULL;
 	bool as_json = false;
 	json_t *req;
 	int c, ret;
@@ -789,7 +792,7 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			sock = optarg;
+			sock = sock_opt = optarg;
 			break;
 		case 'j':
 			as_json = true;
@@ -806,6 +809,10 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* tusk-ctrld's commands: its own socket (tuskctl_session.c) */
+	if (strcmp(argv[optind], "session") == 0)
+		return tuskctl_session(argc - optind - 1, argv + optind + 1,
+				       sock_opt, as_json);
 	if (sock == NULL || sock[0] == '\0')
 		sock = TUSK_CTL_TUSKD_SOCKET;
 	req = build_request(argc - optind, argv + optind);

@@ -522,6 +522,12 @@ xfer_json(const struct fetch_xfer *x, uint64_t now)
 		tusk_http_sha256_hex(x->sha, hex);
 	json_object_set_new(o, "sha256", x->have_sha ? json_string(hex) :
 			    json_null());
+	/* the server's Repr-Digest (tusk-ctrld's checksum policy "source"):
+	 * a done transfer with it had it compared with sha256 */
+	if (x->has_digest)
+		tusk_http_sha256_hex(x->digest, hex);
+	json_object_set_new(o, "source_sha256", x->has_digest ?
+			    json_string(hex) : json_null());
 	json_object_set_new(o, "error", x->error[0] ? json_string(x->error) :
 			    json_null());
 	json_object_set_new(o, "note", x->note[0] ? json_string(x->note) :

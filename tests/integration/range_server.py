@@ -19,10 +19,16 @@ server (nginx, Apache) adds:
   - the body sent with sendfile(2), so the server is not the bottleneck;
   - --digest: `Repr-Digest: sha-256=:BASE64:` (RFC 9530) on 200/206/HEAD,
     computed once per file version and kept;
-  - --no-ranges: behave as python3 -m http.server (200, whole body).
+  - --no-ranges: behave as python3 -m http.server (200, whole body);
+  - PROPFIND with Depth 0 or 1 (RFC 4918 section 9.1): a multistatus of
+    the file or the collection and its entries (href, resourcetype,
+    getcontentlength, getlastmodified), what tusk-ctrld lists a data set
+    with; Depth infinity gets 403 (section 9.1 allows refusing it);
+  - --flaky STATUS: answer every other request (the 1st, 3rd, ...) with
+    STATUS and no body, a server that fails half of what it is asked.
 
 Usage: range_server.py [--bind ADDR] [--port N] [--digest] [--no-ranges]
-                       [--quiet] DIR
+                       [--flaky STATUS] [--quiet] DIR
 Prints "listening ADDR:PORT" on stdout once it accepts connections.
 """
 
@@ -35,6 +41,8 @@ import os
 import re
 import sys
 import threading
+import urllib.parse
+import xml.etree.ElementTree as ET
 
 # One sendfile(2) call moves at most this much, so that a client that
 # stops reading never pins a thread in one enormous call.
@@ -110,7 +118,37 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def do_HEAD(self):
         self.serve(False)
 
+    def do_PROPFIND(self):
+        depth = self.headers.get("Depth", "infinity")
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)  # the asked-for props: all are sent
+        if depth not in ("0", "1"):
+            self.send_error(403, "Depth infinity is not served")
+            return
+        path = self.translate_path(self.path)
+        if not os.path.exists(path):
+            self.send_error(404, "File not found")
+            return
+        href = urllib.parse.urlsplit(self.path).path
+        entries = [(href, path)]
+        if depth == "1" and os.path.isdir(path):
+            base = href if href.endswith("/") else href + "/"
+            for name in sorted(os.listdir(path)):
+                sub = os.path.join(path, name)
+                entries.append((base + urllib.parse.quote(name) +
+                                ("/" if os.path.isdir(sub) else ""), sub))
+        body = multistatus(entries)
+        self.send_response(207)
+        self.send_header("Content-Type", 'application/xml; charset="utf-8"')
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def serve(self, body):
+        if self.server.flaky and self.server.flake():
+            self.send_error(self.server.flaky, "flaky by design (--flaky)")
+            return
         path = self.translate_path(self.path)
         if os.path.isdir(path):
             self.send_error(403, "directory listing disabled")
@@ -178,10 +216,41 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             count -= n
 
 
+def multistatus(entries):
+    """RFC 4918 section 13 multistatus: one response per (href, path)."""
+    ET.register_namespace("D", "DAV:")
+    ms = ET.Element("{DAV:}multistatus")
+    for href, path in entries:
+        st = os.stat(path)
+        resp = ET.SubElement(ms, "{DAV:}response")
+        ET.SubElement(resp, "{DAV:}href").text = href
+        ps = ET.SubElement(resp, "{DAV:}propstat")
+        prop = ET.SubElement(ps, "{DAV:}prop")
+        rt = ET.SubElement(prop, "{DAV:}resourcetype")
+        if os.path.isdir(path):
+            ET.SubElement(rt, "{DAV:}collection")
+        else:
+            ET.SubElement(prop, "{DAV:}getcontentlength").text = \
+                str(st.st_size)
+        ET.SubElement(prop, "{DAV:}getlastmodified").text = \
+            email.utils.formatdate(st.st_mtime, usegmt=True)
+        ET.SubElement(ps, "{DAV:}status").text = "HTTP/1.1 200 OK"
+    return ET.tostring(ms, encoding="utf-8", xml_declaration=True)
+
+
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     # Many parallel streams from one client connect at once.
     request_queue_size = 128
+    flaky = 0
+    served = 0
+    served_lock = threading.Lock()
+
+    def flake(self):
+        """True for the 1st, 3rd, 5th ... request."""
+        with self.served_lock:
+            self.served += 1
+            return self.served % 2 == 1
 
 
 def main():
@@ -192,6 +261,8 @@ def main():
                     help="send Repr-Digest: sha-256 (RFC 9530)")
     ap.add_argument("--no-ranges", action="store_true",
                     help="ignore Range like python3 -m http.server")
+    ap.add_argument("--flaky", type=int, default=0, metavar="STATUS",
+                    help="answer every other request with STATUS")
     ap.add_argument("--quiet", action="store_true", help="no request log")
     ap.add_argument("dir")
     a = ap.parse_args()
@@ -204,6 +275,7 @@ def main():
     srv = Server((a.bind, a.port), handler)
     srv.quiet = a.quiet
     srv.no_ranges = a.no_ranges
+    srv.flaky = a.flaky
     srv.digests = Digests() if a.digest else None
     print("listening %s:%d" % srv.server_address, flush=True)
     try:
