@@ -7,6 +7,7 @@
  *   marathon_app.c     the app id of a job, the app definition (JSON), the
  *                      job state of an app as GET /v2/apps/{id} shows it
  *   marathon_http.c    one REST call over libcurl, bounded in time
+ *   marathon_notebook.c a user's notebook server, as MarathonSpawner makes it
  *
  * A job directory, STATE/<id>/ (files written by rename, never half):
  *   marathon.json  the app id, out_dir and submit time (before the POST)
@@ -74,5 +75,20 @@ json_t *tusk_marathon_app_def(const struct marathon_conf *c,
 /* The job's state from GET /v2/apps/{id}?embed=app.tasks&embed=
  * app.lastTaskFailure's "app" object. */
 void tusk_marathon_app_state(const json_t *app, struct tusk_job_status *st);
+
+/* marathon_notebook.c: a user's notebook server (MarathonSpawner's app);
+ * each call is one bounded REST call, for ctrld to poll. */
+int tusk_marathon_notebook_start(const struct marathon_conf *c,
+				 const char *user, const char *data_dir,
+				 const char *cmd, char *err, size_t errlen);
+int tusk_marathon_notebook_ready(const struct marathon_conf *c,
+				 const char *user, char *addr, size_t len,
+				 char *err, size_t errlen);
+int tusk_marathon_notebook_stop(const struct marathon_conf *c,
+				const char *user, char *deployment, size_t len,
+				char *err, size_t errlen);
+int tusk_marathon_notebook_stopped(const struct marathon_conf *c,
+				   const char *deployment, char *err,
+				   size_t errlen);
 
 #endif /* TUSK_CTRL_LAUNCH_MARATHON_H */

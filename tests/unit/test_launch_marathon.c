@@ -16,7 +16,10 @@
  *   that works once Marathon answers again; wrong credentials give 401;
  * - a definition the schema rejects (a deliberately bad app_extra) is a
  *   422 reported with Marathon's path and error, and the stand-in's log
- *   shows that one rejection and no other: every app tusk sent was valid.
+ *   shows that one rejection and no other: every app tusk sent was valid;
+ * - a notebook server app (marathon_notebook.c, MarathonSpawner's shape)
+ *   becomes healthy on a real host port and serves; stopped, its
+ *   deployment ends and the server is gone.
  *
  * Needs /usr/bin/python3 with python3-jsonschema, bwrap and curl
  * (tools/tusk-setup installs them). Without them it skips, except under
@@ -39,6 +42,7 @@
 #include <cmocka.h>
 
 #include "launch.h"
+#include "launch_marathon.h"
 #include "unmet.h"
 
 /* Bounds for a 2-core machine shared with builds: a stand-in job starts in
@@ -459,6 +463,53 @@ test_rejected_definition(void **state)
 	free((void *)s.data_dir);
 }
 
+/* A user's notebook server as MarathonSpawner makes it: healthy on a real
+ * host port, serving; stopped, its deployment ends and the server is gone.
+ * The "notebook" is Python's http.server on PORT0 (no Jupyter here). */
+static void
+test_notebook(void **state)
+{
+	struct marathon_conf c = { .cpus = 1, .mem_mib = 512, .timeout_ms = 2000 };
+	char err[256] = "", addr[128] = "", dep[128] = "", data[400];
+	int rc = -EAGAIN, i;
+
+	NEED_FIXTURE();
+	snprintf(c.url, sizeof(c.url), "http://127.0.0.1:%d", fx.port);
+	snprintf(c.user, sizeof(c.user), USER);
+	snprintf(c.password, sizeof(c.password), PASSWORD);
+	snprintf(c.prefix, sizeof(c.prefix), "jupyter");
+	snprintf(c.image, sizeof(c.image), "jupyterhub/singleuser");
+	snprintf(data, sizeof(data), "%s/data", fx.base);
+	assert_int_equal(tusk_marathon_notebook_start(&c, "alice", data,
+		"cd /data && exec python3 -m http.server --bind 127.0.0.1 $PORT0",
+		err, sizeof(err)), 0);
+	assert_int_equal(tusk_marathon_notebook_start(&c, "alice", data, "true",
+						      err, sizeof(err)), -EEXIST);
+	for (i = 0; i < JOB_WAIT_S * 10 && rc == -EAGAIN; i++) {
+		rc = tusk_marathon_notebook_ready(&c, "alice", addr, sizeof(addr),
+						  err, sizeof(err));
+		if (rc == -EAGAIN)
+			usleep(100 * 1000);
+	}
+	assert_int_equal(rc, 0);
+	assert_true(strncmp(addr, "127.0.0.1:", 10) == 0);
+	/* it serves the session's data */
+	assert_int_equal(sh("curl -sf http://%s/in.bin | cmp -s - %s/in.bin", addr,
+			    data), 0);
+	assert_int_equal(tusk_marathon_notebook_stop(&c, "alice", dep, sizeof(dep),
+						     err, sizeof(err)), 0);
+	assert_true(strlen(dep) > 0);
+	for (rc = -EAGAIN, i = 0; i < 100 && rc == -EAGAIN; i++) {
+		rc = tusk_marathon_notebook_stopped(&c, dep, err, sizeof(err));
+		if (rc == -EAGAIN)
+			usleep(100 * 1000);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_not_equal(sh("curl -sf -m 2 http://%s/ >/dev/null", addr), 0);
+	assert_int_equal(tusk_marathon_notebook_ready(&c, "alice", addr,
+				sizeof(addr), err, sizeof(err)), -ENOENT);
+}
+
 /* Last: the stand-in validated every POST, and rejected only bad-1. */
 static void
 test_all_definitions_valid(void **state)
@@ -493,6 +544,7 @@ main(void)
 		cmocka_unit_test(test_unavailable_then_retry),
 		cmocka_unit_test(test_bad_credentials),
 		cmocka_unit_test(test_rejected_definition),
+		cmocka_unit_test(test_notebook),
 		cmocka_unit_test(test_all_definitions_valid),
 	};
 
