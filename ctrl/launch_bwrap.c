@@ -42,17 +42,21 @@ add_entry(struct tusk_launch_argv *a, const char *image, const char *name)
 {
 	char path[PATH_MAX], target[PATH_MAX];
 	struct stat st;
-	ssize_t n;
+	size_t n = strlen(image);
+	ssize_t len;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", image, name) >= sizeof(path))
+	while (n > 1 && image[n - 1] == '/')	/* "/" or "dir/": no "//" */
+		n--;
+	if ((size_t)snprintf(path, sizeof(path), "%.*s/%s", (int)(n == 1 ? 0 : n),
+			     image, name) >= sizeof(path))
 		return -ENAMETOOLONG;
 	if (lstat(path, &st) < 0)
 		return -errno;
 	if (S_ISLNK(st.st_mode)) {
-		n = readlink(path, target, sizeof(target) - 1);
-		if (n < 0)
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len < 0)
 			return -errno;
-		target[n] = '\0';
+		target[len] = '\0';
 		tusk_launch_argv_add(a, "--symlink");
 		tusk_launch_argv_add(a, target);
 	} else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {

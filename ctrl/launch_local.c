@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -354,8 +355,8 @@ spec_write(int dir_fd, const struct tusk_job_spec *s, const char *image,
 		return -ENOMEM;
 	if (s->kind == TUSK_JOB_NOTEBOOK) {
 		json_object_set_new(o, "notebook", json_string(s->notebook));
-		json_object_set(o, "params", s->params ? (json_t *)s->params
-						       : json_object());
+		json_object_set_new(o, "params", s->params ?
+				    json_deep_copy(s->params) : json_object());
 	}
 	json_object_set_new(o, "argv", strv_json(j->argv));
 	json_object_set_new(o, "env", strv_json(s->env));
@@ -599,10 +600,23 @@ pid_alive(const json_t *pid, const char *key, const char *start_key)
 	return p;
 }
 
+static double
+now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int finish_unsupervised(int dir_fd, const json_t *pid,
+			       enum tusk_job_state state, const char *reason);
+
 static int
 local_poll(struct tusk_launcher *l, const char *id, struct tusk_job_status *st)
 {
 	int dir_fd = job_dir_open(local_of(l), id);
+	char reason[TUSK_JOB_REASON_MAX];
 	bool alive;
 	json_t *pid;
 
@@ -613,49 +627,51 @@ local_poll(struct tusk_launcher *l, const char *id, struct tusk_job_status *st)
 	alive = supervised(dir_fd);
 	/* The status is looked at after the lock: a supervisor that wrote it
 	 * and exited in between is not taken for a lost one. */
-	if (tusk_launch_status_read(dir_fd, st)) {
-		close(dir_fd);
-		return 0;
-	}
-	pid = tusk_launch_json_at(dir_fd, "pid");
-	close(dir_fd);
-	st->state = pid && alive ? TUSK_JOB_RUNNING : TUSK_JOB_PENDING;
-	st->started_s = json_number_value(json_object_get(pid, "started_s"));
-	snprintf(st->runtime, sizeof(st->runtime), "%s",
-		 json_string_value(json_object_get(pid, "runtime")) ?: "");
+	pid = tusk_launch_status_read(dir_fd, st) ? NULL : tusk_launch_json_at(dir_fd, "pid");
 	if (pid != NULL && !alive) {
-		st->state = TUSK_JOB_FAILED;
-		snprintf(st->reason, sizeof(st->reason),
+		/* started, and its supervisor died without a status */
+		snprintf(reason, sizeof(reason),
 			 "its supervisor (pid %d) ended without a status",
 			 (int)json_integer_value(json_object_get(pid, "supervisor")));
+		finish_unsupervised(dir_fd, pid, TUSK_JOB_FAILED, reason);
+		tusk_launch_status_read(dir_fd, st);
+	} else if (pid != NULL) {
+		st->state = TUSK_JOB_RUNNING;
+		st->started_s = json_number_value(json_object_get(pid, "started_s"));
+		snprintf(st->runtime, sizeof(st->runtime), "%s",
+			 json_string_value(json_object_get(pid, "runtime")) ?: "");
+	} else if (!tusk_job_state_final(st->state)) {
+		st->state = TUSK_JOB_PENDING;	/* not started (yet) */
 	}
 	json_decref(pid);
+	close(dir_fd);
 	return 0;
 }
 
-/* No supervisor is left to record the cancel (never started, or gone):
- * kill what may remain of the job and write the status here. */
+/* No supervisor is left to record the end (never started, or gone): kill
+ * what may remain of the job and write the status here, under the lock. */
 static int
-cancel_unsupervised(int dir_fd, const json_t *pid)
+finish_unsupervised(int dir_fd, const json_t *pid, enum tusk_job_state state,
+		    const char *reason)
 {
-	struct tusk_job_status st = {
-		.state = TUSK_JOB_CANCELLED, .exit_code = -1,
-		.reason = "cancelled",
-	};
+	struct tusk_job_status st = { .state = state, .exit_code = -1 };
 	int lock_fd = openat(dir_fd, "lock", O_RDWR | O_CLOEXEC);
-	pid_t job = pid_alive(pid, "job", "job_start");
 	int rc = 0;
 
 	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		/* a supervisor appeared (a submit raced): it saw the mark */
+		/* a supervisor appeared (a submit raced): it does the rest */
 		if (lock_fd >= 0)
 			close(lock_fd);
 		return 0;
 	}
-	if (job > 0)
-		kill(-job, SIGKILL);
+	if (pid != NULL)
+		tusk_launch_kill_orphans(
+			(int)json_integer_value(json_object_get(pid, "job")),
+			(int)json_integer_value(json_object_get(pid, "session")));
 	if (faccessat(dir_fd, "status", F_OK, 0) < 0) {
+		snprintf(st.reason, sizeof(st.reason), "%s", reason);
 		st.started_s = json_number_value(json_object_get(pid, "started_s"));
+		st.ended_s = now_real();
 		snprintf(st.runtime, sizeof(st.runtime), "%s",
 			 json_string_value(json_object_get(pid, "runtime")) ?: "");
 		rc = tusk_launch_status_write(dir_fd, &st);
@@ -691,7 +707,8 @@ local_cancel(struct tusk_launcher *l, const char *id)
 	if (sup > 0 && supervised(dir_fd))
 		kill(sup, SIGTERM);
 	else if (!supervised(dir_fd))
-		rc = cancel_unsupervised(dir_fd, pid);
+		rc = finish_unsupervised(dir_fd, pid, TUSK_JOB_CANCELLED,
+					 "cancelled");
 	json_decref(pid);
 	close(dir_fd);
 	return rc;

@@ -129,6 +129,7 @@ int tusk_launch_supervisor_start(const struct tusk_launch_sup *s, char *err,
 /* The start time of pid (clock ticks since boot, /proc/PID/stat field 22),
  * 0 if it is gone: with the pid it names one process, never a reused pid. */
 unsigned long long tusk_launch_proc_start(int pid);
+int tusk_launch_kill_orphans(int pgid, int sid);
 int tusk_launch_json_put(int dir_fd, const char *name, json_t *j);
 int tusk_launch_status_write(int dir_fd, const struct tusk_job_status *st);
 

@@ -173,7 +173,7 @@ tusk_launch_run_capture(char *const argv[], unsigned int timeout_s,
 {
 	char buf[CAPTURE_MAX];
 	size_t n = 0;
-	int p[2], st;
+	int p[2], st = 0, rc;
 	bool done;
 	pid_t pid;
 
@@ -194,11 +194,13 @@ tusk_launch_run_capture(char *const argv[], unsigned int timeout_s,
 	close(p[0]);
 	if (!done)
 		kill(-pid, SIGKILL);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	while ((rc = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
 	last_line(buf, n, out, len);
 	if (!done)
 		return -ETIMEDOUT;
+	if (rc < 0)
+		return -ECHILD;	/* reaped elsewhere (SIGCHLD ignored) */
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 

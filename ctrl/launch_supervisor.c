@@ -12,6 +12,7 @@
  *              -> sup_loop() (pidfd, signalfd, output pipe, deadlines)
  *              -> sup_finish() -> tusk_launch_status_write()
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -101,6 +102,54 @@ tusk_launch_proc_start(int pid)
 	return start;
 }
 
+/* The process group and session of pid (fields 5 and 6 of its stat). */
+static bool
+proc_group(int pid, int *pgid, int *sid)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p != NULL && sscanf(p + 2, "%*c %*d %d %d", pgid, sid) == 2;
+}
+
+/*
+ * Kill what is left of a job whose supervisor is gone (killed outright:
+ * the job's runtime may outlive it, bwrap's --die-with-parent does not
+ * always hold). Its processes are those in its process group *and* the
+ * supervisor's session: Linux keeps a pid from reuse while a live group or
+ * session is named by it, so the pair names this job's processes only.
+ */
+int
+tusk_launch_kill_orphans(int pgid, int sid)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0, g, s;
+
+	if (pgid <= 1 || sid <= 1 || (d = opendir("/proc")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		int pid = atoi(de->d_name);
+
+		if (pid > 1 && proc_group(pid, &g, &s) && g == pgid && s == sid &&
+		    kill(pid, SIGKILL) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
 /* Write json to dir/name through a temporary file and rename: a reader
  * sees the old file or the whole new one. */
 int
@@ -134,16 +183,38 @@ tusk_launch_json_put(int dir_fd, const char *name, json_t *j)
 	return rc;
 }
 
+/* A reason comes from the job (its last line, its exception): one line of
+ * printable text, and valid UTF-8 or its high bytes become '?'. */
+static void
+reason_clean(char *s)
+{
+	json_t *probe;
+
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	probe = json_string(s);
+	if (probe == NULL)
+		for (char *p = s; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+	json_decref(probe);
+}
+
 int
 tusk_launch_status_write(int dir_fd, const struct tusk_job_status *st)
 {
-	json_t *j = json_pack("{s:s, s:i, s:s, s:f, s:f, s:s}",
-			      "state", tusk_job_state_name(st->state),
-			      "exit_code", st->exit_code, "reason", st->reason,
-			      "started_s", st->started_s, "ended_s", st->ended_s,
-			      "runtime", st->runtime);
+	char reason[TUSK_JOB_REASON_MAX];
+	json_t *j;
 	int rc;
 
+	snprintf(reason, sizeof(reason), "%s", st->reason);
+	reason_clean(reason);
+	j = json_pack("{s:s, s:i, s:s, s:f, s:f, s:s}",
+		      "state", tusk_job_state_name(st->state),
+		      "exit_code", st->exit_code, "reason", reason,
+		      "started_s", st->started_s, "ended_s", st->ended_s,
+		      "runtime", st->runtime);
 	if (j == NULL)
 		return -ENOMEM;
 	rc = tusk_launch_json_put(dir_fd, "status", j);
@@ -170,17 +241,22 @@ limit_cpus(double cpus)
 	sched_setaffinity(0, sizeof(want), &want);
 }
 
+/* In the job's process, before exec: wait for the supervisor to have
+ * written the pid file (go closed), so no job ever runs unrecorded. */
 static __attribute__((noreturn)) void
-job_exec(const struct tusk_launch_sup *s, pid_t sup, int out_w)
+job_exec(const struct tusk_launch_sup *s, pid_t sup, int out_w, int go_r)
 {
 	sigset_t none;
 	int null = open("/dev/null", O_RDONLY);
+	char c;
 
 	setpgid(0, 0);
 	/* The job dies with its supervisor: no job runs unsupervised. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != sup)
 		_exit(127);
+	while (read(go_r, &c, 1) < 0 && errno == EINTR)
+		;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
@@ -205,8 +281,9 @@ job_exec(const struct tusk_launch_sup *s, pid_t sup, int out_w)
 static int
 pid_write(struct sup_run *r)
 {
-	json_t *j = json_pack("{s:i, s:I, s:i, s:I, s:f, s:s}",
+	json_t *j = json_pack("{s:i, s:I, s:i, s:i, s:I, s:f, s:s}",
 			      "supervisor", (int)getpid(),
+			      "session", (int)getsid(0),
 			      "supervisor_start",
 			      (json_int_t)tusk_launch_proc_start(getpid()),
 			      "job", (int)r->job,
@@ -224,25 +301,34 @@ pid_write(struct sup_run *r)
 static int
 job_start(struct sup_run *r)
 {
-	int p[2];
+	int out[2], go[2], rc;
 	pid_t sup = getpid();
 
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (pipe2(out, O_CLOEXEC) < 0)
 		return -errno;
-	r->job = fork();
-	if (r->job < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -errno;
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		rc = -errno;
+		close(out[0]);
+		close(out[1]);
+		return rc;
 	}
-	if (r->job == 0)
-		job_exec(r->s, sup, p[1]);
-	close(p[1]);
-	setpgid(r->job, r->job);	/* either side may win the race */
-	r->out_fd = p[0];
-	r->pid_fd = (int)syscall(SYS_pidfd_open, r->job, 0);
-	r->started_s = now_real();
-	return r->pid_fd < 0 ? -errno : pid_write(r);
+	r->job = fork();
+	if (r->job == 0) {
+		close(go[1]);
+		job_exec(r->s, sup, out[1], go[0]);
+	}
+	rc = r->job < 0 ? -errno : 0;
+	close(out[1]);
+	close(go[0]);
+	r->out_fd = out[0];
+	if (rc == 0) {
+		setpgid(r->job, r->job);	/* either side may win the race */
+		r->pid_fd = (int)syscall(SYS_pidfd_open, r->job, 0);
+		r->started_s = now_real();
+		rc = r->pid_fd < 0 ? -errno : pid_write(r);
+	}
+	close(go[1]);	/* go (or, if the pid file failed, die: killed) */
+	return rc;
 }
 
 static void

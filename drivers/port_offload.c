@@ -113,6 +113,8 @@ iface_flags(const struct tusk_port_offload *o)
 		f |= TUSK_IFACE_OFFLOAD_IPV4_CKSUM;
 	if (o->tx & RTE_ETH_TX_OFFLOAD_TCP_CKSUM)
 		f |= TUSK_IFACE_OFFLOAD_TCP_CKSUM;
+	if (o->tx & RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+		f |= TUSK_IFACE_OFFLOAD_UDP_CKSUM;
 	if ((o->tx & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
 	    (f & TUSK_IFACE_OFFLOAD_TCP_CKSUM))
 		f |= TUSK_IFACE_OFFLOAD_TSO;

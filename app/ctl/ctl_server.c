@@ -34,9 +34,8 @@
 #define SRV_STR_(x) #x
 #define SRV_STR(x) SRV_STR_(x)
 
-/* The server's own clock, for idleness only: monotonic milliseconds. */
-static uint64_t
-srv_now_ms(void)
+uint64_t
+tusk_ctl_server_clock_ms(void)
 {
 	struct timespec ts;
 
@@ -110,7 +109,7 @@ client_flush(struct srv_client *c)
 		if (n < 0)
 			return -errno;
 		c->out_off += (size_t)n;
-		c->active_ms = srv_now_ms();
+		c->active_ms = tusk_ctl_server_clock_ms();
 	}
 	c->out_off = c->out_len = 0;
 	return 0;
@@ -191,7 +190,7 @@ client_read(struct tusk_ctl_server *srv, struct srv_client *c)
 		if (n <= 0)
 			return n == 0 ? -ECONNRESET : -errno;
 		c->in_len += (size_t)n;
-		c->active_ms = srv_now_ms();
+		c->active_ms = tusk_ctl_server_clock_ms();
 		ret = client_consume(srv, c);
 		if (ret < 0)
 			return ret;
@@ -276,7 +275,7 @@ srv_accept(struct tusk_ctl_server *srv)
 		return;
 	c = srv_slot(srv);
 	c->fd = fd;
-	c->active_ms = srv_now_ms();
+	c->active_ms = tusk_ctl_server_clock_ms();
 	srv->stats.accepted++;
 }
 
@@ -285,7 +284,7 @@ static void
 srv_sweep(struct tusk_ctl_server *srv)
 {
 	char why[TUSK_CTL_REQUEST_MAX / 8];
-	uint64_t now = srv_now_ms();
+	uint64_t now = tusk_ctl_server_clock_ms();
 	unsigned int i;
 
 	if (srv->idle_timeout_ms == 0)
@@ -310,7 +309,7 @@ srv_sweep(struct tusk_ctl_server *srv)
 static int
 srv_wait_ms(const struct tusk_ctl_server *srv, int timeout_ms)
 {
-	uint64_t now = srv_now_ms(), wait;
+	uint64_t now = tusk_ctl_server_clock_ms(), wait;
 	unsigned int i;
 
 	if (srv->idle_timeout_ms == 0)

@@ -101,6 +101,10 @@ void tusk_ctl_server_serve(struct tusk_ctl_server *srv,
 void tusk_ctl_server_stats(const struct tusk_ctl_server *srv,
 			   struct tusk_ctl_server_stats *out);
 
+/* The clock idleness is measured with (CLOCK_MONOTONIC, milliseconds),
+ * for a daemon's own timers beside the server's. */
+uint64_t tusk_ctl_server_clock_ms(void);
+
 /* Flush what each client takes now, close them all, remove the socket
  * file. NULL is a no-op. */
 void tusk_ctl_server_close(struct tusk_ctl_server *srv);

@@ -2,6 +2,7 @@
 /*
  * IPv4 for a host (RFC 791, RFC 1122 section 3.2.1). We never forward.
  *   tusk_ipv4_input() -> check_header() -> tusk_icmp_input() | tusk_tcp_input()
+ *                                       | tusk_udp_input()
  *   tusk_ipv4_output() -> tusk_ipv4_route() -> l4_cksum() -> tusk_arp_output()
  */
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include "stack_priv.h"
 #include "tcp.h"
 #include "tcp_conn.h"
+#include "udp.h"
 
 static inline rte_be32_t
 prefix_mask(uint8_t len)
@@ -129,6 +131,10 @@ tusk_ipv4_input(struct tusk_stack *st, uint16_t iface, struct rte_mbuf *m,
 	case IPPROTO_TCP:
 		rte_pktmbuf_adj(m, hlen);
 		tusk_tcp_input(st, m, &src, &dst, now);
+		break;
+	case IPPROTO_UDP:
+		rte_pktmbuf_adj(m, hlen);
+		tusk_udp_input(st, iface, m, &src, &dst, now);
 		break;
 	default:
 		tusk_stack_drop(st, TUSK_DROP_IP_UNKNOWN_PROTO, m);

@@ -10,6 +10,7 @@
 #include <rte_malloc.h>
 
 #include "arp.h"
+#include "icmp.h"
 #include "ipv4.h"
 #include "stack_priv.h"
 #include "tcp.h"
@@ -31,6 +32,7 @@ tusk_stack_create(const struct tusk_stack_conf *conf)
 		return NULL;
 	st->conf = *conf;
 	st->ip_id = (uint16_t)conf->seed;
+	st->icmp_err_tokens = TUSK_ICMP_ERR_BURST;
 	tusk_arp_init(&st->arp, conf->arp_timeout_ns);
 	st->tcp = tusk_tcp_create(st, conf);
 	if (st->tcp == NULL) {

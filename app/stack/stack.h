@@ -14,9 +14,11 @@
  *   tusk_stack_input() -> eth demux -> tusk_arp_input()
  *                                   -> tusk_ipv4_input() -> tusk_icmp_input()
  *                                                        -> tusk_tcp_input()
+ *                                                        -> tusk_udp_input()
  * and of the send side:
- *   tusk_tcp_*() / tusk_icmp_*() -> tusk_ipv4_output() -> tusk_arp_resolve()
- *                                -> tusk_stack_xmit() -> iface->tx() in bursts
+ *   tusk_tcp_*() / tusk_udp_send() / tusk_icmp_*()
+ *       -> tusk_ipv4_output() -> tusk_arp_resolve()
+ *       -> tusk_stack_xmit() -> iface->tx() in bursts
  */
 #ifndef TUSK_STACK_H
 #define TUSK_STACK_H
@@ -50,6 +52,7 @@ typedef uint16_t (*tusk_tx_fn)(void *arg, struct rte_mbuf **pkts, uint16_t n);
 #define TUSK_IFACE_OFFLOAD_TCP_CKSUM  (1u << 1) /* tx TCP checksum */
 #define TUSK_IFACE_OFFLOAD_TSO        (1u << 2) /* tx TCP segmentation */
 #define TUSK_IFACE_OFFLOAD_RX_CKSUM   (1u << 3) /* rx checksums verified */
+#define TUSK_IFACE_OFFLOAD_UDP_CKSUM  (1u << 4) /* tx UDP checksum */
 
 struct tusk_iface_conf {
 	struct rte_ether_addr mac;

@@ -10,12 +10,20 @@
 
 #include "arp.h"
 #include "stack.h"
+#include "udp.h"
 
 extern int tusk_stack_logtype;
 #define STACK_LOG(level, ...)                                                 \
 	rte_log(RTE_LOG_##level, tusk_stack_logtype, "stack: " __VA_ARGS__)
 
 struct tusk_tcp;
+
+/* A bound UDP port (udp.h); port 0: free slot. */
+struct tusk_udp_binding {
+	uint16_t port;
+	tusk_udp_recv_fn fn;
+	void *arg;
+};
 
 /* Frames waiting to go out on one interface. */
 struct tusk_txq {
@@ -33,6 +41,10 @@ struct tusk_stack {
 	struct tusk_arp arp;
 	struct tusk_tcp *tcp __rte_cache_aligned;
 	uint16_t ip_id; /* next IPv4 identification (RFC 6864: any value) */
+	struct tusk_udp_binding udp[TUSK_UDP_BINDS_MAX];
+	/* ICMP error rate limit (icmp.c): tokens left, when last refilled */
+	uint32_t icmp_err_tokens;
+	uint64_t icmp_err_at;
 	struct tusk_stack_stats stats __rte_cache_aligned;
 };
 

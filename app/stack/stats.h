@@ -46,6 +46,11 @@
 	X(TCP_OFO_FULL, "tcp_ofo_full")         /* reassembly memory bound */  \
 	X(TCP_RX_POOL_LOW, "tcp_rx_pool_low")   /* ooo data, rx pool low */    \
 	X(TCP_OFO_PRUNED, "tcp_ofo_pruned")     /* extents reneged (pool) */   \
+	X(UDP_TRUNCATED, "udp_truncated")       /* shorter than a header */\
+	X(UDP_BAD_LEN, "udp_bad_len")           /* length < 8 or past IP */    \
+	X(UDP_BAD_CSUM, "udp_bad_csum")                                        \
+	X(UDP_NO_PORT, "udp_no_port")           /* ICMP unreachable, maybe */  \
+	X(UDP_TOO_BIG, "udp_too_big")           /* tx: over the MTU */         \
 	X(NO_MBUF, "no_mbuf")                   /* pool exhausted on reply */  \
 	X(TX_FULL, "tx_full")                   /* driver refused frames */
 
@@ -85,6 +90,11 @@ struct tusk_stack_stats {
 	uint64_t tcp_syncookies_sent;
 	uint64_t tcp_syncookies_ok;
 	uint64_t tcp_syncookies_failed;
+	uint64_t udp_rx;       /* datagrams delivered to a bound port */
+	uint64_t udp_rx_no_cksum; /* of those, sent without a checksum */
+	uint64_t udp_tx;
+	uint64_t icmp_unreach_tx;      /* port unreachable sent */
+	uint64_t icmp_unreach_limited; /* not sent: over the rate limit */
 	uint64_t drops[TUSK_DROP_MAX];
 };
 

@@ -56,7 +56,10 @@ recenter(struct tusk_tcp_ofo *o, struct tusk_tcp_ofo_ext *to, uint32_t cap)
 {
 	uint32_t off = (cap - o->n) / 2;
 
-	memmove(&to[off], at(o, 0), o->n * sizeof(*to));
+	/* the first array: nothing to move, and ext is NULL (memmove from
+	 * NULL is undefined even for 0 bytes, C11 7.24.1p2) */
+	if (o->n > 0)
+		memmove(&to[off], at(o, 0), o->n * sizeof(*to));
 	o->ext = to;
 	o->cap = cap;
 	o->off = off;

@@ -24,38 +24,23 @@
 #include "bulk.h"
 #include "tcp_cc.h"
 
-/* Pattern mbufs cloned in turn. A clone adds a reference to its pattern
- * mbuf, and so does every segment the stack cuts from it while a NIC holds
- * it; references are 16 bits: 8 x 65535 is far above BULK_CLONES plus a
- * NIC ring's worth of segments. */
-#define BULK_PATTERN_MBUFS 8
 /* Clones per lcore, all sources together: 16 KiB each, so 512 MiB queued
  * at most (a 1 Gbit/s x 150 ms path needs ~19 MB in flight, 10 Gbit/s
  * ~190 MB). Each is a bare mbuf header (~200 bytes): 6.5 MiB. */
 #define BULK_CLONES 32768u
 /* The mempool's per-lcore cache: clones go and come in runs of a batch. */
 #define BULK_CLONE_CACHE 256
-/* Clones chained per send() call: 1 MiB, so the stack's output runs once
- * per MiB rather than once per chunk. */
-#define BULK_BATCH 64u
-/* A source queues beyond what is acknowledged at most this many cwnds, or
- * BULK_QUEUE_MIN (one batch) while cwnd is small: enough to never idle
- * the sender (Linux sizes sndbuf at ~2 cwnd), little enough that a
- * time-limited run ends within a few round trips of its deadline instead
- * of draining a deep queue. */
-#define BULK_QUEUE_CWNDS 2u
-#define BULK_QUEUE_MIN (BULK_BATCH * TUSK_BULK_CHUNK)
-/* A source's send buffer: the stack's default (the bound above is what
- * limits it; this only lets the queue length be read off send space). */
+/* Clones chained per send() call (pattern.h). */
+#define BULK_BATCH TUSK_PATTERN_BATCH
+/* A source's send buffer: the stack's default (the queue bound of
+ * pattern.h is what limits it; this only lets the queue length be read
+ * off send space). */
 #define BULK_SND_BUF TUSK_TCP_SND_BUF_DEFAULT
 /* A source waiting on its own queue bound or on clones looks again this
- * often (at 50 Gbit/s, 20 us is 125 KB: well inside BULK_QUEUE_MIN); a
+ * often (at 50 Gbit/s, 20 us is 125 KB: well inside the bound); a
  * draining source checks for the last ACK as often, which is also how
  * close to the truth its end time is. */
 #define BULK_RETRY_NS 20000ull
-/* How often a source re-reads its connection's cwnd for the queue bound:
- * the statistics copy costs a formatted string (the cc name). */
-#define BULK_CWND_EVERY_NS 1000000ull
 /* Connections in SYN-RECEIVED the sink's listener allows (then cookies). */
 #define BULK_BACKLOG 64
 #define NS_PER_SEC 1000000000ull
@@ -82,16 +67,13 @@ struct bulk_xfer {
 	uint64_t age;       /* allocation order: oldest finished go first */
 	struct rte_mbuf *pending; /* source: chain send() did not take */
 	uint64_t next_poll; /* source: when tusk_bulk_poll() looks again */
-	uint64_t cap;       /* source: queue bound (BULK_QUEUE_CWNDS) */
-	uint64_t cap_at;    /* when cap is read again */
+	struct tusk_pattern_queue q; /* source: queue bound (pattern.h) */
 };
 
 struct tusk_bulk {
 	struct tusk_svc_env env;
 	uint16_t sink_port;
-	struct rte_mempool *clones;
-	struct rte_mbuf *pattern[BULK_PATTERN_MBUFS];
-	unsigned int next_pattern;
+	struct tusk_pattern pat;   /* payload: clones of pattern mbufs */
 	uint32_t next_id;
 	uint64_t next_age;
 	/* sources poll() must look at (sending or draining), a bit per
@@ -179,71 +161,26 @@ xfer_done(struct bulk_xfer *x, int err, uint64_t now)
 
 /* ------------------------------------------------------------ source */
 
-/* A clone of the next pattern mbuf with room for another reference. */
-static struct rte_mbuf *
-source_clone(struct tusk_bulk *b)
-{
-	unsigned int i;
-
-	for (i = 0; i < BULK_PATTERN_MBUFS; i++) {
-		struct rte_mbuf *p = b->pattern[b->next_pattern];
-
-		b->next_pattern = (b->next_pattern + 1) % BULK_PATTERN_MBUFS;
-		if (rte_mbuf_refcnt_read(p) < UINT16_MAX - 1)
-			return rte_pktmbuf_clone(p, b->clones);
-	}
-	return NULL;
-}
-
 /* Up to BULK_BATCH chunks of the stream, the last one cut to what is
  * left; NULL when the clone pool is spent (poll tries again). */
 static struct rte_mbuf *
 source_chain(struct bulk_xfer *x)
 {
-	struct rte_mbuf *head = NULL, *tail = NULL, *m;
-	unsigned int n;
+	uint64_t left = x->info.target ? x->info.target - x->built :
+		(uint64_t)BULK_BATCH * TUSK_BULK_CHUNK;
+	struct rte_mbuf *m = tusk_pattern_chain(&x->b->pat, BULK_BATCH, left);
 
-	for (n = 0; n < BULK_BATCH; n++) {
-		uint64_t left = x->info.target ? x->info.target - x->built :
-			TUSK_BULK_CHUNK;
-
-		if (left == 0 || (m = source_clone(x->b)) == NULL)
-			break;
-		if (left < m->data_len) {
-			m->data_len = (uint16_t)left;
-			m->pkt_len = (uint32_t)left;
-		}
-		x->built += m->data_len;
-		if (head == NULL) {
-			head = m;
-		} else {
-			tail->next = m;
-			head->nb_segs++;
-			head->pkt_len += m->data_len;
-		}
-		tail = m;
-	}
-	return head;
+	if (m != NULL)
+		x->built += rte_pktmbuf_pkt_len(m);
+	return m;
 }
 
-/* Room to queue more: send space for a chunk, and not too far ahead of
- * what the peer acknowledged (BULK_QUEUE_CWNDS). The stack's send queue
- * holds what is sent and unacknowledged plus what is unsent: its length
- * is snd_buf less the send space. */
+/* Room to queue more (pattern.h's bound). */
 static bool
 source_room(struct bulk_xfer *x, uint64_t now)
 {
-	uint32_t space = tusk_tcp_send_space(x->c);
-
-	if (space < TUSK_BULK_CHUNK)
-		return false;
-	if (now >= x->cap_at) {
-		tusk_tcp_conn_stats(x->c, &x->info.tcp);
-		x->cap = RTE_MAX((uint64_t)BULK_QUEUE_MIN,
-				 (uint64_t)BULK_QUEUE_CWNDS * x->info.tcp.cwnd);
-		x->cap_at = now + BULK_CWND_EVERY_NS;
-	}
-	return BULK_SND_BUF - space < x->cap;
+	return tusk_pattern_queue_room(&x->q, x->c, BULK_SND_BUF,
+				       &x->info.tcp, now);
 }
 
 /* Nothing more to queue: the byte count is reached or time is up. A
@@ -484,27 +421,6 @@ static const struct tusk_tcp_ops sink_ops = {
 
 /* ------------------------------------------------------------ service */
 
-static int
-bulk_patterns(struct tusk_bulk *b)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < BULK_PATTERN_MBUFS; i++) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(b->env.data_pool);
-		uint8_t *d;
-
-		if (m == NULL || rte_pktmbuf_tailroom(m) < TUSK_BULK_CHUNK) {
-			rte_pktmbuf_free(m);
-			return -ENOMEM;
-		}
-		d = (uint8_t *)rte_pktmbuf_append(m, TUSK_BULK_CHUNK);
-		for (j = 0; j < TUSK_BULK_CHUNK; j++)
-			d[j] = tusk_bulk_pattern_byte(j);
-		b->pattern[i] = m;
-	}
-	return 0;
-}
-
 struct tusk_bulk *
 tusk_bulk_create(const struct tusk_svc_env *env,
 		 const struct tusk_bulk_conf *conf)
@@ -525,13 +441,9 @@ tusk_bulk_create(const struct tusk_svc_env *env,
 	 * not block the next instance's name */
 	snprintf(name, sizeof(name), "tusk_bulk_%u_%u", env->lcore_id,
 		 instances++);
-	/* bare mbuf headers: clones carry no data room of their own */
-	b->clones = rte_pktmbuf_pool_create(name, BULK_CLONES,
-					    BULK_CLONE_CACHE, 0, 0,
-					    (int)rte_lcore_to_socket_id(
-						    env->lcore_id));
-	if (b->clones != NULL)
-		ret = bulk_patterns(b);
+	ret = tusk_pattern_init(&b->pat, name, env->data_pool, BULK_CLONES,
+				BULK_CLONE_CACHE,
+				(int)rte_lcore_to_socket_id(env->lcore_id));
 	if (ret == 0 && b->sink_port != 0)
 		ret = tusk_tcp_listen(env->st, b->sink_port, &sink_ops, b,
 				      BULK_BACKLOG, &opts);
@@ -647,11 +559,6 @@ tusk_bulk_free(void *arg)
 	}
 	if (b->sink_port != 0)
 		tusk_tcp_unlisten(b->env.st, b->sink_port);
-	for (i = 0; i < BULK_PATTERN_MBUFS; i++)
-		rte_pktmbuf_free(b->pattern[i]);
-	/* a clone still queued somewhere would come back to a freed pool:
-	 * leave the pool to process exit rather than free it under it */
-	if (b->clones != NULL && rte_mempool_in_use_count(b->clones) == 0)
-		rte_mempool_free(b->clones);
+	tusk_pattern_fini(&b->pat);
 	free(b);
 }

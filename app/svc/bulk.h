@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "pattern.h"
 #include "svc.h"
 #include "tcp_api.h"
 
@@ -40,9 +41,8 @@
  * instance remembers for tusk_bulk_list(): a benchmark runs a handful;
  * finished ones are forgotten oldest first to make room. */
 #define TUSK_BULK_XFERS_MAX 64
-/* Bytes per pattern mbuf, and so per clone sent: the data pool's room
- * (svc.h TUSK_SVC_DATA_ROOM) less headroom. */
-#define TUSK_BULK_CHUNK 16384u
+/* Bytes per clone sent (pattern.h). */
+#define TUSK_BULK_CHUNK TUSK_PATTERN_CHUNK
 /* Congestion controller names: "newreno", "cubic", "bbr" (tcp_cc.h). */
 #define TUSK_BULK_CC_MAX 16
 
@@ -111,14 +111,11 @@ int tusk_bulk_stop(struct tusk_bulk *b, uint32_t id, uint64_t now);
 unsigned int tusk_bulk_list(struct tusk_bulk *b, struct tusk_bulk_info *out,
 			    unsigned int max, uint64_t now);
 
-/* Byte i of every stream a source sends: a multiplicative hash of the
- * offset in the chunk (every chunk is the same, so clones of one pattern
- * mbuf serve any offset), so a receiver sees a shift or a hole. */
+/* Byte i of every stream a source sends (pattern.h). */
 static inline uint8_t
 tusk_bulk_pattern_byte(uint64_t i)
 {
-	return (uint8_t)(((uint32_t)(i % TUSK_BULK_CHUNK) * 2654435761u) >>
-			 24);
+	return tusk_pattern_byte(i);
 }
 
 #endif /* TUSK_BULK_H */

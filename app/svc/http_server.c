@@ -251,8 +251,12 @@ hs_process_input(struct hs_conn *hc, uint64_t now)
 			break;
 		if (hc->discard > 0) {
 			hc->discard -= hs_in_drop(hc, hc->discard);
-			if (hc->discard > 0)
+			if (hc->discard > 0) {
+				/* the peer closed: the rest never comes */
+				if (hc->peer_fin)
+					hs_close(hc, now);
 				break;
+			}
 			hc->body_pending = false;
 			hc->head_since = hc->in_bytes > 0 ? now : 0;
 		}
@@ -275,7 +279,7 @@ on_accepted(struct tusk_tcp_conn *c, void *larg, void **carg, uint64_t now)
 {
 	struct tusk_http_server *srv = larg;
 	struct hs_conn *hc = calloc(1, sizeof(*hc));
-	int rc = hc == NULL ? -ENOMEM : hs_limit_admit(srv, c, &hc->src, now);
+	int rc = hc == NULL ? -ENOMEM : hs_limit_admit(srv, hc, c, now);
 
 	if (rc < 0) {
 		free(hc);

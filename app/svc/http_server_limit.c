@@ -40,6 +40,7 @@ hs_limit_init(struct tusk_http_server *srv)
 	srv->seed = (uint32_t)rte_rand();
 	for (i = 0; i < HS_SRC_BUCKETS; i++)
 		LIST_INIT(&srv->src[i]);
+	LIST_INIT(&srv->srcs);
 	srv->pool_bytes = (uint64_t)srv->env->data_pool->size *
 		rte_pktmbuf_data_room_size(srv->env->data_pool);
 }
@@ -59,7 +60,9 @@ src_find(struct tusk_http_server *srv, const struct tusk_addr *a,
 	if (!create || (s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	s->addr = *a;
+	TAILQ_INIT(&s->conns_of);
 	LIST_INSERT_HEAD(b, s, link);
+	LIST_INSERT_HEAD(&srv->srcs, s, all);
 	srv->lim.sources++;
 	return s;
 }
@@ -128,7 +131,7 @@ hs_limit_send_room(struct hs_conn *hc, uint64_t now)
 	tusk_tcp_conn_stats(hc->c, &st);
 	acked_refresh(hc, &st, now);
 	w = st.cwnd < st.snd_wnd ? st.cwnd : st.snd_wnd;
-	if (st.snd_wnd >= HS_SEND_CHUNK) {
+	if (st.snd_wnd >= HS_SEND_SMALL) {
 		/* a reading peer: twice the path, a chunk, the floor */
 		lim = 2ull * w + HS_SEND_CHUNK;
 		if (lim < HS_QUEUE_FLOOR)
@@ -228,6 +231,18 @@ worse(const struct hs_conn *a, const struct hs_conn *b)
 	return a->last_active < b->last_active;
 }
 
+/* The source with the most connections here (NULL: none). */
+static struct hs_src *
+largest_source(struct tusk_http_server *srv)
+{
+	struct hs_src *s, *big = NULL;
+
+	LIST_FOREACH(s, &srv->srcs, all)
+		if (big == NULL || s->conns > big->conns)
+			big = s;
+	return big;
+}
+
 /*
  * The table is full and a source with `have` connections here knocks.
  * The victim comes from the source with the most connections: its idle
@@ -236,40 +251,38 @@ worse(const struct hs_conn *a, const struct hs_conn *b)
  * readers); failing that, the idle connection quiet the longest of any
  * source. Many hosts together cannot keep a newcomer out of a table each
  * of them holds more of, and a host's own idle connections make room
- * for it. False: refuse the newcomer.
+ * for it. The usual case looks at the sources and one source's
+ * connections (at most source_conns), not the table. False: refuse.
  */
 static bool
 evict_for(struct tusk_http_server *srv, uint32_t have, uint64_t now)
 {
+	struct hs_src *s = largest_source(srv);
 	struct hs_conn *hc, *big = NULL, *idle = NULL;
-	uint32_t most = 0;
 
-	TAILQ_FOREACH(hc, &srv->conns, link)
-		if (is_evictable(hc) && hc->src->conns > most)
-			most = hc->src->conns;
-	TAILQ_FOREACH(hc, &srv->conns, link) {
-		if (!is_evictable(hc))
-			continue;
-		if (hc->src->conns == most && worse(hc, big))
-			big = hc;
-		if (is_idle(hc) && worse(hc, idle))
-			idle = hc;
-	}
-	if (big != NULL && (is_idle(big) || most > have + 1)) {
+	if (s != NULL)
+		TAILQ_FOREACH(hc, &s->conns_of, src_link)
+			if (is_evictable(hc) && worse(hc, big))
+				big = hc;
+	if (big != NULL && (is_idle(big) || s->conns > have + 1)) {
 		evict(big, is_idle(big) ? &srv->lim.evicted
 					: &srv->lim.evicted_fair, now);
 		return true;
 	}
+	TAILQ_FOREACH(hc, &srv->conns, link)
+		if (is_idle(hc) && worse(hc, idle))
+			idle = hc;
 	if (idle == NULL)
 		return false;
 	evict(idle, &srv->lim.evicted, now);
 	return true;
 }
 
-/* May connection c in? 0 and *src counted, or -ENOBUFS (reset it). */
+/* May connection c in? 0 and hc counted with its source, or -ENOBUFS
+ * (reset it). */
 int
-hs_limit_admit(struct tusk_http_server *srv, struct tusk_tcp_conn *c,
-	       struct hs_src **src, uint64_t now)
+hs_limit_admit(struct tusk_http_server *srv, struct hs_conn *hc,
+	       struct tusk_tcp_conn *c, uint64_t now)
 {
 	struct tusk_http_share *share = srv->conf.share;
 	struct tusk_addr la, ra;
@@ -296,7 +309,8 @@ hs_limit_admit(struct tusk_http_server *srv, struct tusk_tcp_conn *c,
 		return -ENOBUFS;
 	}
 	s->conns++;
-	*src = s;
+	hc->src = s;
+	TAILQ_INSERT_TAIL(&s->conns_of, hc, src_link);
 	return 0;
 }
 
@@ -313,8 +327,10 @@ hs_limit_release(struct hs_conn *hc)
 	hc->src = NULL;
 	if (srv->conf.share != NULL)
 		tusk_http_share_drop(srv->conf.share, &s->addr);
+	TAILQ_REMOVE(&s->conns_of, hc, src_link);
 	if (--s->conns == 0) {
 		LIST_REMOVE(s, link);
+		LIST_REMOVE(s, all);
 		free(s);
 		srv->lim.sources--;
 	}

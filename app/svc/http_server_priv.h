@@ -83,9 +83,10 @@ extern int tusk_http_logtype;
 #define HS_COLD_RETRY_NS (200 * 1000ull)
 /* Idle connections are looked for this often (not every iteration). */
 #define HS_IDLE_SCAN_NS (100 * HS_NS_PER_MS)
-/* A peer whose window is under one chunk reads slowly or not at all: it
- * may have at most twice its window plus this queued (no floor), so a
- * reader with a closed window holds ~5 data-room mbufs, not megabytes. */
+/* A peer whose window is under this reads slowly or not at all: it may
+ * have at most twice its window plus this queued (no floor), so a reader
+ * with a closed window holds ~5 data-room mbufs, not megabytes. Any
+ * reading peer opens more (Linux starts at 64 KiB). */
 #define HS_SEND_SMALL (64u << 10)
 /* Waiting for a closed window to open or for the source's pool share:
  * look again this often (no TCP event says so). */
@@ -159,6 +160,8 @@ struct hs_put {
 /* A source address with connections on this lcore. */
 struct hs_src {
 	LIST_ENTRY(hs_src) link;         /* srv->src[hash] */
+	LIST_ENTRY(hs_src) all;          /* srv->srcs */
+	TAILQ_HEAD(hs_src_conns, hs_conn) conns_of; /* its, oldest first */
 	struct tusk_addr addr;
 	uint32_t conns;
 	uint64_t held;                   /* sum of its connections' held */
@@ -179,6 +182,7 @@ struct hs_conn {
 
 	/* limits (http_server_limit.c) */
 	struct hs_src *src;
+	TAILQ_ENTRY(hs_conn) src_link;   /* src->conns_of */
 	uint64_t head_since;     /* awaiting a head since; 0: idle between */
 	uint64_t rate_at;        /* body rate window start, bytes_in then */
 	uint64_t rate_bytes;
@@ -233,6 +237,7 @@ struct tusk_http_server {
 	uint64_t pool_bytes;     /* data_pool payload capacity */
 	uint32_t seed;           /* keys the source hash */
 	LIST_HEAD(hs_src_list, hs_src) src[HS_SRC_BUCKETS];
+	LIST_HEAD(hs_src_all, hs_src) srcs;
 	struct tusk_http_server_limits lim;
 	/* statistics */
 	uint64_t requests[6];    /* by status class, [1] = 1xx ... [5] = 5xx */
@@ -277,8 +282,8 @@ void hs_propfind_free(struct hs_conn *hc);
 
 /* http_server_limit.c */
 void hs_limit_init(struct tusk_http_server *srv);
-int hs_limit_admit(struct tusk_http_server *srv, struct tusk_tcp_conn *c,
-		   struct hs_src **src, uint64_t now);
+int hs_limit_admit(struct tusk_http_server *srv, struct hs_conn *hc,
+		   struct tusk_tcp_conn *c, uint64_t now);
 void hs_limit_release(struct hs_conn *hc);
 void hs_limit_scan(struct tusk_http_server *srv, uint64_t now);
 uint64_t hs_limit_send_room(struct hs_conn *hc, uint64_t now);

@@ -35,6 +35,13 @@ hs_put_cancel(struct hs_conn *hc)
 	p->w = NULL;
 	tusk_digest_job_free(p->job);
 	p->job = NULL;
+	/* The digest worker drops its dup() of the fd only at its next look
+	 * (up to IDLE_WAIT_MS, longer on a loaded machine): emptied now, the
+	 * discarded upload's space is free before the 507 goes out, not
+	 * later (test_http_disk_full saw 32 MiB still held). */
+	if (p->fd >= 0 && p->active && ftruncate(p->fd, 0) < 0)
+		HS_LOG(WARNING, "%s: cannot empty the discarded upload: %s\n",
+		       hc->rel, strerror(errno));
 	if (p->fd >= 0)
 		close(p->fd);
 	p->fd = -1;

@@ -167,6 +167,16 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .offset = offsetof(struct tusk_config, bulk_port),
 	  .desc = "TCP port of the bulk discard sink (RFC 863) benchmarks "
 		  "send to; 0: no sink" },
+	{ .name = "iperf3_port", .type = TUSK_CFG_UINT, .def = "5201",
+	  .min = 0, .max = UINT16_MAX,
+	  .offset = offsetof(struct tusk_config, iperf3_port),
+	  .desc = "TCP and UDP port of the iperf3-compatible test server "
+		  "(first worker lcore); 0: no server" },
+	{ .name = "iperf3_timeout_s", .type = TUSK_CFG_UINT, .def = "40",
+	  .min = 1, .max = 3600,
+	  .offset = offsetof(struct tusk_config, iperf3_timeout_s),
+	  .desc = "an iperf3 client quiet this long in a handshake step, "
+		  "or past its test's end, is abandoned and its test freed" },
 };
 
 const struct tusk_cfgschema_key *

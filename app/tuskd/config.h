@@ -134,6 +134,8 @@ struct tusk_config {
 	uint32_t fetch_streams;           /* default parallel range streams */
 	uint32_t digest_threads;          /* SHA-256 worker threads */
 	uint32_t bulk_port;               /* bulk discard sink; 0: off */
+	uint32_t iperf3_port;             /* iperf3 server; 0: off */
+	uint32_t iperf3_timeout_s;        /* abandoned iperf3 tests */
 
 	/* [port NAME] in file order */
 	unsigned int nports;

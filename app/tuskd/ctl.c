@@ -87,6 +87,8 @@ static const struct {
 	STAT(tcp_challenge_conn_limited), STAT(tcp_challenge_global_limited),
 	STAT(tcp_syncookies_sent), STAT(tcp_syncookies_ok),
 	STAT(tcp_syncookies_failed),
+	STAT(udp_rx), STAT(udp_rx_no_cksum),
+	STAT(udp_tx), STAT(icmp_unreach_tx), STAT(icmp_unreach_limited),
 };
 #undef STAT
 
@@ -355,6 +357,8 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	  "RTT" },
 	{ "bulk_stop", tusk_ctl_bulk_stop_cmd, args_bulk_stop,
 	  "reset a running bulk transfer (id; lcore: the sources' lcore)" },
+	{ "iperf3", tusk_ctl_iperf3_cmd, args_none,
+	  "iperf3 server: counters, the current or last test per stream" },
 	{ "fetch", tusk_ctl_fetch_cmd, args_fetch,
 	  "fetch url into the data root: url, dest, streams (range streams)" },
 	{ "transfers", tusk_ctl_transfers_cmd, args_none,

@@ -121,6 +121,10 @@ int tusk_ctl_bulk_list_cmd(void *arg, json_t *args,
 int tusk_ctl_bulk_stop_cmd(void *arg, json_t *args,
 			   json_t **result, char *err, size_t errlen);
 
+/* ctl_iperf3.c: the iperf3 server (app/svc/iperf3.h) */
+int tusk_ctl_iperf3_cmd(void *arg, json_t *args, json_t **result,
+			char *err, size_t errlen);
+
 /* ctl_conns.c */
 int tusk_ctl_conns_cmd(void *arg, json_t *args, json_t **result,
 		       char *err, size_t errlen);

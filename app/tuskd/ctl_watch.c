@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ctl_priv.h"
 #include "services.h"
@@ -228,25 +227,18 @@ watch_publish_progress(struct tusk_ctl *ctl, json_t *list)
 	w->n_sent = next.n_sent;
 }
 
-static uint64_t
-watch_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void
 tusk_ctl_watch_poll(struct tusk_ctl *ctl)
 {
 	struct tusk_ctl_watch *w = &ctl->watch;
-	uint64_t now = watch_now_ms();
 	struct watch_call *c;
 	bool progress;
+	uint64_t now;
 
-	if (tusk_ctl_events_subscribers(ctl->srv) == 0 ||
-	    now - w->polled_ms < TUSK_CTL_WATCH_POLL_MS)
+	if (tusk_ctl_events_subscribers(ctl->srv) == 0)
+		return;
+	now = tusk_ctl_server_clock_ms();
+	if (now - w->polled_ms < TUSK_CTL_WATCH_POLL_MS)
 		return;
 	w->polled_ms = now;
 	progress = now - w->progress_ms >= TUSK_CTL_WATCH_PROGRESS_MS;

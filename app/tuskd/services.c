@@ -17,6 +17,7 @@
 #include "http_fetch.h"
 #include "http_server.h"
 #include "http_share.h"
+#include "iperf3.h"
 #include "root.h"
 #include "services.h"
 #include "svc.h"
@@ -133,6 +134,30 @@ start_bulk(const struct tusk_config *cfg, struct tusk_lcore *lc,
 }
 
 static int
+start_iperf3(const struct tusk_config *cfg, struct tusk_lcore *lc,
+	     const struct tusk_svc_env *env)
+{
+	struct tusk_iperf3_conf ic = {
+		.port = (uint16_t)cfg->iperf3_port,
+		.timeout_s = cfg->iperf3_timeout_s,
+	};
+	struct tusk_lcore_service svc = {
+		.name = TUSK_IPERF3_SERVICE,
+		.poll = tusk_iperf3_poll,
+		.fini = tusk_iperf3_free,
+	};
+
+	svc.arg = tusk_iperf3_create(env, &ic);
+	if (svc.arg == NULL) {
+		fprintf(stderr, "tuskd: iperf3_port = %u: cannot start the "
+			"iperf3 server on lcore %u: %s\n", cfg->iperf3_port,
+			lc->lcore_id, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	return tusk_lcore_add_service(lc, &svc);
+}
+
+static int
 start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	    struct tusk_lcore *lc, unsigned int i)
 {
@@ -156,7 +181,16 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	ret = start_bulk(cfg, lc, env);
 	if (ret < 0)
 		return ret;
-	return i == 0 ? start_fetch(lc, env) : 0;
+	if (i != 0)
+		return 0;
+	/* first lcore: one test at a time, whose control and data
+	 * connections must meet in one place */
+	if (cfg->iperf3_port != 0) {
+		ret = start_iperf3(cfg, lc, env);
+		if (ret < 0)
+			return ret;
+	}
+	return start_fetch(lc, env);
 }
 
 /* What a crash left in the root goes before any transfer starts (none

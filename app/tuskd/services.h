@@ -5,7 +5,8 @@
  * payload pool and its service instances).
  *   every lcore:  the HTTP file endpoint (http_port), if enabled, and
  *                 the bulk sink/source for benchmarks ("bulk", bulk.h)
- *   first lcore:  the fetch client ("fetch"), reached by the control
+ *   first lcore:  the iperf3 server (iperf3_port, iperf3.h), if enabled,
+ *                 and the fetch client ("fetch"), reached by the control
  *                 socket through tusk_lcore_call()
  */
 #ifndef TUSK_SERVICES_H

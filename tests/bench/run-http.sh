@@ -32,6 +32,8 @@ REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 BUILD=$(realpath "${1:-$REPO/build}")
 export TUSK_BUILD=$BUILD
 LAB=$REPO/tools/tusk-lab
+# shellcheck source=tests/bench/veth_lib.sh
+. "$REPO/tests/bench/veth_lib.sh"
 readonly RUNS=${RUNS:-5}
 readonly MIB=${MIB:-1024}
 readonly PARTS=${PARTS:-tuskd linux}
@@ -68,18 +70,11 @@ cleanup() {
 	set +e
 	[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
 	"$LAB" down >/dev/null 2>&1
-	ip link del "$LNX_IF" 2>/dev/null
-	ip netns pids "$LNX_NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-	ip netns del "$LNX_NS" 2>/dev/null
+	veth_remove "$LNX_NS" "$LNX_IF"
 	rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-
-# Busy jiffies of all CPUs (everything but idle and iowait).
-machine_ticks() {
-	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
-}
 
 # utime + stime of process $1 and all its threads, jiffies.
 proc_ticks() {
@@ -145,21 +140,8 @@ run_tuskd() {
 }
 
 # The Linux pair: root side serves, the namespace's curl fetches.
-linux_veth() {
-	ip netns add "$LNX_NS"
-	ip link add "$LNX_IF" mtu "$MTU" type veth peer name eth0 mtu "$MTU" netns "$LNX_NS"
-	ip addr add "$LNX_SRV/24" dev "$LNX_IF"
-	ip link set "$LNX_IF" up
-	ip -n "$LNX_NS" link set lo up
-	ip -n "$LNX_NS" addr add "$LNX_CLI/24" dev eth0
-	ip -n "$LNX_NS" link set eth0 up
-}
-
-set_offloads() {
-	ethtool -K "$LNX_IF" rx "$1" tx "$1" sg "$1" tso "$1" gso "$1" gro "$1" >/dev/null 2>&1 || true
-	ip netns exec "$LNX_NS" ethtool -K eth0 rx "$1" tx "$1" sg "$1" tso "$1" gso "$1" \
-		gro "$1" >/dev/null 2>&1 || true
-}
+linux_veth() { veth_pair "$LNX_NS" "$LNX_IF" "$LNX_SRV" "$LNX_CLI" "$MTU"; }
+set_offloads() { veth_offloads "$LNX_NS" "$LNX_IF" "$1"; }
 
 start_nginx() {
 	mkdir -p "$W/nginx/tmp"

@@ -16,6 +16,10 @@ fuzz_rand(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
+/* The UDP port fuzz_frames.c binds (an echo: each datagram goes back to
+ * its sender, so the send path is fuzzed too); other ports are closed. */
+#define FUZZ_UDP_PORT 7
+
 /* libFuzzer's entry point; aborts when an invariant breaks. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

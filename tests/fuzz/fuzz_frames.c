@@ -16,6 +16,7 @@
 
 #include "fuzz.h"
 #include "harness.h"
+#include "udp.h"
 
 /* Longest frame fed: a 9000-byte MTU frame plus its Ethernet header, and
  * a little more so that oversize lengths are exercised too. */
@@ -42,6 +43,15 @@ drops_total(const struct tusk_stack_stats *s)
 	return n;
 }
 
+/* RFC 862 echo: the payload goes back to its source. */
+static void
+udp_echo(void *arg, struct rte_mbuf *m, const struct tusk_udp_meta *meta,
+	 uint64_t now)
+{
+	(void)arg;
+	tusk_udp_send(h.st, m, meta->dport, &meta->src, meta->sport, now);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -50,6 +60,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tusk_harness_init(&h, "fuzz") != 0)
 		abort();
 	tusk_harness_learn_peer(&h, 0);
+	if (tusk_udp_bind(h.st, FUZZ_UDP_PORT, udp_echo, NULL) != 0)
+		abort();
 	while (size >= 3) {
 		size_t len = (size_t)data[0] | (size_t)data[1] << 8;
 

@@ -2,7 +2,8 @@
 /*
  * Deterministic driver for fuzz_frames.c, run by `meson test --suite fuzz`:
  * builds valid frames of every kind the stack parses (ARP, ICMP echo, TCP
- * SYN/ACK/data/RST/FIN, IP with options), then mutates them from a seed:
+ * SYN/ACK/data/RST/FIN, IP with options, UDP to the echo port and to closed
+ * ones, with and without a checksum), then mutates them from a seed:
  * bit flips, truncation, extension, length and header-length fields set to
  * edge values, random bytes. Usage: fuzz_frames [ROUNDS [SEED]] or
  * fuzz_frames FILE... to replay inputs (e.g. crashes found by libFuzzer).
@@ -15,6 +16,7 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "fuzz.h"
 #include "harness.h"
@@ -81,6 +83,32 @@ icmp_frame(uint8_t *f)
 }
 
 static size_t
+udp_frame(uint8_t *f, size_t plen)
+{
+	uint8_t dg[8 + 1472];
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)dg;
+	struct rte_ipv4_hdr ip = {
+		.version_ihl = RTE_IPV4_VHL_DEF,
+		.next_proto_id = IPPROTO_UDP,
+		.src_addr = rte_cpu_to_be_32(HARNESS_PEER_IP),
+		.dst_addr = rte_cpu_to_be_32(HARNESS_OUR_IP),
+		.total_length = rte_cpu_to_be_16((uint16_t)(20 + 8 + plen)),
+	};
+
+	for (size_t i = 0; i < plen; i++)
+		dg[8 + i] = (uint8_t)next();
+	uh->src_port = rte_cpu_to_be_16((uint16_t)(next() % 4 ? 40000 : 0));
+	uh->dst_port = rte_cpu_to_be_16(next() % 2 ? FUZZ_UDP_PORT :
+					(uint16_t)next());
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + plen));
+	uh->dgram_cksum = 0;
+	if (next() % 4 != 0) /* else: none, RFC 768 */
+		uh->dgram_cksum = rte_ipv4_udptcp_cksum(&ip, uh);
+	return tusk_harness_ipv4_frame(f, HARNESS_PEER_IP, HARNESS_OUR_IP,
+				       IPPROTO_UDP, dg, 8 + plen);
+}
+
+static size_t
 arp_frame(uint8_t *f)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f;
@@ -112,17 +140,19 @@ frame(uint8_t *f, uint32_t *seq)
 	};
 	size_t len;
 
-	switch (next() % 4) {
+	switch (next() % 5) {
 	case 0: len = arp_frame(f); break;
 	case 1: len = icmp_frame(f); break;
+	case 2: len = udp_frame(f, (size_t)(next() % 1473)); break;
 	default:
 		*seq += (uint32_t)(next() % 3000);
 		len = tcp_frame(f, tcp_flags[next() % sizeof(tcp_flags)], *seq,
 				(uint32_t)next(), (size_t)(next() % 1461));
 		break;
 	}
-	switch (next() % 6) {
+	switch (next() % 7) {
 	case 0: break; /* intact */
+	case 6: f[14 + 20 + 4 + next() % 2] = (uint8_t)next(); break; /* UDP len */
 	case 1: f[next() % len] ^= (uint8_t)(1u << (next() % 8)); break;
 	case 2: len = (size_t)(next() % len); break;
 	case 3: f[14 + next() % 40] = (uint8_t)next(); break; /* IP/TCP header */

@@ -26,6 +26,7 @@
 
 #include "ctl_events.h"
 #include "ctl_server.h"
+#include "ctl_sock.h"
 
 /* Poll rounds a test waits for a line (10 ms each). */
 #define TEST_POLL_ROUNDS 300
@@ -34,7 +35,6 @@
 #define TEST_FLOOD 2048
 #define TEST_PAD 1000
 
-static char dir[48], path[96];
 static struct tusk_ctl_server *srv;
 static unsigned int snapshots;
 
@@ -70,7 +70,7 @@ static void
 start(unsigned int idle_ms)
 {
 	struct tusk_ctl_server_conf conf = {
-		.path = path,
+		.path = ctl_sock_path,
 		.cmds = { .cmd = cmds, .n = 1 },
 		.idle_timeout_ms = idle_ms,
 		.snapshot = snapshot,
@@ -83,23 +83,11 @@ start(unsigned int idle_ms)
 }
 
 static int
-setup(void **state)
-{
-	snprintf(dir, sizeof(dir), "/tmp/tusk-test-ctlev-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
-	return 0;
-}
-
-static int
 teardown(void **state)
 {
 	tusk_ctl_server_close(srv);
 	srv = NULL;
-	unlink(path);
-	rmdir(dir);
-	return 0;
+	return ctl_sock_teardown(state);
 }
 
 static struct peer *
@@ -113,7 +101,7 @@ connect_peer(int rcvbuf)
 	if (rcvbuf > 0)
 		assert_int_equal(setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF,
 					    &rcvbuf, sizeof(rcvbuf)), 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ctl_sock_path);
 	assert_int_equal(connect(p->fd, (struct sockaddr *)&sa, sizeof(sa)),
 			 0);
 	return p;
@@ -387,12 +375,13 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_watch_then_numbered_events,
-						setup, teardown),
+						ctl_sock_setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_slow_subscriber_loses_and_resyncs, setup,
+			test_slow_subscriber_loses_and_resyncs,
+			ctl_sock_setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_quiet_subscriber_is_not_idle, ctl_sock_setup,
 			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_quiet_subscriber_is_not_idle, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

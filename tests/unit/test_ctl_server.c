@@ -27,13 +27,13 @@
 #include "ctl_arg.h"
 #include "ctl_client.h"
 #include "ctl_server.h"
+#include "ctl_sock.h"
 
 /* How long a test waits for something the server does within one poll
  * round (10 ms): generous for a loaded two-core machine. */
 #define TEST_WAIT_MS 3000
 #define TEST_ERR_MAX 256
 
-static char dir[48], path[96];
 
 struct served {
 	struct tusk_ctl_server *srv;
@@ -72,7 +72,7 @@ static void
 start(struct served *s, unsigned int idle_ms)
 {
 	struct tusk_ctl_server_conf conf = {
-		.path = path,
+		.path = ctl_sock_path,
 		.cmds = { .cmd = cmds, .n = 1, .ctx = NULL },
 		.idle_timeout_ms = idle_ms,
 	};
@@ -93,39 +93,22 @@ stop(struct served *s, struct tusk_ctl_server_stats *st)
 	tusk_ctl_server_close(s->srv);
 }
 
-static int
-setup(void **state)
-{
-	snprintf(dir, sizeof(dir), "/tmp/tusk-test-ctlsrv-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	unlink(path);
-	rmdir(dir);
-	return 0;
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
+}
+
+static void
+connect_ok(struct tusk_ctl_client *c)
+{
+	char err[TEST_ERR_MAX];
+
+	if (tusk_ctl_client_connect(c, ctl_sock_path, TEST_WAIT_MS, err,
+				    sizeof(err)) < 0)
+		fail_msg("%s", err);
 }
 
 /* A raw client; the server has accepted it when this returns (its
@@ -138,8 +121,7 @@ raw_client(void)
 	json_t *req = json_pack("{s:s}", "cmd", "help"), *resp;
 	int fd;
 
-	assert_int_equal(tusk_ctl_client_connect(&c, path, TEST_WAIT_MS, err,
-						 sizeof(err)), 0);
+	connect_ok(&c);
 	resp = tusk_ctl_client_call(&c, req, err, sizeof(err));
 	assert_non_null(resp);
 	assert_true(json_is_true(json_object_get(resp, "ok")));
@@ -156,7 +138,7 @@ raw_client(void)
 static void
 closed_with(int fd, unsigned int wait_ms, char *line, size_t len)
 {
-	uint64_t end = now_ms() + wait_ms;
+	uint64_t end = tusk_ctl_server_clock_ms() + wait_ms;
 	size_t got = 0;
 
 	line[0] = '\0';
@@ -171,7 +153,7 @@ closed_with(int fd, unsigned int wait_ms, char *line, size_t len)
 			continue;
 		}
 		assert_true(errno == EAGAIN);
-		if (now_ms() >= end)
+		if (tusk_ctl_server_clock_ms() >= end)
 			break;
 		sleep_ms(5);
 	}
@@ -186,8 +168,7 @@ call(const char *cmd, const char *text, char *err)
 			   : json_pack("{s:s}", "cmd", cmd);
 	json_t *resp;
 
-	assert_int_equal(tusk_ctl_client_connect(&c, path, TEST_WAIT_MS, err,
-						 TEST_ERR_MAX), 0);
+	connect_ok(&c);
 	resp = tusk_ctl_client_call(&c, req, err, TEST_ERR_MAX);
 	tusk_ctl_client_close(&c);
 	json_decref(req);
@@ -222,8 +203,7 @@ test_call_pipelined_help(void **state)
 	json_decref(r);
 
 	/* two lines in one write come back as two lines, in order */
-	assert_int_equal(tusk_ctl_client_connect(&c, path, TEST_WAIT_MS, err,
-						 sizeof(err)), 0);
+	connect_ok(&c);
 	assert_int_equal(send(c.fd, two, sizeof(two) - 1, 0),
 			 (ssize_t)sizeof(two) - 1);
 	assert_int_equal(tusk_ctl_client_recv(&c, &r, err, sizeof(err)), 0);
@@ -299,11 +279,10 @@ test_idle_timeout(void **state)
 
 	start(&s, 300);
 	idle = raw_client();
-	assert_int_equal(tusk_ctl_client_connect(&busy, path, TEST_WAIT_MS,
-						 err, sizeof(err)), 0);
-	t0 = now_ms();
+	connect_ok(&busy);
+	t0 = tusk_ctl_server_clock_ms();
 	/* the busy client asks every 100 ms for 900 ms: never idle */
-	for (end = t0 + 900; now_ms() < end; sleep_ms(100)) {
+	for (end = t0 + 900; tusk_ctl_server_clock_ms() < end; sleep_ms(100)) {
 		json_t *r = tusk_ctl_client_call(&busy, req, err, sizeof(err));
 
 		assert_non_null(r);
@@ -333,17 +312,17 @@ test_client_limits(void **state)
 	memset(big, 'x', TUSK_CTL_REQUEST_MAX - 1);
 	big[TUSK_CTL_REQUEST_MAX - 1] = '\0';
 	req = json_pack("{s:s, s:s}", "cmd", "echo", "text", big);
-	assert_int_equal(tusk_ctl_client_connect(&c, path, TEST_WAIT_MS, err,
-						 sizeof(err)), 0);
+	connect_ok(&c);
 	assert_int_equal(tusk_ctl_client_send(&c, req, err, sizeof(err)),
 			 -EMSGSIZE);
 	assert_non_null(strstr(err, "request longer than"));
 	tusk_ctl_client_close(&c);
 	/* nobody listening: a reason naming the path */
 	stop(&s, &st);
-	assert_int_equal(tusk_ctl_client_connect(&c, path, TEST_WAIT_MS, err,
+	assert_int_equal(tusk_ctl_client_connect(&c, ctl_sock_path,
+						 TEST_WAIT_MS, err,
 						 sizeof(err)), -ENOENT);
-	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, ctl_sock_path));
 	json_decref(req);
 	free(big);
 }
@@ -358,5 +337,6 @@ main(void)
 		cmocka_unit_test(test_client_limits),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, ctl_sock_setup,
+				      ctl_sock_teardown);
 }

@@ -39,10 +39,12 @@
  * starts in ~50 ms, the pilot notebook runs in ~10 s. */
 #define JOB_WAIT_S 60
 #define NOTEBOOK_WAIT_S 300
-#define MARK "31415926"
+/* A sleep no other test run uses: "sleep 31415<pid>" (set in setup). */
+static char MARK[32];
 
 static struct {
 	char base[256], state[300], data[300], image[512], src[512];
+	char sleep_cmd[64];
 	bool ready;
 	struct tusk_launcher *l;
 } fx;
@@ -129,6 +131,8 @@ group_setup(void **state)
 	snprintf(fx.image, sizeof(fx.image), "%s", img ? img : IMAGE_DEFAULT);
 	snprintf(fx.src, sizeof(fx.src), "%s", src ? src : ".");
 	snprintf(fx.base, sizeof(fx.base), "/tmp/tusk-test-launch.%d", (int)getpid());
+	snprintf(MARK, sizeof(MARK), "31415%d", (int)getpid());
+	snprintf(fx.sleep_cmd, sizeof(fx.sleep_cmd), "sleep %s", MARK);
 	snprintf(fx.state, sizeof(fx.state), "%s/state", fx.base);
 	snprintf(fx.data, sizeof(fx.data), "%s/data", fx.base);
 	if (mkdir(fx.base, 0755) < 0 || mkdir(fx.data, 0755) < 0)
@@ -149,6 +153,17 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
+	DIR *d = fx.l ? opendir(fx.state) : NULL;
+	struct dirent *de;
+
+	/* a failed test must not leave its job running */
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			fx.l->ops->cancel(fx.l, de->d_name);
+	if (d != NULL) {
+		closedir(d);
+		sleep(1);
+	}
 	tusk_launcher_destroy(fx.l);
 	if (fx.base[0] != '\0')
 		sh("rm -rf %s", fx.base);
@@ -258,6 +273,8 @@ test_command_succeeds(void **state)
 	assert_string_equal(st.reason, "");
 	assert_string_equal(st.runtime, "bwrap");
 	assert_true(st.started_s > 0 && st.ended_s >= st.started_s);
+	fprintf(stderr, "test_launch: command job ran %.3f s\n",
+		st.ended_s - st.started_s);
 	assert_string_equal(out_file("ok-1", "copy.txt"), "input bytes\n");
 	assert_int_equal(fx.l->ops->logs(fx.l, "ok-1", log, sizeof(log)), 0);
 	assert_string_equal(log, "job ok-1 done\n");
@@ -278,6 +295,8 @@ test_command_fails(void **state)
 	const char *argv[] = { "/bin/sh", "-c", "echo 'calibration missing' >&2; exit 3",
 			       NULL };
 	const char *noexec[] = { "/no/such/program", NULL };
+	const char *badline[] = { "/bin/sh", "-c",
+		"printf '\\377\\376 bad \\t end\\n' >&2; exit 4", NULL };
 	struct tusk_job_status st;
 
 	need_ready();
@@ -286,6 +305,11 @@ test_command_fails(void **state)
 	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
 	assert_int_equal(st.exit_code, 3);
 	assert_string_equal(st.reason, "exit code 3: calibration missing");
+	/* a last line that is not text still makes a one-line reason */
+	submit(fx.l, "fail-3", badline, false, 0, 0);
+	st = wait_final(fx.l, "fail-3", JOB_WAIT_S);
+	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
+	assert_string_equal(st.reason, "exit code 4: ?? bad   end");
 	submit(fx.l, "fail-2", noexec, false, 0, 0);
 	st = wait_final(fx.l, "fail-2", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
@@ -339,10 +363,27 @@ marked(pid_t *pids, int max)
 	return n;
 }
 
+static bool
+proc_zombie(int pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	bool z = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return true;	/* gone meanwhile */
+	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL)
+		z = p[2] == 'Z';
+	fclose(f);
+	return z;
+}
+
 static void
 test_cancel(void **state)
 {
-	const char *argv[] = { "/bin/sh", "-c", "sleep " MARK "; echo never", NULL };
+	const char *argv[] = { "/bin/sh", "-c", fx.sleep_cmd, NULL };
 	struct tusk_job_status st;
 	pid_t pids[16];
 	int n = 0;
@@ -368,6 +409,48 @@ test_cancel(void **state)
 	assert_string_equal(tusk_job_state_name(st.state), "CANCELLED");
 	assert_int_equal(fx.l->ops->cancel(fx.l, "no-such-job"), -ENOENT);
 	assert_int_equal(fx.l->ops->poll(fx.l, "no-such-job", &st), -ENOENT);
+}
+
+/* A supervisor killed outright (the host's OOM killer, a stray kill -9):
+ * its job dies with it (nothing runs unsupervised), and poll says so. */
+static void
+test_supervisor_killed(void **state)
+{
+	const char *argv[] = { "/bin/sh", "-c", fx.sleep_cmd, NULL };
+	struct tusk_job_status st;
+	char path[400];
+	json_t *pid;
+	pid_t pids[16];
+	int n = 0, sup;
+	double until = now() + JOB_WAIT_S;
+
+	need_ready();
+	submit(fx.l, "killed-1", argv, false, 0, 0);
+	while (now() < until && (n = marked(pids, 16)) < 2)
+		usleep(50 * 1000);
+	assert_true(n >= 2);
+	snprintf(path, sizeof(path), "%s/killed-1/pid", fx.state);
+	pid = json_load_file(path, 0, NULL);
+	assert_non_null(pid);
+	sup = (int)json_integer_value(json_object_get(pid, "supervisor"));
+	json_decref(pid);
+	assert_true(sup > 1);
+	assert_int_equal(kill(sup, SIGKILL), 0);
+	/* the next poll finds the supervisor gone, kills what is left of
+	 * the job and says why */
+	st = wait_final(fx.l, "killed-1", JOB_WAIT_S);
+	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
+	assert_non_null(strstr(st.reason, "ended without a status"));
+	until = now() + JOB_WAIT_S;
+	while (now() < until && marked(pids + n, 1) > 0)
+		usleep(50 * 1000);
+	assert_int_equal(marked(pids + n, 1), 0);
+	for (int i = 0; i < n; i++)
+		assert_true(kill(pids[i], 0) < 0 || proc_zombie(pids[i]));
+	/* found again, not started again */
+	submit(fx.l, "killed-1", argv, false, 0, 0);
+	usleep(300 * 1000);
+	assert_int_equal(marked(pids + n, 1), 0);
 }
 
 static void
@@ -512,6 +595,56 @@ submit_notebook(const char *id, const char *nb, json_t *params, char *err,
 	return fx.l->ops->submit(fx.l, &s, err, errlen);
 }
 
+/* Write text as BASE/name, submit it as notebook job id with params (taken),
+ * and wait for its end. */
+static struct tusk_job_status
+run_notebook_text(const char *id, const char *name, const char *text,
+		  json_t *params)
+{
+	char nb[400], err[256] = "";
+	FILE *f;
+
+	snprintf(nb, sizeof(nb), "%s/%s", fx.base, name);
+	f = fopen(nb, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	if (submit_notebook(id, nb, params, err, sizeof(err)) != 0)
+		fail_msg("submit %s: %s", id, err);
+	json_decref(params);
+	return wait_final(fx.l, id, NOTEBOOK_WAIT_S);
+}
+
+/* Every JSON type becomes the Python value it means; with no cell tagged
+ * `parameters` the injected cell comes first. */
+static void
+test_notebook_param_types(void **state)
+{
+	static const char nb_text[] =
+		"{\"nbformat\": 4, \"nbformat_minor\": 4, \"metadata\": {},"
+		" \"cells\": [{\"cell_type\": \"code\", \"execution_count\": null,"
+		" \"metadata\": {}, \"outputs\": [], \"source\": ["
+		"\"assert f == 1.0 and isinstance(f, float), f\\n\","
+		"\"assert i == -7 and isinstance(i, int), i\\n\","
+		"\"assert l == [1, 'a\\\\n\\\\\\\"q\\\\\\\"', None, True, False], l\\n\","
+		"\"assert d == {'k': {'n': 2.5e-300}}, d\\n\","
+		"\"assert u == 'caf\\u00e9 \\u2603', u\\n\","
+		"\"assert data_dir == '/data' and out_dir == '/out'\\n\","
+		"\"open('/out/ok', 'w').write('ok')\"]}]}";
+	struct tusk_job_status st;
+	char log[4096];
+
+	need_ready();
+	st = run_notebook_text("types-1", "types.ipynb", nb_text,
+		json_pack("{s:f, s:i, s:[i, s, n, b, b], s:{s:{s:f}}, s:s}",
+			  "f", 1.0, "i", -7, "l", 1, "a\n\"q\"", 1, 0,
+			  "d", "k", "n", 2.5e-300, "u", "caf\u00e9 \u2603"));
+	fx.l->ops->logs(fx.l, "types-1", log, sizeof(log));
+	if (st.state != TUSK_JOB_SUCCEEDED)
+		fail_msg("%s: %s\n%s", tusk_job_state_name(st.state), st.reason, log);
+	assert_string_equal(out_file("types-1", "ok"), "ok");
+}
+
 static void
 test_pilot_notebook(void **state)
 {
@@ -531,6 +664,8 @@ test_pilot_notebook(void **state)
 	if (st.state != TUSK_JOB_SUCCEEDED)
 		fail_msg("pilot: %s: %s\n%s", tusk_job_state_name(st.state), st.reason, log);
 	assert_non_null(strstr(log, "pilot-stats {"));
+	fprintf(stderr, "test_launch: pilot notebook ran %.1f s\n",
+		st.ended_s - st.started_s);
 	outs = fx.l->ops->outputs(fx.l, "pilot-1");
 	assert_true(json_has(outs, "pilot.ipynb") && json_has(outs, "pilot.png"));
 	json_decref(outs);
@@ -556,21 +691,11 @@ test_notebook_raises(void **state)
 		" \"metadata\": {}, \"outputs\": [],"
 		" \"source\": \"print('before')\\nraise ValueError("
 		"'threshold %d too high for ' % threshold + data_dir)\"}]}";
-	char nb[400], err[256] = "";
-	json_t *params = json_pack("{s:i}", "threshold", 7);
 	struct tusk_job_status st;
-	FILE *f;
 
 	need_ready();
-	snprintf(nb, sizeof(nb), "%s/raises.ipynb", fx.base);
-	f = fopen(nb, "w");
-	assert_non_null(f);
-	fputs(nb_text, f);
-	fclose(f);
-	if (submit_notebook("raise-1", nb, params, err, sizeof(err)) != 0)
-		fail_msg("submit: %s", err);
-	json_decref(params);
-	st = wait_final(fx.l, "raise-1", NOTEBOOK_WAIT_S);
+	st = run_notebook_text("raise-1", "raises.ipynb", nb_text,
+			       json_pack("{s:i}", "threshold", 7));
 	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
 	assert_string_equal(st.reason, "ValueError: threshold 7 too high for /data");
 	assert_int_equal(st.exit_code, 1);
@@ -718,10 +843,12 @@ main(void)
 		cmocka_unit_test(test_memory_limit),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_supervisor_killed),
 		cmocka_unit_test(test_submit_idempotent),
 		cmocka_unit_test(test_restart_rule),
 		cmocka_unit_test(test_notebook_bad_params),
 		cmocka_unit_test(test_notebook_raises),
+		cmocka_unit_test(test_notebook_param_types),
 		cmocka_unit_test(test_pilot_notebook),
 	};
 
