@@ -17,13 +17,16 @@
 
 int tusk_launch_local_init(struct tusk_launcher *l, char *err, size_t errlen);
 extern const struct tusk_launcher_ops tusk_launch_local_ops;
+int tusk_launch_marathon_init(struct tusk_launcher *l, char *err, size_t errlen);
+extern const struct tusk_launcher_ops tusk_launch_marathon_ops;
 
-/* One line per launcher type; Marathon joins here. */
+/* One line per launcher type. */
 static const struct {
 	const struct tusk_launcher_ops *ops;
 	int (*init)(struct tusk_launcher *l, char *err, size_t errlen);
 } registry[] = {
 	{ .ops = &tusk_launch_local_ops, .init = tusk_launch_local_init },
+	{ .ops = &tusk_launch_marathon_ops, .init = tusk_launch_marathon_init },
 };
 
 static const char *const state_names[] = {
@@ -72,7 +75,7 @@ tusk_launcher_create(const char *type, const char *name, const char *state_dir,
 		if (strcmp(registry[i].ops->type, type) == 0)
 			break;
 	if (i == sizeof(registry) / sizeof(registry[0])) {
-		snprintf(err, errlen, "unknown launcher type '%s' (known: local)",
+		snprintf(err, errlen, "unknown launcher type '%s' (known: local, marathon)",
 			 type);
 		return NULL;
 	}

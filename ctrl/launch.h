@@ -113,7 +113,7 @@ struct tusk_launcher {
 	void *priv;
 };
 
-/* Create a launcher of `type` ("local" today). NULL with the reason in err
+/* Create a launcher of `type` ("local", "marathon"). NULL with the reason in err
  * for an unknown type. */
 struct tusk_launcher *tusk_launcher_create(const char *type, const char *name,
 					   const char *state_dir, char *err,

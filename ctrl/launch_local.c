@@ -201,8 +201,8 @@ local_conf_done(struct tusk_launcher *l, char *err, size_t errlen)
 	return 0;
 }
 
-static bool
-job_id_ok(const char *id)
+bool
+tusk_launch_job_id_ok(const char *id)
 {
 	size_t n = id ? strlen(id) : 0;
 
@@ -216,8 +216,8 @@ job_id_ok(const char *id)
 	return true;
 }
 
-static bool
-env_ok(const char *kv)
+bool
+tusk_launch_env_ok(const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 
@@ -299,7 +299,7 @@ spec_check(const struct local *c, const struct tusk_job_spec *s,
 {
 	int rc;
 
-	if (!job_id_ok(s->id)) {
+	if (!tusk_launch_job_id_ok(s->id)) {
 		snprintf(err, errlen, "id: 1 to %d of letters, digits, '.', '_', '-'"
 			 " (not first '.')", TUSK_JOB_ID_MAX - 1);
 		return -EINVAL;
@@ -310,7 +310,7 @@ spec_check(const struct local *c, const struct tusk_job_spec *s,
 	    (rc = dir_check("out_dir", s->out_dir, err, errlen)) < 0)
 		return rc;
 	for (size_t i = 0; s->env != NULL && s->env[i] != NULL; i++)
-		if (!env_ok(s->env[i])) {
+		if (!tusk_launch_env_ok(s->env[i])) {
 			snprintf(err, errlen, "env: '%.64s' is not NAME=VALUE",
 				 s->env[i]);
 			return -EINVAL;
@@ -527,14 +527,14 @@ local_submit(struct tusk_launcher *l, const struct tusk_job_spec *s, char *err,
 static int
 job_dir_open(struct local *c, const char *id)
 {
-	if (c->state_fd < 0 || !job_id_ok(id))
+	if (c->state_fd < 0 || !tusk_launch_job_id_ok(id))
 		return -ENOENT;
 	return openat(c->state_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		      O_CLOEXEC);
 }
 
-static json_t *
-json_at(int dir_fd, const char *name)
+json_t *
+tusk_launch_json_at(int dir_fd, const char *name)
 {
 	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	json_t *j;
@@ -555,10 +555,10 @@ state_parse(const char *name)
 	return TUSK_JOB_FAILED;
 }
 
-static bool
-status_read(int dir_fd, struct tusk_job_status *st)
+bool
+tusk_launch_status_read(int dir_fd, struct tusk_job_status *st)
 {
-	json_t *j = json_at(dir_fd, "status");
+	json_t *j = tusk_launch_json_at(dir_fd, "status");
 
 	if (j == NULL)
 		return false;
@@ -627,14 +627,14 @@ local_poll(struct tusk_launcher *l, const char *id, struct tusk_job_status *st)
 	alive = supervised(dir_fd);
 	/* The status is looked at after the lock: a supervisor that wrote it
 	 * and exited in between is not taken for a lost one. */
-	pid = status_read(dir_fd, st) ? NULL : json_at(dir_fd, "pid");
+	pid = tusk_launch_status_read(dir_fd, st) ? NULL : tusk_launch_json_at(dir_fd, "pid");
 	if (pid != NULL && !alive) {
 		/* started, and its supervisor died without a status */
 		snprintf(reason, sizeof(reason),
 			 "its supervisor (pid %d) ended without a status",
 			 (int)json_integer_value(json_object_get(pid, "supervisor")));
 		finish_unsupervised(dir_fd, pid, TUSK_JOB_FAILED, reason);
-		status_read(dir_fd, st);
+		tusk_launch_status_read(dir_fd, st);
 	} else if (pid != NULL) {
 		st->state = TUSK_JOB_RUNNING;
 		st->started_s = json_number_value(json_object_get(pid, "started_s"));
@@ -702,7 +702,7 @@ local_cancel(struct tusk_launcher *l, const char *id)
 		return rc;
 	}
 	close(fd);
-	pid = json_at(dir_fd, "pid");
+	pid = tusk_launch_json_at(dir_fd, "pid");
 	sup = pid_alive(pid, "supervisor", "supervisor_start");
 	if (sup > 0 && supervised(dir_fd))
 		kill(sup, SIGTERM);
@@ -780,26 +780,17 @@ path_cmp(const void *a, const void *b)
 		      json_string_value(*(json_t *const *)b));
 }
 
-static json_t *
-local_outputs(struct tusk_launcher *l, const char *id)
+/* Regular files under out_dir (relative paths, sorted: readdir order is
+ * the file system's), as a JSON array. */
+json_t *
+tusk_launch_outputs_list(const char *out_dir)
 {
-	int dir_fd = job_dir_open(local_of(l), id), out_fd;
-	json_t *spec, *list, *sorted, **items;
+	int out_fd = open(out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	json_t *list = json_array(), *sorted, **items;
 	size_t n;
 
-	if (dir_fd < 0)
-		return NULL;
-	spec = json_at(dir_fd, "spec.json");
-	close(dir_fd);
-	if (spec == NULL)
-		return NULL;
-	list = json_array();
-	out_fd = open(json_string_value(json_object_get(spec, "out_dir")) ?: "",
-		      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	json_decref(spec);
 	if (out_fd >= 0)
 		walk(out_fd, "", 0, list);
-	/* readdir order is the file system's: sorted, the list is stable */
 	n = json_array_size(list);
 	items = calloc(n + 1, sizeof(*items));
 	if (items == NULL)
@@ -813,6 +804,24 @@ local_outputs(struct tusk_launcher *l, const char *id)
 	free(items);
 	json_decref(list);
 	return sorted;
+}
+
+static json_t *
+local_outputs(struct tusk_launcher *l, const char *id)
+{
+	int dir_fd = job_dir_open(local_of(l), id);
+	json_t *spec, *list;
+
+	if (dir_fd < 0)
+		return NULL;
+	spec = tusk_launch_json_at(dir_fd, "spec.json");
+	close(dir_fd);
+	if (spec == NULL)
+		return NULL;
+	list = tusk_launch_outputs_list(
+		json_string_value(json_object_get(spec, "out_dir")) ?: "");
+	json_decref(spec);
+	return list;
 }
 
 static void

@@ -133,6 +133,13 @@ int tusk_launch_kill_orphans(int pgid, int sid);
 int tusk_launch_json_put(int dir_fd, const char *name, json_t *j);
 int tusk_launch_status_write(int dir_fd, const struct tusk_job_status *st);
 
+/* launch_local.c, shared with the marathon launcher's job directories */
+json_t *tusk_launch_json_at(int dir_fd, const char *name);
+bool tusk_launch_status_read(int dir_fd, struct tusk_job_status *st);
+json_t *tusk_launch_outputs_list(const char *out_dir);
+bool tusk_launch_job_id_ok(const char *id);
+bool tusk_launch_env_ok(const char *kv);
+
 /* launch_notebook.c */
 int tusk_launch_notebook_prepare(const struct tusk_job_spec *spec,
 				 const char *in_dir, struct tusk_launch_argv *argv,

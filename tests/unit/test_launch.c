@@ -797,7 +797,7 @@ test_conf(void **state)
 
 	need_ready();
 	assert_null(tusk_launcher_create("mesos", "x", fx.state, err, sizeof(err)));
-	assert_string_equal(err, "unknown launcher type 'mesos' (known: local)");
+	assert_string_equal(err, "unknown launcher type 'mesos' (known: local, marathon)");
 	l = tusk_launcher_create("local", "x", fx.state, err, sizeof(err));
 	assert_non_null(l);
 	assert_int_equal(l->ops->conf_set(l, "runtime", "docker", err, sizeof(err)), -EINVAL);
