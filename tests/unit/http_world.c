@@ -29,8 +29,9 @@
 /* Bounds so a stuck exchange fails, not hangs. */
 #define MAX_STEPS 5000000ULL
 #define WALL_LIMIT_NS (60ULL * 1000 * NS_PER_MS)
-/* Received bytes a client keeps. */
-#define CLIENT_BUF (64u << 20)
+/* Received bytes a client keeps: a 64 MiB body (test_first_byte) and its
+ * response head. */
+#define CLIENT_BUF ((64u << 20) + (64u << 10))
 
 struct tusk_pair hw_pair;
 struct tusk_http_server *hw_srv;
