@@ -392,6 +392,22 @@ hw_has_field(const struct hw_reply *r, const char *line)
 	return memmem(r->head, r->head_len, line, strlen(line)) != NULL;
 }
 
+bool
+hw_digest_kept(void *rel)
+{
+	char path[512];
+	uint8_t sha[TUSK_DIGEST_LEN];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/%s", hw_root_dir, (const char *)rel);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	rc = tusk_digest_lookup(fd, sha);
+	close(fd);
+	return rc == 0;
+}
+
 void
 hw_assert_digest(const struct hw_reply *r, const uint8_t sha[32])
 {

@@ -28,23 +28,6 @@
 #include "digest.h"
 #include "http_world.h"
 
-/* The digest of file `arg` (under the root) is kept. */
-static bool
-digest_kept(void *arg)
-{
-	char path[512];
-	uint8_t sha[TUSK_DIGEST_LEN];
-	int fd, rc;
-
-	snprintf(path, sizeof(path), "%s/%s", hw_root_dir, (const char *)arg);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return false;
-	rc = tusk_digest_lookup(fd, sha);
-	close(fd);
-	return rc == 0;
-}
-
 /* GET of a whole file: the bytes, length, validators, answered at once
  * without Repr-Digest (never hashed yet) while the worker hashes it; then
  * pipelined GET, HEAD, GET on one connection answered in order, with the
@@ -73,8 +56,10 @@ test_get(void **state)
 	assert_int_equal(rep[0].body_len, size);
 	assert_memory_equal(rep[0].body, data, size);
 	assert_false(rep[0].r.has_digest);
-	assert_true(hw_run_until(digest_kept, "a.bin", 60000 * NS_PER_MS));
-	assert_true(hw_run_until(digest_kept, "small.txt", 60000 * NS_PER_MS));
+	assert_true(hw_run_until(hw_digest_kept, (void *)"a.bin",
+				 60000 * NS_PER_MS));
+	assert_true(hw_run_until(hw_digest_kept, (void *)"small.txt",
+				 60000 * NS_PER_MS));
 	assert_true(rep[0].r.accept_ranges);
 	assert_true(rep[0].r.keep_alive);
 	assert_true(rep[0].r.etag[0] == '"');
@@ -390,7 +375,7 @@ test_first_byte(void **state)
 	hw_cl_send(cl, get, strlen(get));
 	assert_true(hw_run_until(got_bytes, cl, 60000 * NS_PER_MS));
 	/* the head and first bytes are here; the digest is not */
-	assert_false(digest_kept("fresh.bin"));
+	assert_false(hw_digest_kept((void *)"fresh.bin"));
 	hw_cl_wait(cl, "G", 1, rep);
 	assert_int_equal(rep[0].r.status, 200);
 	assert_int_equal(rep[0].body_len, size);
@@ -400,7 +385,8 @@ test_first_byte(void **state)
 	for (int i = 0; i < DECOY_JOBS; i++)
 		tusk_digest_job_free(decoy[i]);
 	/* hashed behind the sender and kept for the next request */
-	assert_true(hw_run_until(digest_kept, "fresh.bin", 60000 * NS_PER_MS));
+	assert_true(hw_run_until(hw_digest_kept, (void *)"fresh.bin",
+				 60000 * NS_PER_MS));
 	cl = hw_ask(get, 'G', rep);
 	assert_int_equal(rep[0].r.status, 200);
 	assert_memory_equal(rep[0].body, data, size);
