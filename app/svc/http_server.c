@@ -142,8 +142,6 @@ conn_free(struct hs_conn *hc)
 	hs_put_cancel(hc);
 	hs_propfind_free(hc);
 	hs_file_close(&hc->file);
-	if (hc->dw != NULL)
-		hs_dwait_put(srv, hc->dw);
 	rte_pktmbuf_free(hc->out);
 	while (hc->in_head != NULL) {
 		struct rte_mbuf *seg = hc->in_head;
@@ -465,9 +463,7 @@ poll_conn(struct hs_conn *hc, uint64_t now)
 	}
 	hs_busy(hc, false);
 	if (hc->phase == HS_WAIT) {
-		hs_get_poll(hc, now);
-		if (!hc->dead && hc->phase == HS_WAIT)
-			hs_put_poll(hc, now);
+		hs_put_poll(hc, now);
 		if (!hc->dead && hc->phase == HS_WAIT)
 			hs_propfind_poll(hc, now);
 	} else if (hc->phase == HS_BODY) {

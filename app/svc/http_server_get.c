@@ -5,8 +5,10 @@
  *   hs_get_start() -> get_open() (internal names, openat2 beneath the
  *                     root, regular files only, validators)
  *                  -> range (RFC 9110 14.2, If-Range 13.1.5)
- *                  -> digest: kept (xattr) -> answer now
- *                             else a job  -> HS_WAIT -> hs_get_poll()
+ *                  -> digest: kept (xattr) -> Repr-Digest in the head
+ *                             else: answer at once without it, a job
+ *                             queued to the digest service keeps it
+ *                             for the next request
  *                  -> answer(): 200 / 206 / 416, body pumped by
  *                     http_server_send.c
  */
@@ -132,6 +134,7 @@ void
 hs_get_start(struct hs_conn *hc, uint64_t now)
 {
 	uint8_t sha[TUSK_DIGEST_LEN];
+	struct hs_dwait *dw;
 	int status;
 
 	/* a body on GET/HEAD has no meaning here: skip it (RFC 9110 9.3.1) */
@@ -148,34 +151,13 @@ hs_get_start(struct hs_conn *hc, uint64_t now)
 		answer(hc, sha, now);
 		return;
 	}
-	hc->dw = hs_dwait_get(hc->srv, &hc->file);
-	if (hc->dw != NULL && hc->file.size > HS_DIGEST_WAIT_MAX) {
-		/* hashed in the background for the next request */
-		hs_dwait_put(hc->srv, hc->dw);
-		hc->dw = NULL;
-	}
-	if (hc->dw == NULL) {
-		answer(hc, NULL, now);
-		return;
-	}
-	hc->phase = HS_WAIT;
-	hs_busy(hc, true);
-}
-
-/* In HS_WAIT for a GET/HEAD: answer once the digest is known. */
-void
-hs_get_poll(struct hs_conn *hc, uint64_t now)
-{
-	struct hs_dwait *dw = hc->dw;
-
-	if (dw == NULL || hc->req.method == TUSK_HTTP_PUT)
-		return;
-	if (dw->rc == -EAGAIN) {
-		hs_busy(hc, true);
-		return;
-	}
-	if (dw->rc != 0)
-		HS_LOG(WARNING, "%s: digest failed: %s; answering without\n",
-		       hc->rel, strerror(-dw->rc));
-	answer(hc, dw->rc == 0 ? dw->sha : NULL, now);
+	/* Never hash before the first byte: the answer goes now, without
+	 * Repr-Digest (README, HTTP endpoint: why not as a trailer), and
+	 * the digest worker hashes the file behind the sender. A job for
+	 * the same file already running is joined, not repeated; when the
+	 * service is full the next request tries again. */
+	dw = hs_dwait_get(hc->srv, &hc->file);
+	if (dw != NULL)
+		hs_dwait_put(hc->srv, dw);
+	answer(hc, NULL, now);
 }

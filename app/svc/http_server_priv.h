@@ -98,12 +98,6 @@ extern int tusk_http_logtype;
 #define HS_PIPE_DEPTH 4
 /* Per-source tables: buckets of the lcore's source hash. */
 #define HS_SRC_BUCKETS 1024u
-/* Files up to this size without a kept digest are hashed before the
- * response (Repr-Digest on it, ~7 s at 1.2 GB/s); larger ones are
- * answered at once without Repr-Digest and hashed in the background, so
- * the next request has it. A client of a 1 TB file does not wait 15
- * minutes for its first byte. */
-#define HS_DIGEST_WAIT_MAX (8ull << 30)
 /* Response heads waiting for an mbuf: a final head (the fields we send
  * are well under 1 KiB) after a "100 Continue" still waiting too. */
 #define HS_RESP_HEAD_MAX 2048
@@ -115,13 +109,17 @@ extern int tusk_http_logtype;
 enum hs_phase {
 	HS_HEAD = 0,   /* reading a request head */
 	HS_BODY,       /* PUT: body to the file */
-	HS_WAIT,       /* waiting for a digest (GET/HEAD, PUT check) */
+	HS_WAIT,       /* waiting: PUT's digest check, a PROPFIND listing */
 	HS_SEND,       /* response queued or being queued */
 	HS_LINGER,     /* closing: response sent, FIN sent, input dropped */
 };
 
-/* A digest being computed for a file, shared by every connection that
- * asked for that file meanwhile (a 4-stream fetch asks 4 times). */
+/* A digest being computed behind the sender for a file answered without
+ * one, started once for every connection that asks for that file while
+ * it runs (a 4-stream fetch asks 4 times); the worker keeps the result
+ * (tusk_digest_store_as, valid for the stat it checked) for the next
+ * request. Nobody waits on it: GET/HEAD never hash before the first
+ * byte. */
 struct hs_dwait {
 	TAILQ_ENTRY(hs_dwait) link;
 	dev_t dev;
@@ -129,7 +127,7 @@ struct hs_dwait {
 	uint64_t size;
 	int64_t mtime_ns;
 	struct tusk_digest_job *job;
-	int refs;        /* connections waiting on it */
+	int refs;        /* holders (none once the answer went) */
 	int rc;          /* -EAGAIN running, 0 done, -errno failed */
 	uint8_t sha[TUSK_DIGEST_LEN];
 };
@@ -215,7 +213,6 @@ struct hs_conn {
 	uint64_t tcp_queued;     /* bytes TCP took from us, all responses */
 	uint64_t tcp_acked;      /* of which acknowledged, last we looked */
 	struct hs_file file;
-	struct hs_dwait *dw;
 	struct hs_put put;
 	struct hs_dav *dav;      /* a PROPFIND in progress */
 
@@ -268,7 +265,6 @@ void hs_dwaits_poll(struct tusk_http_server *srv);
 
 /* http_server_get.c */
 void hs_get_start(struct hs_conn *hc, uint64_t now);
-void hs_get_poll(struct hs_conn *hc, uint64_t now);
 void hs_file_close(struct hs_file *f);
 /* The strong validator of a file as GET sends it (ETag). */
 void hs_etag_format(char etag[HS_ETAG_MAX], const struct stat *st);

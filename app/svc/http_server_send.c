@@ -241,10 +241,6 @@ void
 hs_response_done(struct hs_conn *hc, uint64_t now)
 {
 	hs_file_close(&hc->file);
-	if (hc->dw != NULL) {
-		hs_dwait_put(hc->srv, hc->dw);
-		hc->dw = NULL;
-	}
 	hc->body_off = hc->body_end = 0;
 	hs_limit_answered(hc);
 	if (hc->close_after) {

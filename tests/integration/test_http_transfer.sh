@@ -4,8 +4,12 @@
 # test_http_transfer: a stock Linux curl moves 1 GiB each way through
 # tuskd's HTTP/1.1 file endpoint, byte for byte.
 #
-#   1. GET a 1 GiB random file: 200, Content-Length, SHA-256 identical,
-#      Repr-Digest (RFC 9530) = sha-256 of the file, base64 of the raw digest.
+#   1. GET a 1 GiB random file never hashed: the first byte within
+#      FIRST_BYTE_MAX_MS of the connection (tuskd does not hash before it
+#      answers), 200, Content-Length, SHA-256 identical, no Repr-Digest;
+#      hashed behind the sender, the next GET carries Repr-Digest
+#      (RFC 9530) = sha-256 of the file, base64 of the raw digest, and the
+#      same bytes.
 #   2. HEAD: 200, the same Content-Length and Repr-Digest, no body.
 #   3. Single byte ranges (RFC 9110 14.1.2): a-b, suffix -n, open a-, a
 #      range past the end (clipped), 8 MiB from the middle: 206, exact
@@ -26,6 +30,14 @@ readonly MIB=${HTTP_TEST_MIB:-1024}
 readonly SIZE=$(( MIB << 20 ))
 # A range of this many bytes from the middle: larger than any window.
 readonly MID_LEN=$(( 8 << 20 ))
+# Bound on the first byte of a GET of a never-hashed file, after the
+# connection is up: the issue's target is 50 ms; this allows a loaded
+# 2-core machine (other tests building and polling) and is still far
+# below hashing 1 GiB first (~0.9 s at 1.2 GB/s; 2 GiB ~8 s measured with
+# the pollers on both cores).
+readonly FIRST_BYTE_MAX_MS=500
+# Bound on waiting for the digest kept behind the first GET.
+readonly DIGEST_WAIT_S=120
 
 need_lab
 mkdir -p "$WORK/root" "$WORK/peer"
@@ -37,14 +49,34 @@ note "making $MIB MiB files"
 mkrand "$WORK/root/big.bin" "$MIB"
 mkrand "$WORK/peer/up.bin" "$MIB"
 
-note "1: GET $MIB MiB"
-http_get /big.bin "$WORK/peer/got.bin" "$WORK/get.hdr"
+note "1: GET $MIB MiB, never hashed: first byte at once, digest after"
+pcurl --path-as-is -o "$WORK/peer/got.bin" -D "$WORK/get.hdr" \
+	-w '%{http_code} %{time_total} %{time_connect} %{time_starttransfer}' \
+	"$HTTP_BASE/big.bin"
+CODE=${CURL_OUT:0:3}
+read -r _ SECS t_conn t_first <<< "$CURL_OUT"
 assert_code "$CODE" 200 "GET /big.bin"
+first_ms=$(awk -v a="$t_first" -v b="$t_conn" 'BEGIN { printf "%d", (a - b) * 1000 }')
+note "first byte of a never-hashed $MIB MiB file: $first_ms ms after connect"
+[ "$first_ms" -lt "$FIRST_BYTE_MAX_MS" ] ||
+	fail "first byte after $first_ms ms, want < $FIRST_BYTE_MAX_MS (hashed before answering?)"
 assert_eq "$(hdr "$WORK/get.hdr" Content-Length)" "$SIZE" "GET Content-Length"
 same_file "$WORK/root/big.bin" "$WORK/peer/got.bin" "GET $MIB MiB"
 note "GET rate: $(gbps "$SIZE" "$SECS") Gbit/s"
+assert_eq "$(hdr "$WORK/get.hdr" Repr-Digest)" "" "first GET Repr-Digest (not hashed yet)"
 want_digest=$(digest_of "$WORK/root/big.bin")
-assert_eq "$(hdr "$WORK/get.hdr" Repr-Digest)" "$want_digest" "GET Repr-Digest"
+# the digest worker hashes it behind the sender; HEADs join that job
+for (( i = 0; i < DIGEST_WAIT_S * 2; i++ )); do
+	pcurl -I -o "$WORK/head.hdr" "$HTTP_BASE/big.bin"
+	[ -n "$(hdr "$WORK/head.hdr" Repr-Digest)" ] && break
+	sleep 0.5
+done
+note "digest kept after ~$(( i / 2 )) s of HEADs"
+rm -f "$WORK/peer/got.bin"
+http_get /big.bin "$WORK/peer/got.bin" "$WORK/get.hdr"
+assert_code "$CODE" 200 "second GET /big.bin"
+assert_eq "$(hdr "$WORK/get.hdr" Repr-Digest)" "$want_digest" "second GET Repr-Digest"
+same_file "$WORK/root/big.bin" "$WORK/peer/got.bin" "second GET $MIB MiB"
 
 note "2: HEAD, then a GET on the same connection"
 # Had HEAD sent a body, the GET's response would start inside it.

@@ -29,8 +29,9 @@
 /* Bounds so a stuck exchange fails, not hangs. */
 #define MAX_STEPS 5000000ULL
 #define WALL_LIMIT_NS (60ULL * 1000 * NS_PER_MS)
-/* Received bytes a client keeps. */
-#define CLIENT_BUF (64u << 20)
+/* Received bytes a client keeps: a 64 MiB body (test_first_byte) and its
+ * response head. */
+#define CLIENT_BUF ((64u << 20) + (64u << 10))
 
 struct tusk_pair hw_pair;
 struct tusk_http_server *hw_srv;
@@ -389,6 +390,22 @@ bool
 hw_has_field(const struct hw_reply *r, const char *line)
 {
 	return memmem(r->head, r->head_len, line, strlen(line)) != NULL;
+}
+
+bool
+hw_digest_kept(void *rel)
+{
+	char path[512];
+	uint8_t sha[TUSK_DIGEST_LEN];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/%s", hw_root_dir, (const char *)rel);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	rc = tusk_digest_lookup(fd, sha);
+	close(fd);
+	return rc == 0;
 }
 
 void

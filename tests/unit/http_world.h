@@ -91,6 +91,9 @@ uint8_t *hw_file_read(const char *rel, size_t *size);
 void hw_assert_file(const char *rel, const uint8_t *data, size_t len);
 void hw_assert_no_tmp(const char *dir);
 
+/* The digest of file `rel` (a char * under the root) is kept: for
+ * hw_run_until(), GET/HEAD answer before hashing. */
+bool hw_digest_kept(void *rel);
 bool hw_has_field(const struct hw_reply *r, const char *line);
 void hw_assert_digest(const struct hw_reply *r, const uint8_t sha[32]);
 /* A PUT request (head and body) in a malloc'd buffer. */

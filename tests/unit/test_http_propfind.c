@@ -133,6 +133,9 @@ test_depth1(void **state)
 	hw_cl_wait(cl, "G", 1, rep);
 	assert_int_equal(rep[0].r.status, 200);
 	hw_cl_free(cl);
+	/* hashed behind the answer, not before it */
+	assert_true(hw_run_until(hw_digest_kept, (void *)"dav/a.bin",
+				 60000 * NS_PER_MS));
 	/* ... which the next listing shows, as GET's Repr-Digest has it */
 	cl = hw_ask(req, 'G', rep);
 	load(&rep[0]);

@@ -9,6 +9,7 @@
  * that no connection or mbuf is left behind.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,11 +25,13 @@
 #include <openssl/sha.h>
 #include <rte_errno.h>
 
+#include "digest.h"
 #include "http_world.h"
 
-/* GET of a whole file: the bytes, length, validators and the SHA-256
- * computed by the worker; then pipelined GET, HEAD, GET on one
- * connection answered in order, the digest now kept. */
+/* GET of a whole file: the bytes, length, validators, answered at once
+ * without Repr-Digest (never hashed yet) while the worker hashes it; then
+ * pipelined GET, HEAD, GET on one connection answered in order, with the
+ * SHA-256 now kept. */
 static void
 test_get(void **state)
 {
@@ -44,11 +47,19 @@ test_get(void **state)
 	hw_file_make("a.bin", size, sha, &data);
 	hw_file_make("small.txt", 5, sha_small, &small);
 	cl = hw_ask("GET /a.bin HTTP/1.1\r\nHost: t\r\n\r\n", 'G', rep);
+	hw_cl_free(hw_ask("HEAD /small.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+			  'H', &rep[1]));
+	assert_int_equal(rep[1].r.status, 200);
+	assert_false(rep[1].r.has_digest);
 	assert_int_equal(rep[0].r.status, 200);
 	assert_int_equal(rep[0].r.content_length, size);
 	assert_int_equal(rep[0].body_len, size);
 	assert_memory_equal(rep[0].body, data, size);
-	hw_assert_digest(&rep[0], sha);
+	assert_false(rep[0].r.has_digest);
+	assert_true(hw_run_until(hw_digest_kept, (void *)"a.bin",
+				 60000 * NS_PER_MS));
+	assert_true(hw_run_until(hw_digest_kept, (void *)"small.txt",
+				 60000 * NS_PER_MS));
 	assert_true(rep[0].r.accept_ranges);
 	assert_true(rep[0].r.keep_alive);
 	assert_true(rep[0].r.etag[0] == '"');
@@ -300,7 +311,7 @@ test_slow_reader(void **state)
 	cl = hw_cl_open();
 	cl->hold = true;
 	hw_cl_send(cl, get, strlen(get));
-	/* the answer starts once the digest is computed */
+	/* the answer starts at once: the digest is computed behind it */
 	assert_true(hw_run_until(got_bytes, cl, 60000 * NS_PER_MS));
 	hw_run_until(NULL, NULL, 200 * NS_PER_MS);
 	j = tusk_http_server_json(hw_srv);
@@ -326,6 +337,63 @@ test_slow_reader(void **state)
 	assert_memory_equal(rep[0].body, data, size);
 	hw_cl_free(cl);
 	free(data);
+	hw_settle();
+}
+
+/* Extra whole-file jobs the worker hashes round-robin with the server's:
+ * they hold it back (each takes its share of the one worker), so the
+ * server's job takes several times the file's hash time. */
+#define DECOY_JOBS 3
+
+/* Never hash before the first byte: the first bytes of a GET of a 64 MiB
+ * file never hashed arrive while its digest is still being computed
+ * (worker held back by decoy jobs); the body is the file's; once hashed,
+ * the next GET carries Repr-Digest equal to its SHA-256. */
+static void
+test_first_byte(void **state)
+{
+	static const char get[] = "GET /fresh.bin HTTP/1.1\r\nHost: t\r\n\r\n";
+	const size_t size = 64u << 20;
+	struct tusk_digest_job *decoy[DECOY_JOBS];
+	char path[512];
+	uint8_t sha[32], *data, *junk;
+	struct hw_reply rep[1];
+	struct hw_client *cl;
+	int fd;
+
+	hw_file_make("fresh.bin", size, sha, &data);
+	hw_file_make("decoy.bin", size, NULL, &junk);
+	snprintf(path, sizeof(path), "%s/decoy.bin", hw_root_dir);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	for (int i = 0; i < DECOY_JOBS; i++) {
+		decoy[i] = tusk_digest_file(hw_env.digest, fd);
+		assert_non_null(decoy[i]);
+	}
+	close(fd);
+	cl = hw_cl_open();
+	hw_cl_send(cl, get, strlen(get));
+	assert_true(hw_run_until(got_bytes, cl, 60000 * NS_PER_MS));
+	/* the head and first bytes are here; the digest is not */
+	assert_false(hw_digest_kept((void *)"fresh.bin"));
+	hw_cl_wait(cl, "G", 1, rep);
+	assert_int_equal(rep[0].r.status, 200);
+	assert_int_equal(rep[0].body_len, size);
+	assert_memory_equal(rep[0].body, data, size);
+	assert_false(rep[0].r.has_digest);
+	hw_cl_free(cl);
+	for (int i = 0; i < DECOY_JOBS; i++)
+		tusk_digest_job_free(decoy[i]);
+	/* hashed behind the sender and kept for the next request */
+	assert_true(hw_run_until(hw_digest_kept, (void *)"fresh.bin",
+				 60000 * NS_PER_MS));
+	cl = hw_ask(get, 'G', rep);
+	assert_int_equal(rep[0].r.status, 200);
+	assert_memory_equal(rep[0].body, data, size);
+	hw_assert_digest(&rep[0], sha);
+	hw_cl_free(cl);
+	free(data);
+	free(junk);
 	hw_settle();
 }
 
@@ -395,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_head_too_large),
 		cmocka_unit_test(test_slow_reader),
+		cmocka_unit_test(test_first_byte),
 		cmocka_unit_test(test_idle_timeout),
 		cmocka_unit_test(test_json),
 	};
