@@ -120,6 +120,23 @@ hdr() {
 		END { print v }'
 }
 
+# wait_digest PATH HDRS [SECONDS]: HEAD PATH until tuskd's answer carries
+# Repr-Digest (a GET never waits for the hash: the digest worker hashes
+# behind the sender, and HEADs join that job); fails after SECONDS
+# (default 120). WAITED_S: roughly how long it took.
+wait_digest() {
+	local path=$1 hdrs=$2 limit=${3:-120} i
+	for (( i = 0; i < limit * 2; i++ )); do
+		pcurl -I -o "$hdrs" "$HTTP_BASE$path"
+		if [ -n "$(hdr "$hdrs" Repr-Digest)" ]; then
+			WAITED_S=$(( i / 2 ))
+			return 0
+		fi
+		sleep 0.5
+	done
+	fail "$path: no Repr-Digest after $limit s of HEADs"
+}
+
 # raw METHOD TARGET [raw_http.py ARGS]: one request exactly as written,
 # from the peer; sets CODE.
 raw() {

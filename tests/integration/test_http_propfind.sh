@@ -61,9 +61,10 @@ EOF
 expected > "$S/want"
 
 note "1: curl PROPFIND Depth 1"
-# a GET first: tuskd keeps a.bin's digest
+# a GET first: tuskd hashes a.bin behind it and keeps the digest
 http_get /set/a.bin "$S/a.out" "$S/a.hdr"
 assert_code "$CODE" 200 "GET /set/a.bin"
+wait_digest /set/a.bin "$S/a.head" 60
 pcurl -o "$S/ls.xml" -D "$S/ls.hdr" -w '%{http_code}' -X PROPFIND \
 	-H 'Depth: 1' "$HTTP_BASE/set/"
 assert_code "${CURL_OUT:0:3}" 207 "PROPFIND Depth 1 /set/"

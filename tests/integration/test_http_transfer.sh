@@ -65,13 +65,8 @@ same_file "$WORK/root/big.bin" "$WORK/peer/got.bin" "GET $MIB MiB"
 note "GET rate: $(gbps "$SIZE" "$SECS") Gbit/s"
 assert_eq "$(hdr "$WORK/get.hdr" Repr-Digest)" "" "first GET Repr-Digest (not hashed yet)"
 want_digest=$(digest_of "$WORK/root/big.bin")
-# the digest worker hashes it behind the sender; HEADs join that job
-for (( i = 0; i < DIGEST_WAIT_S * 2; i++ )); do
-	pcurl -I -o "$WORK/head.hdr" "$HTTP_BASE/big.bin"
-	[ -n "$(hdr "$WORK/head.hdr" Repr-Digest)" ] && break
-	sleep 0.5
-done
-note "digest kept after ~$(( i / 2 )) s of HEADs"
+wait_digest /big.bin "$WORK/head.hdr" "$DIGEST_WAIT_S"
+note "digest kept after ~$WAITED_S s of HEADs"
 rm -f "$WORK/peer/got.bin"
 http_get /big.bin "$WORK/peer/got.bin" "$WORK/get.hdr"
 assert_code "$CODE" 200 "second GET /big.bin"
