@@ -427,12 +427,9 @@ paws_reject(const struct tusk_tcp_conn *c, const struct tusk_tcp_seg_in *seg,
 	return now - c->ts_recent_age < PAWS_IDLE_NS;
 }
 
-/* ACK a segment not accepted (out of the window, or PAWS): always when
- * it carries data, else at most once per TUSK_TCP_OOW_ACK_GAP_NS per
- * connection (tcp_challenge.h says why). */
-static void
-oow_ack(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
-	const struct tusk_tcp_seg_in *seg, uint64_t now)
+void
+tusk_tcp_input_oow_ack(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
+		       const struct tusk_tcp_seg_in *seg, uint64_t now)
 {
 	if (seg->len == 0 && !(seg->flags & TUSK_TCP_F_FIN) &&
 	    !tusk_tcp_challenge_oow_ok(&c->oow_ack_next, now)) {
@@ -617,7 +614,7 @@ sync_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	}
 	if (paws_reject(c, seg, now)) {
 		tcp->st->stats.drops[TUSK_DROP_TCP_PAWS]++;
-		oow_ack(tcp, c, seg, now);
+		tusk_tcp_input_oow_ack(tcp, c, seg, now);
 		return;
 	}
 	if (!seq_acceptable(c, seg)) {
@@ -632,7 +629,7 @@ sync_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 			tusk_tcp_input_challenge_ack(tcp, c, now);
 			return;
 		}
-		oow_ack(tcp, c, seg, now);
+		tusk_tcp_input_oow_ack(tcp, c, seg, now);
 		/* A duplicate: report it (RFC 2883 4.1.1). */
 		if (seg->len > 0 && SEQ_LT(seg->seq, c->rcv_nxt) &&
 		    (c->flags & TUSK_TCP_CF_SACK)) {

@@ -8,7 +8,8 @@
  *    [500, 1499], different from second to second and from key to key;
  *  - the counters in struct tusk_stack_stats agree with what went out;
  *  - duplicate ACKs for out-of-window segments without data: one per
- *    500 ms per connection (TUSK_TCP_OOW_ACK_GAP_NS), data always ACKed.
+ *    500 ms per connection (TUSK_TCP_OOW_ACK_GAP_NS), data always ACKed;
+ *    the same for ACKs of data never sent.
  *
  *   peer 10.0.0.1:20000.. (this file)  <-->  stack 10.0.0.2:80
  */
@@ -195,6 +196,15 @@ test_oow_ack_limit(void **state)
 	assert_int_equal(oow_seg(iss, far, 0, t0 + 500 * MS), 1);
 	assert_int_equal(oow_seg(iss, far, 0, t0 + 600 * MS), 0);
 	assert_int_equal(stats()->tcp_oow_ack_limited, 102);
+	/* In the window but acknowledging data never sent (RFC 9293
+	 * 3.10.7.4, RFC 5961 5.2): the same limit. */
+	tusk_harness_clear(&h);
+	for (unsigned int i = 0; i < 5; i++)
+		tusk_test_seg_send(&h, PPORT0, LPORT, F_ACK, PISS + 1,
+				   iss + 1 + 100000, 65535, NULL, 0,
+				   t0 + 1000 * MS + i * MS);
+	assert_int_equal(h.n_sent, 1);
+	assert_int_equal(stats()->tcp_oow_ack_limited, 106);
 	assert_int_equal(tusk_tcp_conn_count(h.st), 1);
 }
 
