@@ -444,6 +444,14 @@ tusk_dav_writer_finish(struct tusk_dav_writer *w, const char **xml,
 	return 0;
 }
 
+size_t
+tusk_dav_writer_len(struct tusk_dav_writer *w)
+{
+	/* what the writer keeps in its own small buffer goes in first */
+	(void)xmlTextWriterFlush(w->tw);
+	return (size_t)xmlBufferLength(w->buf);
+}
+
 int
 tusk_dav_error_xml(const char *condition, char *out, size_t outlen)
 {

@@ -130,6 +130,9 @@ int tusk_dav_writer_add_status(struct tusk_dav_writer *w, const char *path,
 int tusk_dav_writer_finish(struct tusk_dav_writer *w, const char **xml,
 			   size_t *len);
 void tusk_dav_writer_free(struct tusk_dav_writer *w);
+/* Bytes of the document so far (libxml2's buffer may hold up to twice
+ * that while it grows). */
+size_t tusk_dav_writer_len(struct tusk_dav_writer *w);
 
 /*
  * A <D:error> body naming the precondition `condition` (RFC 4918 16),

@@ -144,6 +144,7 @@ struct tusk_http_resp_info {
 	const char *content_type;  /* NULL: application/octet-stream if a
 				    * body is described, else omitted */
 	const char *location;      /* 201: the new resource, or NULL */
+	uint32_t retry_after;      /* 503: seconds (RFC 9110 10.2.3); 0: none */
 	bool close;                /* "Connection: close" */
 };
 

@@ -159,6 +159,8 @@ tusk_http_resp_head(char *buf, size_t len, const struct tusk_http_resp_info *r)
 		put(&f, "Allow: %s\r\n", r->allow);
 	if (r->location != NULL)
 		put(&f, "Location: %s\r\n", r->location);
+	if (r->retry_after != 0)
+		put(&f, "Retry-After: %u\r\n", (unsigned int)r->retry_after);
 	if (r->accept_ranges)
 		put(&f, "Accept-Ranges: bytes\r\n");
 	if (r->content_range)

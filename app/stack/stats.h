@@ -84,6 +84,10 @@ struct tusk_stack_stats {
 	uint64_t tcp_challenge_acks;
 	uint64_t tcp_challenge_conn_limited;
 	uint64_t tcp_challenge_global_limited;
+	/* Duplicate ACKs for out-of-window or PAWS-rejected segments without
+	 * data held back by the per-connection limit (tcp_challenge.h
+	 * TUSK_TCP_OOW_ACK_GAP_NS). */
+	uint64_t tcp_oow_ack_limited;
 	/* SYN cookies (RFC 4987 3.6): SYN-ACKs that carried one, ACKs whose
 	 * cookie was good (a connection made), ACKs whose cookie was forged,
 	 * mangled or expired (answered with RST). */

@@ -371,8 +371,9 @@ tusk_tcp_ack_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	bool dsack, advanced = SEQ_GT(ack, c->snd_una);
 
 	if (SEQ_GT(ack, c->snd_nxt)) {
-		/* RFC 9293 3.10.7.4: ACK of unsent data: ACK and drop. */
-		c->flags |= TUSK_TCP_CF_ACK_NOW;
+		/* RFC 9293 3.10.7.4: ACK of unsent data: ACK and drop,
+		 * under the out-of-window limit (RFC 5961 5.2, 7). */
+		tusk_tcp_input_oow_ack(tcp, c, seg, now);
 		return -1;
 	}
 	if (SEQ_LT(ack, lo)) {

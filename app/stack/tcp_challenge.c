@@ -31,3 +31,12 @@ tusk_tcp_challenge_check(struct tusk_tcp_challenge *g, uint64_t *conn_next,
 	g->left--;
 	return TUSK_TCP_CHALLENGE_SEND;
 }
+
+bool
+tusk_tcp_challenge_oow_ok(uint64_t *next, uint64_t now)
+{
+	if (now < *next)
+		return false;
+	*next = now + TUSK_TCP_OOW_ACK_GAP_NS;
+	return true;
+}

@@ -23,6 +23,7 @@
 #ifndef TUSK_TCP_CHALLENGE_H
 #define TUSK_TCP_CHALLENGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tcp_hash.h"
@@ -35,6 +36,18 @@
 #define TUSK_TCP_CHALLENGE_CONN_GAP_NS (500ULL * 1000000ULL)
 /* Length of one budget period. */
 #define TUSK_TCP_CHALLENGE_PERIOD_NS 1000000000ULL
+
+/* Least time between two duplicate ACKs that answer one connection's
+ * out-of-window or PAWS-rejected segments carrying no data (RFC 9293
+ * 3.10.7.4 says to ACK them; RFC 5961 4.2/5.2 in spirit; Linux
+ * tcp_oow_rate_limited, tcp_invalid_ratelimit 500 ms). Without it two
+ * stacks that disagree about the window, or a peer that spoofs one,
+ * keep an ACK for every ACK going for ever. Segments with data keep
+ * their ACK (Linux too): a retransmitting sender needs it (and the
+ * D-SACK) to recover, and they earn one ACK each, no more. A clock of
+ * its own, not the challenge ACK's: one kind must not silence the
+ * other. */
+#define TUSK_TCP_OOW_ACK_GAP_NS (500ULL * 1000000ULL)
 
 /* The stack-wide budget. */
 struct tusk_tcp_challenge {
@@ -64,5 +77,12 @@ uint32_t tusk_tcp_challenge_budget(const struct tusk_tcp_key *key,
 enum tusk_tcp_challenge_verdict
 tusk_tcp_challenge_check(struct tusk_tcp_challenge *g, uint64_t *conn_next,
 			 uint64_t now);
+
+/*
+ * May a connection whose next duplicate ACK for an out-of-window segment
+ * without data is allowed at *next (0 at first) send one at `now`? On
+ * true, *next moves to now + TUSK_TCP_OOW_ACK_GAP_NS.
+ */
+bool tusk_tcp_challenge_oow_ok(uint64_t *next, uint64_t now);
 
 #endif /* TUSK_TCP_CHALLENGE_H */

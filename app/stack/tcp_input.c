@@ -427,6 +427,18 @@ paws_reject(const struct tusk_tcp_conn *c, const struct tusk_tcp_seg_in *seg,
 	return now - c->ts_recent_age < PAWS_IDLE_NS;
 }
 
+void
+tusk_tcp_input_oow_ack(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
+		       const struct tusk_tcp_seg_in *seg, uint64_t now)
+{
+	if (seg->len == 0 && !(seg->flags & TUSK_TCP_F_FIN) &&
+	    !tusk_tcp_challenge_oow_ok(&c->oow_ack_next, now)) {
+		tcp->st->stats.tcp_oow_ack_limited++;
+		return;
+	}
+	c->flags |= TUSK_TCP_CF_ACK_NOW;
+}
+
 /* RFC 9293 3.10.7.4 first check: is any of the segment in the window? */
 static bool
 seq_acceptable(const struct tusk_tcp_conn *c,
@@ -602,7 +614,7 @@ sync_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	}
 	if (paws_reject(c, seg, now)) {
 		tcp->st->stats.drops[TUSK_DROP_TCP_PAWS]++;
-		c->flags |= TUSK_TCP_CF_ACK_NOW;
+		tusk_tcp_input_oow_ack(tcp, c, seg, now);
 		return;
 	}
 	if (!seq_acceptable(c, seg)) {
@@ -617,7 +629,7 @@ sync_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 			tusk_tcp_input_challenge_ack(tcp, c, now);
 			return;
 		}
-		c->flags |= TUSK_TCP_CF_ACK_NOW;
+		tusk_tcp_input_oow_ack(tcp, c, seg, now);
 		/* A duplicate: report it (RFC 2883 4.1.1). */
 		if (seg->len > 0 && SEQ_LT(seg->seq, c->rcv_nxt) &&
 		    (c->flags & TUSK_TCP_CF_SACK)) {

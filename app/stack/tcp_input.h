@@ -50,6 +50,11 @@ void tusk_tcp_recv_input(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 void tusk_tcp_input_fin(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 			uint64_t now);
 
+/* ACK a segment not accepted (out of the window, PAWS-old, or acking
+ * data never sent): always when it carries data, else at most once per
+ * TUSK_TCP_OOW_ACK_GAP_NS per connection (tcp_challenge.h says why). */
+void tusk_tcp_input_oow_ack(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
+			    const struct tusk_tcp_seg_in *seg, uint64_t now);
 /* Send a challenge ACK, rate-limited per connection and per stack
  * (RFC 5961 section 7, tcp_challenge.h). */
 void tusk_tcp_input_challenge_ack(struct tusk_tcp *tcp,

@@ -146,6 +146,9 @@ struct tusk_http_server_limits {
 	uint64_t pipeline_waits;  /* requests held back: answers unread */
 	uint64_t pool_held;       /* payload bytes responses hold now */
 	uint64_t pool_held_peak;  /* the most they held at once */
+	uint64_t dav_refused;     /* PROPFIND over the listing budget: 503 */
+	uint64_t dav_held;        /* listing bytes reserved now */
+	uint64_t dav_held_peak;   /* the most reserved at once */
 	uint32_t sources;         /* source addresses with connections */
 };
 

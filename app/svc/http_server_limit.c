@@ -316,11 +316,41 @@ hs_limit_admit(struct tusk_http_server *srv, struct hs_conn *hc,
 
 /* The connection is freed: uncount it. */
 void
+hs_limit_dav_set(struct hs_conn *hc, uint64_t v)
+{
+	struct tusk_http_server_limits *l = &hc->srv->lim;
+
+	if (hc->src != NULL)
+		hc->src->dav_held = hc->src->dav_held - hc->dav_held + v;
+	l->dav_held = l->dav_held - hc->dav_held + v;
+	if (l->dav_held > l->dav_held_peak)
+		l->dav_held_peak = l->dav_held;
+	hc->dav_held = v;
+}
+
+bool
+hs_limit_dav_reserve(struct hs_conn *hc, uint64_t v)
+{
+	struct tusk_http_server *srv = hc->srv;
+	uint64_t cap = HS_DAV_BUDGET * srv->conf.source_pool_pct / 100;
+	uint64_t more = v > hc->dav_held ? v - hc->dav_held : 0;
+
+	if (srv->lim.dav_held + more > HS_DAV_BUDGET ||
+	    (hc->src != NULL && hc->src->dav_held + more > cap)) {
+		srv->lim.dav_refused++;
+		return false;
+	}
+	hs_limit_dav_set(hc, v > hc->dav_held ? v : hc->dav_held);
+	return true;
+}
+
+void
 hs_limit_release(struct hs_conn *hc)
 {
 	struct tusk_http_server *srv = hc->srv;
 	struct hs_src *s = hc->src;
 
+	hs_limit_dav_set(hc, 0);
 	if (s == NULL)
 		return;
 	held_set(hc, 0);
@@ -455,7 +485,7 @@ hs_limit_json(const struct tusk_http_server *srv)
 	const struct tusk_http_server_limits *l = &srv->lim;
 
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		"s:I, s:I, s:I, s:I}",
+		"s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"head_timeouts", (json_int_t)l->head_timeouts,
 		"body_too_slow", (json_int_t)l->body_too_slow,
 		"send_timeouts", (json_int_t)l->send_timeouts,
@@ -469,5 +499,8 @@ hs_limit_json(const struct tusk_http_server *srv)
 		"pipeline_waits", (json_int_t)l->pipeline_waits,
 		"pool_held", (json_int_t)l->pool_held,
 		"pool_held_peak", (json_int_t)l->pool_held_peak,
+		"dav_refused", (json_int_t)l->dav_refused,
+		"dav_held", (json_int_t)l->dav_held,
+		"dav_held_peak", (json_int_t)l->dav_held_peak,
 		"sources", (json_int_t)l->sources);
 }

@@ -96,6 +96,15 @@ extern int tusk_http_logtype;
  * data-room mbuf (16 KiB, even for a 200-byte HEAD answer), so a client
  * pipelining HEADs without reading holds 4 mbufs, not the pool. */
 #define HS_PIPE_DEPTH 4
+/* PROPFIND listing bytes reserved at once per lcore: the XML as it grows
+ * (libxml2's buffer, up to twice the document) and the memfd copy it is
+ * sent from, until the response ends (http_server_propfind.c reserves
+ * ahead of each member). 64 MiB: 5 of the largest listings being built
+ * (HS_DAV_DOC_MAX, 3x while copied) or 16 being sent; a source gets at
+ * most http_source_pool_pct of it, as of the data pool. Beyond: 503 with
+ * Retry-After, counted in dav_refused. Without it every connection could
+ * hold ~12 MiB of heap the other limits do not see. */
+#define HS_DAV_BUDGET (64ull << 20)
 /* Per-source tables: buckets of the lcore's source hash. */
 #define HS_SRC_BUCKETS 1024u
 /* Response heads waiting for an mbuf: a final head (the fields we send
@@ -163,6 +172,7 @@ struct hs_src {
 	struct tusk_addr addr;
 	uint32_t conns;
 	uint64_t held;                   /* sum of its connections' held */
+	uint64_t dav_held;               /* sum of its connections' dav_held */
 };
 
 struct hs_conn {
@@ -186,6 +196,7 @@ struct hs_conn {
 	uint64_t rate_bytes;
 	uint64_t acked_at;       /* the peer last acknowledged new data */
 	uint64_t held;           /* payload held: unacked in TCP + hc->out */
+	uint64_t dav_held;       /* PROPFIND listing bytes reserved */
 	uint64_t resp_end[HS_PIPE_DEPTH]; /* tcp_queued at answer ends */
 
 	/* input: a stream of segments, linked by m->next */
@@ -281,6 +292,12 @@ void hs_limit_init(struct tusk_http_server *srv);
 int hs_limit_admit(struct tusk_http_server *srv, struct hs_conn *hc,
 		   struct tusk_tcp_conn *c, uint64_t now);
 void hs_limit_release(struct hs_conn *hc);
+/* PROPFIND listing bytes (http_server_propfind.c): reserve up to `bytes`
+ * for hc; false (nothing reserved, dav_refused counted) when that puts
+ * the lcore over HS_DAV_BUDGET or hc's source over source_pool_pct of
+ * it. hs_limit_dav_set() lowers the reservation (0: none). */
+bool hs_limit_dav_reserve(struct hs_conn *hc, uint64_t bytes);
+void hs_limit_dav_set(struct hs_conn *hc, uint64_t bytes);
 void hs_limit_scan(struct tusk_http_server *srv, uint64_t now);
 uint64_t hs_limit_send_room(struct hs_conn *hc, uint64_t now);
 void hs_limit_sent(struct hs_conn *hc, uint64_t took, uint64_t now);

@@ -47,6 +47,17 @@
  * the directory carrying DAV:number-of-matches-within-limits (RFC 5323
  * 5.2's signal for a result cut at a server limit). */
 #define HS_DAV_MEMBERS_MAX 4096
+/* Bytes of one document: with long names the member bound alone allows
+ * ~20x more (hrefs up to TUSK_DAV_HREF_MAX); past it the listing ends
+ * with the same 507. */
+#define HS_DAV_DOC_MAX (4u << 20)
+/* The most one member's <D:response> takes: its href (TUSK_DAV_HREF_MAX,
+ * 12 KiB), the 404 propstat naming up to TUSK_DAV_FOREIGN_MAX properties
+ * of TUSK_DAV_NAME_MAX + TUSK_DAV_NS_MAX bytes (12 KiB), live
+ * properties; rounded up. */
+#define HS_DAV_ENTRY_MAX (32u << 10)
+/* Retry-After of a 503 for a listing over HS_DAV_BUDGET, seconds. */
+#define HS_DAV_RETRY_S 1
 #define HS_DAV_CONTENT_TYPE "application/xml; charset=utf-8"
 
 struct hs_dav {
@@ -80,7 +91,35 @@ fail(struct hs_conn *hc, int status, const char *why, uint64_t now)
 {
 	HS_LOG(INFO, "PROPFIND /%s: %d: %s\n", hc->rel, status, why);
 	hs_propfind_free(hc);
+	hs_limit_dav_set(hc, 0);
 	hs_respond_error(hc, status, now);
+}
+
+/* Over the listing budget (HS_DAV_BUDGET): 503, come back later. */
+static void
+busy(struct hs_conn *hc, uint64_t now)
+{
+	struct tusk_http_resp_info ri = {
+		.status = 503, .retry_after = HS_DAV_RETRY_S,
+	};
+
+	HS_LOG(INFO, "PROPFIND /%s: 503: listing budget spent\n", hc->rel);
+	hs_propfind_free(hc);
+	hs_limit_dav_set(hc, 0);
+	hs_respond(hc, &ri, now);
+}
+
+/* Reserve what the document may hold once `more` bytes are added to it
+ * (twice the document while libxml2's buffer grows); false: over the
+ * budget, answered with 503. */
+static bool
+reserve(struct hs_conn *hc, size_t more, uint64_t now)
+{
+	if (hs_limit_dav_reserve(hc, 2 * ((uint64_t)tusk_dav_writer_len(
+					     hc->dav->w) + more)))
+		return true;
+	busy(hc, now);
+	return false;
 }
 
 /* Answer with `status` and the XML document as the body. */
@@ -108,9 +147,11 @@ send_xml(struct hs_conn *hc, int status, const char *xml, size_t len,
 	hs_propfind_free(hc); /* xml is gone from here on */
 	if (fd < 0) {
 		HS_LOG(WARNING, "PROPFIND: memfd: %s\n", strerror(errno));
+		hs_limit_dav_set(hc, 0);
 		hs_respond_error(hc, 500, now);
 		return;
 	}
+	hs_limit_dav_set(hc, len); /* the memfd's, until the response ends */
 	hc->file.fd = fd;
 	hc->file.size = len;
 	hc->body_off = 0;
@@ -166,7 +207,8 @@ member(struct hs_conn *hc, const char *name)
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
 	    tusk_root_is_internal(name))
 		return true;
-	if (d->members >= HS_DAV_MEMBERS_MAX) {
+	if (d->members >= HS_DAV_MEMBERS_MAX ||
+	    tusk_dav_writer_len(d->w) + HS_DAV_ENTRY_MAX > HS_DAV_DOC_MAX) {
 		tusk_dav_writer_add_status(d->w, hc->rel, true, 507,
 					   "number-of-matches-within-limits");
 		return false;
@@ -193,6 +235,11 @@ finish(struct hs_conn *hc, uint64_t now)
 
 	if (tusk_dav_writer_finish(hc->dav->w, &xml, &len) < 0) {
 		fail(hc, 500, "XML writer failed", now);
+		return;
+	}
+	/* the buffer (up to twice the document) and its memfd copy */
+	if (!hs_limit_dav_reserve(hc, 3 * (uint64_t)len)) {
+		busy(hc, now);
 		return;
 	}
 	send_xml(hc, 207, xml, len, now);
@@ -246,7 +293,13 @@ begin(struct hs_conn *hc, uint64_t now)
 	free(d->body);
 	d->body = NULL;
 	d->w = tusk_dav_writer_new(&d->q);
-	if (d->w == NULL || add(hc, hc->rel, &d->st) < 0) {
+	if (d->w == NULL) {
+		fail(hc, 500, "XML writer failed", now);
+		return;
+	}
+	if (!reserve(hc, HS_DAV_ENTRY_MAX, now))
+		return;
+	if (add(hc, hc->rel, &d->st) < 0) {
 		fail(hc, 500, "XML writer failed", now);
 		return;
 	}
@@ -282,6 +335,8 @@ hs_propfind_poll(struct hs_conn *hc, uint64_t now)
 			finish(hc, now);
 			return;
 		}
+		if (!reserve(hc, HS_DAV_ENTRY_MAX, now))
+			return;
 		if (!member(hc, de->d_name)) {
 			finish(hc, now);
 			return;

@@ -241,6 +241,7 @@ void
 hs_response_done(struct hs_conn *hc, uint64_t now)
 {
 	hs_file_close(&hc->file);
+	hs_limit_dav_set(hc, 0); /* a PROPFIND document's memfd is gone */
 	hc->body_off = hc->body_end = 0;
 	hs_limit_answered(hc);
 	if (hc->close_after) {

@@ -85,6 +85,7 @@ static const struct {
 	STAT(ip_tx), STAT(icmp_echo_rx), STAT(icmp_echo_tx), STAT(tcp_rx),
 	STAT(tcp_tx), STAT(tcp_steered), STAT(tcp_challenge_acks),
 	STAT(tcp_challenge_conn_limited), STAT(tcp_challenge_global_limited),
+	STAT(tcp_oow_ack_limited),
 	STAT(tcp_syncookies_sent), STAT(tcp_syncookies_ok),
 	STAT(tcp_syncookies_failed),
 	STAT(udp_rx), STAT(udp_rx_no_cksum),

@@ -16,7 +16,11 @@
 #      (tcp_syncookies_ok >= 1) and the bytes are identical.
 #   3. 20 bare ACKs with random numbers from that address: 20 forged
 #      cookies refused (tcp_syncookies_failed +20), no connection made.
-#   4. `tuskctl stats` (for people) prints the six counters.
+#   4. `tuskctl stats` (for people) prints the seven counters.
+#   5. On a real connection, 20 bare ACKs 10 ms apart with a sequence
+#      number half the space from the real one (out of the window): one
+#      duplicate ACK, 19 held back (tcp_oow_ack_limited +19; one per
+#      connection per 500 ms); the connection still serves a GET.
 
 # shellcheck source=tests/integration/http_lib.sh
 . "$(dirname "$0")/http_lib.sh"
@@ -76,9 +80,18 @@ note "4: tuskctl stats shows them to people too"
 "$TUSKCTL" -s "$LAB_STATE/tuskd.sock" stats > "$WORK/stats.txt" ||
 	fail "tuskctl stats failed"
 for k in tcp_challenge_acks tcp_challenge_conn_limited \
-	 tcp_challenge_global_limited tcp_syncookies_sent tcp_syncookies_ok \
+	 tcp_challenge_global_limited tcp_oow_ack_limited tcp_syncookies_sent \
+	 tcp_syncookies_ok \
 	 tcp_syncookies_failed; do
 	grep -qE "^$k +[0-9]+$" "$WORK/stats.txt" ||
 		fail "tuskctl stats has no line for $k: $(cat "$WORK/stats.txt")"
 done
-note "ok: tuskctl stats lists the six counters"
+note "ok: tuskctl stats lists the seven counters"
+
+note "5: out-of-window bare ACKs on one connection"
+stats_save "$WORK/b5.json"
+probe oow_on_conn 20 10 > /dev/null || fail "tcp_probe oow_on_conn"
+expect_delta tcp_oow_ack_limited 19 "$WORK/b5.json"
+http_get /f.bin "$WORK/f5.out" "$WORK/f5.hdr"
+assert_code "$CODE" 200 "GET after the out-of-window ACKs"
+same_file "$ROOT/f.bin" "$WORK/f5.out" "GET after the out-of-window ACKs"

@@ -205,7 +205,8 @@ test_stats_names_every_drop(void **state)
 {
 	static const char *const tcp_keys[] = {
 		"tcp_challenge_acks", "tcp_challenge_conn_limited",
-		"tcp_challenge_global_limited", "tcp_syncookies_sent",
+		"tcp_challenge_global_limited", "tcp_oow_ack_limited",
+		"tcp_syncookies_sent",
 		"tcp_syncookies_ok", "tcp_syncookies_failed",
 	};
 	struct tusk_ctl *ctl = ctl_start();

@@ -8,7 +8,10 @@
  * left out; Depth 0; Depth infinity and no Depth get 403 with
  * DAV:propfind-finite-depth; bad Depth, bodies and paths get their error;
  * a directory past the member bound ends with a 507 response; the
- * connection goes on with the next request.
+ * connection goes on with the next request; listings of clients that do
+ * not read stop at the listing budget (HS_DAV_BUDGET, a source's share
+ * of it): the others get 503 with Retry-After, and a listing succeeds
+ * again once they are gone.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -264,18 +267,18 @@ test_infinity(void **state)
 	hw_settle();
 }
 
-/* More members than one response holds: the first 4096 and a 507. */
+/* "many": 4200 empty files, more than one response holds (made once). */
 static void
-test_member_bound(void **state)
+make_many(void)
 {
-	const unsigned int n = 4200;
-	struct hw_reply rep[1];
-	struct hw_client *cl;
+	static bool made;
 	char p[512];
 
+	if (made)
+		return;
 	root_path(p, sizeof(p), "many");
 	assert_int_equal(mkdir(p, 0755), 0);
-	for (unsigned int i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < 4200; i++) {
 		FILE *f;
 
 		snprintf(p, sizeof(p), "%s/many/f%05u", hw_root_dir, i);
@@ -283,6 +286,17 @@ test_member_bound(void **state)
 		assert_non_null(f);
 		fclose(f);
 	}
+	made = true;
+}
+
+/* More members than one response holds: the first 4096 and a 507. */
+static void
+test_member_bound(void **state)
+{
+	struct hw_reply rep[1];
+	struct hw_client *cl;
+
+	make_many();
 	cl = hw_ask("PROPFIND /many/ HTTP/1.1\r\nHost: t\r\nDepth: 1\r\n\r\n",
 		    'G', rep);
 	assert_int_equal(rep[0].r.status, 207);
@@ -299,6 +313,70 @@ test_member_bound(void **state)
 	hw_settle();
 }
 
+static bool
+all_answered(void *arg)
+{
+	struct hw_client **cl = arg;
+
+	for (; *cl != NULL; cl++)
+		if (memmem((*cl)->buf, (*cl)->len, "\r\n\r\n", 4) == NULL)
+			return false;
+	return true;
+}
+
+/* 24 clients list "many" (~2.1 MB each) and read nothing: together they
+ * would hold ~75 MB of heap. Their source's share of the listing budget
+ * (50% of 64 MiB) stops them: the others get 503 with Retry-After, the
+ * reservation never passes the share; once they are gone a listing is
+ * served whole again. */
+static void
+test_listing_budget(void **state)
+{
+	enum { N = 24 };
+	static const char req[] = "PROPFIND /many/ HTTP/1.1\r\nHost: t\r\n"
+				  "Depth: 1\r\n\r\n";
+	const uint64_t share = (64ull << 20) / 2;
+	struct hw_client *cl[N + 1] = { NULL };
+	struct tusk_http_server_limits l;
+	unsigned int ok = 0, busy = 0;
+	struct hw_reply rep[1];
+
+	make_many();
+	for (int i = 0; i < N; i++) {
+		cl[i] = hw_cl_open();
+		cl[i]->hold = true;
+		hw_cl_send(cl[i], req, strlen(req));
+	}
+	assert_true(hw_run_until(all_answered, cl, 60000 * NS_PER_MS));
+	for (int i = 0; i < N; i++) {
+		if (strncmp(cl[i]->buf, "HTTP/1.1 207 ", 13) == 0) {
+			ok++;
+			continue;
+		}
+		assert_memory_equal(cl[i]->buf, "HTTP/1.1 503 ", 13);
+		assert_non_null(memmem(cl[i]->buf, cl[i]->len,
+				       "\r\nRetry-After: 1\r\n", 17));
+		busy++;
+	}
+	tusk_http_server_limits(hw_srv, &l);
+	print_message("listings: %u served, %u refused; reserved peak %lu\n",
+		      ok, busy, (unsigned long)l.dav_held_peak);
+	assert_true(ok >= 8);
+	assert_true(busy >= 1);
+	assert_int_equal(l.dav_refused, busy);
+	assert_true(l.dav_held_peak <= share);
+	for (int i = 0; i < N; i++)
+		hw_cl_free(cl[i]);
+	hw_settle();
+	tusk_http_server_limits(hw_srv, &l);
+	assert_int_equal(l.dav_held, 0);
+	/* the budget is back: a listing is served whole */
+	cl[0] = hw_ask(req, 'G', rep);
+	assert_int_equal(rep[0].r.status, 207);
+	hw_cl_free(cl[0]);
+	hw_settle();
+}
+
 int
 main(void)
 {
@@ -308,6 +386,7 @@ main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_infinity),
 		cmocka_unit_test(test_member_bound),
+		cmocka_unit_test(test_listing_budget),
 	};
 
 	if (hw_init("http_propfind") != 0)

@@ -6,7 +6,10 @@
  *    connection, whatever asks for it (RST, SYN, old ACK), others free;
  *  - the stack's per-second budget: drawn anew each second within
  *    [500, 1499], different from second to second and from key to key;
- *  - the counters in struct tusk_stack_stats agree with what went out.
+ *  - the counters in struct tusk_stack_stats agree with what went out;
+ *  - duplicate ACKs for out-of-window segments without data: one per
+ *    500 ms per connection (TUSK_TCP_OOW_ACK_GAP_NS), data always ACKed;
+ *    the same for ACKs of data never sent.
  *
  *   peer 10.0.0.1:20000.. (this file)  <-->  stack 10.0.0.2:80
  */
@@ -149,6 +152,62 @@ test_per_connection_limit(void **state)
 	assert_int_equal(tusk_tcp_conn_count(h.st), 2);
 }
 
+/* An out-of-window segment of `plen` bytes at `seq`; returns the frames
+ * the stack sent for it. */
+static unsigned int
+oow_seg(uint32_t iss, uint32_t seq, uint32_t plen, uint64_t now)
+{
+	unsigned int before = h.n_sent;
+
+	tusk_test_seg_send(&h, PPORT0, LPORT, F_ACK, seq, iss + 1, 65535,
+			   NULL, plen, now);
+	return h.n_sent - before;
+}
+
+static void
+test_oow_ack_limit(void **state)
+{
+	uint32_t iss = tusk_test_establish(&h, PPORT0, LPORT, PISS, NULL);
+	const uint32_t far = PISS + 500000000u; /* far beyond the window */
+	const uint64_t t0 = 10 * MS;
+	struct tusk_test_seg s;
+
+	tusk_harness_clear(&h);
+	/* The first bare ACK out of the window is answered (RFC 9293
+	 * 3.10.7.4) with our RCV.NXT... */
+	assert_int_equal(oow_seg(iss, far, 0, t0), 1);
+	tusk_test_seg_last(&h, &s);
+	assert_int_equal(s.flags, F_ACK);
+	assert_int_equal(s.ack, PISS + 1);
+	/* ...the next ones within 500 ms are not: no ACK loop, no ACK per
+	 * forged segment. */
+	for (unsigned int i = 1; i <= 100; i++)
+		assert_int_equal(oow_seg(iss, far + i, 0, t0 + i * MS), 0);
+	assert_int_equal(oow_seg(iss, far, 0, t0 + 500 * MS - 1), 0);
+	assert_int_equal(stats()->tcp_oow_ack_limited, 101);
+	/* Old data (a retransmission we already have) is always ACKed: the
+	 * sender needs it to recover. */
+	assert_int_equal(oow_seg(iss, PISS + 1 - 200, 100, t0 + 200 * MS), 1);
+	assert_int_equal(oow_seg(iss, PISS + 1 - 200, 100, t0 + 201 * MS), 1);
+	/* Its own clock: a challenge ACK is not held back by it. */
+	assert_int_equal(blind_rst(PPORT0, t0 + 300 * MS), 1);
+	assert_int_equal(stats()->tcp_challenge_acks, 1);
+	/* 500 ms on, one more bare ACK is answered, then none again. */
+	assert_int_equal(oow_seg(iss, far, 0, t0 + 500 * MS), 1);
+	assert_int_equal(oow_seg(iss, far, 0, t0 + 600 * MS), 0);
+	assert_int_equal(stats()->tcp_oow_ack_limited, 102);
+	/* In the window but acknowledging data never sent (RFC 9293
+	 * 3.10.7.4, RFC 5961 5.2): the same limit. */
+	tusk_harness_clear(&h);
+	for (unsigned int i = 0; i < 5; i++)
+		tusk_test_seg_send(&h, PPORT0, LPORT, F_ACK, PISS + 1,
+				   iss + 1 + 100000, 65535, NULL, 0,
+				   t0 + 1000 * MS + i * MS);
+	assert_int_equal(h.n_sent, 1);
+	assert_int_equal(stats()->tcp_oow_ack_limited, 106);
+	assert_int_equal(tusk_tcp_conn_count(h.st), 1);
+}
+
 /* Every connection asks twice in second `sec`, 500 ms apart (as the
  * next second's first asks are from these second ones); returns
  * how many challenge ACKs went out. */
@@ -212,6 +271,8 @@ main(void)
 		cmocka_unit_test(test_budget_bounds),
 		cmocka_unit_test_setup_teardown(test_per_connection_limit,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oow_ack_limit, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_global_budget, setup,
 						teardown),
 	};
