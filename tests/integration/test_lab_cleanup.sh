@@ -73,8 +73,9 @@ grep -q "pilot-check: statistics match numpy" "$WORK/r.log" ||
 	fail "run: pilot-check did not pass: $(grep pilot-check "$WORK/r.log")"
 grep -q "wall time: total" "$WORK/r.log" || fail "run: no session wall time"
 keep=$(sed -n 's/.*outputs kept in \(.*\):$/\1/p' "$WORK/r.log")
-[ -s "$keep/analysis/pilot.png" ] && [ -s "$keep/analysis/pilot.ipynb" ] ||
-	fail "run: no executed notebook and plot in '$keep'"
+for f in pilot.png pilot.ipynb; do
+	[ -s "$keep/analysis/$f" ] || fail "run: no $f in '$keep/analysis'"
+done
 /usr/bin/python3 "$REPO/tools/lab/pilot-check" "$keep/store/pilot" "$keep/analysis" ||
 	fail "pilot-check on the kept outputs"
 ctrld=$(sed -n 's/.*tusk-ctrld pid \([0-9]*\) up.*/\1/p' "$WORK/r.log")
