@@ -3,14 +3,16 @@
 #
 # test_lab_cleanup: the lab leaves nothing behind, however it ends.
 #
-#   0. run, the README's command (1), succeeding
+#   0. run, the README's command (1), succeeding: pings, the two transfers,
+#      then the pilot: tusk-ctrld's session FINISHED, pilot-check passes
+#      on the kept outputs, tusk-ctrld gone with the lab
 #   a. up, then down                         (and down again: idempotent)
 #   b. up fails half-way (tuskd rejects its config)
 #   c. run, with tuskd killed mid-run        (the pings fail)
 #   d. run, with the run itself terminated   (SIGTERM, as ^C would)
 #
-# After each: no netns, no veth, no tuskd process, no state dir, no DPDK
-# runtime dir.
+# After each: no netns, no veth, no tuskd or tusk-ctrld process, no state
+# dir, no DPDK runtime dir. c and d are killed before the pilot.
 
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -20,6 +22,12 @@ readonly WAIT_S=60
 
 need_lab
 need_cmd pgrep
+# The pilot's job image (tools/tusk-image build) and bubblewrap.
+readonly IMAGE=${TUSK_IMAGE:-/var/lib/tusk/images/analysis}
+command -v bwrap > /dev/null || { [ "${CI:-}" = true ] && fail "no bubblewrap (CI=true: a failure)"; skip "no bubblewrap"; }
+[ -d "$IMAGE" ] || { [ "${CI:-}" = true ] && fail "no job image at $IMAGE (CI=true: a failure)"; skip "no job image at $IMAGE (tools/tusk-image build)"; }
+# The pilot's outputs are kept under the test's work dir.
+export TUSK_LAB_KEEP=$WORK
 
 # assert_clean PID: nothing of the current lab is left.
 assert_clean() {
@@ -33,6 +41,9 @@ assert_clean() {
 	fi
 	if pgrep -f -- "$LAB_STATE/tuskd.conf" >/dev/null; then
 		fail "a tuskd of $LAB_STATE still runs"
+	fi
+	if pgrep -f -- "$LAB_STATE/ctrld/ctrld.conf" >/dev/null; then
+		fail "a tusk-ctrld of $LAB_STATE still runs"
 	fi
 	note "ok: lab $TUSK_LAB_NS left nothing behind"
 }
@@ -57,6 +68,19 @@ LAB_TAGS+=(r)
 grep -q "run: ok" "$WORK/r.log" || fail "run did not say ok"
 pid=$(sed -n 's/.*tuskd pid \([0-9]*\) up.*/\1/p' "$WORK/r.log")
 [ -n "$pid" ] || fail "run did not report tuskd's pid"
+grep -q "session 1: FINISHED" "$WORK/r.log" || fail "run: pilot session not FINISHED"
+grep -q "pilot-check: statistics match numpy" "$WORK/r.log" ||
+	fail "run: pilot-check did not pass: $(grep pilot-check "$WORK/r.log")"
+grep -q "wall time: total" "$WORK/r.log" || fail "run: no session wall time"
+keep=$(sed -n 's/.*outputs kept in \(.*\):$/\1/p' "$WORK/r.log")
+for f in pilot.png pilot.ipynb; do
+	[ -s "$keep/analysis/$f" ] || fail "run: no $f in '$keep/analysis'"
+done
+/usr/bin/python3 "$REPO/tools/lab/pilot-check" "$keep/store/pilot" "$keep/analysis" ||
+	fail "pilot-check on the kept outputs"
+ctrld=$(sed -n 's/.*tusk-ctrld pid \([0-9]*\) up.*/\1/p' "$WORK/r.log")
+[ -n "$ctrld" ] || fail "run did not report tusk-ctrld's pid"
+! kill -0 "$ctrld" 2>/dev/null || fail "tusk-ctrld pid $ctrld still running"
 assert_clean "$pid"
 
 note "a: up, down, down"
