@@ -85,10 +85,12 @@ def check_tcp_stream(i, cs, ts, omit):  # noqa: C901
     ours, theirs = ("sender", "receiver") if ts["sender"] else \
         ("receiver", "sender")
     what = "stream %d (tuskd %s)" % (i, ours)
-    if ts["bytes"] > INT_MAX:
-        # 3.12 reads the figure through cJSON's valueint (iperf3.md)
-        eq(cs[ours]["bytes"], INT_MAX, what + ": bytes (3.12's int cap)")
-        print("%s: %d bytes, past what 3.12 can show" % (what, ts["bytes"]))
+    if ts["bytes"] > INT_MAX and cs[ours]["bytes"] == INT_MAX:
+        # a figure read through cJSON's valueint stops at INT_MAX
+        # (iperf3.md); Debian's 3.12 shows the whole figure for the
+        # receiver side (4453695488 seen on a quiet machine), so either is
+        # right, and only the exact figure is checked further
+        print("%s: %d bytes, shown capped at INT_MAX" % (what, ts["bytes"]))
         return
     eq(cs[ours]["bytes"], ts["bytes"], what + ": bytes")
     near(cs[ours]["bits_per_second"], tuskd_bps(ts), 0.10,
