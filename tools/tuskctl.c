@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,9 @@
 /* tuskd answers within milliseconds; a stuck daemon must not hang a
  * script forever. */
 #define TUSKCTL_TIMEOUT_MS 10000
+/* `twamp` answers when its run is over: at most 60 s of schedule, 2 s of
+ * waiting for late reflections and 3 s of slack (app/tuskd/ctl_twamp.c). */
+#define TUSKCTL_TWAMP_TIMEOUT_MS 70000
 /* Room for a reason from the client library: a path and a strerror. */
 #define TUSKCTL_ERR_MAX 256
 /* Columns in a printed table. */
@@ -547,6 +551,47 @@ is_transfer_cmd(const char *cmd)
 	       strcmp(cmd, "cancel") == 0;
 }
 
+static double
+num_of(json_t *o, const char *a, const char *b)
+{
+	json_t *v = json_object_get(o, a);
+
+	if (b != NULL)
+		v = json_object_get(v, b);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* A twamp run: one line per measure, ms. */
+static void
+print_twamp(json_t *r)
+{
+	static const char *const dists[] = { "rtt_ms", "forward_ms",
+					     "backward_ms" };
+
+	printf("%s:%" JSON_INTEGER_FORMAT "  sent %.0f  received %.0f  "
+	       "lost %.0f (%.2f%%)  dup %.0f  reordered %.0f\n",
+	       json_string_value(json_object_get(r, "host")),
+	       json_integer_value(json_object_get(r, "port")),
+	       num_of(r, "sent", NULL), num_of(r, "received", NULL),
+	       num_of(r, "lost", NULL), num_of(r, "loss_percent", NULL),
+	       num_of(r, "duplicates", NULL), num_of(r, "reordered", NULL));
+	printf("%-12s %9s %9s %9s %9s %9s %9s\n", "ms", "min", "mean", "p50",
+	       "p99", "max", "jitter");
+	for (unsigned int i = 0; i < 3; i++)
+		printf("%-12.*s %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f\n",
+		       (int)(strlen(dists[i]) - 3), dists[i],
+		       num_of(r, dists[i], "min"), num_of(r, dists[i], "mean"),
+		       num_of(r, dists[i], "p50"), num_of(r, dists[i], "p99"),
+		       num_of(r, dists[i], "max"),
+		       num_of(r, "jitter_ms", i == 0 ? "rtt" : i == 1 ?
+			      "forward" : "backward"));
+	printf("clock error %.3f ms (%s)\n", num_of(r, "clock", "error_ms"),
+	       json_is_true(json_object_get(json_object_get(r, "clock"),
+					    "synced")) ?
+	       "both synchronised" : "not both synchronised: one-way "
+	       "delays hold only on one host's clock");
+}
+
 static void
 print_human(const char *cmd, json_t *res)
 {
@@ -570,6 +615,8 @@ print_human(const char *cmd, json_t *res)
 	else if (is_transfer_cmd(cmd) && (json_is_array(res) ||
 					  json_is_object(res)))
 		print_transfers(res);
+	else if (strcmp(cmd, "twamp") == 0 && json_is_object(res))
+		print_twamp(res);
 	else if (json_is_string(res))
 		printf("%s\n", json_string_value(res));
 	else
@@ -598,6 +645,8 @@ usage(FILE *f)
 		"           fetch url=http://HOST[:PORT]/PATH [dest=REL] "
 		"[streams=N] | transfers\n"
 		"           cancel id=N [discard=true]\n"
+		"           twamp host=IP [port=862] [count=100] "
+		"[interval=10ms] [size=44] [dscp=0] | twamp_stats\n"
 		"           session submit|list|show|cancel|retry|watch ... "
 		"(tusk-ctrld; tuskctl session)\n"
 		"           watch   (events: state changes and progress of "
@@ -755,6 +804,8 @@ run(const char *sock, bool as_json, json_t *req)
 			"or $%s)\n", err, TUSKCTL_SOCKET_ENV);
 		return 1;
 	}
+	if (strcmp(cmd, "twamp") == 0)
+		tusk_ctl_client_timeout(&c, TUSKCTL_TWAMP_TIMEOUT_MS);
 	resp = tusk_ctl_client_call(&c, req, err, sizeof(err));
 	if (resp == NULL) {
 		fprintf(stderr, "tuskctl: no answer from tuskd: %s\n", err);

@@ -177,6 +177,12 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .offset = offsetof(struct tusk_config, iperf3_timeout_s),
 	  .desc = "an iperf3 client quiet this long in a handshake step, "
 		  "or past its test's end, is abandoned and its test freed" },
+	{ .name = "twamp_port", .type = TUSK_CFG_UINT, .def = "862",
+	  .min = 0, .max = UINT16_MAX,
+	  .offset = offsetof(struct tusk_config, twamp_port),
+	  .desc = "UDP port of the TWAMP-Light/STAMP reflector (every worker "
+		  "lcore) and TCP port of the TWAMP-Control server (first "
+		  "worker lcore); 0: no TWAMP" },
 };
 
 const struct tusk_cfgschema_key *

@@ -136,6 +136,7 @@ struct tusk_config {
 	uint32_t bulk_port;               /* bulk discard sink; 0: off */
 	uint32_t iperf3_port;             /* iperf3 server; 0: off */
 	uint32_t iperf3_timeout_s;        /* abandoned iperf3 tests */
+	uint32_t twamp_port;              /* TWAMP reflector + control; 0: off */
 
 	/* [port NAME] in file order */
 	unsigned int nports;

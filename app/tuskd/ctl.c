@@ -328,6 +328,8 @@ static const char *const args_bulk_stop[] = { "id", "lcore", NULL };
 
 static const char *const args_fetch[] = { "url", "dest", "streams", NULL };
 static const char *const args_cancel[] = { "id", "discard", NULL };
+static const char *const args_twamp[] = { "host", "port", "count",
+					  "interval", "size", "dscp", NULL };
 
 static const struct tusk_ctl_cmd cmd_table[] = {
 	{ "ports", cmd_ports, args_none,
@@ -360,6 +362,11 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	  "reset a running bulk transfer (id; lcore: the sources' lcore)" },
 	{ "iperf3", tusk_ctl_iperf3_cmd, args_none,
 	  "iperf3 server: counters, the current or last test per stream" },
+	{ "twamp", tusk_ctl_twamp_cmd, args_twamp,
+	  "TWAMP/STAMP test to a reflector, returns when done: host, port "
+	  "(862), count (100), interval (10ms), size (44), dscp (0)" },
+	{ "twamp_stats", tusk_ctl_twamp_stats_cmd, args_none,
+	  "TWAMP reflector and control server counters per lcore" },
 	{ "fetch", tusk_ctl_fetch_cmd, args_fetch,
 	  "fetch url into the data root: url, dest, streams (range streams)" },
 	{ "transfers", tusk_ctl_transfers_cmd, args_none,

@@ -125,6 +125,12 @@ int tusk_ctl_bulk_stop_cmd(void *arg, json_t *args,
 int tusk_ctl_iperf3_cmd(void *arg, json_t *args, json_t **result,
 			char *err, size_t errlen);
 
+/* ctl_twamp.c: TWAMP sender runs and counters (app/svc/twamp.h) */
+int tusk_ctl_twamp_cmd(void *arg, json_t *args, json_t **result,
+		       char *err, size_t errlen);
+int tusk_ctl_twamp_stats_cmd(void *arg, json_t *args, json_t **result,
+			     char *err, size_t errlen);
+
 /* ctl_conns.c */
 int tusk_ctl_conns_cmd(void *arg, json_t *args, json_t **result,
 		       char *err, size_t errlen);

@@ -325,6 +325,7 @@ serve(struct tuskd *t)
 			"port(s), %u lcore(s), control socket %s\n",
 			t->n_ports, t->n_lcores, t->cfg.control_socket);
 	while (ret == 0 && !got_signal) {
+		tusk_services_tick(t->services);
 		ret = tusk_ctl_poll(t->ctl, TUSKD_POLL_MS);
 		if (ret == 1)
 			break;
