@@ -16,10 +16,10 @@ tusk_twamp_ntp_from_unix_ns(uint64_t unix_ns)
 {
 	uint64_t sec = unix_ns / PKT_NS_PER_S + TWAMP_NTP_UNIX_OFFSET;
 	uint64_t ns = unix_ns % PKT_NS_PER_S;
+	/* < 2^32 for ns < 1e9: no carry into the seconds */
 	uint64_t frac = ((ns << 32) + PKT_NS_PER_S / 2) / PKT_NS_PER_S;
 
-	/* 999999999.9 ns rounds up to a whole second */
-	return (sec << 32) + frac;
+	return sec << 32 | frac;
 }
 
 uint64_t
@@ -51,6 +51,7 @@ tusk_twamp_err_encode(bool synced, uint64_t err_ns)
 			return (uint16_t)(s | scale << TWAMP_ERR_SCALE_SHIFT |
 					  (mult == 0 ? 1 : (unsigned int)mult));
 	}
+	/* not reached: 2^64 ns is 2^66 units, multiplier 8 at scale 63 */
 	return (uint16_t)(s | TWAMP_ERR_SCALE_MASK << TWAMP_ERR_SCALE_SHIFT |
 			  TWAMP_ERR_MULT_MASK);
 }

@@ -39,7 +39,7 @@ uint64_t tusk_twamp_ntp_to_unix_ns(uint64_t ntp);
 
 /* Error Estimate (RFC 4656 4.1.2) for an error of err_ns, rounded up to
  * what the format can say (Multiplier * 2^(Scale-32) s, multiplier not
- * 0); the largest it can say (255 * 2^31 s) when err_ns is beyond it. */
+ * 0), on the finest scale that holds it; any 64-bit err_ns fits. */
 uint16_t tusk_twamp_err_encode(bool synced, uint64_t err_ns);
 /* The error in ns, and S; -EINVAL for a zero multiplier (RFC 4656: MUST
  * NOT be zero), which senders use to say nothing. */
