@@ -22,10 +22,21 @@ tusk_twamp_ntp_now(const struct tusk_twamp_clock *c, uint64_t now)
 	return tusk_twamp_ntp_from_unix_ns((uint64_t)((int64_t)now + off));
 }
 
-uint16_t
-twamp_err_est(const struct tusk_twamp *s)
+uint64_t
+twamp_rx_gap(const struct tusk_twamp *s, uint64_t now)
 {
-	return __atomic_load_n(&s->conf.clock->err_est, __ATOMIC_RELAXED);
+	return s->last_poll != 0 && now > s->last_poll ? now - s->last_poll : 0;
+}
+
+uint16_t
+twamp_err_est(const struct tusk_twamp *s, uint64_t now)
+{
+	const struct tusk_twamp_clock *c = s->conf.clock;
+
+	return tusk_twamp_err_encode(
+		__atomic_load_n(&c->synced, __ATOMIC_RELAXED),
+		__atomic_load_n(&c->err_ns, __ATOMIC_RELAXED) +
+		TUSK_TWAMP_STAMP_ERR_NS + twamp_rx_gap(s, now));
 }
 
 /*
@@ -65,7 +76,7 @@ twamp_reflect(struct tusk_twamp *s, struct rte_mbuf *m,
 		return;
 	}
 	out = (struct tusk_twamp_refl_pkt){
-		.seq = seq, .err_est = twamp_err_est(s), .ssid = in.ssid,
+		.seq = seq, .err_est = twamp_err_est(s, now), .ssid = in.ssid,
 		.sender_seq = in.seq, .sender_ts = in.ts,
 		.sender_err_est = in.err_est, .sender_ttl = meta->ttl,
 	};
@@ -159,6 +170,7 @@ tusk_twamp_poll(void *arg, uint64_t now)
 		twamp_send_poll(s, now);
 	if (s->conf.control)
 		twamp_ctrl_poll(s, now);
+	s->last_poll = now;
 }
 
 void

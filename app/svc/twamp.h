@@ -33,22 +33,25 @@
 struct tusk_twamp;
 
 /* How far a timestamp may be from the packet's time on the wire, beyond
- * the host clock's own error: rx is stamped when the burst that holds the
- * frame is read, tx when the answer is queued in that loop iteration;
- * with af_packet the frame waits in the kernel's ring for the next poll.
- * Measured in the lab (twamp.md "Error estimate"). */
+ * the host clock's own error and beyond the loop's gap (a received frame
+ * waited at most from the previous iteration to this one, which each
+ * Error Estimate adds): rx is stamped right after the burst that holds
+ * the frame is read, tx when the answer is queued, to leave at the end of
+ * that iteration. Measured in the lab (twamp.md "Error estimate"). */
 #define TUSK_TWAMP_STAMP_ERR_NS 100000ull
 
 /*
  * The wall clock as lcores see it, kept by the control thread (tuskd's
  * main loop refreshes it every TUSKD_POLL_MS): Unix time in ns is the
- * lcore's monotonic ns + off_ns; err_est is the Error Estimate to send
- * (RFC 4656 4.1.2), from the kernel's own estimate (adjtimex) plus our
- * timestamping's. Read and written with relaxed atomics, field by field.
+ * lcore's monotonic ns + off_ns; err_ns and synced are the kernel's own
+ * estimate of that clock (adjtimex), to which each packet's Error
+ * Estimate (RFC 4656 4.1.2) adds the timestamping's (twamp.md). Read and
+ * written with relaxed atomics, field by field.
  */
 struct tusk_twamp_clock {
 	int64_t off_ns;
-	uint16_t err_est;
+	uint64_t err_ns;
+	bool synced;
 };
 
 struct tusk_twamp_conf {
@@ -115,6 +118,8 @@ struct tusk_twamp_run {
 	uint32_t max_seq;         /* highest sequence number come back + 1 */
 	uint64_t stray;
 	uint16_t our_err_est;     /* as sent in the last packet */
+	uint64_t rx_gap_max_ns;   /* the longest loop gap a reflection
+				   * waited in (part of our t4's error) */
 	uint16_t refl_err_est;    /* the reflector's, last reflection */
 	uint64_t t_start, t_next, t_last_tx;
 	struct tusk_twamp_rec recs[];

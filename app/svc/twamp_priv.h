@@ -93,13 +93,18 @@ struct tusk_twamp {
 	struct twamp_session sessions[TWAMP_SESSIONS_MAX];
 	struct tusk_twamp_run *run;
 	uint32_t port_rot;        /* rotates the ports tried for runs */
+	uint64_t last_poll;       /* `now` of the last tusk_twamp_poll() */
 };
 
 /* twamp.c: reflect the sender packet m (freed) with own sequence seq. */
 void twamp_reflect(struct tusk_twamp *s, struct rte_mbuf *m,
 		   const struct tusk_udp_meta *meta, uint32_t seq,
 		   uint64_t now);
-uint16_t twamp_err_est(const struct tusk_twamp *s);
+/* The Error Estimate of a timestamp taken at `now` (twamp.h). */
+uint16_t twamp_err_est(const struct tusk_twamp *s, uint64_t now);
+/* How long a frame received at `now` may have waited: since the last
+ * poll of the instance, the previous loop iteration. */
+uint64_t twamp_rx_gap(const struct tusk_twamp *s, uint64_t now);
 
 /* twamp_send.c */
 void twamp_send_poll(struct tusk_twamp *s, uint64_t now);

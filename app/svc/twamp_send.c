@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "stack.h"
 #include "twamp_priv.h"
 
 static uint64_t
@@ -62,6 +63,7 @@ send_recv(void *arg, struct rte_mbuf *m, const struct tusk_udp_meta *meta,
 	r->t2 = tusk_twamp_ntp_to_unix_ns(p.rx_ts);
 	r->t3 = tusk_twamp_ntp_to_unix_ns(p.ts);
 	r->t4 = unix_ns(s, now);
+	run->rx_gap_max_ns = RTE_MAX(run->rx_gap_max_ns, twamp_rx_gap(s, now));
 	r->ttl = p.sender_ttl;
 	r->reordered = p.sender_seq < run->max_seq;
 	if (p.sender_seq + 1 > run->max_seq)
@@ -84,7 +86,7 @@ send_one(struct tusk_twamp *s, struct tusk_twamp_run *run, uint64_t now)
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
 	}
-	run->our_err_est = twamp_err_est(s);
+	run->our_err_est = twamp_err_est(s, now);
 	r->t1 = unix_ns(s, now);
 	p = (struct tusk_twamp_send_pkt){
 		.seq = run->sent,
@@ -128,6 +130,8 @@ twamp_send_poll(struct tusk_twamp *s, uint64_t now)
 		}
 		run->t_next += run->conf.interval_ns;
 	}
+	/* leave now, not at the end of the next iteration: t1 is now */
+	tusk_stack_flush(s->env.st);
 	if (run->sent == run->conf.count &&
 	    (run->arrivals == run->sent ||
 	     now - run->t_last_tx >= TUSK_TWAMP_WAIT_MS * TWAMP_NS_PER_MS))

@@ -244,7 +244,10 @@ static json_t *
 clock_json(const struct tusk_twamp_run *run)
 {
 	bool ls, rs;
-	double le = err_ms(run->our_err_est, &ls);
+	/* our t4 waited as long as the longest loop gap on top of what our
+	 * packets said of t1 */
+	double le = err_ms(run->our_err_est, &ls) +
+		    (double)run->rx_gap_max_ns / TWAMP_CTL_NS_PER_MS;
 	double re = err_ms(run->refl_err_est, &rs);
 	json_t *o = json_object();
 

@@ -300,7 +300,7 @@ tusk_services_start(const struct tusk_config *cfg,
  * Unix time = lcore ns + offset, read between two lcore clock readings
  * (the bracket is part of the error); the Error Estimate is the kernel's
  * (adjtimex: esterror when synchronised, maxerror when not, 16 s on a
- * host no NTP daemon disciplines) plus TUSK_TWAMP_STAMP_ERR_NS.
+ * host no NTP daemon disciplines); each packet adds its own (twamp.h).
  */
 void
 tusk_services_tick(struct tusk_services *s)
@@ -321,12 +321,11 @@ tusk_services_tick(struct tusk_services *s)
 	synced = state != TIME_ERROR && state >= 0 &&
 		 (tx.status & STA_UNSYNC) == 0;
 	err_ns = (uint64_t)(synced ? tx.esterror : tx.maxerror) * 1000 +
-		 TUSK_TWAMP_STAMP_ERR_NS + (b - a);
+		 (b - a);
 	__atomic_store_n(&s->twamp_clock.off_ns,
 			 (int64_t)(real - a / 2 - b / 2), __ATOMIC_RELAXED);
-	__atomic_store_n(&s->twamp_clock.err_est,
-			 tusk_twamp_err_encode(synced, err_ns),
-			 __ATOMIC_RELAXED);
+	__atomic_store_n(&s->twamp_clock.err_ns, err_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->twamp_clock.synced, synced, __ATOMIC_RELAXED);
 }
 
 void

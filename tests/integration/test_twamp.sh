@@ -49,7 +49,7 @@ json() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval
 # bound before this returns
 reflector() {
 	rm -f "$WORK/ready"
-	peer python3 "$PEERPY" reflect $PEER_REFL_PORT "$1" "$WORK/ready" > "$2" &
+	peer nice -n -10 python3 "$PEERPY" reflect $PEER_REFL_PORT "$1" "$WORK/ready" > "$2" &
 	REFL=$!
 	for (( i = 0; i < 100; i++ )); do
 		[ -e "$WORK/ready" ] && return 0
@@ -99,14 +99,22 @@ peer python3 "$PEERPY" send "$TUSKD_ADDR" $PORT 5 5 44 > /dev/null ||
 	fail "the reflector does not answer after malformed input"
 note "ok: dropped and counted, still reflecting"
 
+# Delay is measured to a millisecond: the lab's tuskd and the peer's
+# Python get the CPU first (nice -10), as a measuring host gives its
+# poller a core of its own. On a shared two-core machine a polling lcore
+# at the default weight waits for tens of ms behind other pollers, and
+# the stage then releases frames as late (measured: 7 tuskd at once).
+for task in /proc/"$(cat "$LAB_STATE/tuskd.pid")"/task/*; do
+	renice -n -10 -p "${task##*/}" > /dev/null || fail "renice tuskd"
+done
 note "5: ${DELAY_MS} ms on tuskd's tx (the impairment stage)"
 ctl_json impair lab0 dir=tx delay_ms=$DELAY_MS > /dev/null || fail "tuskctl impair"
-peer python3 "$PEERPY" send "$TUSKD_ADDR" $PORT 100 10 44 > "$WORK/dsend.json" ||
+peer nice -n -10 python3 "$PEERPY" send "$TUSKD_ADDR" $PORT 200 5 44 > "$WORK/dsend.json" ||
 	fail "delayed reflections"
 python3 "$INTEG_DIR/twamp_check.py" delay-peer "$WORK/dsend.json" $DELAY_MS $DELAY_TOL_MS ||
 	fail "Python sender: the delay is not what the stage was set to"
 reflector 3 "$WORK/drefl.json"
-ctl_json twamp host=$PEER_ADDR port=$PEER_REFL_PORT count=100 interval=10ms \
+ctl_json twamp host=$PEER_ADDR port=$PEER_REFL_PORT count=200 interval=5ms \
 	> "$WORK/dtx.json" || fail "tuskctl twamp: $(cat "$WORK/dtx.json")"
 wait $REFL || true
 python3 "$INTEG_DIR/twamp_check.py" delay-tuskd "$WORK/dtx.json" $DELAY_MS $DELAY_TOL_MS ||

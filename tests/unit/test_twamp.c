@@ -270,7 +270,8 @@ setup(void **state)
 	env.data_pool = data_pool;
 	/* the wall clock 1.7e9 s after 1970, 1 ms of error, synchronised */
 	clk.off_ns = (int64_t)(1700000000ull * NS);
-	clk.err_est = tusk_twamp_err_encode(true, MS);
+	clk.err_ns = MS;
+	clk.synced = true;
 	tw = tusk_twamp_create(&env, &conf);
 	return tw == NULL ? -1 : 0;
 }
@@ -347,7 +348,10 @@ test_reflect(void **state)
 		assert_int_equal(r.sender_err_est, 0x0102);
 		assert_int_equal(r.sender_ttl, 64);  /* harness frames' TTL */
 		assert_int_equal(r.ssid, 0x7777);
-		assert_int_equal(r.err_est, clk.err_est);
+		/* the clock's 1 ms, the stamping's, and no loop gap: the
+		 * instance was never polled */
+		assert_int_equal(r.err_est, tusk_twamp_err_encode(true,
+				 MS + TUSK_TWAMP_STAMP_ERR_NS));
 		assert_int_equal(r.rx_ts, tusk_twamp_ntp_from_unix_ns(
 				 now + i * MS + 1700000000ull * NS));
 		assert_int_equal(r.ts, r.rx_ts);
@@ -356,6 +360,33 @@ test_reflect(void **state)
 	tusk_twamp_info(tw, &in);
 	assert_int_equal(in.c.reflected, 2);
 	assert_int_equal(in.c.short_pkts, 0);
+}
+
+/* A frame that came while the lcore was away (5 ms since its last poll)
+ * may have waited that long: its Error Estimate says so. */
+static void
+test_gap(void **state)
+{
+	struct tusk_twamp_send_pkt p = { .seq = 1 };
+	struct tusk_twamp_refl_pkt r;
+	uint8_t buf[44];
+	const uint8_t *d;
+	uint32_t len = 0;
+	bool synced;
+	double e;
+
+	(void)state;
+	tusk_twamp_poll(tw, 10 * NS);
+	tusk_twamp_send_encode(buf, 44, &p);
+	feed(buf, 44, PORT, 10 * NS + 5 * MS);
+	assert_int_equal(h.n_sent, 1);
+	d = reflection(0, &len);
+	assert_int_equal(tusk_twamp_refl_decode(d, len, &r), 0);
+	assert_int_equal(tusk_twamp_err_decode(r.err_est, &synced, &e), 0);
+	assert_true(synced);
+	assert_true(e >= (double)(MS + TUSK_TWAMP_STAMP_ERR_NS + 5 * MS));
+	assert_true(e <= (double)(MS + TUSK_TWAMP_STAMP_ERR_NS + 5 * MS) *
+			 1.01);
 }
 
 /* Below 14 bytes a datagram is no test packet: counted, not answered. */
@@ -422,6 +453,7 @@ main(void)
 		cmocka_unit_test(test_refl_packet),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test_setup_teardown(test_reflect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fuzz, setup, teardown),
 	};
