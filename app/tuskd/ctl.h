@@ -64,9 +64,12 @@ struct tusk_ctl_ctx {
 	unsigned int n_ports;
 	struct tusk_lcore *const *lcores;
 	unsigned int n_lcores;
+	/* tusk_services_tick() while a command holds the thread (twamp) */
+	struct tusk_services *services;
 };
 
 struct tusk_ctl;
+struct tusk_services;
 
 /*
  * Listen on `path` (creating its directory; replacing a stale socket but

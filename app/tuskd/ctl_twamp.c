@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ctl_priv.h"
+#include "services.h"
 #include "twamp.h"
 
 /* A start or check is a few loads and stores on the lcore. */
@@ -200,6 +201,8 @@ run_go(struct tusk_ctl *ctl, struct tusk_twamp_run *run, char *err,
 	}
 	do {
 		usleep(TWAMP_CTL_POLL_MS * 1000);
+		/* the main loop's work that timestamps rely on */
+		tusk_services_tick(ctl->ctx.services);
 		waited += TWAMP_CTL_POLL_MS;
 		ret = tusk_lcore_call(lc, waited < limit ? check_on_lcore :
 				      abandon_on_lcore, run,
