@@ -18,8 +18,9 @@
 #   3. Python TWAMP-Control client -> tuskd: greeting, set-up, a session
 #      on another port (the one asked for is taken), nothing reflected
 #      before Start, 20 test packets, Stop, nothing after the timeout.
-#   4. Malformed: short test packets, a wrong mode, unknown commands; the
-#      counters say so and tuskd still reflects.
+#   4. Malformed: short test packets, a wrong mode, unknown commands, a
+#      ninth control client while eight idle ones hold the slots; the
+#      counters say so and tuskd still serves.
 #   5. Impairment stage, tuskd's tx delayed 50 ms (the stage delays the
 #      frames tuskd sends): Python sender sees RTT and backward delay of
 #      50 ms +- 1 ms, forward under 1 ms; tuskd's sender sees RTT and
@@ -95,6 +96,7 @@ short0=$(tw_stat short_pkts)
 peer python3 "$PEERPY" malformed "$TUSKD_ADDR" $PORT > /dev/null || fail "malformed input"
 assert_eq "$(tw_stat short_pkts)" $((short0 + 14)) "short packets counted"
 [ "$(tw_stat ctrl_malformed)" -ge 3 ] || fail "malformed control messages not counted"
+[ "$(tw_stat ctrl_refused)" -ge 1 ] || fail "the ninth control connection not counted"
 peer python3 "$PEERPY" send "$TUSKD_ADDR" $PORT 5 5 44 > /dev/null ||
 	fail "the reflector does not answer after malformed input"
 note "ok: dropped and counted, still reflecting"

@@ -14,7 +14,8 @@ Python sockets in the lab's peer namespace.
         3.1, RFC 5357 3): greeting, set-up, Request-TW-Session, Start,
         COUNT test packets to the accepted port, Stop; checks each message
   malformed HOST PORT                     short test packets and bad
-        control messages: every one must be dropped or refused cleanly
+        control messages: every one must be dropped or refused cleanly;
+        eight idle control clients: a ninth is refused, then served
 
 Layouts (big-endian; timestamps NTP 32.32, RFC 5905 6):
   sender:    seq(4) ts(8) err(2) [STAMP: ssid(2) mbz(28)] padding
@@ -352,6 +353,20 @@ def cmd_malformed(host, port):
     if a[0] != 3:
         fail("IPv6 session: accept %d, want 3" % a[0])
     c.close()
+    # eight idle control clients hold every slot: a ninth is reset, and
+    # once they go a client gets in again
+    held = [control_open(host, port) for _ in range(8)]
+    try:
+        c = socket.create_connection((host, port), timeout=10)
+        if c.recv(64) != b"":
+            fail("a ninth control connection was served")
+        c.close()
+    except ConnectionResetError:
+        pass       # reset as soon as the handshake completed
+    for c in held:
+        c.close()
+    time.sleep(0.5)
+    control_open(host, port).close()
     print(json.dumps({"malformed": "ok"}))
 
 
