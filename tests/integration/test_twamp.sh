@@ -33,8 +33,11 @@
 
 readonly PORT=862
 readonly DELAY_MS=50
-# RFC-style tolerance the issue asks for: 50 ms set -> 50 +- 1 ms measured
+# What issue 14 asks: 50 ms set -> 50 ms +- 1 ms measured
 readonly DELAY_TOL_MS=1
+# Measurements of the delay whose minima may all be inflated by a busy
+# machine before the test fails.
+readonly DELAY_TRIES=3
 readonly LOSS_PPM=100000 LOSS_N=1000
 # Where the Python reflector listens in the peer.
 readonly PEER_REFL_PORT=8862
@@ -111,16 +114,32 @@ for task in /proc/"$(cat "$LAB_STATE/tuskd.pid")"/task/*; do
 done
 note "5: ${DELAY_MS} ms on tuskd's tx (the impairment stage)"
 ctl_json impair lab0 dir=tx delay_ms=$DELAY_MS > /dev/null || fail "tuskctl impair"
-peer nice -n -10 python3 "$PEERPY" send "$TUSKD_ADDR" $PORT 200 5 44 > "$WORK/dsend.json" ||
-	fail "delayed reflections"
-python3 "$INTEG_DIR/twamp_check.py" delay-peer "$WORK/dsend.json" $DELAY_MS $DELAY_TOL_MS ||
-	fail "Python sender: the delay is not what the stage was set to"
-reflector 3 "$WORK/drefl.json"
-ctl_json twamp host=$PEER_ADDR port=$PEER_REFL_PORT count=200 interval=5ms \
-	> "$WORK/dtx.json" || fail "tuskctl twamp: $(cat "$WORK/dtx.json")"
-wait $REFL || true
-python3 "$INTEG_DIR/twamp_check.py" delay-tuskd "$WORK/dtx.json" $DELAY_MS $DELAY_TOL_MS ||
-	fail "tuskd's sender: the delay is not what the stage was set to"
+# delay_attempt OUT CHECK CMD...: one measurement, then its check: 0 ok,
+# 1 failed (a delay below the stage's, a packet lost), 2 inflated
+delay_attempt() {
+	local out=$1 check=$2 rc=0
+	shift 2
+	"$@" > "$out" || fail "$check: the measurement failed: $(cat "$out")"
+	[ -z "${REFL:-}" ] || wait "$REFL" || true
+	REFL=
+	python3 "$INTEG_DIR/twamp_check.py" "$check" "$out" $DELAY_MS $DELAY_TOL_MS || rc=$?
+	[ $rc -ne 1 ] || fail "$check: the delay is not what the stage was set to"
+	return $rc
+}
+# A minimum can only come out too high (the lcore not running when a frame
+# was due), never too low: up to DELAY_TRIES measurements, each checked
+# for a delay below the stage's; one must be within the tolerance.
+for try in $(seq 1 $DELAY_TRIES); do
+	delay_attempt "$WORK/dsend.json" delay-peer \
+		peer nice -n -10 python3 "$PEERPY" send "$TUSKD_ADDR" $PORT 200 5 44 && break
+	[ "$try" -lt $DELAY_TRIES ] || fail "Python sender: every minimum inflated"
+done
+for try in $(seq 1 $DELAY_TRIES); do
+	reflector 3 "$WORK/drefl.json"
+	delay_attempt "$WORK/dtx.json" delay-tuskd ctl_json twamp host=$PEER_ADDR \
+		port=$PEER_REFL_PORT count=200 interval=5ms && break
+	[ "$try" -lt $DELAY_TRIES ] || fail "tuskd's sender: every minimum inflated"
+done
 ctl_json impair lab0 dir=both clear=1 > /dev/null
 
 note "6: ${LOSS_PPM} ppm loss on tuskd's tx"
