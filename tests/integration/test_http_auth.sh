@@ -25,14 +25,25 @@
 #      a 1 s lifetime is refused once expired.
 #   8. Every decision counted (`tuskctl http` auth), and no token, nor its
 #      signature part, anywhere in tuskd's log.
+#   9. tuskd's fetch client sends a bearer token: the peer's range server
+#      (--token) refuses a fetch without one (401: the transfer fails), and
+#      a `tuskctl fetch token=...` over 4 streams lands the file, every
+#      request carrying it; the token is not in tuskd's log either.
 
 # shellcheck source=tests/integration/http_lib.sh
 . "$(dirname "$0")/http_lib.sh"
+# shellcheck source=tests/integration/fetch_lib.sh
+. "$(dirname "$0")/fetch_lib.sh"
 
 readonly ISS=https://issuer.test
 readonly AUD=tusk-lab
 # Tokens made here live 10 minutes: longer than the test.
 readonly TTL=600
+# The peer's range server (section 9) and the bound on one fetch.
+readonly RANGE_PORT=8001
+readonly FETCH_MAX_S=60
+# The source's token: any b64token; a JWT's shape, as a grid source's.
+readonly SRC_TOKEN=eyJzcmMiOiJ0ZXN0In0.c291cmNl.c2lnbmF0dXJl
 
 need_lab
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import jwt, cryptography' ||
@@ -40,12 +51,13 @@ need_lab
 ROOT=$WORK/root
 K=$WORK/keys
 S=$WORK/s
-mkdir -p "$ROOT/data" "$ROOT/data2" "$ROOT/up" "$ROOT/pub" "$K" "$S"
+mkdir -p "$ROOT/data" "$ROOT/data2" "$ROOT/up" "$ROOT/pub" "$K" "$S" "$WORK/srv"
 mkrand "$ROOT/data/f.bin" 2
 mkrand "$ROOT/data2/x.bin" 1
 mkrand "$ROOT/pub/p.bin" 1
 mkrand "$S/one.bin" 1
 mkrand "$S/two.bin" 1
+mkrand "$WORK/srv/src.bin" 8
 /usr/bin/python3 "$INTEG_DIR/jwt_make.py" keys "$K" || fail "jwt_make.py keys"
 
 export TUSK_LAB_DATA=$ROOT
@@ -160,6 +172,33 @@ with "$m" 401 "macaroon past its before: caveat" -- "$HTTP_BASE/data/f.bin"
 "$TUSKCTL" -s "$LAB_STATE/tuskd.sock" token mint path=/data activity=fly ttl=10 2> "$S/err" &&
 	fail "token mint with activity=fly succeeded"
 grep -q "activity" "$S/err" || fail "token mint activity=fly: no reason naming it: $(cat "$S/err")"
+
+note "9: the fetch client carries a token to its source"
+srv_start --token "$SRC_TOKEN" --counts "$WORK/srv.counts"
+id=$(fetch "http://$PEER_ADDR:$RANGE_PORT/src.bin" data/nosrc.bin 4)
+assert_eq "$(wait_end "$id")" failed "fetch without a token"
+[[ $(xget "$id" error) == *401* ]] || fail "fetch without a token: error $(xget "$id" error)"
+id=$(ctl_json fetch "url=http://$PEER_ADDR:$RANGE_PORT/src.bin" dest=data/src.bin \
+	streams=4 "token=$SRC_TOKEN" | python3 -c 'import json, sys
+r = json.load(sys.stdin)
+print(r["result"]["id"] if r["ok"] else sys.exit("fetch refused: " + r["error"]))') ||
+	fail "tuskctl fetch token= failed"
+assert_done "$id" "fetch with a token"
+same_file "$WORK/srv/src.bin" "$ROOT/data/src.bin" "fetch with a token"
+python3 - "$WORK/srv.counts" <<'PY' || fail "the range server's counts"
+import json, sys
+c = json.load(open(sys.argv[1]))
+# one refused probe (the fetch without); the other's probe and ranges all bore it
+assert c.get("bearer_refused") == 1, c
+assert c.get("bearer_ok", 0) >= 2, c
+print("# ok: source saw %d requests with the token, %d without" % (
+    c["bearer_ok"], c["bearer_refused"]))
+PY
+TOKENS_USED+=("$SRC_TOKEN")
+ctl_json fetch "url=http://$PEER_ADDR:$RANGE_PORT/src.bin" dest=data/x.bin \
+	$'token=a\r\nX-Evil: 1' > "$S/evil.json" || true
+grep -q '"ok": false' "$S/evil.json" || grep -q '"ok":false' "$S/evil.json" ||
+	fail "a token with CR LF was taken: $(cat "$S/evil.json")"
 
 note "8: counted, and never logged"
 ctl_json http > "$S/http.json" || fail "tuskctl http"
