@@ -304,6 +304,7 @@ open_ctl(struct tuskd *t)
 		.lcores = t->lcores,
 		.n_lcores = t->cfg.lcores,
 		.services = t->services,
+		.auth = tusk_services_auth(t->services),
 	};
 	int ret = tusk_ctl_open(t->cfg.control_socket, &ctx, &t->ctl);
 
