@@ -76,6 +76,11 @@ extern int tusk_http_logtype;
  * with a RST that can destroy the response before the client reads it
  * (RFC 9112 9.6, "lingering close"). */
 #define HS_LINGER_NS (2 * HS_NS_PER_S)
+/* An idle connection of one host is safe from another host's newcomer
+ * for this long after its last activity: a client sends its request a
+ * round trip or two after the handshake, and must not lose its slot in
+ * between to a host that holds more of the table (http_server_limit.c). */
+#define HS_IDLE_GRACE_NS (1 * HS_NS_PER_S)
 /* Uploads start the kernel's writeback every this many bytes
  * (sync_file_range, asynchronous): dirty pages do not pile up, and the
  * fsync of the commit, which runs on the lcore, has little left to do. */
