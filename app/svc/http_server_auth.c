@@ -9,6 +9,8 @@
  *                                    whether the target exists (create
  *                                    or modify)
  *                                 -> tusk_http_auth_decide()
+ *                                 -> a create-only PUT: may_modify()
+ *                                    says whether its commit may replace
  *                                 -> counted; 401 / 403 answered here
  *
  * Tokens are never logged: the log lines of the endpoint name hc->rel,
@@ -88,6 +90,21 @@ refuse(struct hs_conn *hc, enum tusk_http_auth_outcome o, uint64_t now)
 	hs_respond_error_info(hc, &ri, now);
 }
 
+/* A PUT allowed as a create: may the token also replace? If not, the
+ * commit must not replace a file another upload created meanwhile
+ * (tusk_root_commit_new). Asked of the cache the decision just filled;
+ * not counted as a decision. */
+static bool
+may_modify(struct hs_conn *hc, struct tusk_http_auth_req *r)
+{
+	enum tusk_auth_verdict why;
+
+	r->act = TUSK_AUTH_MODIFY;
+	return tusk_http_auth_decide(hc->srv->conf.auth, &hc->srv->auth_cache,
+				     r, (int64_t)time(NULL), &why) ==
+	       TUSK_HTTP_AUTH_ALLOW;
+}
+
 bool
 hs_auth_check(struct hs_conn *hc, uint64_t now)
 {
@@ -102,6 +119,9 @@ hs_auth_check(struct hs_conn *hc, uint64_t now)
 	r.act = activity(hc);
 	o = tusk_http_auth_decide(srv->conf.auth, &srv->auth_cache, &r,
 				  (int64_t)time(NULL), &why);
+	hc->put.no_replace = o == TUSK_HTTP_AUTH_ALLOW &&
+			     r.act == TUSK_AUTH_CREATE &&
+			     !may_modify(hc, &r);
 	srv->auth[o]++;
 	if (o == TUSK_HTTP_AUTH_INVALID)
 		srv->auth_invalid[why]++;

@@ -163,6 +163,8 @@ struct hs_file {
 struct hs_put {
 	bool active;             /* tmp exists: discard on any failure */
 	bool existed;            /* target existed: 204, else 201 */
+	bool no_replace;         /* the token may create, not replace: the
+				  * commit fails if the target appeared */
 	int fd;                  /* the temporary file */
 	uint64_t left;           /* body bytes still to come */
 	uint64_t total;

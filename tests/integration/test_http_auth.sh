@@ -29,11 +29,16 @@
 #      (--token) refuses a fetch without one (401: the transfer fails), and
 #      a `tuskctl fetch token=...` over 4 streams lands the file, every
 #      request carrying it; the token is not in tuskd's log either.
+#  10. A tusk-ctrld session with "source_token" fetches from that source
+#      through tuskd (FINISHED, bytes identical); `session show` hides the
+#      token; neither tusk-ctrld's log nor tuskd's holds it.
 
 # shellcheck source=tests/integration/http_lib.sh
 . "$(dirname "$0")/http_lib.sh"
 # shellcheck source=tests/integration/fetch_lib.sh
 . "$(dirname "$0")/fetch_lib.sh"
+# shellcheck source=tests/integration/ctrld_lib.sh
+. "$(dirname "$0")/ctrld_lib.sh"
 
 readonly ISS=https://issuer.test
 readonly AUD=tusk-lab
@@ -46,6 +51,7 @@ readonly FETCH_MAX_S=60
 readonly SRC_TOKEN=eyJzcmMiOiJ0ZXN0In0.c291cmNl.c2lnbmF0dXJl
 
 need_lab
+need_ctrld
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import jwt, cryptography' ||
 	fail "no python3-jwt / python3-cryptography (tools/tusk-setup)"
 ROOT=$WORK/root
@@ -199,6 +205,17 @@ ctl_json fetch "url=http://$PEER_ADDR:$RANGE_PORT/src.bin" dest=data/x.bin \
 	$'token=a\r\nX-Evil: 1' > "$S/evil.json" || true
 grep -q '"ok": false' "$S/evil.json" || grep -q '"ok":false' "$S/evil.json" ||
 	fail "a token with CR LF was taken: $(cat "$S/evil.json")"
+
+note "10: a tusk-ctrld session carries its source_token"
+ctrld_conf
+ctrld_start
+id=$(submit '{"name": "tok", "source": ["http://'"$PEER_ADDR:$RANGE_PORT"'/src.bin"],
+	"destination": "sess", "streams": 2, "source_token": "'"$SRC_TOKEN"'"}')
+wait_session "$id" FINISHED
+same_file "$WORK/srv/src.bin" "$ROOT/sess/src.bin" "session with a source_token"
+assert_eq "$(sget "$id" 's["spec"]["source_token"]')" "(set, not shown)" \
+	"session show: the token"
+! grep -qF "$SRC_TOKEN" "$WORK/ctrld.log" || fail "the source token is in tusk-ctrld's log"
 
 note "8: counted, and never logged"
 ctl_json http > "$S/http.json" || fail "tuskctl http"
