@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "ctl_client.h"
+#include "tuskctl_iperf3.h"
 #include "tuskctl_session.h"
 #include "ctl_proto.h"
 
@@ -598,6 +599,12 @@ usage(FILE *f)
 		"           fetch url=http://HOST[:PORT]/PATH [dest=REL] "
 		"[streams=N] | transfers\n"
 		"           cancel id=N [discard=true]\n"
+		"           iperf3 host=H [port=N] [time=S] [parallel=N] "
+		"[reverse=1] [bidir=1] [udp=1]\n"
+		"                  [bandwidth=BPS] [len=N] [cc=NAME] [omit=S] "
+		"[window=N] [server_output=1]\n"
+		"                  (a test from tuskd against an iperf3 server; "
+		"prints iperf3 -J's JSON)\n"
 		"           session submit|list|show|cancel|retry|watch ... "
 		"(tusk-ctrld; tuskctl session)\n"
 		"           watch   (events: state changes and progress of "
@@ -818,7 +825,11 @@ main(int argc, char **argv)
 	req = build_request(argc - optind, argv + optind);
 	if (req == NULL)
 		return EXIT_USAGE;
-	ret = run(sock, as_json, req);
+	if (strcmp(argv[optind], "iperf3") == 0 &&
+	    json_object_get(req, "host") != NULL)
+		ret = tuskctl_iperf3_client(sock, req);
+	else
+		ret = run(sock, as_json, req);
 	json_decref(req);
 	return ret;
 }

@@ -326,6 +326,11 @@ static const char *const args_bulk[] = {
 };
 static const char *const args_bulk_stop[] = { "id", "lcore", NULL };
 
+static const char *const args_iperf3_client[] = {
+	"host", "port", "time", "parallel", "reverse", "bidir", "udp",
+	"bandwidth", "len", "cc", "omit", "window", "server_output", NULL,
+};
+static const char *const args_id[] = { "id", NULL };
 static const char *const args_fetch[] = { "url", "dest", "streams", NULL };
 static const char *const args_cancel[] = { "id", "discard", NULL };
 
@@ -360,6 +365,11 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	  "reset a running bulk transfer (id; lcore: the sources' lcore)" },
 	{ "iperf3", tusk_ctl_iperf3_cmd, args_none,
 	  "iperf3 server: counters, the current or last test per stream" },
+	{ "iperf3_client", tusk_ctl_iperf3_client_cmd, args_iperf3_client,
+	  "iperf3 client test against host (port, time, parallel, reverse, "
+	  "bidir, udp, bandwidth, len, cc, omit, window, server_output)" },
+	{ "iperf3_result", tusk_ctl_iperf3_result_cmd, args_id,
+	  "the client test id: running, or done with iperf3 -J's document" },
 	{ "fetch", tusk_ctl_fetch_cmd, args_fetch,
 	  "fetch url into the data root: url, dest, streams (range streams)" },
 	{ "transfers", tusk_ctl_transfers_cmd, args_none,
