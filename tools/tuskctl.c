@@ -25,6 +25,7 @@
 #include "ctl_client.h"
 #include "tuskctl_iperf3.h"
 #include "tuskctl_session.h"
+#include "tuskctl_test.h"
 #include "ctl_proto.h"
 
 /* Environment variable naming the socket when -s is not given. */
@@ -607,6 +608,8 @@ usage(FILE *f)
 		"prints iperf3 -J's JSON)\n"
 		"           session submit|list|show|cancel|retry|watch ... "
 		"(tusk-ctrld; tuskctl session)\n"
+		"           test submit|list|show|plot ... (tusk-ctrld's "
+		"scheduled tests; tuskctl test)\n"
 		"           watch   (events: state changes and progress of "
 		"fetches, one line each)\n"
 		"  ARG      key=value, or a port name\n"
@@ -820,6 +823,9 @@ main(int argc, char **argv)
 	if (strcmp(argv[optind], "session") == 0)
 		return tuskctl_session(argc - optind - 1, argv + optind + 1,
 				       sock_opt, as_json);
+	if (strcmp(argv[optind], "test") == 0)
+		return tuskctl_test(argc - optind - 1, argv + optind + 1,
+				    sock_opt, as_json);
 	if (sock == NULL || sock[0] == '\0')
 		sock = TUSK_CTL_TUSKD_SOCKET;
 	req = build_request(argc - optind, argv + optind);

@@ -130,7 +130,7 @@ start(const struct tusk_iperf3 *s)
 /* Sums of one direction: [0] the client's, [1] the server's (--bidir's
  * reverse); sent and received bytes and seconds. */
 struct sums {
-	uint64_t sent[2], rcvd[2];
+	uint64_t sent[2], rcvd[2], retrans[2];
 	double sent_s[2], rcvd_s[2];
 	/* UDP */
 	uint64_t packets, lost, ooo;
@@ -148,6 +148,7 @@ tcp_stream(const struct iperf3_test *t, const struct iperf3_stream *sp,
 
 	x->sent[dir] += snd->bytes;
 	x->rcvd[dir] += rcv->bytes;
+	x->retrans[dir] += snd->retransmits;
 	x->sent_s[dir] = RTE_MAX(x->sent_s[dir], snd->seconds);
 	x->rcvd_s[dir] = RTE_MAX(x->rcvd_s[dir], rcv->seconds);
 	return json_pack("{s:o, s:o}",
@@ -212,17 +213,25 @@ udp_sums(json_t *end, const struct sums *x)
 	json_object_set_new(end, "sum_received", sum);
 }
 
+static json_t *
+sum_sent(const struct sums *x, unsigned int dir)
+{
+	json_t *o = iperf3_report_sum(x->sent[dir], x->sent_s[dir], true);
+
+	json_object_set_new(o, "retransmits",
+			    json_integer((json_int_t)x->retrans[dir]));
+	return o;
+}
+
 static void
 tcp_sums(json_t *end, const struct iperf3_test *t, const struct sums *x)
 {
-	json_object_set_new(end, "sum_sent", iperf3_report_sum(
-		x->sent[0], x->sent_s[0], true));
+	json_object_set_new(end, "sum_sent", sum_sent(x, 0));
 	json_object_set_new(end, "sum_received", iperf3_report_sum(
 		x->rcvd[0], x->rcvd_s[0], false));
 	if (!t->p.bidir)
 		return;
-	json_object_set_new(end, "sum_sent_bidir_reverse", iperf3_report_sum(
-		x->sent[1], x->sent_s[1], true));
+	json_object_set_new(end, "sum_sent_bidir_reverse", sum_sent(x, 1));
 	json_object_set_new(end, "sum_received_bidir_reverse",
 			    iperf3_report_sum(x->rcvd[1], x->rcvd_s[1],
 					      false));
