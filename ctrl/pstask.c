@@ -153,6 +153,10 @@ task_next(struct tusk_pstask_sched *s, unsigned int i, double now)
 		const char *why = over(t, slot);
 
 		if (why != NULL) {
+			/* done once its last run is in the journal */
+			if (s->running != NULL &&
+			    pstask_run_out(s->running)->task_id == t->id)
+				return false;
 			task_done(s, i, why);
 			return true;
 		}

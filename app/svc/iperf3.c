@@ -293,7 +293,11 @@ iperf3_test_clock_stop(struct tusk_iperf3 *s, bool close, uint64_t now)
 	struct iperf3_test *t = &s->t;
 
 	t->t_end = now;
-	if (now > t->next_sample - IPERF3_INTERVAL_NS)
+	/* the last, partial interval; the client leaves out one shorter
+	 * than a tenth of an interval, as iperf3's does (iperf_api.c
+	 * iperf_print_intermediate) */
+	if (now > t->next_sample - IPERF3_INTERVAL_NS +
+	    (t->client ? IPERF3_INTERVAL_NS / 10 : 0))
 		iperf3_sample_all(s, now);
 	if (t->omitting) { /* ended inside the omitted seconds */
 		for (uint32_t i = 0; i < t->n_streams; i++)
