@@ -96,7 +96,7 @@ struct iperf3_params {
 	uint32_t len;         /* blksize */
 	uint64_t bandwidth;   /* bits/s per stream; UDP 0: unlimited */
 	uint32_t mss;         /* -M: noted, not applied */
-	uint64_t window;      /* -w: the client's own streams' buffers */
+	uint64_t window;      /* -w: the streams' receive window cap */
 	char cc[TUSK_IPERF3_CC_MAX];         /* tuskd's name, "" default */
 	char client_version[16];
 };
@@ -196,6 +196,8 @@ struct tusk_iperf3 {
 	struct iperf3_test t;
 	struct iperf3_conn conns[IPERF3_CONNS_MAX];
 	uint64_t deny_pending;       /* conns waiting for ACCESS_DENIED */
+	uint32_t rcv_max;            /* the listener's stream window cap
+				      * (-w; 0: default) */
 	struct iperf3_client *cl;    /* the client's request and result */
 	uint32_t client_tests;       /* ids of client tests */
 	struct tusk_pattern pat;     /* sender payload (pattern.h) */
