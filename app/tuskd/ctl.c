@@ -331,8 +331,11 @@ static const char *const args_iperf3_client[] = {
 	"bandwidth", "len", "cc", "omit", "window", "server_output", NULL,
 };
 static const char *const args_id[] = { "id", NULL };
-static const char *const args_fetch[] = { "url", "dest", "streams", NULL };
+static const char *const args_fetch[] = {
+	"url", "dest", "streams", "token", NULL,
+};
 static const char *const args_cancel[] = { "id", "discard", NULL };
+static const char *const args_token[] = { "path", "activity", "ttl", NULL };
 
 static const struct tusk_ctl_cmd cmd_table[] = {
 	{ "ports", cmd_ports, args_none,
@@ -347,6 +350,9 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	{ "http", tusk_ctl_http_cmd, args_none,
 	  "HTTP endpoint of every lcore: requests, bytes, connections" },
 	{ "config", cmd_config, args_none, "effective configuration" },
+	{ "token", tusk_ctl_token_cmd, args_token,
+	  "mint a macaroon for the HTTP endpoint: path, activity (read, "
+	  "create, modify, list, delete), ttl (s, default 3600)" },
 	{ "capture", tusk_ctl_capture_cmd_start, args_capture,
 	  "write a port's frames to a pcap file (port, file, count, snaplen)" },
 	{ "capture_stop", tusk_ctl_capture_cmd_stop, args_port,
@@ -371,7 +377,8 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	{ "iperf3_result", tusk_ctl_iperf3_result_cmd, args_id,
 	  "the client test id: running, or done with iperf3 -J's document" },
 	{ "fetch", tusk_ctl_fetch_cmd, args_fetch,
-	  "fetch url into the data root: url, dest, streams (range streams)" },
+	  "fetch url into the data root: url, dest, streams (range streams), "
+	  "token (bearer token for the source)" },
 	{ "transfers", tusk_ctl_transfers_cmd, args_none,
 	  "fetches with progress: bytes, rate, ETA, state, sha256, errors" },
 	{ "cancel", tusk_ctl_cancel_cmd, args_cancel,
