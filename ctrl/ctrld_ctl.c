@@ -148,6 +148,7 @@ static const char *const args_none[] = { NULL };
 static const char *const args_spec[] = { "spec", NULL };
 static const char *const args_id[] = { "id", NULL };
 static const char *const args_show[] = { "id", "history", NULL };
+static const char *const args_task[] = { "task", NULL };
 
 const struct tusk_ctl_cmd tusk_ctrld_ctl_cmds[] = {
 	{ "submit", cmd_submit, args_spec,
@@ -160,6 +161,12 @@ const struct tusk_ctl_cmd tusk_ctrld_ctl_cmds[] = {
 	{ "retry", cmd_retry, args_id,
 	  "id: failed or canceled files (or the failed analysis) again" },
 	{ "status", cmd_status, args_none, "tuskd link, open sessions" },
+	{ "test_submit", tusk_pstask_cmd_submit, args_task,
+	  "task: schedule test runs (README \"Scheduled tests\"); the task" },
+	{ "test_list", tusk_pstask_cmd_list, args_none,
+	  "every scheduled-test task: id, type, dest, done, runs" },
+	{ "test_show", tusk_pstask_cmd_show, args_id,
+	  "id: a task and its runs' results (pScheduler's shape)" },
 	{ "config", cmd_config, args_none, "the effective ctrld.conf" },
 	{ "quit", cmd_quit, args_none, "stop tusk-ctrld" },
 };

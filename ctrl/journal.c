@@ -71,6 +71,31 @@ static const char *const MIGRATIONS[] = {
 	"  text TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX events_session ON events(session, seq);"
 	"CREATE INDEX sessions_state ON sessions(state);",
+	/* 2 -> 3: scheduled test tasks and their runs (ctrl/pstask*.c,
+	 * pScheduler's task and result shapes) */
+	"CREATE TABLE pstasks ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  spec TEXT NOT NULL,"
+	"  created REAL NOT NULL,"
+	"  start REAL NOT NULL,"
+	"  done INTEGER NOT NULL DEFAULT 0,"
+	"  reason TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE psruns ("
+	"  task INTEGER NOT NULL REFERENCES pstasks(id),"
+	"  idx INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  scheduled REAL NOT NULL,"
+	"  start REAL NOT NULL DEFAULT 0,"
+	"  end REAL NOT NULL DEFAULT 0,"
+	"  succeeded INTEGER NOT NULL DEFAULT 0,"
+	"  throughput REAL,"
+	"  rtt_ms REAL,"
+	"  jitter_ms REAL,"
+	"  lost INTEGER,"
+	"  result TEXT NOT NULL DEFAULT '{}',"
+	"  archived INTEGER NOT NULL DEFAULT 0,"
+	"  archive_error TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (task, idx));",
 };
 
 _Static_assert(ARRAY_LEN(MIGRATIONS) == TUSK_JOURNAL_VERSION,
@@ -89,6 +114,12 @@ jfail(struct tusk_journal *j, const char *what)
 	snprintf(j->err, sizeof(j->err), "%.1024s: %s: %s", j->path, what,
 		 sqlite3_errmsg(j->db));
 	return -EIO;
+}
+
+sqlite3 *
+tusk_journal_db(struct tusk_journal *j)
+{
+	return j->db;
 }
 
 const char *

@@ -33,7 +33,7 @@
 #include <jansson.h>
 
 /* The schema this build writes (see MIGRATIONS in journal.c). */
-#define TUSK_JOURNAL_VERSION 2
+#define TUSK_JOURNAL_VERSION 3
 /* Longest reason kept for a file, a job or a session: one line. */
 #define TUSK_JOURNAL_REASON_MAX 256
 #define TUSK_JOURNAL_URL_MAX 2048
@@ -88,6 +88,11 @@ int tusk_journal_open_at(const char *path, int version,
 void tusk_journal_close(struct tusk_journal *j);
 int tusk_journal_version(struct tusk_journal *j);
 const char *tusk_journal_error(struct tusk_journal *j);
+/* The database itself, for the tables of other concepts kept in the same
+ * file (ctrl/pstask_store.c: scheduled tests); their schema is migrated
+ * here with the rest. */
+struct sqlite3;
+struct sqlite3 *tusk_journal_db(struct tusk_journal *j);
 
 /* Group several changes in one transaction (one fsync). */
 int tusk_journal_begin(struct tusk_journal *j);

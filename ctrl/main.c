@@ -27,6 +27,7 @@
 #include "ctrld_ctl.h"
 #include "journal.h"
 #include "mkdirs.h"
+#include "pstask.h"
 #include "session.h"
 
 /* The launchers of ctrl/launch.c (`local`). */
@@ -85,6 +86,7 @@ struct daemon {
 	struct tusk_xfer *xfer;
 	struct tusk_worker *worker;
 	struct tusk_ctrld *ctrld;
+	struct tusk_pstask_sched *pstask;
 	struct tusk_ctl_server *srv;
 	struct tusk_ctrld_ctl ctl;
 };
@@ -114,8 +116,14 @@ daemon_open(struct daemon *d, char *err, size_t errlen)
 	}
 	if (tusk_ctrld_recover(d->ctrld, &t, err, errlen) < 0)
 		return -1;
+	d->pstask = tusk_pstask_create(d->journal, d->worker,
+				       d->conf.tuskd_socket);
+	if (d->pstask == NULL ||
+	    tusk_pstask_recover(d->pstask, t.real_s, err, errlen) < 0)
+		return d->pstask ? -1 : -ENOMEM;
 	d->ctl = (struct tusk_ctrld_ctl){ .ctrld = d->ctrld, .conf = &d->conf,
-					  .xfer = d->xfer, .clock = now };
+					  .xfer = d->xfer,
+					  .pstask = d->pstask, .clock = now };
 	return tusk_ctl_server_open(&sc, &d->srv, err, errlen);
 }
 
@@ -125,10 +133,20 @@ daemon_close(struct daemon *d)
 	tusk_ctl_server_close(d->srv);
 	/* threads first: a finished item's done() needs the sessions */
 	tusk_worker_destroy(d->worker);
+	tusk_pstask_destroy(d->pstask);
 	tusk_ctrld_destroy(d->ctrld);
 	tusk_xfer_destroy(d->xfer);
 	tusk_journal_close(d->journal);
 	tusk_ctrld_conf_free(&d->conf);
+}
+
+/* The sessions' wait, shortened while scheduled tests are open. */
+static int
+idle_ms(struct daemon *d)
+{
+	int a = tusk_ctrld_idle_ms(d->ctrld), b = tusk_pstask_idle_ms(d->pstask);
+
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
 }
 
 static void
@@ -143,7 +161,7 @@ daemon_loop(struct daemon *d)
 					    TUSK_CTL_SERVER_POLLFDS);
 		pfd[n] = (struct pollfd){ .fd = tusk_worker_fd(d->worker),
 					  .events = POLLIN };
-		if (poll(pfd, n + 1, tusk_ctrld_idle_ms(d->ctrld)) < 0 &&
+		if (poll(pfd, n + 1, idle_ms(d)) < 0 &&
 		    errno != EINTR)
 			break;
 		if (pfd[n].revents & POLLIN)
@@ -151,6 +169,7 @@ daemon_loop(struct daemon *d)
 		tusk_ctl_server_serve(d->srv, pfd, n);
 		t = now();
 		tusk_ctrld_tick(d->ctrld, &t);
+		tusk_pstask_tick(d->pstask, t.real_s);
 	}
 }
 

@@ -24,7 +24,9 @@
 #include <jansson.h>
 
 #include "ctl_client.h"
+#include "tuskctl_iperf3.h"
 #include "tuskctl_session.h"
+#include "tuskctl_test.h"
 #include "ctl_proto.h"
 
 /* Environment variable naming the socket when -s is not given. */
@@ -652,12 +654,20 @@ usage(FILE *f)
 		"           cancel id=N [discard=true]\n"
 		"           twamp host=IP [port=862] [count=100] "
 		"[interval=10ms] [size=44] [dscp=0] | twamp_stats\n"
+		"           iperf3 host=H [port=N] [time=S] [parallel=N] "
+		"[reverse=1] [bidir=1] [udp=1]\n"
+		"                  [bandwidth=BPS] [len=N] [cc=NAME] [omit=S] "
+		"[window=N] [server_output=1]\n"
+		"                  (a test from tuskd against an iperf3 server; "
+		"prints iperf3 -J's JSON)\n"
 		"           token mint path=/P activity=read,create,modify,"
 		"list,delete [ttl=S]\n"
 		"                  (a macaroon for tuskd's HTTP endpoint, "
 		"printed alone)\n"
 		"           session submit|list|show|cancel|retry|watch ... "
 		"(tusk-ctrld; tuskctl session)\n"
+		"           test submit|list|show|plot ... (tusk-ctrld's "
+		"scheduled tests; tuskctl test)\n"
 		"           watch   (events: state changes and progress of "
 		"fetches, one line each)\n"
 		"  ARG      key=value, or a port name\n"
@@ -873,6 +883,9 @@ main(int argc, char **argv)
 	if (strcmp(argv[optind], "session") == 0)
 		return tuskctl_session(argc - optind - 1, argv + optind + 1,
 				       sock_opt, as_json);
+	if (strcmp(argv[optind], "test") == 0)
+		return tuskctl_test(argc - optind - 1, argv + optind + 1,
+				    sock_opt, as_json);
 	if (sock == NULL || sock[0] == '\0')
 		sock = TUSK_CTL_TUSKD_SOCKET;
 	/* "token mint ARGS": tuskd's command is "token" */
@@ -888,7 +901,11 @@ main(int argc, char **argv)
 	req = build_request(argc - optind, argv + optind);
 	if (req == NULL)
 		return EXIT_USAGE;
-	ret = run(sock, as_json, req);
+	if (strcmp(argv[optind], "iperf3") == 0 &&
+	    json_object_get(req, "host") != NULL)
+		ret = tuskctl_iperf3_client(sock, req);
+	else
+		ret = run(sock, as_json, req);
 	json_decref(req);
 	return ret;
 }

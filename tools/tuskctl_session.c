@@ -100,6 +100,16 @@ call(const char *sock, json_t *req, char *err, size_t errlen)
 	return resp;
 }
 
+json_t *
+tuskctl_ctrld_call(const char *sock, json_t *req, char *err, size_t errlen)
+{
+	if (sock == NULL)
+		sock = getenv(SESSION_SOCKET_ENV);
+	if (sock == NULL || sock[0] == '\0')
+		sock = SESSION_DEFAULT_SOCKET;
+	return call(sock, req, err, errlen);
+}
+
 static void
 print_list(json_t *list)
 {

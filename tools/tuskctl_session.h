@@ -4,8 +4,15 @@
 #define TUSKCTL_SESSION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* argv after "session"; sock: -s when given, else NULL. Exit status. */
 int tuskctl_session(int argc, char **argv, const char *sock, bool as_json);
+
+/* One request to tusk-ctrld (sock NULL: $TUSK_CTRLD_SOCKET, else the
+ * default); takes req. The response, or NULL with the reason in err. */
+#include <jansson.h>
+json_t *tuskctl_ctrld_call(const char *sock, json_t *req, char *err,
+			   size_t errlen);
 
 #endif

@@ -2,7 +2,7 @@
 /*
  * iperf3: the service, its connections and the test's phases (iperf3.h).
  *
- *   accepted() -> conn_alloc(): idle: the control connection (PH_COOKIE);
+ *   accepted() -> iperf3_conn_alloc(): idle: the control connection (PH_COOKIE);
  *                 PH_STREAMS: a data stream once its cookie matches;
  *                 otherwise ACCESS_DENIED from poll (deny_flush)
  *   ctrl_input(): cookie -> PARAM_EXCHANGE -> params (iperf3_json.c)
@@ -27,6 +27,8 @@
 
 RTE_LOG_REGISTER_DEFAULT(tusk_iperf3_logtype, INFO);
 
+static const struct tusk_tcp_ops iperf3_ops;
+
 static const char *const phase_names[] = {
 	[PH_IDLE] = "idle", [PH_COOKIE] = "params", [PH_PARAMS] = "params",
 	[PH_STREAMS] = "streams", [PH_RUNNING] = "running",
@@ -35,9 +37,9 @@ static const char *const phase_names[] = {
 
 /* ------------------------------------------------------------ conns */
 
-static struct iperf3_conn *
-conn_alloc(struct tusk_iperf3 *s, struct tusk_tcp_conn *c,
-	   enum iperf3_conn_kind kind)
+struct iperf3_conn *
+iperf3_conn_alloc(struct tusk_iperf3 *s, struct tusk_tcp_conn *c,
+		  enum iperf3_conn_kind kind)
 {
 	for (unsigned int i = 0; i < IPERF3_CONNS_MAX; i++) {
 		struct iperf3_conn *k = &s->conns[i];
@@ -53,8 +55,8 @@ conn_alloc(struct tusk_iperf3 *s, struct tusk_tcp_conn *c,
 	return NULL;
 }
 
-static void
-conn_free(struct iperf3_conn *k)
+void
+iperf3_conn_free(struct iperf3_conn *k)
 {
 	rte_pktmbuf_free(k->out);
 	if (k->sp != NULL) {
@@ -65,20 +67,20 @@ conn_free(struct iperf3_conn *k)
 }
 
 /* Close (FIN after what is queued) and forget: no callback follows. */
-static void
-conn_close(struct iperf3_conn *k, uint64_t now)
+void
+iperf3_conn_close(struct iperf3_conn *k, uint64_t now)
 {
 	struct tusk_tcp_conn *c = k->c;
 
-	conn_free(k);
+	iperf3_conn_free(k);
 	if (c != NULL)
 		tusk_tcp_close(c, now);
 }
 
 /* Push what the control connection holds back; the rest waits for
  * writable(). */
-static void
-conn_flush(struct iperf3_conn *k, uint64_t now)
+void
+iperf3_conn_flush(struct iperf3_conn *k, uint64_t now)
 {
 	if (k->out != NULL && k->c != NULL &&
 	    tusk_tcp_send(k->c, &k->out, now) < 0) {
@@ -88,9 +90,9 @@ conn_flush(struct iperf3_conn *k, uint64_t now)
 }
 
 /* Bytes for a connection, copied into payload mbufs and queued. */
-static void
-conn_send(struct tusk_iperf3 *s, struct iperf3_conn *k, const void *bytes,
-	  size_t len, uint64_t now)
+void
+iperf3_conn_send(struct tusk_iperf3 *s, struct iperf3_conn *k,
+		 const void *bytes, size_t len, uint64_t now)
 {
 	const uint8_t *p = bytes;
 
@@ -112,7 +114,7 @@ conn_send(struct tusk_iperf3 *s, struct iperf3_conn *k, const void *bytes,
 		else if (rte_pktmbuf_chain(k->out, m) != 0)
 			rte_pktmbuf_free(m); /* over 65535 segments: no */
 	}
-	conn_flush(k, now);
+	iperf3_conn_flush(k, now);
 }
 
 void
@@ -120,11 +122,11 @@ iperf3_ctrl_send(struct tusk_iperf3 *s, const void *bytes, size_t len,
 		 uint64_t now)
 {
 	if (s->t.ctrl != NULL)
-		conn_send(s, s->t.ctrl, bytes, len, now);
+		iperf3_conn_send(s, s->t.ctrl, bytes, len, now);
 }
 
-static void
-ctrl_state(struct tusk_iperf3 *s, enum iperf3_state st, uint64_t now)
+void
+iperf3_ctrl_state(struct tusk_iperf3 *s, enum iperf3_state st, uint64_t now)
 {
 	int8_t b = (int8_t)st;
 
@@ -140,8 +142,8 @@ tv_s(const struct timeval *tv)
 }
 
 /* Process CPU seconds (user, system), as iperf3's cpu_util reads it. */
-static void
-cpu_now(double *user, double *sys)
+void
+iperf3_cpu_now(double *user, double *sys)
 {
 	struct rusage ru;
 
@@ -155,8 +157,8 @@ cpu_now(double *user, double *sys)
 
 /* Free everything of the test; the counters and the streams' figures
  * stay for tusk_iperf3_info(). */
-static void
-test_release(struct tusk_iperf3 *s, uint64_t now)
+void
+iperf3_test_release(struct tusk_iperf3 *s, uint64_t now)
 {
 	struct iperf3_test *t = &s->t;
 
@@ -165,7 +167,7 @@ test_release(struct tusk_iperf3 *s, uint64_t now)
 
 		if (k->kind == CONN_CTRL || k->kind == CONN_STREAM ||
 		    k->kind == CONN_COOKIE)
-			conn_close(k, now);
+			iperf3_conn_close(k, now);
 	}
 	for (unsigned int i = 0; i < t->n_streams; i++) {
 		rte_pktmbuf_free(t->streams[i].pending);
@@ -190,10 +192,13 @@ iperf3_test_abort(struct tusk_iperf3 *s, const char *why, uint64_t now)
 		tusk_tcp_conn_tuple(s->t.ctrl->c, &la, &lp, &ra, &rp);
 		tusk_addr_format(&ra, peer, sizeof(peer));
 	}
-	IPERF3_LOG(NOTICE, "test from %s:%u ended: %s\n", peer, rp, why);
+	IPERF3_LOG(NOTICE, "test %s %s:%u ended: %s\n",
+		   s->t.client ? "to" : "from", peer, rp, why);
 	if (s->t.phase == PH_RUNNING && s->t.t_end == 0)
 		s->t.t_end = now;
-	test_release(s, now);
+	if (s->t.client)
+		iperf3_client_failed(s, why, now);
+	iperf3_test_release(s, now);
 }
 
 static void
@@ -222,6 +227,9 @@ iperf3_stream_add(struct tusk_iperf3 *s, const struct tusk_addr *peer,
 		sp->info.sender = true;
 	else if (t->p.bidir)
 		sp->info.sender = i >= t->p.parallel;
+	if (t->client) /* the same stream, seen from the other end */
+		sp->info.sender = !sp->info.sender;
+	sp->local_port = s->port;
 	sp->peer = *peer;
 	sp->info.peer_port = peer_port;
 	sp->min_rtt = UINT64_MAX;
@@ -234,29 +242,37 @@ iperf3_all_streams_in(struct tusk_iperf3 *s)
 	return s->t.n_streams == s->t.want_streams;
 }
 
+/* The test's clock starts: TEST_START sent (server) or received
+ * (client); the streams start counting and sending. */
 void
-iperf3_test_begin(struct tusk_iperf3 *s, uint64_t now)
+iperf3_test_clock_start(struct tusk_iperf3 *s, uint64_t now)
 {
 	struct iperf3_test *t = &s->t;
 
-	ctrl_state(s, IPERF3_TEST_START, now);
 	t->t_start = now;
 	t->omitting = t->p.omit > 0;
 	t->t_omit_end = now + (uint64_t)t->p.omit * NS_PER_SEC;
 	t->deadline = t->t_omit_end + (uint64_t)t->p.duration * NS_PER_SEC +
 		      s->grace_ns;
 	t->next_sample = now + IPERF3_INTERVAL_NS;
-	cpu_now(&t->cpu_user0, &t->cpu_sys0);
+	iperf3_cpu_now(&t->cpu_user0, &t->cpu_sys0);
 	t->phase = PH_RUNNING;
 	for (uint32_t i = 0; i < t->n_streams; i++)
 		iperf3_stream_start(s, &t->streams[i], now);
-	ctrl_state(s, IPERF3_TEST_RUNNING, now);
+}
+
+void
+iperf3_test_begin(struct tusk_iperf3 *s, uint64_t now)
+{
+	iperf3_ctrl_state(s, IPERF3_TEST_START, now);
+	iperf3_test_clock_start(s, now);
+	iperf3_ctrl_state(s, IPERF3_TEST_RUNNING, now);
 }
 
 /* Interval samples of every stream: one a second, and the last, partial
  * one at the end of the test (iperf3's stats callback at TEST_END). */
-static void
-sample_all(struct tusk_iperf3 *s, uint64_t at)
+void
+iperf3_sample_all(struct tusk_iperf3 *s, uint64_t at)
 {
 	struct iperf3_test *t = &s->t;
 	uint32_t slot = t->n_samples;
@@ -270,23 +286,38 @@ sample_all(struct tusk_iperf3 *s, uint64_t at)
 	}
 }
 
-static void
-test_end(struct tusk_iperf3 *s, uint64_t now)
+/* The test's clock stops: the last interval, the streams' last figures;
+ * close: the streams too (the server; the client keeps them open until
+ * the server has its figures). */
+void
+iperf3_test_clock_stop(struct tusk_iperf3 *s, bool close, uint64_t now)
 {
 	struct iperf3_test *t = &s->t;
 
 	t->t_end = now;
-	if (now > t->next_sample - IPERF3_INTERVAL_NS)
-		sample_all(s, now);
+	/* the last, partial interval; the client leaves out one shorter
+	 * than a tenth of an interval, as iperf3's does (iperf_api.c
+	 * iperf_print_intermediate) */
+	if (now > t->next_sample - IPERF3_INTERVAL_NS +
+	    (t->client ? IPERF3_INTERVAL_NS / 10 : 0))
+		iperf3_sample_all(s, now);
 	if (t->omitting) { /* ended inside the omitted seconds */
 		for (uint32_t i = 0; i < t->n_streams; i++)
 			iperf3_stream_omit_end(&t->streams[i], now);
 		t->omitting = false;
 	}
 	for (uint32_t i = 0; i < t->n_streams; i++)
-		iperf3_stream_stop(s, &t->streams[i], now);
-	cpu_now(&t->cpu_user, &t->cpu_sys);
-	ctrl_state(s, IPERF3_EXCHANGE_RESULTS, now);
+		iperf3_stream_stop(s, &t->streams[i], close, now);
+	iperf3_cpu_now(&t->cpu_user, &t->cpu_sys);
+}
+
+static void
+test_end(struct tusk_iperf3 *s, uint64_t now)
+{
+	struct iperf3_test *t = &s->t;
+
+	iperf3_test_clock_stop(s, true, now);
+	iperf3_ctrl_state(s, IPERF3_EXCHANGE_RESULTS, now);
 	t->phase = PH_RESULTS;
 	t->deadline = now + s->grace_ns;
 }
@@ -294,8 +325,8 @@ test_end(struct tusk_iperf3 *s, uint64_t now)
 /* ------------------------------------------------------------ control */
 
 /* Copy n bytes of m from off into dst. */
-static void
-take(const struct rte_mbuf *m, uint32_t off, void *dst, uint32_t n)
+void
+iperf3_take(const struct rte_mbuf *m, uint32_t off, void *dst, uint32_t n)
 {
 	const void *p = rte_pktmbuf_read(m, off, n, dst);
 
@@ -315,8 +346,8 @@ cookie_valid(const uint8_t *c)
 	return c[IPERF3_COOKIE_SIZE - 1] == '\0';
 }
 
-static void
-json_expect(struct iperf3_test *t)
+void
+iperf3_json_expect(struct iperf3_test *t)
 {
 	t->in_len = 0;
 	t->in_want = IPERF3_JSON_LEN_SIZE;
@@ -330,9 +361,32 @@ refuse(struct tusk_iperf3 *s, const char *why, uint64_t now)
 {
 	rte_be32_t e[2] = { rte_cpu_to_be_32(IPERF3_IEUNIMP), 0 };
 
-	ctrl_state(s, IPERF3_SERVER_ERROR, now);
+	iperf3_ctrl_state(s, IPERF3_SERVER_ERROR, now);
 	iperf3_ctrl_send(s, e, sizeof(e), now);
 	malformed(s, why, now);
+}
+
+/* The listener again, with the streams' receive window capped at
+ * rcv_max (0: the default). iperf3's server does the same for -w: it
+ * listens anew with SO_RCVBUF set (iperf_tcp.c iperf_tcp_listen), so the
+ * streams it accepts next have it. Established connections (the control
+ * one) are not touched; only embryonic ones die with the old listener,
+ * and between the parameters and CREATE_STREAMS there are none of ours. */
+static void
+relisten(struct tusk_iperf3 *s, uint32_t rcv_max)
+{
+	struct tusk_tcp_conn_opts opts = { .rcv_max = rcv_max };
+
+	if (rcv_max == s->rcv_max)
+		return;
+	tusk_tcp_unlisten(s->env.st, s->port);
+	if (tusk_tcp_listen(s->env.st, s->port, &iperf3_ops, s,
+			    IPERF3_BACKLOG, &opts) == 0) {
+		s->rcv_max = rcv_max;
+		return;
+	}
+	IPERF3_LOG(ERR, "cannot listen on %u again\n", s->port);
+	s->rcv_max = UINT32_MAX; /* tried again at the next test */
 }
 
 static void
@@ -352,6 +406,11 @@ got_params(struct tusk_iperf3 *s, uint64_t now)
 		return;
 	}
 	s->counters.tests++;
+	/* -w: the streams' receive buffers (not their send buffers: the
+	 * pattern sender keeps its own bound, pattern.h) */
+	relisten(s, !t->p.udp && t->p.window != 0 ?
+		 (uint32_t)RTE_MIN(t->p.window, (uint64_t)TUSK_TCP_RCV_MAX_DEFAULT) :
+		 0);
 	t->want_streams = t->p.parallel * (t->p.bidir ? 2 : 1);
 	if (t->p.server_output) {
 		t->samples = calloc((size_t)t->want_streams *
@@ -361,7 +420,7 @@ got_params(struct tusk_iperf3 *s, uint64_t now)
 			return;
 		}
 	}
-	ctrl_state(s, IPERF3_CREATE_STREAMS, now);
+	iperf3_ctrl_state(s, IPERF3_CREATE_STREAMS, now);
 	t->phase = PH_STREAMS;
 	t->deadline = now + s->grace_ns;
 }
@@ -389,15 +448,15 @@ got_results(struct tusk_iperf3 *s, uint64_t now)
 	iperf3_ctrl_send(s, &n, sizeof(n), now);
 	iperf3_ctrl_send(s, ours, len, now);
 	free(ours);
-	ctrl_state(s, IPERF3_DISPLAY_RESULTS, now);
+	iperf3_ctrl_state(s, IPERF3_DISPLAY_RESULTS, now);
 	t->phase = PH_DISPLAY;
 	t->deadline = now + s->grace_ns;
 }
 
 /* Length-prefixed JSON: up to `max` bytes. Returns bytes of m used; a
  * complete block calls done(). */
-static uint32_t
-json_input(struct tusk_iperf3 *s, const struct rte_mbuf *m, uint32_t off,
+uint32_t
+iperf3_json_input(struct tusk_iperf3 *s, const struct rte_mbuf *m, uint32_t off,
 	   uint32_t max, void (*done)(struct tusk_iperf3 *, uint64_t),
 	   uint64_t now)
 {
@@ -405,7 +464,7 @@ json_input(struct tusk_iperf3 *s, const struct rte_mbuf *m, uint32_t off,
 	uint32_t n = RTE_MIN(rte_pktmbuf_pkt_len(m) - off,
 			     t->in_want - t->in_len);
 
-	take(m, off, t->in + t->in_len, n);
+	iperf3_take(m, off, t->in + t->in_len, n);
 	t->in_len += n;
 	if (t->in_len < t->in_want)
 		return n;
@@ -423,7 +482,7 @@ json_input(struct tusk_iperf3 *s, const struct rte_mbuf *m, uint32_t off,
 		return n;
 	}
 	done(s, now);
-	json_expect(t);
+	iperf3_json_expect(t);
 	return n;
 }
 
@@ -436,10 +495,10 @@ state_byte(struct tusk_iperf3 *s, int8_t b, uint64_t now)
 		iperf3_test_abort(s, "the client terminated", now);
 	} else if (b == IPERF3_TEST_END && t->phase == PH_RUNNING) {
 		test_end(s, now);
-		json_expect(t);
+		iperf3_json_expect(t);
 	} else if (b == IPERF3_IPERF_DONE && t->phase == PH_DISPLAY) {
 		s->counters.completed++;
-		test_release(s, now);
+		iperf3_test_release(s, now);
 	} else {
 		char why[48];
 
@@ -456,7 +515,7 @@ cookie_input(struct tusk_iperf3 *s, struct iperf3_conn *k,
 	uint32_t n = RTE_MIN(rte_pktmbuf_pkt_len(m) - off,
 			     IPERF3_COOKIE_SIZE - k->got);
 
-	take(m, off, k->cookie + k->got, n);
+	iperf3_take(m, off, k->cookie + k->got, n);
 	k->got += n;
 	if (k->got < IPERF3_COOKIE_SIZE)
 		return n;
@@ -465,12 +524,12 @@ cookie_input(struct tusk_iperf3 *s, struct iperf3_conn *k,
 		return n;
 	}
 	memcpy(s->t.cookie, k->cookie, IPERF3_COOKIE_SIZE);
-	ctrl_state(s, IPERF3_PARAM_EXCHANGE, now);
+	iperf3_ctrl_state(s, IPERF3_PARAM_EXCHANGE, now);
 	s->t.phase = PH_PARAMS;
 	s->t.in = malloc(IPERF3_RESULTS_MAX);
 	if (s->t.in == NULL)
 		malformed(s, "no memory", now);
-	json_expect(&s->t);
+	iperf3_json_expect(&s->t);
 	return n;
 }
 
@@ -489,15 +548,15 @@ ctrl_input(struct tusk_iperf3 *s, struct iperf3_conn *k,
 			off += cookie_input(s, k, m, off, now);
 			break;
 		case PH_PARAMS:
-			off += json_input(s, m, off, IPERF3_PARAMS_MAX,
+			off += iperf3_json_input(s, m, off, IPERF3_PARAMS_MAX,
 					  got_params, now);
 			break;
 		case PH_RESULTS:
-			off += json_input(s, m, off, IPERF3_RESULTS_MAX,
+			off += iperf3_json_input(s, m, off, IPERF3_RESULTS_MAX,
 					  got_results, now);
 			break;
 		default:
-			take(m, off++, &b, 1);
+			iperf3_take(m, off++, &b, 1);
 			state_byte(s, b, now);
 			break;
 		}
@@ -515,7 +574,7 @@ stream_cookie(struct tusk_iperf3 *s, struct iperf3_conn *k,
 	struct tusk_addr la, ra;
 	uint16_t lp, rp;
 
-	take(m, 0, k->cookie + k->got, n);
+	iperf3_take(m, 0, k->cookie + k->got, n);
 	k->got += n;
 	if (k->got < IPERF3_COOKIE_SIZE)
 		return n;
@@ -545,9 +604,9 @@ on_accepted(struct tusk_tcp_conn *c, void *listen_arg, void **conn_arg,
 
 	if (s->t.phase == PH_IDLE)
 		kind = CONN_CTRL;
-	else if (s->t.phase == PH_STREAMS && !s->t.p.udp)
+	else if (s->t.phase == PH_STREAMS && !s->t.p.udp && !s->t.client)
 		kind = CONN_COOKIE;
-	k = conn_alloc(s, c, kind);
+	k = iperf3_conn_alloc(s, c, kind);
 	if (k == NULL)
 		return -ENOSPC; /* reset */
 	if (kind == CONN_CTRL) {
@@ -598,7 +657,7 @@ on_writable(struct tusk_tcp_conn *c, void *arg, uint64_t now)
 	struct iperf3_conn *k = arg;
 
 	RTE_SET_USED(c);
-	conn_flush(k, now);
+	iperf3_conn_flush(k, now);
 	if (k->kind == CONN_STREAM && k->sp != NULL &&
 	    k->s->t.phase == PH_RUNNING)
 		iperf3_stream_fill(k->s, k->sp, now);
@@ -616,7 +675,7 @@ on_peer_closed(struct tusk_tcp_conn *c, void *arg, uint64_t now)
 	if (k->kind == CONN_CTRL) {
 		if (s->t.phase == PH_DISPLAY) {
 			s->counters.completed++;
-			test_release(s, now);
+			iperf3_test_release(s, now);
 		} else {
 			iperf3_test_abort(s, "the client closed the control "
 					  "connection", now);
@@ -624,7 +683,7 @@ on_peer_closed(struct tusk_tcp_conn *c, void *arg, uint64_t now)
 		return;
 	}
 	if (k->kind != CONN_STREAM || s->t.phase != PH_RUNNING)
-		conn_close(k, now);
+		iperf3_conn_close(k, now);
 }
 
 static void
@@ -640,12 +699,12 @@ on_closed(struct tusk_tcp_conn *c, void *arg, int err, uint64_t now)
 
 		snprintf(why, sizeof(why), "control connection lost: %s",
 			 strerror(-err));
-		conn_free(k);
+		iperf3_conn_free(k);
 		s->t.ctrl = NULL;
 		iperf3_test_abort(s, why, now);
 		return;
 	}
-	conn_free(k);
+	iperf3_conn_free(k);
 }
 
 static const struct tusk_tcp_ops iperf3_ops = {
@@ -668,16 +727,16 @@ deny_flush(struct tusk_iperf3 *s, uint64_t now)
 
 		if (k->kind != CONN_DENY || k->c == NULL)
 			continue;
-		conn_send(s, k, &b, 1, now);
+		iperf3_conn_send(s, k, &b, 1, now);
 		s->counters.denied++;
-		conn_close(k, now);
+		iperf3_conn_close(k, now);
 	}
 }
 
 /* ------------------------------------------------------------ service */
 
-static void
-running_poll(struct tusk_iperf3 *s, uint64_t now)
+void
+iperf3_running_poll(struct tusk_iperf3 *s, uint64_t now)
 {
 	struct iperf3_test *t = &s->t;
 
@@ -687,7 +746,7 @@ running_poll(struct tusk_iperf3 *s, uint64_t now)
 		t->omitting = false;
 	}
 	if (now >= t->next_sample) {
-		sample_all(s, t->next_sample);
+		iperf3_sample_all(s, t->next_sample);
 		t->next_sample += IPERF3_INTERVAL_NS;
 	}
 	iperf3_poll_senders(s, now);
@@ -709,8 +768,10 @@ tusk_iperf3_poll(void *arg, uint64_t now)
 		iperf3_test_abort(s, "abandoned (timeout)", now);
 		return;
 	}
-	if (s->t.phase == PH_RUNNING)
-		running_poll(s, now);
+	if (s->t.client)
+		iperf3_client_poll(s, now);
+	else if (s->t.phase == PH_RUNNING)
+		iperf3_running_poll(s, now);
 }
 
 struct tusk_iperf3 *
@@ -759,15 +820,16 @@ tusk_iperf3_free(void *arg)
 
 	if (s == NULL)
 		return;
-	test_release(s, 0);
+	iperf3_test_release(s, 0);
 	for (unsigned int i = 0; i < IPERF3_CONNS_MAX; i++)
 		if (s->conns[i].kind != CONN_FREE)
-			conn_close(&s->conns[i], 0);
+			iperf3_conn_close(&s->conns[i], 0);
 	if (s->udp_bound)
 		tusk_udp_unbind(s->env.st, s->port);
 	if (s->port != 0)
 		tusk_tcp_unlisten(s->env.st, s->port);
 	tusk_pattern_fini(&s->pat);
+	iperf3_client_free(s);
 	free(s);
 }
 
@@ -779,6 +841,7 @@ tusk_iperf3_info(struct tusk_iperf3 *s, struct tusk_iperf3_info *out,
 
 	*out = s->counters;
 	out->state = phase_names[t->phase];
+	out->role = t->client ? "client" : "server";
 	out->udp = t->p.udp;
 	out->reverse = t->p.reverse;
 	out->bidir = t->p.bidir;

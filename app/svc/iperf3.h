@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "addr.h"
 #include "svc.h"
 
@@ -73,6 +75,8 @@ struct tusk_iperf3_info {
 	uint64_t udp_stray;    /* datagrams from no stream of the test */
 	const char *state;     /* "idle", "params", "streams", "running",
 				* "results" */
+	const char *role;      /* of the current or last test: "server",
+				* "client" */
 	/* the current test, or the last one */
 	bool udp, reverse, bidir;
 	struct tusk_addr peer;
@@ -82,6 +86,46 @@ struct tusk_iperf3_info {
 	unsigned int n_streams;
 	struct tusk_iperf3_stream_info streams[TUSK_IPERF3_STREAMS_MAX];
 };
+
+/*
+ * The client (tuskctl iperf3 host=H ...): a test from tuskd's own stack
+ * against any iperf3 server, on the same instance as the server, so one
+ * test at a time either way. Its result is iperf3 -J's document (start,
+ * intervals, end), built when the test ends; the last one is kept.
+ */
+/* UDP streams of one client test: each needs its own local port, and the
+ * stack binds TUSK_UDP_BINDS_MAX ports in all (iperf3's and TWAMP's
+ * servers take some). */
+#define TUSK_IPERF3_CLIENT_UDP_STREAMS_MAX 8
+
+struct tusk_iperf3_client_req {
+	struct tusk_addr host;
+	uint16_t port;          /* 0: TUSK_IPERF3_PORT_DEFAULT */
+	uint32_t time;          /* s, 1..86400 */
+	uint32_t parallel;      /* 1..TUSK_IPERF3_STREAMS_MAX (/2 bidir) */
+	uint32_t omit;          /* s */
+	uint32_t len;           /* 0: iperf3's default (128 KiB, UDP 1460) */
+	uint64_t bandwidth;     /* bits/s per stream; 0: unlimited (TCP),
+				 * 1 Mbit/s (UDP, iperf3's default) */
+	uint64_t window;        /* bytes, 0: default; our streams' buffers */
+	bool reverse, bidir, udp;
+	bool server_output;     /* --get-server-output */
+	char cc[TUSK_IPERF3_CC_MAX]; /* "" default */
+	uint64_t wall_start_ms; /* wall clock at the request (the service
+				 * reads none): -J's start.timestamp */
+};
+
+/* Start a client test: 0 and its id, or -EBUSY (a test runs, either
+ * role), -EINVAL (a bad request; reason in err), -errno. */
+int tusk_iperf3_client_start(struct tusk_iperf3 *s,
+			     const struct tusk_iperf3_client_req *req,
+			     uint64_t now, uint32_t *id, char *err,
+			     size_t errlen);
+/* Client test `id`: 1 while it runs, 0 and *out (a new reference: the -J
+ * document, with "error" when it failed) when done, -ENOENT when it is
+ * not the last one. */
+int tusk_iperf3_client_result(struct tusk_iperf3 *s, uint32_t id,
+			      json_t **out);
 
 /* Create the instance (listening on conf->port, TCP and UDP). NULL and
  * rte_errno set on failure. */

@@ -5,6 +5,14 @@
  *   iperf3_stream.c  TCP data streams: counting, sending, interval samples
  *   iperf3_udp.c     UDP streams: hello, receive statistics, paced sending
  *   iperf3_json.c    parameters in, results and server output out (jansson)
+ *   iperf3_report.c  results out, -J-shaped reports (both roles)
+ *   iperf3_client.c  the client: the control connection from our end
+ *   iperf3_client_io.c  the client's streams: connect, UDP hello
+ *   iperf3_client_report.c  the client's -J document, the server's results
+ *
+ * One test at a time per instance, either role: the same struct
+ * iperf3_test, streams and counting serve the server and the client
+ * (t.client says which); only the control connection's driver differs.
  */
 #ifndef TUSK_IPERF3_PRIV_H
 #define TUSK_IPERF3_PRIV_H
@@ -12,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
@@ -87,7 +96,7 @@ struct iperf3_params {
 	uint32_t len;         /* blksize */
 	uint64_t bandwidth;   /* bits/s per stream; UDP 0: unlimited */
 	uint32_t mss;         /* -M: noted, not applied */
-	uint64_t window;      /* -w: noted, not applied */
+	uint64_t window;      /* -w: the streams' receive window cap */
 	char cc[TUSK_IPERF3_CC_MAX];         /* tuskd's name, "" default */
 	char client_version[16];
 };
@@ -108,6 +117,10 @@ struct iperf3_stream {
 	struct tusk_tcp_conn *c;     /* TCP, while open */
 	struct iperf3_conn *conn;    /* TCP */
 	struct tusk_addr peer;
+	uint16_t local_port;         /* UDP: ours (the server's port, or
+				      * the client stream's own) */
+	bool hello_done;             /* client UDP: the reply came */
+	uint64_t hello_at;           /* client UDP: hello last sent */
 	/* counters since the test started (omit included); a TCP sender's
 	 * bytes are those acknowledged (iperf3_stream.c sent()) */
 	uint64_t bytes_all;
@@ -143,8 +156,11 @@ struct iperf3_conn {
 	struct rte_mbuf *out;        /* control bytes send() did not take */
 };
 
+struct iperf3_client;
+
 struct iperf3_test {
 	enum iperf3_phase phase;
+	bool client;                 /* we are the client (iperf3_client.c) */
 	struct iperf3_conn *ctrl;
 	uint8_t cookie[IPERF3_COOKIE_SIZE];
 	struct iperf3_params p;
@@ -180,6 +196,10 @@ struct tusk_iperf3 {
 	struct iperf3_test t;
 	struct iperf3_conn conns[IPERF3_CONNS_MAX];
 	uint64_t deny_pending;       /* conns waiting for ACCESS_DENIED */
+	uint32_t rcv_max;            /* the listener's stream window cap
+				      * (-w; 0: default) */
+	struct iperf3_client *cl;    /* the client's request and result */
+	uint32_t client_tests;       /* ids of client tests */
 	struct tusk_pattern pat;     /* sender payload (pattern.h) */
 };
 
@@ -188,8 +208,36 @@ extern int tusk_iperf3_logtype;
 	rte_log(RTE_LOG_##level, tusk_iperf3_logtype, "iperf3: " __VA_ARGS__)
 
 /* iperf3.c */
+struct iperf3_conn *iperf3_conn_alloc(struct tusk_iperf3 *s,
+				      struct tusk_tcp_conn *c,
+				      enum iperf3_conn_kind kind);
+void iperf3_conn_free(struct iperf3_conn *k);
+/* Close (FIN after what is queued) and forget: no callback follows. */
+void iperf3_conn_close(struct iperf3_conn *k, uint64_t now);
+/* Push what the connection holds back; the rest waits for writable(). */
+void iperf3_conn_flush(struct iperf3_conn *k, uint64_t now);
+void iperf3_conn_send(struct tusk_iperf3 *s, struct iperf3_conn *k,
+		      const void *bytes, size_t len, uint64_t now);
 void iperf3_ctrl_send(struct tusk_iperf3 *s, const void *bytes, size_t len,
 		      uint64_t now);
+void iperf3_ctrl_state(struct tusk_iperf3 *s, enum iperf3_state st,
+		       uint64_t now);
+void iperf3_cpu_now(double *user, double *sys);
+/* Free everything of the test but its figures; phase idle. */
+void iperf3_test_release(struct tusk_iperf3 *s, uint64_t now);
+void iperf3_test_clock_start(struct tusk_iperf3 *s, uint64_t now);
+void iperf3_test_clock_stop(struct tusk_iperf3 *s, bool close, uint64_t now);
+void iperf3_sample_all(struct tusk_iperf3 *s, uint64_t at);
+void iperf3_running_poll(struct tusk_iperf3 *s, uint64_t now);
+/* Control input: n bytes of m at off into dst; a length-prefixed JSON
+ * block of at most max bytes into t->in (done() when complete). */
+void iperf3_take(const struct rte_mbuf *m, uint32_t off, void *dst,
+		 uint32_t n);
+void iperf3_json_expect(struct iperf3_test *t);
+uint32_t iperf3_json_input(struct tusk_iperf3 *s, const struct rte_mbuf *m,
+			   uint32_t off, uint32_t max,
+			   void (*done)(struct tusk_iperf3 *, uint64_t),
+			   uint64_t now);
 void iperf3_test_abort(struct tusk_iperf3 *s, const char *why, uint64_t now);
 bool iperf3_all_streams_in(struct tusk_iperf3 *s);
 void iperf3_test_begin(struct tusk_iperf3 *s, uint64_t now);
@@ -206,7 +254,7 @@ void iperf3_stream_start(struct tusk_iperf3 *s, struct iperf3_stream *sp,
 void iperf3_stream_fill(struct tusk_iperf3 *s, struct iperf3_stream *sp,
 			uint64_t now);
 void iperf3_stream_stop(struct tusk_iperf3 *s, struct iperf3_stream *sp,
-			uint64_t now);
+			bool close, uint64_t now);
 void iperf3_stream_omit_end(struct iperf3_stream *sp, uint64_t now);
 void iperf3_stream_sample(struct tusk_iperf3 *s, struct iperf3_stream *sp,
 			  uint32_t slot, bool take);
@@ -219,6 +267,10 @@ void iperf3_poll_senders(struct tusk_iperf3 *s, uint64_t now);
 void iperf3_udp_recv(void *arg, struct rte_mbuf *m,
 		     const struct tusk_udp_meta *meta, uint64_t now);
 void iperf3_udp_poll(struct tusk_iperf3 *s, uint64_t now);
+void iperf3_udp_data(struct iperf3_test *t, struct iperf3_stream *sp,
+		     const struct rte_mbuf *m, uint64_t now);
+int iperf3_udp_send_one(struct tusk_iperf3 *s, struct iperf3_stream *sp,
+			uint64_t now);
 
 /* iperf3_json.c: 0, or -EINVAL with a reason in err (malformed block),
  * -ENOTSUP (a mode tuskd does not run; reason in err) */
@@ -230,5 +282,23 @@ int iperf3_json_check_results(const uint8_t *buf, size_t len, char *err,
 /* Our results (send_results), malloc'd; NULL on allocation failure. */
 char *iperf3_json_results(const struct tusk_iperf3 *s, size_t *len,
 			  uint64_t now);
+
+/* iperf3_report.c: pieces of an -J document both roles build */
+double iperf3_report_bps(uint64_t bytes, double seconds);
+void iperf3_report_cpu(const struct iperf3_test *t, double out[3]);
+json_t *iperf3_report_intervals(const struct iperf3_test *t);
+/* One side of a stream at the end; sp NULL: the peer's side (what its
+ * results said), without our TCP extremes. */
+json_t *iperf3_report_side(const struct iperf3_test *t,
+			   const struct iperf3_stream *sp,
+			   const struct tusk_iperf3_stream_info *in);
+json_t *iperf3_report_sum(uint64_t bytes, double seconds, bool sender);
+
+/* iperf3_client.c */
+void iperf3_client_poll(struct tusk_iperf3 *s, uint64_t now);
+/* The test failed: the result says why (before the release). */
+void iperf3_client_failed(struct tusk_iperf3 *s, const char *why,
+			  uint64_t now);
+void iperf3_client_free(struct tusk_iperf3 *s);
 
 #endif /* TUSK_IPERF3_PRIV_H */

@@ -8,7 +8,7 @@
  *   iperf3_json_results() -> stream_results()  (the "streams" the client
  *                                                matches by id)
  *                         -> server_output() -> output_start()
- *                                            -> output_intervals()
+ *                                            -> iperf3_report_intervals()
  *                                            -> output_end()
  */
 #include <stdlib.h>
@@ -26,16 +26,16 @@ addr_json(const struct tusk_addr *a)
 	return json_string(tusk_addr_format(a, buf, sizeof(buf)));
 }
 
-static double
-bps(uint64_t bytes, double seconds)
+double
+iperf3_report_bps(uint64_t bytes, double seconds)
 {
 	return seconds > 0 ? (double)bytes * 8 / seconds : 0;
 }
 
 /* CPU use of tuskd's process over the test, percent of one CPU as
  * iperf3's cpu_util: a polling lcore shows as busy all the time. */
-static void
-cpu_util(const struct iperf3_test *t, double out[3])
+void
+iperf3_report_cpu(const struct iperf3_test *t, double out[3])
 {
 	double wall = (double)(t->t_end - t->t_start) / NS_PER_SEC;
 	double u = t->cpu_user - t->cpu_user0, s = t->cpu_sys - t->cpu_sys0;
@@ -128,7 +128,7 @@ interval_stream(const struct iperf3_test *t, uint32_t si, uint32_t i)
 			      "socket", (json_int_t)sp->info.id,
 			      "start", from, "end", to, "seconds", to - from,
 			      "bytes", (json_int_t)x->bytes,
-			      "bits_per_second", bps(x->bytes, to - from),
+			      "bits_per_second", iperf3_report_bps(x->bytes, to - from),
 			      "omitted", i < t->p.omit,
 			      "sender", sp->info.sender);
 
@@ -144,8 +144,8 @@ interval_stream(const struct iperf3_test *t, uint32_t si, uint32_t i)
 	return o;
 }
 
-static json_t *
-output_intervals(const struct iperf3_test *t)
+json_t *
+iperf3_report_intervals(const struct iperf3_test *t)
 {
 	json_t *a = json_array();
 
@@ -166,22 +166,22 @@ output_intervals(const struct iperf3_test *t)
 			"streams", streams, "sum", "start", from,
 			"end", to, "seconds", to - from,
 			"bytes", (json_int_t)bytes,
-			"bits_per_second", bps(bytes, to - from),
+			"bits_per_second", iperf3_report_bps(bytes, to - from),
 			"omitted", i < t->p.omit));
 	}
 	return a;
 }
 
 /* Our side of stream sp at the end of the test. */
-static json_t *
-end_side(const struct iperf3_test *t, const struct iperf3_stream *sp,
+json_t *
+iperf3_report_side(const struct iperf3_test *t, const struct iperf3_stream *sp,
 	 const struct tusk_iperf3_stream_info *in)
 {
 	json_t *o = json_pack("{s:I, s:f, s:f, s:f, s:I, s:f, s:b}",
 			      "socket", (json_int_t)in->id, "start", 0.0,
 			      "end", in->seconds, "seconds", in->seconds,
 			      "bytes", (json_int_t)in->bytes,
-			      "bits_per_second", bps(in->bytes, in->seconds),
+			      "bits_per_second", iperf3_report_bps(in->bytes, in->seconds),
 			      "sender", in->sender);
 
 	if (t->p.udp) {
@@ -197,6 +197,8 @@ end_side(const struct iperf3_test *t, const struct iperf3_stream *sp,
 	} else if (in->sender) {
 		json_object_set_new(o, "retransmits", json_integer(
 					    (json_int_t)in->retransmits));
+		if (sp == NULL) /* the peer's: only what its results say */
+			return o;
 		json_object_set_new(o, "max_snd_cwnd",
 				    json_integer(sp->max_cwnd));
 		json_object_set_new(o, "max_snd_wnd",
@@ -211,13 +213,13 @@ end_side(const struct iperf3_test *t, const struct iperf3_stream *sp,
 	return o;
 }
 
-static json_t *
-sum_of(uint64_t bytes, double seconds, bool sender)
+json_t *
+iperf3_report_sum(uint64_t bytes, double seconds, bool sender)
 {
 	return json_pack("{s:f, s:f, s:f, s:I, s:f, s:b}", "start", 0.0,
 			 "end", seconds, "seconds", seconds,
 			 "bytes", (json_int_t)bytes,
-			 "bits_per_second", bps(bytes, seconds),
+			 "bits_per_second", iperf3_report_bps(bytes, seconds),
 			 "sender", sender);
 }
 
@@ -237,13 +239,13 @@ output_end(const struct iperf3_test *t, uint64_t now)
 		json_array_append_new(streams, json_pack(
 			"{s:o}", t->p.udp ? "udp" :
 			in.sender ? "sender" : "receiver",
-			end_side(t, &t->streams[i], &in)));
+			iperf3_report_side(t, &t->streams[i], &in)));
 	}
-	cpu_util(t, cpu);
+	iperf3_report_cpu(t, cpu);
 	return json_pack("{s:o, s:o, s:o, s:{s:f, s:f, s:f}, s:s, s:s}",
 			 "streams", streams,
-			 "sum_sent", sum_of(sent, secs, true),
-			 "sum_received", sum_of(rcvd, secs, false),
+			 "sum_sent", iperf3_report_sum(sent, secs, true),
+			 "sum_received", iperf3_report_sum(rcvd, secs, false),
 			 "cpu_utilization_percent", "host_total", cpu[0],
 			 "host_user", cpu[1], "host_system", cpu[2],
 			 "sender_tcp_congestion", t->cc_used,
@@ -254,7 +256,7 @@ static json_t *
 server_output(const struct tusk_iperf3 *s, uint64_t now)
 {
 	return json_pack("{s:o, s:o, s:o}", "start", output_start(s),
-			 "intervals", output_intervals(&s->t),
+			 "intervals", iperf3_report_intervals(&s->t),
 			 "end", output_end(&s->t, now));
 }
 
@@ -262,12 +264,13 @@ char *
 iperf3_json_results(const struct tusk_iperf3 *s, size_t *len, uint64_t now)
 {
 	const struct iperf3_test *t = &s->t;
-	bool sends = t->p.reverse || t->p.bidir;
+	bool sends = t->client ? !t->p.reverse || t->p.bidir :
+				 t->p.reverse || t->p.bidir;
 	double cpu[3];
 	json_t *j;
 	char *out;
 
-	cpu_util(t, cpu);
+	iperf3_report_cpu(t, cpu);
 	/* -1: this side only received (send_results()) */
 	j = json_pack("{s:f, s:f, s:f, s:i, s:o}", "cpu_util_total", cpu[0],
 		      "cpu_util_user", cpu[1], "cpu_util_system", cpu[2],
@@ -278,7 +281,7 @@ iperf3_json_results(const struct tusk_iperf3 *s, size_t *len, uint64_t now)
 	if (!t->p.udp)
 		json_object_set_new(j, "congestion_used",
 				    json_string(t->cc_used));
-	if (t->p.server_output)
+	if (t->p.server_output && !t->client)
 		json_object_set_new(j, "server_output_json",
 				    server_output(s, now));
 	out = json_dumps(j, JSON_COMPACT);

@@ -153,7 +153,7 @@ iperf3_stream_omit_end(struct iperf3_stream *sp, uint64_t now)
 
 void
 iperf3_stream_stop(struct tusk_iperf3 *s, struct iperf3_stream *sp,
-		   uint64_t now)
+		   bool close, uint64_t now)
 {
 	if (sp->c != NULL) {
 		sync_sent(sp);
@@ -162,7 +162,7 @@ iperf3_stream_stop(struct tusk_iperf3 *s, struct iperf3_stream *sp,
 	}
 	rte_pktmbuf_free(sp->pending);
 	sp->pending = NULL;
-	if (sp->conn != NULL) {
+	if (close && sp->conn != NULL) {
 		struct tusk_tcp_conn *c = sp->c;
 		struct iperf3_conn *k = sp->conn;
 

@@ -62,8 +62,8 @@ hello(struct tusk_iperf3 *s, const struct tusk_udp_meta *meta, uint64_t now)
  * fills one back in; jitter is RFC 1889's (A.8): the mean deviation of
  * the transit time, J += (|D| - J) / 16, transit measured on two clocks
  * whose offset cancels out. */
-static void
-udp_data(struct iperf3_test *t, struct iperf3_stream *sp,
+void
+iperf3_udp_data(struct iperf3_test *t, struct iperf3_stream *sp,
 	 const struct rte_mbuf *m, uint64_t now)
 {
 	uint32_t len = rte_pktmbuf_pkt_len(m);
@@ -106,12 +106,14 @@ iperf3_udp_recv(void *arg, struct rte_mbuf *m,
 	struct iperf3_test *t = &s->t;
 	struct iperf3_stream *sp;
 
-	if (t->p.udp && t->phase == PH_STREAMS) {
+	if (t->client) {
+		s->counters.udp_stray++; /* our client's test, not a server's */
+	} else if (t->p.udp && t->phase == PH_STREAMS) {
 		hello(s, meta, now);
 	} else if (t->p.udp && t->phase == PH_RUNNING &&
 		   (sp = find(t, meta)) != NULL) {
 		if (!sp->info.sender)
-			udp_data(t, sp, m, now);
+			iperf3_udp_data(t, sp, m, now);
 	} else {
 		/* a late datagram after the test, or a stranger's */
 		s->counters.udp_stray++;
@@ -120,8 +122,8 @@ iperf3_udp_recv(void *arg, struct rte_mbuf *m,
 }
 
 /* One datagram: time, sequence number, zeros (iperf_udp_send()). */
-static int
-udp_send_one(struct tusk_iperf3 *s, struct iperf3_stream *sp, uint64_t now)
+int
+iperf3_udp_send_one(struct tusk_iperf3 *s, struct iperf3_stream *sp, uint64_t now)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(s->env.data_pool);
 	struct iperf3_udp_head h;
@@ -145,7 +147,7 @@ udp_send_one(struct tusk_iperf3 *s, struct iperf3_stream *sp, uint64_t now)
 	}
 	memset(p, 0, len);
 	memcpy(p, &h, RTE_MIN(len, (uint32_t)sizeof(h)));
-	if (tusk_udp_send(s->env.st, m, s->port, &sp->peer,
+	if (tusk_udp_send(s->env.st, m, sp->local_port, &sp->peer,
 			  sp->info.peer_port, now) < 0)
 		return -1;
 	sp->bytes_all += len;
@@ -168,7 +170,7 @@ iperf3_udp_poll(struct tusk_iperf3 *s, uint64_t now)
 
 		for (unsigned int n = 0; sp->info.sender && n < IPERF3_UDP_BURST &&
 		     sp->seq_max < due; n++)
-			if (udp_send_one(s, sp, now) < 0)
+			if (iperf3_udp_send_one(s, sp, now) < 0)
 				break;
 	}
 }

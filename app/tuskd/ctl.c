@@ -326,6 +326,11 @@ static const char *const args_bulk[] = {
 };
 static const char *const args_bulk_stop[] = { "id", "lcore", NULL };
 
+static const char *const args_iperf3_client[] = {
+	"host", "port", "time", "parallel", "reverse", "bidir", "udp",
+	"bandwidth", "len", "cc", "omit", "window", "server_output", NULL,
+};
+static const char *const args_id[] = { "id", NULL };
 static const char *const args_fetch[] = {
 	"url", "dest", "streams", "token", NULL,
 };
@@ -373,6 +378,11 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	  "(862), count (100), interval (10ms), size (44), dscp (0)" },
 	{ "twamp_stats", tusk_ctl_twamp_stats_cmd, args_none,
 	  "TWAMP reflector and control server counters per lcore" },
+	{ "iperf3_client", tusk_ctl_iperf3_client_cmd, args_iperf3_client,
+	  "iperf3 client test against host (port, time, parallel, reverse, "
+	  "bidir, udp, bandwidth, len, cc, omit, window, server_output)" },
+	{ "iperf3_result", tusk_ctl_iperf3_result_cmd, args_id,
+	  "the client test id: running, or done with iperf3 -J's document" },
 	{ "fetch", tusk_ctl_fetch_cmd, args_fetch,
 	  "fetch url into the data root: url, dest, streams (range streams), "
 	  "token (bearer token for the source)" },

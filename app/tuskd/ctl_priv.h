@@ -124,6 +124,11 @@ int tusk_ctl_bulk_stop_cmd(void *arg, json_t *args,
 /* ctl_iperf3.c: the iperf3 server (app/svc/iperf3.h) */
 int tusk_ctl_iperf3_cmd(void *arg, json_t *args, json_t **result,
 			char *err, size_t errlen);
+/* ... and the client (iperf3_client starts a test, iperf3_result polls) */
+int tusk_ctl_iperf3_client_cmd(void *arg, json_t *args, json_t **result,
+			       char *err, size_t errlen);
+int tusk_ctl_iperf3_result_cmd(void *arg, json_t *args, json_t **result,
+			       char *err, size_t errlen);
 
 /* ctl_twamp.c: TWAMP sender runs and counters (app/svc/twamp.h) */
 int tusk_ctl_twamp_cmd(void *arg, json_t *args, json_t **result,

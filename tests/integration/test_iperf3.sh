@@ -87,6 +87,32 @@ client cubic $T -C cubic -R;     check cubic tcp --cc cubic
 client rate $T -R -P 2 -b 100M;  check rate tcp --rate 100e6
 client bbr $T -C bbr -R --get-server-output -Z
 check bbr tcp --cc bbr --server-output
+# -w 256K: tuskd listens again for the test's streams with their receive
+# window capped at 256 KiB (iperf3's server sets SO_RCVBUF): seen in
+# `tuskctl conns` mid-test on the data streams; a test without -w after it
+# gets the default (a window far above 256 KiB)
+# win_seen NAME: the largest rcv_wnd of port-5201 streams that received
+# over 1 MB, mid-test
+win_seen() {
+	sleep 1.5
+	ctl_json conns | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["result"]["conns"]
+w = [x["rcv_wnd"] for x in c if x["lport"] == 5201 and x["bytes_received"] > 1 << 20]
+print(max(w) if w else 0)' > "$WORK/$1.win"
+}
+win_seen win & 
+client win 3 -w 256K;            check win tcp
+wait
+win=$(cat "$WORK/win.win")
+note "win: tuskd's largest stream window mid-test $win"
+[ "$win" -gt 0 ] && [ "$win" -le $(( 256 * 1024 )) ] ||
+	fail "-w 256K: tuskd's stream window $win"
+win_seen nowin &
+client nowin 3;                  check nowin tcp
+wait
+[ "$(cat "$WORK/nowin.win")" -gt $(( 256 * 1024 )) ] ||
+	fail "after -w: tuskd's window stayed small ($(cat "$WORK/nowin.win"))"
 # pScheduler's tool-iperf3 runs exactly this (app/svc/iperf3.md)
 peer timeout $((10 + CLIENT_SLACK_S)) iperf3 -p 5201 -c "$TUSKD_ADDR" -t 10 \
 	--json -P 2 -O 1 -Z -R > "$WORK/psched.json" || true
