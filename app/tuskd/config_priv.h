@@ -28,6 +28,16 @@ int tusk_config_port_init(struct tusk_config_port *p, const char *file,
  */
 int tusk_config_resolve(struct tusk_config *cfg, char *err, size_t errlen);
 
+/* config_tls.c: where the TLS keys were set (from [tuskd] section s, or
+ * cleared by a command-line override of `key`), and the check of their
+ * files: readable PEM, key matching the certificate, both or neither,
+ * https_port apart from http_port. Errors "file:line: key: reason". */
+void tusk_config_tls_lines(struct tusk_config *cfg,
+			   const struct tusk_cfgfile_section *s);
+void tusk_config_tls_line_clear(struct tusk_config *cfg, const char *key);
+int tusk_config_tls_check(const struct tusk_config *cfg, char *err,
+			  size_t errlen);
+
 /* One port as JSON, its profile included. */
 json_t *tusk_config_port_to_json(const struct tusk_config_port *p);
 

@@ -101,7 +101,8 @@ tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 		json_array_append_new(list, *one);
 		free(one);
 	}
-	if (json_array_size(list) == 0 && ctl->ctx.cfg->http_port == 0) {
+	if (json_array_size(list) == 0 && ctl->ctx.cfg->http_port == 0 &&
+	    !tusk_config_https(ctl->ctx.cfg)) {
 		json_decref(list);
 		json_decref(sum);
 		snprintf(err, errlen, "the HTTP endpoint is off (http_port "

@@ -16,6 +16,7 @@
 #include "digest.h"
 #include "http_fetch.h"
 #include "http_server.h"
+#include "tls.h"
 #include "http_share.h"
 #include "iperf3.h"
 #include "root.h"
@@ -76,6 +77,8 @@ start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
 		.source_total = cfg->http_source_conns_total,
 		.source_pool_pct = cfg->http_source_pool_pct,
 		.share = share,
+		.https_port = (uint16_t)cfg->https_port,
+		.https_only = cfg->http_port == 0,
 	};
 	struct tusk_lcore_service svc = {
 		.name = TUSK_SERVICE_HTTP,
@@ -83,11 +86,26 @@ start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
 		.fini = tusk_http_server_free,
 	};
 
+	if (tusk_config_https(cfg)) {
+		char err[TUSK_TLS_ERR_MAX];
+
+		/* the configuration checked the files; they may have gone */
+		hc.tls = tusk_tls_ctx_server(cfg->tls_cert, cfg->tls_key,
+					     NULL, err, sizeof(err));
+		if (hc.tls == NULL) {
+			fprintf(stderr, "tuskd: tls_cert = %s: %s\n",
+				cfg->tls_cert, err);
+			return -EINVAL;
+		}
+	}
 	svc.arg = tusk_http_server_create(env, &hc);
 	if (svc.arg == NULL) {
-		fprintf(stderr, "tuskd: http_port = %u: cannot start the HTTP "
-			"endpoint on lcore %u: %s\n", cfg->http_port,
-			lc->lcore_id, rte_strerror(rte_errno));
+		fprintf(stderr, "tuskd: http_port = %u, https_port = %u: "
+			"cannot start the HTTP endpoint on lcore %u: %s\n",
+			cfg->http_port, tusk_config_https(cfg) ?
+			cfg->https_port : 0, lc->lcore_id,
+			rte_strerror(rte_errno));
+		tusk_tls_ctx_free(hc.tls);
 		return -rte_errno;
 	}
 	return tusk_lcore_add_service(lc, &svc);
@@ -172,7 +190,7 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	env->data_pool = s->pool[i];
 	env->root = s->root;
 	env->digest = s->digest;
-	if (cfg->http_port != 0) {
+	if (cfg->http_port != 0 || tusk_config_https(cfg)) {
 		ret = start_http(cfg, lc, env, s->http_share);
 		if (ret < 0)
 			return ret;
