@@ -528,6 +528,13 @@ tusk_tls_input_bytes(const struct tusk_tls_conn *t)
 	return t->in_bytes;
 }
 
+bool
+tusk_tls_cert_rejected(const struct tusk_tls_conn *t)
+{
+	return !SSL_is_server(t->ssl) && !SSL_is_init_finished(t->ssl) &&
+	       SSL_get_verify_result(t->ssl) != X509_V_OK;
+}
+
 const char *
 tusk_tls_error(const struct tusk_tls_conn *t)
 {

@@ -112,6 +112,9 @@ uint64_t tusk_tls_input_bytes(const struct tusk_tls_conn *t);
  * offset cipher_acked (TCP's acknowledged bytes): what the peer has. */
 uint64_t tusk_tls_plain_acked(struct tusk_tls_conn *t,
 			      uint64_t cipher_acked);
+/* The handshake failed because the server's certificate did not verify
+ * (client side): not worth retrying. */
+bool tusk_tls_cert_rejected(const struct tusk_tls_conn *t);
 /* Why the last call failed ("" if none); the negotiated version and
  * cipher ("TLSv1.3 TLS_AES_256_GCM_SHA384"; "" before the handshake). */
 const char *tusk_tls_error(const struct tusk_tls_conn *t);

@@ -112,16 +112,26 @@ start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
 }
 
 static int
-start_fetch(struct tusk_lcore *lc, const struct tusk_svc_env *env)
+start_fetch(const struct tusk_config *cfg, struct tusk_lcore *lc,
+	    const struct tusk_svc_env *env)
 {
 	struct tusk_lcore_service svc = {
 		.name = TUSK_SERVICE_FETCH,
 		.poll = tusk_fetch_poll,
 		.fini = tusk_fetch_free,
 	};
+	struct tusk_fetch_conf fc = { .tls = NULL };
+	char err[TUSK_TLS_ERR_MAX];
 
-	svc.arg = tusk_fetch_create(env, NULL);
+	/* https:// fetches verify servers against tls_ca (the configuration
+	 * checked it), or the system's CAs */
+	fc.tls = tusk_tls_ctx_client(cfg->tls_ca, false, err, sizeof(err));
+	if (fc.tls == NULL)
+		fprintf(stderr, "tuskd: tls_ca = %s: %s; https:// fetches "
+			"will fail\n", cfg->tls_ca, err);
+	svc.arg = tusk_fetch_create(env, &fc);
 	if (svc.arg == NULL) {
+		tusk_tls_ctx_free(fc.tls);
 		fprintf(stderr, "tuskd: cannot start the fetch client on "
 			"lcore %u: %s\n", lc->lcore_id,
 			rte_strerror(rte_errno));
@@ -208,7 +218,7 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 		if (ret < 0)
 			return ret;
 	}
-	return start_fetch(lc, env);
+	return start_fetch(cfg, lc, env);
 }
 
 /* What a crash left in the root goes before any transfer starts (none
