@@ -80,8 +80,10 @@ ctx_new(bool server, char *err, size_t errlen)
 		ssl_err(err, errlen, "cannot make a TLS context");
 		return NULL;
 	}
-	if (SSL_CTX_set_min_proto_version(c, TUSK_TLS_MIN_VERSION) != 1 ||
-	    SSL_CTX_set_ciphersuites(c, TUSK_TLS_CIPHERSUITES) != 1) {
+	if (SSL_CTX_set_min_proto_version(c, server ? TUSK_TLS_MIN_VERSION :
+					  TUSK_TLS_CLIENT_MIN_VERSION) != 1 ||
+	    SSL_CTX_set_ciphersuites(c, TUSK_TLS_CIPHERSUITES) != 1 ||
+	    SSL_CTX_set_cipher_list(c, TUSK_TLS12_CIPHERS) != 1) {
 		ssl_err(err, errlen, "cannot set TLS 1.3 with AES-GCM");
 		SSL_CTX_free(c);
 		return NULL;

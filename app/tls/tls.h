@@ -16,8 +16,10 @@
  *                       record of up to 16 KiB) -> the write BIO ->
  *                       full 16 KiB ciphertext mbufs on tusk_tls_out()
  *
- * Protocol: TLS 1.3 only (TUSK_TLS_MIN_VERSION); ciphers AES-256-GCM and
- * AES-128-GCM only (TUSK_TLS_CIPHERSUITES). OpenSSL picks its AES-NI +
+ * Protocol: the server speaks TLS 1.3 only (TUSK_TLS_MIN_VERSION); the
+ * client also TLS 1.2 (TUSK_TLS_CLIENT_MIN_VERSION), for grid storage
+ * that has not moved on. Ciphers AES-256-GCM and AES-128-GCM only
+ * (TUSK_TLS_CIPHERSUITES, TUSK_TLS12_CIPHERS). OpenSSL picks its AES-NI +
  * PCLMULQDQ (or VAES/AVX-512) code paths by itself from the CPU's
  * capability bits (OPENSSL_ia32cap): nothing to configure.
  */
@@ -34,9 +36,17 @@
 /* The largest TLS record's plaintext (RFC 8446 5.1: 2^14): a data-room
  * mbuf (TUSK_SVC_DATA_ROOM) holds exactly one. */
 #define TUSK_TLS_RECORD_MAX 16384u
-/* TLS 1.2 is accepted too only if a client needs it: every TLS stack of
- * the last years speaks 1.3 (curl, OpenSSL 1.1.1+, Go, Java 11+). */
+/* The endpoint speaks TLS 1.3 only: every TLS stack of the last years
+ * does (curl, OpenSSL 1.1.1+, Go, Java 11+, davix and gfal2 through
+ * OpenSSL). */
 #define TUSK_TLS_MIN_VERSION TLS1_3_VERSION
+/* The fetch client accepts TLS 1.2 too: servers it pulls from may be
+ * older (Debian 12's nginx offers only TLS 1.2 unless told otherwise). */
+#define TUSK_TLS_CLIENT_MIN_VERSION TLS1_2_VERSION
+/* TLS 1.2 suites then: ECDHE (forward secrecy) with AES-GCM only. */
+#define TUSK_TLS12_CIPHERS "ECDHE-ECDSA-AES256-GCM-SHA384:" \
+	"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:" \
+	"ECDHE-RSA-AES128-GCM-SHA256"
 /* TLS 1.3 suites, server's order first: both AES-GCM (RFC 8446 9.1 makes
  * TLS_AES_128_GCM_SHA256 mandatory to implement, so every client has
  * one of them); no ChaCha20: every DTN CPU has AES instructions. */
