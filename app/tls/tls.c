@@ -142,7 +142,10 @@ tusk_tls_ctx_server(const char *cert, const char *key, bool *key_bad,
 	*key_bad = true;
 	if (SSL_CTX_use_PrivateKey_file(ctx->ssl, key, SSL_FILETYPE_PEM)
 	    != 1) {
-		ssl_err(err, errlen, "no PEM private key in the file");
+		/* OpenSSL compares the key with the certificate here */
+		ssl_err(err, errlen, ERR_GET_REASON(ERR_peek_error()) ==
+			X509_R_KEY_VALUES_MISMATCH ? "the key does not match "
+			"the certificate" : "no PEM private key in the file");
 		goto fail;
 	}
 	if (SSL_CTX_check_private_key(ctx->ssl) != 1) {
