@@ -51,6 +51,7 @@ struct tusk_tls_conn {
 	uint64_t plain_acked;
 	struct tls_mark marks[TLS_MARKS];
 	unsigned int mark_head, mark_n;
+	bool eof;                 /* the peer's close_notify was read */
 	char err[TUSK_TLS_ERR_MAX];
 };
 
@@ -375,6 +376,10 @@ tusk_tls_read(struct tusk_tls_conn *t, struct rte_mbuf **plain,
 	int64_t got = 0;
 	int rc = 0;
 
+	/* nothing received, nothing buffered: no mbuf to allocate */
+	if (t->in == NULL && BIO_ctrl_pending(t->rbio) == 0 &&
+	    !SSL_has_pending(t->ssl) && SSL_is_init_finished(t->ssl))
+		return t->eof ? -EPIPE : 0;
 	ERR_clear_error();
 	while ((uint64_t)got < max) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(t->pool);
@@ -401,6 +406,8 @@ tusk_tls_read(struct tusk_tls_conn *t, struct rte_mbuf **plain,
 	}
 	/* handshake messages, alerts, tickets */
 	(void)tusk_tls_flush(t);
+	if (rc == -EPIPE)
+		t->eof = true;
 	if (got > 0 || rc == -EAGAIN || rc == 0)
 		return got;
 	return rc;
