@@ -5,7 +5,8 @@
  *
  *   TCP recv()  -> hs_in_append() -> hs_process_input()
  *                    HEAD: head_step() -> tusk_http_req_parse()
- *                          -> dispatch() -> hs_get_start() / hs_put_start()
+ *                          -> dispatch() -> hs_auth_check()
+ *                             -> hs_get_start() / hs_put_start() / ...
  *                    BODY: hs_put_body()
  *   TCP writable() -> hs_pump() (http_server_send.c)
  *   tusk_http_server_poll() -> busy connections: pump, digests, release
@@ -190,6 +191,8 @@ dispatch(struct hs_conn *hc, uint64_t now)
 		hs_respond_error(hc, -rc, now);
 		return;
 	}
+	if (!hs_auth_check(hc, now))
+		return;
 	if (req->method == TUSK_HTTP_PUT)
 		hs_put_start(hc, now);
 	else if (req->method == TUSK_HTTP_PROPFIND)
@@ -478,9 +481,9 @@ tusk_http_server_create(const struct tusk_svc_env *env,
 
 	if (env == NULL || conf == NULL || env->st == NULL ||
 	    env->root == NULL || env->data_pool == NULL ||
-	    env->digest == NULL) {
-		HS_LOG(ERR, "create: needs a stack, a data root, a data pool "
-		       "and the digest service\n");
+	    env->digest == NULL || conf->auth == NULL) {
+		HS_LOG(ERR, "create: needs a stack, a data root, a data pool, "
+		       "the digest service and an access policy\n");
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -633,7 +636,7 @@ tusk_http_server_json(const struct tusk_http_server *srv)
 			return NULL;
 		}
 	o = json_pack("{s:i, s:i, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, "
-		"s:I, s:I, s:I, s:I, s:o, s:o}",
+		"s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
 		"port", srv->conf.https_only ? 0 : srv->conf.port,
 		"https_port", srv->conf.tls != NULL ? srv->conf.https_port : 0,
 		"connections", (json_int_t)srv->n_conns,
@@ -648,6 +651,7 @@ tusk_http_server_json(const struct tusk_http_server *srv)
 		"bytes_out", (json_int_t)srv->bytes_out,
 		"tls_handshakes", (json_int_t)srv->tls_handshakes,
 		"tls_failures", (json_int_t)srv->tls_failures,
-		"limits", hs_limit_json(srv), "conns", list);
+		"limits", hs_limit_json(srv), "auth", hs_auth_json(srv),
+		"conns", list);
 	return o;
 }

@@ -17,6 +17,7 @@
 
 #include <rte_mempool.h>
 
+#include "http_auth.h"
 #include "http_msg.h"
 #include "http_server.h"
 #include "pair.h"
@@ -42,6 +43,12 @@ extern struct tusk_tls_ctx *hw_tls;
 /* Called with the virtual time at every step of hw_run_until() (a
  * second service on stack a, e.g. a fetch client); NULL: none. */
 extern void (*hw_poll_hook)(uint64_t now);
+/* The server's access policy: mode hw_auth_mode (off unless a test sets
+ * it before hw_setup), name HW_AUTH_NAME, nothing else; a test adds a
+ * secret or issuers after hw_setup. */
+#define HW_AUTH_NAME "hw.test"
+extern struct tusk_http_auth hw_auth;
+extern enum tusk_http_auth_mode hw_auth_mode;
 
 struct hw_client {
 	struct tusk_tcp_conn *c;
