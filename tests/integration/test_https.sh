@@ -14,9 +14,11 @@
 #      certificate, a key of another certificate, a key without a
 #      certificate, a CA file without a certificate: one line each,
 #      `file:line: key: reason`.
-#   1. GET a MIB MiB file with curl --cacert: 200, TLS 1.3 with AES-GCM,
-#      sha256 identical to the file; a byte range from the middle: 206
-#      and exactly those bytes; a HEAD and a GET on one connection.
+#   1. GET a MIB MiB file with curl --cacert (and the lab's token, as
+#      every request here): 200, TLS 1.3 with AES-GCM, sha256 identical
+#      to the file; a byte range from the middle: 206 and exactly those
+#      bytes; a HEAD and a GET on one connection; without a token 401,
+#      with a token for another path 403 (auth holds over TLS).
 #   2. PUT MIB MiB over https: 201, the file in the root identical.
 #   3. curl with the wrong CA refuses tuskd's certificate (exit 60); no
 #      request reached the endpoint.
@@ -166,9 +168,15 @@ cmp -s "$WORK/peer/range.bin" <(tail -c +"$(( off + 1 ))" "$WORK/root/big.bin" |
 	fail "https range: bytes differ"
 note "ok: https range of $len bytes at $off identical"
 scurl -I -o /dev/null -w '%{http_code} ' "$HTTPS_BASE/big.bin" --next -sS \
-	--cacert "$PKI/ca.pem" -o /dev/null -r 0-99 -w '%{http_code} %{num_connects}' \
-	"$HTTPS_BASE/big.bin"
+	--cacert "$PKI/ca.pem" -H "$(authz)" -o /dev/null -r 0-99 \
+	-w '%{http_code} %{num_connects}' "$HTTPS_BASE/big.bin"
 assert_eq "$CURL_OUT" "200 206 0" "HEAD then GET on one TLS connection (statuses, new connections)"
+
+# the token rules hold over TLS as over HTTP (auth is in the endpoint)
+TUSK_TOKEN= scurl -o /dev/null -w '%{http_code}' "$HTTPS_BASE/big.bin"
+assert_eq "$CURL_OUT" 401 "https GET without a token"
+TUSK_TOKEN=$(lab_token /other read) scurl -o /dev/null -w '%{http_code}' "$HTTPS_BASE/big.bin"
+assert_eq "$CURL_OUT" 403 "https GET with a token for another path"
 
 note "2: PUT $MIB MiB over https"
 scurl -o /dev/null -w '%{http_code} %{time_total}' -T "$WORK/peer/up.bin" "$HTTPS_BASE/up.bin"
