@@ -649,7 +649,7 @@ usage(FILE *f)
 		"[burst_exit_ppm=N] [burst_loss_ppm=N]\n"
 		"                  [dup_ppm=N] [reorder_ppm=N] [limit=N] "
 		"| impair PORT clear=1\n"
-		"           fetch url=http://HOST[:PORT]/PATH [dest=REL] "
+		"           fetch url=http[s]://HOST[:PORT]/PATH [dest=REL] "
 		"[streams=N] [token=BEARER] | transfers\n"
 		"           cancel id=N [discard=true]\n"
 		"           twamp host=IP [port=862] [count=100] "

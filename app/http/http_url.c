@@ -19,10 +19,11 @@
  * ":65535" that fits TUSK_HTTP_HOST_MAX. */
 #define DNS_NAME_MAX 253
 
-/* Length of the scheme "http" (lower or upper case: RFC 3986 3.1) and
- * the "://" after it; -EPROTONOSUPPORT for another scheme. */
+/* Length of the scheme "http" or "https" (lower or upper case: RFC 3986
+ * 3.1) and the "://" after it, *tls for https; -EPROTONOSUPPORT for
+ * another scheme. */
 static int
-parse_scheme(const char *url, size_t *n)
+parse_scheme(const char *url, size_t *n, bool *tls)
 {
 	const char *p = strstr(url, "://");
 	size_t i, len;
@@ -37,7 +38,8 @@ parse_scheme(const char *url, size_t *n)
 				 url[i] == '+' || url[i] == '-' ||
 				 url[i] == '.'))))
 			return -EINVAL;
-	if (len != 4 || strncasecmp(url, "http", 4) != 0)
+	*tls = len == 5 && strncasecmp(url, "https", 5) == 0;
+	if (!*tls && (len != 4 || strncasecmp(url, "http", 4) != 0))
 		return -EPROTONOSUPPORT;
 	*n = len + 3;
 	return 0;
@@ -120,13 +122,15 @@ parse_authority(const char *s, const char *e, struct tusk_http_url *u)
 			return -EINVAL;
 	memcpy(u->host, s, hlen);
 	u->host[hlen] = '\0';
-	u->port = TUSK_HTTP_DEFAULT_PORT;
+	u->port = u->tls ? TUSK_HTTPS_DEFAULT_PORT : TUSK_HTTP_DEFAULT_PORT;
 	if (colon != NULL && parse_port(colon + 1, (size_t)(e - colon - 1),
 					&u->port) < 0)
 		return -EINVAL;
 	u->host_is_ipv4 = parse_ipv4(u->host, &u->ipv4);
 	memcpy(u->authority, u->host, hlen + 1);
-	if (u->port != TUSK_HTTP_DEFAULT_PORT) {
+	/* the scheme's default port is left out (RFC 9110 4.2.1, 4.2.2) */
+	if (u->port != (u->tls ? TUSK_HTTPS_DEFAULT_PORT
+			       : TUSK_HTTP_DEFAULT_PORT)) {
 		char port[PORT_DIGITS_MAX + 2];
 
 		snprintf(port, sizeof(port), ":%u", (unsigned int)u->port);
@@ -164,7 +168,7 @@ tusk_http_url_parse(const char *url, struct tusk_http_url *u)
 	memset(u, 0, sizeof(*u));
 	if (strnlen(url, TUSK_HTTP_URL_MAX) >= TUSK_HTTP_URL_MAX)
 		return -ENAMETOOLONG;
-	rc = parse_scheme(url, &n);
+	rc = parse_scheme(url, &n, &u->tls);
 	if (rc < 0)
 		return rc;
 	a = url + n;
@@ -182,12 +186,12 @@ tusk_http_url_strerror(int err)
 	case 0:
 		return "ok";
 	case -EPROTONOSUPPORT:
-		return "only http:// URLs are supported (no TLS in tuskd)";
+		return "only http:// and https:// URLs are supported";
 	case -EAFNOSUPPORT:
 		return "IPv6 hosts are not supported (the stack is IPv4)";
 	case -ENAMETOOLONG:
 		return "URL, host or path too long";
 	default:
-		return "malformed URL (expected http://host[:port]/path)";
+		return "malformed URL (expected http[s]://host[:port]/path)";
 	}
 }

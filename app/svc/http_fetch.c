@@ -22,6 +22,7 @@
 #include <rte_log.h>
 
 #include "http_fetch_priv.h"
+#include "tls.h"
 #include "http_path.h"
 
 RTE_LOG_REGISTER_SUFFIX(tusk_fetch_logtype, fetch, INFO);
@@ -326,6 +327,7 @@ tusk_fetch_free(void *arg)
 	}
 	/* the records just queued are written before this returns */
 	tusk_fetch_disk_free(f->disk);
+	tusk_tls_ctx_free(f->conf.tls);
 	free(f);
 }
 

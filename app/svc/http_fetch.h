@@ -99,6 +99,10 @@ struct tusk_fetch_conf {
 	uint64_t idle_ns;
 	/* Do not look for resume records under the root at create (tests). */
 	bool no_scan;
+	/* https:// URLs: a client context (app/tls/tls.h) that verifies
+	 * servers; the service owns it once created (the caller still does
+	 * when create fails). NULL: https:// transfers fail at connect. */
+	struct tusk_tls_ctx *tls;
 };
 
 /* What to fetch. */
@@ -107,7 +111,7 @@ struct tusk_fetch_conf {
 #define TUSK_FETCH_TOKEN_MAX 8192
 
 struct tusk_fetch_req {
-	const char *url;     /* http://host[:port]/path (http_url.h) */
+	const char *url;     /* http[s]://host[:port]/path (http_url.h) */
 	/* The host's IPv4 address (host byte order) when the URL names the
 	 * host by name and the caller resolved it; 0: the URL's literal. */
 	uint32_t addr;
@@ -122,6 +126,7 @@ struct tusk_fetch_req {
 };
 
 struct tusk_fetch;
+struct tusk_tls_ctx;
 
 /*
  * The fetch service on env's lcore. Unless conf->no_scan, resume records

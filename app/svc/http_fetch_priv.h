@@ -79,6 +79,7 @@ struct fetch_stream {
 	enum stream_phase phase;
 	enum stream_kind kind;
 	struct tusk_tcp_conn *conn;
+	struct tusk_tls_conn *tls; /* https: the TLS layer; NULL: http */
 	uint64_t since;          /* connect start, or last byte received */
 	bool keep_alive;         /* the last response allows another */
 	bool peer_done;          /* the server closed its side */

@@ -18,6 +18,14 @@
  *
  * Only head bytes are copied (into the stream's head buffer); payload
  * mbufs go from the TCP receive path to the file writer as they are.
+ *
+ * https:// streams (stream_tls_ops) put the TLS layer (app/tls/tls.h)
+ * under the same HTTP code: the handshake runs in STREAM_CONNECTING
+ * (under the connect timeout), the server's certificate is verified
+ * against tls_ca with its name or address checked (a rejected one fails
+ * the transfer for good), and received records are decrypted into
+ * data-pool mbufs at most STREAM_TLS_CHAIN_MAX at a time, which then take
+ * the plaintext path above (stream_plain()).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -33,11 +41,15 @@
 #include "http_fetch_priv.h"
 #include "tcp_api.h"
 #include "tcp_mbuf.h"
+#include "tls.h"
 
 /* A received chain is one TCP segment (at most 64 KiB), far shorter than
  * a block (TUSK_FETCH_BLOCK_MIN), so it ends at most two blocks: the one
  * it finishes and a short last block. */
 #define STREAM_ENDED_MAX 2
+/* Decrypted bytes handed on at once: a chain as long as the longest TCP
+ * segment, so the rule above holds over TLS too. */
+#define STREAM_TLS_CHAIN_MAX (64u << 10)
 
 static void stream_fail(struct fetch_stream *s, uint64_t now,
 			const char *fmt, ...)
@@ -90,6 +102,33 @@ stream_assign(struct fetch_stream *s)
 	return true;
 }
 
+/* Ciphertext waiting (a request, a handshake answer, an alert) to TCP;
+ * -EPIPE when TCP cannot take it all (its send buffer is far larger than
+ * a request head: the connection is gone). */
+static int
+stream_tls_push(struct fetch_stream *s, uint64_t now)
+{
+	struct rte_mbuf **out = tusk_tls_out(s->tls);
+
+	if (*out == NULL)
+		return 0;
+	if (tusk_tcp_send(s->conn, out, now) < 0 || *out != NULL)
+		return -EPIPE;
+	return 0;
+}
+
+/* A request head (m, one mbuf) over TLS. */
+static int
+stream_tls_send(struct fetch_stream *s, struct rte_mbuf *m, uint64_t now)
+{
+	int64_t took = tusk_tls_write(s->tls, &m);
+
+	rte_pktmbuf_free(m); /* what TLS did not take */
+	if (took <= 0 || m != NULL)
+		return -EPIPE;
+	return stream_tls_push(s, now);
+}
+
 static int
 stream_send_head(struct fetch_stream *s, const struct tusk_http_req_info *ri,
 		 uint64_t now)
@@ -107,6 +146,8 @@ stream_send_head(struct fetch_stream *s, const struct tusk_http_req_info *ri,
 		rte_pktmbuf_free(m);
 		return n < 0 ? n : -ENOSPC;
 	}
+	if (s->tls != NULL)
+		return stream_tls_send(s, m, now);
 	if (tusk_tcp_send(s->conn, &m, now) != n || m != NULL) {
 		rte_pktmbuf_free(m);
 		return -EPIPE;
@@ -418,6 +459,25 @@ stream_connected(struct tusk_tcp_conn *c, void *arg, uint64_t now)
 	stream_request(s, now);
 }
 
+/* Response bytes (from TCP, or decrypted): head, then body. */
+static void
+stream_plain(struct fetch_stream *s, struct rte_mbuf *m, uint64_t now)
+{
+	uint32_t len = m->pkt_len;
+
+	if (s->phase == STREAM_HEAD)
+		m = head_in(s, m, now);
+	if (m == NULL)
+		return;
+	if (s->phase == STREAM_BODY) {
+		body_in(s, m, now);
+		return;
+	}
+	rte_pktmbuf_free(m);
+	stream_fail(s, now, "%u bytes from the server with no request "
+		    "outstanding", len);
+}
+
 static uint32_t
 stream_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
 	    uint64_t now)
@@ -426,17 +486,7 @@ stream_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
 	uint32_t len = m->pkt_len;
 
 	s->since = now;
-	if (s->phase == STREAM_HEAD)
-		m = head_in(s, m, now);
-	if (m == NULL)
-		return len;
-	if (s->phase == STREAM_BODY) {
-		body_in(s, m, now);
-		return len;
-	}
-	rte_pktmbuf_free(m);
-	stream_fail(s, now, "%u bytes from the server with no request "
-		    "outstanding", len);
+	stream_plain(s, m, now);
 	return len;
 }
 
@@ -488,6 +538,107 @@ static const struct tusk_tcp_ops stream_ops = {
 	.closed = stream_closed,
 };
 
+/* ------------------------------------------------------------ https */
+
+/* TCP is up: the ClientHello goes out; the request waits for the
+ * handshake (stream_tls_pull). */
+static void
+stream_tls_connected(struct tusk_tcp_conn *c, void *arg, uint64_t now)
+{
+	struct fetch_stream *s = arg;
+	struct tusk_tls_ctx *ctx = s->x->f->conf.tls;
+
+	s->peer_done = false;
+	if (ctx == NULL) {
+		fetch_stream_close(s, true, now);
+		fetch_xfer_stream_failed(s->x, true, now, "https: tuskd has "
+					 "no TLS client context (tls_ca)");
+		return;
+	}
+	s->tls = tusk_tls_conn_new(ctx, s->x->f->env.data_pool,
+				   s->x->u.host);
+	if (s->tls == NULL || stream_tls_push(s, now) < 0)
+		stream_fail(s, now, "cannot start TLS with %s",
+			    s->x->u.host);
+}
+
+/* The handshake or a record failed. */
+static void
+stream_tls_failed(struct fetch_stream *s, uint64_t now)
+{
+	char peer[TUSK_HTTP_HOST_MAX + 8];
+	char why[TUSK_TLS_ERR_MAX];
+	bool cert = tusk_tls_cert_rejected(s->tls);
+
+	snprintf(why, sizeof(why), "%s", tusk_tls_error(s->tls));
+	peer_name(s, peer, sizeof(peer));
+	if (!cert) {
+		stream_fail(s, now, "TLS with %s: %s", peer, why);
+		return;
+	}
+	fetch_stream_close(s, true, now);
+	fetch_xfer_stream_failed(s->x, true, now, "TLS with %s: %s", peer,
+				 why);
+}
+
+/* Decrypt what came, a chain at a time, into the plaintext path; the
+ * first request goes once the handshake is done. */
+static void
+stream_tls_pull(struct fetch_stream *s, struct tusk_tcp_conn *c,
+		uint64_t now)
+{
+	uint64_t used = 0;
+	int64_t n;
+
+	do {
+		struct rte_mbuf *plain = NULL;
+
+		n = tusk_tls_read(s->tls, &plain, STREAM_TLS_CHAIN_MAX, &used);
+		if (stream_tls_push(s, now) < 0 && n >= 0) {
+			rte_pktmbuf_free(plain);
+			stream_fail(s, now, "connection to %s lost",
+				    s->x->u.host);
+			return;
+		}
+		if (s->phase == STREAM_CONNECTING && tusk_tls_ready(s->tls))
+			stream_request(s, now);
+		if (n > 0 && s->conn == c)
+			stream_plain(s, plain, now);
+		else
+			rte_pktmbuf_free(plain);
+	} while (n > 0 && s->conn == c && s->tls != NULL);
+	if (s->conn != c || s->tls == NULL)
+		return; /* closed on the way */
+	if (n == -EPROTO)
+		stream_tls_failed(s, now);
+	else if (n == -EPIPE)
+		stream_peer_closed(c, s, now); /* close_notify */
+}
+
+static uint32_t
+stream_tls_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
+		uint64_t now)
+{
+	struct fetch_stream *s = arg;
+	uint32_t len = m->pkt_len;
+
+	s->since = now;
+	if (s->tls == NULL) {
+		rte_pktmbuf_free(m);
+		return len;
+	}
+	tusk_tls_input(s->tls, m);
+	stream_tls_pull(s, c, now);
+	return len;
+}
+
+static const struct tusk_tcp_ops stream_tls_ops = {
+	.connected = stream_tls_connected,
+	.recv = stream_tls_recv,
+	.peer_closed = stream_peer_closed,
+	.closed = stream_closed,
+};
+
 /* ----------------------------------------------------------- lifetime */
 
 int
@@ -505,8 +656,9 @@ fetch_stream_open(struct fetch_stream *s, uint64_t now)
 	s->phase = STREAM_CONNECTING;
 	s->since = now;
 	s->count = 0;
-	ret = tusk_tcp_connect(x->f->env.st, &x->dst, x->u.port, &stream_ops,
-			       s, NULL, now, &s->conn);
+	ret = tusk_tcp_connect(x->f->env.st, &x->dst, x->u.port,
+			       x->u.tls ? &stream_tls_ops : &stream_ops, s,
+			       NULL, now, &s->conn);
 	if (ret == 0)
 		return 0;
 	s->conn = NULL;
@@ -533,6 +685,14 @@ fetch_stream_close(struct fetch_stream *s, bool abort, uint64_t now)
 	for (b = s->blk; s->count > 0 && b < s->first + s->count; b++)
 		tusk_fetch_sched_release(&s->x->sched, b);
 	span_drop(s);
+	if (s->tls != NULL) {
+		if (!abort && s->conn != NULL) {
+			tusk_tls_close_notify(s->tls);
+			(void)stream_tls_push(s, now);
+		}
+		tusk_tls_conn_free(s->tls);
+		s->tls = NULL;
+	}
 	if (s->conn != NULL) {
 		if (abort)
 			tusk_tcp_abort(s->conn, now);
@@ -564,6 +724,11 @@ fetch_stream_timers(struct fetch_stream *s, uint64_t now)
 
 	if (s->phase == STREAM_IDLE)
 		return false;
+	/* ciphertext left when the pool was empty */
+	if (s->tls != NULL && tusk_tls_input_bytes(s->tls) > 0)
+		stream_tls_pull(s, s->conn, now);
+	if (s->phase == STREAM_IDLE)
+		return true;
 	peer_name(s, peer, sizeof(peer));
 	if (s->phase == STREAM_CONNECTING &&
 	    now - s->since > conf->connect_ns) {

@@ -3,7 +3,7 @@
  * The HTTP file endpoint as a service: listener, connections, the input
  * stream, dispatch of requests, poll, statistics (see http_server.h).
  *
- *   TCP recv()  -> in_append() -> hs_process_input()
+ *   TCP recv()  -> hs_in_append() -> hs_process_input()
  *                    HEAD: head_step() -> tusk_http_req_parse()
  *                          -> dispatch() -> hs_auth_check()
  *                             -> hs_get_start() / hs_put_start() / ...
@@ -12,7 +12,9 @@
  *   tusk_http_server_poll() -> busy connections: pump, digests, release
  *                              of consumed bytes; hs_limit_scan()
  *                              (deadlines); free the dead
- * Admission, deadlines and shares are in http_server_limit.c.
+ * Admission, deadlines and shares are in http_server_limit.c; HTTPS (a
+ * second listener whose connections pass through TLS) in
+ * http_server_tls.c.
  *
  * Connections are freed only from poll (or free): callbacks mark them
  * dead, so no code path touches freed memory on the way out.
@@ -28,6 +30,7 @@
 #include "file_read.h"
 #include "http_dav.h"
 #include "http_server_priv.h"
+#include "tls.h"
 
 RTE_LOG_REGISTER(tusk_http_logtype, tusk.http, INFO);
 
@@ -56,14 +59,19 @@ hs_busy(struct hs_conn *hc, bool on)
 void
 hs_consume(struct hs_conn *hc, uint64_t bytes)
 {
+	if (hc->tls != NULL) {
+		/* owed counts ciphertext: hs_tls_pull() decrypts more */
+		hs_tls_consumed(hc);
+		return;
+	}
 	hc->owed += bytes;
 	if (hc->owed > 0)
 		hs_busy(hc, true);
 }
 
 /* Append the segments of chain m to the input stream. */
-static void
-in_append(struct hs_conn *hc, struct rte_mbuf *m)
+void
+hs_in_append(struct hs_conn *hc, struct rte_mbuf *m)
 {
 	struct rte_mbuf *last = rte_pktmbuf_lastseg(m);
 
@@ -118,6 +126,8 @@ kill(struct hs_conn *hc)
 void
 hs_close(struct hs_conn *hc, uint64_t now)
 {
+	if (hc->c != NULL && hc->tls != NULL && !hc->dead)
+		hs_tls_close_notify(hc, now);
 	if (hc->c != NULL)
 		tusk_tcp_close(hc->c, now);
 	kill(hc);
@@ -144,6 +154,7 @@ conn_free(struct hs_conn *hc)
 	hs_propfind_free(hc);
 	hs_file_close(&hc->file);
 	rte_pktmbuf_free(hc->out);
+	tusk_tls_conn_free(hc->tls);
 	while (hc->in_head != NULL) {
 		struct rte_mbuf *seg = hc->in_head;
 
@@ -275,14 +286,24 @@ hs_process_input(struct hs_conn *hc, uint64_t now)
 
 /* ---- TCP callbacks ---- */
 
-static int
-on_accepted(struct tusk_tcp_conn *c, void *larg, void **carg, uint64_t now)
+/* A new connection (over TLS when tls): 0 and *carg, or -errno. */
+int
+hs_accept(struct tusk_http_server *srv, struct tusk_tcp_conn *c, bool tls,
+	  void **carg, uint64_t now)
 {
-	struct tusk_http_server *srv = larg;
 	struct hs_conn *hc = calloc(1, sizeof(*hc));
-	int rc = hc == NULL ? -ENOMEM : hs_limit_admit(srv, hc, c, now);
+	int rc = hc == NULL ? -ENOMEM : 0;
 
+	if (rc == 0 && tls) {
+		hc->tls = tusk_tls_conn_new(srv->conf.tls, srv->env->data_pool,
+					    NULL);
+		rc = hc->tls == NULL ? -ENOMEM : 0;
+	}
+	if (rc == 0)
+		rc = hs_limit_admit(srv, hc, c, now);
 	if (rc < 0) {
+		if (hc != NULL)
+			tusk_tls_conn_free(hc->tls);
 		free(hc);
 		srv->refused++;
 		return rc;
@@ -301,6 +322,12 @@ on_accepted(struct tusk_tcp_conn *c, void *larg, void **carg, uint64_t now)
 	return 0;
 }
 
+static int
+on_accepted(struct tusk_tcp_conn *c, void *larg, void **carg, uint64_t now)
+{
+	return hs_accept(larg, c, false, carg, now);
+}
+
 static uint32_t
 on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
 	uint64_t now)
@@ -317,7 +344,7 @@ on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);
 		return len;
 	}
-	in_append(hc, m);
+	hs_in_append(hc, m);
 	hs_process_input(hc, now);
 	ret = hc->owed < len ? (uint32_t)hc->owed : len;
 	hc->owed -= ret;
@@ -333,11 +360,10 @@ on_writable(struct tusk_tcp_conn *c, void *arg, uint64_t now)
 	hs_pump(hc, now);
 }
 
-static void
-on_peer_closed(struct tusk_tcp_conn *c, void *arg, uint64_t now)
+/* No more requests will come: FIN, or TLS's close_notify. */
+void
+hs_peer_closed(struct hs_conn *hc, uint64_t now)
 {
-	struct hs_conn *hc = arg;
-
 	hc->peer_fin = true;
 	if (hc->dead)
 		return;
@@ -357,7 +383,13 @@ on_peer_closed(struct tusk_tcp_conn *c, void *arg, uint64_t now)
 }
 
 static void
-on_closed(struct tusk_tcp_conn *c, void *arg, int err, uint64_t now)
+on_peer_closed(struct tusk_tcp_conn *c, void *arg, uint64_t now)
+{
+	hs_peer_closed(arg, now);
+}
+
+void
+hs_on_closed(struct tusk_tcp_conn *c, void *arg, int err, uint64_t now)
 {
 	struct hs_conn *hc = arg;
 
@@ -371,7 +403,7 @@ static const struct tusk_tcp_ops hs_ops = {
 	.recv = on_recv,
 	.writable = on_writable,
 	.peer_closed = on_peer_closed,
-	.closed = on_closed,
+	.closed = hs_on_closed,
 };
 
 /* ---- the service ---- */
@@ -401,9 +433,42 @@ conf_defaults(struct tusk_http_server_conf *cf,
 		cf->source_total = TUSK_HTTP_SERVER_SOURCE_TOTAL_DEFAULT;
 	if (cf->source_pool_pct == 0)
 		cf->source_pool_pct = TUSK_HTTP_SERVER_SOURCE_POOL_PCT_DEFAULT;
-	if (cf->source_pool_pct > 100)
+	if (cf->https_port == 0)
+		cf->https_port = TUSK_HTTP_SERVER_HTTPS_PORT_DEFAULT;
+	if (cf->source_pool_pct > 100 || (cf->https_only && cf->tls == NULL))
 		return -EINVAL;
 	return 0;
+}
+
+/* The HTTP listener unless HTTPS only, the HTTPS one with a context. */
+static int
+listen_both(struct tusk_http_server *srv,
+	    const struct tusk_tcp_conn_opts *opts)
+{
+	struct tusk_stack *st = srv->env->st;
+	int rc = 0;
+
+	if (!srv->conf.https_only) {
+		rc = tusk_tcp_listen(st, srv->conf.port, &hs_ops, srv,
+				     HS_BACKLOG, opts);
+		if (rc < 0) {
+			HS_LOG(ERR, "cannot listen on port %u: %s\n",
+			       srv->conf.port, strerror(-rc));
+			return rc;
+		}
+		srv->listening = true;
+	}
+	if (srv->conf.tls != NULL) {
+		rc = tusk_tcp_listen(st, srv->conf.https_port, &hs_tls_ops,
+				     srv, HS_BACKLOG, opts);
+		if (rc < 0) {
+			HS_LOG(ERR, "cannot listen on port %u: %s\n",
+			       srv->conf.https_port, strerror(-rc));
+			return rc;
+		}
+		srv->listening_tls = true;
+	}
+	return rc;
 }
 
 struct tusk_http_server *
@@ -430,7 +495,8 @@ tusk_http_server_create(const struct tusk_svc_env *env,
 	srv->env = env;
 	tusk_dav_init(); /* on the main thread, before lcores run */
 	if (conf_defaults(&srv->conf, conf) < 0) {
-		HS_LOG(ERR, "create: source_pool_pct over 100\n");
+		HS_LOG(ERR, "create: source_pool_pct over 100, or HTTPS "
+		       "only without a TLS context\n");
 		free(srv);
 		rte_errno = EINVAL;
 		return NULL;
@@ -439,16 +505,13 @@ tusk_http_server_create(const struct tusk_svc_env *env,
 	TAILQ_INIT(&srv->conns);
 	TAILQ_INIT(&srv->busy);
 	TAILQ_INIT(&srv->dwaits);
-	rc = tusk_tcp_listen(env->st, srv->conf.port, &hs_ops, srv,
-			     HS_BACKLOG, &opts);
+	rc = listen_both(srv, &opts);
 	if (rc < 0) {
-		HS_LOG(ERR, "cannot listen on port %u: %s\n", srv->conf.port,
-		       strerror(-rc));
-		free(srv);
+		srv->conf.tls = NULL; /* the caller's on failure */
+		tusk_http_server_free(srv);
 		rte_errno = -rc;
 		return NULL;
 	}
-	srv->listening = true;
 	return srv;
 }
 
@@ -460,11 +523,14 @@ poll_conn(struct hs_conn *hc, uint64_t now)
 		conn_free(hc);
 		return;
 	}
+	hs_busy(hc, false);
+	/* decrypted input may lead to answers: before the phase's work */
+	if (hc->tls != NULL && !hs_tls_pull(hc, now))
+		return;
 	if (hc->owed > 0) {
 		tusk_tcp_recv_consumed(hc->c, (uint32_t)hc->owed, now);
 		hc->owed = 0;
 	}
-	hs_busy(hc, false);
 	if (hc->phase == HS_WAIT) {
 		hs_put_poll(hc, now);
 		if (!hc->dead && hc->phase == HS_WAIT)
@@ -513,6 +579,8 @@ tusk_http_server_free(void *arg)
 		return;
 	if (srv->listening)
 		tusk_tcp_unlisten(srv->env->st, srv->conf.port);
+	if (srv->listening_tls)
+		tusk_tcp_unlisten(srv->env->st, srv->conf.https_port);
 	while (!TAILQ_EMPTY(&srv->conns)) {
 		struct hs_conn *hc = TAILQ_FIRST(&srv->conns);
 
@@ -525,13 +593,14 @@ tusk_http_server_free(void *arg)
 		tusk_digest_job_free(dw->job);
 		free(dw);
 	}
+	tusk_tls_ctx_free(srv->conf.tls);
 	free(srv);
 }
 
 static json_t *
 conn_json(const struct hs_conn *hc)
 {
-	char peer[TUSK_ADDR_STRLEN + 8] = "?";
+	char peer[TUSK_ADDR_STRLEN + 8] = "?", tls[64] = "";
 	struct tusk_addr la, ra;
 	uint16_t lp, rp;
 
@@ -542,8 +611,10 @@ conn_json(const struct hs_conn *hc)
 		snprintf(peer, sizeof(peer), "%s:%u",
 			 tusk_addr_format(&ra, a, sizeof(a)), rp);
 	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I}",
-		"peer", peer, "state", hc->dead ? "closed" :
+	if (hc->tls != NULL)
+		tusk_tls_describe(hc->tls, tls, sizeof(tls));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I}",
+		"peer", peer, "tls", tls, "state", hc->dead ? "closed" :
 		phase_names[hc->phase], "method", hc->requests == 0 ? "" :
 		hc->req.method_text, "path", hc->rel, "status", hc->status,
 		"requests", (json_int_t)hc->requests,
@@ -564,8 +635,10 @@ tusk_http_server_json(const struct tusk_http_server *srv)
 			json_decref(list);
 			return NULL;
 		}
-	o = json_pack("{s:i, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, "
-		"s:I, s:I, s:o, s:o, s:o}", "port", srv->conf.port,
+	o = json_pack("{s:i, s:i, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, "
+		"s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
+		"port", srv->conf.https_only ? 0 : srv->conf.port,
+		"https_port", srv->conf.tls != NULL ? srv->conf.https_port : 0,
 		"connections", (json_int_t)srv->n_conns,
 		"accepted", (json_int_t)srv->accepted,
 		"refused", (json_int_t)srv->refused, "requests",
@@ -576,6 +649,8 @@ tusk_http_server_json(const struct tusk_http_server *srv)
 		"5xx", (json_int_t)srv->requests[5],
 		"bytes_in", (json_int_t)srv->bytes_in,
 		"bytes_out", (json_int_t)srv->bytes_out,
+		"tls_handshakes", (json_int_t)srv->tls_handshakes,
+		"tls_failures", (json_int_t)srv->tls_failures,
 		"limits", hs_limit_json(srv), "auth", hs_auth_json(srv),
 		"conns", list);
 	return o;

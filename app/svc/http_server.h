@@ -37,6 +37,7 @@
 #ifndef TUSK_HTTP_SERVER_H
 #define TUSK_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -45,6 +46,7 @@
 
 /* Defaults for zeros in the configuration. */
 #define TUSK_HTTP_SERVER_PORT_DEFAULT 80
+#define TUSK_HTTP_SERVER_HTTPS_PORT_DEFAULT 443
 /* PUT bodies up to 1 TiB: a DTN's objects are large; operators of small
  * roots lower it. */
 #define TUSK_HTTP_SERVER_PUT_MAX_DEFAULT (1ull << 40)
@@ -84,6 +86,7 @@
 #define TUSK_HTTP_SERVER_SOURCE_POOL_PCT_DEFAULT 50u
 
 struct tusk_http_share;
+struct tusk_tls_ctx;
 struct tusk_http_auth;
 
 struct tusk_http_server_conf {
@@ -101,6 +104,12 @@ struct tusk_http_server_conf {
 	/* per-source totals shared by every lcore's server (http_share.h);
 	 * NULL: only this server's connections count */
 	struct tusk_http_share *share;
+	/* HTTPS (tls.h, http_server_tls.c): a server context, or NULL for
+	 * none; the server owns it once created (freed with the server),
+	 * the caller still does when create fails */
+	struct tusk_tls_ctx *tls;
+	uint16_t https_port;      /* 0: 443 */
+	bool https_only;          /* no plain HTTP listener (needs tls) */
 	/* who may do what (http_auth.h), shared read-only by every lcore's
 	 * server; required: "no checks" is mode off, said explicitly */
 	const struct tusk_http_auth *auth;
@@ -155,6 +164,8 @@ struct tusk_http_server_limits {
 	uint64_t dav_refused;     /* PROPFIND over the listing budget: 503 */
 	uint64_t dav_held;        /* listing bytes reserved now */
 	uint64_t dav_held_peak;   /* the most reserved at once */
+	uint64_t tls_handshake_timeouts; /* no TLS handshake within the
+					  * head deadline: reset */
 	uint32_t sources;         /* source addresses with connections */
 };
 

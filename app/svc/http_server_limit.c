@@ -31,6 +31,7 @@
 
 #include "http_server_priv.h"
 #include "http_share.h"
+#include "tls.h"
 
 void
 hs_limit_init(struct tusk_http_server *srv)
@@ -86,10 +87,13 @@ static void
 acked_refresh(struct hs_conn *hc, const struct tusk_tcp_conn_stats *st,
 	      uint64_t now)
 {
-	uint64_t acked = st->bytes_acked < hc->tcp_queued ? st->bytes_acked
-							  : hc->tcp_queued;
+	uint64_t acked = hc->tls != NULL ?
+		tusk_tls_plain_acked(hc->tls, st->bytes_acked) :
+		st->bytes_acked;
 	uint64_t out = hc->out != NULL ? rte_pktmbuf_pkt_len(hc->out) : 0;
 
+	if (acked > hc->tcp_queued)
+		acked = hc->tcp_queued;
 	if (acked > hc->tcp_acked) {
 		hc->tcp_acked = acked;
 		hc->acked_at = now;
@@ -411,6 +415,13 @@ body_too_slow(struct hs_conn *hc, uint64_t now)
 static void
 head_timeout(struct hs_conn *hc, uint64_t now)
 {
+	if (hs_tls_handshaking(hc)) {
+		/* nothing can be encrypted yet: no 408, a reset */
+		hc->srv->lim.tls_handshake_timeouts++;
+		HS_LOG(DEBUG, "TLS handshake not complete in time\n");
+		hs_abort(hc, now);
+		return;
+	}
 	hc->srv->lim.head_timeouts++;
 	HS_LOG(DEBUG, "request head not complete in time: 408\n");
 	memset(&hc->req, 0, sizeof(hc->req));
@@ -507,7 +518,7 @@ hs_limit_json(const struct tusk_http_server *srv)
 	const struct tusk_http_server_limits *l = &srv->lim;
 
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		"s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"head_timeouts", (json_int_t)l->head_timeouts,
 		"body_too_slow", (json_int_t)l->body_too_slow,
 		"send_timeouts", (json_int_t)l->send_timeouts,
@@ -524,5 +535,7 @@ hs_limit_json(const struct tusk_http_server *srv)
 		"dav_refused", (json_int_t)l->dav_refused,
 		"dav_held", (json_int_t)l->dav_held,
 		"dav_held_peak", (json_int_t)l->dav_held_peak,
+		"tls_handshake_timeouts",
+		(json_int_t)l->tls_handshake_timeouts,
 		"sources", (json_int_t)l->sources);
 }

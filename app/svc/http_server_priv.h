@@ -8,6 +8,7 @@
  *   http_server_limit.c fair share: deadlines, per-source limits, the
  *                       table's eviction, how much a response may read
  *   http_server_propfind.c  WebDAV PROPFIND (listings)
+ *   http_server_tls.c   HTTPS: the TLS layer between TCP and a connection
  *   http_server_auth.c  who may: tokens checked before any dispatch
  *
  * A connection moves through phases:
@@ -43,6 +44,8 @@
 #include "http_server.h"
 #include "root.h"
 #include "tcp_api.h"
+
+struct tusk_tls_conn;
 
 extern int tusk_http_logtype;
 #define HS_LOG(level, ...)                                                    \
@@ -194,6 +197,8 @@ struct hs_conn {
 	bool in_input;           /* hs_process_input() is on the stack */
 	struct tusk_http_server *srv;
 	struct tusk_tcp_conn *c;
+	struct tusk_tls_conn *tls; /* HTTPS: the TLS layer; NULL: HTTP */
+	bool tls_eof;            /* the peer's close_notify came */
 	enum hs_phase phase;
 	uint64_t last_active;
 	uint64_t linger_until;
@@ -212,7 +217,8 @@ struct hs_conn {
 	/* input: a stream of segments, linked by m->next */
 	struct rte_mbuf *in_head, *in_tail;
 	uint64_t in_bytes;
-	uint64_t owed;           /* consumed, not yet told to TCP */
+	uint64_t owed;           /* consumed, not yet told to TCP (over
+				  * TLS: ciphertext decrypted) */
 	uint64_t discard;        /* body bytes of a refused request to drop */
 	bool body_pending;       /* the request's body is not all read yet */
 	uint32_t head_len;
@@ -245,7 +251,7 @@ struct hs_conn {
 struct tusk_http_server {
 	const struct tusk_svc_env *env;
 	struct tusk_http_server_conf conf;
-	bool listening;
+	bool listening, listening_tls;
 	TAILQ_HEAD(hs_conn_list, hs_conn) conns;
 	TAILQ_HEAD(hs_busy_list, hs_conn) busy;
 	TAILQ_HEAD(hs_dwait_list, hs_dwait) dwaits;
@@ -266,9 +272,16 @@ struct tusk_http_server {
 	uint64_t requests[6];    /* by status class, [1] = 1xx ... [5] = 5xx */
 	uint64_t bytes_in, bytes_out;
 	uint64_t accepted, refused;
+	uint64_t tls_handshakes, tls_failures;
 };
 
 /* http_server.c */
+int hs_accept(struct tusk_http_server *srv, struct tusk_tcp_conn *c,
+	      bool tls, void **carg, uint64_t now);
+void hs_in_append(struct hs_conn *hc, struct rte_mbuf *m);
+void hs_peer_closed(struct hs_conn *hc, uint64_t now);
+void hs_on_closed(struct tusk_tcp_conn *c, void *arg, int err,
+		  uint64_t now);
 void hs_busy(struct hs_conn *hc, bool on);
 void hs_consume(struct hs_conn *hc, uint64_t bytes);
 void hs_process_input(struct hs_conn *hc, uint64_t now);
@@ -328,6 +341,15 @@ bool hs_limit_may_dispatch(struct hs_conn *hc, uint64_t now);
 void hs_limit_answered(struct hs_conn *hc);
 bool hs_limit_all_acked(struct hs_conn *hc, uint64_t now);
 json_t *hs_limit_json(const struct tusk_http_server *srv);
+
+/* http_server_tls.c: the HTTPS listener's callbacks, and the TLS layer
+ * for the rest of the endpoint (calls only for hc->tls != NULL) */
+extern const struct tusk_tcp_ops hs_tls_ops;
+bool hs_tls_pull(struct hs_conn *hc, uint64_t now);
+void hs_tls_consumed(struct hs_conn *hc);
+int64_t hs_tls_send(struct hs_conn *hc, bool *blocked, uint64_t now);
+void hs_tls_close_notify(struct hs_conn *hc, uint64_t now);
+bool hs_tls_handshaking(const struct hs_conn *hc);
 
 /* http_server_put.c */
 void hs_put_start(struct hs_conn *hc, uint64_t now);

@@ -136,7 +136,9 @@ hs_respond_error_info(struct hs_conn *hc, struct tusk_http_resp_info *ri,
 static bool
 send_out(struct hs_conn *hc, uint64_t now)
 {
-	int64_t took = tusk_tcp_send(hc->c, &hc->out, now);
+	bool blocked = true;
+	int64_t took = hc->tls != NULL ? hs_tls_send(hc, &blocked, now)
+				       : tusk_tcp_send(hc->c, &hc->out, now);
 
 	if (took < 0) {
 		hs_abort(hc, now);
@@ -146,6 +148,12 @@ send_out(struct hs_conn *hc, uint64_t now)
 		hc->last_active = now;
 		hc->tcp_queued += (uint64_t)took;
 		hs_limit_sent(hc, (uint64_t)took, now);
+	}
+	if (hc->out != NULL && !blocked) {
+		/* TLS found no mbuf for ciphertext: poll retries */
+		hc->retry_at = now + HS_SHARE_RETRY_NS;
+		hs_busy(hc, true);
+		return false;
 	}
 	if (hc->out != NULL) {
 		hc->send_blocked = true; /* writable() calls back */
@@ -266,6 +274,8 @@ hs_response_done(struct hs_conn *hc, uint64_t now)
 		 * Answer bytes unacknowledged: closing would leave them to
 		 * TCP, held as long as the peer keeps its window shut;
 		 * linger until acked, under the send timeout. */
+		if (hc->tls != NULL)
+			hs_tls_close_notify(hc, now);
 		tusk_tcp_shutdown(hc->c, now);
 		hc->phase = HS_LINGER;
 		hc->linger_until = drained ? now : now + HS_LINGER_NS;

@@ -8,6 +8,7 @@
  *   tusk_config_overrides() -> set_one() -> split_assignment()
  *                                      -> tusk_cfgschema_set()
  *                           -> tusk_config_resolve()
+ *                           -> tusk_config_tls_check() (config_tls.c)
  */
 #include <ctype.h>
 #include <errno.h>
@@ -149,6 +150,25 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .offset = offsetof(struct tusk_config, http_source_pool_pct),
 	  .desc = "percent of an lcore's data pool the responses to one "
 		  "source address may hold" },
+	{ .name = "https_port", .type = TUSK_CFG_UINT, .def = "443",
+	  .min = 0, .max = UINT16_MAX,
+	  .offset = offsetof(struct tusk_config, https_port),
+	  .desc = "TCP port of the HTTPS file endpoint (the HTTP endpoint "
+		  "over TLS 1.3), on when tls_cert is set; 0: off" },
+	{ .name = "tls_cert", .type = TUSK_CFG_PATH,
+	  .offset = offsetof(struct tusk_config, tls_cert),
+	  .size = TUSK_CONFIG_PATH_MAX,
+	  .desc = "PEM certificate chain of the HTTPS endpoint, leaf "
+		  "first; unset: no HTTPS" },
+	{ .name = "tls_key", .type = TUSK_CFG_PATH,
+	  .offset = offsetof(struct tusk_config, tls_key),
+	  .size = TUSK_CONFIG_PATH_MAX,
+	  .desc = "PEM private key of tls_cert" },
+	{ .name = "tls_ca", .type = TUSK_CFG_PATH,
+	  .offset = offsetof(struct tusk_config, tls_ca),
+	  .size = TUSK_CONFIG_PATH_MAX,
+	  .desc = "PEM CA certificates https:// fetches verify servers "
+		  "against; unset: the system's (/etc/ssl/certs)" },
 	{ .name = "data_pool_mb", .type = TUSK_CFG_UINT, .def = "256",
 	  .min = CONFIG_DATA_POOL_MIN_MB, .max = CONFIG_DATA_POOL_MAX_MB,
 	  .offset = offsetof(struct tusk_config, data_pool_mb),
@@ -280,10 +300,21 @@ apply_section(struct tusk_config *cfg, const char *file,
 		return tusk_config_issuer_add(cfg, file, s, err, errlen);
 	if (named)
 		return add_port(cfg, file, s, err, errlen);
+	if (strcmp(s->type, "tuskd") == 0)
+		tusk_config_tls_lines(cfg, s);
 	rc = tusk_cfgschema_apply(keys, nkeys, file, s, cfg, err, errlen);
 	if (rc == 0 && strcmp(s->type, "auth") == 0)
 		tusk_config_auth_lines(cfg, s);
 	return rc;
+}
+
+/* Cross-checks once every key is in: ports, then TLS files. */
+static int
+resolve(struct tusk_config *cfg, char *err, size_t errlen)
+{
+	int rc = tusk_config_resolve(cfg, err, errlen);
+
+	return rc == 0 ? tusk_config_tls_check(cfg, err, errlen) : rc;
 }
 
 static int
@@ -305,7 +336,7 @@ from_cfgfile(struct tusk_config *cfg, const struct tusk_cfgfile *f,
 			 f->path, TUSK_CONFIG_PORTS_MAX);
 		return -EINVAL;
 	}
-	return tusk_config_resolve(cfg, err, errlen);
+	return resolve(cfg, err, errlen);
 }
 
 int
@@ -432,6 +463,8 @@ set_one(struct tusk_config *cfg, const char *assignment, char *err,
 				p != NULL ? (void *)p : cfg, &src, err, errlen);
 	if (rc == 0 && p != NULL)
 		p->key_line[k - keys] = 0;
+	if (rc == 0 && strcmp(section, "tuskd") == 0)
+		tusk_config_tls_line_clear(cfg, key);
 	if (rc == 0 && strcmp(section, "auth") == 0) {
 		/* errors in the value now name the command line */
 		if (strcmp(key, "name") == 0)
@@ -464,7 +497,7 @@ tusk_config_overrides(struct tusk_config *cfg,
 	/* Cross-checks once all are in: a port may switch device and
 	 * profile together. */
 	if (rc == 0)
-		rc = tusk_config_resolve(cfg, err, errlen);
+		rc = resolve(cfg, err, errlen);
 	if (rc < 0)
 		*cfg = *backup;
 	free(backup);

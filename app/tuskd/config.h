@@ -167,6 +167,13 @@ struct tusk_config {
 	uint32_t http_source_conns_max;   /* per source address, per lcore */
 	uint32_t http_source_conns_total; /* per source address, all lcores */
 	uint32_t http_source_pool_pct;    /* data pool share of a source */
+	uint32_t https_port;              /* HTTPS endpoint; 0: off */
+	char tls_cert[TUSK_CONFIG_PATH_MAX]; /* "": no HTTPS */
+	char tls_key[TUSK_CONFIG_PATH_MAX];
+	char tls_ca[TUSK_CONFIG_PATH_MAX];   /* https:// fetches; "": system */
+	/* lines of https_port, tls_cert, tls_key, tls_ca (0: default or
+	 * command line), for the errors of config_tls.c */
+	unsigned int tls_line[4];
 	uint32_t data_pool_mb;            /* payload mbufs per lcore */
 	uint32_t fetch_streams;           /* default parallel range streams */
 	uint32_t digest_threads;          /* SHA-256 worker threads */
@@ -185,6 +192,9 @@ struct tusk_config {
 	/* private: scratch for tusk_config_eal_argv() */
 	char eal_buf[TUSK_CONFIG_EAL_ARGS_MAX];
 };
+
+/* HTTPS is on: https_port set and a certificate configured. */
+bool tusk_config_https(const struct tusk_config *cfg);
 
 /* Fill cfg with every default (no ports). */
 void tusk_config_defaults(struct tusk_config *cfg);

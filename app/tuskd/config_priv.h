@@ -28,6 +28,16 @@ int tusk_config_port_init(struct tusk_config_port *p, const char *file,
  */
 int tusk_config_resolve(struct tusk_config *cfg, char *err, size_t errlen);
 
+/* config_tls.c: where the TLS keys were set (from [tuskd] section s, or
+ * cleared by a command-line override of `key`), and the check of their
+ * files: readable PEM, key matching the certificate, both or neither,
+ * https_port apart from http_port. Errors "file:line: key: reason". */
+void tusk_config_tls_lines(struct tusk_config *cfg,
+			   const struct tusk_cfgfile_section *s);
+void tusk_config_tls_line_clear(struct tusk_config *cfg, const char *key);
+int tusk_config_tls_check(const struct tusk_config *cfg, char *err,
+			  size_t errlen);
+
 /* config_auth.c: the [auth] key table; [issuer NAME] sections; the
  * checks of the values (errors name the key's line); JSON. */
 const struct tusk_cfgschema_key *tusk_config_auth_schema(size_t *nkeys);

@@ -106,7 +106,8 @@ tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 			return -1;
 		}
 	if (json_array_size(json_object_get(res, "lcores")) == 0 &&
-	    ctl->ctx.cfg->http_port == 0) {
+	    ctl->ctx.cfg->http_port == 0 &&
+	    !tusk_config_https(ctl->ctx.cfg)) {
 		json_decref(res);
 		snprintf(err, errlen, "the HTTP endpoint is off (http_port "
 			 "= 0)");

@@ -135,18 +135,18 @@ static int
 load_config(struct tusk_config *cfg, const struct tuskd_args *a)
 {
 	char err[TUSK_CFG_ERR_MAX];
-	unsigned int i;
 
 	if (tusk_config_load(a->config, cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return -EINVAL;
 	}
-	for (i = 0; i < a->n_sets; i++) {
-		if (tusk_config_override(cfg, a->sets[i], err,
-					 sizeof(err)) < 0) {
-			fprintf(stderr, "%s\n", err);
-			return -EINVAL;
-		}
+	/* all at once: keys checked together (tls_cert with tls_key, a
+	 * port's device with its profile) are set together */
+	if (a->n_sets > 0 &&
+	    tusk_config_overrides(cfg, (const char *const *)a->sets,
+				  a->n_sets, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -EINVAL;
 	}
 	return 0;
 }

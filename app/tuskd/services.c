@@ -18,6 +18,7 @@
 #include "digest.h"
 #include "http_fetch.h"
 #include "http_server.h"
+#include "tls.h"
 #include "http_share.h"
 #include "iperf3.h"
 #include "root.h"
@@ -87,6 +88,8 @@ start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
 		.source_pool_pct = cfg->http_source_pool_pct,
 		.share = share,
 		.auth = auth,
+		.https_port = (uint16_t)cfg->https_port,
+		.https_only = cfg->http_port == 0,
 	};
 	struct tusk_lcore_service svc = {
 		.name = TUSK_SERVICE_HTTP,
@@ -94,27 +97,52 @@ start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
 		.fini = tusk_http_server_free,
 	};
 
+	if (tusk_config_https(cfg)) {
+		char err[TUSK_TLS_ERR_MAX];
+
+		/* the configuration checked the files; they may have gone */
+		hc.tls = tusk_tls_ctx_server(cfg->tls_cert, cfg->tls_key,
+					     NULL, err, sizeof(err));
+		if (hc.tls == NULL) {
+			fprintf(stderr, "tuskd: tls_cert = %s: %s\n",
+				cfg->tls_cert, err);
+			return -EINVAL;
+		}
+	}
 	svc.arg = tusk_http_server_create(env, &hc);
 	if (svc.arg == NULL) {
-		fprintf(stderr, "tuskd: http_port = %u: cannot start the HTTP "
-			"endpoint on lcore %u: %s\n", cfg->http_port,
-			lc->lcore_id, rte_strerror(rte_errno));
+		fprintf(stderr, "tuskd: http_port = %u, https_port = %u: "
+			"cannot start the HTTP endpoint on lcore %u: %s\n",
+			cfg->http_port, tusk_config_https(cfg) ?
+			cfg->https_port : 0, lc->lcore_id,
+			rte_strerror(rte_errno));
+		tusk_tls_ctx_free(hc.tls);
 		return -rte_errno;
 	}
 	return tusk_lcore_add_service(lc, &svc);
 }
 
 static int
-start_fetch(struct tusk_lcore *lc, const struct tusk_svc_env *env)
+start_fetch(const struct tusk_config *cfg, struct tusk_lcore *lc,
+	    const struct tusk_svc_env *env)
 {
 	struct tusk_lcore_service svc = {
 		.name = TUSK_SERVICE_FETCH,
 		.poll = tusk_fetch_poll,
 		.fini = tusk_fetch_free,
 	};
+	struct tusk_fetch_conf fc = { .tls = NULL };
+	char err[TUSK_TLS_ERR_MAX];
 
-	svc.arg = tusk_fetch_create(env, NULL);
+	/* https:// fetches verify servers against tls_ca (the configuration
+	 * checked it), or the system's CAs */
+	fc.tls = tusk_tls_ctx_client(cfg->tls_ca, false, err, sizeof(err));
+	if (fc.tls == NULL)
+		fprintf(stderr, "tuskd: tls_ca = %s: %s; https:// fetches "
+			"will fail\n", cfg->tls_ca, err);
+	svc.arg = tusk_fetch_create(env, &fc);
 	if (svc.arg == NULL) {
+		tusk_tls_ctx_free(fc.tls);
 		fprintf(stderr, "tuskd: cannot start the fetch client on "
 			"lcore %u: %s\n", lc->lcore_id,
 			rte_strerror(rte_errno));
@@ -209,7 +237,7 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	env->data_pool = s->pool[i];
 	env->root = s->root;
 	env->digest = s->digest;
-	if (cfg->http_port != 0) {
+	if (cfg->http_port != 0 || tusk_config_https(cfg)) {
 		ret = start_http(cfg, lc, env, s->http_share, &s->auth);
 		if (ret < 0)
 			return ret;
@@ -234,7 +262,7 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 		if (ret < 0)
 			return ret;
 	}
-	return start_fetch(lc, env);
+	return start_fetch(cfg, lc, env);
 }
 
 /* What a crash left in the root goes before any transfer starts (none

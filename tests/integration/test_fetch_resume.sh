@@ -23,7 +23,7 @@
 #   3. `python3 -m http.server` (Python 3.11 ignores Range and sends no
 #      Accept-Ranges): asked for 4 streams, the fetch uses one and the
 #      file is identical.
-#   4. Errors are clear: 404 from the server; https refused; a port nothing
+#   4. Errors are clear: 404 from the server; ftp refused; a port nothing
 #      listens on says "connection refused by ADDR:PORT" while it retries
 #      (started after the restart in 2, it runs beside 2 and 3) and fails
 #      with that reason after TUSK_FETCH_RETRY_MAX attempts (~64 s of
@@ -150,10 +150,10 @@ note "4: clear errors"
 id=$(fetch "http://$PEER_ADDR:$RANGE_PORT/nope.bin" nope.bin 4)
 assert_eq "$(wait_end "$id")" failed "fetch of a missing file"
 assert_eq "$(xget "$id" error)" "server answered 404 Not Found" "404 reason"
-out=$(ctl_json fetch "url=https://$PEER_ADDR/x" || true)
-echo "$out" | grep -q '"ok": *false' || fail "https accepted: $out"
-echo "$out" | grep -q 'bad URL' || fail "https refused without a reason: $out"
-note "ok: https refused: $(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["error"])')"
+out=$(ctl_json fetch "url=ftp://$PEER_ADDR/x" || true)
+echo "$out" | grep -q '"ok": *false' || fail "ftp accepted: $out"
+echo "$out" | grep -q 'bad URL' || fail "ftp refused without a reason: $out"
+note "ok: ftp refused: $(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["error"])')"
 assert_eq "$(wait_end "$refused")" failed "fetch from a refused port"
 assert_eq "$(xget "$refused" error)" "connection refused by $PEER_ADDR:$REFUSED_PORT (gave up after $RETRY_MAX attempts)" "refused reason"
 [ ! -e "$WORK/root/refused.bin" ] || fail "refused.bin exists"

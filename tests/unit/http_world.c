@@ -38,6 +38,8 @@ struct tusk_http_server *hw_srv;
 struct rte_mempool *hw_data_pool;
 struct tusk_svc_env hw_env;
 char hw_root_dir[] = "/tmp/tusk_http_srv.XXXXXX";
+struct tusk_tls_ctx *hw_tls;
+void (*hw_poll_hook)(uint64_t now);
 struct tusk_http_auth hw_auth;
 enum tusk_http_auth_mode hw_auth_mode = TUSK_HTTP_AUTH_OFF;
 static struct rte_mempool *stack_pool;
@@ -67,6 +69,8 @@ hw_run_until(bool (*done)(void *), void *arg, uint64_t quiet_ns)
 		tusk_pair_step(&hw_pair);
 		if (hw_srv != NULL)
 			tusk_http_server_poll(hw_srv, hw_pair.now);
+		if (hw_poll_hook != NULL)
+			hw_poll_hook(hw_pair.now);
 		if (done != NULL && done(arg))
 			return true;
 		t = tusk_pair_next_event(&hw_pair);
@@ -474,7 +478,8 @@ hw_setup(void **state)
 {
 	struct tusk_http_server_conf conf = {
 		.port = HW_PORT, .put_max = HW_PUT_MAX,
-		.idle_ns = HW_IDLE_NS, .auth = &hw_auth,
+		.idle_ns = HW_IDLE_NS, .auth = &hw_auth, .tls = hw_tls,
+		.https_port = HW_HTTPS_PORT,
 	};
 	char sub[512];
 
@@ -498,6 +503,7 @@ hw_setup(void **state)
 					.data_pool = hw_data_pool,
 					.root = root, .digest = dsvc };
 	hw_srv = tusk_http_server_create(&hw_env, &conf);
+	hw_tls = NULL;
 	return hw_srv == NULL ? -1 : 0;
 }
 

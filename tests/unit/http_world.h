@@ -29,12 +29,20 @@
 #define HW_PUT_MAX (64u << 20)
 /* The test server's idle timeout. */
 #define HW_IDLE_NS (2000 * NS_PER_MS)
+/* The HTTPS listener, when hw_tls is set before hw_setup(). */
+#define HW_HTTPS_PORT 8443
 
 extern struct tusk_pair hw_pair;      /* a: the client, b: the server */
 extern struct tusk_http_server *hw_srv;
 extern struct rte_mempool *hw_data_pool;
 extern struct tusk_svc_env hw_env;
 extern char hw_root_dir[];
+/* Set before hw_setup(): the server also speaks HTTPS on HW_HTTPS_PORT
+ * with this context (the server takes it; hw_setup() clears it). */
+extern struct tusk_tls_ctx *hw_tls;
+/* Called with the virtual time at every step of hw_run_until() (a
+ * second service on stack a, e.g. a fetch client); NULL: none. */
+extern void (*hw_poll_hook)(uint64_t now);
 /* The server's access policy: mode hw_auth_mode (off unless a test sets
  * it before hw_setup), name HW_AUTH_NAME, nothing else; a test adds a
  * secret or issuers after hw_setup. */

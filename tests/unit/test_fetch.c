@@ -977,7 +977,7 @@ test_bad_requests(void **state)
 		int ret;
 		const char *reason;
 	} cases[] = {
-		{ { .url = "https://10.0.0.2/x" }, -EPROTONOSUPPORT,
+		{ { .url = "ftp://10.0.0.2/x" }, -EPROTONOSUPPORT,
 		  "bad URL" },
 		{ { .url = "http://10.0.0.2/" }, -EINVAL,
 		  "the URL has no file name: give a dest" },

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -44,7 +45,12 @@ test_url_table(void **state)
 		  0 },
 		{ "http://256.0.0.1/", 0, "256.0.0.1", "/", "256.0.0.1", 80,
 		  0 },
-		ERR("https://10.0.0.1/f", -EPROTONOSUPPORT),
+		{ "https://10.0.0.1/f", 0, "10.0.0.1", "/f", "10.0.0.1", 443,
+		  0x0a000001 },
+		{ "HTTPS://peer:8443/", 0, "peer", "/", "peer:8443", 8443, 0 },
+		{ "https://peer:80/", 0, "peer", "/", "peer:80", 80, 0 },
+		ERR("httpx://10.0.0.1/f", -EPROTONOSUPPORT),
+		ERR("http2://10.0.0.1/f", -EPROTONOSUPPORT),
 		ERR("ftp://10.0.0.1/f", -EPROTONOSUPPORT),
 		ERR("http://[::1]/f", -EAFNOSUPPORT),
 		ERR("http://user:pw@h/f", -EINVAL),
@@ -78,6 +84,7 @@ test_url_table(void **state)
 		assert_string_equal(u.target, c->target);
 		assert_string_equal(u.authority, c->authority);
 		assert_int_equal(u.port, c->port);
+		assert_int_equal(u.tls, strncasecmp(c->url, "https", 5) == 0);
 		assert_int_equal(u.host_is_ipv4, c->ipv4 != 0);
 		if (c->ipv4 != 0)
 			assert_int_equal(u.ipv4, c->ipv4);
