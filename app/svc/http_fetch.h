@@ -101,6 +101,37 @@ struct tusk_fetch_conf {
 	bool no_scan;
 };
 
+/*
+ * How a fetch checks the file (`tuskctl fetch ... verify=`; README
+ * "Fetch"). Hashing runs on the digest workers, never on the lcore.
+ *   auto      sha-256 and every algorithm the source offers (Repr-Digest,
+ *             Digest), hashed while receiving: the contiguous prefix of
+ *             blocks on disk (several streams' blocks joined in order)
+ *             is read back from the page cache right behind the writes,
+ *             so the digest is ready moments after the last byte; each
+ *             algorithm the source offered must match.
+ *   adler32, crc32c, md5, sha-256
+ *             that algorithm alone, hashed while receiving, compared
+ *             when the source offers it (a note says when it does not).
+ *   reread    as auto, but by a second read of the whole file after the
+ *             last byte (for operators who want the disk read back).
+ *   none      no digest (each block's CRC32C still checks the writes).
+ */
+enum tusk_fetch_verify {
+	TUSK_FETCH_VERIFY_AUTO = 0,
+	TUSK_FETCH_VERIFY_ADLER32,      /* = 1 + TUSK_DIGEST_ADLER32 ... */
+	TUSK_FETCH_VERIFY_CRC32C,
+	TUSK_FETCH_VERIFY_MD5,
+	TUSK_FETCH_VERIFY_SHA256,
+	TUSK_FETCH_VERIFY_REREAD,
+	TUSK_FETCH_VERIFY_NONE,
+};
+
+/* "auto", "adler32", ... as above; NULL for a value out of range. */
+const char *tusk_fetch_verify_name(enum tusk_fetch_verify v);
+/* The mode a name means ("sha256" is taken for "sha-256"); -EINVAL. */
+int tusk_fetch_verify_parse(const char *name);
+
 /* What to fetch. */
 struct tusk_fetch_req {
 	const char *url;     /* http://host[:port]/path (http_url.h) */
@@ -111,6 +142,7 @@ struct tusk_fetch_req {
 	 * path segment. */
 	const char *dest;
 	uint32_t streams;    /* 0: TUSK_FETCH_STREAMS_DEFAULT */
+	enum tusk_fetch_verify verify;
 };
 
 struct tusk_fetch;

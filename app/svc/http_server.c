@@ -466,6 +466,8 @@ poll_conn(struct hs_conn *hc, uint64_t now)
 		hs_put_poll(hc, now);
 		if (!hc->dead && hc->phase == HS_WAIT)
 			hs_propfind_poll(hc, now);
+		if (!hc->dead && hc->phase == HS_WAIT)
+			hs_get_poll(hc, now);
 	} else if (hc->phase == HS_BODY) {
 		body_step(hc, now);
 	} else if (hc->phase == HS_HEAD) {
@@ -562,7 +564,7 @@ tusk_http_server_json(const struct tusk_http_server *srv)
 			return NULL;
 		}
 	o = json_pack("{s:i, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, "
-		"s:I, s:I, s:o, s:o}", "port", srv->conf.port,
+		"s:I, s:I, s:I, s:o, s:o}", "port", srv->conf.port,
 		"connections", (json_int_t)srv->n_conns,
 		"accepted", (json_int_t)srv->accepted,
 		"refused", (json_int_t)srv->refused, "requests",
@@ -573,6 +575,7 @@ tusk_http_server_json(const struct tusk_http_server *srv)
 		"5xx", (json_int_t)srv->requests[5],
 		"bytes_in", (json_int_t)srv->bytes_in,
 		"bytes_out", (json_int_t)srv->bytes_out,
+		"put_digest_refused", (json_int_t)srv->put_digest_refused,
 		"limits", hs_limit_json(srv), "conns", list);
 	return o;
 }

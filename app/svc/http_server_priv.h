@@ -127,10 +127,12 @@ enum hs_phase {
  * one, started once for every connection that asks for that file while
  * it runs (a 4-stream fetch asks 4 times); the worker keeps the result
  * (tusk_digest_store_as, valid for the stat it checked) for the next
- * request. Nobody waits on it: GET/HEAD never hash before the first
- * byte. */
+ * request. A GET never waits on it (never hash before the first byte);
+ * a HEAD that asks for a digest not kept (Want-Digest, Want-Repr-Digest:
+ * how gfal2 and davix ask for a checksum) waits in HS_WAIT. */
 struct hs_dwait {
 	TAILQ_ENTRY(hs_dwait) link;
+	unsigned int algs;
 	dev_t dev;
 	ino_t ino;
 	uint64_t size;
@@ -138,7 +140,7 @@ struct hs_dwait {
 	struct tusk_digest_job *job;
 	int refs;        /* holders (none once the answer went) */
 	int rc;          /* -EAGAIN running, 0 done, -errno failed */
-	uint8_t sha[TUSK_DIGEST_LEN];
+	struct tusk_digests d;
 };
 
 /* The file a GET/HEAD answers with. */
@@ -149,6 +151,7 @@ struct hs_file {
 	ino_t ino;
 	int64_t mtime_ns;
 	char etag[HS_ETAG_MAX];
+	struct hs_dwait *wait;   /* HEAD waiting for its digest, or NULL */
 };
 
 /* A PUT in progress. */
@@ -251,6 +254,7 @@ struct tusk_http_server {
 	uint64_t requests[6];    /* by status class, [1] = 1xx ... [5] = 5xx */
 	uint64_t bytes_in, bytes_out;
 	uint64_t accepted, refused;
+	uint64_t put_digest_refused;  /* uploads whose digest did not match */
 };
 
 /* http_server.c */
@@ -265,17 +269,23 @@ uint64_t hs_in_drop(struct hs_conn *hc, uint64_t bytes);
 int hs_respond(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
 	       uint64_t now);
 int hs_respond_error(struct hs_conn *hc, int status, uint64_t now);
+/* The same with more in the head (ri->status set; digests of a refused
+ * upload). */
+int hs_respond_failure(struct hs_conn *hc, struct tusk_http_resp_info *ri,
+		       uint64_t now);
 int hs_interim_continue(struct hs_conn *hc, uint64_t now);
 void hs_pump(struct hs_conn *hc, uint64_t now);
 void hs_response_done(struct hs_conn *hc, uint64_t now);
 int hs_status_of_errno(int err);
 struct hs_dwait *hs_dwait_get(struct tusk_http_server *srv,
-			      const struct hs_file *f);
+			      const struct hs_file *f, unsigned int algs);
 void hs_dwait_put(struct tusk_http_server *srv, struct hs_dwait *dw);
 void hs_dwaits_poll(struct tusk_http_server *srv);
 
 /* http_server_get.c */
 void hs_get_start(struct hs_conn *hc, uint64_t now);
+/* In HS_WAIT for a HEAD: the digest it asked for. */
+void hs_get_poll(struct hs_conn *hc, uint64_t now);
 void hs_file_close(struct hs_file *f);
 /* The strong validator of a file as GET sends it (ETag). */
 void hs_etag_format(char etag[HS_ETAG_MAX], const struct stat *st);

@@ -220,7 +220,7 @@ static double
 run_sha_mem(void *arg)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	uint8_t sha[TUSK_DIGEST_LEN];
+	uint8_t sha[TUSK_DIGEST_MAXLEN];
 	double t0 = tusk_testenv_now_s();
 
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
@@ -251,7 +251,7 @@ static double
 run_block(void *arg)
 {
 	size_t block = *(const size_t *)arg;
-	uint8_t *buf = malloc(block), sha[TUSK_DIGEST_LEN];
+	uint8_t *buf = malloc(block), sha[TUSK_DIGEST_MAXLEN];
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int fd = open(b.path, O_RDONLY);
 	ssize_t n;
@@ -274,10 +274,10 @@ run_block(void *arg)
 static void
 wait_job(struct tusk_digest_job *job)
 {
-	uint8_t sha[TUSK_DIGEST_LEN];
+	struct tusk_digests d;
 	int r;
 
-	while ((r = tusk_digest_job_poll(job, sha)) == -EAGAIN)
+	while ((r = tusk_digest_job_poll(job, &d)) == -EAGAIN)
 		usleep(100);
 	if (r != 0) {
 		errno = -r;
@@ -294,7 +294,7 @@ run_digest_file(void *arg)
 
 	tusk_digest_forget(fd); /* or the kept one is served */
 	t0 = tusk_testenv_now_s();
-	wait_job(tusk_digest_file(arg, fd));
+	wait_job(tusk_digest_file(arg, fd, TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256)));
 	t0 = tusk_testenv_now_s() - t0;
 	close(fd);
 	return t0;
@@ -307,7 +307,8 @@ run_follow(void *arg)
 	unsigned int n = make_segments(SEG_JUMBO);
 	int fd = open(b.out, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	struct tusk_file_writer *w = tusk_file_writer_create(fd, 0, MIB);
-	struct tusk_digest_job *job = tusk_digest_follow(arg, fd);
+	struct tusk_digest_job *job = tusk_digest_follow(arg, fd,
+				TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256));
 	double t0 = tusk_testenv_now_s();
 
 	write_segments(w, n, job);
