@@ -178,9 +178,10 @@ struct tusk_http_req_info {
 	bool has_content_length;       /* PUT */
 	uint64_t content_length;
 	const uint8_t *digest;         /* Repr-Digest sha-256, or NULL */
-	/* ask for these digests: Want-Repr-Digest and Want-Digest, all
-	 * of them named, sha-256 first (0: neither field) */
-	unsigned int want_algs;
+	/* ask for digests: Want-Repr-Digest naming `want_repr_algs`,
+	 * Want-Digest (RFC 3230) naming `want_legacy_algs`, sha-256
+	 * preferred (0: no field) */
+	unsigned int want_repr_algs, want_legacy_algs;
 	bool close;                    /* "Connection: close" */
 };
 

@@ -201,10 +201,10 @@ tusk_http_resp_head(char *buf, size_t len, const struct tusk_http_resp_info *r)
 	return fmt_end(&f);
 }
 
-/* Want-Repr-Digest and Want-Digest naming `algs`, sha-256 preferred
- * (RFC 9530 4: 10 for it, 5 for the others; RFC 3230 q=1 and q=0.5). */
+/* Want-Repr-Digest and Want-Digest, sha-256 preferred (RFC 9530 4: 10
+ * for it, 5 for the others; RFC 3230 q=1 and q=0.5). */
 static void
-req_want(struct fmt *f, unsigned int algs)
+req_want(struct fmt *f, unsigned int repr_algs, unsigned int legacy_algs)
 {
 	static const char *const repr[TUSK_DIGEST_ALGS] = {
 		"adler", "crc32c", "md5", "sha-256" };
@@ -214,16 +214,20 @@ req_want(struct fmt *f, unsigned int algs)
 	for (int a = TUSK_DIGEST_ALGS - 1; a >= 0; a--) {
 		bool top = a == TUSK_DIGEST_SHA256;
 
-		if (!(algs & TUSK_DIGEST_BIT(a)))
-			continue;
-		ro += (size_t)snprintf(rv + ro, sizeof(rv) - ro, "%s%s=%d",
-				       ro ? ", " : "", repr[a], top ? 10 : 5);
-		lo += (size_t)snprintf(lv + lo, sizeof(lv) - lo, "%s%s;q=%s",
-				       lo ? ", " : "", tusk_digest_name(a),
-				       top ? "1" : "0.5");
+		if (repr_algs & TUSK_DIGEST_BIT(a))
+			ro += (size_t)snprintf(rv + ro, sizeof(rv) - ro,
+					       "%s%s=%d", ro ? ", " : "",
+					       repr[a], top ? 10 : 5);
+		if (legacy_algs & TUSK_DIGEST_BIT(a))
+			lo += (size_t)snprintf(lv + lo, sizeof(lv) - lo,
+					       "%s%s;q=%s", lo ? ", " : "",
+					       tusk_digest_name(a),
+					       top ? "1" : "0.5");
 	}
 	if (ro > 0)
-		put(f, "Want-Repr-Digest: %s\r\nWant-Digest: %s\r\n", rv, lv);
+		put(f, "Want-Repr-Digest: %s\r\n", rv);
+	if (lo > 0)
+		put(f, "Want-Digest: %s\r\n", lv);
 }
 
 int
@@ -251,8 +255,8 @@ tusk_http_req_head(char *buf, size_t len, const struct tusk_http_req_info *r)
 		tusk_http_digest_format(dig, sizeof(dig), r->digest);
 		put(&f, "Repr-Digest: %s\r\n", dig);
 	}
-	req_want(&f, r->want_algs);
-	req_want(&f, r->want_algs);
+	req_want(&f, r->want_repr_algs, r->want_legacy_algs);
+	req_want(&f, r->want_repr_algs, r->want_legacy_algs);
 	if (r->close)
 		put(&f, "Connection: close\r\n");
 	return fmt_end(&f);

@@ -178,6 +178,9 @@ bool fetch_stream_timers(struct fetch_stream *s, uint64_t now);
 uint64_t fetch_stream_partial(const struct fetch_stream *s);
 
 /* http_fetch_verify.c: the digest of what arrived */
+/* The digests the probe asks the source for (verify= mode). */
+void fetch_verify_want(const struct fetch_xfer *x,
+		       struct tusk_http_req_info *ri);
 /* The probe's Repr-Digest / Digest: what is computed and compared. */
 void fetch_verify_probed(struct fetch_xfer *x, const struct tusk_http_resp *r);
 /* RUNNING: hash the contiguous prefix of blocks on disk behind the

@@ -60,6 +60,28 @@ one_alg(enum tusk_fetch_verify v)
 	return v >= TUSK_FETCH_VERIFY_ADLER32 && v <= TUSK_FETCH_VERIFY_SHA256;
 }
 
+/*
+ * auto and reread ask in RFC 9530's field only, which a tuskd source
+ * answers from what it keeps without hashing first (its probe must not
+ * wait for a hash of the whole file: issue 16). A single algorithm is
+ * asked in RFC 3230's Want-Digest too, which XRootD and dCache answer
+ * (and a tuskd source answers after hashing, if it must: the operator
+ * asked for that algorithm by name).
+ */
+void
+fetch_verify_want(const struct fetch_xfer *x, struct tusk_http_req_info *ri)
+{
+	if (x->vmode == TUSK_FETCH_VERIFY_NONE)
+		return;
+	if (one_alg(x->vmode)) {
+		ri->want_repr_algs = TUSK_DIGEST_BIT(x->vmode -
+						     TUSK_FETCH_VERIFY_ADLER32);
+		ri->want_legacy_algs = ri->want_repr_algs;
+		return;
+	}
+	ri->want_repr_algs = TUSK_DIGEST_ALL;
+}
+
 void
 fetch_verify_probed(struct fetch_xfer *x, const struct tusk_http_resp *r)
 {

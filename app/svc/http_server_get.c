@@ -178,13 +178,15 @@ hs_get_start(struct hs_conn *hc, uint64_t now)
 	/* Never hash before the first byte: a GET goes now, without the
 	 * digests not kept (README, HTTP endpoint: why not as a trailer),
 	 * and the digest worker hashes the file behind the sender. A HEAD
-	 * that asked for a digest has no first byte to delay: it waits for
-	 * it (how gfal2 and davix ask for a checksum). A job for the same
+	 * with an RFC 3230 Want-Digest has no first byte to delay and is a
+	 * checksum query (gfal2, davix, FTS): it waits for the digest. A
+	 * Want-Repr-Digest is answered from what is kept (RFC 9530 lets a
+	 * server ignore it), so a fetch's probe never waits for a hash. A job for the same
 	 * file already running is joined, not repeated; when the service is
 	 * full the answer goes without and the next request tries again. */
 	dw = hs_dwait_get(hc->srv, &hc->file, need);
 	if (dw != NULL && hc->req.method == TUSK_HTTP_HEAD &&
-	    (asked & ~d.have) != 0) {
+	    (legacy & ~d.have) != 0) {
 		hc->file.wait = dw;
 		hc->phase = HS_WAIT;
 		hs_busy(hc, true);

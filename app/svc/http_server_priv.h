@@ -128,8 +128,8 @@ enum hs_phase {
  * it runs (a 4-stream fetch asks 4 times); the worker keeps the result
  * (tusk_digest_store_as, valid for the stat it checked) for the next
  * request. A GET never waits on it (never hash before the first byte);
- * a HEAD that asks for a digest not kept (Want-Digest, Want-Repr-Digest:
- * how gfal2 and davix ask for a checksum) waits in HS_WAIT. */
+ * a HEAD that asks for a digest not kept with RFC 3230's Want-Digest
+ * (how gfal2 and davix ask for a checksum) waits in HS_WAIT. */
 struct hs_dwait {
 	TAILQ_ENTRY(hs_dwait) link;
 	unsigned int algs;

@@ -326,7 +326,8 @@ static const char *const args_bulk[] = {
 };
 static const char *const args_bulk_stop[] = { "id", "lcore", NULL };
 
-static const char *const args_fetch[] = { "url", "dest", "streams", NULL };
+static const char *const args_fetch[] = { "url", "dest", "streams", "verify",
+					  NULL };
 static const char *const args_cancel[] = { "id", "discard", NULL };
 
 static const struct tusk_ctl_cmd cmd_table[] = {
@@ -361,7 +362,8 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	{ "iperf3", tusk_ctl_iperf3_cmd, args_none,
 	  "iperf3 server: counters, the current or last test per stream" },
 	{ "fetch", tusk_ctl_fetch_cmd, args_fetch,
-	  "fetch url into the data root: url, dest, streams (range streams)" },
+	  "fetch url into the data root: url, dest, streams (range streams), "
+	  "verify (auto|adler32|crc32c|md5|sha-256|reread|none)" },
 	{ "transfers", tusk_ctl_transfers_cmd, args_none,
 	  "fetches with progress: bytes, rate, ETA, state, sha256, errors" },
 	{ "cancel", tusk_ctl_cancel_cmd, args_cancel,
