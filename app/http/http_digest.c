@@ -128,20 +128,6 @@ tusk_http_digest_format(char *buf, size_t len,
 	return 10 + TUSK_HTTP_SHA256_B64_LEN;
 }
 
-void
-tusk_http_sha256_hex(const uint8_t sha[TUSK_HTTP_SHA256_LEN],
-		     char out[TUSK_HTTP_SHA256_HEXLEN])
-{
-	static const char hex[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < TUSK_HTTP_SHA256_LEN; i++) {
-		out[2 * i] = hex[sha[i] >> 4];
-		out[2 * i + 1] = hex[sha[i] & 15];
-	}
-	out[2 * TUSK_HTTP_SHA256_LEN] = '\0';
-}
-
 /* ---- RFC 8941 dictionary walking ---- */
 
 struct sf_cur {
@@ -526,11 +512,29 @@ tusk_http_want_pick(const struct tusk_http_want *w, unsigned int offer)
 	return best;
 }
 
-int
-tusk_http_repr_digest_format(char *buf, size_t len,
-			     const struct tusk_digests *d, unsigned int algs)
+/* One member's text: RFC 9530 `key=:base64:`, or RFC 3230 `name=value`
+ * (the 32-bit checksums in 8 hex digits, the hashes in base64). */
+static int
+member_format(char *buf, size_t len, const struct tusk_digests *d, int a,
+	      enum tusk_http_digest_field field)
 {
-	char b64[TUSK_HTTP_SHA256_B64_LEN + 1];
+	char v[TUSK_HTTP_SHA256_B64_LEN + 1];
+
+	if (field == TUSK_HTTP_LEGACY_DIGEST &&
+	    (a == TUSK_DIGEST_ADLER32 || a == TUSK_DIGEST_CRC32C)) {
+		snprintf(v, sizeof(v), "%08x", tusk_digest_get32(d->v[a]));
+		return snprintf(buf, len, "%s=%s", tusk_digest_name(a), v);
+	}
+	tusk_http_base64_encode(d->v[a], tusk_digest_len(a), v, sizeof(v));
+	if (field == TUSK_HTTP_LEGACY_DIGEST)
+		return snprintf(buf, len, "%s=%s", tusk_digest_name(a), v);
+	return snprintf(buf, len, "%s=:%s:", repr_key[a], v);
+}
+
+int
+tusk_http_digests_format(char *buf, size_t len, const struct tusk_digests *d,
+			 unsigned int algs, enum tusk_http_digest_field field)
+{
 	size_t o = 0;
 
 	if (len == 0)
@@ -542,10 +546,13 @@ tusk_http_repr_digest_format(char *buf, size_t len,
 
 		if (!(algs & d->have & TUSK_DIGEST_BIT(a)))
 			continue;
-		tusk_http_base64_encode(d->v[a], tusk_digest_len(a), b64,
-					sizeof(b64));
-		n = snprintf(buf + o, len - o, "%s%s=:%s:", o ? ", " : "",
-			     repr_key[a], b64);
+		if (o > 0) {
+			if (len - o < 3)
+				return -ENOSPC;
+			memcpy(buf + o, ", ", 3);
+			o += 2;
+		}
+		n = member_format(buf + o, len - o, d, a, field);
 		if (n < 0 || (size_t)n >= len - o)
 			return -ENOSPC;
 		o += (size_t)n;

@@ -39,8 +39,6 @@
 #define TUSK_HTTP_SHA256_B64_LEN 44
 /* "sha-256=:" + base64 + ":" + NUL */
 #define TUSK_HTTP_DIGEST_STRLEN (9 + TUSK_HTTP_SHA256_B64_LEN + 2)
-/* Lower-case hex of a SHA-256 plus NUL (for JSON and logs). */
-#define TUSK_HTTP_SHA256_HEXLEN (2 * TUSK_HTTP_SHA256_LEN + 1)
 
 /* Length base64 of n bytes needs, without the NUL. */
 static inline size_t
@@ -115,19 +113,16 @@ int tusk_http_want_pick(const struct tusk_http_want *w, unsigned int offer);
  * base64 characters the longest ("sha-256=" 8, separators 2). */
 #define TUSK_HTTP_DIGESTS_STRLEN (4 * (8 + TUSK_HTTP_SHA256_B64_LEN + 4) + 1)
 
-/* Write the members `algs` of d (those it has) as an RFC 9530 dictionary
- * ("sha-256=:...:, adler=:...:") or as RFC 3230 instances ("adler32=
- * 03da0195, sha-256=..."). Returns the length (0: nothing to write) or
- * -ENOSPC. */
-int tusk_http_repr_digest_format(char *buf, size_t len,
-				 const struct tusk_digests *d,
-				 unsigned int algs);
-int tusk_http_legacy_digest_format(char *buf, size_t len,
-				   const struct tusk_digests *d,
-				   unsigned int algs);
+enum tusk_http_digest_field {
+	TUSK_HTTP_REPR_DIGEST,     /* RFC 9530: "sha-256=:...:, adler=:...:" */
+	TUSK_HTTP_LEGACY_DIGEST,   /* RFC 3230: "sha-256=..., adler32=03da0195" */
+};
 
-/* Lower-case hex of a SHA-256 into out (TUSK_HTTP_SHA256_HEXLEN). */
-void tusk_http_sha256_hex(const uint8_t sha[TUSK_HTTP_SHA256_LEN],
-			  char out[TUSK_HTTP_SHA256_HEXLEN]);
+/* Write the members `algs` of d (those it has), sha-256 first, as the
+ * value of `field`. Returns the length (0: nothing to write) or
+ * -ENOSPC. */
+int tusk_http_digests_format(char *buf, size_t len,
+			     const struct tusk_digests *d, unsigned int algs,
+			     enum tusk_http_digest_field field);
 
 #endif /* TUSK_HTTP_DIGEST_H */

@@ -19,17 +19,13 @@
  * room for whitespace and parameters); a longer one is malformed. */
 #define ELEM_MAX 128
 
-static const char *const legacy_name[TUSK_DIGEST_ALGS] = {
-	[TUSK_DIGEST_ADLER32] = "adler32", [TUSK_DIGEST_CRC32C] = "crc32c",
-	[TUSK_DIGEST_MD5] = "md5", [TUSK_DIGEST_SHA256] = "sha-256",
-};
-
 static int
 legacy_alg(const char *name, size_t n)
 {
+	/* the RFC 3230 names are digest_alg.h's */
 	for (int a = 0; a < TUSK_DIGEST_ALGS; a++)
-		if (strlen(legacy_name[a]) == n &&
-		    strncasecmp(name, legacy_name[a], n) == 0)
+		if (strlen(tusk_digest_name(a)) == n &&
+		    strncasecmp(name, tusk_digest_name(a), n) == 0)
 			return a;
 	return -1;
 }
@@ -193,34 +189,4 @@ tusk_http_want_digest_parse(const char *val, size_t len,
 	while (next_elem(&p, end, el, &toolong))
 		if (!toolong)
 			want_elem(el, w);
-}
-
-int
-tusk_http_legacy_digest_format(char *buf, size_t len,
-			       const struct tusk_digests *d, unsigned int algs)
-{
-	char v[TUSK_HTTP_SHA256_B64_LEN + 1];
-	size_t o = 0;
-
-	if (len == 0)
-		return -ENOSPC;
-	buf[0] = '\0';
-	for (int a = 0; a < TUSK_DIGEST_ALGS; a++) {
-		int n;
-
-		if (!(algs & d->have & TUSK_DIGEST_BIT(a)))
-			continue;
-		if (a == TUSK_DIGEST_ADLER32 || a == TUSK_DIGEST_CRC32C)
-			snprintf(v, sizeof(v), "%08x",
-				 tusk_digest_get32(d->v[a]));
-		else
-			tusk_http_base64_encode(d->v[a], tusk_digest_len(a),
-						v, sizeof(v));
-		n = snprintf(buf + o, len - o, "%s%s=%s", o ? ", " : "",
-			     legacy_name[a], v);
-		if (n < 0 || (size_t)n >= len - o)
-			return -ENOSPC;
-		o += (size_t)n;
-	}
-	return (int)o;
 }

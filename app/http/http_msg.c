@@ -388,6 +388,16 @@ depth_value(const char *v, size_t n)
 	return TUSK_HTTP_DEPTH_BAD;
 }
 
+/* has_digest / digest: the sha-256 of the digests, as callers that
+ * want only it read it. */
+static void
+sha_mirror(const struct tusk_digests *d, bool *has,
+	   uint8_t sha[TUSK_HTTP_SHA256_LEN])
+{
+	*has = d->have & TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
+	memcpy(sha, d->v[TUSK_DIGEST_SHA256], TUSK_HTTP_SHA256_LEN);
+}
+
 /* Repr-Digest, Digest (values a PUT is checked against; malformed: 400)
  * and the two Want- fields (only asking: never an error). */
 static int
@@ -406,10 +416,7 @@ req_field_digest(struct tusk_http_req *req, const char *name, size_t nlen,
 		tusk_http_want_digest_parse(v, n, &req->want_digest);
 	if (rc < 0)
 		return -400;
-	req->has_digest = req->digests.have &
-			  TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
-	memcpy(req->digest, req->digests.v[TUSK_DIGEST_SHA256],
-	       TUSK_HTTP_SHA256_LEN);
+	sha_mirror(&req->digests, &req->has_digest, req->digest);
 	return 0;
 }
 
@@ -618,10 +625,7 @@ resp_field(struct resp_state *s, const char *name, size_t nlen,
 		rc = tusk_http_legacy_digest_parse(v, n, &resp->digests);
 	if (rc < 0)
 		return -400;
-	resp->has_digest = resp->digests.have &
-			   TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
-	memcpy(resp->digest, resp->digests.v[TUSK_DIGEST_SHA256],
-	       TUSK_HTTP_SHA256_LEN);
+	sha_mirror(&resp->digests, &resp->has_digest, resp->digest);
 	return 0;
 }
 

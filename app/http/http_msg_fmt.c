@@ -139,10 +139,11 @@ resp_digests(struct fmt *f, const struct tusk_http_resp_info *r)
 		d.have |= TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
 		repr |= TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
 	}
-	if (tusk_http_repr_digest_format(dig, sizeof(dig), &d, repr) > 0)
+	if (tusk_http_digests_format(dig, sizeof(dig), &d, repr,
+				     TUSK_HTTP_REPR_DIGEST) > 0)
 		put(f, "Repr-Digest: %s\r\n", dig);
-	if (tusk_http_legacy_digest_format(dig, sizeof(dig), &d,
-					   r->legacy_algs) > 0)
+	if (tusk_http_digests_format(dig, sizeof(dig), &d, r->legacy_algs,
+				     TUSK_HTTP_LEGACY_DIGEST) > 0)
 		put(f, "Digest: %s\r\n", dig);
 }
 

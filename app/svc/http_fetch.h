@@ -9,8 +9,9 @@
  *
  *   probing    HEAD on one connection: size (Content-Length), whether the
  *              server takes ranges (Accept-Ranges: bytes), validators
- *              (ETag, Last-Modified: RFC 9110 8.8), Repr-Digest sha-256
- *              (RFC 9530) if offered. 4xx: failed at once.
+ *              (ETag, Last-Modified: RFC 9110 8.8), the digests it offers
+ *              (Repr-Digest, RFC 9530; Digest, RFC 3230). 4xx: failed at
+ *              once.
  *   running    the part file `<dest>.tusk-part` is preallocated to the
  *              size; N streams (connections) each ask for the next span
  *              of missing blocks with "Range: bytes=a-b" on a persistent
@@ -18,13 +19,15 @@
  *              offset by vectored writes (fileio file_write.h, no copy),
  *              recording each block's CRC32C (computed on the mbufs).
  *              The resume record `<dest>.tusk-part.state` is rewritten at
- *              most every TUSK_FETCH_SAVE_NS (http_fetch_state.h).
- *   verifying  all blocks on disk: the digest worker (fileio digest.h)
- *              hashes the file off the lcore (ranges arrive out of
- *              order, so the hash cannot follow the writes); it must
- *              equal the server's Repr-Digest if one was offered.
- *   done       part renamed over dest atomically, digest kept with the
- *              file, record removed; the list shows the sha256.
+ *              most every TUSK_FETCH_SAVE_NS (http_fetch_state.h). The
+ *              digest worker (fileio digest.h) hashes the contiguous
+ *              prefix of blocks on disk behind the writes (verify=, below;
+ *              http_fetch_verify.c).
+ *   verifying  all blocks on disk: the hash finishes the tail since the
+ *              last poll; every algorithm the server offered and tuskd
+ *              computed must match.
+ *   done       part renamed over dest atomically, digests kept with the
+ *              file, record removed; the list shows them.
  *   failed     with a reason (the server's status, refused connections
  *              after the retries, no space, digest mismatch...).
  *   cancelled  by tusk_fetch_cancel(): part and record are kept for a
