@@ -107,8 +107,9 @@ struct tusk_fetch_conf {
 /*
  * How a fetch checks the file (`tuskctl fetch ... verify=`; README
  * "Fetch"). Hashing runs on the digest workers, never on the lcore.
- *   auto      sha-256 and every algorithm the source offers (Repr-Digest,
- *             Digest), hashed while receiving: the contiguous prefix of
+ *   auto      sha-256 and the algorithms the source offers (Repr-Digest,
+ *             Digest; md5 only when it offers no sha-256), hashed while
+ *             receiving: the contiguous prefix of
  *             blocks on disk (several streams' blocks joined in order)
  *             is read back from the page cache right behind the writes,
  *             so the digest is ready moments after the last byte; each

@@ -82,6 +82,21 @@ fetch_verify_want(const struct fetch_xfer *x, struct tusk_http_req_info *ri)
 	ri->want_repr_algs = TUSK_DIGEST_ALL;
 }
 
+/* auto: sha-256 always (kept with the file; tusk-ctrld's checksum policy
+ * reads it), the cheap checksums the source offers (adler32, crc32c:
+ * many GB/s), md5 only when the source offers no sha-256 to compare
+ * (md5 next to sha-256 would slow the hash by half for no gain). */
+static unsigned int
+auto_algs(unsigned int offered)
+{
+	const unsigned int sha = TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
+	const unsigned int md5 = TUSK_DIGEST_BIT(TUSK_DIGEST_MD5);
+
+	if (offered & sha)
+		offered &= ~md5;
+	return sha | offered;
+}
+
 void
 fetch_verify_probed(struct fetch_xfer *x, const struct tusk_http_resp *r)
 {
@@ -94,7 +109,7 @@ fetch_verify_probed(struct fetch_xfer *x, const struct tusk_http_resp *r)
 	else if (one_alg(x->vmode))
 		x->algs = TUSK_DIGEST_BIT(x->vmode - TUSK_FETCH_VERIFY_ADLER32);
 	else
-		x->algs = TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256) | offered;
+		x->algs = auto_algs(offered);
 	fetch_verify_reset(x);
 }
 

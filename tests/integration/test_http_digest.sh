@@ -26,7 +26,8 @@
 #      its digests kept (a HEAD answers at once).
 #   4. Fetches from a server sending Digest (adler32, crc32c, md5, sha-256)
 #      and Repr-Digest, verify= each algorithm, auto, reread, none: done,
-#      file identical, the transfer's digests = Python's.
+#      file identical, the transfer's digests = Python's (auto: all but
+#      md5, which it skips when sha-256 is offered).
 #   5. A source whose bytes differ from the digests it announces: the
 #      fetch fails with "digest mismatch" naming the algorithm and both
 #      values; nothing is committed, no part is left.
@@ -152,7 +153,7 @@ for v in adler32 crc32c md5 sha-256 auto reread none; do
 	same_file "$WORK/srv/src.bin" "$WORK/root/f-$v.bin" "fetch verify=$v"
 	got=$(xdigests "$id" digests)
 	case $v in
-	auto|reread) want=$want_all ;;
+	auto|reread) want=$(echo "$want_all" | tr ' ' '\n' | grep -v '^md5=' | paste -sd ' ') ;;
 	none) want= ;;
 	*) want=$(echo "$want_all" | tr ' ' '\n' | grep "^$v=") ;;
 	esac
