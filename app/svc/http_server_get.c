@@ -100,12 +100,9 @@ if_range_holds(const struct hs_conn *hc)
 	return strcmp(v, date) == 0;
 }
 
-/* The algorithms a request asks for: the best of Want-Repr-Digest
- * (RFC 9530) and of Want-Digest (RFC 3230), each answered in its own
- * field; sha-256 goes in Repr-Digest unasked when it is kept. */
-static void
-wanted(const struct tusk_http_req *req, unsigned int *repr,
-       unsigned int *legacy)
+void
+hs_wanted(const struct tusk_http_req *req, unsigned int *repr,
+	  unsigned int *legacy)
 {
 	int r = tusk_http_want_pick(&req->want_repr, TUSK_DIGEST_ALL);
 	int l = tusk_http_want_pick(&req->want_digest, TUSK_DIGEST_ALL);
@@ -131,7 +128,7 @@ answer(struct hs_conn *hc, const struct tusk_digests *d, uint64_t now)
 	/* Range is defined for GET only (RFC 9110 14.2) */
 	if (hc->req.method != TUSK_HTTP_GET || !if_range_holds(hc))
 		r = &none;
-	wanted(&hc->req, &ri.repr_algs, &ri.legacy_algs);
+	hs_wanted(&hc->req, &ri.repr_algs, &ri.legacy_algs);
 	ri.repr_algs |= TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
 	ri.status = tusk_http_range_resolve(r, hc->file.size, &off, &len);
 	if (ri.status == 416) {
@@ -168,7 +165,7 @@ hs_get_start(struct hs_conn *hc, uint64_t now)
 		hs_respond_error(hc, status, now);
 		return;
 	}
-	wanted(&hc->req, &repr, &legacy);
+	hs_wanted(&hc->req, &repr, &legacy);
 	asked = repr | legacy;
 	need = asked | TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
 	if (tusk_digest_lookup(hc->file.fd, need, &d) == 0) {

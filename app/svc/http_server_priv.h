@@ -284,6 +284,12 @@ void hs_dwaits_poll(struct tusk_http_server *srv);
 
 /* http_server_get.c */
 void hs_get_start(struct hs_conn *hc, uint64_t now);
+/* The digests a request asks for (GET, HEAD, PUT's answer): the best
+ * of Want-Repr-Digest (RFC 9530) into *repr and of Want-Digest
+ * (RFC 3230) into *legacy, as TUSK_DIGEST_BIT()s, each answered in its
+ * own field; sha-256 goes in Repr-Digest unasked when it is kept. */
+void hs_wanted(const struct tusk_http_req *req, unsigned int *repr,
+	       unsigned int *legacy);
 /* In HS_WAIT for a HEAD: the digest it asked for. */
 void hs_get_poll(struct hs_conn *hc, uint64_t now);
 void hs_file_close(struct hs_file *f);

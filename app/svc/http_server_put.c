@@ -114,20 +114,15 @@ put_open(struct hs_conn *hc)
 	return 0;
 }
 
-/* The algorithms an upload is hashed with (see put_start). */
+/* The algorithms an upload is hashed with (see put_open). */
 static unsigned int
 put_algs(const struct tusk_http_req *req)
 {
-	int r = tusk_http_want_pick(&req->want_repr, TUSK_DIGEST_ALL);
-	int l = tusk_http_want_pick(&req->want_digest, TUSK_DIGEST_ALL);
-	unsigned int algs = TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256) |
-			    req->digests.have;
+	unsigned int repr, legacy;
 
-	if (r >= 0)
-		algs |= TUSK_DIGEST_BIT(r);
-	if (l >= 0)
-		algs |= TUSK_DIGEST_BIT(l);
-	return algs;
+	hs_wanted(req, &repr, &legacy);
+	return TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256) | req->digests.have |
+	       repr | legacy;
 }
 
 /* The upload failed at `err`: answer and close (the rest of the body is
@@ -287,16 +282,12 @@ hs_put_body(struct hs_conn *hc, uint64_t now)
 static void
 put_commit(struct hs_conn *hc, const struct tusk_digests *d, uint64_t now)
 {
-	int r = tusk_http_want_pick(&hc->req.want_repr, TUSK_DIGEST_ALL);
-	int l = tusk_http_want_pick(&hc->req.want_digest, TUSK_DIGEST_ALL);
-	struct tusk_http_resp_info ri = {
-		.digests = d,
-		.repr_algs = TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256) |
-			     (r >= 0 ? TUSK_DIGEST_BIT(r) : 0),
-		.legacy_algs = l >= 0 ? TUSK_DIGEST_BIT(l) : 0,
-	};
+	struct tusk_http_resp_info ri = { .digests = d };
 	struct hs_put *p = &hc->put;
 	int rc;
+
+	hs_wanted(&hc->req, &ri.repr_algs, &ri.legacy_algs);
+	ri.repr_algs |= TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
 
 	rc = tusk_root_commit(hc->srv->env->root, p->tmp, hc->rel);
 	if (rc < 0) {
