@@ -334,7 +334,7 @@ put_refuse(struct hs_conn *hc, const struct tusk_digests *d,
 			       tusk_digest_name(a));
 	hc->srv->put_digest_refused++;
 	hs_put_cancel(hc);
-	hs_respond_failure(hc, &ri, now);
+	hs_respond_error_info(hc, &ri, now);
 }
 
 /* In HS_WAIT for a PUT: the digests of what was written. */

@@ -112,17 +112,17 @@ hs_respond_error(struct hs_conn *hc, int status, uint64_t now)
 {
 	struct tusk_http_resp_info ri = { .status = status };
 
-	return hs_respond_failure(hc, &ri, now);
+	if (status == 405)
+		ri.allow = HS_ALLOW;
+	return hs_respond_error_info(hc, &ri, now);
 }
 
 int
-hs_respond_failure(struct hs_conn *hc, struct tusk_http_resp_info *ri,
-		   uint64_t now)
+hs_respond_error_info(struct hs_conn *hc, struct tusk_http_resp_info *ri,
+		      uint64_t now)
 {
 	const struct tusk_http_req *req = &hc->req;
 
-	if (ri->status == 405)
-		ri->allow = HS_ALLOW;
 	if (req->chunked || (req->has_content_length &&
 			     (req->expect_continue ||
 			      req->content_length > HS_DISCARD_MAX)))

@@ -326,9 +326,11 @@ static const char *const args_bulk[] = {
 };
 static const char *const args_bulk_stop[] = { "id", "lcore", NULL };
 
-static const char *const args_fetch[] = { "url", "dest", "streams", "verify",
-					  NULL };
+static const char *const args_fetch[] = {
+	"url", "dest", "streams", "token", "verify", NULL,
+};
 static const char *const args_cancel[] = { "id", "discard", NULL };
+static const char *const args_token[] = { "path", "activity", "ttl", NULL };
 
 static const struct tusk_ctl_cmd cmd_table[] = {
 	{ "ports", cmd_ports, args_none,
@@ -343,6 +345,9 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	{ "http", tusk_ctl_http_cmd, args_none,
 	  "HTTP endpoint of every lcore: requests, bytes, connections" },
 	{ "config", cmd_config, args_none, "effective configuration" },
+	{ "token", tusk_ctl_token_cmd, args_token,
+	  "mint a macaroon for the HTTP endpoint: path, activity (read, "
+	  "create, modify, list, delete), ttl (s, default 3600)" },
 	{ "capture", tusk_ctl_capture_cmd_start, args_capture,
 	  "write a port's frames to a pcap file (port, file, count, snaplen)" },
 	{ "capture_stop", tusk_ctl_capture_cmd_stop, args_port,
@@ -363,6 +368,7 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	  "iperf3 server: counters, the current or last test per stream" },
 	{ "fetch", tusk_ctl_fetch_cmd, args_fetch,
 	  "fetch url into the data root: url, dest, streams (range streams), "
+	  "token (bearer token for the source), "
 	  "verify (auto|adler32|crc32c|md5|sha-256|reread|none)" },
 	{ "transfers", tusk_ctl_transfers_cmd, args_none,
 	  "fetches with progress: bytes, rate, ETA, state, sha256, errors" },

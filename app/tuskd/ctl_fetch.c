@@ -4,6 +4,7 @@
  *
  *   fetch      {"url", "dest" (relative; default: the URL's file name),
  *               "streams" (default [tuskd] fetch_streams, 1..64),
+ *               "token" (a bearer token sent to the source; optional),
  *               "verify" (auto, adler32, crc32c, md5, sha-256, reread,
  *               none: http_fetch.h enum tusk_fetch_verify)}
  *              -> the new transfer (id, state "probing", ...)
@@ -39,6 +40,7 @@ struct fetch_call {
 	enum { CALL_START, CALL_LIST, CALL_CANCEL } op;
 	char url[TUSK_HTTP_URL_MAX];
 	char dest[TUSK_ROOT_PATH_MAX];
+	char token[TUSK_FETCH_TOKEN_MAX + 1]; /* "": none */
 	uint32_t addr;
 	uint32_t streams;
 	enum tusk_fetch_verify verify;
@@ -55,7 +57,7 @@ fetch_on_lcore(struct tusk_lcore *lc, void *arg, uint64_t now)
 	struct fetch_call *c = arg;
 	struct tusk_fetch_req req = {
 		.url = c->url, .addr = c->addr, .dest = c->dest,
-		.streams = c->streams, .verify = c->verify,
+		.streams = c->streams, .token = c->token, .verify = c->verify,
 	};
 	int ret = 0;
 
@@ -210,6 +212,8 @@ tusk_ctl_fetch_cmd(void *arg, json_t *args, json_t **result,
 				err, errlen) < 0 ||
 	    tusk_ctl_arg_string(args, "dest", false, c->dest,
 				sizeof(c->dest), err, errlen) < 0 ||
+	    tusk_ctl_arg_string(args, "token", false, c->token,
+				sizeof(c->token), err, errlen) < 0 ||
 	    resolve(c->url, &c->addr, err, errlen) < 0) {
 		free(c);
 		return -1;
