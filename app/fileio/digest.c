@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Kept digests (see digest.h): the xattr TUSK_DIGEST_XATTR on the file,
- * or an in-process table where the file system refuses user xattrs.
+ * Kept digests (see digest.h): one xattr per algorithm on the file
+ * (TUSK_DIGEST_XATTR_PREFIX + "adler32", "crc32c", "md5", "sha256"), or
+ * an in-process table where the file system refuses user xattrs.
  *
  * A kept digest names the size, mtime (ns) and inode it was computed
  * for; any write changes the mtime, any replacement the inode, so a
@@ -20,6 +21,7 @@
 #include <rte_spinlock.h>
 
 #include "digest.h"
+#include "digest_ctx.h"
 
 /* "<64 hex> <size> <mtime_ns> <ino>": 64 + 3 * (1 + 20) digits. */
 #define XATTR_VALUE_MAX 160
@@ -28,13 +30,22 @@
  * costs a recomputation; 4096 files cover a data root's working set. */
 #define TABLE_SLOTS 4096
 
+/* Attribute names per algorithm; "sha256" is the name tusk has always
+ * kept SHA-256 under, so digests kept before still count. */
+static const char *const xattr_name[TUSK_DIGEST_ALGS] = {
+	TUSK_DIGEST_XATTR_PREFIX "adler32",
+	TUSK_DIGEST_XATTR_PREFIX "crc32c",
+	TUSK_DIGEST_XATTR_PREFIX "md5",
+	TUSK_DIGEST_XATTR_PREFIX "sha256",
+};
+
 struct kept {
 	bool used;
 	dev_t dev;
 	ino_t ino;
 	uint64_t size;
 	int64_t mtime_ns;
-	uint8_t sha[TUSK_DIGEST_LEN];
+	struct tusk_digests d;
 };
 
 /* Held for a copy of one slot: lcores and workers both use it, never
@@ -66,34 +77,43 @@ kept_matches(const struct kept *k, const struct stat *st)
 	       k->size == (uint64_t)st->st_size && k->mtime_ns == mtime_ns(st);
 }
 
-static int
-table_lookup(const struct stat *st, uint8_t sha[TUSK_DIGEST_LEN])
+/* Copy what the table keeps of `algs` into d. */
+static void
+table_lookup(const struct stat *st, unsigned int algs, struct tusk_digests *d)
 {
 	struct kept *k = slot_of(st);
-	int ret = -ENOENT;
 
 	rte_spinlock_lock(&table_lock);
 	if (kept_matches(k, st)) {
-		memcpy(sha, k->sha, TUSK_DIGEST_LEN);
-		ret = 0;
+		unsigned int take = k->d.have & algs & ~d->have;
+
+		for (int a = 0; a < TUSK_DIGEST_ALGS; a++)
+			if (take & TUSK_DIGEST_BIT(a))
+				memcpy(d->v[a], k->d.v[a], TUSK_DIGEST_MAXLEN);
+		d->have |= take;
 	}
 	rte_spinlock_unlock(&table_lock);
-	return ret;
 }
 
+/* Keep alg a of d for the file as st describes it (d NULL: forget). */
 static void
-table_put(const struct stat *st, const uint8_t *sha)
+table_put(const struct stat *st, const struct tusk_digests *d, int a)
 {
 	struct kept *k = slot_of(st);
 
 	rte_spinlock_lock(&table_lock);
-	k->used = sha != NULL;
-	k->dev = st->st_dev;
-	k->ino = st->st_ino;
-	k->size = (uint64_t)st->st_size;
-	k->mtime_ns = mtime_ns(st);
-	if (sha != NULL)
-		memcpy(k->sha, sha, TUSK_DIGEST_LEN);
+	if (d == NULL || !kept_matches(k, st)) {
+		memset(k, 0, sizeof(*k));
+		k->used = d != NULL;
+		k->dev = st->st_dev;
+		k->ino = st->st_ino;
+		k->size = (uint64_t)st->st_size;
+		k->mtime_ns = mtime_ns(st);
+	}
+	if (d != NULL) {
+		memcpy(k->d.v[a], d->v[a], TUSK_DIGEST_MAXLEN);
+		k->d.have |= TUSK_DIGEST_BIT(a);
+	}
 	rte_spinlock_unlock(&table_lock);
 }
 
@@ -107,83 +127,96 @@ hex_nibble(char c)
 	return -1;
 }
 
-/* Parse an xattr value; 0 if it is well formed and names `st`. */
+/* Parse an xattr value of `len` value bytes; 0 if it is well formed and
+ * names `st`. */
 static int
-parse_value(const char *v, const struct stat *st, uint8_t *sha)
+parse_value(const char *v, size_t len, const struct stat *st, uint8_t *out)
 {
-	const char *rest = v + 2 * TUSK_DIGEST_LEN;
-	uint8_t out[TUSK_DIGEST_LEN];
+	const char *rest = v + 2 * len;
+	uint8_t tmp[TUSK_DIGEST_MAXLEN];
 	uint64_t size, ino;
 	int64_t mt;
 	int used = 0;
 
 	if (sscanf(rest, " %" SCNu64 " %" SCNd64 " %" SCNu64 "%n", &size, &mt,
-		   &ino, &used) != 3 || rest[used] != '\0')
+		   &ino, &used) != 3 || rest[used] != '\0' || rest[0] != ' ')
 		return -EINVAL;
 	if (size != (uint64_t)st->st_size || mt != mtime_ns(st) ||
 	    ino != (uint64_t)st->st_ino)
 		return -ENOENT;
-	for (int i = 0; i < TUSK_DIGEST_LEN; i++) {
+	for (size_t i = 0; i < len; i++) {
 		int hi = hex_nibble(v[2 * i]), lo = hex_nibble(v[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
+		tmp[i] = (uint8_t)(hi << 4 | lo);
 	}
-	memcpy(sha, out, sizeof(out));
+	memcpy(out, tmp, len);
 	return 0;
 }
 
-static int
-xattr_lookup(int fd, const struct stat *st, uint8_t sha[TUSK_DIGEST_LEN])
+static bool
+xattr_lookup(int fd, const struct stat *st, int a, struct tusk_digests *d)
 {
+	size_t len = tusk_digest_len(a);
 	char v[XATTR_VALUE_MAX];
-	ssize_t n = fgetxattr(fd, TUSK_DIGEST_XATTR, v, sizeof(v) - 1);
+	ssize_t n = fgetxattr(fd, xattr_name[a], v, sizeof(v) - 1);
 
-	if (n < 2 * TUSK_DIGEST_LEN)
-		return -ENOENT;
+	if (n < 2 * (ssize_t)len)
+		return false;
 	v[n] = '\0';
-	return parse_value(v, st, sha) == 0 ? 0 : -ENOENT;
+	if (parse_value(v, len, st, d->v[a]) != 0)
+		return false;
+	d->have |= TUSK_DIGEST_BIT(a);
+	return true;
 }
 
 int
-tusk_digest_lookup(int fd, uint8_t sha[TUSK_DIGEST_LEN])
+tusk_digest_lookup(int fd, unsigned int algs, struct tusk_digests *d)
+{
+	struct stat st;
+
+	d->have = 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	for (int a = 0; a < TUSK_DIGEST_ALGS; a++)
+		if (algs & TUSK_DIGEST_BIT(a))
+			xattr_lookup(fd, &st, a, d);
+	if ((d->have & algs) != algs)
+		table_lookup(&st, algs, d);
+	return (d->have & algs) == algs ? 0 : -ENOENT;
+}
+
+int
+tusk_digest_store(int fd, const struct tusk_digests *d)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (xattr_lookup(fd, &st, sha) == 0)
-		return 0;
-	return table_lookup(&st, sha);
-}
-
-int
-tusk_digest_store(int fd, const uint8_t sha[TUSK_DIGEST_LEN])
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	return tusk_digest_store_as(fd, &st, sha);
+	return tusk_digest_store_as(fd, &st, d);
 }
 
 int
 tusk_digest_store_as(int fd, const struct stat *st,
-		     const uint8_t sha[TUSK_DIGEST_LEN])
+		     const struct tusk_digests *d)
 {
-	char v[XATTR_VALUE_MAX];
-	int n = 0;
+	char v[XATTR_VALUE_MAX], hex[TUSK_DIGEST_HEXLEN];
 
-	for (int i = 0; i < TUSK_DIGEST_LEN; i++)
-		n += snprintf(v + n, sizeof(v) - (size_t)n, "%02x", sha[i]);
-	n += snprintf(v + n, sizeof(v) - (size_t)n, " %" PRIu64 " %" PRId64
-		      " %" PRIu64, (uint64_t)st->st_size, mtime_ns(st),
-		      (uint64_t)st->st_ino);
-	/* Refused (no user xattrs: ENOTSUP; not the owner: EPERM; read-only,
-	 * full): keep it in this process instead. */
-	if (fsetxattr(fd, TUSK_DIGEST_XATTR, v, (size_t)n, 0) < 0)
-		table_put(st, sha);
+	for (int a = 0; a < TUSK_DIGEST_ALGS; a++) {
+		int n;
+
+		if (!(d->have & TUSK_DIGEST_BIT(a)))
+			continue;
+		tusk_digest_hex(d, a, hex);
+		n = snprintf(v, sizeof(v), "%s %" PRIu64 " %" PRId64 " %"
+			     PRIu64, hex, (uint64_t)st->st_size, mtime_ns(st),
+			     (uint64_t)st->st_ino);
+		/* Refused (no user xattrs: ENOTSUP; not the owner: EPERM;
+		 * read-only, full): keep it in this process instead. */
+		if (fsetxattr(fd, xattr_name[a], v, (size_t)n, 0) < 0)
+			table_put(st, d, a);
+	}
 	return 0;
 }
 
@@ -194,9 +227,10 @@ tusk_digest_forget(int fd)
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	table_put(&st, NULL);
-	if (fremovexattr(fd, TUSK_DIGEST_XATTR) < 0 && errno != ENODATA &&
-	    errno != ENOTSUP)
-		return -errno;
+	table_put(&st, NULL, 0);
+	for (int a = 0; a < TUSK_DIGEST_ALGS; a++)
+		if (fremovexattr(fd, xattr_name[a]) < 0 && errno != ENODATA &&
+		    errno != ENOTSUP)
+			return -errno;
 	return 0;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * SHA-256 of files, computed once and kept, never on an lcore.
+ * Digests of files (adler32, crc32c, md5, sha-256: digest_alg.h),
+ * computed once per file per algorithm and kept, never on an lcore.
  *
  * SHA-256 runs at ~1.2 GB/s per core here (README "Reference figures"): on the
  * packet path it would cap a transfer near 10 Gbit/s. So digests are
- *   - kept: stored with the file (xattr "user.tusk.sha256") together with
- *     the size, mtime and inode they belong to, and trusted only while
- *     those still match (tusk_digest_lookup / tusk_digest_store);
+ *   - kept: stored with the file (one xattr per algorithm,
+ *     "user.tusk.<alg>") together with the size, mtime and inode they
+ *     belong to, and trusted only while those still match
+ *     (tusk_digest_lookup / tusk_digest_store);
  *   - computed by worker threads (plain pthreads, not lcores) that lcores
  *     hand jobs to and poll without blocking: a whole file
  *     (tusk_digest_file), or a file being written in order, hashed from
@@ -17,8 +19,9 @@
  * and hashes them round-robin a block at a time, so a long file does not
  * hold up a short one.
  *
- * The raw 32 bytes are given out; encodings (hex, base64 for RFC 9530
- * Repr-Digest) belong to the callers.
+ * A job computes every algorithm it is asked for in one read of the file
+ * (digest_ctx.h). Raw value bytes are given out; encodings (hex, base64
+ * for RFC 3230 Digest and RFC 9530 Repr-Digest) belong to the callers.
  */
 #ifndef TUSK_DIGEST_H
 #define TUSK_DIGEST_H
@@ -26,12 +29,12 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-/* SHA-256 output size (FIPS 180-4). */
-#define TUSK_DIGEST_LEN 32
+#include "digest_alg.h"
 
-/* The extended attribute holding a kept digest:
- * "<64 hex> <size> <mtime_ns> <ino>". */
-#define TUSK_DIGEST_XATTR "user.tusk.sha256"
+/* The extended attributes holding kept digests, one per algorithm:
+ * prefix + "adler32" | "crc32c" | "md5" | "sha256", each
+ * "<hex value> <size> <mtime_ns> <ino>". */
+#define TUSK_DIGEST_XATTR_PREFIX "user.tusk."
 
 /* Jobs queued and running per service at most: each holds an fd and a
  * hash context; past this, submitting fails (the caller retries later or
@@ -45,31 +48,32 @@ struct tusk_digest_svc;
 struct tusk_digest_job;
 
 /*
- * The kept digest of the file open as `fd`, if it is still valid for the
- * file as it is now (same size, mtime and inode as when stored). Looks in
- * the xattr, or in an in-process table where the file system refuses
- * user xattrs. Returns 0 and sha, -ENOENT if none is kept or it is stale,
- * or -errno from fstat.
+ * The kept digests of `algs` of the file open as `fd`, where still valid
+ * for the file as it is now (same size, mtime and inode as when stored).
+ * Looks in the xattrs, then in an in-process table where the file system
+ * refuses user xattrs. d->have says which were found. Returns 0 when all
+ * of `algs` are kept, -ENOENT when some are not, or -errno from fstat.
  */
-int tusk_digest_lookup(int fd, uint8_t sha[TUSK_DIGEST_LEN]);
+int tusk_digest_lookup(int fd, unsigned int algs, struct tusk_digests *d);
 
 /*
- * Keep `sha` as the digest of the file open as `fd` as it is now (call
- * after the last write: any later change of size or mtime invalidates
- * it). Stored in the xattr, or in the in-process table when the file
- * system refuses user xattrs (ENOTSUP, EPERM). Returns 0 or -errno.
+ * Keep the values d->have names as digests of the file open as `fd` as
+ * it is now (call after the last write: any later change of size or
+ * mtime invalidates them). Stored in xattrs, or in the in-process table
+ * when the file system refuses user xattrs (ENOTSUP, EPERM). Returns 0
+ * or -errno.
  */
-int tusk_digest_store(int fd, const uint8_t sha[TUSK_DIGEST_LEN]);
+int tusk_digest_store(int fd, const struct tusk_digests *d);
 
 /*
- * The same for a digest computed of the file as `st` describes it (the
+ * The same for digests computed of the file as `st` describes it (the
  * fstat that showed the file unchanged at the end of hashing): if the
- * file changed since, the kept record no longer matches and is ignored.
+ * file changed since, the kept records no longer match and are ignored.
  */
 int tusk_digest_store_as(int fd, const struct stat *st,
-			 const uint8_t sha[TUSK_DIGEST_LEN]);
+			 const struct tusk_digests *d);
 
-/* Forget the kept digest of `fd` (xattr and table). Returns 0 or -errno. */
+/* Forget every kept digest of `fd` (xattrs and table). 0 or -errno. */
 int tusk_digest_forget(int fd);
 
 /*
@@ -86,24 +90,26 @@ struct tusk_digest_svc *tusk_digest_svc_create(unsigned int threads);
 void tusk_digest_svc_free(struct tusk_digest_svc *svc);
 
 /*
- * Hash the whole file open as `fd` (dup()ed: the caller may close its
- * fd). A kept, valid digest is returned without reading; otherwise the
- * worker reads the file with pread(2) in large blocks and keeps the
- * result (tusk_digest_store) unless the file changed meanwhile, which
+ * Digests `algs` of the whole file open as `fd` (dup()ed: the caller may
+ * close its fd). Kept, valid values are taken without reading; the
+ * others are computed together in one pass (pread(2) in large blocks)
+ * and kept (tusk_digest_store) unless the file changed meanwhile, which
  * fails the job with -ESTALE. Returns NULL with errno EAGAIN (the
- * service has TUSK_DIGEST_MAX_JOBS jobs), EBADF or ENOMEM.
+ * service has TUSK_DIGEST_MAX_JOBS jobs), EINVAL (no algorithm), EBADF
+ * or ENOMEM.
  */
-struct tusk_digest_job *tusk_digest_file(struct tusk_digest_svc *svc, int fd);
+struct tusk_digest_job *tusk_digest_file(struct tusk_digest_svc *svc, int fd,
+					 unsigned int algs);
 
 /*
- * Hash a file while it is being written in order from offset 0 (an
- * upload, a fetch): the worker hashes [0, n) where n is what
+ * Digests `algs` of a file while it is being written from offset 0 (an
+ * upload, a fetch whose contiguous prefix grows): the worker hashes [0, n) where n is what
  * tusk_digest_follow_advance() last said is on the file, and finishes
  * at tusk_digest_follow_end()'s total, then keeps the digest. `fd` is
  * dup()ed and must be readable. NULL and errno as tusk_digest_file().
  */
 struct tusk_digest_job *tusk_digest_follow(struct tusk_digest_svc *svc,
-					   int fd);
+					   int fd, unsigned int algs);
 
 /* The first `bytes` of the file are written (monotonic; call after each
  * flush of the writer). One atomic store: cheap on the lcore. */
@@ -113,15 +119,15 @@ void tusk_digest_follow_advance(struct tusk_digest_job *job, uint64_t bytes);
 void tusk_digest_follow_end(struct tusk_digest_job *job, uint64_t total);
 
 /*
- * Result of a job, without blocking: 0 and sha when done, -EAGAIN while
+ * Result of a job, without blocking: 0 and *d when done, -EAGAIN while
  * it runs, or the job's -errno (-EIO read error or file shorter than
  * advertised, -ESTALE file changed while hashed, -ECANCELED service
  * stopped).
  */
 int tusk_digest_job_poll(struct tusk_digest_job *job,
-			 uint8_t sha[TUSK_DIGEST_LEN]);
+			 struct tusk_digests *d);
 
-/* Bytes hashed so far (progress). */
+/* Bytes hashed so far (progress; a follow job's lag behind its writer). */
 uint64_t tusk_digest_job_done(const struct tusk_digest_job *job);
 
 /* Release the job (NULL is fine); a running job is cancelled and the

@@ -9,7 +9,7 @@
  *
  *   submit() -> rte_ring_mp_enqueue() + eventfd write
  *   worker() -> take_new() -> step() -> step_file() | step_follow()
- *            -> hash_block() [pread, EVP_DigestUpdate] -> finish()
+ *            -> hash_block() [pread, tusk_digest_ctx_update] -> finish()
  *
  * A job has two references, the owner's (lcore) and the worker's; the
  * last one dropped frees it, so either side may finish first.
@@ -26,12 +26,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <rte_common.h>
 #include <rte_lcore.h>
 #include <rte_ring.h>
 
 #include "digest.h"
+#include "digest_ctx.h"
 
 /* Files are read with pread(2), not mmap(2): a copy costs ~20% of the
  * hashing, but a file truncated under a mapping would kill tuskd with
@@ -65,7 +65,8 @@ enum job_kind { JOB_FILE, JOB_FOLLOW };
 struct tusk_digest_job {
 	enum job_kind kind;
 	int fd;                   /* our dup() */
-	EVP_MD_CTX *ctx;          /* worker only */
+	unsigned int algs;        /* asked for */
+	struct tusk_digest_ctx ctx;     /* worker only: what is computed */
 	bool started;             /* worker only */
 	struct stat st0;          /* JOB_FILE: the file when hashing began */
 	struct tusk_digest_job *next;   /* worker's active list */
@@ -76,7 +77,7 @@ struct tusk_digest_job {
 	int state;                /* JOB_RUNNING, 0 or -errno */
 	int cancel;
 	int refs;
-	uint8_t sha[TUSK_DIGEST_LEN]; /* valid once state is 0 */
+	struct tusk_digests d;    /* kept + computed; valid once state is 0 */
 };
 
 struct worker {
@@ -103,7 +104,7 @@ job_unref(struct tusk_digest_job *job)
 	if (__atomic_sub_fetch(&job->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	close(job->fd);
-	EVP_MD_CTX_free(job->ctx);
+	tusk_digest_ctx_fini(&job->ctx);
 	free(job);
 }
 
@@ -132,7 +133,7 @@ hash_block(struct worker *wk, struct tusk_digest_job *job, uint64_t want)
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	if (n > 0 && EVP_DigestUpdate(job->ctx, wk->buf, (size_t)n) != 1)
+	if (n > 0 && tusk_digest_ctx_update(&job->ctx, wk->buf, (size_t)n) < 0)
 		return -ENOMEM;
 	__atomic_store_n(&job->done, done + (uint64_t)n, __ATOMIC_RELAXED);
 	return n;
@@ -141,39 +142,45 @@ hash_block(struct worker *wk, struct tusk_digest_job *job, uint64_t want)
 static int
 final(struct tusk_digest_job *job)
 {
-	unsigned int len = 0;
-
-	if (EVP_DigestFinal_ex(job->ctx, job->sha, &len) != 1 ||
-	    len != TUSK_DIGEST_LEN)
-		return -ENOMEM;
-	return 0;
+	return tusk_digest_ctx_final(&job->ctx, &job->d);
 }
 
-/* First step: a kept digest ends a JOB_FILE at once. Returns 1 if the
- * job is finished, 0 to go on, -errno. */
+/* What final() computed, without what was kept already. */
+static void
+computed(const struct tusk_digest_job *job, unsigned int missing,
+	 struct tusk_digests *out)
+{
+	*out = job->d;
+	out->have &= missing;
+}
+
+/* First step: kept digests of every algorithm asked for end a JOB_FILE
+ * at once; otherwise the missing ones are computed. Returns 1 if the job
+ * is finished, 0 to go on, -errno. */
 static int
 start(struct tusk_digest_job *job)
 {
+	unsigned int missing = job->algs;
+
 	job->started = true;
 	if (job->kind == JOB_FILE) {
 		if (fstat(job->fd, &job->st0) < 0)
 			return -errno;
-		if (tusk_digest_lookup(job->fd, job->sha) == 0)
+		if (tusk_digest_lookup(job->fd, job->algs, &job->d) == 0)
 			return 1;
+		missing &= ~job->d.have;
 	}
 	/* the kernel reads ahead further for a sequential reader */
 	posix_fadvise(job->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	job->ctx = EVP_MD_CTX_new();
-	if (job->ctx == NULL ||
-	    EVP_DigestInit_ex(job->ctx, EVP_sha256(), NULL) != 1)
-		return -ENOMEM;
-	return 0;
+	return tusk_digest_ctx_init(&job->ctx, missing);
 }
 
 /* At EOF of a whole file: valid only if the file did not change. */
 static int
 end_file(struct tusk_digest_job *job)
 {
+	unsigned int missing = job->ctx.algs;
+	struct tusk_digests fresh;
 	struct stat st;
 	int err;
 
@@ -188,8 +195,9 @@ end_file(struct tusk_digest_job *job)
 	err = final(job);
 	/* kept as of the checked stat: a write that lands after it makes the
 	 * record stale instead of describing the new content */
+	computed(job, missing, &fresh);
 	if (err == 0)
-		tusk_digest_store_as(job->fd, &st, job->sha);
+		tusk_digest_store_as(job->fd, &st, &fresh);
 	return err;
 }
 
@@ -216,7 +224,7 @@ end_follow(struct tusk_digest_job *job, uint64_t total)
 
 	if (err == 0 && fstat(job->fd, &st) == 0 &&
 	    (uint64_t)st.st_size == total)
-		tusk_digest_store_as(job->fd, &st, job->sha);
+		tusk_digest_store_as(job->fd, &st, &job->d);
 	return err;
 }
 
@@ -516,11 +524,16 @@ pick(struct tusk_digest_svc *svc)
 }
 
 static struct tusk_digest_job *
-submit(struct tusk_digest_svc *svc, int fd, enum job_kind kind)
+submit(struct tusk_digest_svc *svc, int fd, enum job_kind kind,
+       unsigned int algs)
 {
 	struct tusk_digest_job *job;
 	struct worker *wk;
 
+	if (algs == 0 || (algs & ~TUSK_DIGEST_ALL) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
 	if (__atomic_add_fetch(&svc->n_jobs, 1, __ATOMIC_RELAXED) >
 	    TUSK_DIGEST_MAX_JOBS) {
 		__atomic_sub_fetch(&svc->n_jobs, 1, __ATOMIC_RELAXED);
@@ -539,6 +552,7 @@ submit(struct tusk_digest_svc *svc, int fd, enum job_kind kind)
 		return NULL;
 	}
 	job->kind = kind;
+	job->algs = algs;
 	job->total = UINT64_MAX;
 	job->state = JOB_RUNNING;
 	job->refs = 2;
@@ -552,15 +566,15 @@ submit(struct tusk_digest_svc *svc, int fd, enum job_kind kind)
 }
 
 struct tusk_digest_job *
-tusk_digest_file(struct tusk_digest_svc *svc, int fd)
+tusk_digest_file(struct tusk_digest_svc *svc, int fd, unsigned int algs)
 {
-	return submit(svc, fd, JOB_FILE);
+	return submit(svc, fd, JOB_FILE, algs);
 }
 
 struct tusk_digest_job *
-tusk_digest_follow(struct tusk_digest_svc *svc, int fd)
+tusk_digest_follow(struct tusk_digest_svc *svc, int fd, unsigned int algs)
 {
-	return submit(svc, fd, JOB_FOLLOW);
+	return submit(svc, fd, JOB_FOLLOW, algs);
 }
 
 void
@@ -577,15 +591,14 @@ tusk_digest_follow_end(struct tusk_digest_job *job, uint64_t total)
 }
 
 int
-tusk_digest_job_poll(struct tusk_digest_job *job,
-		     uint8_t sha[TUSK_DIGEST_LEN])
+tusk_digest_job_poll(struct tusk_digest_job *job, struct tusk_digests *d)
 {
 	int state = __atomic_load_n(&job->state, __ATOMIC_ACQUIRE);
 
 	if (state == JOB_RUNNING)
 		return -EAGAIN;
 	if (state == 0)
-		memcpy(sha, job->sha, TUSK_DIGEST_LEN);
+		*d = job->d;
 	return state;
 }
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "http_digest.h"
@@ -125,20 +126,6 @@ tusk_http_digest_format(char *buf, size_t len,
 	buf[9 + TUSK_HTTP_SHA256_B64_LEN] = ':';
 	buf[10 + TUSK_HTTP_SHA256_B64_LEN] = '\0';
 	return 10 + TUSK_HTTP_SHA256_B64_LEN;
-}
-
-void
-tusk_http_sha256_hex(const uint8_t sha[TUSK_HTTP_SHA256_LEN],
-		     char out[TUSK_HTTP_SHA256_HEXLEN])
-{
-	static const char hex[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < TUSK_HTTP_SHA256_LEN; i++) {
-		out[2 * i] = hex[sha[i] >> 4];
-		out[2 * i + 1] = hex[sha[i] & 15];
-	}
-	out[2 * TUSK_HTTP_SHA256_LEN] = '\0';
 }
 
 /* ---- RFC 8941 dictionary walking ---- */
@@ -338,18 +325,114 @@ sf_member_value(struct sf_cur *c, const char **b, const char **e)
 	return sf_params(c);
 }
 
+/* RFC 9530 dictionary key of an algorithm we know, or -1. */
 static int
-sha_from_b64(const char *b, const char *e, uint8_t sha[TUSK_HTTP_SHA256_LEN])
+repr_alg(const char *key)
 {
-	uint8_t tmp[TUSK_HTTP_SHA256_LEN + 3];
+	if (strcmp(key, "sha-256") == 0)
+		return TUSK_DIGEST_SHA256;
+	if (strcmp(key, "md5") == 0)
+		return TUSK_DIGEST_MD5;
+	if (strcmp(key, "adler") == 0 || strcmp(key, "adler32") == 0)
+		return TUSK_DIGEST_ADLER32;
+	if (strcmp(key, "crc32c") == 0)
+		return TUSK_DIGEST_CRC32C;
+	return -1;
+}
+
+static const char *const repr_key[TUSK_DIGEST_ALGS] = {
+	[TUSK_DIGEST_ADLER32] = "adler", [TUSK_DIGEST_CRC32C] = "crc32c",
+	[TUSK_DIGEST_MD5] = "md5", [TUSK_DIGEST_SHA256] = "sha-256",
+};
+
+/* base64 text [b, e) of exactly the length of alg a into d. */
+static int
+value_from_b64(const char *b, const char *e, int a, struct tusk_digests *d)
+{
+	uint8_t tmp[TUSK_DIGEST_MAXLEN + 3];
 	int n;
 
 	if (b == NULL)
-		return -EINVAL; /* sha-256 must be a byte sequence */
+		return -EINVAL; /* a digest must be a byte sequence */
 	n = tusk_http_base64_decode(b, (size_t)(e - b), tmp, sizeof(tmp));
-	if (n != TUSK_HTTP_SHA256_LEN)
+	if (n != (int)tusk_digest_len(a))
 		return -EINVAL;
-	memcpy(sha, tmp, TUSK_HTTP_SHA256_LEN);
+	memcpy(d->v[a], tmp, (size_t)n);
+	d->have |= TUSK_DIGEST_BIT(a);
+	return 0;
+}
+
+/* Called per dictionary member: its key, a byte sequence's text [b, e)
+ * (NULL otherwise), and where its item starts (NULL: boolean true). */
+typedef int (*sf_member_fn)(const char *key, const char *b, const char *e,
+			    const char *item, void *arg);
+
+static int
+sf_dict_walk(const char *val, size_t len, sf_member_fn fn, void *arg)
+{
+	struct sf_cur c = { val, val + len };
+	char key[SF_KEY_MAX];
+	const char *b, *e, *item;
+
+	sf_skip_sp(&c);
+	if (c.p == c.end)
+		return -EINVAL; /* an empty dictionary is not sent (4.1) */
+	for (;;) {
+		if (sf_key(&c, key, sizeof(key)) < 0)
+			return -EINVAL;
+		item = sf_at(&c, '=') ? c.p + 1 : NULL;
+		if (sf_member_value(&c, &b, &e) < 0 ||
+		    fn(key, b, e, item, arg) < 0)
+			return -EINVAL;
+		sf_skip_ows(&c);
+		if (c.p == c.end)
+			return 0;
+		if (*c.p++ != ',')
+			return -EINVAL;
+		sf_skip_ows(&c);
+		if (c.p == c.end)
+			return -EINVAL; /* trailing comma */
+	}
+}
+
+/* The text of each known member: a key seen twice, the last value wins
+ * (RFC 8941 3.2), so values are decoded after the walk. */
+struct repr_spans {
+	bool seen[TUSK_DIGEST_ALGS];
+	const char *b[TUSK_DIGEST_ALGS], *e[TUSK_DIGEST_ALGS];
+};
+
+static int
+repr_member(const char *key, const char *b, const char *e, const char *item,
+	    void *arg)
+{
+	struct repr_spans *sp = arg;
+	int a = repr_alg(key);
+
+	(void)item;
+	if (a >= 0) {
+		sp->seen[a] = true;
+		sp->b[a] = b;
+		sp->e[a] = e;
+	}
+	return 0;
+}
+
+int
+tusk_http_repr_digest_parse(const char *val, size_t len,
+			    struct tusk_digests *d)
+{
+	struct tusk_digests tmp = *d;
+	struct repr_spans sp;
+
+	memset(&sp, 0, sizeof(sp));
+
+	if (sf_dict_walk(val, len, repr_member, &sp) < 0)
+		return -EINVAL;
+	for (int a = 0; a < TUSK_DIGEST_ALGS; a++)
+		if (sp.seen[a] && value_from_b64(sp.b[a], sp.e[a], a, &tmp) < 0)
+			return -EINVAL;
+	*d = tmp;
 	return 0;
 }
 
@@ -357,34 +440,122 @@ int
 tusk_http_digest_parse(const char *val, size_t len,
 		       uint8_t sha[TUSK_HTTP_SHA256_LEN])
 {
-	struct sf_cur c = { val, val + len };
-	char key[SF_KEY_MAX];
-	const char *b, *e, *sb = NULL, *se = NULL;
-	bool found = false;
+	struct tusk_digests d = { 0 };
 
-	sf_skip_sp(&c);
-	if (c.p == c.end)
-		return -EINVAL; /* an empty dictionary is not sent (4.1) */
-	for (;;) {
-		if (sf_key(&c, key, sizeof(key)) < 0 ||
-		    sf_member_value(&c, &b, &e) < 0)
-			return -EINVAL;
-		/* a key seen twice: the last value wins (RFC 8941 3.2) */
-		if (strcmp(key, "sha-256") == 0) {
-			found = true;
-			sb = b;
-			se = e;
-		}
-		sf_skip_ows(&c);
-		if (c.p == c.end)
-			break;
-		if (*c.p++ != ',')
-			return -EINVAL;
-		sf_skip_ows(&c);
-		if (c.p == c.end)
-			return -EINVAL; /* trailing comma */
-	}
-	if (!found)
+	if (tusk_http_repr_digest_parse(val, len, &d) < 0)
+		return -EINVAL;
+	if (!(d.have & TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256)))
 		return 0;
-	return sha_from_b64(sb, se, sha) < 0 ? -EINVAL : 1;
+	memcpy(sha, d.v[TUSK_DIGEST_SHA256], TUSK_HTTP_SHA256_LEN);
+	return 1;
+}
+
+/* ---- preferences ---- */
+
+void
+tusk_http_want_add(struct tusk_http_want *w, int a, unsigned int weight)
+{
+	if (a < 0)
+		return;
+	if (!(w->named & TUSK_DIGEST_BIT(a)))
+		w->pos[a] = (uint8_t)__builtin_popcount(w->named);
+	w->named |= TUSK_DIGEST_BIT(a);
+	w->weight[a] = (uint16_t)weight;
+}
+
+/* Want-Repr-Digest: members must be integers 0..10 (RFC 9530 4). */
+static int
+want_member(const char *key, const char *b, const char *e, const char *item,
+	    void *arg)
+{
+	unsigned int v = 0;
+	int digits = 0;
+
+	(void)b;
+	(void)e;
+	if (item == NULL)
+		return -EINVAL;
+	while (*item >= '0' && *item <= '9' && digits < 3) {
+		v = v * 10 + (unsigned int)(*item++ - '0');
+		digits++;
+	}
+	if (digits == 0 || v > 10)
+		return -EINVAL;
+	tusk_http_want_add(arg, repr_alg(key), v * 100);
+	return 0;
+}
+
+void
+tusk_http_want_repr_parse(const char *val, size_t len,
+			  struct tusk_http_want *w)
+{
+	struct tusk_http_want tmp = *w;
+
+	if (sf_dict_walk(val, len, want_member, &tmp) == 0)
+		*w = tmp;
+}
+
+int
+tusk_http_want_pick(const struct tusk_http_want *w, unsigned int offer)
+{
+	int best = -1;
+
+	for (int a = 0; a < TUSK_DIGEST_ALGS; a++) {
+		if (!(w->named & offer & TUSK_DIGEST_BIT(a)) ||
+		    w->weight[a] == 0)
+			continue;
+		if (best < 0 || w->weight[a] > w->weight[best] ||
+		    (w->weight[a] == w->weight[best] &&
+		     w->pos[a] < w->pos[best]))
+			best = a;
+	}
+	return best;
+}
+
+/* One member's text: RFC 9530 `key=:base64:`, or RFC 3230 `name=value`
+ * (the 32-bit checksums in 8 hex digits, the hashes in base64). */
+static int
+member_format(char *buf, size_t len, const struct tusk_digests *d, int a,
+	      enum tusk_http_digest_field field)
+{
+	char v[TUSK_HTTP_SHA256_B64_LEN + 1];
+
+	if (field == TUSK_HTTP_LEGACY_DIGEST &&
+	    (a == TUSK_DIGEST_ADLER32 || a == TUSK_DIGEST_CRC32C)) {
+		snprintf(v, sizeof(v), "%08x", tusk_digest_get32(d->v[a]));
+		return snprintf(buf, len, "%s=%s", tusk_digest_name(a), v);
+	}
+	tusk_http_base64_encode(d->v[a], tusk_digest_len(a), v, sizeof(v));
+	if (field == TUSK_HTTP_LEGACY_DIGEST)
+		return snprintf(buf, len, "%s=%s", tusk_digest_name(a), v);
+	return snprintf(buf, len, "%s=:%s:", repr_key[a], v);
+}
+
+int
+tusk_http_digests_format(char *buf, size_t len, const struct tusk_digests *d,
+			 unsigned int algs, enum tusk_http_digest_field field)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	/* strongest first: a client that reads one member reads sha-256 */
+	for (int a = TUSK_DIGEST_ALGS - 1; a >= 0; a--) {
+		int n;
+
+		if (!(algs & d->have & TUSK_DIGEST_BIT(a)))
+			continue;
+		if (o > 0) {
+			if (len - o < 3)
+				return -ENOSPC;
+			memcpy(buf + o, ", ", 3);
+			o += 2;
+		}
+		n = member_format(buf + o, len - o, d, a, field);
+		if (n < 0 || (size_t)n >= len - o)
+			return -ENOSPC;
+		o += (size_t)n;
+	}
+	return (int)o;
 }

@@ -430,6 +430,38 @@ depth_value(const char *v, size_t n)
 	return TUSK_HTTP_DEPTH_BAD;
 }
 
+/* has_digest / digest: the sha-256 of the digests, as callers that
+ * want only it read it. */
+static void
+sha_mirror(const struct tusk_digests *d, bool *has,
+	   uint8_t sha[TUSK_HTTP_SHA256_LEN])
+{
+	*has = d->have & TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
+	memcpy(sha, d->v[TUSK_DIGEST_SHA256], TUSK_HTTP_SHA256_LEN);
+}
+
+/* Repr-Digest, Digest (values a PUT is checked against; malformed: 400)
+ * and the two Want- fields (only asking: never an error). */
+static int
+req_field_digest(struct tusk_http_req *req, const char *name, size_t nlen,
+		 const char *v, size_t n)
+{
+	int rc = 0;
+
+	if (name_is(name, nlen, "repr-digest"))
+		rc = tusk_http_repr_digest_parse(v, n, &req->digests);
+	else if (name_is(name, nlen, "digest"))
+		rc = tusk_http_legacy_digest_parse(v, n, &req->digests);
+	else if (name_is(name, nlen, "want-repr-digest"))
+		tusk_http_want_repr_parse(v, n, &req->want_repr);
+	else if (name_is(name, nlen, "want-digest"))
+		tusk_http_want_digest_parse(v, n, &req->want_digest);
+	if (rc < 0)
+		return -400;
+	sha_mirror(&req->digests, &req->has_digest, req->digest);
+	return 0;
+}
+
 static int
 req_field(struct req_state *s, const char *name, size_t nlen,
 	  const char *v, size_t n)
@@ -459,13 +491,10 @@ req_field(struct req_state *s, const char *name, size_t nlen,
 	} else if (name_is(name, nlen, "depth")) {
 		req->depth = s->n_depth++ > 0 ? TUSK_HTTP_DEPTH_BAD :
 			     depth_value(v, n);
-	} else if (name_is(name, nlen, "repr-digest")) {
-		rc = tusk_http_digest_parse(v, n, req->digest);
-		if (rc < 0)
-			return -400;
-		req->has_digest |= rc > 0;
 	} else if (name_is(name, nlen, "authorization")) {
 		authz_value(s, v, n);
+	} else {
+		return req_field_digest(req, name, nlen, v, n);
 	}
 	return 0;
 }
@@ -635,13 +664,14 @@ resp_field(struct resp_state *s, const char *name, size_t nlen,
 			   v, n);
 	else if (name_is(name, nlen, "location"))
 		copy_value(resp->location, sizeof(resp->location), v, n);
-	else if (name_is(name, nlen, "repr-digest")) {
-		rc = tusk_http_digest_parse(v, n, resp->digest);
-		if (rc > 0)
-			resp->has_digest = true;
-		rc = rc < 0 ? -400 : 0;
-	}
-	return rc;
+	else if (name_is(name, nlen, "repr-digest"))
+		rc = tusk_http_repr_digest_parse(v, n, &resp->digests);
+	else if (name_is(name, nlen, "digest"))
+		rc = tusk_http_legacy_digest_parse(v, n, &resp->digests);
+	if (rc < 0)
+		return -400;
+	sha_mirror(&resp->digests, &resp->has_digest, resp->digest);
+	return 0;
 }
 
 static int

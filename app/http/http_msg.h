@@ -82,6 +82,11 @@ struct tusk_http_req {
 	char if_range[TUSK_HTTP_VALIDATOR_MAX]; /* "" when absent */
 	bool has_digest;           /* Repr-Digest with sha-256 */
 	uint8_t digest[TUSK_HTTP_SHA256_LEN];
+	/* every value Repr-Digest (RFC 9530) and Digest (RFC 3230) gave,
+	 * of the algorithms we know (a PUT checks them all) */
+	struct tusk_digests digests;
+	struct tusk_http_want want_repr;    /* Want-Repr-Digest */
+	struct tusk_http_want want_digest;  /* Want-Digest (RFC 3230) */
 	enum tusk_http_depth depth;
 	/* Authorization: Bearer (RFC 6750 2.1): the b64token's place in the
 	 * parsed buffer (offset, length; 0: absent). Kept as a place, not a
@@ -118,8 +123,9 @@ struct tusk_http_resp {
 	bool accept_ranges;        /* Accept-Ranges lists "bytes" */
 	char etag[TUSK_HTTP_VALIDATOR_MAX];          /* "" when absent */
 	char last_modified[TUSK_HTTP_VALIDATOR_MAX]; /* "" when absent */
-	bool has_digest;
+	bool has_digest;           /* Repr-Digest with sha-256 */
 	uint8_t digest[TUSK_HTTP_SHA256_LEN];
+	struct tusk_digests digests;  /* Repr-Digest and Digest, all known */
 	char location[TUSK_HTTP_TARGET_MAX];         /* "" when absent */
 };
 
@@ -144,6 +150,10 @@ struct tusk_http_resp_info {
 	uint64_t range_first, range_last, size;
 	bool accept_ranges;        /* "Accept-Ranges: bytes" */
 	const uint8_t *digest;     /* Repr-Digest sha-256, or NULL */
+	/* more digests: members `repr_algs` of *digests in Repr-Digest
+	 * (with sha-256 above), `legacy_algs` in Digest (RFC 3230) */
+	const struct tusk_digests *digests;
+	unsigned int repr_algs, legacy_algs;
 	const char *etag;          /* quoted entity tag, or NULL */
 	int64_t last_modified;     /* Unix seconds; 0: omitted */
 	int64_t date;              /* Unix seconds; 0: no Date (no clock) */
@@ -176,6 +186,10 @@ struct tusk_http_req_info {
 	bool has_content_length;       /* PUT */
 	uint64_t content_length;
 	const uint8_t *digest;         /* Repr-Digest sha-256, or NULL */
+	/* ask for digests: Want-Repr-Digest naming `want_repr_algs`,
+	 * Want-Digest (RFC 3230) naming `want_legacy_algs`, sha-256
+	 * preferred (0: no field) */
+	unsigned int want_repr_algs, want_legacy_algs;
 	const char *bearer;            /* Authorization: Bearer, or NULL */
 	bool close;                    /* "Connection: close" */
 };

@@ -121,11 +121,36 @@ status_has_length(int status)
 	return status >= 200 && status != 204;
 }
 
+/* Repr-Digest (sha-256 given alone, and repr_algs of digests) and the
+ * RFC 3230 Digest. */
+static void
+resp_digests(struct fmt *f, const struct tusk_http_resp_info *r)
+{
+	struct tusk_digests d = { 0 };
+	char dig[TUSK_HTTP_DIGESTS_STRLEN];
+	unsigned int repr = 0;
+
+	if (r->digests != NULL) {
+		d = *r->digests;
+		repr = r->repr_algs;
+	}
+	if (r->digest != NULL) {
+		memcpy(d.v[TUSK_DIGEST_SHA256], r->digest, TUSK_HTTP_SHA256_LEN);
+		d.have |= TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
+		repr |= TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
+	}
+	if (tusk_http_digests_format(dig, sizeof(dig), &d, repr,
+				     TUSK_HTTP_REPR_DIGEST) > 0)
+		put(f, "Repr-Digest: %s\r\n", dig);
+	if (tusk_http_digests_format(dig, sizeof(dig), &d, r->legacy_algs,
+				     TUSK_HTTP_LEGACY_DIGEST) > 0)
+		put(f, "Digest: %s\r\n", dig);
+}
+
 static void
 resp_validators(struct fmt *f, const struct tusk_http_resp_info *r)
 {
 	char date[TUSK_HTTP_DATE_LEN];
-	char dig[TUSK_HTTP_DIGEST_STRLEN];
 
 	if (r->etag != NULL)
 		put(f, "ETag: %s\r\n", r->etag);
@@ -133,10 +158,7 @@ resp_validators(struct fmt *f, const struct tusk_http_resp_info *r)
 		tusk_http_date_format(r->last_modified, date);
 		put(f, "Last-Modified: %s\r\n", date);
 	}
-	if (r->digest != NULL) {
-		tusk_http_digest_format(dig, sizeof(dig), r->digest);
-		put(f, "Repr-Digest: %s\r\n", dig);
-	}
+	resp_digests(f, r);
 }
 
 int
@@ -182,6 +204,35 @@ tusk_http_resp_head(char *buf, size_t len, const struct tusk_http_resp_info *r)
 	return fmt_end(&f);
 }
 
+/* Want-Repr-Digest and Want-Digest, sha-256 preferred (RFC 9530 4: 10
+ * for it, 5 for the others; RFC 3230 q=1 and q=0.5). */
+static void
+req_want(struct fmt *f, unsigned int repr_algs, unsigned int legacy_algs)
+{
+	static const char *const repr[TUSK_DIGEST_ALGS] = {
+		"adler", "crc32c", "md5", "sha-256" };
+	char rv[128] = "", lv[128] = "";
+	size_t ro = 0, lo = 0;
+
+	for (int a = TUSK_DIGEST_ALGS - 1; a >= 0; a--) {
+		bool top = a == TUSK_DIGEST_SHA256;
+
+		if (repr_algs & TUSK_DIGEST_BIT(a))
+			ro += (size_t)snprintf(rv + ro, sizeof(rv) - ro,
+					       "%s%s=%d", ro ? ", " : "",
+					       repr[a], top ? 10 : 5);
+		if (legacy_algs & TUSK_DIGEST_BIT(a))
+			lo += (size_t)snprintf(lv + lo, sizeof(lv) - lo,
+					       "%s%s;q=%s", lo ? ", " : "",
+					       tusk_digest_name(a),
+					       top ? "1" : "0.5");
+	}
+	if (ro > 0)
+		put(f, "Want-Repr-Digest: %s\r\n", rv);
+	if (lo > 0)
+		put(f, "Want-Digest: %s\r\n", lv);
+}
+
 int
 tusk_http_req_head(char *buf, size_t len, const struct tusk_http_req_info *r)
 {
@@ -207,6 +258,7 @@ tusk_http_req_head(char *buf, size_t len, const struct tusk_http_req_info *r)
 		tusk_http_digest_format(dig, sizeof(dig), r->digest);
 		put(&f, "Repr-Digest: %s\r\n", dig);
 	}
+	req_want(&f, r->want_repr_algs, r->want_legacy_algs);
 	if (r->bearer != NULL)
 		put(&f, "Authorization: Bearer %s\r\n", r->bearer);
 	if (r->close)

@@ -448,6 +448,8 @@ tusk_fetch_start(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 	x->dst = tusk_addr_v4(rte_cpu_to_be_32(req->addr ? req->addr :
 						u.ipv4));
 	snprintf(x->src.url, sizeof(x->src.url), "%s", req->url);
+	x->vmode = req->verify;
+	f->now = now;
 	fetch_xfer_set_state(x, TUSK_FETCH_PROBING);
 	x->started = now;
 	x->retry_at = now;
@@ -505,7 +507,6 @@ xfer_bytes(const struct fetch_xfer *x)
 static json_t *
 xfer_json(const struct fetch_xfer *x, uint64_t now)
 {
-	char hex[TUSK_HTTP_SHA256_HEXLEN];
 	uint64_t bytes = xfer_bytes(x), end = active(x) ? now : x->finished;
 	uint64_t elapsed = end - x->started, rate = x->rate;
 	uint32_t i, streams = 0;
@@ -538,16 +539,7 @@ xfer_json(const struct fetch_xfer *x, uint64_t now)
 	json_object_set_new(o, "eta_s", x->rate > 0 && active(x) ?
 			    json_integer((json_int_t)((x->src.size - bytes) /
 						      x->rate)) : json_null());
-	if (x->have_sha)
-		tusk_http_sha256_hex(x->sha, hex);
-	json_object_set_new(o, "sha256", x->have_sha ? json_string(hex) :
-			    json_null());
-	/* the server's Repr-Digest (tusk-ctrld's checksum policy "source"):
-	 * a done transfer with it had it compared with sha256 */
-	if (x->has_digest)
-		tusk_http_sha256_hex(x->digest, hex);
-	json_object_set_new(o, "source_sha256", x->has_digest ?
-			    json_string(hex) : json_null());
+	fetch_verify_json(x, o);
 	json_object_set_new(o, "error", x->error[0] ? json_string(x->error) :
 			    json_null());
 	json_object_set_new(o, "note", x->note[0] ? json_string(x->note) :

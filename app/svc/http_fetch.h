@@ -9,8 +9,9 @@
  *
  *   probing    HEAD on one connection: size (Content-Length), whether the
  *              server takes ranges (Accept-Ranges: bytes), validators
- *              (ETag, Last-Modified: RFC 9110 8.8), Repr-Digest sha-256
- *              (RFC 9530) if offered. 4xx: failed at once.
+ *              (ETag, Last-Modified: RFC 9110 8.8), the digests it offers
+ *              (Repr-Digest, RFC 9530; Digest, RFC 3230). 4xx: failed at
+ *              once.
  *   running    the part file `<dest>.tusk-part` is preallocated to the
  *              size; N streams (connections) each ask for the next span
  *              of missing blocks with "Range: bytes=a-b" on a persistent
@@ -18,13 +19,15 @@
  *              offset by vectored writes (fileio file_write.h, no copy),
  *              recording each block's CRC32C (computed on the mbufs).
  *              The resume record `<dest>.tusk-part.state` is rewritten at
- *              most every TUSK_FETCH_SAVE_NS (http_fetch_state.h).
- *   verifying  all blocks on disk: the digest worker (fileio digest.h)
- *              hashes the file off the lcore (ranges arrive out of
- *              order, so the hash cannot follow the writes); it must
- *              equal the server's Repr-Digest if one was offered.
- *   done       part renamed over dest atomically, digest kept with the
- *              file, record removed; the list shows the sha256.
+ *              most every TUSK_FETCH_SAVE_NS (http_fetch_state.h). The
+ *              digest worker (fileio digest.h) hashes the contiguous
+ *              prefix of blocks on disk behind the writes (verify=, below;
+ *              http_fetch_verify.c).
+ *   verifying  all blocks on disk: the hash finishes the tail since the
+ *              last poll; every algorithm the server offered and tuskd
+ *              computed must match.
+ *   done       part renamed over dest atomically, digests kept with the
+ *              file, record removed; the list shows them.
  *   failed     with a reason (the server's status, refused connections
  *              after the retries, no space, digest mismatch...).
  *   cancelled  by tusk_fetch_cancel(): part and record are kept for a
@@ -105,6 +108,38 @@ struct tusk_fetch_conf {
 	struct tusk_tls_ctx *tls;
 };
 
+/*
+ * How a fetch checks the file (`tuskctl fetch ... verify=`; README
+ * "Fetch"). Hashing runs on the digest workers, never on the lcore.
+ *   auto      sha-256 and the algorithms the source offers (Repr-Digest,
+ *             Digest; md5 only when it offers no sha-256), hashed while
+ *             receiving: the contiguous prefix of
+ *             blocks on disk (several streams' blocks joined in order)
+ *             is read back from the page cache right behind the writes,
+ *             so the digest is ready moments after the last byte; each
+ *             algorithm the source offered must match.
+ *   adler32, crc32c, md5, sha-256
+ *             that algorithm alone, hashed while receiving, compared
+ *             when the source offers it (a note says when it does not).
+ *   reread    as auto, but by a second read of the whole file after the
+ *             last byte (for operators who want the disk read back).
+ *   none      no digest (each block's CRC32C still checks the writes).
+ */
+enum tusk_fetch_verify {
+	TUSK_FETCH_VERIFY_AUTO = 0,
+	TUSK_FETCH_VERIFY_ADLER32,      /* = 1 + TUSK_DIGEST_ADLER32 ... */
+	TUSK_FETCH_VERIFY_CRC32C,
+	TUSK_FETCH_VERIFY_MD5,
+	TUSK_FETCH_VERIFY_SHA256,
+	TUSK_FETCH_VERIFY_REREAD,
+	TUSK_FETCH_VERIFY_NONE,
+};
+
+/* "auto", "adler32", ... as above; NULL for a value out of range. */
+const char *tusk_fetch_verify_name(enum tusk_fetch_verify v);
+/* The mode a name means ("sha256" is taken for "sha-256"); -EINVAL. */
+int tusk_fetch_verify_parse(const char *name);
+
 /* What to fetch. */
 /* Longest bearer token sent to a source: WLCG JWTs are 1-2 kB, the
  * endpoint's own limit (app/auth TUSK_AUTH_JWT_TOKEN_MAX) is 8 kB. */
@@ -119,6 +154,7 @@ struct tusk_fetch_req {
 	 * path segment. */
 	const char *dest;
 	uint32_t streams;    /* 0: TUSK_FETCH_STREAMS_DEFAULT */
+	enum tusk_fetch_verify verify;
 	/* A bearer token for the source (sent as "Authorization: Bearer"
 	 * with every request of the transfer; never logged nor listed);
 	 * NULL or "": none. A b64token of at most TUSK_FETCH_TOKEN_MAX. */

@@ -23,6 +23,10 @@ fetch_xfer_set_state(struct fetch_xfer *x, enum tusk_fetch_xstate state)
 		.from = x->stated ? (int)x->state : -1,
 		.to = state,
 	};
+	/* phase times (the list's "phase_s"): the service's poll time */
+	if (x->stated && x->state <= TUSK_FETCH_VERIFYING)
+		x->phase_ns[x->state] += f->now - x->state_at;
+	x->state_at = f->now;
 	x->state = state;
 	x->stated = true;
 }

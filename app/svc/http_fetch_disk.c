@@ -47,8 +47,7 @@ struct tusk_fetch_disk_job {
 	char *dest;         /* JOB_COMMIT */
 	char *record;       /* JOB_COMMIT */
 	int fd;             /* JOB_COMMIT: dup of the part; JOB_CREATE: it */
-	bool has_sha;
-	uint8_t sha[TUSK_HTTP_SHA256_LEN];
+	struct tusk_digests digests; /* JOB_COMMIT: to keep (have 0: none) */
 	uint64_t size;      /* JOB_CREATE; JOB_CRC: length */
 	uint64_t off;       /* JOB_CRC */
 	uint32_t crc;       /* JOB_CRC result */
@@ -129,8 +128,8 @@ commit(const struct tusk_fetch_disk *d, struct tusk_fetch_disk_job *j)
 	if (ret < 0)
 		return ret;
 	/* the digest names the file as it is now: after the last write */
-	if (j->has_sha)
-		tusk_digest_store(j->fd, j->sha);
+	if (j->digests.have != 0)
+		tusk_digest_store(j->fd, &j->digests);
 	tusk_fetch_state_remove(d->root, j->record);
 	return 0;
 }
@@ -345,7 +344,7 @@ tusk_fetch_disk_sweep(struct tusk_fetch_disk *d, const char *rel)
 struct tusk_fetch_disk_job *
 tusk_fetch_disk_commit(struct tusk_fetch_disk *d, const char *part,
 		       const char *dest, const char *record, int fd,
-		       const uint8_t sha[TUSK_HTTP_SHA256_LEN])
+		       const struct tusk_digests *digests)
 {
 	struct tusk_fetch_disk_job *j = job_new(JOB_COMMIT, part);
 	int ret;
@@ -357,10 +356,8 @@ tusk_fetch_disk_commit(struct tusk_fetch_disk *d, const char *part,
 	j->fd = dup(fd);
 	if (j->dest == NULL || j->record == NULL || j->fd < 0)
 		goto nomem;
-	if (sha != NULL) {
-		j->has_sha = true;
-		memcpy(j->sha, sha, sizeof(j->sha));
-	}
+	if (digests != NULL)
+		j->digests = *digests;
 	ret = job_queue(d, j);
 	if (ret == 0)
 		return j;

@@ -67,14 +67,14 @@ int tusk_fetch_disk_sweep(struct tusk_fetch_disk *d, const char *rel);
 
 /*
  * Queue the end of a fetch: fsync `part` and rename it over `dest`
- * (tusk_root_commit), keep `sha` with the file (tusk_digest_store on a
- * dup() of fd; NULL: none), remove `record`. Poll the job; NULL with
+ * (tusk_root_commit), keep `digests` with the file (tusk_digest_store
+ * on a dup() of fd; NULL: none), remove `record`. Poll the job; NULL with
  * errno ENOBUFS or ENOMEM.
  */
 struct tusk_fetch_disk_job *
 tusk_fetch_disk_commit(struct tusk_fetch_disk *d, const char *part,
 		       const char *dest, const char *record, int fd,
-		       const uint8_t sha[TUSK_HTTP_SHA256_LEN]);
+		       const struct tusk_digests *digests);
 
 /*
  * Queue: create (or truncate) the part file `part` and reserve `size`

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <rte_log.h>
 
 #include "addr.h"
@@ -108,8 +109,12 @@ struct fetch_xfer {
 	char part[TUSK_ROOT_PATH_MAX];
 	char record[TUSK_ROOT_PATH_MAX];
 	struct tusk_fetch_source src;
-	bool has_digest;         /* the server's Repr-Digest */
-	uint8_t digest[TUSK_HTTP_SHA256_LEN];
+	/* verification (http_fetch_verify.c) */
+	enum tusk_fetch_verify vmode;   /* verify= */
+	unsigned int algs;       /* computed: TUSK_DIGEST_BIT()s */
+	struct tusk_digests src_digests; /* the source's Repr-Digest, Digest */
+	uint32_t prefix_blk;     /* blocks [0, prefix_blk) are on disk */
+	uint64_t prefix_bytes;   /* and told to the follow job */
 	bool ranges;             /* the server honours Range */
 	bool have_sched;
 	struct tusk_fetch_sched sched;
@@ -136,12 +141,14 @@ struct fetch_xfer {
 	uint32_t blocks_refetched;
 	uint64_t rate_at, rate_bytes, rate;
 	uint64_t started, finished;
+	uint64_t state_at;       /* when the current state began */
+	uint64_t phase_ns[3];    /* time in probing, running, verifying */
 	/* completion */
 	struct tusk_digest_job *job;
 	struct tusk_fetch_disk_job *commit;
 	struct tusk_fetch_disk_job *prep;  /* part file being created */
-	bool have_sha;
-	uint8_t sha[TUSK_HTTP_SHA256_LEN];
+	bool have_sha;           /* digests computed (in got) */
+	struct tusk_digests got;
 	/* paused transfers found on disk: what the record says is done */
 	uint64_t bytes_claimed;
 };
@@ -171,6 +178,28 @@ void fetch_stream_close(struct fetch_stream *s, bool abort, uint64_t now);
 bool fetch_stream_timers(struct fetch_stream *s, uint64_t now);
 /* Body bytes in blocks not yet complete (progress display). */
 uint64_t fetch_stream_partial(const struct fetch_stream *s);
+
+/* http_fetch_verify.c: the digest of what arrived */
+/* The digests the probe asks the source for (verify= mode). */
+void fetch_verify_want(const struct fetch_xfer *x,
+		       struct tusk_http_req_info *ri);
+/* The probe's Repr-Digest / Digest: what is computed and compared. */
+void fetch_verify_probed(struct fetch_xfer *x, const struct tusk_http_resp *r);
+/* RUNNING: hash the contiguous prefix of blocks on disk behind the
+ * writes (the follow job started on first call). */
+void fetch_verify_run(struct fetch_xfer *x);
+/* The plan was reset (blocks written again): hashing starts over. */
+void fetch_verify_reset(struct fetch_xfer *x);
+/* Every block is on disk: the follow job finishes at the size (or the
+ * file is read again: reread). 0, or -errno (the transfer failed). */
+int fetch_verify_finish(struct fetch_xfer *x, uint64_t now);
+/* VERIFYING: -EAGAIN while hashing; 0 when the digests are in and equal
+ * the source's (or there are none); -errno when x failed (mismatch,
+ * read error). */
+int fetch_verify_poll(struct fetch_xfer *x, uint64_t now);
+/* "verify", "digests", "source_digests", "sha256", "source_sha256",
+ * "phase_s" into the transfer's JSON. */
+void fetch_verify_json(const struct fetch_xfer *x, json_t *o);
 
 /* http_fetch_change.c */
 /* x enters `state`: every change is kept for tusk_fetch_changes(). */

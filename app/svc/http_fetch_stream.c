@@ -170,6 +170,7 @@ stream_request(struct fetch_stream *s, uint64_t now)
 
 	if (s->kind == STREAM_PROBE) {
 		ri.method = TUSK_HTTP_HEAD;
+		fetch_verify_want(s->x, &ri);
 	} else if (!stream_assign(s)) {
 		fetch_stream_close(s, false, now);
 		return;

@@ -7,10 +7,11 @@
  *                  ... fetch_xfer_probed() -> resume_check() -> xfer_run()
  *                                          or part_create() [disk thread]
  *               -> prep_poll() -> xfer_run()
- *     RUNNING   -> streams_timers(), verify_step(), streams_open(),
+ *     RUNNING   -> streams_timers(), verify_step(), fetch_verify_run(),
+ *                  streams_open(),
  *                  rate_sample(), record_save(), finish_start()
- *     VERIFYING -> finish_poll() -> tusk_digest_job_poll()
- *                               -> tusk_root_commit() ... DONE
+ *     VERIFYING -> fetch_verify_poll() [http_fetch_verify.c]
+ *               -> finish_commit() -> tusk_fetch_disk_commit() ... DONE
  *   fetch_xfer_stream_failed() -> backoff, or fetch_xfer_fail()
  */
 #include <errno.h>
@@ -240,6 +241,7 @@ fetch_xfer_no_ranges(struct fetch_xfer *x, struct fetch_stream *keep,
 	streams_close(x, keep, now);
 	x->ranges = false;
 	tusk_fetch_sched_reset(&x->sched);
+	fetch_verify_reset(x);
 	x->dirty = true;
 	note(x, "the server ignores Range (200 to a range request): one "
 	     "stream, whole file in order");
@@ -415,8 +417,7 @@ fetch_xfer_probed(struct fetch_xfer *x, const struct tusk_http_resp *r,
 	snprintf(x->src.etag, sizeof(x->src.etag), "%s", r->etag);
 	snprintf(x->src.last_modified, sizeof(x->src.last_modified), "%s",
 		 r->last_modified);
-	x->has_digest = r->has_digest;
-	memcpy(x->digest, r->digest, sizeof(x->digest));
+	fetch_verify_probed(x, r);
 	x->ranges = r->accept_ranges && x->src.size > 0;
 	if (!r->accept_ranges && x->streams_max > 1)
 		note(x, "the server does not accept ranges: one stream");
@@ -526,18 +527,14 @@ rate_sample(struct fetch_xfer *x, uint64_t now)
 	x->rate_bytes = x->bytes_fetched;
 }
 
-/* Every block on disk: hash the file off the lcore. */
+/* Every block on disk: the digest that followed the writes finishes
+ * (http_fetch_verify.c). */
 static void
 finish_start(struct fetch_xfer *x, uint64_t now)
 {
 	record_save(x, now, true);
 	fetch_xfer_set_state(x, TUSK_FETCH_VERIFYING);
-	if (x->f->env.digest == NULL)
-		return;
-	x->job = tusk_digest_file(x->f->env.digest, x->part_fd);
-	if (x->job == NULL && errno != EAGAIN)
-		fetch_xfer_fail(x, true, now, "cannot hash %s: %s", x->part,
-				strerror(errno));
+	fetch_verify_finish(x, now);
 }
 
 static void
@@ -549,6 +546,7 @@ xfer_running(struct fetch_xfer *x, uint64_t now)
 	if (x->state != TUSK_FETCH_RUNNING)
 		return;
 	verify_step(x);
+	fetch_verify_run(x);
 	streams_open(x, now);
 	if (x->state != TUSK_FETCH_RUNNING)
 		return;
@@ -561,25 +559,15 @@ xfer_running(struct fetch_xfer *x, uint64_t now)
 
 /* ---------------------------------------------------------- verifying */
 
-/* The digest is known (or there is no digest service): check it, then
- * have the disk thread rename the part over dest (fsync included). */
+/* The digests are known and agree with the source's (or none is
+ * computed): have the disk thread rename the part over dest (fsync
+ * included) and keep them with the file. */
 static void
 finish_commit(struct fetch_xfer *x, uint64_t now)
 {
-	char want[TUSK_HTTP_SHA256_HEXLEN], got[TUSK_HTTP_SHA256_HEXLEN];
-
-	if (x->has_digest && x->have_sha &&
-	    memcmp(x->digest, x->sha, sizeof(x->sha)) != 0) {
-		tusk_http_sha256_hex(x->digest, want);
-		tusk_http_sha256_hex(x->sha, got);
-		fetch_xfer_fail(x, false, now, "digest mismatch: the server's "
-				"Repr-Digest is sha-256 %s, the file's %s; "
-				"nothing kept", want, got);
-		return;
-	}
 	x->commit = tusk_fetch_disk_commit(x->f->disk, x->part, x->dest,
 					   x->record, x->part_fd,
-					   x->have_sha ? x->sha : NULL);
+					   x->have_sha ? &x->got : NULL);
 	if (x->commit == NULL && errno != ENOBUFS)
 		fetch_xfer_fail(x, true, now, "cannot commit %s: %s", x->part,
 				strerror(errno));
@@ -608,30 +596,12 @@ commit_poll(struct fetch_xfer *x, uint64_t now)
 static void
 xfer_verifying(struct fetch_xfer *x, uint64_t now)
 {
-	int ret;
-
 	if (x->commit != NULL) {
 		commit_poll(x, now);
 		return;
 	}
-	if (x->f->env.digest != NULL && x->job == NULL && !x->have_sha) {
-		finish_start(x, now); /* the digest queue was full */
-		return;
-	}
-	if (x->job != NULL) {
-		ret = tusk_digest_job_poll(x->job, x->sha);
-		if (ret == -EAGAIN)
-			return;
-		tusk_digest_job_free(x->job);
-		x->job = NULL;
-		if (ret < 0) {
-			fetch_xfer_fail(x, true, now, "hashing %s failed: %s",
-					x->part, strerror(-ret));
-			return;
-		}
-		x->have_sha = true;
-	}
-	finish_commit(x, now);
+	if (fetch_verify_poll(x, now) == 0)
+		finish_commit(x, now);
 }
 
 void

@@ -535,6 +535,8 @@ poll_conn(struct hs_conn *hc, uint64_t now)
 		hs_put_poll(hc, now);
 		if (!hc->dead && hc->phase == HS_WAIT)
 			hs_propfind_poll(hc, now);
+		if (!hc->dead && hc->phase == HS_WAIT)
+			hs_get_poll(hc, now);
 	} else if (hc->phase == HS_BODY) {
 		body_step(hc, now);
 	} else if (hc->phase == HS_HEAD) {
@@ -636,7 +638,7 @@ tusk_http_server_json(const struct tusk_http_server *srv)
 			return NULL;
 		}
 	o = json_pack("{s:i, s:i, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, "
-		"s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
+		"s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
 		"port", srv->conf.https_only ? 0 : srv->conf.port,
 		"https_port", srv->conf.tls != NULL ? srv->conf.https_port : 0,
 		"connections", (json_int_t)srv->n_conns,
@@ -651,6 +653,7 @@ tusk_http_server_json(const struct tusk_http_server *srv)
 		"bytes_out", (json_int_t)srv->bytes_out,
 		"tls_handshakes", (json_int_t)srv->tls_handshakes,
 		"tls_failures", (json_int_t)srv->tls_failures,
+		"put_digest_refused", (json_int_t)srv->put_digest_refused,
 		"limits", hs_limit_json(srv), "auth", hs_auth_json(srv),
 		"conns", list);
 	return o;

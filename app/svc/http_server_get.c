@@ -26,6 +26,9 @@
 void
 hs_file_close(struct hs_file *f)
 {
+	if (f->wait != NULL)
+		f->wait->refs--; /* hs_dwait_put(): freed by the next poll */
+	f->wait = NULL;
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
@@ -97,14 +100,26 @@ if_range_holds(const struct hs_conn *hc)
 	return strcmp(v, date) == 0;
 }
 
-/* Send the answer for the open file, with sha when not NULL. */
+void
+hs_wanted(const struct tusk_http_req *req, unsigned int *repr,
+	  unsigned int *legacy)
+{
+	int r = tusk_http_want_pick(&req->want_repr, TUSK_DIGEST_ALL);
+	int l = tusk_http_want_pick(&req->want_digest, TUSK_DIGEST_ALL);
+
+	*repr = r >= 0 ? TUSK_DIGEST_BIT(r) : 0;
+	*legacy = l >= 0 ? TUSK_DIGEST_BIT(l) : 0;
+}
+
+/* Send the answer for the open file, with the digests of d it asks for
+ * (those d has). */
 static void
-answer(struct hs_conn *hc, const uint8_t *sha, uint64_t now)
+answer(struct hs_conn *hc, const struct tusk_digests *d, uint64_t now)
 {
 	struct tusk_http_resp_info ri = {
 		.accept_ranges = true, .etag = hc->file.etag,
 		.last_modified = hc->file.mtime_ns / 1000000000,
-		.digest = sha, .size = hc->file.size,
+		.digests = d, .size = hc->file.size,
 	};
 	struct tusk_http_range none = { .kind = TUSK_HTTP_RANGE_NONE };
 	const struct tusk_http_range *r = &hc->req.range;
@@ -113,10 +128,12 @@ answer(struct hs_conn *hc, const uint8_t *sha, uint64_t now)
 	/* Range is defined for GET only (RFC 9110 14.2) */
 	if (hc->req.method != TUSK_HTTP_GET || !if_range_holds(hc))
 		r = &none;
+	hs_wanted(&hc->req, &ri.repr_algs, &ri.legacy_algs);
+	ri.repr_algs |= TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
 	ri.status = tusk_http_range_resolve(r, hc->file.size, &off, &len);
 	if (ri.status == 416) {
 		ri.range_unsatisfied = true;
-		ri.digest = NULL;
+		ri.digests = NULL;
 		len = 0;
 	} else if (ri.status == 206) {
 		ri.content_range = true;
@@ -133,7 +150,8 @@ answer(struct hs_conn *hc, const uint8_t *sha, uint64_t now)
 void
 hs_get_start(struct hs_conn *hc, uint64_t now)
 {
-	uint8_t sha[TUSK_DIGEST_LEN];
+	unsigned int repr, legacy, asked, need;
+	struct tusk_digests d;
 	struct hs_dwait *dw;
 	int status;
 
@@ -147,17 +165,51 @@ hs_get_start(struct hs_conn *hc, uint64_t now)
 		hs_respond_error(hc, status, now);
 		return;
 	}
-	if (tusk_digest_lookup(hc->file.fd, sha) == 0) {
-		answer(hc, sha, now);
+	hs_wanted(&hc->req, &repr, &legacy);
+	asked = repr | legacy;
+	need = asked | TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
+	if (tusk_digest_lookup(hc->file.fd, need, &d) == 0) {
+		answer(hc, &d, now);
 		return;
 	}
-	/* Never hash before the first byte: the answer goes now, without
-	 * Repr-Digest (README, HTTP endpoint: why not as a trailer), and
-	 * the digest worker hashes the file behind the sender. A job for
-	 * the same file already running is joined, not repeated; when the
-	 * service is full the next request tries again. */
-	dw = hs_dwait_get(hc->srv, &hc->file);
+	/* Never hash before the first byte: a GET goes now, without the
+	 * digests not kept (README, HTTP endpoint: why not as a trailer),
+	 * and the digest worker hashes the file behind the sender. A HEAD
+	 * with an RFC 3230 Want-Digest has no first byte to delay and is a
+	 * checksum query (gfal2, davix, FTS): it waits for the digest. A
+	 * Want-Repr-Digest is answered from what is kept (RFC 9530 lets a
+	 * server ignore it), so a fetch's probe never waits for a hash. A job for the same
+	 * file already running is joined, not repeated; when the service is
+	 * full the answer goes without and the next request tries again. */
+	dw = hs_dwait_get(hc->srv, &hc->file, need);
+	if (dw != NULL && hc->req.method == TUSK_HTTP_HEAD &&
+	    (legacy & ~d.have) != 0) {
+		hc->file.wait = dw;
+		hc->phase = HS_WAIT;
+		hs_busy(hc, true);
+		return;
+	}
 	if (dw != NULL)
 		hs_dwait_put(hc->srv, dw);
-	answer(hc, NULL, now);
+	answer(hc, &d, now);
+}
+
+void
+hs_get_poll(struct hs_conn *hc, uint64_t now)
+{
+	struct hs_dwait *dw = hc->file.wait;
+	struct tusk_digests none = { 0 };
+
+	if (dw == NULL)
+		return;
+	if (dw->rc == -EAGAIN) {
+		hs_busy(hc, true);
+		return;
+	}
+	hc->file.wait = NULL;
+	dw->refs--;
+	if (dw->rc < 0)
+		HS_LOG(WARNING, "%s: digest failed: %s\n", hc->rel,
+		       strerror(-dw->rc));
+	answer(hc, dw->rc == 0 ? &dw->d : &none, now);
 }

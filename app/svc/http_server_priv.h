@@ -138,10 +138,12 @@ enum hs_phase {
  * one, started once for every connection that asks for that file while
  * it runs (a 4-stream fetch asks 4 times); the worker keeps the result
  * (tusk_digest_store_as, valid for the stat it checked) for the next
- * request. Nobody waits on it: GET/HEAD never hash before the first
- * byte. */
+ * request. A GET never waits on it (never hash before the first byte);
+ * a HEAD that asks for a digest not kept with RFC 3230's Want-Digest
+ * (how gfal2 and davix ask for a checksum) waits in HS_WAIT. */
 struct hs_dwait {
 	TAILQ_ENTRY(hs_dwait) link;
+	unsigned int algs;
 	dev_t dev;
 	ino_t ino;
 	uint64_t size;
@@ -149,7 +151,7 @@ struct hs_dwait {
 	struct tusk_digest_job *job;
 	int refs;        /* holders (none once the answer went) */
 	int rc;          /* -EAGAIN running, 0 done, -errno failed */
-	uint8_t sha[TUSK_DIGEST_LEN];
+	struct tusk_digests d;
 };
 
 /* The file a GET/HEAD answers with. */
@@ -160,6 +162,7 @@ struct hs_file {
 	ino_t ino;
 	int64_t mtime_ns;
 	char etag[HS_ETAG_MAX];
+	struct hs_dwait *wait;   /* HEAD waiting for its digest, or NULL */
 };
 
 /* A PUT in progress. */
@@ -273,6 +276,7 @@ struct tusk_http_server {
 	uint64_t bytes_in, bytes_out;
 	uint64_t accepted, refused;
 	uint64_t tls_handshakes, tls_failures;
+	uint64_t put_digest_refused;  /* uploads whose digest did not match */
 };
 
 /* http_server.c */
@@ -301,12 +305,20 @@ void hs_pump(struct hs_conn *hc, uint64_t now);
 void hs_response_done(struct hs_conn *hc, uint64_t now);
 int hs_status_of_errno(int err);
 struct hs_dwait *hs_dwait_get(struct tusk_http_server *srv,
-			      const struct hs_file *f);
+			      const struct hs_file *f, unsigned int algs);
 void hs_dwait_put(struct tusk_http_server *srv, struct hs_dwait *dw);
 void hs_dwaits_poll(struct tusk_http_server *srv);
 
 /* http_server_get.c */
 void hs_get_start(struct hs_conn *hc, uint64_t now);
+/* The digests a request asks for (GET, HEAD, PUT's answer): the best
+ * of Want-Repr-Digest (RFC 9530) into *repr and of Want-Digest
+ * (RFC 3230) into *legacy, as TUSK_DIGEST_BIT()s, each answered in its
+ * own field; sha-256 goes in Repr-Digest unasked when it is kept. */
+void hs_wanted(const struct tusk_http_req *req, unsigned int *repr,
+	       unsigned int *legacy);
+/* In HS_WAIT for a HEAD: the digest it asked for. */
+void hs_get_poll(struct hs_conn *hc, uint64_t now);
 void hs_file_close(struct hs_file *f);
 /* The strong validator of a file as GET sends it (ETag). */
 void hs_etag_format(char etag[HS_ETAG_MAX], const struct stat *st);

@@ -162,7 +162,7 @@ send_xml(struct hs_conn *hc, int status, const char *xml, size_t len,
 /* One resource's entry; `sha` holds the kept digest if there is one. */
 static void
 entry_of(struct tusk_dav_entry *e, const char *path, const struct stat *st,
-	 int fd, uint8_t sha[TUSK_DIGEST_LEN], char etag[HS_ETAG_MAX])
+	 int fd, struct tusk_digests *d, char etag[HS_ETAG_MAX])
 {
 	*e = (struct tusk_dav_entry){
 		.path = path, .collection = S_ISDIR(st->st_mode),
@@ -172,15 +172,16 @@ entry_of(struct tusk_dav_entry *e, const char *path, const struct stat *st,
 		return;
 	hs_etag_format(etag, st);
 	e->etag = etag;
-	if (fd >= 0 && tusk_digest_lookup(fd, sha) == 0)
-		e->sha256 = sha;
+	if (fd >= 0 && tusk_digest_lookup(fd, TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256),
+					  d) == 0)
+		e->sha256 = d->v[TUSK_DIGEST_SHA256];
 }
 
 /* Add the resource at `path` (stat'ed as st) to the document. */
 static int
 add(struct hs_conn *hc, const char *path, const struct stat *st)
 {
-	uint8_t sha[TUSK_DIGEST_LEN];
+	struct tusk_digests d;
 	char etag[HS_ETAG_MAX];
 	struct tusk_dav_entry e;
 	int fd = -1, rc;
@@ -188,7 +189,7 @@ add(struct hs_conn *hc, const char *path, const struct stat *st)
 	if (S_ISREG(st->st_mode))
 		fd = tusk_root_openat(hc->srv->env->root, path,
 				      O_RDONLY | O_NONBLOCK, 0);
-	entry_of(&e, path, st, fd, sha, etag);
+	entry_of(&e, path, st, fd, &d, etag);
 	rc = tusk_dav_writer_add(hc->dav->w, &e);
 	if (fd >= 0)
 		close(fd);

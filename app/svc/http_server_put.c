@@ -26,6 +26,8 @@
  * nb_segs is 16-bit. */
 #define HS_PUT_CHAIN_SEGS 256
 
+static unsigned int put_algs(const struct tusk_http_req *req);
+
 void
 hs_put_cancel(struct hs_conn *hc)
 {
@@ -100,13 +102,27 @@ put_open(struct hs_conn *hc)
 	p->total = p->left = hc->req.content_length;
 	p->flushed = 0;
 	p->w = tusk_file_writer_create(p->fd, 0, 0);
-	p->job = tusk_digest_follow(hc->srv->env->digest, p->fd);
+	/* sha-256 is always kept; what the client sent is checked; what it
+	 * wants back is computed in the same pass */
+	p->job = tusk_digest_follow(hc->srv->env->digest, p->fd,
+				    put_algs(&hc->req));
 	if (p->w == NULL || p->job == NULL) {
 		HS_LOG(WARNING, "%s: no writer or digest job for the upload\n",
 		       hc->rel);
 		return 503;
 	}
 	return 0;
+}
+
+/* The algorithms an upload is hashed with (see put_open). */
+static unsigned int
+put_algs(const struct tusk_http_req *req)
+{
+	unsigned int repr, legacy;
+
+	hs_wanted(req, &repr, &legacy);
+	return TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256) | req->digests.have |
+	       repr | legacy;
 }
 
 /* The upload failed at `err`: answer and close (the rest of the body is
@@ -261,13 +277,17 @@ hs_put_body(struct hs_conn *hc, uint64_t now)
 		body_done(hc, now);
 }
 
-/* Verified: make the upload the file. */
+/* Verified: make the upload the file; the answer carries the digests
+ * the client asked for (Want-*) and sha-256. */
 static void
-put_commit(struct hs_conn *hc, const uint8_t *sha, uint64_t now)
+put_commit(struct hs_conn *hc, const struct tusk_digests *d, uint64_t now)
 {
-	struct tusk_http_resp_info ri = { .digest = sha };
+	struct tusk_http_resp_info ri = { .digests = d };
 	struct hs_put *p = &hc->put;
 	int rc;
+
+	hs_wanted(&hc->req, &ri.repr_algs, &ri.legacy_algs);
+	ri.repr_algs |= TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
 
 	rc = p->no_replace ?
 	     tusk_root_commit_new(hc->srv->env->root, p->tmp, hc->rel) :
@@ -286,16 +306,52 @@ put_commit(struct hs_conn *hc, const uint8_t *sha, uint64_t now)
 	hs_respond(hc, &ri, now);
 }
 
-/* In HS_WAIT for a PUT: the digest of what was written. */
+/* The algorithms whose value the client sent and the bytes do not have. */
+static unsigned int
+put_mismatch(const struct tusk_digests *sent, const struct tusk_digests *got)
+{
+	unsigned int bad = 0;
+
+	for (int a = 0; a < TUSK_DIGEST_ALGS; a++)
+		if ((sent->have & TUSK_DIGEST_BIT(a)) &&
+		    memcmp(sent->v[a], got->v[a], tusk_digest_len(a)) != 0)
+			bad |= TUSK_DIGEST_BIT(a);
+	return bad;
+}
+
+/* Digest mismatch: the upload is discarded (never renamed into place)
+ * and the answer, 400, carries the digests of the bytes that arrived in
+ * the fields the client used, so it can see which one differs. */
+static void
+put_refuse(struct hs_conn *hc, const struct tusk_digests *d,
+	   unsigned int bad, uint64_t now)
+{
+	struct tusk_http_resp_info ri = {
+		.status = 400, .digests = d, .repr_algs = bad,
+		.legacy_algs = bad,
+	};
+
+	for (int a = 0; a < TUSK_DIGEST_ALGS; a++)
+		if (bad & TUSK_DIGEST_BIT(a))
+			HS_LOG(NOTICE, "%s: %s of the upload differs from the "
+			       "client's digest: upload discarded\n", hc->rel,
+			       tusk_digest_name(a));
+	hc->srv->put_digest_refused++;
+	hs_put_cancel(hc);
+	hs_respond_error_info(hc, &ri, now);
+}
+
+/* In HS_WAIT for a PUT: the digests of what was written. */
 void
 hs_put_poll(struct hs_conn *hc, uint64_t now)
 {
-	uint8_t sha[TUSK_DIGEST_LEN];
+	struct tusk_digests d;
+	unsigned int bad;
 	int rc;
 
 	if (hc->req.method != TUSK_HTTP_PUT || hc->put.job == NULL)
 		return;
-	rc = tusk_digest_job_poll(hc->put.job, sha);
+	rc = tusk_digest_job_poll(hc->put.job, &d);
 	if (rc == -EAGAIN) {
 		hs_busy(hc, true);
 		return;
@@ -304,13 +360,10 @@ hs_put_poll(struct hs_conn *hc, uint64_t now)
 		put_fail(hc, rc == -ENOSPC ? -EIO : rc, now);
 		return;
 	}
-	if (hc->req.has_digest &&
-	    memcmp(sha, hc->req.digest, TUSK_DIGEST_LEN) != 0) {
-		HS_LOG(NOTICE, "%s: Repr-Digest mismatch, upload dropped\n",
-		       hc->rel);
-		hs_put_cancel(hc);
-		hs_respond_error(hc, 400, now);
+	bad = put_mismatch(&hc->req.digests, &d);
+	if (bad != 0) {
+		put_refuse(hc, &d, bad, now);
 		return;
 	}
-	put_commit(hc, sha, now);
+	put_commit(hc, &d, now);
 }

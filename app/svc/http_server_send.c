@@ -290,24 +290,27 @@ hs_response_done(struct hs_conn *hc, uint64_t now)
 /* ---- digests shared by connections ---- */
 
 static struct hs_dwait *
-dwait_find(struct tusk_http_server *srv, const struct hs_file *f)
+dwait_find(struct tusk_http_server *srv, const struct hs_file *f,
+	   unsigned int algs)
 {
 	struct hs_dwait *dw;
 
 	TAILQ_FOREACH(dw, &srv->dwaits, link)
 		if (dw->dev == f->dev && dw->ino == f->ino &&
 		    dw->size == f->size && dw->mtime_ns == f->mtime_ns &&
+		    (dw->algs & algs) == algs &&
 		    (dw->rc == -EAGAIN || dw->rc == 0))
 			return dw;
 	return NULL;
 }
 
-/* The digest job for file f, started or joined; NULL when the digest
- * service cannot take a job now (the answer goes without digest). */
+/* The digest job of `algs` for file f, started or joined; NULL when the
+ * digest service cannot take a job now (the answer goes without). */
 struct hs_dwait *
-hs_dwait_get(struct tusk_http_server *srv, const struct hs_file *f)
+hs_dwait_get(struct tusk_http_server *srv, const struct hs_file *f,
+	     unsigned int algs)
 {
-	struct hs_dwait *dw = dwait_find(srv, f);
+	struct hs_dwait *dw = dwait_find(srv, f, algs);
 
 	if (dw != NULL) {
 		dw->refs++;
@@ -316,12 +319,13 @@ hs_dwait_get(struct tusk_http_server *srv, const struct hs_file *f)
 	dw = calloc(1, sizeof(*dw));
 	if (dw == NULL)
 		return NULL;
-	dw->job = tusk_digest_file(srv->env->digest, f->fd);
+	dw->job = tusk_digest_file(srv->env->digest, f->fd, algs);
 	if (dw->job == NULL) {
 		HS_LOG(WARNING, "digest service busy: %s\n", strerror(errno));
 		free(dw);
 		return NULL;
 	}
+	dw->algs = algs;
 	dw->dev = f->dev;
 	dw->ino = f->ino;
 	dw->size = f->size;
@@ -347,7 +351,7 @@ hs_dwaits_poll(struct tusk_http_server *srv)
 	for (dw = TAILQ_FIRST(&srv->dwaits); dw != NULL; dw = next) {
 		next = TAILQ_NEXT(dw, link);
 		if (dw->rc == -EAGAIN)
-			dw->rc = tusk_digest_job_poll(dw->job, dw->sha);
+			dw->rc = tusk_digest_job_poll(dw->job, &dw->d);
 		if (dw->rc != -EAGAIN && dw->refs <= 0) {
 			TAILQ_REMOVE(&srv->dwaits, dw, link);
 			tusk_digest_job_free(dw->job);

@@ -181,7 +181,7 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	{ .name = "digest_threads", .type = TUSK_CFG_UINT, .def = "1",
 	  .min = 1, .max = CONFIG_DIGEST_THREADS_MAX,
 	  .offset = offsetof(struct tusk_config, digest_threads),
-	  .desc = "threads computing SHA-256 digests off the lcores" },
+	  .desc = "threads computing file digests (adler32, crc32c, md5, sha-256) off the lcores" },
 	{ .name = "bulk_port", .type = TUSK_CFG_UINT, .def = "9",
 	  .min = 0, .max = UINT16_MAX,
 	  .offset = offsetof(struct tusk_config, bulk_port),

@@ -332,7 +332,7 @@ static const char *const args_iperf3_client[] = {
 };
 static const char *const args_id[] = { "id", NULL };
 static const char *const args_fetch[] = {
-	"url", "dest", "streams", "token", NULL,
+	"url", "dest", "streams", "token", "verify", NULL,
 };
 static const char *const args_cancel[] = { "id", "discard", NULL };
 static const char *const args_twamp[] = { "host", "port", "count",
@@ -385,7 +385,8 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	  "the client test id: running, or done with iperf3 -J's document" },
 	{ "fetch", tusk_ctl_fetch_cmd, args_fetch,
 	  "fetch url into the data root: url, dest, streams (range streams), "
-	  "token (bearer token for the source)" },
+	  "token (bearer token for the source), "
+	  "verify (auto|adler32|crc32c|md5|sha-256|reread|none)" },
 	{ "transfers", tusk_ctl_transfers_cmd, args_none,
 	  "fetches with progress: bytes, rate, ETA, state, sha256, errors" },
 	{ "cancel", tusk_ctl_cancel_cmd, args_cancel,

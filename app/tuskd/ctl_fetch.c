@@ -4,10 +4,13 @@
  *
  *   fetch      {"url", "dest" (relative; default: the URL's file name),
  *               "streams" (default [tuskd] fetch_streams, 1..64),
- *               "token" (a bearer token sent to the source; optional)}
+ *               "token" (a bearer token sent to the source; optional),
+ *               "verify" (auto, adler32, crc32c, md5, sha-256, reread,
+ *               none: http_fetch.h enum tusk_fetch_verify)}
  *              -> the new transfer (id, state "probing", ...)
  *   transfers  -> every transfer: id, url, dest, state, bytes, size, rate,
- *               eta_s, streams, retries, sha256, error, note, ...
+ *               eta_s, streams, retries, verify, digests, source_digests,
+ *               sha256, phase_s, error, note, ...
  *   cancel     {"id", "discard" (default false)} -> the transfer as left
  *
  * The client lives on the first lcore; these run there between bursts
@@ -40,6 +43,7 @@ struct fetch_call {
 	char token[TUSK_FETCH_TOKEN_MAX + 1]; /* "": none */
 	uint32_t addr;
 	uint32_t streams;
+	enum tusk_fetch_verify verify;
 	uint32_t id;
 	bool discard;
 	json_t *result;
@@ -53,7 +57,7 @@ fetch_on_lcore(struct tusk_lcore *lc, void *arg, uint64_t now)
 	struct fetch_call *c = arg;
 	struct tusk_fetch_req req = {
 		.url = c->url, .addr = c->addr, .dest = c->dest,
-		.streams = c->streams, .token = c->token,
+		.streams = c->streams, .token = c->token, .verify = c->verify,
 	};
 	int ret = 0;
 
@@ -157,6 +161,31 @@ resolve(const char *url, uint32_t *addr, char *err, size_t errlen)
 	return 0;
 }
 
+/* "verify": how the fetched file is checked (http_fetch.h); absent:
+ * auto. */
+static int
+fetch_verify_arg(json_t *args, enum tusk_fetch_verify *v, char *err,
+		 size_t errlen)
+{
+	char name[16];
+	int m;
+
+	name[0] = '\0';
+	if (tusk_ctl_arg_string(args, "verify", false, name, sizeof(name),
+				err, errlen) < 0)
+		return -1;
+	m = name[0] == '\0' ? TUSK_FETCH_VERIFY_AUTO :
+	    tusk_fetch_verify_parse(name);
+	if (m < 0) {
+		snprintf(err, errlen, "\"verify\" must be auto, adler32, "
+			 "crc32c, md5, sha-256, reread or none (not \"%s\")",
+			 name);
+		return -1;
+	}
+	*v = (enum tusk_fetch_verify)m;
+	return 0;
+}
+
 int
 tusk_ctl_fetch_cmd(void *arg, json_t *args, json_t **result,
 		   char *err, size_t errlen)
@@ -190,6 +219,10 @@ tusk_ctl_fetch_cmd(void *arg, json_t *args, json_t **result,
 		return -1;
 	}
 	c->streams = (uint32_t)streams;
+	if (fetch_verify_arg(args, &c->verify, err, errlen) < 0) {
+		free(c);
+		return -1;
+	}
 	return fetch_call(ctl, c, result, err, errlen);
 }
 

@@ -120,6 +120,41 @@ fuzz_resp(const char *buf, size_t size)
 		CHECK(resp.range_first <= resp.range_last);
 }
 
+/* RFC 3230 and RFC 9530 digest fields: parsed values write back and
+ * parse again to the same; preferences pick a named algorithm. */
+static void
+fuzz_digests(const char *buf, size_t size)
+{
+	struct tusk_digests d = { 0 }, again = { 0 };
+	struct tusk_http_want w = { 0 };
+	char text[TUSK_HTTP_DIGESTS_STRLEN];
+	int rc, a;
+
+	for (int f = TUSK_HTTP_REPR_DIGEST; f <= TUSK_HTTP_LEGACY_DIGEST; f++) {
+		rc = f == TUSK_HTTP_REPR_DIGEST ?
+		     tusk_http_repr_digest_parse(buf, size, &d) :
+		     tusk_http_legacy_digest_parse(buf, size, &d);
+		CHECK(rc == 0 || rc == -EINVAL);
+		if (rc < 0 || d.have == 0)
+			continue;
+		rc = tusk_http_digests_format(text, sizeof(text), &d, d.have, f);
+		CHECK(rc > 0);
+		rc = f == TUSK_HTTP_REPR_DIGEST ?
+		     tusk_http_repr_digest_parse(text, (size_t)rc, &again) :
+		     tusk_http_legacy_digest_parse(text, (size_t)rc, &again);
+		CHECK(rc == 0 && again.have == d.have);
+		for (a = 0; a < TUSK_DIGEST_ALGS; a++)
+			if (d.have & TUSK_DIGEST_BIT(a))
+				CHECK(memcmp(d.v[a], again.v[a],
+					     tusk_digest_len(a)) == 0);
+	}
+	tusk_http_want_digest_parse(buf, size, &w);
+	tusk_http_want_repr_parse(buf, size, &w);
+	a = tusk_http_want_pick(&w, TUSK_DIGEST_ALL);
+	CHECK(a == -1 || (a >= 0 && a < TUSK_DIGEST_ALGS &&
+			  (w.named & TUSK_DIGEST_BIT(a)) && w.weight[a] > 0));
+}
+
 static void
 fuzz_fields(const char *buf, size_t size)
 {
@@ -132,6 +167,7 @@ fuzz_fields(const char *buf, size_t size)
 
 	rc = tusk_http_digest_parse(buf, size, sha);
 	CHECK(rc == 1 || rc == 0 || rc == -EINVAL);
+	fuzz_digests(buf, size);
 	tusk_http_range_parse(buf, size, &r);
 	check_range(&r, size);
 	rc = tusk_http_base64_decode(buf, n, bin, sizeof(bin));

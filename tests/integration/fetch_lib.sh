@@ -51,9 +51,10 @@ else:
     print("missing")' "$1" "$2" || fail "tuskctl transfers failed"
 }
 
-# fetch URL DEST [STREAMS]: start a fetch; prints its id.
+# fetch URL DEST [STREAMS] [VERIFY]: start a fetch (verify= auto unless
+# given); prints its id.
 fetch() {
-	ctl_json fetch "url=$1" "dest=$2" "streams=${3:-4}" |
+	ctl_json fetch "url=$1" "dest=$2" "streams=${3:-4}" ${4:+"verify=$4"} |
 		python3 -c 'import json, sys
 r = json.load(sys.stdin)
 if not r["ok"]:

@@ -25,10 +25,16 @@ server (nginx, Apache) adds:
     getcontentlength, getlastmodified), what tusk-ctrld lists a data set
     with; Depth infinity gets 403 (section 9.1 allows refusing it);
   - --flaky STATUS: answer every other request (the 1st, 3rd, ...) with
-    STATUS and no body, a server that fails half of what it is asked.
+    STATUS and no body, a server that fails half of what it is asked;
+  - --legacy-digest ALGS: `Digest:` (RFC 3230, as XRootD and dCache send
+    it) with the comma-separated algorithms (adler32, crc32c, md5,
+    sha-256: file_digests.py) on 200/206/HEAD; with --lie, of the file
+    with its first byte flipped (a source whose bytes differ from what
+    it announces), and --digest's Repr-Digest lies the same way.
 
 Usage: range_server.py [--bind ADDR] [--port N] [--digest] [--no-ranges]
-                       [--flaky STATUS] [--quiet] DIR
+                       [--flaky STATUS] [--legacy-digest ALGS] [--lie]
+                       [--quiet] DIR
 Prints "listening ADDR:PORT" on stdout once it accepts connections.
 """
 
@@ -45,6 +51,8 @@ import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
 
+import file_digests
+
 # One sendfile(2) call moves at most this much, so that a client that
 # stops reading never pins a thread in one enormous call.
 SENDFILE_CHUNK = 8 << 20
@@ -54,26 +62,49 @@ DIGEST_BLOCK = 4 << 20
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-class Digests:
-    """SHA-256 per (path, inode, size, mtime): computed once, kept."""
+def lie(raw):
+    """A digest of other bytes: the value with its first byte flipped."""
+    return bytes([raw[0] ^ 0xFF]) + raw[1:]
 
-    def __init__(self):
+
+class Digests:
+    """Field values per (path, inode, size, mtime): computed once, kept.
+    legacy: RFC 3230 algorithms to send in Digest (empty: none)."""
+
+    def __init__(self, legacy=(), liar=False):
         self.lock = threading.Lock()
         self.known = {}
+        self.legacy = legacy
+        self.liar = liar
+
+    def compute(self, path):
+        if not self.legacy:
+            with open(path, "rb") as f:
+                h = hashlib.sha256()
+                while True:
+                    b = f.read(DIGEST_BLOCK)
+                    if not b:
+                        break
+                    h.update(b)
+            return {"sha-256": h.digest()}
+        return file_digests.digests(path, "crc32c" in self.legacy)
 
     def get(self, path, st):
+        """(Repr-Digest value, Digest value or None)"""
         key = (path, st.st_ino, st.st_size, st.st_mtime_ns)
         with self.lock:
             if key in self.known:
                 return self.known[key]
-        with open(path, "rb") as f:
-            h = hashlib.sha256()
-            while True:
-                b = f.read(DIGEST_BLOCK)
-                if not b:
-                    break
-                h.update(b)
-        val = "sha-256=:%s:" % base64.b64encode(h.digest()).decode()
+        d = self.compute(path)
+        if self.liar:
+            d = {k: lie(v) for k, v in d.items()}
+        repr_v = "sha-256=:%s:" % base64.b64encode(d["sha-256"]).decode()
+        legacy = []
+        for name in self.legacy:
+            raw = d[name]
+            legacy.append("%s=%s" % (name, raw.hex() if name in (
+                "adler32", "crc32c") else base64.b64encode(raw).decode()))
+        val = (repr_v, ", ".join(legacy) or None)
         with self.lock:
             self.known[key] = val
         return val
@@ -220,7 +251,11 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Last-Modified", email.utils.formatdate(st.st_mtime, usegmt=True))
         self.send_header("Content-Type", "application/octet-stream")
         if self.server.digests is not None:
-            self.send_header("Repr-Digest", self.server.digests.get(path, st))
+            repr_v, legacy = self.server.digests.get(path, st)
+            if self.server.repr_digest:
+                self.send_header("Repr-Digest", repr_v)
+            if legacy:
+                self.send_header("Digest", legacy)
         self.end_headers()
         if body and count:
             self.wfile.flush()
@@ -297,6 +332,10 @@ def main():
                     help="ignore Range like python3 -m http.server")
     ap.add_argument("--flaky", type=int, default=0, metavar="STATUS",
                     help="answer every other request with STATUS")
+    ap.add_argument("--legacy-digest", default="", metavar="ALGS",
+                    help="send Digest (RFC 3230) of these algorithms")
+    ap.add_argument("--lie", action="store_true",
+                    help="announce digests of other bytes")
     ap.add_argument("--quiet", action="store_true", help="no request log")
     ap.add_argument("--token", help="answer 401 unless a request carries "
                     "Authorization: Bearer TOKEN")
@@ -316,7 +355,9 @@ def main():
     srv.flaky = a.flaky
     srv.token = a.token
     srv.counts_file = a.counts
-    srv.digests = Digests() if a.digest else None
+    legacy = tuple(x for x in a.legacy_digest.split(",") if x)
+    srv.repr_digest = a.digest
+    srv.digests = Digests(legacy, a.lie) if a.digest or legacy else None
     print("listening %s:%d" % srv.server_address, flush=True)
     try:
         srv.serve_forever()

@@ -402,14 +402,14 @@ bool
 hw_digest_kept(void *rel)
 {
 	char path[512];
-	uint8_t sha[TUSK_DIGEST_LEN];
+	struct tusk_digests d;
 	int fd, rc;
 
 	snprintf(path, sizeof(path), "%s/%s", hw_root_dir, (const char *)rel);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return false;
-	rc = tusk_digest_lookup(fd, sha);
+	rc = tusk_digest_lookup(fd, TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256), &d);
 	close(fd);
 	return rc == 0;
 }

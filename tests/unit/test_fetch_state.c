@@ -418,7 +418,7 @@ test_disk_thread_commit(void **state)
 	static const uint8_t sha[32] = { 1, 2, 3 };
 	struct tusk_fetch_disk *d = tusk_fetch_disk_create(root);
 	struct tusk_fetch_disk_job *j;
-	uint8_t got[32];
+	struct tusk_digests kept = { 0 }, got;
 	int fd, ret, i;
 
 	assert_non_null(d);
@@ -427,8 +427,10 @@ test_disk_thread_commit(void **state)
 	assert_int_equal(write(fd, "data", 4), 4);
 	assert_int_equal(tusk_fetch_disk_save(d, "f.tusk-part.state",
 					      text("{}")), 0);
+	kept.have = TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
+	memcpy(kept.v[TUSK_DIGEST_SHA256], sha, 32);
 	j = tusk_fetch_disk_commit(d, "f.tusk-part", "f", "f.tusk-part.state",
-				   fd, sha);
+				   fd, &kept);
 	assert_non_null(j);
 	for (i = 0; i < 5000 && (ret = tusk_fetch_disk_job_poll(j)) ==
 	     -EAGAIN; i++)
@@ -440,8 +442,8 @@ test_disk_thread_commit(void **state)
 			 -ENOENT);
 	assert_int_equal(tusk_root_openat(root, "f.tusk-part.state",
 					  O_RDONLY, 0), -ENOENT);
-	assert_int_equal(tusk_digest_lookup(fd, got), 0);
-	assert_memory_equal(got, sha, 32);
+	assert_int_equal(tusk_digest_lookup(fd, kept.have, &got), 0);
+	assert_memory_equal(got.v[TUSK_DIGEST_SHA256], sha, 32);
 	close(fd);
 	assert_int_equal(tusk_root_discard(root, "f"), 0);
 }

@@ -65,6 +65,42 @@ teardown(void **state)
 	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* SHA-256 alone, as these tests were written for (test_digest_algs.c
+ * covers the other algorithms). */
+#define TUSK_DIGEST_LEN 32
+#define SHA TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256)
+
+static int
+lookup_sha(int fd, uint8_t sha[TUSK_DIGEST_LEN])
+{
+	struct tusk_digests d;
+	int r = tusk_digest_lookup(fd, SHA, &d);
+
+	if (r == 0)
+		memcpy(sha, d.v[TUSK_DIGEST_SHA256], TUSK_DIGEST_LEN);
+	return r;
+}
+
+static int
+store_sha(int fd, const uint8_t sha[TUSK_DIGEST_LEN])
+{
+	struct tusk_digests d = { .have = SHA };
+
+	memcpy(d.v[TUSK_DIGEST_SHA256], sha, TUSK_DIGEST_LEN);
+	return tusk_digest_store(fd, &d);
+}
+
+static int
+poll_sha(struct tusk_digest_job *job, uint8_t sha[TUSK_DIGEST_LEN])
+{
+	struct tusk_digests d;
+	int r = tusk_digest_job_poll(job, &d);
+
+	if (r == 0)
+		memcpy(sha, d.v[TUSK_DIGEST_SHA256], TUSK_DIGEST_LEN);
+	return r;
+}
+
 static void
 sha_of(const uint8_t *p, size_t n, uint8_t out[TUSK_DIGEST_LEN])
 {
@@ -95,7 +131,7 @@ wait_job(struct tusk_digest_job *job, uint8_t sha[TUSK_DIGEST_LEN])
 	int r = -EAGAIN;
 
 	for (int i = 0; i < 10000 && r == -EAGAIN; i++) {
-		r = tusk_digest_job_poll(job, sha);
+		r = poll_sha(job, sha);
 		if (r == -EAGAIN)
 			usleep(1000);
 	}
@@ -115,7 +151,7 @@ set_mtime(int fd, time_t sec)
 static void
 hash_and_expect_kept(int fd, size_t len, uint8_t want[TUSK_DIGEST_LEN])
 {
-	struct tusk_digest_job *job = tusk_digest_file(svc, fd);
+	struct tusk_digest_job *job = tusk_digest_file(svc, fd, SHA);
 	uint8_t got[TUSK_DIGEST_LEN];
 
 	assert_non_null(job);
@@ -124,7 +160,7 @@ hash_and_expect_kept(int fd, size_t len, uint8_t want[TUSK_DIGEST_LEN])
 	assert_memory_equal(got, want, TUSK_DIGEST_LEN);
 	tusk_digest_job_free(job);
 	memset(got, 0, sizeof(got));
-	assert_int_equal(tusk_digest_lookup(fd, got), 0);
+	assert_int_equal(lookup_sha(fd, got), 0);
 	assert_memory_equal(got, want, TUSK_DIGEST_LEN);
 }
 
@@ -137,7 +173,7 @@ test_whole_file(void **state)
 
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		int fd = file_with(dir, "whole", lens[i]);
-		struct tusk_digest_job *job = tusk_digest_file(svc, fd);
+		struct tusk_digest_job *job = tusk_digest_file(svc, fd, SHA);
 
 		assert_non_null(job);
 		/* the job has its own descriptor */
@@ -162,7 +198,7 @@ test_many_files_at_once(void **state)
 
 		snprintf(name, sizeof(name), "many%d", i);
 		fds[i] = file_with(dir, name, BIG_LEN - (size_t)i * 333333);
-		jobs[i] = tusk_digest_file(svc, fds[i]);
+		jobs[i] = tusk_digest_file(svc, fds[i], SHA);
 		assert_non_null(jobs[i]);
 	}
 	for (int i = 0; i < 8; i++) {
@@ -183,25 +219,25 @@ test_kept_until_changed(void **state)
 	int fd = file_with(dir, "kept", 100000);
 	char v[256];
 
-	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
+	assert_int_equal(lookup_sha(fd, got), -ENOENT);
 	hash_and_expect_kept(fd, 100000, want);
 	/* stored as an xattr on this file system */
-	assert_true(fgetxattr(fd, TUSK_DIGEST_XATTR, v, sizeof(v)) > 64);
+	assert_true(fgetxattr(fd, TUSK_DIGEST_XATTR_PREFIX "sha256", v, sizeof(v)) > 64);
 	/* mtime changed, same size */
 	set_mtime(fd, 1000000000);
-	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
-	assert_int_equal(tusk_digest_store(fd, want), 0);
-	assert_int_equal(tusk_digest_lookup(fd, got), 0);
+	assert_int_equal(lookup_sha(fd, got), -ENOENT);
+	assert_int_equal(store_sha(fd, want), 0);
+	assert_int_equal(lookup_sha(fd, got), 0);
 	/* size changed */
 	assert_int_equal(pwrite(fd, "x", 1, 100000), 1);
-	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
+	assert_int_equal(lookup_sha(fd, got), -ENOENT);
 	/* forgotten */
-	assert_int_equal(tusk_digest_store(fd, want), 0);
+	assert_int_equal(store_sha(fd, want), 0);
 	assert_int_equal(tusk_digest_forget(fd), 0);
-	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
+	assert_int_equal(lookup_sha(fd, got), -ENOENT);
 	/* a garbled attribute is a miss, not a crash or a digest */
-	assert_int_equal(fsetxattr(fd, TUSK_DIGEST_XATTR, "zz 1 2 3", 8, 0), 0);
-	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
+	assert_int_equal(fsetxattr(fd, TUSK_DIGEST_XATTR_PREFIX "sha256", "zz 1 2 3", 8, 0), 0);
+	assert_int_equal(lookup_sha(fd, got), -ENOENT);
 	close(fd);
 }
 
@@ -214,8 +250,8 @@ test_kept_served_without_reading(void **state)
 	struct tusk_digest_job *job;
 
 	memset(fake, 0x42, sizeof(fake));
-	assert_int_equal(tusk_digest_store(fd, fake), 0);
-	job = tusk_digest_file(svc, fd);
+	assert_int_equal(store_sha(fd, fake), 0);
+	job = tusk_digest_file(svc, fd, SHA);
 	assert_int_equal(wait_job(job, got), 0);
 	assert_memory_equal(got, fake, TUSK_DIGEST_LEN);
 	assert_int_equal(tusk_digest_job_done(job), 0);
@@ -228,7 +264,7 @@ test_follow(void **state)
 {
 	uint8_t want[TUSK_DIGEST_LEN], got[TUSK_DIGEST_LEN];
 	int fd = file_with(dir, "follow", 0);
-	struct tusk_digest_job *job = tusk_digest_follow(svc, fd);
+	struct tusk_digest_job *job = tusk_digest_follow(svc, fd, SHA);
 	size_t off = 0;
 
 	assert_non_null(job);
@@ -240,7 +276,7 @@ test_follow(void **state)
 		off += n;
 		tusk_digest_follow_advance(job, off);
 		/* never done before the writer says it ended */
-		assert_int_equal(tusk_digest_job_poll(job, got), -EAGAIN);
+		assert_int_equal(poll_sha(job, got), -EAGAIN);
 	}
 	tusk_digest_follow_end(job, BIG_LEN);
 	sha_of(data, BIG_LEN, want);
@@ -248,7 +284,7 @@ test_follow(void **state)
 	assert_memory_equal(got, want, TUSK_DIGEST_LEN);
 	tusk_digest_job_free(job);
 	/* kept for the file as written */
-	assert_int_equal(tusk_digest_lookup(fd, got), 0);
+	assert_int_equal(lookup_sha(fd, got), 0);
 	assert_memory_equal(got, want, TUSK_DIGEST_LEN);
 	close(fd);
 }
@@ -258,13 +294,13 @@ test_follow_short_file(void **state)
 {
 	uint8_t got[TUSK_DIGEST_LEN];
 	int fd = file_with(dir, "short", 1000);
-	struct tusk_digest_job *job = tusk_digest_follow(svc, fd);
+	struct tusk_digest_job *job = tusk_digest_follow(svc, fd, SHA);
 
 	/* the writer claims 2000 bytes; only 1000 are there */
 	tusk_digest_follow_end(job, 2000);
 	assert_int_equal(wait_job(job, got), -EIO);
 	tusk_digest_job_free(job);
-	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
+	assert_int_equal(lookup_sha(fd, got), -ENOENT);
 	close(fd);
 }
 
@@ -276,7 +312,7 @@ test_changed_while_hashed(void **state)
 	uint8_t want[TUSK_DIGEST_LEN], was[TUSK_DIGEST_LEN];
 	uint8_t got[TUSK_DIGEST_LEN];
 	int fd = file_with(dir, "changing", BIG_LEN - 1);
-	struct tusk_digest_job *job = tusk_digest_file(svc, fd);
+	struct tusk_digest_job *job = tusk_digest_file(svc, fd, SHA);
 	int r;
 
 	assert_int_equal(pwrite(fd, data + BIG_LEN - 1, 1, BIG_LEN - 1), 1);
@@ -289,7 +325,7 @@ test_changed_while_hashed(void **state)
 	if (r == 0 && memcmp(got, was, TUSK_DIGEST_LEN) != 0)
 		assert_memory_equal(got, want, TUSK_DIGEST_LEN);
 	/* what is kept never describes content the file no longer has */
-	if (tusk_digest_lookup(fd, got) == 0)
+	if (lookup_sha(fd, got) == 0)
 		assert_memory_equal(got, want, TUSK_DIGEST_LEN);
 	tusk_digest_job_free(job);
 	close(fd);
@@ -310,22 +346,22 @@ test_bounds_and_cancel(void **state)
 	s2 = tusk_digest_svc_create(1);
 	assert_non_null(s2);
 	errno = 0;
-	assert_null(tusk_digest_file(s2, -1));
+	assert_null(tusk_digest_file(s2, -1, SHA));
 	assert_int_equal(errno, EBADF);
 	/* follow jobs that never end fill the service */
 	jobs = calloc(TUSK_DIGEST_MAX_JOBS, sizeof(*jobs));
 	for (int i = 0; i < TUSK_DIGEST_MAX_JOBS; i++) {
-		jobs[i] = tusk_digest_follow(s2, fd);
+		jobs[i] = tusk_digest_follow(s2, fd, SHA);
 		assert_non_null(jobs[i]);
 	}
 	errno = 0;
-	assert_null(tusk_digest_follow(s2, fd));
+	assert_null(tusk_digest_follow(s2, fd, SHA));
 	assert_int_equal(errno, EAGAIN);
 	/* one released (cancelled while running) makes room again */
 	tusk_digest_job_free(jobs[0]);
 	jobs[0] = NULL;
 	for (int i = 0; i < 1000 && jobs[0] == NULL; i++) {
-		jobs[0] = tusk_digest_follow(s2, fd);
+		jobs[0] = tusk_digest_follow(s2, fd, SHA);
 		if (jobs[0] == NULL)
 			usleep(1000);
 	}
@@ -333,7 +369,7 @@ test_bounds_and_cancel(void **state)
 	/* stopping the service ends what is left */
 	tusk_digest_svc_free(s2);
 	for (int i = 0; i < TUSK_DIGEST_MAX_JOBS; i++) {
-		assert_int_equal(tusk_digest_job_poll(jobs[i], got),
+		assert_int_equal(poll_sha(jobs[i], got),
 				 -ECANCELED);
 		tusk_digest_job_free(jobs[i]);
 	}
@@ -424,11 +460,11 @@ test_table_without_xattrs(void **state)
 	assert_true(fsetxattr(fd, "user.x", "1", 1, 0) < 0 && errno == ENOTSUP);
 	hash_and_expect_kept(fd, 300000, want);
 	set_mtime(fd, 1000000000);
-	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
-	assert_int_equal(tusk_digest_store(fd, want), 0);
-	assert_int_equal(tusk_digest_lookup(fd, got), 0);
+	assert_int_equal(lookup_sha(fd, got), -ENOENT);
+	assert_int_equal(store_sha(fd, want), 0);
+	assert_int_equal(lookup_sha(fd, got), 0);
 	assert_int_equal(ftruncate(fd, 10), 0);
-	assert_int_equal(tusk_digest_lookup(fd, got), -ENOENT);
+	assert_int_equal(lookup_sha(fd, got), -ENOENT);
 	close(fd);
 }
 

@@ -367,7 +367,8 @@ test_first_byte(void **state)
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
 	for (int i = 0; i < DECOY_JOBS; i++) {
-		decoy[i] = tusk_digest_file(hw_env.digest, fd);
+		decoy[i] = tusk_digest_file(hw_env.digest, fd,
+					    TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256));
 		assert_non_null(decoy[i]);
 	}
 	close(fd);
