@@ -62,6 +62,7 @@ xfer_free(struct fetch_xfer *x)
 	for (i = 0; x->streams != NULL && i < x->streams_max; i++)
 		free(x->streams[i].head);
 	free(x->streams);
+	free(x->extra);
 	free(x);
 }
 
@@ -366,6 +367,11 @@ start_check(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 			 TUSK_FETCH_STREAMS_MAX);
 		return -EINVAL;
 	}
+	if (req->extra != NULL && strlen(req->extra) > TUSK_FETCH_EXTRA_MAX) {
+		snprintf(err, errlen, "extra fields over %u bytes",
+			 TUSK_FETCH_EXTRA_MAX);
+		return -EINVAL;
+	}
 	if (req->dest != NULL && req->dest[0] != '\0') {
 		snprintf(dest, TUSK_ROOT_PATH_MAX, "%s", req->dest);
 	} else if (dest_from_url(u, dest, TUSK_ROOT_PATH_MAX) < 0) {
@@ -425,6 +431,12 @@ tusk_fetch_start(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 	if (ret < 0)
 		FETCH_LOG(DEBUG, "%s: no sweep of its record's temporaries "
 			  "now: %s\n", dest, strerror(-ret));
+	if (req->extra != NULL && (x->extra = strdup(req->extra)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		xfer_free(x);
+		return -ENOMEM;
+	}
+	x->retry_max = req->retry_max ? req->retry_max : f->conf.retry_max;
 	x->id = ++f->next_id;
 	x->u = u;
 	x->dst = tusk_addr_v4(rte_cpu_to_be_32(req->addr ? req->addr :
@@ -466,6 +478,29 @@ tusk_fetch_cancel(struct tusk_fetch *f, uint32_t id, bool discard,
 }
 
 /* --------------------------------------------------------------- JSON */
+
+static uint64_t xfer_bytes(const struct fetch_xfer *x);
+
+int
+tusk_fetch_progress(struct tusk_fetch *f, uint32_t id,
+		    struct tusk_fetch_progress *p)
+{
+	int slot = xfer_by_id(f, id);
+	const struct fetch_xfer *x;
+
+	if (slot < 0)
+		return -ENOENT;
+	x = f->xfers[slot];
+	memset(p, 0, sizeof(*p));
+	p->state = x->state;
+	p->bytes = xfer_bytes(x);
+	p->size = x->src.size;
+	p->source_digest = x->has_digest;
+	p->have_sha = x->have_sha;
+	memcpy(p->sha, x->sha, sizeof(p->sha));
+	snprintf(p->error, sizeof(p->error), "%s", x->error);
+	return 0;
+}
 
 static uint64_t
 xfer_bytes(const struct fetch_xfer *x)

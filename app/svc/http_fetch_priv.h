@@ -106,6 +106,8 @@ struct fetch_xfer {
 	char part[TUSK_ROOT_PATH_MAX];
 	char record[TUSK_ROOT_PATH_MAX];
 	struct tusk_fetch_source src;
+	char *extra;             /* tusk_fetch_req.extra, or NULL */
+	uint32_t retry_max;      /* attempts without progress */
 	bool has_digest;         /* the server's Repr-Digest */
 	uint8_t digest[TUSK_HTTP_SHA256_LEN];
 	bool ranges;             /* the server honours Range */

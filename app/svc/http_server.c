@@ -141,6 +141,7 @@ conn_free(struct hs_conn *hc)
 	hs_limit_release(hc);
 	hs_put_cancel(hc);
 	hs_propfind_free(hc);
+	hs_tpc_free(hc);
 	hs_file_close(&hc->file);
 	rte_pktmbuf_free(hc->out);
 	while (hc->in_head != NULL) {
@@ -183,6 +184,12 @@ dispatch(struct hs_conn *hc, uint64_t now)
 		hs_put_start(hc, now);
 	else if (req->method == TUSK_HTTP_PROPFIND)
 		hs_propfind_start(hc, now);
+	else if (req->method == TUSK_HTTP_MKCOL ||
+		 req->method == TUSK_HTTP_DELETE ||
+		 req->method == TUSK_HTTP_MOVE)
+		hs_dav_start(hc, now);
+	else if (req->method == TUSK_HTTP_COPY)
+		hs_tpc_start(hc, now);
 	else
 		hs_get_start(hc, now);
 }
@@ -466,6 +473,8 @@ poll_conn(struct hs_conn *hc, uint64_t now)
 		hs_put_poll(hc, now);
 		if (!hc->dead && hc->phase == HS_WAIT)
 			hs_propfind_poll(hc, now);
+		if (!hc->dead && hc->phase == HS_WAIT)
+			hs_tpc_poll(hc, now);
 	} else if (hc->phase == HS_BODY) {
 		body_step(hc, now);
 	} else if (hc->phase == HS_HEAD) {

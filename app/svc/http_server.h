@@ -85,6 +85,8 @@
 
 struct tusk_http_share;
 
+struct tusk_fetch;
+
 struct tusk_http_server_conf {
 	uint16_t port;            /* listen port; 0: 80 */
 	uint64_t put_max;         /* largest PUT body, bytes; 0: default */
@@ -100,6 +102,9 @@ struct tusk_http_server_conf {
 	/* per-source totals shared by every lcore's server (http_share.h);
 	 * NULL: only this server's connections count */
 	struct tusk_http_share *share;
+	/* the fetch client on this lcore, which pulls for a third-party
+	 * COPY with Source (http_server_tpc.c); NULL: such a COPY is 503 */
+	struct tusk_fetch *fetch;
 };
 
 struct tusk_http_server;

@@ -8,6 +8,8 @@
  *   http_server_limit.c fair share: deadlines, per-source limits, the
  *                       table's eviction, how much a response may read
  *   http_server_propfind.c  WebDAV PROPFIND (listings)
+ *   http_server_dav.c   WebDAV MKCOL, DELETE, MOVE (the namespace)
+ *   http_server_tpc.c   COPY: HTTP third-party copy, pull and push
  *
  * A connection moves through phases:
  *
@@ -113,7 +115,7 @@ extern int tusk_http_logtype;
 /* Entity tag: "\"<ino>-<size>-<mtime_ns>\"" in hex, 3 x 16 + 4. */
 #define HS_ETAG_MAX 56
 /* The methods this endpoint has (RFC 9110 15.5.6: 405 lists them). */
-#define HS_ALLOW "GET, HEAD, PUT, PROPFIND"
+#define HS_ALLOW "GET, HEAD, PUT, PROPFIND, MKCOL, DELETE, MOVE, COPY"
 
 enum hs_phase {
 	HS_HEAD = 0,   /* reading a request head */
@@ -226,6 +228,7 @@ struct hs_conn {
 	struct hs_file file;
 	struct hs_put put;
 	struct hs_dav *dav;      /* a PROPFIND in progress */
+	struct hs_tpc *tpc;      /* a third-party COPY in progress */
 
 	/* statistics */
 	uint64_t requests;
@@ -262,6 +265,11 @@ void hs_abort(struct hs_conn *hc, uint64_t now);
 uint64_t hs_in_drop(struct hs_conn *hc, uint64_t bytes);
 
 /* http_server_send.c */
+/* One chunk of a chunked body (text, n bytes) after the head; `last`
+ * ends the body (the zero chunk) and the response. -ENOSPC when the
+ * head buffer is full (the peer does not read): nothing queued. */
+int hs_send_chunk(struct hs_conn *hc, const char *text, size_t n, bool last,
+		  uint64_t now);
 int hs_respond(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
 	       uint64_t now);
 int hs_respond_error(struct hs_conn *hc, int status, uint64_t now);
@@ -286,6 +294,15 @@ void hs_propfind_start(struct hs_conn *hc, uint64_t now);
 void hs_propfind_body(struct hs_conn *hc, uint64_t now);
 void hs_propfind_poll(struct hs_conn *hc, uint64_t now);
 void hs_propfind_free(struct hs_conn *hc);
+
+/* http_server_dav.c: MKCOL, DELETE, MOVE, answered at once */
+void hs_dav_start(struct hs_conn *hc, uint64_t now);
+
+/* http_server_tpc.c: COPY runs in HS_WAIT, its progress streamed as a
+ * chunked body until the transfer ends. */
+void hs_tpc_start(struct hs_conn *hc, uint64_t now);
+void hs_tpc_poll(struct hs_conn *hc, uint64_t now);
+void hs_tpc_free(struct hs_conn *hc);
 
 /* http_server_limit.c */
 void hs_limit_init(struct tusk_http_server *srv);

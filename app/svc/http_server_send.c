@@ -14,6 +14,7 @@
  * the file's pages are not cached yet (readahead runs meanwhile).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -97,6 +98,28 @@ hs_respond(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
 	}
 	hc->srv->requests[r.status / 100]++;
 	hc->phase = HS_SEND;
+	hs_pump(hc, now);
+	return 0;
+}
+
+int
+hs_send_chunk(struct hs_conn *hc, const char *text, size_t n, bool last,
+	       uint64_t now)
+{
+	size_t room = sizeof(hc->rhead) - hc->rhead_len;
+	char *p = hc->rhead + hc->rhead_len;
+	int w;
+
+	/* RFC 9112 7.1: size in hex, CRLF, data, CRLF; "0" CRLF CRLF ends */
+	w = snprintf(p, room, "%zx\r\n%.*s\r\n%s", n, (int)n, text,
+		     last ? "0\r\n\r\n" : "");
+	if (w < 0 || (size_t)w >= room)
+		return -ENOSPC;
+	hc->rhead_len += (uint32_t)w;
+	if (last) {
+		hc->body_off = hc->body_end = 0;
+		hc->phase = HS_SEND;
+	}
 	hs_pump(hc, now);
 	return 0;
 }
