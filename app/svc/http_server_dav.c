@@ -42,6 +42,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -118,21 +119,37 @@ delete(struct hs_conn *hc, uint64_t now)
 		hs_respond_error(hc, 204, now);
 }
 
+/* "host[:port]" [a, a + n): the host's length and the port (80 when
+ * absent: "h" and "h:80" name one server, RFC 3986 6.2.3). */
+static size_t
+authority_split(const char *a, size_t n, unsigned long *port)
+{
+	const char *c = memrchr(a, ':', n);
+
+	*port = 80;
+	if (c == NULL || memchr(c, ']', n - (size_t)(c - a)) != NULL)
+		return n; /* no port (or an IPv6 literal's colons) */
+	*port = strtoul(c + 1, NULL, 10);
+	return (size_t)(c - a);
+}
+
 /* Is the absolute URI's authority ("http://host:port/...") ours (the
  * request's Host)? An absolute path has none and is ours. */
 static bool
 same_server(const char *dest, const char *host)
 {
 	const char *a = strstr(dest, "://"), *e;
-	size_t n;
+	unsigned long dport, hport;
+	size_t dn, hn;
 
 	if (dest[0] == '/' || a == NULL)
 		return true;
 	a += 3;
 	for (e = a; *e != '\0' && *e != '/' && *e != '?' && *e != '#'; e++)
 		;
-	n = (size_t)(e - a);
-	return n == strlen(host) && strncasecmp(a, host, n) == 0;
+	dn = authority_split(a, (size_t)(e - a), &dport);
+	hn = authority_split(host, strlen(host), &hport);
+	return dn == hn && dport == hport && strncasecmp(a, host, dn) == 0;
 }
 
 /* The MOVE destination as a path under the root into to[]; 0 or the
