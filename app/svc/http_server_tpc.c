@@ -23,7 +23,7 @@
  * What is refused before the 202 gets a status of its own: 400 (no
  * Source/Destination or both, a URL the clients cannot use: https,
  * a host name - the stack has no DNS, give an IPv4 literal -, a bad
- * X-Number-Of-Streams, Credential other than none), 403 (the root, an
+ * X-Number-Of-Streams), 403 (the root, an
  * internal name, a directory), 404 (push of a missing file), 409 (no
  * parent directory, a pull of that target already running), 412
  * (Overwrite: F), 503 (no fetch client on this lcore, or its table full).
@@ -110,13 +110,14 @@ options(struct hs_conn *hc, uint32_t *streams, bool *noreplace)
 	*streams = 0;
 	if (field(hc, "X-Number-Of-Streams", v, sizeof(v))) {
 		n = strtol(v, &end, 10);
-		if (*end != '\0' || n < 1 || n > TUSK_FETCH_STREAMS_MAX)
+		/* 0: the default (gfal2 sends its nbstreams, 0 unless set) */
+		if (*end != '\0' || n < 0 || n > TUSK_FETCH_STREAMS_MAX)
 			return 400;
 		*streams = (uint32_t)n;
 	}
-	/* XrdTpc: no delegated credentials here, only tokens in headers */
-	if (field(hc, "Credential", v, sizeof(v)) && strcasecmp(v, "none"))
-		return 400;
+	/* Credential (gridsite delegation, which gfal2 names even when it
+	 * has no proxy to delegate) is not looked at: tuskd never uses
+	 * delegated credentials, only the TransferHeader fields */
 	t->require_checksum = field(hc, "RequireChecksumVerification", v,
 				    sizeof(v)) && strcasecmp(v, "true") == 0;
 	*noreplace = field(hc, "Overwrite", v, sizeof(v)) &&
@@ -230,13 +231,23 @@ begin(struct hs_conn *hc, uint64_t now)
 	uint32_t streams;
 	int status;
 
-	if (has_src == has_dst)
+	if (has_src == has_dst) {
+		HS_LOG(INFO, "COPY /%s: needs Source or Destination (one)\n",
+		       hc->rel);
 		return 400;
+	}
 	status = options(hc, &streams, &noreplace);
-	if (status == 0)
-		status = url_check(has_src ? src : dst);
-	if (status != 0)
+	if (status != 0) {
+		HS_LOG(INFO, "COPY /%s: bad X-Number-Of-Streams, or "
+		       "forwarded fields too long\n", hc->rel);
 		return status;
+	}
+	status = url_check(has_src ? src : dst);
+	if (status != 0) {
+		HS_LOG(INFO, "COPY /%s: %s: an http:// URL with an IPv4 "
+		       "address wanted\n", hc->rel, has_src ? src : dst);
+		return status;
+	}
 	hc->tpc->push = has_dst;
 	return has_src ? pull_start(hc, src, streams, noreplace, now) :
 			 push_start(hc, dst, now);

@@ -231,7 +231,7 @@ static const struct err_case err_cases[] = {
 	{ "COPY /n HTTP/1.1\r\nHost: t\r\nSource: http://a.name/x\r\n\r\n",
 	  400, false },
 	{ "COPY /n HTTP/1.1\r\nHost: t\r\nSource: http://10.0.0.9/x\r\n"
-	  "X-Number-Of-Streams: 0\r\n\r\n", 400, false },
+	  "X-Number-Of-Streams: 65\r\n\r\n", 400, false },
 	{ "COPY /n HTTP/1.1\r\nHost: t\r\nSource: http://10.0.0.9/x\r\n\r\n",
 	  503, false },
 	{ "COPY /missing HTTP/1.1\r\nHost: t\r\n"
