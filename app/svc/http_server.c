@@ -142,6 +142,7 @@ conn_free(struct hs_conn *hc)
 	hs_put_cancel(hc);
 	hs_propfind_free(hc);
 	hs_tpc_free(hc);
+	hs_dav_free(hc);
 	hs_file_close(&hc->file);
 	rte_pktmbuf_free(hc->out);
 	while (hc->in_head != NULL) {
@@ -439,6 +440,14 @@ tusk_http_server_create(const struct tusk_svc_env *env,
 		rte_errno = EINVAL;
 		return NULL;
 	}
+	srv->fsop = tusk_fsop_create(env->root);
+	if (srv->fsop == NULL) {
+		HS_LOG(ERR, "create: no namespace worker: %s\n",
+		       strerror(errno));
+		free(srv);
+		rte_errno = errno;
+		return NULL;
+	}
 	hs_limit_init(srv);
 	TAILQ_INIT(&srv->conns);
 	TAILQ_INIT(&srv->busy);
@@ -448,6 +457,7 @@ tusk_http_server_create(const struct tusk_svc_env *env,
 	if (rc < 0) {
 		HS_LOG(ERR, "cannot listen on port %u: %s\n", srv->conf.port,
 		       strerror(-rc));
+		tusk_fsop_free(srv->fsop);
 		free(srv);
 		rte_errno = -rc;
 		return NULL;
@@ -475,6 +485,8 @@ poll_conn(struct hs_conn *hc, uint64_t now)
 			hs_propfind_poll(hc, now);
 		if (!hc->dead && hc->phase == HS_WAIT)
 			hs_tpc_poll(hc, now);
+		if (!hc->dead && hc->phase == HS_WAIT)
+			hs_dav_poll(hc, now);
 	} else if (hc->phase == HS_BODY) {
 		body_step(hc, now);
 	} else if (hc->phase == HS_HEAD) {
@@ -531,6 +543,7 @@ tusk_http_server_free(void *arg)
 		tusk_digest_job_free(dw->job);
 		free(dw);
 	}
+	tusk_fsop_free(srv->fsop);
 	free(srv);
 }
 

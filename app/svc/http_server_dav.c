@@ -5,8 +5,13 @@
  * rename send them.
  *
  *   hs_dav_start() -> common(): the root itself, internal names, a body
- *                  -> mkcol() / delete() / move() -> app/fileio root.h:
- *                     tusk_root_mkdir / _remove / _rename
+ *                  -> MOVE: move_dest(), move_check() (Destination,
+ *                     Overwrite, refusals that need no file system)
+ *                  -> submit(): a job for the namespace worker
+ *                     (app/fileio fsop.h: tusk_root_mkdir / _remove /
+ *                     _rename off the lcore), HS_WAIT
+ *   hs_dav_poll()  -> the job's result -> mkcol_done() / delete_done() /
+ *                     move_done(): the status
  *
  * Same rules as GET and PUT: the target is decoded by http_path.c (no
  * "..", no %2f), resolved beneath the root by root.c (a symlink that
@@ -35,10 +40,9 @@
  *           itself, onto the root; 502 for another server's URI (RFC
  *           4918 9.9.4).
  *
- * The file system calls run on the lcore, as PUT's commit and PROPFIND's
- * stat do: each is one metadata operation in one directory plus the
- * directory's fsync (tens of microseconds to a few ms on ext4 here),
- * bounded, never a walk of a tree.
+ * The file system calls run on the server's namespace worker thread
+ * (fsop.h): each is one metadata operation in one directory plus that
+ * directory's fsync, which can take tens of ms; the lcore polls.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,10 +51,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "fsop.h"
 #include "http_server_priv.h"
-
-/* Mode of a directory MKCOL creates (the umask applies). */
-#define HS_DAV_DIR_MODE 0755
 
 static void
 refuse(struct hs_conn *hc, int status, const char *why, uint64_t now)
@@ -86,35 +88,28 @@ common(struct hs_conn *hc, uint64_t now)
 }
 
 static void
-mkcol(struct hs_conn *hc, uint64_t now)
+mkcol_done(struct hs_conn *hc, const struct tusk_fsop_result *r,
+	   uint64_t now)
 {
-	int rc = tusk_root_mkdir(hc->srv->env->root, hc->rel,
-				 HS_DAV_DIR_MODE);
-
-	if (rc == -EEXIST)
+	if (r->rc == -EEXIST)
 		refuse(hc, 405, "exists", now);
-	else if (rc == -ENOENT || rc == -ENOTDIR)
+	else if (r->rc == -ENOENT || r->rc == -ENOTDIR)
 		refuse(hc, 409, "no parent directory", now);
-	else if (rc < 0)
-		refuse(hc, hs_status_of_errno(rc), strerror(-rc), now);
+	else if (r->rc < 0)
+		refuse(hc, hs_status_of_errno(r->rc), strerror(-r->rc), now);
 	else
 		hs_respond_error(hc, 201, now);
 }
 
 static void
-delete(struct hs_conn *hc, uint64_t now)
+delete_done(struct hs_conn *hc, const struct tusk_fsop_result *r,
+	    uint64_t now)
 {
-	const struct tusk_root *root = hc->srv->env->root;
-	int rc = tusk_root_remove(root, hc->rel, false);
-
-	/* unlinkat(2) of a directory without AT_REMOVEDIR: EISDIR */
-	if (rc == -EISDIR)
-		rc = tusk_root_remove(root, hc->rel, true);
-	if (rc == -ENOTEMPTY || rc == -EEXIST)
+	if (r->rc == -ENOTEMPTY || r->rc == -EEXIST)
 		refuse(hc, 409, "directory not empty (no recursive DELETE)",
 		       now);
-	else if (rc < 0)
-		refuse(hc, hs_status_of_errno(rc), strerror(-rc), now);
+	else if (r->rc < 0)
+		refuse(hc, hs_status_of_errno(r->rc), strerror(-r->rc), now);
 	else
 		hs_respond_error(hc, 204, now);
 }
@@ -208,25 +203,14 @@ move_check(struct hs_conn *hc, const char *to, uint64_t now)
 }
 
 static void
-move(struct hs_conn *hc, uint64_t now)
+move_done(struct hs_conn *hc, const struct tusk_fsop_result *r,
+	  uint64_t now)
 {
-	const struct tusk_root *root = hc->srv->env->root;
-	char to[TUSK_HTTP_PATH_MAX];
-	bool noreplace, existed;
-	struct stat st;
-	int rc;
+	int rc = r->rc;
 
-	if (move_dest(hc, to, sizeof(to), &noreplace, now) < 0 ||
-	    move_check(hc, to, now) < 0)
-		return;
-	rc = tusk_root_stat(root, hc->rel, &st);
-	if (rc < 0) {
-		refuse(hc, hs_status_of_errno(rc), "no such source", now);
-		return;
-	}
-	existed = tusk_root_stat(root, to, &st) == 0;
-	rc = tusk_root_rename(root, hc->rel, to, noreplace);
-	if (rc == -EEXIST && noreplace)
+	if (r->src_missing)
+		refuse(hc, 404, "no such source", now);
+	else if (r->kept)
 		refuse(hc, 412, "destination exists, Overwrite: F", now);
 	else if (rc == -ENOENT || rc == -ENOTDIR || rc == -EISDIR ||
 		 rc == -ENOTEMPTY || rc == -EEXIST)
@@ -234,23 +218,65 @@ move(struct hs_conn *hc, uint64_t now)
 	else if (rc < 0)
 		refuse(hc, hs_status_of_errno(rc), strerror(-rc), now);
 	else
-		hs_respond_error(hc, existed ? 204 : 201, now);
+		hs_respond_error(hc, r->replaced ? 204 : 201, now);
+}
+
+/* Hand the change to the namespace worker; HS_WAIT until it is done. */
+static void
+submit(struct hs_conn *hc, enum tusk_fsop_kind kind, const char *to,
+       bool noreplace, uint64_t now)
+{
+	hc->fsjob = tusk_fsop_submit(hc->srv->fsop, kind, hc->rel, to,
+				     noreplace);
+	if (hc->fsjob == NULL) {
+		refuse(hc, errno == ENOBUFS ? 503 : 500, strerror(errno), now);
+		return;
+	}
+	hc->phase = HS_WAIT;
+	hs_busy(hc, true);
+}
+
+void
+hs_dav_poll(struct hs_conn *hc, uint64_t now)
+{
+	struct tusk_fsop_result r;
+
+	if (hc->fsjob == NULL)
+		return;
+	if (tusk_fsop_poll(hc->fsjob, &r) < 0) {
+		hs_busy(hc, true);
+		return;
+	}
+	hs_dav_free(hc);
+	if (hc->req.method == TUSK_HTTP_MKCOL)
+		mkcol_done(hc, &r, now);
+	else if (hc->req.method == TUSK_HTTP_DELETE)
+		delete_done(hc, &r, now);
+	else
+		move_done(hc, &r, now);
+}
+
+void
+hs_dav_free(struct hs_conn *hc)
+{
+	tusk_fsop_job_free(hc->fsjob);
+	hc->fsjob = NULL;
 }
 
 void
 hs_dav_start(struct hs_conn *hc, uint64_t now)
 {
+	char to[TUSK_HTTP_PATH_MAX];
+	bool noreplace = false;
+
 	if (common(hc, now) < 0)
 		return;
-	switch (hc->req.method) {
-	case TUSK_HTTP_MKCOL:
-		mkcol(hc, now);
-		break;
-	case TUSK_HTTP_DELETE:
-		delete(hc, now);
-		break;
-	default:
-		move(hc, now);
-		break;
+	if (hc->req.method == TUSK_HTTP_MKCOL) {
+		submit(hc, TUSK_FSOP_MKDIR, NULL, false, now);
+	} else if (hc->req.method == TUSK_HTTP_DELETE) {
+		submit(hc, TUSK_FSOP_REMOVE, NULL, false, now);
+	} else if (move_dest(hc, to, sizeof(to), &noreplace, now) == 0 &&
+		   move_check(hc, to, now) == 0) {
+		submit(hc, TUSK_FSOP_RENAME, to, noreplace, now);
 	}
 }

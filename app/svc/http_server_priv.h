@@ -37,6 +37,7 @@
 
 #include "digest.h"
 #include "file_write.h"
+#include "fsop.h"
 #include "http_msg.h"
 #include "http_path.h"
 #include "http_server.h"
@@ -229,6 +230,7 @@ struct hs_conn {
 	struct hs_put put;
 	struct hs_dav *dav;      /* a PROPFIND in progress */
 	struct hs_tpc *tpc;      /* a third-party COPY in progress */
+	struct tusk_fsop_job *fsjob; /* MKCOL/DELETE/MOVE on the worker */
 
 	/* statistics */
 	uint64_t requests;
@@ -250,6 +252,7 @@ struct tusk_http_server {
 	LIST_HEAD(hs_src_list, hs_src) src[HS_SRC_BUCKETS];
 	LIST_HEAD(hs_src_all, hs_src) srcs;
 	struct tusk_http_server_limits lim;
+	struct tusk_fsop_svc *fsop;      /* MKCOL/DELETE/MOVE, off the lcore */
 	/* statistics */
 	uint64_t requests[6];    /* by status class, [1] = 1xx ... [5] = 5xx */
 	uint64_t bytes_in, bytes_out;
@@ -295,8 +298,11 @@ void hs_propfind_body(struct hs_conn *hc, uint64_t now);
 void hs_propfind_poll(struct hs_conn *hc, uint64_t now);
 void hs_propfind_free(struct hs_conn *hc);
 
-/* http_server_dav.c: MKCOL, DELETE, MOVE, answered at once */
+/* http_server_dav.c: MKCOL, DELETE, MOVE, run on the namespace worker
+ * (fsop.h) while the connection waits in HS_WAIT */
 void hs_dav_start(struct hs_conn *hc, uint64_t now);
+void hs_dav_poll(struct hs_conn *hc, uint64_t now);
+void hs_dav_free(struct hs_conn *hc);
 
 /* http_server_tpc.c: COPY runs in HS_WAIT, its progress streamed as a
  * chunked body until the transfer ends. */
