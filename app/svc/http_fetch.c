@@ -100,6 +100,7 @@ xfer_alloc(struct tusk_fetch *f, uint32_t streams)
 		return NULL;
 	}
 	x->f = f;
+	x->retry_max = f->conf.retry_max;
 	x->part_fd = -1;
 	x->streams_max = streams;
 	for (i = 0; i < streams; i++) {

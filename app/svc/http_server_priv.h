@@ -275,6 +275,8 @@ int hs_send_chunk(struct hs_conn *hc, const char *text, size_t n, bool last,
 		  uint64_t now);
 int hs_respond(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
 	       uint64_t now);
+int hs_respond_open(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
+		    uint64_t now);
 int hs_respond_error(struct hs_conn *hc, int status, uint64_t now);
 int hs_interim_continue(struct hs_conn *hc, uint64_t now);
 void hs_pump(struct hs_conn *hc, uint64_t now);

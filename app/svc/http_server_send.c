@@ -74,13 +74,10 @@ hs_interim_continue(struct hs_conn *hc, uint64_t now)
 	return rc;
 }
 
-/*
- * Answer the current request: ri's head, then for GET the file range
- * [hc->body_off, hc->body_end) the caller set (empty otherwise).
- */
-int
-hs_respond(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
-	   uint64_t now)
+/* The head of ri into the response, counted; then `phase`. */
+static int
+respond_in(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
+	   enum hs_phase phase, uint64_t now)
 {
 	struct tusk_http_resp_info r = *ri;
 	int rc;
@@ -97,9 +94,29 @@ hs_respond(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
 		return rc;
 	}
 	hc->srv->requests[r.status / 100]++;
-	hc->phase = HS_SEND;
+	hc->phase = phase;
 	hs_pump(hc, now);
 	return 0;
+}
+
+/*
+ * Answer the current request: ri's head, then for GET the file range
+ * [hc->body_off, hc->body_end) the caller set (empty otherwise).
+ */
+int
+hs_respond(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
+	   uint64_t now)
+{
+	return respond_in(hc, ri, HS_SEND, now);
+}
+
+/* A head whose body follows in chunks (hs_send_chunk) while the
+ * connection stays in HS_WAIT: the response ends with the last chunk. */
+int
+hs_respond_open(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
+		uint64_t now)
+{
+	return respond_in(hc, ri, HS_WAIT, now);
 }
 
 int

@@ -278,10 +278,9 @@ hs_tpc_start(struct hs_conn *hc, uint64_t now)
 	}
 	hc->tpc->next_look = now + HS_TPC_LOOK_NS;
 	hc->tpc->next_marker = now + TUSK_TPC_MARKER_S * HS_NS_PER_S;
-	hs_respond(hc, &ri, now);
-	/* the head is out: the body streams while the copy runs */
-	hc->phase = HS_WAIT;
-	hs_busy(hc, true);
+	/* the body streams in chunks while the copy runs (HS_WAIT) */
+	if (hs_respond_open(hc, &ri, now) == 0)
+		hs_busy(hc, true);
 }
 
 /* The copy ended: the final line and the last chunk. */

@@ -24,7 +24,8 @@
 #   4. Refused, nothing changed: MOVE out of the root (dot segments,
 #      encoded), DELETE of internal names and of a non-empty directory,
 #      MKCOL over a file, MOVE with Overwrite: F onto a file; a COPY whose
-#      Source is a refused port ends with a "failure:" line.
+#      Source (pull) or Destination (push) is a refused port ends with a
+#      "failure:" line.
 
 # shellcheck source=tests/integration/http_lib.sh
 . "$(dirname "$0")/http_lib.sh"
@@ -203,5 +204,10 @@ pcurl -N -o "$S/copy.body" -w '%{http_code}' -X COPY \
 assert_code "${CURL_OUT:0:3}" 202 "COPY from a refused port"
 grep -q '^failure: ' "$S/copy.body" || fail "no failure line: $(cat "$S/copy.body")"
 [ ! -e "$ROOT/refused.bin" ] || fail "a failed copy left its file"
+note "ok: $(grep '^failure' "$S/copy.body")"
+pcurl -N -o "$S/copy.body" -w '%{http_code}' -X COPY \
+	-H "Destination: http://$PEER_ADDR:9/x" "$T/src.bin"
+assert_code "${CURL_OUT:0:3}" 202 "COPY to a refused port"
+grep -q '^failure: ' "$S/copy.body" || fail "no failure line: $(cat "$S/copy.body")"
 note "ok: $(grep '^failure' "$S/copy.body")"
 note "PASS"
