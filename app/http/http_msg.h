@@ -90,6 +90,13 @@ struct tusk_http_req {
 	/* Length of the head in the parsed buffer: the fields a method
 	 * needs beyond these are read from it (http_field.h). */
 	uint32_t head_len;
+	/* Authorization: Bearer (RFC 6750 2.1): the b64token's place in the
+	 * parsed buffer (offset, length; 0: absent). Kept as a place, not a
+	 * copy: a token is up to 8 kB and the head buffer holds it until
+	 * the request is dispatched. authz_bad: a second Authorization
+	 * field, another scheme, or a value that is no b64token. */
+	uint32_t authz_off, authz_len;
+	bool authz_bad;
 };
 
 /*
@@ -177,6 +184,7 @@ struct tusk_http_resp_info {
 	/* "Transfer-Encoding: chunked" instead of Content-Length: a body
 	 * whose length is not known when the head goes (COPY's progress) */
 	bool chunked;
+	const char *www_authenticate; /* 401/403: the challenge, or NULL */
 	bool close;                /* "Connection: close" */
 };
 
@@ -203,6 +211,7 @@ struct tusk_http_req_info {
 	/* More field lines as sent, each "Name: value\r\n" (a third-party
 	 * copy's forwarded TransferHeader fields), or NULL */
 	const char *extra;
+	const char *bearer;            /* Authorization: Bearer, or NULL */
 	bool close;                    /* "Connection: close" */
 };
 

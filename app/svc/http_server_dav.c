@@ -276,7 +276,8 @@ hs_dav_start(struct hs_conn *hc, uint64_t now)
 	} else if (hc->req.method == TUSK_HTTP_DELETE) {
 		submit(hc, TUSK_FSOP_REMOVE, NULL, false, now);
 	} else if (move_dest(hc, to, sizeof(to), &noreplace, now) == 0 &&
-		   move_check(hc, to, now) == 0) {
+		   move_check(hc, to, now) == 0 &&
+		   hs_auth_check_dest(hc, to, now)) {
 		submit(hc, TUSK_FSOP_RENAME, to, noreplace, now);
 	}
 }

@@ -10,6 +10,7 @@
  *   http_server_propfind.c  WebDAV PROPFIND (listings)
  *   http_server_dav.c   WebDAV MKCOL, DELETE, MOVE (the namespace)
  *   http_server_tpc.c   COPY: HTTP third-party copy, pull and push
+ *   http_server_auth.c  who may: tokens checked before any dispatch
  *
  * A connection moves through phases:
  *
@@ -35,9 +36,11 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
+#include "auth_cache.h"
 #include "digest.h"
 #include "file_write.h"
 #include "fsop.h"
+#include "http_auth.h"
 #include "http_msg.h"
 #include "http_path.h"
 #include "http_server.h"
@@ -76,6 +79,11 @@ extern int tusk_http_logtype;
  * with a RST that can destroy the response before the client reads it
  * (RFC 9112 9.6, "lingering close"). */
 #define HS_LINGER_NS (2 * HS_NS_PER_S)
+/* An idle connection of one host is safe from another host's newcomer
+ * for this long after its last activity: a client sends its request a
+ * round trip or two after the handshake, and must not lose its slot in
+ * between to a host that holds more of the table (http_server_limit.c). */
+#define HS_IDLE_GRACE_NS (1 * HS_NS_PER_S)
 /* Uploads start the kernel's writeback every this many bytes
  * (sync_file_range, asynchronous): dirty pages do not pile up, and the
  * fsync of the commit, which runs on the lcore, has little left to do. */
@@ -253,6 +261,11 @@ struct tusk_http_server {
 	LIST_HEAD(hs_src_all, hs_src) srcs;
 	struct tusk_http_server_limits lim;
 	struct tusk_fsop_svc *fsop;      /* MKCOL/DELETE/MOVE, off the lcore */
+	/* authorisation (http_server_auth.c): decisions by outcome, the
+	 * invalid ones by the check that failed, verified tokens kept */
+	uint64_t auth[TUSK_HTTP_AUTH_OUTCOMES];
+	uint64_t auth_invalid[TUSK_AUTH_VERDICTS];
+	struct tusk_auth_cache auth_cache;
 	/* statistics */
 	uint64_t requests[6];    /* by status class, [1] = 1xx ... [5] = 5xx */
 	uint64_t bytes_in, bytes_out;
@@ -278,6 +291,9 @@ int hs_respond(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
 int hs_respond_open(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
 		    uint64_t now);
 int hs_respond_error(struct hs_conn *hc, int status, uint64_t now);
+/* An error answer described by ri (extra fields: WWW-Authenticate ...). */
+int hs_respond_error_info(struct hs_conn *hc, struct tusk_http_resp_info *ri,
+			  uint64_t now);
 int hs_interim_continue(struct hs_conn *hc, uint64_t now);
 void hs_pump(struct hs_conn *hc, uint64_t now);
 void hs_response_done(struct hs_conn *hc, uint64_t now);
@@ -311,6 +327,14 @@ void hs_dav_free(struct hs_conn *hc);
 void hs_tpc_start(struct hs_conn *hc, uint64_t now);
 void hs_tpc_poll(struct hs_conn *hc, uint64_t now);
 void hs_tpc_free(struct hs_conn *hc);
+/* http_server_auth.c: true when hc's request may go on; else it was
+ * answered (401 or 403) */
+bool hs_auth_check(struct hs_conn *hc, uint64_t now);
+/* A MOVE's destination `to` (relative): may the token create it (or
+ * modify it, when it exists)? Else answered (401 or 403). The source
+ * was checked for modify by hs_auth_check. */
+bool hs_auth_check_dest(struct hs_conn *hc, const char *to, uint64_t now);
+json_t *hs_auth_json(const struct tusk_http_server *srv);
 
 /* http_server_limit.c */
 void hs_limit_init(struct tusk_http_server *srv);

@@ -328,6 +328,7 @@ static const char *const args_bulk_stop[] = { "id", "lcore", NULL };
 
 static const char *const args_fetch[] = { "url", "dest", "streams", NULL };
 static const char *const args_cancel[] = { "id", "discard", NULL };
+static const char *const args_token[] = { "path", "activity", "ttl", NULL };
 
 static const struct tusk_ctl_cmd cmd_table[] = {
 	{ "ports", cmd_ports, args_none,
@@ -342,6 +343,9 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	{ "http", tusk_ctl_http_cmd, args_none,
 	  "HTTP endpoint of every lcore: requests, bytes, connections" },
 	{ "config", cmd_config, args_none, "effective configuration" },
+	{ "token", tusk_ctl_token_cmd, args_token,
+	  "mint a macaroon for the HTTP endpoint: path, activity (read, "
+	  "create, modify, list, delete), ttl (s, default 3600)" },
 	{ "capture", tusk_ctl_capture_cmd_start, args_capture,
 	  "write a port's frames to a pcap file (port, file, count, snaplen)" },
 	{ "capture_stop", tusk_ctl_capture_cmd_stop, args_port,

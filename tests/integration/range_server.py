@@ -123,6 +123,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)  # the asked-for props: all are sent
+        if self.server.flaky and self.server.flake():
+            self.send_error(self.server.flaky, "flaky by design (--flaky)")
+            return
         if depth not in ("0", "1"):
             self.send_error(403, "Depth infinity is not served")
             return

@@ -26,6 +26,12 @@
 #      MKCOL over a file, MOVE with Overwrite: F onto a file; a COPY whose
 #      Source (pull) or Destination (push) is a refused port ends with a
 #      "failure:" line.
+#   5. Tokens (tuskd refuses requests without one; every client above
+#      carries the lab's): MKCOL, DELETE, MOVE, COPY without one get 401;
+#      with storage.create on /box only: MKCOL and a pull into a new file
+#      pass, DELETE, MOVE, a pull over a file and a push (no read) get
+#      403; with every activity on /box, MOVE out of /box and a push of a
+#      file outside it get 403 and change nothing.
 
 # shellcheck source=tests/integration/http_lib.sh
 . "$(dirname "$0")/http_lib.sh"
@@ -84,7 +90,10 @@ done
 [ "$CURL_OUT" != 000 ] || fail "nginx does not answer: $(cat "$NG/stderr")"
 
 T=$HTTP_BASE
-dv() { peer "$@" --conn-timeout 5 --retry 0; }
+# davix carries the lab's token (lib.sh: every activity on the root)
+dv() { peer "$@" -H "$(authz)" --conn-timeout 5 --retry 0; }
+# a tuskd URL with the token in its query (gfal2: bearer over HTTPS only)
+tq() { echo "$1?authz=$TUSK_TOKEN&"; }
 
 note "1: davix namespace"
 dv davix-mkdir "$T/d1" > "$S/out" 2>&1 || fail "davix-mkdir: $(cat "$S/out")"
@@ -129,7 +138,7 @@ note "3: third-party copy"
 mkrand "$ROOT/src.bin" 8
 mkrand "$NG/root/ng.bin" 8
 # davix-cp push (its default): COPY to tuskd with Destination
-timeout "$TPC_MAX_S" ip netns exec "$TUSK_LAB_NS" davix-cp \
+timeout "$TPC_MAX_S" ip netns exec "$TUSK_LAB_NS" davix-cp -H "$(authz)" \
 	-H 'TransferHeaderX-Tusk-Probe: push-1' \
 	"$T/src.bin" "$NGINX_BASE/pushed.bin" > "$S/out" 2>&1 ||
 	fail "davix-cp push: $(cat "$S/out")"
@@ -138,17 +147,17 @@ grep -q "^PUT /pushed.bin 201 probe=push-1$" "$NG/access.log" ||
 	fail "nginx saw no PUT carrying the forwarded field: $(cat "$NG/access.log")"
 note "ok: TransferHeaderX-Tusk-Probe arrived as X-Tusk-Probe"
 # davix-cp pull: COPY to tuskd with Source
-timeout "$TPC_MAX_S" ip netns exec "$TUSK_LAB_NS" davix-cp --copy-mode pull \
+timeout "$TPC_MAX_S" ip netns exec "$TUSK_LAB_NS" davix-cp -H "$(authz)" --copy-mode pull \
 	"$NGINX_BASE/ng.bin" "$T/pulled.bin" > "$S/out" 2>&1 ||
 	fail "davix-cp pull: $(cat "$S/out")"
 same_file "$NG/root/ng.bin" "$ROOT/pulled.bin" "davix-cp pull (tuskd GET from nginx)"
 # gfal2, both modes, no streamed fallback
 timeout "$TPC_MAX_S" ip netns exec "$TUSK_LAB_NS" /usr/bin/python3 \
 	"$INTEG_DIR/gfal_ops.py" tpc "3rd pull" "$NGINX_BASE/ng.bin" \
-	"$T/gpulled.bin" > "$S/gfal" 2>&1 || fail "gfal2 pull: $(cat "$S/gfal")"
+	"$(tq "$T/gpulled.bin")" > "$S/gfal" 2>&1 || fail "gfal2 pull: $(cat "$S/gfal")"
 same_file "$NG/root/ng.bin" "$ROOT/gpulled.bin" "gfal2 filecopy 3rd pull"
 timeout "$TPC_MAX_S" ip netns exec "$TUSK_LAB_NS" /usr/bin/python3 \
-	"$INTEG_DIR/gfal_ops.py" tpc "3rd push" "$T/src.bin" \
+	"$INTEG_DIR/gfal_ops.py" tpc "3rd push" "$(tq "$T/src.bin")" \
 	"$NGINX_BASE/gpushed.bin" > "$S/gfal" 2>&1 || fail "gfal2 push: $(cat "$S/gfal")"
 same_file "$ROOT/src.bin" "$NG/root/gpushed.bin" "gfal2 filecopy 3rd push"
 # the response as a client reads it: 202, chunked, the final line
@@ -210,4 +219,48 @@ pcurl -N -o "$S/copy.body" -w '%{http_code}' -X COPY \
 assert_code "${CURL_OUT:0:3}" 202 "COPY to a refused port"
 grep -q '^failure: ' "$S/copy.body" || fail "no failure line: $(cat "$S/copy.body")"
 note "ok: $(grep '^failure' "$S/copy.body")"
+
+note "5: tokens (app/auth): each new method goes through the decision"
+mkdir "$ROOT/box"
+cp "$S/a.bin" "$ROOT/box/in.bin"
+cp "$S/a.bin" "$ROOT/other.bin"
+# code METHOD PATH [CURL ARGS]: the status, with TUSK_TOKEN as it is
+code() {
+	local m=$1 p=$2
+	shift 2
+	pcurl -N -o "$S/tok.body" -w '%{http_code}' -X "$m" "$@" "$T$p"
+	echo "$CURL_OUT"
+}
+ALL=$TUSK_TOKEN
+TUSK_TOKEN=
+for m in MKCOL DELETE MOVE COPY; do
+	assert_code "$(code "$m" /box/x -H "Destination: /box/y" )" 401 "$m without a token"
+done
+TUSK_TOKEN=$(lab_token /box create)
+assert_code "$(code MKCOL /box/new)" 201 "MKCOL with storage.create on /box"
+assert_code "$(code DELETE /box/in.bin)" 403 "DELETE with create only"
+assert_code "$(code MOVE /box/in.bin -H 'Destination: /box/m.bin')" 403 \
+	"MOVE with create only"
+assert_code "$(code COPY /box/in.bin -H "Source: $NGINX_BASE/ng.bin")" 403 \
+	"COPY pull over a file with create only"
+assert_code "$(code COPY /box/in.bin -H "Destination: $NGINX_BASE/x.bin")" 403 \
+	"COPY push without read"
+assert_code "$(code COPY /box/p.bin -H "Source: $NGINX_BASE/ng.bin")" 202 \
+	"COPY pull of a new file with create"
+grep -qx 'success: Created' "$S/tok.body" || fail "pull with create: $(cat "$S/tok.body")"
+same_file "$NG/root/ng.bin" "$ROOT/box/p.bin" "pull with storage.create"
+TUSK_TOKEN=$(lab_token /box read,create,modify,delete)
+assert_code "$(code MOVE /box/in.bin -H 'Destination: /other2.bin')" 403 \
+	"MOVE out of the token's path"
+assert_code "$(code MOVE /box/in.bin -H 'Destination: /other.bin')" 403 \
+	"MOVE over a file out of the token's path"
+assert_code "$(code COPY /other.bin -H "Destination: $NGINX_BASE/o.bin")" 403 \
+	"COPY push of a file out of the token's path"
+[ ! -e "$ROOT/other2.bin" ] && [ ! -e "$NG/root/o.bin" ] ||
+	fail "a refused MOVE or push acted"
+same_file "$S/a.bin" "$ROOT/other.bin" "other.bin after the refusals"
+assert_code "$(code MOVE /box/in.bin -H 'Destination: /box/m.bin')" 201 \
+	"MOVE within the token's path"
+assert_code "$(code DELETE /box/m.bin)" 204 "DELETE with storage.modify"
+TUSK_TOKEN=$ALL
 note "PASS"

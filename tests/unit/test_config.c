@@ -48,7 +48,7 @@ static const struct bad_case bad_cases[] = {
 	{ TUSKD "lcores 1\n",
 	  "tuskd.conf:3: malformed line: expected \"key = value\", \"[section]\" or \"# comment\"" },
 	{ TUSKD PORT0 "[ports data1]\n",
-	  "tuskd.conf:7: unknown section [ports data1] (expected [eal], [tuskd] or [port NAME])" },
+	  "tuskd.conf:7: unknown section [ports data1] (expected [eal], [tuskd], [auth], [issuer NAME] or [port NAME])" },
 	{ TUSKD "[port]\n", "tuskd.conf:3: section [port] needs a name: [port NAME]" },
 	{ "[tuskd main]\n", "tuskd.conf:1: section [tuskd] takes no name" },
 	{ TUSKD "[port data.0]\n", "tuskd.conf:3: port name \"data.0\" contains '.'" },
