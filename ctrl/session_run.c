@@ -332,8 +332,8 @@ run_fetch(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f)
 		file_fail(c, s, f, false, err);
 		return;
 	}
-	rc = tusk_xfer_start(c->xfer, f->j.url, f->dest, s->spec.streams, &id,
-			     err, sizeof(err));
+	rc = tusk_xfer_start(c->xfer, f->j.url, f->dest, s->spec.streams,
+			     s->spec.source_token, &id, err, sizeof(err));
 	if (rc == 0) {
 		f->xfer_id = id;
 		f->xfer_epoch = c->xfer->epoch;

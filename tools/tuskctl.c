@@ -601,7 +601,7 @@ usage(FILE *f)
 		"                  [dup_ppm=N] [reorder_ppm=N] [limit=N] "
 		"| impair PORT clear=1\n"
 		"           fetch url=http://HOST[:PORT]/PATH [dest=REL] "
-		"[streams=N] | transfers\n"
+		"[streams=N] [token=BEARER] | transfers\n"
 		"           cancel id=N [discard=true]\n"
 		"           token mint path=/P activity=read,create,modify,"
 		"list,delete [ttl=S]\n"

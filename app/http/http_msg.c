@@ -379,8 +379,8 @@ req_field_framing(struct req_state *s, const char *name, size_t nlen,
 
 /* b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" )
  * *"=" (RFC 6750 2.1). */
-static bool
-is_b64token(const char *v, size_t n)
+bool
+tusk_http_is_b64token(const char *v, size_t n)
 {
 	size_t i = 0;
 
@@ -409,7 +409,7 @@ authz_value(struct req_state *s, const char *v, size_t n)
 	}
 	while (sp < n && v[sp] == ' ')
 		sp++;
-	if (!is_b64token(v + sp, n - sp)) {
+	if (!tusk_http_is_b64token(v + sp, n - sp)) {
 		req->authz_bad = true;
 		return;
 	}

@@ -220,6 +220,10 @@ struct tusk_http_req_info {
 int tusk_http_req_head(char *buf, size_t len,
 		       const struct tusk_http_req_info *r);
 
+/* Is v (n bytes) a b64token (RFC 6750 2.1), what a bearer token is made
+ * of: no blank, no CR or LF, nothing a head could be split with? */
+bool tusk_http_is_b64token(const char *v, size_t n);
+
 /* Reason phrase for a status ("Partial Content"); "" if unknown. */
 const char *tusk_http_reason(int status);
 

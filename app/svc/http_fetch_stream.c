@@ -124,6 +124,7 @@ stream_request(struct fetch_stream *s, uint64_t now)
 		.target = s->x->u.target,
 		.host = s->x->u.authority,
 		.extra = s->x->extra,
+		.bearer = s->x->token,
 	};
 	int ret;
 

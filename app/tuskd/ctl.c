@@ -326,7 +326,9 @@ static const char *const args_bulk[] = {
 };
 static const char *const args_bulk_stop[] = { "id", "lcore", NULL };
 
-static const char *const args_fetch[] = { "url", "dest", "streams", NULL };
+static const char *const args_fetch[] = {
+	"url", "dest", "streams", "token", NULL,
+};
 static const char *const args_cancel[] = { "id", "discard", NULL };
 static const char *const args_token[] = { "path", "activity", "ttl", NULL };
 
@@ -365,7 +367,8 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	{ "iperf3", tusk_ctl_iperf3_cmd, args_none,
 	  "iperf3 server: counters, the current or last test per stream" },
 	{ "fetch", tusk_ctl_fetch_cmd, args_fetch,
-	  "fetch url into the data root: url, dest, streams (range streams)" },
+	  "fetch url into the data root: url, dest, streams (range streams), "
+	  "token (bearer token for the source)" },
 	{ "transfers", tusk_ctl_transfers_cmd, args_none,
 	  "fetches with progress: bytes, rate, ETA, state, sha256, errors" },
 	{ "cancel", tusk_ctl_cancel_cmd, args_cancel,
