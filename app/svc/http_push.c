@@ -120,10 +120,10 @@ body_chunk(struct tusk_push *p, uint64_t now)
 	uint32_t room = tusk_tcp_send_space(p->c);
 	int64_t n;
 
-	if (room == 0) {
-		p->blocked = true;
+	/* full: the next poll looks again (writable() is promised only
+	 * after a send() that took less, and none was made) */
+	if (room == 0)
 		return false;
-	}
 	if (len > room)
 		len = room;
 	n = tusk_file_read_mbufs_flags(p->fd, p->off, len, p->env->data_pool,
