@@ -399,6 +399,72 @@ tusk_root_discard(const struct tusk_root *r, const char *tmpname)
 	return err;
 }
 
+/* The directory holding rel, fsync'ed: a name made or removed in it is
+ * durable once it is (fsync(2) NOTES). */
+static int
+sync_dir(int dfd)
+{
+	return fsync(dfd) < 0 ? -errno : 0;
+}
+
+int
+tusk_root_mkdir(const struct tusk_root *r, const char *rel, mode_t mode)
+{
+	const char *base;
+	int dfd, err;
+
+	dfd = open_parent(r, rel, &base);
+	if (dfd < 0)
+		return dfd;
+	/* one component in a directory resolved beneath the root: mkdirat
+	 * never follows a link in `base` */
+	err = mkdirat(dfd, base, mode) < 0 ? -errno : sync_dir(dfd);
+	close(dfd);
+	return err;
+}
+
+int
+tusk_root_remove(const struct tusk_root *r, const char *rel, bool dir)
+{
+	const char *base;
+	int dfd, err;
+
+	dfd = open_parent(r, rel, &base);
+	if (dfd < 0)
+		return dfd;
+	/* unlinkat removes a symlink itself, never what it points to */
+	err = unlinkat(dfd, base, dir ? AT_REMOVEDIR : 0) < 0 ? -errno
+							   : sync_dir(dfd);
+	close(dfd);
+	return err;
+}
+
+int
+tusk_root_rename(const struct tusk_root *r, const char *from,
+		 const char *to, bool noreplace)
+{
+	const char *fbase, *tbase;
+	int fdfd, tdfd, err;
+
+	fdfd = open_parent(r, from, &fbase);
+	if (fdfd < 0)
+		return fdfd;
+	tdfd = open_parent(r, to, &tbase);
+	if (tdfd < 0) {
+		close(fdfd);
+		return tdfd;
+	}
+	err = renameat2(fdfd, fbase, tdfd, tbase,
+			noreplace ? RENAME_NOREPLACE : 0) < 0 ? -errno : 0;
+	if (err == 0)
+		err = sync_dir(tdfd);
+	if (err == 0)
+		err = sync_dir(fdfd);
+	close(fdfd);
+	close(tdfd);
+	return err;
+}
+
 /* Is the component [s, s + n) an internal name (root.h)? */
 static bool
 internal_component(const char *s, size_t n)

@@ -137,6 +137,25 @@ int tusk_root_commit_new(const struct tusk_root *r, const char *tmpname,
 int tusk_root_discard(const struct tusk_root *r, const char *tmpname);
 
 /*
+ * Namespace changes beneath the root (WebDAV MKCOL, DELETE, MOVE). The
+ * parent directory is resolved beneath the root like any open; the last
+ * component is acted on by name in it, so a symlink there is created,
+ * removed or moved itself, never followed. Each fsyncs the directories
+ * it changed before returning. Returns 0 or -errno as mkdirat(2),
+ * unlinkat(2) and renameat2(2) give it (-EEXIST, -ENOENT for a missing
+ * parent, -ENOTDIR, -ENOTEMPTY, -EISDIR, -EINVAL for a directory moved
+ * into itself), plus -EINVAL / -EXDEV as tusk_root_openat.
+ *   tusk_root_mkdir   one directory (no mkdir -p)
+ *   tusk_root_remove  a file or symlink, or with `dir` an empty directory
+ *   tusk_root_rename  atomic rename(2); `noreplace`: -EEXIST if `to`
+ *                     exists (RENAME_NOREPLACE)
+ */
+int tusk_root_mkdir(const struct tusk_root *r, const char *rel, mode_t mode);
+int tusk_root_remove(const struct tusk_root *r, const char *rel, bool dir);
+int tusk_root_rename(const struct tusk_root *r, const char *from,
+		     const char *to, bool noreplace);
+
+/*
  * True if `rel` names one of tuskd's internal files, which the server
  * treats as absent (404): a component that starts with ".tusk-tmp" or
  * contains ".tusk-tmp." (uploads in progress), or ends in ".tusk-part"

@@ -293,7 +293,8 @@ static void
 req_method(struct tusk_http_req *req, const char *m, size_t n)
 {
 	static const char *const names[] = {
-		"GET", "HEAD", "PUT", "PROPFIND",
+		"GET", "HEAD", "PUT", "PROPFIND", "MKCOL", "DELETE", "MOVE",
+		"COPY",
 	};
 	unsigned int i;
 
@@ -555,7 +556,79 @@ tusk_http_req_parse(const char *buf, size_t len, struct tusk_http_req *req)
 			&s);
 	if (rc == 0)
 		rc = req_finish(&s);
+	req->head_len = (uint32_t)hlen;
 	return rc < 0 ? rc : hlen;
+}
+
+/* ---- any field of a parsed head (http_msg.h) ---- */
+
+static int
+skip_start_line(const char *ls, const char *le, void *st)
+{
+	return 0;
+}
+
+struct fields_walk {
+	tusk_http_field_fn fn;
+	void *arg;
+};
+
+static int
+fields_walk_cb(void *st, const char *name, size_t nlen, const char *v,
+	       size_t n)
+{
+	struct fields_walk *w = st;
+
+	return w->fn(w->arg, name, nlen, v, n);
+}
+
+int
+tusk_http_head_fields(const char *buf, size_t len, tusk_http_field_fn fn,
+		      void *arg)
+{
+	struct fields_walk w = { fn, arg };
+	size_t start = 0;
+	int hlen = head_find(buf, len, &start);
+
+	if (hlen <= 0)
+		return hlen == 0 ? -400 : hlen;
+	return head_lines(buf + start, buf + hlen, skip_start_line,
+			  fields_walk_cb, &w);
+}
+
+struct field_find {
+	const char *name;
+	char *out;
+	size_t outlen;
+	int rc;
+};
+
+static int
+field_find_cb(void *arg, const char *name, size_t nlen, const char *v,
+	      size_t n)
+{
+	struct field_find *f = arg;
+
+	if (!name_is(name, nlen, f->name))
+		return 0;
+	if (n >= f->outlen) {
+		f->rc = -ENOSPC;
+	} else {
+		memcpy(f->out, v, n);
+		f->out[n] = '\0';
+		f->rc = (int)n;
+	}
+	return 1; /* the first line of that name */
+}
+
+int
+tusk_http_head_field(const char *buf, size_t len, const char *name,
+		     char *out, size_t outlen)
+{
+	struct field_find f = { name, out, outlen, -ENOENT };
+	int rc = tusk_http_head_fields(buf, len, field_find_cb, &f);
+
+	return rc < 0 ? rc : f.rc;
 }
 
 /* ---- responses ---- */

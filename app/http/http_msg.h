@@ -48,6 +48,10 @@ enum tusk_http_method {
 	TUSK_HTTP_HEAD,
 	TUSK_HTTP_PUT,
 	TUSK_HTTP_PROPFIND, /* WebDAV (RFC 4918 9.1) */
+	TUSK_HTTP_MKCOL,    /* WebDAV (RFC 4918 9.3) */
+	TUSK_HTTP_DELETE,   /* RFC 9110 9.3.5, RFC 4918 9.6 */
+	TUSK_HTTP_MOVE,     /* WebDAV (RFC 4918 9.9) */
+	TUSK_HTTP_COPY,     /* WLCG HTTP third-party copy (http_tpc.h) */
 	TUSK_HTTP_OTHER, /* any other token: the server answers 405 */
 };
 
@@ -88,6 +92,9 @@ struct tusk_http_req {
 	struct tusk_http_want want_repr;    /* Want-Repr-Digest */
 	struct tusk_http_want want_digest;  /* Want-Digest (RFC 3230) */
 	enum tusk_http_depth depth;
+	/* Length of the head in the parsed buffer: the fields a method
+	 * needs beyond these are read from it (http_field.h). */
+	uint32_t head_len;
 	/* Authorization: Bearer (RFC 6750 2.1): the b64token's place in the
 	 * parsed buffer (offset, length; 0: absent). Kept as a place, not a
 	 * copy: a token is up to 8 kB and the head buffer holds it until
@@ -106,6 +113,28 @@ struct tusk_http_req {
  */
 int tusk_http_req_parse(const char *buf, size_t len,
 			struct tusk_http_req *req);
+
+/* Called for each field line of a head: name and value (trimmed), not
+ * NUL terminated. Nonzero stops the walk and is returned by it. */
+typedef int (*tusk_http_field_fn)(void *arg, const char *name, size_t nlen,
+				  const char *v, size_t n);
+
+/*
+ * Walk the fields of a complete head at buf[0, len) (one that
+ * tusk_http_req_parse or tusk_http_resp_parse accepted). Returns what fn
+ * stopped with, 0 after the last field, or -400 when buf holds no
+ * complete head.
+ */
+int tusk_http_head_fields(const char *buf, size_t len, tusk_http_field_fn fn,
+			  void *arg);
+
+/*
+ * The value of the first field `name` (case-insensitive) of a complete
+ * head, NUL terminated into out. Returns its length, -ENOENT when there
+ * is none, -ENOSPC when it does not fit in outlen, -400 as above.
+ */
+int tusk_http_head_field(const char *buf, size_t len, const char *name,
+			 char *out, size_t outlen);
 
 struct tusk_http_resp {
 	int version;
@@ -162,6 +191,9 @@ struct tusk_http_resp_info {
 				    * body is described, else omitted */
 	const char *location;      /* 201: the new resource, or NULL */
 	uint32_t retry_after;      /* 503: seconds (RFC 9110 10.2.3); 0: none */
+	/* "Transfer-Encoding: chunked" instead of Content-Length: a body
+	 * whose length is not known when the head goes (COPY's progress) */
+	bool chunked;
 	const char *www_authenticate; /* 401/403: the challenge, or NULL */
 	bool close;                /* "Connection: close" */
 };
@@ -190,6 +222,9 @@ struct tusk_http_req_info {
 	 * Want-Digest (RFC 3230) naming `want_legacy_algs`, sha-256
 	 * preferred (0: no field) */
 	unsigned int want_repr_algs, want_legacy_algs;
+	/* More field lines as sent, each "Name: value\r\n" (a third-party
+	 * copy's forwarded TransferHeader fields), or NULL */
+	const char *extra;
 	const char *bearer;            /* Authorization: Bearer, or NULL */
 	bool close;                    /* "Connection: close" */
 };

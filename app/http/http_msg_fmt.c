@@ -88,6 +88,10 @@ tusk_http_method_name(enum tusk_http_method m)
 	case TUSK_HTTP_HEAD: return "HEAD";
 	case TUSK_HTTP_PUT: return "PUT";
 	case TUSK_HTTP_PROPFIND: return "PROPFIND";
+	case TUSK_HTTP_MKCOL: return "MKCOL";
+	case TUSK_HTTP_DELETE: return "DELETE";
+	case TUSK_HTTP_MOVE: return "MOVE";
+	case TUSK_HTTP_COPY: return "COPY";
 	default: return "OTHER";
 	}
 }
@@ -197,7 +201,9 @@ tusk_http_resp_head(char *buf, size_t len, const struct tusk_http_resp_info *r)
 		put(&f, "Content-Type: %s\r\n", r->content_type);
 	else if (r->content_length > 0)
 		put(&f, "Content-Type: application/octet-stream\r\n");
-	if (status_has_length(r->status))
+	if (r->chunked)
+		put(&f, "Transfer-Encoding: chunked\r\n");
+	else if (status_has_length(r->status))
 		put(&f, "Content-Length: %" PRIu64 "\r\n", r->content_length);
 	if (r->close)
 		put(&f, "Connection: close\r\n");
@@ -259,6 +265,8 @@ tusk_http_req_head(char *buf, size_t len, const struct tusk_http_req_info *r)
 		put(&f, "Repr-Digest: %s\r\n", dig);
 	}
 	req_want(&f, r->want_repr_algs, r->want_legacy_algs);
+	if (r->extra != NULL)
+		put(&f, "%s", r->extra);
 	if (r->bearer != NULL)
 		put(&f, "Authorization: Bearer %s\r\n", r->bearer);
 	if (r->close)

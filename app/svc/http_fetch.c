@@ -63,6 +63,9 @@ xfer_free(struct fetch_xfer *x)
 	for (i = 0; x->streams != NULL && i < x->streams_max; i++)
 		free(x->streams[i].head);
 	free(x->streams);
+	if (x->extra != NULL) /* it may hold a forwarded token */
+		memset(x->extra, 0, strlen(x->extra));
+	free(x->extra);
 	if (x->token != NULL)
 		memset(x->token, 0, strlen(x->token));
 	free(x->token);
@@ -103,6 +106,7 @@ xfer_alloc(struct tusk_fetch *f, uint32_t streams)
 		return NULL;
 	}
 	x->f = f;
+	x->retry_max = f->conf.retry_max;
 	x->part_fd = -1;
 	x->streams_max = streams;
 	for (i = 0; i < streams; i++) {
@@ -371,6 +375,11 @@ start_check(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 			 TUSK_FETCH_STREAMS_MAX);
 		return -EINVAL;
 	}
+	if (req->extra != NULL && strlen(req->extra) > TUSK_FETCH_EXTRA_MAX) {
+		snprintf(err, errlen, "extra fields over %u bytes",
+			 TUSK_FETCH_EXTRA_MAX);
+		return -EINVAL;
+	}
 	if (req->token != NULL && req->token[0] != '\0' &&
 	    (strlen(req->token) > TUSK_FETCH_TOKEN_MAX ||
 	     !tusk_http_is_b64token(req->token, strlen(req->token)))) {
@@ -443,6 +452,12 @@ tusk_fetch_start(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 	if (ret < 0)
 		FETCH_LOG(DEBUG, "%s: no sweep of its record's temporaries "
 			  "now: %s\n", dest, strerror(-ret));
+	if (req->extra != NULL && (x->extra = strdup(req->extra)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		xfer_free(x);
+		return -ENOMEM;
+	}
+	x->retry_max = req->retry_max ? req->retry_max : f->conf.retry_max;
 	x->id = ++f->next_id;
 	x->u = u;
 	x->dst = tusk_addr_v4(rte_cpu_to_be_32(req->addr ? req->addr :
@@ -488,6 +503,32 @@ tusk_fetch_cancel(struct tusk_fetch *f, uint32_t id, bool discard,
 }
 
 /* --------------------------------------------------------------- JSON */
+
+static uint64_t xfer_bytes(const struct fetch_xfer *x);
+
+int
+tusk_fetch_progress(struct tusk_fetch *f, uint32_t id,
+		    struct tusk_fetch_progress *p)
+{
+	int slot = xfer_by_id(f, id);
+	const struct fetch_xfer *x;
+
+	if (slot < 0)
+		return -ENOENT;
+	x = f->xfers[slot];
+	memset(p, 0, sizeof(*p));
+	p->state = x->state;
+	p->bytes = xfer_bytes(x);
+	p->size = x->src.size;
+	/* a digest of the source that the bytes received are compared with */
+	p->source_digest = (x->src_digests.have & x->algs) != 0;
+	p->have_sha = x->have_sha &&
+		      (x->got.have & TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256)) != 0;
+	if (p->have_sha)
+		memcpy(p->sha, x->got.v[TUSK_DIGEST_SHA256], sizeof(p->sha));
+	snprintf(p->error, sizeof(p->error), "%s", x->error);
+	return 0;
+}
 
 static uint64_t
 xfer_bytes(const struct fetch_xfer *x)

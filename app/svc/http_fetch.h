@@ -65,6 +65,7 @@
 
 #include <jansson.h>
 
+#include "http_digest.h"
 #include "svc.h"
 
 /* Streams per transfer unless asked: 4 connections fill a long fat pipe
@@ -155,11 +156,44 @@ struct tusk_fetch_req {
 	const char *dest;
 	uint32_t streams;    /* 0: TUSK_FETCH_STREAMS_DEFAULT */
 	enum tusk_fetch_verify verify;
+	/* Field lines added to every request, "Name: value\r\n" each (a
+	 * third-party copy's forwarded TransferHeader fields, such as its
+	 * Authorization), at most TUSK_FETCH_EXTRA_MAX bytes; NULL: none.
+	 * Kept by the transfer, never logged nor listed (it may hold a
+	 * token). */
+	const char *extra;
+	/* Attempts in a row without progress before it fails; 0: the
+	 * service's (tusk_fetch_conf.retry_max). */
+	uint32_t retry_max;
 	/* A bearer token for the source (sent as "Authorization: Bearer"
 	 * with every request of the transfer; never logged nor listed);
 	 * NULL or "": none. A b64token of at most TUSK_FETCH_TOKEN_MAX. */
 	const char *token;
 };
+
+/* Bytes of tusk_fetch_req.extra at most: a request head is one mbuf
+ * (TUSK_SVC_DATA_ROOM, 16 KiB) and a WLCG token is 1-2 KiB. */
+#define TUSK_FETCH_EXTRA_MAX 8192u
+
+/* Where a transfer is, for a caller on the lcore that follows one (a
+ * third-party copy's progress markers). */
+struct tusk_fetch_progress {
+	enum tusk_fetch_xstate state;
+	uint64_t bytes;          /* on the part file (or the file, done) */
+	uint64_t size;           /* the source's, once probed (else 0) */
+	/* the source offered a Repr-Digest: a done transfer had its
+	 * SHA-256 compared with it */
+	bool source_digest;
+	bool have_sha;           /* done: sha is the file's SHA-256 */
+	uint8_t sha[TUSK_HTTP_SHA256_LEN];
+	char error[TUSK_FETCH_REASON_MAX];
+};
+
+struct tusk_fetch;
+
+/* Fill *p for transfer `id`: 0 or -ENOENT. */
+int tusk_fetch_progress(struct tusk_fetch *f, uint32_t id,
+			struct tusk_fetch_progress *p);
 
 struct tusk_fetch;
 struct tusk_tls_ctx;
@@ -183,7 +217,7 @@ void tusk_fetch_free(void *f);
 
 /*
  * Start fetching req->url into req->dest. Returns 0 and *id, or -errno
- * with a reason in err: -EINVAL (bad URL, dest or streams), -EPROTONO-
+ * with a reason in err: -EINVAL (bad URL, dest, streams or extra), -EPROTONO-
  * SUPPORT (https), -EBUSY (a transfer to that dest is running), -ENOSPC
  * (TUSK_FETCH_TRANSFERS_MAX transfers that are all running), -ENOMEM.
  * A paused, cancelled or failed transfer of the same dest is replaced

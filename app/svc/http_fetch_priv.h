@@ -115,6 +115,8 @@ struct fetch_xfer {
 	struct tusk_digests src_digests; /* the source's Repr-Digest, Digest */
 	uint32_t prefix_blk;     /* blocks [0, prefix_blk) are on disk */
 	uint64_t prefix_bytes;   /* and told to the follow job */
+	char *extra;             /* tusk_fetch_req.extra, or NULL */
+	uint32_t retry_max;      /* attempts without progress */
 	bool ranges;             /* the server honours Range */
 	bool have_sched;
 	struct tusk_fetch_sched sched;

@@ -192,7 +192,7 @@ fetch_xfer_stream_failed(struct fetch_xfer *x, bool fatal, uint64_t now,
 	/* streams failing together (a server gone) count once per backoff */
 	if (now < x->retry_at)
 		return;
-	if (++x->fails_in_row > x->f->conf.retry_max) {
+	if (++x->fails_in_row > x->retry_max) {
 		fetch_xfer_fail(x, true, now, "%s (gave up after %u attempts)",
 				reason, x->fails_in_row - 1);
 		return;

@@ -152,6 +152,8 @@ conn_free(struct hs_conn *hc)
 	hs_limit_release(hc);
 	hs_put_cancel(hc);
 	hs_propfind_free(hc);
+	hs_tpc_free(hc);
+	hs_dav_free(hc);
 	hs_file_close(&hc->file);
 	rte_pktmbuf_free(hc->out);
 	tusk_tls_conn_free(hc->tls);
@@ -197,6 +199,12 @@ dispatch(struct hs_conn *hc, uint64_t now)
 		hs_put_start(hc, now);
 	else if (req->method == TUSK_HTTP_PROPFIND)
 		hs_propfind_start(hc, now);
+	else if (req->method == TUSK_HTTP_MKCOL ||
+		 req->method == TUSK_HTTP_DELETE ||
+		 req->method == TUSK_HTTP_MOVE)
+		hs_dav_start(hc, now);
+	else if (req->method == TUSK_HTTP_COPY)
+		hs_tpc_start(hc, now);
 	else
 		hs_get_start(hc, now);
 }
@@ -501,6 +509,14 @@ tusk_http_server_create(const struct tusk_svc_env *env,
 		rte_errno = EINVAL;
 		return NULL;
 	}
+	srv->fsop = tusk_fsop_create(env->root);
+	if (srv->fsop == NULL) {
+		HS_LOG(ERR, "create: no namespace worker: %s\n",
+		       strerror(errno));
+		free(srv);
+		rte_errno = errno;
+		return NULL;
+	}
 	hs_limit_init(srv);
 	TAILQ_INIT(&srv->conns);
 	TAILQ_INIT(&srv->busy);
@@ -537,6 +553,10 @@ poll_conn(struct hs_conn *hc, uint64_t now)
 			hs_propfind_poll(hc, now);
 		if (!hc->dead && hc->phase == HS_WAIT)
 			hs_get_poll(hc, now);
+		if (!hc->dead && hc->phase == HS_WAIT)
+			hs_tpc_poll(hc, now);
+		if (!hc->dead && hc->phase == HS_WAIT)
+			hs_dav_poll(hc, now);
 	} else if (hc->phase == HS_BODY) {
 		body_step(hc, now);
 	} else if (hc->phase == HS_HEAD) {
@@ -596,6 +616,7 @@ tusk_http_server_free(void *arg)
 		free(dw);
 	}
 	tusk_tls_ctx_free(srv->conf.tls);
+	tusk_fsop_free(srv->fsop);
 	free(srv);
 }
 

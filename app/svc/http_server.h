@@ -89,6 +89,8 @@ struct tusk_http_share;
 struct tusk_tls_ctx;
 struct tusk_http_auth;
 
+struct tusk_fetch;
+
 struct tusk_http_server_conf {
 	uint16_t port;            /* listen port; 0: 80 */
 	uint64_t put_max;         /* largest PUT body, bytes; 0: default */
@@ -110,6 +112,9 @@ struct tusk_http_server_conf {
 	struct tusk_tls_ctx *tls;
 	uint16_t https_port;      /* 0: 443 */
 	bool https_only;          /* no plain HTTP listener (needs tls) */
+	/* the fetch client on this lcore, which pulls for a third-party
+	 * COPY with Source (http_server_tpc.c); NULL: such a COPY is 503 */
+	struct tusk_fetch *fetch;
 	/* who may do what (http_auth.h), shared read-only by every lcore's
 	 * server; required: "no checks" is mode off, said explicitly */
 	const struct tusk_http_auth *auth;

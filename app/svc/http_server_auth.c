@@ -5,9 +5,9 @@
  *
  *   dispatch() -> hs_auth_check() -> credentials(): Authorization: Bearer
  *                                    or ?authz=
- *                                 -> activity(): by method; PUT looks
- *                                    whether the target exists (create
- *                                    or modify)
+ *                                 -> activity(): by method; PUT and a
+ *                                    COPY pull look whether the target
+ *                                    exists (create or modify)
  *                                 -> tusk_http_auth_decide()
  *                                 -> a create-only PUT: may_modify()
  *                                    says whether its commit may replace
@@ -16,6 +16,7 @@
  * Tokens are never logged: the log lines of the endpoint name hc->rel,
  * the path without its query, and this file logs only outcomes.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,15 +28,27 @@
  * TUSK_AUTH_JWT_NAME_MAX) and an error code (RFC 6750 3). */
 #define HS_AUTH_CHALLENGE_MAX (TUSK_AUTH_JWT_NAME_MAX + 64)
 
-/* What a PUT of hc->rel asks: create a file, or modify one there is. */
+/* What writing `rel` asks: create a file, or modify one there is. */
 static uint32_t
-put_act(const struct hs_conn *hc)
+write_act(const struct hs_conn *hc, const char *rel)
 {
 	struct stat st;
 
-	if (tusk_root_stat(hc->srv->env->root, hc->rel, &st) == 0)
+	if (tusk_root_stat(hc->srv->env->root, rel, &st) == 0)
 		return TUSK_AUTH_MODIFY;
 	return TUSK_AUTH_CREATE;
+}
+
+/* A COPY with Source pulls into the target (a write of it); with
+ * Destination it pushes the target out (a read of it). */
+static uint32_t
+copy_act(const struct hs_conn *hc)
+{
+	char v[8];
+	int rc = tusk_http_head_field(hc->head, hc->req.head_len, "Source",
+				      v, sizeof(v));
+
+	return rc == -ENOENT ? TUSK_AUTH_READ : write_act(hc, hc->rel);
 }
 
 /* The activity of hc's request (app/auth/auth_scope.h). */
@@ -49,7 +62,15 @@ activity(const struct hs_conn *hc)
 	case TUSK_HTTP_PROPFIND:
 		return TUSK_AUTH_LIST;
 	case TUSK_HTTP_PUT:
-		return put_act(hc);
+		return write_act(hc, hc->rel);
+	case TUSK_HTTP_MKCOL:
+		return TUSK_AUTH_CREATE;
+	case TUSK_HTTP_DELETE: /* storage.modify grants it, as macaroon DELETE */
+		return TUSK_AUTH_DELETE;
+	case TUSK_HTTP_MOVE: /* its destination: hs_auth_check_dest() */
+		return TUSK_AUTH_MODIFY;
+	case TUSK_HTTP_COPY:
+		return copy_act(hc);
 	default:
 		/* a method without its row here needs the widest grant */
 		return TUSK_AUTH_MODIFY;
@@ -105,8 +126,9 @@ may_modify(struct hs_conn *hc, struct tusk_http_auth_req *r)
 	       TUSK_HTTP_AUTH_ALLOW;
 }
 
-bool
-hs_auth_check(struct hs_conn *hc, uint64_t now)
+/* May hc's token do `act` on `rel`? Else answered (401/403). */
+static bool
+check(struct hs_conn *hc, const char *rel, uint32_t act, uint64_t now)
 {
 	struct tusk_http_server *srv = hc->srv;
 	char path[TUSK_HTTP_PATH_MAX + 1];
@@ -114,9 +136,9 @@ hs_auth_check(struct hs_conn *hc, uint64_t now)
 	enum tusk_http_auth_outcome o;
 	enum tusk_auth_verdict why;
 
-	snprintf(path, sizeof(path), "/%s", hc->rel);
+	snprintf(path, sizeof(path), "/%s", rel);
 	credentials(hc, &r);
-	r.act = activity(hc);
+	r.act = act;
 	o = tusk_http_auth_decide(srv->conf.auth, &srv->auth_cache, &r,
 				  (int64_t)time(NULL), &why);
 	hc->put.no_replace = o == TUSK_HTTP_AUTH_ALLOW &&
@@ -128,11 +150,23 @@ hs_auth_check(struct hs_conn *hc, uint64_t now)
 	if (o <= TUSK_HTTP_AUTH_ALLOW_OFF)
 		return true;
 	HS_LOG(DEBUG, "%s %s: refused: %s%s%s\n", hc->req.method_text,
-	       hc->rel, tusk_http_auth_outcome_name(o),
+	       rel, tusk_http_auth_outcome_name(o),
 	       o == TUSK_HTTP_AUTH_INVALID ? ", " : "",
 	       o == TUSK_HTTP_AUTH_INVALID ? tusk_auth_verdict_name(why) : "");
 	refuse(hc, o, now);
 	return false;
+}
+
+bool
+hs_auth_check(struct hs_conn *hc, uint64_t now)
+{
+	return check(hc, hc->rel, activity(hc), now);
+}
+
+bool
+hs_auth_check_dest(struct hs_conn *hc, const char *to, uint64_t now)
+{
+	return check(hc, to, write_act(hc, to), now);
 }
 
 json_t *

@@ -9,6 +9,8 @@
  *                       table's eviction, how much a response may read
  *   http_server_propfind.c  WebDAV PROPFIND (listings)
  *   http_server_tls.c   HTTPS: the TLS layer between TCP and a connection
+ *   http_server_dav.c   WebDAV MKCOL, DELETE, MOVE (the namespace)
+ *   http_server_tpc.c   COPY: HTTP third-party copy, pull and push
  *   http_server_auth.c  who may: tokens checked before any dispatch
  *
  * A connection moves through phases:
@@ -38,6 +40,7 @@
 #include "auth_cache.h"
 #include "digest.h"
 #include "file_write.h"
+#include "fsop.h"
 #include "http_auth.h"
 #include "http_msg.h"
 #include "http_path.h"
@@ -124,7 +127,7 @@ extern int tusk_http_logtype;
 /* Entity tag: "\"<ino>-<size>-<mtime_ns>\"" in hex, 3 x 16 + 4. */
 #define HS_ETAG_MAX 56
 /* The methods this endpoint has (RFC 9110 15.5.6: 405 lists them). */
-#define HS_ALLOW "GET, HEAD, PUT, PROPFIND"
+#define HS_ALLOW "GET, HEAD, PUT, PROPFIND, MKCOL, DELETE, MOVE, COPY"
 
 enum hs_phase {
 	HS_HEAD = 0,   /* reading a request head */
@@ -245,6 +248,8 @@ struct hs_conn {
 	struct hs_file file;
 	struct hs_put put;
 	struct hs_dav *dav;      /* a PROPFIND in progress */
+	struct hs_tpc *tpc;      /* a third-party COPY in progress */
+	struct tusk_fsop_job *fsjob; /* MKCOL/DELETE/MOVE on the worker */
 
 	/* statistics */
 	uint64_t requests;
@@ -266,6 +271,7 @@ struct tusk_http_server {
 	LIST_HEAD(hs_src_list, hs_src) src[HS_SRC_BUCKETS];
 	LIST_HEAD(hs_src_all, hs_src) srcs;
 	struct tusk_http_server_limits lim;
+	struct tusk_fsop_svc *fsop;      /* MKCOL/DELETE/MOVE, off the lcore */
 	/* authorisation (http_server_auth.c): decisions by outcome, the
 	 * invalid ones by the check that failed, verified tokens kept */
 	uint64_t auth[TUSK_HTTP_AUTH_OUTCOMES];
@@ -294,8 +300,15 @@ void hs_abort(struct hs_conn *hc, uint64_t now);
 uint64_t hs_in_drop(struct hs_conn *hc, uint64_t bytes);
 
 /* http_server_send.c */
+/* One chunk of a chunked body (text, n bytes) after the head; `last`
+ * ends the body (the zero chunk) and the response. -ENOSPC when the
+ * head buffer is full (the peer does not read): nothing queued. */
+int hs_send_chunk(struct hs_conn *hc, const char *text, size_t n, bool last,
+		  uint64_t now);
 int hs_respond(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
 	       uint64_t now);
+int hs_respond_open(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
+		    uint64_t now);
 int hs_respond_error(struct hs_conn *hc, int status, uint64_t now);
 /* An error answer described by ri (extra fields: WWW-Authenticate ...). */
 int hs_respond_error_info(struct hs_conn *hc, struct tusk_http_resp_info *ri,
@@ -330,9 +343,24 @@ void hs_propfind_body(struct hs_conn *hc, uint64_t now);
 void hs_propfind_poll(struct hs_conn *hc, uint64_t now);
 void hs_propfind_free(struct hs_conn *hc);
 
+/* http_server_dav.c: MKCOL, DELETE, MOVE, run on the namespace worker
+ * (fsop.h) while the connection waits in HS_WAIT */
+void hs_dav_start(struct hs_conn *hc, uint64_t now);
+void hs_dav_poll(struct hs_conn *hc, uint64_t now);
+void hs_dav_free(struct hs_conn *hc);
+
+/* http_server_tpc.c: COPY runs in HS_WAIT, its progress streamed as a
+ * chunked body until the transfer ends. */
+void hs_tpc_start(struct hs_conn *hc, uint64_t now);
+void hs_tpc_poll(struct hs_conn *hc, uint64_t now);
+void hs_tpc_free(struct hs_conn *hc);
 /* http_server_auth.c: true when hc's request may go on; else it was
  * answered (401 or 403) */
 bool hs_auth_check(struct hs_conn *hc, uint64_t now);
+/* A MOVE's destination `to` (relative): may the token create it (or
+ * modify it, when it exists)? Else answered (401 or 403). The source
+ * was checked for modify by hs_auth_check. */
+bool hs_auth_check_dest(struct hs_conn *hc, const char *to, uint64_t now);
 json_t *hs_auth_json(const struct tusk_http_server *srv);
 
 /* http_server_limit.c */

@@ -14,6 +14,7 @@
  * the file's pages are not cached yet (readahead runs meanwhile).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -73,13 +74,10 @@ hs_interim_continue(struct hs_conn *hc, uint64_t now)
 	return rc;
 }
 
-/*
- * Answer the current request: ri's head, then for GET the file range
- * [hc->body_off, hc->body_end) the caller set (empty otherwise).
- */
-int
-hs_respond(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
-	   uint64_t now)
+/* The head of ri into the response, counted; then `phase`. */
+static int
+respond_in(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
+	   enum hs_phase phase, uint64_t now)
 {
 	struct tusk_http_resp_info r = *ri;
 	int rc;
@@ -96,7 +94,49 @@ hs_respond(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
 		return rc;
 	}
 	hc->srv->requests[r.status / 100]++;
-	hc->phase = HS_SEND;
+	hc->phase = phase;
+	hs_pump(hc, now);
+	return 0;
+}
+
+/*
+ * Answer the current request: ri's head, then for GET the file range
+ * [hc->body_off, hc->body_end) the caller set (empty otherwise).
+ */
+int
+hs_respond(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
+	   uint64_t now)
+{
+	return respond_in(hc, ri, HS_SEND, now);
+}
+
+/* A head whose body follows in chunks (hs_send_chunk) while the
+ * connection stays in HS_WAIT: the response ends with the last chunk. */
+int
+hs_respond_open(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
+		uint64_t now)
+{
+	return respond_in(hc, ri, HS_WAIT, now);
+}
+
+int
+hs_send_chunk(struct hs_conn *hc, const char *text, size_t n, bool last,
+	       uint64_t now)
+{
+	size_t room = sizeof(hc->rhead) - hc->rhead_len;
+	char *p = hc->rhead + hc->rhead_len;
+	int w;
+
+	/* RFC 9112 7.1: size in hex, CRLF, data, CRLF; "0" CRLF CRLF ends */
+	w = snprintf(p, room, "%zx\r\n%.*s\r\n%s", n, (int)n, text,
+		     last ? "0\r\n\r\n" : "");
+	if (w < 0 || (size_t)w >= room)
+		return -ENOSPC;
+	hc->rhead_len += (uint32_t)w;
+	if (last) {
+		hc->body_off = hc->body_end = 0;
+		hc->phase = HS_SEND;
+	}
 	hs_pump(hc, now);
 	return 0;
 }

@@ -73,7 +73,7 @@ payload_pool(const struct tusk_config *cfg, unsigned int lcore_id)
 static int
 start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
 	   const struct tusk_svc_env *env, struct tusk_http_share *share,
-	   const struct tusk_http_auth *auth)
+	   const struct tusk_http_auth *auth, struct tusk_fetch *fetch)
 {
 	struct tusk_http_server_conf hc = {
 		.port = (uint16_t)cfg->http_port,
@@ -87,6 +87,7 @@ start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
 		.source_total = cfg->http_source_conns_total,
 		.source_pool_pct = cfg->http_source_pool_pct,
 		.share = share,
+		.fetch = fetch,
 		.auth = auth,
 		.https_port = (uint16_t)cfg->https_port,
 		.https_only = cfg->http_port == 0,
@@ -124,7 +125,7 @@ start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
 
 static int
 start_fetch(const struct tusk_config *cfg, struct tusk_lcore *lc,
-	    const struct tusk_svc_env *env)
+	    const struct tusk_svc_env *env, struct tusk_fetch **out)
 {
 	struct tusk_lcore_service svc = {
 		.name = TUSK_SERVICE_FETCH,
@@ -148,6 +149,7 @@ start_fetch(const struct tusk_config *cfg, struct tusk_lcore *lc,
 			rte_strerror(rte_errno));
 		return -rte_errno;
 	}
+	*out = svc.arg;
 	return tusk_lcore_add_service(lc, &svc);
 }
 
@@ -227,6 +229,7 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	    struct tusk_lcore *lc, unsigned int i)
 {
 	struct tusk_svc_env *env = &s->env[i];
+	struct tusk_fetch *fetch = NULL;
 	int ret;
 
 	s->pool[i] = payload_pool(cfg, lc->lcore_id);
@@ -237,8 +240,16 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	env->data_pool = s->pool[i];
 	env->root = s->root;
 	env->digest = s->digest;
+	/* first lcore: the fetch client, which third-party COPYs arriving
+	 * here pull with (http_server_tpc.c) */
+	if (i == 0) {
+		ret = start_fetch(cfg, lc, env, &fetch);
+		if (ret < 0)
+			return ret;
+	}
 	if (cfg->http_port != 0 || tusk_config_https(cfg)) {
-		ret = start_http(cfg, lc, env, s->http_share, &s->auth);
+		ret = start_http(cfg, lc, env, s->http_share, &s->auth,
+				 fetch);
 		if (ret < 0)
 			return ret;
 	}
@@ -257,12 +268,9 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 		return 0;
 	/* first lcore: one test at a time, whose control and data
 	 * connections must meet in one place */
-	if (cfg->iperf3_port != 0) {
-		ret = start_iperf3(cfg, lc, env);
-		if (ret < 0)
-			return ret;
-	}
-	return start_fetch(cfg, lc, env);
+	if (cfg->iperf3_port != 0)
+		return start_iperf3(cfg, lc, env);
+	return 0;
 }
 
 /* What a crash left in the root goes before any transfer starts (none

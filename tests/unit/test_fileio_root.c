@@ -308,6 +308,53 @@ test_internal_names(void **state)
 				 cases[i].internal);
 }
 
+/* MKCOL, DELETE, MOVE underneath: never through a link out of the root,
+ * a symlink itself moved or removed, never what it points to. */
+static void
+test_namespace(void **state)
+{
+	assert_int_equal(tusk_root_mkdir(root, "nsd", 0755), 0);
+	assert_true(exists_at("root/nsd"));
+	assert_int_equal(tusk_root_mkdir(root, "nsd", 0755), -EEXIST);
+	assert_int_equal(tusk_root_mkdir(root, "nodir/x", 0755), -ENOENT);
+	assert_int_equal(tusk_root_mkdir(root, "link_out/x", 0755), -EXDEV);
+	assert_false(exists_at("outside/x"));
+	assert_int_equal(tusk_root_mkdir(root, "../x", 0755), -EINVAL);
+
+	put("root/nsd/f", "f");
+	put("root/nsd/h", "h");
+	assert_int_equal(tusk_root_rename(root, "nsd/f", "nsd/g", true), 0);
+	assert_string_equal(root_read("nsd/g"), "f");
+	assert_int_equal(tusk_root_rename(root, "nsd/g", "nsd/h", true),
+			 -EEXIST);
+	assert_string_equal(root_read("nsd/h"), "h");
+	assert_int_equal(tusk_root_rename(root, "nsd/g", "link_out/g", false),
+			 -EXDEV);
+	assert_false(exists_at("outside/g"));
+	assert_int_equal(tusk_root_rename(root, "nsd", "nsd/in", false),
+			 -EINVAL);
+	/* the link moves, its target stays where it is; from its new place
+	 * "../outside/secret" names root/outside/secret: absent, not the
+	 * file outside */
+	assert_int_equal(tusk_root_rename(root, "link_secret", "nsd/ln",
+					  false), 0);
+	assert_int_equal(tusk_root_openat(root, "nsd/ln", O_RDONLY, 0),
+			 -ENOENT);
+	assert_true(exists_at("outside/secret"));
+	assert_int_equal(tusk_root_rename(root, "nsd/ln", "link_secret",
+					  true), 0);
+
+	assert_int_equal(tusk_root_remove(root, "nsd", true), -ENOTEMPTY);
+	assert_int_equal(tusk_root_remove(root, "nsd", false), -EISDIR);
+	assert_int_equal(tusk_root_remove(root, "link_out/secret", false),
+			 -EXDEV);
+	assert_true(exists_at("outside/secret"));
+	assert_int_equal(tusk_root_remove(root, "nsd/g", false), 0);
+	assert_int_equal(tusk_root_remove(root, "nsd/h", false), 0);
+	assert_int_equal(tusk_root_remove(root, "nsd", true), 0);
+	assert_false(exists_at("root/nsd"));
+}
+
 static void
 test_free_bytes(void **state)
 {
@@ -328,6 +375,7 @@ main(void)
 		cmocka_unit_test(test_tmp_commit_atomic),
 		cmocka_unit_test(test_tmp_discard_and_errors),
 		cmocka_unit_test(test_internal_names),
+		cmocka_unit_test(test_namespace),
 		cmocka_unit_test(test_free_bytes),
 	};
 

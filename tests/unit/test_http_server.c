@@ -184,7 +184,62 @@ static const struct err_case err_cases[] = {
 	{ "GET / HTTP/1.1\r\nHost: t\r\n\r\n", 403, false },
 	{ "GET /.x.tusk-tmp.1234 HTTP/1.1\r\nHost: t\r\n\r\n", 404, false },
 	{ "GET /f.tusk-part HTTP/1.1\r\nHost: t\r\n\r\n", 404, false },
-	{ "DELETE /a.bin HTTP/1.1\r\nHost: t\r\n\r\n", 405, false },
+	{ "PATCH /a.bin HTTP/1.1\r\nHost: t\r\n\r\n", 405, false },
+	/* the WebDAV namespace under the same path rules (http_server_dav.c) */
+	{ "DELETE / HTTP/1.1\r\nHost: t\r\n\r\n", 403, false },
+	{ "DELETE /.x.tusk-tmp.1234 HTTP/1.1\r\nHost: t\r\n\r\n", 403,
+	  false },
+	{ "DELETE /f.tusk-part HTTP/1.1\r\nHost: t\r\n\r\n", 403, false },
+	{ "DELETE /escdir/passwd HTTP/1.1\r\nHost: t\r\n\r\n", 403, false },
+	{ "DELETE /missing HTTP/1.1\r\nHost: t\r\n\r\n", 404, false },
+	{ "DELETE /../x HTTP/1.1\r\nHost: t\r\n\r\n", 403, false },
+	{ "MKCOL / HTTP/1.1\r\nHost: t\r\n\r\n", 405, false },
+	{ "MKCOL /sub HTTP/1.1\r\nHost: t\r\n\r\n", 405, false },
+	{ "MKCOL /nodir/x HTTP/1.1\r\nHost: t\r\n\r\n", 409, false },
+	{ "MKCOL /escdir/x HTTP/1.1\r\nHost: t\r\n\r\n", 403, false },
+	{ "MKCOL /m HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx",
+	  415, false },
+	{ "MOVE /a.bin HTTP/1.1\r\nHost: t\r\n\r\n", 400, false },
+	{ "MOVE /a.bin HTTP/1.1\r\nHost: t\r\nDestination: /../x\r\n\r\n",
+	  403, false },
+	{ "MOVE /a.bin HTTP/1.1\r\nHost: t\r\nDestination: /%2e%2e/x\r\n"
+	  "\r\n", 403, false },
+	{ "MOVE /a.bin HTTP/1.1\r\nHost: t\r\nDestination: http://u/x\r\n"
+	  "\r\n", 502, false },
+	{ "MOVE /a.bin HTTP/1.1\r\nHost: t\r\nDestination: http://t/\r\n"
+	  "\r\n", 403, false },
+	{ "MOVE /a.bin HTTP/1.1\r\nHost: t\r\nDestination: /x.tusk-part\r\n"
+	  "\r\n", 403, false },
+	{ "MOVE /a.bin HTTP/1.1\r\nHost: t\r\nDestination: /escdir/x\r\n"
+	  "\r\n", 403, false },
+	{ "MOVE /a.bin HTTP/1.1\r\nHost: t\r\nDestination: /sub\r\n"
+	  "Overwrite: F\r\n\r\n", 412, false },
+	{ "MOVE /a.bin HTTP/1.1\r\nHost: t\r\nDestination: /sub\r\n"
+	  "Overwrite: X\r\n\r\n", 400, false },
+	{ "MOVE /a.bin HTTP/1.1\r\nHost: t\r\nDestination: /nodir/x\r\n"
+	  "\r\n", 409, false },
+	{ "MOVE /sub HTTP/1.1\r\nHost: t\r\nDestination: /sub/in\r\n\r\n",
+	  403, false },
+	{ "MOVE /escdir/passwd HTTP/1.1\r\nHost: t\r\nDestination: /p\r\n"
+	  "\r\n", 403, false },
+	{ "MOVE /.x.tusk-tmp.1234 HTTP/1.1\r\nHost: t\r\nDestination: /p\r\n"
+	  "\r\n", 403, false },
+	/* third-party COPY refused before it starts (http_server_tpc.c) */
+	{ "COPY /n HTTP/1.1\r\nHost: t\r\n\r\n", 400, false },
+	{ "COPY /n HTTP/1.1\r\nHost: t\r\nSource: https://10.0.0.9/x\r\n"
+	  "\r\n", 400, false },
+	{ "COPY /n HTTP/1.1\r\nHost: t\r\nSource: http://a.name/x\r\n\r\n",
+	  400, false },
+	{ "COPY /n HTTP/1.1\r\nHost: t\r\nSource: http://10.0.0.9/x\r\n"
+	  "X-Number-Of-Streams: 65\r\n\r\n", 400, false },
+	{ "COPY /n HTTP/1.1\r\nHost: t\r\nSource: http://10.0.0.9/x\r\n\r\n",
+	  503, false },
+	{ "COPY /missing HTTP/1.1\r\nHost: t\r\n"
+	  "Destination: http://10.0.0.9/x\r\n\r\n", 404, false },
+	{ "COPY /sub HTTP/1.1\r\nHost: t\r\n"
+	  "Destination: http://10.0.0.9/x\r\n\r\n", 403, false },
+	{ "COPY /f.tusk-part HTTP/1.1\r\nHost: t\r\n"
+	  "Destination: http://10.0.0.9/x\r\n\r\n", 404, false },
 	{ "PUT /n HTTP/1.1\r\nHost: t\r\n\r\n", 411, false },
 	{ "PUT /n HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n",
 	  411, true },
@@ -231,7 +286,9 @@ test_errors(void **state)
 				 rep[0].r.status, c->status, c->req);
 		if (c->status == 405)
 			assert_true(hw_has_field(&rep[0],
-					      "\r\nAllow: GET, HEAD, PUT, PROPFIND\r\n"));
+					      "\r\nAllow: GET, HEAD, PUT, "
+					      "PROPFIND, MKCOL, DELETE, MOVE, "
+					      "COPY\r\n"));
 		if (c->closes) {
 			assert_false(rep[0].r.keep_alive);
 			assert_true(hw_run_until(hw_client_eof, cl,

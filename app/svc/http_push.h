@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The push client: one PUT of a file under the data root to a URL, on the
+ * lcore's own TCP, for a third-party COPY with Destination (http_server_
+ * tpc.c). The fetch client (http_fetch.h) is the pull side.
+ *
+ *   tusk_push_start() -> file opened beneath the root, tusk_tcp_connect()
+ *   connected()       -> "PUT <target>" with Content-Length, the kept
+ *                        Repr-Digest (sha-256) when there is one, and the
+ *                        forwarded fields -> pump()
+ *   pump()            -> file pages into mbufs (NOWAIT: never wait for
+ *                        the disk on the lcore) -> tusk_tcp_send()
+ *   recv()            -> the response head: 1xx skipped; 2xx after the
+ *                        whole body is success, anything else failure
+ *                        (a server may refuse before the body is all in)
+ *
+ * One connection, no retry: a failed push is the copy's failure, and FTS
+ * (or whoever sent the COPY) retries whole copies. Host names are not
+ * resolved (the stack has no DNS): an IPv4 literal in the URL.
+ */
+#ifndef TUSK_HTTP_PUSH_H
+#define TUSK_HTTP_PUSH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "svc.h"
+
+/* A connect unanswered this long fails the push (the fetch client's
+ * bound, TUSK_FETCH_CONNECT_NS). */
+#define TUSK_PUSH_CONNECT_NS (5ull * 1000000000ull)
+/* No byte taken by TCP and no response byte for this long fails it. */
+#define TUSK_PUSH_IDLE_NS (30ull * 1000000000ull)
+
+struct tusk_push_req {
+	const char *url;     /* http://a.b.c.d[:port]/path */
+	const char *rel;     /* the file, relative to the data root */
+	const char *extra;   /* field lines sent on, or NULL (http_msg.h) */
+};
+
+struct tusk_push;
+
+/* Start; 0 and *out, or -errno: -EINVAL (URL), -ENOENT / -EXDEV / ...
+ * (the file, as tusk_root_openat), -ENOMEM, -EADDRNOTAVAIL (no port). */
+int tusk_push_start(const struct tusk_svc_env *env,
+		    const struct tusk_push_req *req, uint64_t now,
+		    struct tusk_push **out);
+
+/* Timers and sends waiting for the disk or for mbufs: every iteration. */
+void tusk_push_poll(struct tusk_push *p, uint64_t now);
+
+/* -EAGAIN while running; 0 when the destination took it (2xx); else
+ * -errno with a reason in why. *bytes: body bytes TCP took so far. */
+int tusk_push_state(const struct tusk_push *p, uint64_t *bytes, char *why,
+		    size_t len);
+
+/* Abort if running, free (NULL is fine). */
+void tusk_push_free(struct tusk_push *p);
+
+#endif /* TUSK_HTTP_PUSH_H */
