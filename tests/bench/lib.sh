@@ -85,6 +85,9 @@ tuskd_start() {
 	local conf=$1 log=$2 sock=$3 pid i
 	setsid "$TUSKD" -c "$conf" < /dev/null > "$log" 2>&1 &
 	pid=$!
+	# not a job of this shell: no "Killed" line when memif_pair_down
+	# SIGKILLs it
+	disown "$pid"
 	BENCH_PIDS+=("$pid")
 	for (( i = 0; i < START_WAIT_S * 10; i++ )); do
 		kill -0 "$pid" 2>/dev/null || { tail -20 "$log" >&2;

@@ -40,6 +40,9 @@
 # Not part of `meson test`: it needs the machine quiet for minutes and
 # 3 x FILES_MIB of tmpfs.
 set -euo pipefail
+# Hugepages per tuskd (lib.sh): 240 MB hold the 64 MiB data pool and the
+# port pool; two tuskd fit in what other programs on a small host leave.
+MEMIF_HUGE=${MEMIF_HUGE:-120}
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/bench/veth_lib.sh
@@ -104,13 +107,26 @@ threads_diff() {
 
 # ------------------------------------------------------------------ bulk
 
+# The pair with data roots under $1: B (the memif server) first, then A
+# as a zero-copy client when hugepages are left for it (it needs its
+# memory up front, lib.sh), a copying client otherwise (said so).
 memif_pair_files() {
-	local data=$1
-	MEMIF_DATA=$data MEMIF_HTTP_PORT=80 MEMIF_TUSKD_EXTRA="poll = $POLL" \
-		memif_conf a "$CORE_TX" client,zero-copy=yes 9000
-	MEMIF_DATA=$data MEMIF_HTTP_PORT=80 MEMIF_TUSKD_EXTRA="poll = $POLL" \
-		memif_conf b "$CORE_RX" server 9000
-	memif_pair_up b a
+	local side role
+	export MEMIF_DATA=$1 MEMIF_HTTP_PORT=80 MEMIF_TUSKD_EXTRA="poll = $POLL"
+	memif_conf b "$CORE_RX" server 9000
+	tuskd_start "$TMP/b.conf" "$TMP/b.log" "$TMP/b.sock"
+	PAIR_PID[b]=$TUSKD_PID
+	role=client,zero-copy=yes
+	if [ "$(free_hugepages)" -lt $(( MEMIF_HUGE + 8 )) ]; then
+		role=client
+		say "$(free_hugepages) hugepages free: A is a copying memif client"
+	fi
+	memif_conf a "$CORE_TX" "$role" 9000
+	tuskd_start "$TMP/a.conf" "$TMP/a.log" "$TMP/a.sock"
+	PAIR_PID[a]=$TUSKD_PID
+	unset MEMIF_DATA MEMIF_HTTP_PORT MEMIF_TUSKD_EXTRA
+	for side in a b; do wait_link "$TMP/$side.sock"; done
+	MEMIF_ROLE=$role
 }
 
 run_bulk() {
@@ -121,7 +137,7 @@ run_bulk() {
 	out=$("$WATCH" "$TMP/a.sock" watch --id "$id" --wait "$(( SECONDS_RUN + 30 ))")
 	memif_pair_down
 	put bulk "$(printf '%.2f' "$(jfield "$out" gbps)")"
-	echo "  $(get bulk) Gbit/s"
+	echo "  $(get bulk) Gbit/s (A: memif $MEMIF_ROLE)"
 }
 
 # --------------------------------------------------------- memif fetches
@@ -145,7 +161,13 @@ fetch_one() {
 	threads_snap "${PAIR_PID[b]}" > "$tb1"
 	[ -n "$perf" ] && wait "$perf"
 	st=$(jfield "$out" state)
-	[ "$st" = done ] || die "fetch $key: $st: $(jfield "$out" error)"
+	if [ "$st" != done ]; then
+		# what is needed to tell a wrong file from a wrong kept digest
+		say "source $(openssl dgst -sha256 -r "$DATA/a-data/src-$n.bin")"
+		say "source's xattrs: $(python3 -c 'import os,sys; print({k: os.getxattr(sys.argv[1], k) for k in os.listxattr(sys.argv[1])})' "$DATA/a-data/src-$n.bin" 2>&1)"
+		tail -15 "$TMP/a.log" "$TMP/b.log" >&2
+		die "fetch $key: $st: $(jfield "$out" error)"
+	fi
 	cmp "$DATA/a-data/src-$n.bin" "$DATA/b-data/f.bin" ||
 		die "fetch $key: the file differs from the source"
 	python3 - "$out" "$key" "$BYTES" >> "$RES" <<'PY'
@@ -164,17 +186,25 @@ PY
 	threads_diff "B (fetch) " "$tb0" "$tb1"
 }
 
-# perf profile of B's worker, 3 s from 1 s into the fetch.
+# perf profiles of both workers (A serves, B fetches), 3 s from 1 s into
+# the fetch, call graphs (DWARF: the build keeps no frame pointers).
 perf_worker() {
-	local tid
+	local side tid pids=()
 	command -v perf >/dev/null || { say "perf not installed: no profile"; return 0; }
 	mkdir -p "$FILES_PERF"
 	sleep 1
-	tid=$(worker_tid "${PAIR_PID[b]}")
-	perf record -q -g -t "$tid" -o "$FILES_PERF/fetch-worker.data" -- sleep 3 \
-		>/dev/null 2>&1
-	perf report -q -i "$FILES_PERF/fetch-worker.data" --no-children \
-		--percent-limit 1 --stdio -g none 2>/dev/null | head -30 > "$FILES_PERF/fetch-worker.txt"
+	for side in a b; do
+		tid=$(worker_tid "${PAIR_PID[$side]}")
+		perf record -q --call-graph dwarf,16384 -t "$tid" \
+			-o "$FILES_PERF/worker-$side.data" -- sleep 3 >/dev/null 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for side in a b; do
+		perf report -q -i "$FILES_PERF/worker-$side.data" --no-children \
+			--percent-limit 1 --stdio -g none 2>/dev/null | head -25 \
+			> "$FILES_PERF/worker-$side.txt"
+	done
 }
 
 run_memif_fs() {
@@ -184,6 +214,7 @@ run_memif_fs() {
 	FETCH_DIRECT=
 	[ "$DIRECT" = 1 ] && [ "$fs" = disk ] && FETCH_DIRECT=1
 	memif_pair_files "$DATA"
+	echo "  $fs: $(df --output=fstype "$DATA" | tail -1) at $DATA, A: memif $MEMIF_ROLE"
 	for n in $STREAMS; do
 		make_file "$DATA/a-data/src-$n.bin" "$BYTES"
 		fetch_one "$fs" "$n" first
@@ -200,8 +231,12 @@ run_memif() {
 	for fs in $ROOTS; do
 		run_memif_fs "$fs"
 	done
-	[ -f "${FILES_PERF:-/nonexistent}/fetch-worker.txt" ] &&
-		{ echo "  perf, B's worker (1 stream, tmpfs, first fetch):"; sed 's/^/    /' "$FILES_PERF/fetch-worker.txt"; }
+	local side
+	for side in a b; do
+		[ -f "${FILES_PERF:-/nonexistent}/worker-$side.txt" ] || continue
+		echo "  perf, $side's worker (1 stream, tmpfs, first fetch; $FILES_PERF/worker-$side.data):"
+		sed 's/^/    /' "$FILES_PERF/worker-$side.txt"
+	done
 	return 0
 }
 
