@@ -111,6 +111,9 @@ struct tusk_fetch_req {
 	 * path segment. */
 	const char *dest;
 	uint32_t streams;    /* 0: TUSK_FETCH_STREAMS_DEFAULT */
+	/* Write the part with O_DIRECT (file_write.h): for NVMe data roots;
+	 * a file system that refuses it fails the transfer, saying so. */
+	bool direct;
 };
 
 struct tusk_fetch;

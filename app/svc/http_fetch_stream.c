@@ -52,6 +52,20 @@ peer_name(const struct fetch_stream *s, char *buf, size_t len)
 
 /* ------------------------------------------------------------ request */
 
+/* The stream's writer from `off`: through the O_DIRECT fd when the
+ * transfer has one (its ranges start on block boundaries, 8 MiB and up,
+ * so all but a file's last partial block go direct). */
+static struct tusk_file_writer *
+stream_writer(const struct fetch_stream *s, uint64_t off)
+{
+	if (s->x->part_dfd >= 0)
+		return tusk_file_writer_create_direct(s->x->part_fd,
+						      s->x->part_dfd, off,
+						      TUSK_FETCH_WRITE_BATCH);
+	return tusk_file_writer_create(s->x->part_fd, off,
+				       TUSK_FETCH_WRITE_BATCH);
+}
+
 /* Forget the span without giving its blocks back (they are done, or the
  * caller hands them on) and drop what the writer holds. */
 static void
@@ -137,8 +151,7 @@ stream_request(struct fetch_stream *s, uint64_t now)
 		ri.range_last = s->off + s->len - 1;
 	}
 	if (s->kind != STREAM_PROBE) {
-		s->w = tusk_file_writer_create(s->x->part_fd, s->off,
-					       TUSK_FETCH_WRITE_BATCH);
+		s->w = stream_writer(s, s->off);
 		if (s->w == NULL) {
 			stream_fail(s, now, "out of memory for a writer");
 			return;
@@ -203,8 +216,7 @@ stream_go_full(struct fetch_stream *s, uint64_t now)
 	fetch_xfer_no_ranges(s->x, s, now);
 	s->kind = STREAM_FULL;
 	stream_assign(s);
-	s->w = tusk_file_writer_create(s->x->part_fd, 0,
-				       TUSK_FETCH_WRITE_BATCH);
+	s->w = stream_writer(s, 0);
 	if (s->w == NULL) {
 		stream_fail(s, now, "out of memory for a writer");
 		return -1;

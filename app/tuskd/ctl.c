@@ -329,7 +329,8 @@ static const char *const args_bulk[] = {
 };
 static const char *const args_bulk_stop[] = { "id", "lcore", NULL };
 
-static const char *const args_fetch[] = { "url", "dest", "streams", NULL };
+static const char *const args_fetch[] = { "url", "dest", "streams", "direct",
+						NULL };
 static const char *const args_cancel[] = { "id", "discard", NULL };
 
 static const struct tusk_ctl_cmd cmd_table[] = {

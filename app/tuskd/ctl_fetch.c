@@ -3,7 +3,8 @@
  * Control socket commands of the fetch client (app/svc/http_fetch.h):
  *
  *   fetch      {"url", "dest" (relative; default: the URL's file name),
- *               "streams" (default [tuskd] fetch_streams, 1..64)}
+ *               "streams" (default [tuskd] fetch_streams, 1..64),
+ *               "direct" (O_DIRECT writes, default false)}
  *              -> the new transfer (id, state "probing", ...)
  *   transfers  -> every transfer: id, url, dest, state, bytes, size, rate,
  *               eta_s, streams, retries, sha256, error, note, ...
@@ -40,6 +41,7 @@ struct fetch_call {
 	uint32_t streams;
 	uint32_t id;
 	bool discard;
+	bool direct;
 	json_t *result;
 	char err[TUSK_FETCH_REASON_MAX];
 };
@@ -51,7 +53,7 @@ fetch_on_lcore(struct tusk_lcore *lc, void *arg, uint64_t now)
 	struct fetch_call *c = arg;
 	struct tusk_fetch_req req = {
 		.url = c->url, .addr = c->addr, .dest = c->dest,
-		.streams = c->streams,
+		.streams = c->streams, .direct = c->direct,
 	};
 	int ret = 0;
 
@@ -181,6 +183,7 @@ tusk_ctl_fetch_cmd(void *arg, json_t *args, json_t **result,
 				err, errlen) < 0 ||
 	    tusk_ctl_arg_string(args, "dest", false, c->dest,
 				sizeof(c->dest), err, errlen) < 0 ||
+	    tusk_ctl_arg_bool(args, "direct", &c->direct, err, errlen) < 0 ||
 	    resolve(c->url, &c->addr, err, errlen) < 0) {
 		free(c);
 		return -1;

@@ -87,21 +87,28 @@ root_dir() {
 
 # ------------------------------------------------------------ thread CPU
 
-# "tid comm ticks" for every thread of process $1.
+# "tid comm ticks syscw wchar" for every thread of process $1: CPU and
+# write syscalls (/proc/PID/task/TID/io; pwrite and pwritev count alike).
 threads_snap() {
-	local f
+	local f t
 	for f in /proc/"$1"/task/*/stat; do
-		awk '{ c = $0; sub(/^[^(]*\(/, "", c); sub(/\).*/, "", c);
+		t=${f%/stat}
+		awk -v io="$(awk '/^syscw|^wchar/ { printf "%s ", $2 }' "$t/io" 2>/dev/null)" \
+		    '{ c = $0; sub(/^[^(]*\(/, "", c); sub(/\).*/, "", c);
 		       gsub(/ /, "_", c); sub(/.*\) /, "");
-		       split(FILENAME, p, "/"); print p[5], c, $12 + $13 }' "$f" 2>/dev/null
+		       split(FILENAME, p, "/"); split(io, w, " ");
+		       print p[5], c, $12 + $13, w[2] + 0, w[1] + 0 }' "$f" 2>/dev/null
 	done
 }
 
 # Print, for label $1, the CPU seconds each thread took between the
-# snapshots in files $2 and $3 (threads under 0.01 s left out).
+# snapshots in files $2 and $3 (threads under 0.01 s left out), and the
+# write syscalls of those that wrote (count x average size).
 threads_diff() {
-	awk -v hz="$HZ" -v who="$1" 'NR == FNR { t[$1] = $3; next }
-		{ d = ($3 - t[$1]) / hz; if (d >= 0.01) s = s sprintf(" %s %.2f", $2, d) }
+	awk -v hz="$HZ" -v who="$1" 'NR == FNR { t[$1] = $3; n[$1] = $4; b[$1] = $5; next }
+		{ d = ($3 - t[$1]) / hz; if (d < 0.01) next
+		  s = s sprintf(" %s %.2f", $2, d); k = $4 - n[$1]
+		  if (k > 0) s = s sprintf(" (%d writes x %.0f KiB)", k, ($5 - b[$1]) / k / 1024) }
 		END { printf "  CPU s %s:%s\n", who, (s == "" ? " -" : s) }' "$2" "$3"
 }
 
