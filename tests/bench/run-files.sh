@@ -57,6 +57,8 @@ POLL=${FILES_POLL:-busy}
 DIRECT=${FILES_DIRECT:-0}
 DISK=${FILES_DISK:-/var/tmp}
 SECONDS_RUN=${BENCH_SECONDS:-10}
+# The idle pair's CPU is sampled this long before the fetches.
+IDLE_S=5
 FETCH=$BENCH_DIR/fetch_watch.py
 CORE_TX=0
 CORE_RX=1
@@ -175,8 +177,16 @@ fetch_one() {
 		tail -15 "$TMP/a.log" "$TMP/b.log" >&2
 		die "fetch $key: $st: $(jfield "$out" error)"
 	fi
-	cmp "$DATA/a-data/src-$n.bin" "$DATA/b-data/f.bin" ||
+	if ! cmp "$DATA/a-data/src-$n.bin" "$DATA/b-data/f.bin"; then
+		# where and how much: a wrong page, a wrong segment, a shift?
+		say "differing bytes (offset, count of the run): $(cmp -l \
+			"$DATA/a-data/src-$n.bin" "$DATA/b-data/f.bin" | awk '
+			$1 != last + 1 { if (n) printf "%d+%d ", start - 1, n; start = $1; n = 0 }
+			{ n++; last = $1 } END { if (n) printf "%d+%d", start - 1, n }' | cut -c1-400)"
+		"$TUSKCTL" -s "$TMP/b.sock" --json transfers >&2 || true
+		tail -15 "$TMP/a.log" "$TMP/b.log" >&2
 		die "fetch $key: the file differs from the source"
+	fi
 	python3 - "$out" "$key" "$BYTES" >> "$RES" <<'PY'
 import json, sys
 o, k, b = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -222,6 +232,16 @@ run_memif_fs() {
 	[ "$DIRECT" = 1 ] && [ "$fs" = disk ] && FETCH_DIRECT=1
 	memif_pair_files "$DATA"
 	echo "  $fs: $(df --output=fstype "$DATA" | tail -1) at $DATA, A: memif $MEMIF_ROLE"
+	# what the pair costs doing nothing: busy pollers burn their cores,
+	# adaptive ones sleep
+	threads_snap "${PAIR_PID[a]}" > "$TMP/ia0"
+	threads_snap "${PAIR_PID[b]}" > "$TMP/ib0"
+	sleep "$IDLE_S"
+	threads_snap "${PAIR_PID[a]}" > "$TMP/ia1"
+	threads_snap "${PAIR_PID[b]}" > "$TMP/ib1"
+	echo "  idle ${IDLE_S}s, poll = $POLL:"
+	threads_diff "A" "$TMP/ia0" "$TMP/ia1"
+	threads_diff "B" "$TMP/ib0" "$TMP/ib1"
 	for n in $STREAMS; do
 		make_file "$DATA/a-data/src-$n.bin" "$BYTES"
 		fetch_one "$fs" "$n" first
@@ -419,4 +439,5 @@ main() {
 	summary
 }
 
-main
+# one line: bash reads a script as it runs it
+main; exit
