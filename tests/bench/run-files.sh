@@ -174,7 +174,7 @@ fetch_one() {
 		# what is needed to tell a wrong file from a wrong kept digest
 		say "source $(openssl dgst -sha256 -r "$DATA/a-data/src-$n.bin")"
 		say "source's xattrs: $(python3 -c 'import os,sys; print({k: os.getxattr(sys.argv[1], k) for k in os.listxattr(sys.argv[1])})' "$DATA/a-data/src-$n.bin" 2>&1)"
-		tail -15 "$TMP/a.log" "$TMP/b.log" >&2
+		tail -n 15 "$TMP/a.log" "$TMP/b.log" >&2
 		die "fetch $key: $st: $(jfield "$out" error)"
 	fi
 	if ! cmp "$DATA/a-data/src-$n.bin" "$DATA/b-data/f.bin"; then
@@ -184,7 +184,7 @@ fetch_one() {
 			$1 != last + 1 { if (n) printf "%d+%d ", start - 1, n; start = $1; n = 0 }
 			{ n++; last = $1 } END { if (n) printf "%d+%d", start - 1, n }' | cut -c1-400)"
 		"$TUSKCTL" -s "$TMP/b.sock" --json transfers >&2 || true
-		tail -15 "$TMP/a.log" "$TMP/b.log" >&2
+		tail -n 15 "$TMP/a.log" "$TMP/b.log" >&2
 		die "fetch $key: the file differs from the source"
 	fi
 	python3 - "$out" "$key" "$BYTES" >> "$RES" <<'PY'
