@@ -362,7 +362,8 @@ run_http() {
 	sock=/run/tusk-lab/$LAB_NS/tuskd.sock
 	curl_fig tuskd.get.first "$LAB_NS" http://10.77.0.2/big.bin /dev/null "$pid"
 	curl_fig tuskd.get "$LAB_NS" http://10.77.0.2/big.bin /dev/null "$pid"
-	BENCH_ATEXIT+=("kill -KILL \$(ip netns pids $LAB_NS)")
+	# (both no-ops when the part ended normally)
+	BENCH_ATEXIT+=("kill -KILL \$(ip netns pids $LAB_NS 2>/dev/null) 2>/dev/null; true")
 	nginx_start "$d/nginx-lab" "$d/nginx-root" 10.77.0.1 8080 "$CORE_TX" "$LAB_NS" "$LAB_NS" ||
 		die "nginx in the lab namespace did not start"
 	threads_snap "$pid" > "$TMP/s0"
@@ -379,7 +380,7 @@ run_http() {
 	kill "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null || true
 	TUSK_LAB_NS=$LAB_NS TUSK_LAB_IF=$LAB_IF "$LAB" down > /dev/null 2>&1 || true
 	echo "== nginx -> curl, veth MTU 9000, offloads off (the same kind of veth) =="
-	BENCH_ATEXIT+=("veth_remove $LNX_NS $LNX_IF")
+	BENCH_ATEXIT+=("veth_remove $LNX_NS $LNX_IF; true")
 	veth_pair "$LNX_NS" "$LNX_IF" 10.78.0.2 10.78.0.1 9000
 	veth_offloads "$LNX_NS" "$LNX_IF" off
 	nginx_start "$d/nginx" "$d/nginx-root" 10.78.0.2 8080 "$CORE_RX" "" "$LNX_NS" ||
