@@ -274,6 +274,8 @@ print_http(json_t *res)
 
 	printf("limits (all lcores):\n");
 	print_counters(json_object_get(res, "limits"), false, "  ");
+	printf("auth (all lcores):\n");
+	print_counters(json_object_get(res, "auth"), false, "  ");
 	table_start(7, heads);
 	json_array_foreach(json_object_get(res, "lcores"), i, l) {
 		unsigned int r = table_row(), c;
@@ -554,6 +556,9 @@ print_human(const char *cmd, json_t *res)
 		print_ports(res);
 	else if (strcmp(cmd, "stats") == 0 && json_is_object(res))
 		print_stats(res);
+	else if (strcmp(cmd, "token") == 0 && json_is_object(res))
+		/* the token alone: TOKEN=$(tuskctl token mint ...) */
+		printf("%s\n", json_string_value(json_object_get(res, "token")));
 	else if (strcmp(cmd, "http") == 0 && json_is_object(res))
 		print_http(res);
 	else if (strcmp(cmd, "arp") == 0 && json_is_array(res))
@@ -596,8 +601,12 @@ usage(FILE *f)
 		"                  [dup_ppm=N] [reorder_ppm=N] [limit=N] "
 		"| impair PORT clear=1\n"
 		"           fetch url=http://HOST[:PORT]/PATH [dest=REL] "
-		"[streams=N] | transfers\n"
+		"[streams=N] [token=BEARER] | transfers\n"
 		"           cancel id=N [discard=true]\n"
+		"           token mint path=/P activity=read,create,modify,"
+		"list,delete [ttl=S]\n"
+		"                  (a macaroon for tuskd's HTTP endpoint, "
+		"printed alone)\n"
 		"           session submit|list|show|cancel|retry|watch ... "
 		"(tusk-ctrld; tuskctl session)\n"
 		"           watch   (events: state changes and progress of "
@@ -815,6 +824,16 @@ main(int argc, char **argv)
 				       sock_opt, as_json);
 	if (sock == NULL || sock[0] == '\0')
 		sock = TUSK_CTL_TUSKD_SOCKET;
+	/* "token mint ARGS": tuskd's command is "token" */
+	if (strcmp(argv[optind], "token") == 0) {
+		if (optind + 1 >= argc || strcmp(argv[optind + 1], "mint") != 0) {
+			fprintf(stderr, "tuskctl: token: want \"token mint "
+				"path=... activity=...\"\n");
+			return EXIT_USAGE;
+		}
+		argv[optind + 1] = argv[optind];
+		optind++;
+	}
 	req = build_request(argc - optind, argv + optind);
 	if (req == NULL)
 		return EXIT_USAGE;

@@ -54,6 +54,7 @@
 #define TUSK_CTL_SNAPSHOT_TIMEOUT_MS 200
 
 struct tusk_config;
+struct tusk_http_auth;
 struct tusk_lcore;
 struct tusk_port;
 
@@ -64,6 +65,9 @@ struct tusk_ctl_ctx {
 	unsigned int n_ports;
 	struct tusk_lcore *const *lcores;
 	unsigned int n_lcores;
+	/* the HTTP endpoint's access policy: `token` mints with its
+	 * macaroon secret (NULL: no endpoint, nothing to mint for) */
+	const struct tusk_http_auth *auth;
 };
 
 struct tusk_ctl;

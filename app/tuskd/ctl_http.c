@@ -4,6 +4,7 @@
  * (app/svc/http_server.h: requests by status class, bytes, open
  * connections with what each is doing):
  *   {"cmd": "http"}  ->  {"limits": {sums of the lcores' "limits"},
+ *                         "auth": {sums of the lcores' "auth"},
  *                         "lcores": [{"lcore": 1, ...server...}, ...]}
  * (the limits' counters: struct tusk_http_server_limits; pool_held_peak
  * sums each lcore's peak, each against its own data_pool_mb)
@@ -57,11 +58,13 @@ tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 {
 	struct tusk_ctl *ctl = arg;
 	json_t *list = json_array(), *sum = json_object();
+	json_t *auth = json_object();
 	unsigned int i;
 
-	if (list == NULL || sum == NULL) {
+	if (list == NULL || sum == NULL || auth == NULL) {
 		json_decref(list);
 		json_decref(sum);
+		json_decref(auth);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -74,6 +77,7 @@ tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 		if (one == NULL) {
 			json_decref(list);
 			json_decref(sum);
+			json_decref(auth);
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -82,6 +86,7 @@ tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 		if (ret == -ETIMEDOUT) {
 			json_decref(list);
 			json_decref(sum);
+			json_decref(auth);
 			snprintf(err, errlen, "lcore %u did not answer",
 				 lc->lcore_id);
 			return -1;
@@ -92,22 +97,26 @@ tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 				continue; /* no endpoint on this lcore */
 			json_decref(list);
 			json_decref(sum);
+			json_decref(auth);
 			snprintf(err, errlen, "lcore %u: %s", lc->lcore_id,
 				 strerror(-ret));
 			return -1;
 		}
 		json_object_set_new(*one, "lcore", json_integer(lc->lcore_id));
 		limits_add(sum, json_object_get(*one, "limits"));
+		limits_add(auth, json_object_get(*one, "auth"));
 		json_array_append_new(list, *one);
 		free(one);
 	}
 	if (json_array_size(list) == 0 && ctl->ctx.cfg->http_port == 0) {
 		json_decref(list);
 		json_decref(sum);
+		json_decref(auth);
 		snprintf(err, errlen, "the HTTP endpoint is off (http_port "
 			 "= 0)");
 		return -1;
 	}
-	*result = json_pack("{s:o, s:o}", "limits", sum, "lcores", list);
+	*result = json_pack("{s:o, s:o, s:o}", "limits", sum, "auth", auth,
+			    "lcores", list);
 	return 0;
 }

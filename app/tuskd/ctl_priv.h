@@ -133,6 +133,10 @@ int tusk_ctl_conns_cmd(void *arg, json_t *args, json_t **result,
 int tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 		      char *err, size_t errlen);
 
+/* ctl_token.c: mint an appliance macaroon */
+int tusk_ctl_token_cmd(void *arg, json_t *args, json_t **result,
+		       char *err, size_t errlen);
+
 /* ctl_fetch.c: the fetch client (fetch, transfers, cancel) */
 int tusk_ctl_fetch_cmd(void *arg, json_t *args, json_t **result,
 		       char *err, size_t errlen);

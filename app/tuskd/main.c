@@ -305,6 +305,7 @@ open_ctl(struct tuskd *t)
 		.n_ports = t->cfg.nports,
 		.lcores = t->lcores,
 		.n_lcores = t->cfg.lcores,
+		.auth = tusk_services_auth(t->services),
 	};
 	int ret = tusk_ctl_open(t->cfg.control_socket, &ctx, &t->ctl);
 

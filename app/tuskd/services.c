@@ -20,6 +20,7 @@
 #include "iperf3.h"
 #include "root.h"
 #include "services.h"
+#include "services_auth.h"
 #include "svc.h"
 #include "sweep.h"
 
@@ -34,6 +35,9 @@ struct tusk_services {
 	/* HTTP connections per source on all lcores (http_share.h) */
 	struct tusk_http_share *http_share;
 	struct tusk_digest_svc *digest;
+	/* who may use the HTTP endpoint: every lcore's server reads it */
+	struct tusk_http_auth auth;
+	bool auth_loaded;
 	unsigned int n;
 	/* per lcore, in the order given */
 	struct tusk_svc_env env[RTE_MAX_LCORE];
@@ -62,7 +66,8 @@ payload_pool(const struct tusk_config *cfg, unsigned int lcore_id)
 
 static int
 start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
-	   const struct tusk_svc_env *env, struct tusk_http_share *share)
+	   const struct tusk_svc_env *env, struct tusk_http_share *share,
+	   const struct tusk_http_auth *auth)
 {
 	struct tusk_http_server_conf hc = {
 		.port = (uint16_t)cfg->http_port,
@@ -76,6 +81,7 @@ start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
 		.source_total = cfg->http_source_conns_total,
 		.source_pool_pct = cfg->http_source_pool_pct,
 		.share = share,
+		.auth = auth,
 	};
 	struct tusk_lcore_service svc = {
 		.name = TUSK_SERVICE_HTTP,
@@ -173,7 +179,7 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	env->root = s->root;
 	env->digest = s->digest;
 	if (cfg->http_port != 0) {
-		ret = start_http(cfg, lc, env, s->http_share);
+		ret = start_http(cfg, lc, env, s->http_share, &s->auth);
 		if (ret < 0)
 			return ret;
 	}
@@ -239,6 +245,12 @@ tusk_services_start(const struct tusk_config *cfg,
 		tusk_services_stop(s);
 		return -ENOMEM;
 	}
+	ret = tusk_services_auth_load(cfg, &s->auth);
+	if (ret < 0) {
+		tusk_services_stop(s);
+		return ret;
+	}
+	s->auth_loaded = true;
 	s->http_share = tusk_http_share_create(rte_rand());
 	if (s->http_share == NULL) {
 		tusk_services_stop(s);
@@ -257,6 +269,12 @@ tusk_services_start(const struct tusk_config *cfg,
 	return 0;
 }
 
+const struct tusk_http_auth *
+tusk_services_auth(const struct tusk_services *s)
+{
+	return s != NULL && s->auth_loaded ? &s->auth : NULL;
+}
+
 void
 tusk_services_stop(struct tusk_services *s)
 {
@@ -264,6 +282,8 @@ tusk_services_stop(struct tusk_services *s)
 		return;
 	tusk_digest_svc_free(s->digest);
 	tusk_http_share_free(s->http_share);
+	if (s->auth_loaded)
+		tusk_http_auth_fini(&s->auth);
 	for (unsigned int i = 0; i < s->n; i++)
 		rte_mempool_free(s->pool[i]);
 	tusk_root_close(s->root);

@@ -30,6 +30,12 @@ int tusk_services_start(const struct tusk_config *cfg,
 			struct tusk_lcore *const *lcs, unsigned int n,
 			struct tusk_services **out);
 
+/* The HTTP endpoint's access policy ([auth], [issuer NAME]), read-only;
+ * NULL before it is loaded. The control socket mints macaroons with it. */
+struct tusk_http_auth;
+const struct tusk_http_auth *
+tusk_services_auth(const struct tusk_services *s);
+
 /* Release what the lcores' services shared, after tusk_lcore_free() of
  * every lcore (which released the services themselves). NULL is fine. */
 void tusk_services_stop(struct tusk_services *s);
