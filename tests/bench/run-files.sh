@@ -130,7 +130,13 @@ threads_diff() {
 # memory up front, lib.sh), a copying client otherwise (said so).
 memif_pair_files() {
 	local side role
-	export MEMIF_DATA=$1 MEMIF_HTTP_PORT=80 MEMIF_TUSKD_EXTRA="poll = $POLL"
+	# A private memif link between two tuskd of the benchmark: HTTP
+	# without tokens, said explicitly ([auth] mode = off; the section
+	# follows [tuskd]'s extra lines)
+	export MEMIF_DATA=$1 MEMIF_HTTP_PORT=80 MEMIF_TUSKD_EXTRA="poll = $POLL
+
+[auth]
+mode = off"
 	memif_conf b "$CORE_RX" server 9000
 	tuskd_start "$TMP/b.conf" "$TMP/b.log" "$TMP/b.sock"
 	PAIR_PID[b]=$TUSKD_PID
@@ -355,7 +361,10 @@ run_http() {
 	cp "$d/lab/big.bin" "$d/nginx-root/big.bin"
 	echo "== http over net_af_packet (veth, MTU 9000, offloads off), $MIB MiB, tmpfs =="
 	BENCH_ATEXIT+=("TUSK_LAB_NS=$LAB_NS TUSK_LAB_IF=$LAB_IF $LAB down")
+	# curl GETs without a token: anyone may read (the auth decision
+	# still runs on every request, as in production)
 	TUSK_LAB_NS=$LAB_NS TUSK_LAB_IF=$LAB_IF TUSK_LAB_DATA=$d/lab TUSK_BUILD=$BUILD \
+		TUSK_LAB_AUTH_CONF="anon_read = /" \
 		TUSK_LAB_TUSKD_ARGS="--set tuskd.poll=$POLL" "$LAB" up > "$TMP/lab.log" 2>&1 ||
 		{ cat "$TMP/lab.log" >&2; die "lab up failed"; }
 	pid=$(cat "/run/tusk-lab/$LAB_NS/tuskd.pid")
