@@ -234,12 +234,12 @@ static void
 print_stats(json_t *res)
 {
 	static const char *const heads[] = {
-		"LCORE", "LOOPS", "BUSY LOOPS", "RX FRAMES", "TX FRAMES",
-		"DROPS", "ARP SHARED", "TCP STEERED",
+		"LCORE", "LOOPS", "BUSY LOOPS", "SLEEPS", "RX FRAMES",
+		"TX FRAMES", "DROPS", "ARP SHARED", "TCP STEERED",
 	};
 	static const char *const keys[] = {
-		"lcore", "loops", "busy_loops", "rx_frames", "tx_frames",
-		"drops_total", "arp_shared", "tcp_steered",
+		"lcore", "loops", "busy_loops", "idle_sleeps", "rx_frames",
+		"tx_frames", "drops_total", "arp_shared", "tcp_steered",
 	};
 	json_t *drops = json_object_get(res, "drops"), *l;
 	unsigned int c;

@@ -108,6 +108,7 @@ xfer_alloc(struct tusk_fetch *f, uint32_t streams)
 	x->f = f;
 	x->retry_max = f->conf.retry_max;
 	x->part_fd = -1;
+	x->part_dfd = -1;
 	x->streams_max = streams;
 	for (i = 0; i < streams; i++) {
 		x->streams[i].x = x;
@@ -460,6 +461,7 @@ tusk_fetch_start(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 	x->retry_max = req->retry_max ? req->retry_max : f->conf.retry_max;
 	x->id = ++f->next_id;
 	x->u = u;
+	x->direct = req->direct;
 	x->dst = tusk_addr_v4(rte_cpu_to_be_32(req->addr ? req->addr :
 						u.ipv4));
 	snprintf(x->src.url, sizeof(x->src.url), "%s", req->url);
@@ -577,6 +579,7 @@ xfer_json(const struct fetch_xfer *x, uint64_t now)
 		      "elapsed_s", (double)elapsed / FETCH_NS_PER_S);
 	if (o == NULL)
 		return NULL;
+	json_object_set_new(o, "direct", json_boolean(x->direct));
 	json_object_set_new(o, "eta_s", x->rate > 0 && active(x) ?
 			    json_integer((json_int_t)((x->src.size - bytes) /
 						      x->rate)) : json_null());

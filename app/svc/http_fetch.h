@@ -165,6 +165,9 @@ struct tusk_fetch_req {
 	/* Attempts in a row without progress before it fails; 0: the
 	 * service's (tusk_fetch_conf.retry_max). */
 	uint32_t retry_max;
+	/* Write the part with O_DIRECT (file_write.h): for NVMe data roots;
+	 * a file system that refuses it fails the transfer, saying so. */
+	bool direct;
 	/* A bearer token for the source (sent as "Authorization: Bearer"
 	 * with every request of the transfer; never logged nor listed);
 	 * NULL or "": none. A b64token of at most TUSK_FETCH_TOKEN_MAX. */

@@ -121,6 +121,8 @@ struct fetch_xfer {
 	bool have_sched;
 	struct tusk_fetch_sched sched;
 	int part_fd;
+	bool direct;             /* writes through part_dfd (O_DIRECT) */
+	int part_dfd;            /* the part opened O_DIRECT, or -1 */
 	/* streams */
 	uint32_t streams_max;
 	uint32_t n_streams;      /* slots in use (1 without ranges) */

@@ -123,6 +123,9 @@ xfer_stop(struct fetch_xfer *x, enum tusk_fetch_xstate state, bool keep,
 	if (x->part_fd >= 0)
 		close(x->part_fd);
 	x->part_fd = -1;
+	if (x->part_dfd >= 0)
+		close(x->part_dfd);
+	x->part_dfd = -1;
 	if (x->have_sched) {
 		x->bytes_claimed = tusk_fetch_sched_bytes_done(&x->sched);
 		tusk_fetch_sched_fini(&x->sched);
@@ -335,10 +338,37 @@ part_create(struct fetch_xfer *x, uint64_t now)
 	return 0;
 }
 
+/* direct=1: the part again, with O_DIRECT (an open, once per transfer:
+ * microseconds on the lcore, as the resume's). 0, or the transfer failed
+ * with the reason: tmpfs before Linux 6.6, ramfs, some FUSE and network
+ * file systems refuse O_DIRECT with EINVAL. */
+static int
+part_direct_open(struct fetch_xfer *x, uint64_t now)
+{
+	if (!x->direct || x->part_dfd >= 0)
+		return 0;
+	x->part_dfd = tusk_root_openat(x->f->env.root, x->part,
+				       O_WRONLY | O_DIRECT, 0);
+	if (x->part_dfd >= 0)
+		return 0;
+	if (x->part_dfd == -EINVAL)
+		fetch_xfer_fail(x, true, now, "direct=1: the file system of %s "
+				"refuses O_DIRECT (EINVAL); fetch it without "
+				"direct=1", x->part);
+	else
+		fetch_xfer_fail(x, true, now, "direct=1: cannot open %s with "
+				"O_DIRECT: %s", x->part,
+				strerror(-x->part_dfd));
+	x->part_dfd = -1;
+	return -1;
+}
+
 /* The part file exists (created or resumed): run. */
 static void
 xfer_run(struct fetch_xfer *x, uint64_t now)
 {
+	if (part_direct_open(x, now) < 0)
+		return;
 	x->vblk = 0;
 	x->dirty = true;
 	record_save(x, now, true);

@@ -54,6 +54,9 @@ static const char *const log_levels[] = {
 	NULL,
 };
 
+/* [tuskd] poll, in the order of enum tusk_poll_mode (config.h) */
+static const char *const poll_modes[] = { "busy", "adaptive", NULL };
+
 static const struct tusk_cfgschema_key eal_keys[] = {
 	{ .name = "args", .type = TUSK_CFG_STRING, .def = "",
 	  .offset = offsetof(struct tusk_config, eal_args),
@@ -182,6 +185,13 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .min = 1, .max = CONFIG_DIGEST_THREADS_MAX,
 	  .offset = offsetof(struct tusk_config, digest_threads),
 	  .desc = "threads computing file digests (adler32, crc32c, md5, sha-256) off the lcores" },
+	{ .name = "poll", .type = TUSK_CFG_ENUM, .def = "busy",
+	  .min = TUSK_POLL_BUSY, .choices = poll_modes,
+	  .offset = offsetof(struct tusk_config, poll),
+	  .desc = "worker lcore polling: busy (a core of its own, lowest "
+		  "latency) or adaptive (pauses, then sleeps with backoff "
+		  "when its queues stay empty: leaves CPU to the disk and "
+		  "digest threads on small hosts)" },
 	{ .name = "bulk_port", .type = TUSK_CFG_UINT, .def = "9",
 	  .min = 0, .max = UINT16_MAX,
 	  .offset = offsetof(struct tusk_config, bulk_port),

@@ -173,10 +173,13 @@ cmd_stats(void *arg, json_t *args, json_t **result, char *err,
 			return -1;
 		}
 		stats_add(&sum, &snap.stats);
-		l = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I}",
+		l = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			      "lcore", (int)snap.lcore_id,
 			      "loops", (json_int_t)snap.loops,
 			      "busy_loops", (json_int_t)snap.busy_loops,
+			      "idle_sleeps", (json_int_t)snap.idle_sleeps,
+			      "idle_slept_ms",
+			      (json_int_t)(snap.idle_slept_ns / 1000000),
 			      "arp_shared", (json_int_t)snap.arp_shared,
 			      "arp_share_drops",
 			      (json_int_t)snap.arp_share_drops,
@@ -332,7 +335,7 @@ static const char *const args_iperf3_client[] = {
 };
 static const char *const args_id[] = { "id", NULL };
 static const char *const args_fetch[] = {
-	"url", "dest", "streams", "token", "verify", NULL,
+	"url", "dest", "streams", "token", "verify", "direct", NULL,
 };
 static const char *const args_cancel[] = { "id", "discard", NULL };
 static const char *const args_twamp[] = { "host", "port", "count",

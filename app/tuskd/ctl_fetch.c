@@ -6,7 +6,8 @@
  *               "streams" (default [tuskd] fetch_streams, 1..64),
  *               "token" (a bearer token sent to the source; optional),
  *               "verify" (auto, adler32, crc32c, md5, sha-256, reread,
- *               none: http_fetch.h enum tusk_fetch_verify)}
+ *               none: http_fetch.h enum tusk_fetch_verify),
+ *               "direct" (O_DIRECT writes, default false)}
  *              -> the new transfer (id, state "probing", ...)
  *   transfers  -> every transfer: id, url, dest, state, bytes, size, rate,
  *               eta_s, streams, retries, verify, digests, source_digests,
@@ -46,6 +47,7 @@ struct fetch_call {
 	enum tusk_fetch_verify verify;
 	uint32_t id;
 	bool discard;
+	bool direct;
 	json_t *result;
 	char err[TUSK_FETCH_REASON_MAX];
 };
@@ -58,6 +60,7 @@ fetch_on_lcore(struct tusk_lcore *lc, void *arg, uint64_t now)
 	struct tusk_fetch_req req = {
 		.url = c->url, .addr = c->addr, .dest = c->dest,
 		.streams = c->streams, .token = c->token, .verify = c->verify,
+		.direct = c->direct,
 	};
 	int ret = 0;
 
@@ -214,6 +217,7 @@ tusk_ctl_fetch_cmd(void *arg, json_t *args, json_t **result,
 				sizeof(c->dest), err, errlen) < 0 ||
 	    tusk_ctl_arg_string(args, "token", false, c->token,
 				sizeof(c->token), err, errlen) < 0 ||
+	    tusk_ctl_arg_bool(args, "direct", &c->direct, err, errlen) < 0 ||
 	    resolve(c->url, &c->addr, err, errlen) < 0) {
 		free(c);
 		return -1;

@@ -130,6 +130,8 @@ lcore_fill_snapshot(struct tusk_lcore *lc, struct tusk_lcore_snapshot *s,
 	s->now_ns = now;
 	s->loops = lc->loops;
 	s->busy_loops = lc->busy_loops;
+	s->idle_sleeps = lc->idle.sleeps;
+	s->idle_slept_ns = lc->idle.slept_ns;
 	s->arp_shared = lc->arp_shared;
 	s->arp_share_drops = lc->arp_share_drops;
 	s->steer_drops = lc->steer_drops;
@@ -265,6 +267,7 @@ lcore_poll_once(struct tusk_lcore *lc)
 	lcore_serve_snapshot(lc, now);
 	lcore_serve_impair(lc);
 	tusk_lcore_serve_call(lc, now);
+	tusk_lcore_idle_after(&lc->idle, busy, now);
 }
 
 int

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "impair.h"
+#include "lcore_idle.h"
 #include "stack.h"
 
 /* A stack has at most this many interfaces, so an lcore polls at most this
@@ -84,6 +85,8 @@ struct tusk_lcore_snapshot {
 	uint64_t now_ns;       /* lcore clock when the copy was made */
 	uint64_t loops;        /* poll loop iterations so far */
 	uint64_t busy_loops;   /* iterations that received at least one frame */
+	uint64_t idle_sleeps;  /* sleeps of adaptive polling (lcore_idle.h) */
+	uint64_t idle_slept_ns;
 	uint64_t arp_shared;   /* ARP frames copied to other lcores */
 	uint64_t arp_share_drops; /* copies lost: no mbuf or inbox full */
 	uint64_t steer_drops;  /* steered TCP frames lost: inbox full */
@@ -102,6 +105,7 @@ struct tusk_lcore {
 	struct tusk_lcore_queue queues[TUSK_LCORE_MAX_PORTS];
 	uint64_t loops;
 	uint64_t busy_loops;
+	struct tusk_lcore_idle idle; /* [tuskd] poll (lcore_idle.h) */
 	/* The other lcores (lcore_inbox.c): team[i] has stack share i, peers
 	 * are all but us; frames they hand us wait in our inbox. */
 	unsigned int n_peers;

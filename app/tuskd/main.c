@@ -281,6 +281,8 @@ create_lcores(struct tuskd *t)
 		lc = tusk_lcore_create(lcore_id, &sc);
 		if (lc == NULL)
 			return -ENOMEM;
+		tusk_lcore_idle_init(&lc->idle,
+				     t->cfg.poll == TUSK_POLL_ADAPTIVE);
 		t->lcores[t->n_lcores] = lc;
 		if (add_ports(t, lc, (uint16_t)t->n_lcores++) < 0)
 			return -EINVAL;

@@ -85,6 +85,9 @@ tuskd_start() {
 	local conf=$1 log=$2 sock=$3 pid i
 	setsid "$TUSKD" -c "$conf" < /dev/null > "$log" 2>&1 &
 	pid=$!
+	# not a job of this shell: no "Killed" line when memif_pair_down
+	# SIGKILLs it
+	disown "$pid"
 	BENCH_PIDS+=("$pid")
 	for (( i = 0; i < START_WAIT_S * 10; i++ )); do
 		kill -0 "$pid" 2>/dev/null || { tail -20 "$log" >&2;
@@ -193,6 +196,9 @@ eal_lcores() {
 # the heap cannot grow after that: --socket-mem reserves it at start).
 # Hugepages (2 MiB) per tuskd: its port pool, its data pool
 # (data_pool_mb) and EAL's heap.
+# The file benchmark (run-files.sh) also sets MEMIF_DATA (the directory
+# the data roots go in, default $TMP), MEMIF_HTTP_PORT (default 0: no
+# HTTP endpoint) and MEMIF_TUSKD_EXTRA (more [tuskd] lines).
 MEMIF_HUGE=${MEMIF_HUGE:-200}
 memif_conf() {
 	local side=$1 core=$2 role=$3 mtu=$4 port=${5:-profile = memif}
@@ -202,18 +208,20 @@ memif_conf() {
 	case $role in *zero-copy=yes*)
 		eal="--single-file-segments --socket-mem $(( MEMIF_HUGE * 2 ))" ;;
 	esac
-	mkdir -p "$TMP/$side-data"
+	local data=${MEMIF_DATA:-$TMP}/$side-data
+	mkdir -p "$data"
 	cat > "$TMP/$side.conf" <<EOF
 [eal]
 args = $(eal_lcores "$core" "$other") $eal --file-prefix tusk-bench-$side-$$ --no-pci --no-telemetry $(eal_mem "$MEMIF_HUGE")
 
 [tuskd]
 lcores = 1
-data_root = $TMP/$side-data
+data_root = $data
 control_socket = $TMP/$side.sock
 log_level = notice
-http_port = 0
+http_port = ${MEMIF_HTTP_PORT:-0}
 data_pool_mb = 64
+${MEMIF_TUSKD_EXTRA:-}
 
 [port m0]
 device = net_memif0,socket=$TMP/memif.sock,id=0

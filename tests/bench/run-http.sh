@@ -80,11 +80,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-# utime + stime of process $1 and all its threads, jiffies.
-proc_ticks() {
-	awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
-}
-
 # One timed GET in namespace $1 of URL $2 with server process $3 (curl
 # arguments after): prints
 # "seconds bytes status client_cpu_s server_cpu_s machine_cpu_s".
@@ -145,11 +140,6 @@ print("%s %.2f %.3f %.3f %.3f" % (sys.argv[2], gbps, med(4) / gb, med(3) / gb, m
 PY
 }
 
-make_file() {
-	head -c "$BYTES" /dev/zero | openssl enc -aes-128-ctr -nosalt \
-		-K "$(openssl rand -hex 16)" -iv "$(openssl rand -hex 16)" -out "$1"
-}
-
 run_tuskd() {
 	echo "== 1. tuskd (net_af_packet on a veth, MTU $MTU), $RUNS x $MIB MiB GET =="
 	TUSK_LAB_DATA=$W/root "$LAB" up > "$W/lab.log" 2>&1 ||
@@ -195,38 +185,8 @@ linux_veth() { veth_pair "$LNX_NS" "$LNX_IF" "$LNX_SRV" "$LNX_CLI" "$MTU"; }
 set_offloads() { veth_offloads "$LNX_NS" "$LNX_IF" "$1"; }
 
 start_nginx() {
-	mkdir -p "$W/nginx/tmp"
-	cat > "$W/nginx/nginx.conf" <<EOF
-# One process (no master): its CPU is all of nginx's.
-master_process off;
-daemon off;
-worker_processes 1;
-pid $W/nginx/nginx.pid;
-error_log $W/nginx/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	sendfile on;
-	tcp_nopush on;
-	default_type application/octet-stream;
-	client_body_temp_path $W/nginx/tmp/body;
-	proxy_temp_path $W/nginx/tmp/proxy;
-	fastcgi_temp_path $W/nginx/tmp/fastcgi;
-	server {
-		listen $LNX_SRV:$LNX_PORT;
-		root $W/root;
-	}
-}
-EOF
-	taskset -c "$SERVER_CPU" nginx -c "$W/nginx/nginx.conf" -p "$W/nginx" &
-	NGINX_PID=$!
-	for (( i = 0; i < 50; i++ )); do
-		ip netns exec "$LNX_NS" curl -s -o /dev/null "http://$LNX_SRV:$LNX_PORT/" && return 0
-		kill -0 "$NGINX_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$W/nginx/error.log" >&2
-	die "nginx did not start"
+	nginx_start "$W/nginx" "$W/root" "$LNX_SRV" "$LNX_PORT" "$SERVER_CPU" "" \
+		"$LNX_NS" || die "nginx did not start"
 }
 
 run_linux() {
@@ -243,7 +203,7 @@ run_linux() {
 }
 
 mkdir -p "$W/root"
-make_file "$W/root/big.bin"
+make_file "$W/root/big.bin" "$BYTES"
 : > "$W/summary"
 for part in $PARTS; do
 	case $part in

@@ -126,6 +126,8 @@ static const struct bad_case bad_cases[] = {
 	  PORT("p9", "net_ring9", "10.0.9.1/24"),
 	  "tuskd.conf:35: too many ports (at most 8)" },
 	/* [tuskd] and [eal] values */
+	{ "[tuskd]\npoll = lazy\n" PORT0,
+	  "tuskd.conf:2: poll: unknown value \"lazy\" (expected one of: busy, adaptive)" },
 	{ "[tuskd]\nlog_level = loud\n" PORT0,
 	  "tuskd.conf:2: log_level: unknown value \"loud\" (expected one of: emerg, alert, crit, err, warning, notice, info, debug)" },
 	{ "[tuskd]\narp_timeout_s = 0\n" PORT0,
@@ -302,6 +304,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.log_level, RTE_LOG_INFO);
 	assert_string_equal(cfg.profile_dir, tusk_profile_default_dir());
 	assert_int_equal(cfg.arp_timeout_s, 300);
+	assert_int_equal(cfg.poll, TUSK_POLL_BUSY);
 	assert_int_equal(cfg.ports[0].gateway, 0);
 	assert_int_equal(cfg.ports[0].mtu, cfg.ports[0].prof.mtu);
 	assert_string_equal(cfg.ports[0].devargs, "");
@@ -355,6 +358,9 @@ test_overrides(void **state)
 	load_base();
 	assert_int_equal(tusk_config_override(&cfg, "tuskd.lcores=1", err,
 					      sizeof(err)), 0);
+	assert_int_equal(tusk_config_override(&cfg, "tuskd.poll = adaptive",
+					      err, sizeof(err)), 0);
+	assert_int_equal(cfg.poll, TUSK_POLL_ADAPTIVE);
 	assert_int_equal(tusk_config_override(&cfg, "tuskd.log_level = warning",
 					      err, sizeof(err)), 0);
 	assert_int_equal(cfg.log_level, RTE_LOG_WARNING);

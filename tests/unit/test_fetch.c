@@ -530,16 +530,23 @@ run(uint32_t id, uint64_t stop_at)
 }
 
 static uint32_t
+start_req(const struct tusk_fetch_req *req)
+{
+	char err[256] = "";
+	uint32_t id = 0;
+
+	if (tusk_fetch_start(f, req, vnow, &id, err, sizeof(err)) < 0)
+		fail_msg("start %s: %s", req->url, err);
+	return id;
+}
+
+static uint32_t
 start(const char *url, const char *dest, uint32_t streams)
 {
 	struct tusk_fetch_req rq = { .url = url, .dest = dest,
 				     .streams = streams };
-	char err[256] = "";
-	uint32_t id = 0;
 
-	if (tusk_fetch_start(f, &rq, vnow, &id, err, sizeof(err)) < 0)
-		fail_msg("start %s: %s", url, err);
-	return id;
+	return start_req(&rq);
 }
 
 /* The file under the root is the served content of generation gen. */
@@ -937,6 +944,53 @@ test_disk_full(void **state)
 			    "removed");
 }
 
+/* direct=1: the part written with O_DIRECT (the data root is on /tmp;
+ * tmpfs takes O_DIRECT as buffered since Linux 6.6): the same bytes,
+ * the same digest, over 4 streams and one short last block. */
+static void
+test_direct_fetch(void **state)
+{
+	struct tusk_fetch_req rq = { .url = "http://10.0.0.2/data/big.bin",
+				     .dest = "direct.bin", .streams = 4,
+				     .direct = true };
+	uint32_t id;
+
+	srv.digest = true;
+	id = start_req(&rq);
+	run(id, 0);
+	assert_string_equal(xstr(id, "state"), "done");
+	assert_true(json_is_true(json_object_get(xfer(id), "direct")));
+	assert_file("direct.bin", 1);
+	assert_sha(id);
+	assert_false(exists("direct.bin.tusk-part"));
+}
+
+/* A file system that refuses O_DIRECT (ramfs: EINVAL at open): the
+ * transfer fails saying so and what to do, nothing is written. */
+static void
+test_direct_refused(void **state)
+{
+	struct tusk_fetch_req rq = { .url = "http://10.0.0.2/big.bin",
+				     .dest = "ram/big.bin", .streams = 2,
+				     .direct = true };
+	char ram[256];
+	uint32_t id;
+
+	snprintf(ram, sizeof(ram), "%s/ram", dir);
+	assert_true(mkdir(ram, 0755) == 0 || errno == EEXIST);
+	if (mount("tusk-fetch-test", ram, "ramfs", 0, NULL) < 0)
+		tusk_unmet("mount a ramfs at %s (needs root): %s", ram,
+			   strerror(errno));
+	id = start_req(&rq);
+	run(id, 0);
+	assert_string_equal(xstr(id, "state"), "failed");
+	assert_string_equal(xstr(id, "error"), "direct=1: the file system of "
+			    "ram/big.bin.tusk-part refuses O_DIRECT (EINVAL); "
+			    "fetch it without direct=1");
+	assert_int_equal(xint(id, "bytes_fetched"), 0);
+	assert_int_equal(umount2(ram, MNT_DETACH), 0);
+}
+
 /* The log keeps the newest TUSK_FETCH_CHANGES_MAX changes; a reader
  * further behind is told how many it lost, and gets the rest in order. */
 static void
@@ -1045,6 +1099,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_missing_directory, before,
 						after),
 		cmocka_unit_test_setup_teardown(test_disk_full, before, after),
+		cmocka_unit_test_setup_teardown(test_direct_fetch, before,
+						after),
+		cmocka_unit_test_setup_teardown(test_direct_refused, before,
+						after),
 		cmocka_unit_test_setup_teardown(test_changes_overflow, before,
 						after),
 		cmocka_unit_test_setup_teardown(test_bad_requests, before,

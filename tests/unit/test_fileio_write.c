@@ -211,6 +211,95 @@ test_bad_fd_sticks(void **state)
 	assert_int_equal(rte_mempool_avail_count(pool), POOL_N);
 }
 
+/* Bytes of whole TUSK_FILE_DIRECT_ALIGN blocks in [a, b). */
+static uint64_t
+blocks_in(uint64_t a, uint64_t b)
+{
+	uint64_t lo = RTE_ALIGN_CEIL(a, (uint64_t)TUSK_FILE_DIRECT_ALIGN);
+	uint64_t hi = RTE_ALIGN_FLOOR(b, (uint64_t)TUSK_FILE_DIRECT_ALIGN);
+
+	return hi > lo ? hi - lo : 0;
+}
+
+/*
+ * Through an O_DIRECT writer (on /var/tmp: the disk; tmpfs would take
+ * O_DIRECT as buffered on Linux >= 6.6): `total` bytes from `off` as
+ * chains of `segs` segments, a hard flush once `mid` bytes are in (0:
+ * none). The file holds exactly the bytes, and every whole block but
+ * those cut by the start, the mid flush and the end went direct.
+ */
+static void
+write_direct(uint32_t batch, uint64_t off, unsigned int segs, size_t total,
+	     size_t mid)
+{
+	char path[] = "/var/tmp/tusk-test-direct-XXXXXX";
+	int fd = temp_file(path), dfd = open(path, O_WRONLY | O_DIRECT);
+	struct tusk_file_writer *w;
+	size_t done = 0, flushed_at = 0;
+	unsigned int k = 0;
+
+	if (dfd < 0)
+		fail_msg("O_DIRECT open of %s: %s", path, strerror(errno));
+	w = tusk_file_writer_create_direct(fd, dfd, off, batch);
+	assert_non_null(w);
+	while (done < total) {
+		uint16_t lens[64];
+		unsigned int n = 0;
+		size_t bytes = 0;
+
+		for (; n < segs && done + bytes < total; n++, k++) {
+			lens[n] = seg_len(k);
+			if (lens[n] > total - done - bytes)
+				lens[n] = (uint16_t)(total - done - bytes);
+			bytes += lens[n];
+		}
+		assert_int_equal(tusk_file_writer_add(w, chain_of(data + done,
+								  lens, n)), 0);
+		done += bytes;
+		assert_int_equal(tusk_file_writer_written(w) +
+				 tusk_file_writer_held(w), done);
+		if (mid != 0 && flushed_at == 0 && done >= mid) {
+			assert_int_equal(tusk_file_writer_flush(w), 0);
+			assert_int_equal(tusk_file_writer_held(w), 0);
+			flushed_at = done;
+		}
+	}
+	assert_int_equal(tusk_file_writer_flush(w), 0);
+	assert_int_equal(tusk_file_writer_written(w), total);
+	assert_int_equal(tusk_file_writer_held(w), 0);
+	if (flushed_at == 0)
+		assert_int_equal(tusk_file_writer_direct_bytes(w),
+				 blocks_in(off, off + total));
+	else
+		assert_int_equal(tusk_file_writer_direct_bytes(w),
+				 blocks_in(off, off + flushed_at) +
+				 blocks_in(off + flushed_at, off + total));
+	tusk_file_writer_free(w);
+	close(dfd);
+	assert_file_is(fd, off, total);
+	close(fd);
+	unlink(path);
+	assert_int_equal(rte_mempool_avail_count(pool), POOL_N);
+}
+
+static void
+test_direct_equal_input(void **state)
+{
+	/* aligned start, an unaligned end (its tail buffered) */
+	write_direct(0, 0, 8, DATA_LEN - 5, 0);
+	/* a batch that is not a whole number of blocks, small batches */
+	write_direct(10000, 0, 5, 300001, 0);
+	write_direct(1, 4096, 3, 200000, 0);
+	/* an unaligned start: buffered up to the first boundary */
+	write_direct(0, 7, 8, DATA_LEN / 2 + 3, 0);
+	/* a hard flush off a boundary, then back to direct */
+	write_direct(65536, 8192, 6, DATA_LEN / 2, 100001);
+	/* a huge batch: the staging buffer is capped, flushed part by part */
+	write_direct(UINT32_MAX, 0, 60, DATA_LEN / 2 + 1, 0);
+	/* exactly whole blocks: all of it direct */
+	write_direct(0, 0, 4, 64 * TUSK_FILE_DIRECT_ALIGN, 0);
+}
+
 static char small_dir[] = "/tmp/tusk-test-enospc-XXXXXX";
 static bool small_mounted;
 static int small_errno;
@@ -278,6 +367,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_direct_equal_input),
 		cmocka_unit_test(test_contents_equal_input),
 		cmocka_unit_test(test_held_until_batch),
 		cmocka_unit_test(test_bad_fd_sticks),

@@ -369,11 +369,47 @@ test_services_and_call(void **state)
 	assert_int_equal(fini_log[1], 1);
 }
 
+/* Adaptive polling (lcore_idle.h): no sleep while frames come or within
+ * the spin time after the last one; then sleeps that double up to the
+ * bound and really pass; a frame resets it. Busy polling never sleeps. */
+static void
+test_idle_backoff(void **state)
+{
+	struct tusk_lcore_idle id;
+	uint64_t t = 1000000, t0, want = LCORE_IDLE_SLEEP_MIN_NS;
+
+	tusk_lcore_idle_init(&id, false);
+	for (int i = 0; i < 100; i++)
+		tusk_lcore_idle_after(&id, false, t + i * LCORE_IDLE_SPIN_NS);
+	assert_int_equal(id.sleeps, 0);
+	tusk_lcore_idle_init(&id, true);
+	tusk_lcore_idle_after(&id, true, t);
+	tusk_lcore_idle_after(&id, false, t + LCORE_IDLE_SPIN_NS - 1);
+	assert_int_equal(id.sleeps, 0);
+	t0 = tusk_lcore_now_ns();
+	for (int i = 1; i <= 12; i++) {
+		tusk_lcore_idle_after(&id, false, t + 2 * LCORE_IDLE_SPIN_NS);
+		assert_int_equal(id.sleeps, i);
+		want = i == 1 ? LCORE_IDLE_SLEEP_MIN_NS :
+		       RTE_MIN(want * 2, LCORE_IDLE_SLEEP_MAX_NS);
+		assert_int_equal(id.sleep_ns, RTE_MIN(want * 2,
+						      LCORE_IDLE_SLEEP_MAX_NS));
+	}
+	assert_int_equal(want, LCORE_IDLE_SLEEP_MAX_NS);
+	/* the sleeps took at least what they asked for */
+	assert_true(tusk_lcore_now_ns() - t0 >= id.slept_ns);
+	tusk_lcore_idle_after(&id, true, t + 3 * LCORE_IDLE_SPIN_NS);
+	assert_int_equal(id.sleep_ns, 0);
+	tusk_lcore_idle_after(&id, false, t + 3 * LCORE_IDLE_SPIN_NS + 1);
+	assert_int_equal(id.sleeps, 12);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clock),
+		cmocka_unit_test(test_idle_backoff),
 		cmocka_unit_test(test_add_port_sends_on_queue),
 		cmocka_unit_test(test_snapshot_of_running_loop),
 		cmocka_unit_test(test_impair_on_running_loop),
