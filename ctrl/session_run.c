@@ -19,6 +19,7 @@
 #include "dav_list.h"
 #include "file_digest.h"
 #include "handoff_posix.h"
+#include "handoff_swift.h"
 #include "mkdirs.h"
 #include "session_priv.h"
 
@@ -116,7 +117,10 @@ struct handoff_work {
 	struct session_work sw;
 	unsigned int nsteps;
 	struct tusk_handoff_req req[TUSK_SPEC_STEPS_MAX];
+	struct tusk_handoff_swift_req swift[TUSK_SPEC_STEPS_MAX];
 	char dirs[TUSK_SPEC_STEPS_MAX][TUSK_CTRLD_PATH_MAX];
+	char objects[TUSK_SPEC_STEPS_MAX][TUSK_SPEC_OBJECT_MAX +
+					  TUSK_JOURNAL_NAME_MAX];
 	char name[TUSK_JOURNAL_NAME_MAX];
 };
 
@@ -127,11 +131,33 @@ handoff_work(struct tusk_work *tw)
 	struct session_work *w = &h->sw;
 
 	for (; w->handed < h->nsteps; w->handed++) {
-		w->rc = tusk_handoff_posix(&h->req[w->handed], w->why,
+		unsigned int i = w->handed;
+
+		w->rc = h->swift[i].storage != NULL ?
+			tusk_handoff_swift(&h->swift[i], w->why,
+					   sizeof(w->why), &w->final) :
+			tusk_handoff_posix(&h->req[i], w->why,
 					   sizeof(w->why), &w->final);
 		if (w->rc < 0)
 			return;
 	}
+}
+
+/* Step i of a swift type: the object <prefix><name> in its container. */
+static void
+handoff_swift_req(struct tusk_ctrld *c, const struct ctrld_session *s,
+		  struct handoff_work *h, unsigned int i)
+{
+	const struct tusk_spec_handoff *st = &s->spec.handoff[i];
+
+	snprintf(h->objects[i], sizeof(h->objects[i]), "%s%s", st->prefix,
+		 h->name);
+	h->swift[i] = (struct tusk_handoff_swift_req){
+		.storage = st->storage, .src = h->sw.path,
+		.container = st->container, .object = h->objects[i],
+		.overwrite = st->overwrite, .sha256 = h->sw.sha256,
+		.journal = c->conf->journal, .sid = s->j.id,
+		.file = h->sw.idx, .step = i };
 }
 
 /* Where step i puts a session's files: the storage dir, then the step's
@@ -172,6 +198,10 @@ run_handoff(struct tusk_ctrld *c, struct ctrld_session *s,
 	snprintf(h->sw.sha256, sizeof(h->sw.sha256), "%s", f->j.sha256);
 	h->nsteps = s->spec.nhandoff;
 	for (i = 0; i < h->nsteps; i++) {
+		if (s->spec.handoff[i].storage->type == TUSK_STORAGE_SWIFT) {
+			handoff_swift_req(c, s, h, i);
+			continue;
+		}
 		handoff_dir(s, i, h->dirs[i], sizeof(h->dirs[i]));
 		h->req[i] = (struct tusk_handoff_req){
 			.src = h->sw.path, .dst_dir = h->dirs[i],
@@ -477,8 +507,14 @@ static void
 job_data_dir(const struct tusk_ctrld *c, const struct ctrld_session *s,
 	     char *out, size_t len)
 {
-	if (s->spec.nhandoff > 0)
-		handoff_dir(s, s->spec.nhandoff - 1, out, len);
+	unsigned int i = s->spec.nhandoff;
+
+	/* the last posix step's directory; a swift step leaves the data
+	 * root's copy where it is, and a job reads files, not objects */
+	while (i > 0 && s->spec.handoff[i - 1].storage->type != TUSK_STORAGE_POSIX)
+		i--;
+	if (i > 0)
+		handoff_dir(s, i - 1, out, len);
 	else
 		path_join(out, len, c->conf->data_root, s->spec.destination);
 }

@@ -275,17 +275,48 @@ parse_destination(json_t *o, struct tusk_session_spec *spec, char *err,
 	return 0;
 }
 
+/* A swift step's container and object name prefix (default: the
+ * destination and a '/'). */
+static int
+parse_swift_step(json_t *h, const char *where, const char *destination,
+		 struct tusk_spec_handoff *step, char *err, size_t errlen)
+{
+	const char *c, *p;
+
+	if (get_string(h, "container", where, true, &c, err, errlen) < 0 ||
+	    get_string(h, "prefix", where, false, &p, err, errlen) < 0)
+		return -EINVAL;
+	if (strlen(c) >= sizeof(step->container) || strchr(c, '/') != NULL)
+		return bad(err, errlen, "%scontainer: a Swift container name "
+			   "(no '/', at most %d bytes): \"%.64s\"", where,
+			   TUSK_SPEC_CONTAINER_MAX - 1, c);
+	if (p == NULL) {
+		snprintf(step->prefix, sizeof(step->prefix), "%s/",
+			 destination);
+	} else if (strlen(p) + TUSK_JOURNAL_NAME_MAX >= sizeof(step->prefix) ||
+		   p[0] == '/') {
+		return bad(err, errlen, "%sprefix: an object name prefix (not "
+			   "starting with '/', room for file names)", where);
+	} else {
+		snprintf(step->prefix, sizeof(step->prefix), "%s", p);
+	}
+	snprintf(step->container, sizeof(step->container), "%s", c);
+	return 0;
+}
+
 static int
 parse_handoff_step(json_t *h, unsigned int i, const struct tusk_ctrld_conf *conf,
-		   struct tusk_spec_handoff *step, char *err, size_t errlen)
+		   const char *destination, struct tusk_spec_handoff *step,
+		   char *err, size_t errlen)
 {
 	static const char *const keys[] = { "type", "storage", "path", "mode",
-					    "overwrite", NULL };
-	static const char *const types[] = { "posix" };
+					    "overwrite", "container", "prefix",
+					    NULL };
+	static const char *const types[] = { "posix", "swift" };
 	static const char *const modes[] = { "copy", "move" };
 	char where[32], why[TUSK_SPEC_ERR_MAX];
 	const char *name, *path;
-	int type = 0, mode = TUSK_HANDOFF_COPY;
+	int type = -1, mode = TUSK_HANDOFF_COPY;
 
 	snprintf(where, sizeof(where), "handoff[%u]", i);
 	if (!json_is_object(h))
@@ -293,16 +324,31 @@ parse_handoff_step(json_t *h, unsigned int i, const struct tusk_ctrld_conf *conf
 	if (check_keys(h, where, keys, err, errlen) < 0)
 		return -EINVAL;
 	strcat(where, ".");
-	if (get_enum(h, "type", where, types, 1, &type, err, errlen) < 0 ||
+	if (get_enum(h, "type", where, types, 2, &type, err, errlen) < 0 ||
 	    get_string(h, "storage", where, true, &name, err, errlen) < 0 ||
-	    get_string(h, "path", where, false, &path, err, errlen) < 0 ||
-	    get_enum(h, "mode", where, modes, 2, &mode, err, errlen) < 0 ||
 	    get_bool(h, "overwrite", where, &step->overwrite, err, errlen) < 0)
 		return -EINVAL;
 	step->storage = tusk_ctrld_conf_storage(conf, name);
 	if (step->storage == NULL)
 		return bad(err, errlen, "%sstorage: no [storage %s] in %s",
 			   where, name, conf->path);
+	if (type >= 0 && (uint32_t)type != step->storage->type)
+		return bad(err, errlen, "%stype: \"%s\", but [storage %s] is "
+			   "type = %s", where, types[type], name,
+			   types[step->storage->type]);
+	if (step->storage->type == TUSK_STORAGE_SWIFT) {
+		if (json_object_get(h, "path") || json_object_get(h, "mode"))
+			return bad(err, errlen, "%spath, mode: not for a swift "
+				   "step (container, prefix)", where);
+		return parse_swift_step(h, where, destination, step, err,
+					errlen);
+	}
+	if (json_object_get(h, "container") || json_object_get(h, "prefix"))
+		return bad(err, errlen, "%scontainer, prefix: only for a swift "
+			   "step", where);
+	if (get_string(h, "path", where, false, &path, err, errlen) < 0 ||
+	    get_enum(h, "mode", where, modes, 2, &mode, err, errlen) < 0)
+		return -EINVAL;
 	if (path != NULL && tusk_spec_rel_path(path, why, sizeof(why)) < 0)
 		return bad(err, errlen, "%spath: %s (a directory under the "
 			   "storage's)", where, why);
@@ -327,8 +373,8 @@ parse_handoff(json_t *o, const struct tusk_ctrld_conf *conf,
 			   TUSK_SPEC_STEPS_MAX);
 	for (i = 0; i < json_array_size(a); i++) {
 		if (parse_handoff_step(json_array_get(a, i), (unsigned int)i,
-				       conf, &spec->handoff[i], err,
-				       errlen) < 0)
+				       conf, spec->destination,
+				       &spec->handoff[i], err, errlen) < 0)
 			return -EINVAL;
 		/* a later step copies from the data root: it must still be
 		 * there */

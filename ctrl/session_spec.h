@@ -11,7 +11,9 @@
  *    "destination": "sets/run42",      relative to the data root
  *    "streams": 4, "checksum": "none|source|target|both",
  *    "handoff": [{"type": "posix", "storage": "archive", "path": "run42",
- *                 "mode": "copy|move", "overwrite": false}],
+ *                 "mode": "copy|move", "overwrite": false},
+ *                {"type": "swift", "storage": "pilot", "container": "runs",
+ *                 "prefix": "run42/", "overwrite": false}],
  *    "analysis": [{"launcher": "local",
  *                  "job": {"command": ["python3", "/x.py"]}
  *                      or {"notebook": "/srv/nb/stats.ipynb",
@@ -52,6 +54,9 @@
 #define TUSK_SPEC_ARGV_MAX 64
 /* Environment entries of a job. */
 #define TUSK_SPEC_ENV_MAX 64
+/* Swift: a container name is at most 256 bytes, an object name 1024. */
+#define TUSK_SPEC_CONTAINER_MAX 257
+#define TUSK_SPEC_OBJECT_MAX 1024
 /* A spec on the socket is one line of the control protocol. */
 #define TUSK_SPEC_ERR_MAX 512
 
@@ -69,10 +74,13 @@ enum tusk_handoff_mode {
 };
 
 struct tusk_spec_handoff {
-	const struct tusk_ctrld_storage *storage;
+	const struct tusk_ctrld_storage *storage;	/* its type: the step's */
 	char path[TUSK_SPEC_PATH_MAX];	/* under the storage dir; "" = top */
 	enum tusk_handoff_mode mode;
 	bool overwrite;
+	/* swift: objects <prefix><file name> in container */
+	char container[TUSK_SPEC_CONTAINER_MAX];
+	char prefix[TUSK_SPEC_OBJECT_MAX];
 };
 
 struct tusk_spec_analysis {
