@@ -43,6 +43,8 @@ static const char *const swift_auths[] = { "tempauth", "keystone3", NULL };
 #define CONF_SWIFT_RETRY_MS_MAX 60000
 /* ctrl/swift.h's TUSK_SWIFT_PARALLEL_MAX. */
 #define CONF_SWIFT_PARALLEL_MAX 32
+/* A cap per connection: 100 Gbit/s is past any one TCP connection. */
+#define CONF_SWIFT_SEND_MBPS_MAX 100000
 
 static const struct tusk_cfgschema_key ctrld_keys[] = {
 	{ .name = "tuskd_socket", .type = TUSK_CFG_PATH,
@@ -130,6 +132,9 @@ static const struct tusk_cfgschema_key storage_keys[] = {
 	{ .name = "timeout_s", .type = TUSK_CFG_UINT, .def = "600",
 	  .min = 1, .max = CONF_BACKOFF_MAX_S, .offset = SW(timeout_s),
 	  .desc = "swift: a request moving nothing this long fails" },
+	{ .name = "max_send_mbps", .type = TUSK_CFG_UINT, .def = "0",
+	  .min = 0, .max = CONF_SWIFT_SEND_MBPS_MAX, .offset = SW(max_send_mbps),
+	  .desc = "swift: Mbit/s per connection, 0 = no cap (a shared proxy)" },
 #undef SWSTR
 #undef SW
 };

@@ -58,6 +58,7 @@ struct tusk_ctrld_swift {
 	uint32_t request_retries;
 	uint32_t request_retry_ms;
 	uint32_t timeout_s;
+	uint32_t max_send_mbps;
 };
 
 struct tusk_ctrld_storage {

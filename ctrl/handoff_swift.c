@@ -32,6 +32,7 @@ tusk_storage_swift_init(const struct tusk_ctrld_storage *st,
 		.parallel = w->parallel, .retries = w->request_retries,
 		.retry_delay_ms = w->request_retry_ms,
 		.timeout_s = (long)w->timeout_s,
+		.max_send_bps = (uint64_t)w->max_send_mbps * 125000,
 	};
 
 	return tusk_swift_init(s, &cfg);

@@ -272,7 +272,7 @@ handoff_done(struct tusk_ctrld *c, struct ctrld_session *s,
 	if (w->rc < 0) {
 		char why[TUSK_JOURNAL_REASON_MAX];
 
-		snprintf(why, sizeof(why), "handoff[%u] to %.60s: %.160s",
+		snprintf(why, sizeof(why), "handoff[%u] to %.40s: %.180s",
 			 w->handed, s->spec.handoff[w->handed].storage->name,
 			 w->why);
 		file_fail(c, s, f, w->final, why);

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# test_ctrld_swift: tusk-ctrld sessions whose hand-off is OpenStack Swift,
+# against a real Swift all-in-one (tests/integration/swift_aio.py) that
+# this test starts in the lab's peer namespace, beside tusk-ctrld (which
+# runs there too: ctrld_lib.sh), and stops by PID.
+#
+#   peer ns: range_server.py :8000, Swift (proxy, account, container,
+#            object, memcached on 127.0.0.1), tusk-ctrld
+#   tuskd --fetch--> $WORK/root --swift hand-off--> Swift container "runs"
+#
+#   1. Three files, the biggest an SLO of 4 MiB segments: FINISHED; each
+#      object read back with curl is the source's bytes, its
+#      X-Object-Meta-Sha256 the sha256 tuskd computed on arrival; the big
+#      one a manifest of 7 segments; a second session of the same files
+#      finds them there and sends nothing (Swift's timestamps unchanged).
+#   2. tusk-ctrld SIGKILLed mid-SLO (the hand-off paced by max_send_mbps),
+#      restarted: FINISHED, identical, and the segments Swift had at the
+#      kill are not sent again (same last_modified); the journal kept them.
+#   3. An object of the same name that differs: FAILED with the reason,
+#      not replaced.
+#   4. Swift down at submit: the file waits in WAIT_HANDOFF (reason naming
+#      the failed connection), retried after the backoff, then FAILED
+#      with that reason after 1 + retries attempts.
+
+# shellcheck source=tests/integration/http_lib.sh
+. "$(dirname "$0")/http_lib.sh"
+
+readonly RANGE_PORT=8000
+readonly FETCH_MAX_S=120
+# shellcheck source=tests/integration/fetch_lib.sh
+. "$(dirname "$0")/fetch_lib.sh"
+# shellcheck source=tests/integration/ctrld_lib.sh
+. "$(dirname "$0")/ctrld_lib.sh"
+
+readonly SEG_MB=4
+# The hand-off's pace while tusk-ctrld is to be killed in the middle.
+readonly PACED_MBPS=40
+AIO=$WORK/aio
+
+need_lab
+need_ctrld
+need_cmd memcached sha256sum
+[ -x /usr/bin/swift-proxy-server ] ||
+	prereq "no Swift servers (tools/tusk-setup installs swift-proxy ...)"
+
+swift_stop() { /usr/bin/python3 "$INTEG_DIR/swift_aio.py" stop "$AIO" 2>/dev/null || true; }
+http_cleanup_add swift_stop
+
+mkdir -p "$WORK/root" "$WORK/srv/set" "$WORK/srv/big"
+export TUSK_LAB_DATA=$WORK/root
+lab_start a
+mkrand "$WORK/srv/set/a.bin" 26		# 7 segments of 4 MiB, the last short
+mkrand "$WORK/srv/set/b.bin" 3
+head -c 12345 /dev/urandom > "$WORK/srv/set/c.dat"
+mkrand "$WORK/srv/big/paced.bin" 48	# 12 segments
+srv_start --digest
+base=http://$PEER_ADDR:$RANGE_PORT
+
+peer /usr/bin/python3 "$INTEG_DIR/swift_aio.py" start "$AIO" > "$WORK/aio.json" ||
+	prereq "the Swift all-in-one did not start (see above)"
+AUTH=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["auth_url"])' "$WORK/aio.json")
+note "Swift all-in-one at $AUTH (in $TUSK_LAB_NS)"
+
+# swift_conf MBPS: ctrld.conf with a Swift storage paced at MBPS (0: not).
+swift_conf() {
+	CTRLD_CONF_EXTRA="retries = 2" CTRLD_CONF_STORAGE="
+[storage pilot]
+type = swift
+auth_url = $AUTH
+user = test:tester
+key = testing
+segment_mb = $SEG_MB
+parallel = 3
+request_retries = 1
+request_retry_ms = 200
+max_send_mbps = $1" ctrld_conf
+}
+
+# Swift as the test sees it (curl in the peer namespace, tempauth).
+tok() { peer curl -sf -D - -o /dev/null -H "X-Auth-User: test:tester" \
+	-H "X-Auth-Key: testing" "$AUTH" | tr -d '\r' | awk -v h="$1" \
+	'tolower($1) == tolower(h) ":" { print $2 }'; }
+TOK=$(tok X-Auth-Token)
+SURL=$(tok X-Storage-Url)
+[ -n "$TOK" ] || fail "tempauth gave no token"
+scurl() { peer curl -sf -H "X-Auth-Token: $TOK" "$@"; }
+meta_sha() { scurl -I "$SURL/$1" | tr -d '\r' |
+	awk 'tolower($1) == "x-object-meta-sha256:" { print $2 }'; }
+# segs PREFIX: "name last_modified" of the segments under PREFIX
+segs() { scurl "$SURL/runs_segments?format=json&prefix=$1" |
+	python3 -c 'import json,sys
+for o in json.load(sys.stdin): print(o["name"], o["last_modified"])'; }
+# got OBJECT FILE: the object's bytes equal FILE's
+got() {
+	scurl -o "$WORK/got" "$SURL/runs/$1" || fail "GET runs/$1"
+	same_bytes "$2" "$WORK/got" "Swift object runs/$1"
+}
+journal_segs() { python3 -c 'import sqlite3,sys
+print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM swift_segments WHERE session = ?", (int(sys.argv[2]),)).fetchone()[0])' \
+	"$WORK/ctrld/journal.db" "$1"; }
+
+swift_conf 0
+ctrld_start
+
+note "1: three files handed off to Swift, the biggest as an SLO"
+id=$(submit '{"name": "sw1", "source": ["'$base'/set/a.bin",
+	"'$base'/set/b.bin", "'$base'/set/c.dat"], "destination": "run1",
+	"checksum": "both",
+	"handoff": [{"type": "swift", "storage": "pilot", "container": "runs"}]}')
+wait_session "$id" FINISHED
+for f in a.bin b.bin c.dat; do
+	got "run1/$f" "$WORK/srv/set/$f"
+	assert_eq "$(meta_sha "runs/run1/$f")" "$(sget "$id" \
+		"[x['sha256'] for x in s['file_list'] if x['name'] == '$f'][0]")" \
+		"X-Object-Meta-Sha256 of $f = tuskd's digest"
+	assert_eq "$(meta_sha "runs/run1/$f")" "$(sha_of "$WORK/srv/set/$f")" \
+		"X-Object-Meta-Sha256 of $f = the source's sha256"
+done
+n=$(scurl "$SURL/runs/run1/a.bin?multipart-manifest=get" |
+	python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+assert_eq "$n" 7 "a.bin's manifest entries (26 MiB in 4 MiB segments)"
+assert_eq "$(sget "$id" '",".join(e["what"] for e in s["history"] if e["file"] == 2)')" \
+	"TRANSFERRING,VERIFYING,HANDOFF,DONE" "c.dat's history"
+segs run1/a.bin/ > "$WORK/segs1"
+scurl -I "$SURL/runs/run1/b.bin" | tr -d '\r' | grep -i '^last-modified' > "$WORK/lm1"
+id=$(submit '{"name": "sw1again", "source": ["'$base'/set/a.bin",
+	"'$base'/set/b.bin"], "destination": "run1b", "checksum": "target",
+	"handoff": [{"storage": "pilot", "container": "runs", "prefix": "run1/"}]}')
+wait_session "$id" FINISHED
+segs run1/a.bin/ > "$WORK/segs1b"
+cmp -s "$WORK/segs1" "$WORK/segs1b" || fail "segments rewritten by a session finding them there"
+scurl -I "$SURL/runs/run1/b.bin" | tr -d '\r' | grep -i '^last-modified' > "$WORK/lm1b"
+cmp -s "$WORK/lm1" "$WORK/lm1b" || fail "b.bin rewritten by a session finding it there"
+note "ok: objects already there with the same sha256 are not sent again"
+
+note "2: tusk-ctrld killed mid-SLO, restarted"
+ctrld_stop
+swift_conf $PACED_MBPS
+ctrld_start
+id=$(submit '{"name": "sw2", "source": ["'$base'/big/paced.bin"],
+	"destination": "run2",
+	"handoff": [{"storage": "pilot", "container": "runs"}]}')
+for (( i = 0; i < SESSION_MAX_S * 10; i++ )); do
+	[ "$(journal_segs "$id")" -ge 3 ] && break
+	sleep 0.1
+done
+ctrld_kill9
+had=$(journal_segs "$id")
+segs run2/paced.bin/ > "$WORK/segs2"
+[ "$had" -ge 3 ] && [ "$had" -lt 12 ] || fail "$had of 12 segments journaled at the kill"
+[ "$(wc -l < "$WORK/segs2")" -ge "$had" ] || fail "journaled segments missing in Swift"
+note "killed tusk-ctrld with $had segments journaled, $(wc -l < "$WORK/segs2") in Swift"
+ctrld_stop
+swift_conf 0
+ctrld_start
+wait_session "$id" FINISHED
+got run2/paced.bin "$WORK/srv/big/paced.bin"
+assert_eq "$(meta_sha runs/run2/paced.bin)" "$(sha_of "$WORK/srv/big/paced.bin")" \
+	"paced.bin's X-Object-Meta-Sha256"
+segs run2/paced.bin/ > "$WORK/segs2b"
+assert_eq "$(wc -l < "$WORK/segs2b")" 12 "paced.bin's segments"
+assert_eq "$(grep -cxFf "$WORK/segs2" "$WORK/segs2b")" "$(wc -l < "$WORK/segs2")" \
+	"segments in Swift at the kill, untouched (same last_modified)"
+assert_eq "$(journal_segs "$id")" 12 "segments journaled"
+
+note "3: a different object of the same name is not replaced"
+echo "not the same" > "$WORK/other"
+peer curl -sf -X PUT -H "X-Auth-Token: $TOK" -T "$WORK/other" "$SURL/runs/run3/c.dat" ||
+	fail "PUT the other object"
+id=$(submit '{"source": ["'$base'/set/c.dat"], "destination": "run3",
+	"handoff": [{"storage": "pilot", "container": "runs"}]}')
+wait_session "$id" FAILED
+got run3/c.dat "$WORK/other"
+reason=$(sget "$id" 's["file_list"][0]["reason"]')
+case $reason in *"exists and differs"*) note "ok: $reason" ;;
+	*) fail "c.dat's reason: $reason" ;; esac
+
+note "4: Swift down at submit: waits, retries, then fails with the reason"
+swift_stop
+id=$(submit '{"source": ["'$base'/set/b.bin"], "destination": "run4",
+	"handoff": [{"storage": "pilot", "container": "runs"}]}')
+wait_file "$id" 0 WAIT_HANDOFF
+reason=$(sget "$id" 's["file_list"][0]["reason"]')
+case $reason in *"handoff[0] to pilot: swift: "*"onnect"*"gave up after 2 tries"*) note "ok: waiting: $reason" ;;
+	*) fail "b.bin's reason while waiting: $reason" ;; esac
+wait_session "$id" FAILED
+assert_eq "$(sget "$id" 's["file_list"][0]["attempts"]')" 3 "hand-off attempts (1 + retries)"
+reason=$(sget "$id" 's["file_list"][0]["reason"]')
+case $reason in *"handoff[0] to pilot: swift: "*"onnect"*) note "ok: failed: $reason" ;;
+	*) fail "b.bin's final reason: $reason" ;; esac
+[ -f "$WORK/root/run4/b.bin" ] || fail "the verified file left the data root"
+"$TUSKCTL" -s "$CTRLD_SOCK" session list
+echo "PASS: $TEST_NAME"
