@@ -150,12 +150,13 @@ static int sha_join(struct slo *u, bool stop)
 }
 
 /* The MD5 of segment g's byte range: journaled by the caller, else read. */
-static int seg_md5(struct slo *u, struct seg *g)
+static int seg_md5(struct slo *u, struct seg *g, bool *known)
 {
 	const struct tusk_swift_upload_opts *o = u->o;
 
-	if (o != NULL && o->seg_known != NULL &&
-			o->seg_known(o->arg, u->segc, g->name, g->md5) == 1)
+	*known = o != NULL && o->seg_known != NULL &&
+		o->seg_known(o->arg, u->segc, g->name, g->md5) == 1;
+	if (*known)
 		return 0;
 	return swift_hash_range(u->s, u->fd, g->off, g->len, g->md5, NULL);
 }
@@ -166,6 +167,7 @@ static int missing_segments(struct slo *u)
 		struct seg *g = &u->seg[i];
 		char etag[64];
 		uint64_t size;
+		bool known;
 		int rc = tusk_swift_head(u->s, u->segc, g->name, &size, etag);
 
 		if (rc == -ENOENT)
@@ -174,12 +176,16 @@ static int missing_segments(struct slo *u)
 			return rc;
 		if (size != g->len)
 			continue;
-		rc = seg_md5(u, g);
+		rc = seg_md5(u, g, &known);
 		if (rc != 0)
 			return swift_seterr(u->s, rc, "swift: reading %s: %s",
 				u->object, strerror(-rc));
 		g->present = strcasecmp(etag, g->md5) == 0;
 		u->s->stats.segments_skipped += g->present;
+		/* sent before the caller could note it (a crash): note it */
+		if (g->present && !known && u->o != NULL &&
+				u->o->seg_sent != NULL)
+			u->o->seg_sent(u->o->arg, u->segc, g->name, g->md5);
 	}
 	return 0;
 }

@@ -152,7 +152,6 @@ segs run2/paced.bin/ > "$WORK/segs2"
 [ "$had" -ge 3 ] && [ "$had" -lt 12 ] || fail "$had of 12 segments journaled at the kill"
 [ "$(wc -l < "$WORK/segs2")" -ge "$had" ] || fail "journaled segments missing in Swift"
 note "killed tusk-ctrld with $had segments journaled, $(wc -l < "$WORK/segs2") in Swift"
-ctrld_stop
 swift_conf 0
 ctrld_start
 wait_session "$id" FINISHED
