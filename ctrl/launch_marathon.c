@@ -29,6 +29,7 @@
 
 #include "launch_local.h"
 #include "launch_marathon.h"
+#include "mkdirs.h"
 
 /* Defaults of the section's keys (README "Marathon launcher"). */
 #define MARATHON_PREFIX_DEFAULT "tusk"
@@ -203,6 +204,7 @@ mar_conf_done(struct tusk_launcher *l, char *err, size_t errlen)
 {
 	struct marathon *m = mar_of(l);
 	size_t n = strlen(m->c.url);
+	int rc;
 
 	if (n == 0) {
 		snprintf(err, errlen, "url: required (Marathon's http://host:port)");
@@ -214,10 +216,13 @@ mar_conf_done(struct tusk_launcher *l, char *err, size_t errlen)
 		snprintf(err, errlen, "user and token_file: choose one kind of auth");
 		return -EINVAL;
 	}
-	if (mkdir(l->state_dir, 0700) < 0 && errno != EEXIST) {
+	/* its parents too: ctrld makes state_dir only after reading the
+	 * configuration that creates its launchers */
+	rc = tusk_mkdirs(l->state_dir, NULL, 0);
+	if (rc < 0) {
 		snprintf(err, errlen, "state directory %s: %s", l->state_dir,
-			 strerror(errno));
-		return -errno;
+			 strerror(-rc));
+		return rc;
 	}
 	m->state_fd = open(l->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (m->state_fd < 0) {

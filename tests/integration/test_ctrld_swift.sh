@@ -20,7 +20,13 @@
 #      kill are not sent again (same last_modified); the journal kept them.
 #   3. An object of the same name that differs: FAILED with the reason,
 #      not replaced.
-#   4. Swift down at submit: the file waits in WAIT_HANDOFF (reason naming
+#   4. The pilot's shape: a session handed off to Swift whose analysis
+#      runs through Marathon (the strict stand-in, marathon_standin.py, in
+#      the peer namespace, validating every app definition against
+#      Marathon's schema and running the job for real under bubblewrap):
+#      FINISHED; the job's output (sha256sum of /data inside the job) is
+#      the sources' digests; the stand-in rejected no definition.
+#   5. Swift down at submit: the file waits in WAIT_HANDOFF (reason naming
 #      the failed connection), retried after the backoff, then FAILED
 #      with that reason after 1 + retries attempts.
 
@@ -35,6 +41,9 @@ readonly FETCH_MAX_S=120
 . "$(dirname "$0")/ctrld_lib.sh"
 
 readonly SEG_MB=4
+# Bound on the Marathon stand-in writing its port file.
+readonly STANDIN_START_S=10
+MARATHON_PID=
 # The hand-off's pace while tusk-ctrld is to be killed in the middle.
 readonly PACED_MBPS=40
 AIO=$WORK/aio
@@ -47,6 +56,8 @@ need_cmd memcached sha256sum
 
 swift_stop() { /usr/bin/python3 "$INTEG_DIR/swift_aio.py" stop "$AIO" 2>/dev/null || true; }
 http_cleanup_add swift_stop
+marathon_stop() { [ -z "$MARATHON_PID" ] || kill_if marathon_standin.py "$MARATHON_PID"; }
+http_cleanup_add marathon_stop
 
 mkdir -p "$WORK/root" "$WORK/srv/set" "$WORK/srv/big"
 export TUSK_LAB_DATA=$WORK/root
@@ -63,9 +74,32 @@ peer /usr/bin/python3 "$INTEG_DIR/swift_aio.py" start "$AIO" > "$WORK/aio.json" 
 AUTH=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["auth_url"])' "$WORK/aio.json")
 note "Swift all-in-one at $AUTH (in $TUSK_LAB_NS)"
 
-# swift_conf MBPS: ctrld.conf with a Swift storage paced at MBPS (0: not).
+# The Marathon stand-in, in the peer namespace beside tusk-ctrld.
+# not through peer(): ip netns exec execs, so $! is the stand-in's PID
+ip netns exec "$TUSK_LAB_NS" /usr/bin/python3 "$INTEG_DIR/marathon_standin.py" \
+	--port-file "$WORK/marathon.port" --log "$WORK/marathon.log" \
+	--user tusk --password s3cret > "$WORK/marathon.out" 2>&1 &
+MARATHON_PID=$!
+for (( i = 0; i < STANDIN_START_S * 10; i++ )); do
+	[ -s "$WORK/marathon.port" ] && break
+	sleep 0.1
+done
+[ -s "$WORK/marathon.port" ] || fail "the Marathon stand-in did not start: $(cat "$WORK/marathon.out")"
+MARATHON=http://127.0.0.1:$(cat "$WORK/marathon.port")
+note "Marathon stand-in at $MARATHON (in $TUSK_LAB_NS)"
+
+# swift_conf MBPS: ctrld.conf with a Swift storage paced at MBPS (0: not)
+# and the Marathon launcher.
 swift_conf() {
 	CTRLD_CONF_EXTRA="retries = 2" CTRLD_CONF_STORAGE="
+[launcher cluster]
+type = marathon
+url = $MARATHON
+user = tusk
+password = s3cret
+image = registry.example/analysis:2026.12
+poll_interval_ms = 200
+
 [storage pilot]
 type = swift
 auth_url = $AUTH
@@ -176,9 +210,31 @@ reason=$(sget "$id" 's["file_list"][0]["reason"]')
 case $reason in *"exists and differs"*) note "ok: $reason" ;;
 	*) fail "c.dat's reason: $reason" ;; esac
 
-note "4: Swift down at submit: waits, retries, then fails with the reason"
+note "4: hand-off to Swift, analysis through Marathon"
+id=$(submit '{"name": "pilot", "source": ["'$base'/set/a.bin",
+	"'$base'/set/b.bin"], "destination": "run4", "checksum": "both",
+	"handoff": [{"storage": "pilot", "container": "runs"}],
+	"analysis": [{"launcher": "cluster", "job": {"command": ["sh", "-c",
+		"cd /data && sha256sum a.bin b.bin > /out/sums.txt"]}}]}')
+wait_session "$id" FINISHED
+for f in a.bin b.bin; do
+	got "run4/$f" "$WORK/srv/set/$f"
+done
+assert_eq "$(sget "$id" 's["analysis"][0]["outputs"]')" "['sums.txt']" "the job's outputs"
+out=$WORK/ctrld/state/outputs/$(sget "$id" 's["analysis"][0]["job_id"]')/sums.txt
+(cd "$WORK/srv/set" && sha256sum a.bin b.bin) > "$WORK/sums.want"
+cmp -s "$WORK/sums.want" "$out" || fail "the job's sums.txt: $(cat "$out")"
+note "ok: the Marathon job's sha256sum of /data = the sources' digests"
+assert_eq "$(sget "$id" 's["analysis"][0]["state"]')" SUCCEEDED "the Marathon job"
+posts=$(peer curl -sf -u tusk:s3cret "$MARATHON/_standin/stats" | python3 -c 'import json,sys
+d = json.load(sys.stdin); print(d["validations"], d["schema_failures"])')
+read -r nval nbad <<< "$posts"
+[ "$nval" -ge 1 ] || fail "the stand-in validated no app definition"
+assert_eq "$nbad" 0 "app definitions the stand-in's schema rejected"
+
+note "5: Swift down at submit: waits, retries, then fails with the reason"
 swift_stop
-id=$(submit '{"source": ["'$base'/set/b.bin"], "destination": "run4",
+id=$(submit '{"source": ["'$base'/set/b.bin"], "destination": "run5",
 	"handoff": [{"storage": "pilot", "container": "runs"}]}')
 wait_file "$id" 0 WAIT_HANDOFF
 reason=$(sget "$id" 's["file_list"][0]["reason"]')
@@ -189,6 +245,6 @@ assert_eq "$(sget "$id" 's["file_list"][0]["attempts"]')" 3 "hand-off attempts (
 reason=$(sget "$id" 's["file_list"][0]["reason"]')
 case $reason in *"handoff[0] to pilot: swift: "*"onnect"*) note "ok: failed: $reason" ;;
 	*) fail "b.bin's final reason: $reason" ;; esac
-[ -f "$WORK/root/run4/b.bin" ] || fail "the verified file left the data root"
+[ -f "$WORK/root/run5/b.bin" ] || fail "the verified file left the data root"
 "$TUSKCTL" -s "$CTRLD_SOCK" session list
 echo "PASS: $TEST_NAME"
