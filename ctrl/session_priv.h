@@ -20,7 +20,7 @@
 
 struct ctrld_session;
 
-enum work_kind { WORK_VERIFY, WORK_HANDOFF, WORK_LIST };
+enum work_kind { WORK_VERIFY, WORK_HANDOFF, WORK_LIST, WORK_FETCH };
 
 /* One worker item; results are read by its done() on the loop. */
 struct session_work {
@@ -34,7 +34,10 @@ struct session_work {
 	char path[TUSK_CTRLD_PATH_MAX + SESSION_DEST_MAX];
 	char want_sha[TUSK_JOURNAL_SHA_HEX];	/* tuskd's sha256 */
 	char want_src[TUSK_JOURNAL_SHA_HEX];	/* the source's */
+	char url[TUSK_JOURNAL_URL_MAX];		/* WORK_FETCH: swift:// */
+	const struct tusk_ctrld_storage *storage;
 	/* out */
+	int64_t size;
 	int rc;
 	bool final;
 	unsigned int handed;

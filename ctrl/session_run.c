@@ -20,6 +20,7 @@
 #include "file_digest.h"
 #include "handoff_posix.h"
 #include "handoff_swift.h"
+#include "source_swift.h"
 #include "mkdirs.h"
 #include "session_priv.h"
 
@@ -40,6 +41,8 @@ path_join(char *out, size_t len, const char *a, const char *b)
 }
 
 static void work_done(struct tusk_work *w);
+static void fetch_swift_done(struct tusk_ctrld *c, struct ctrld_session *s,
+			     struct ctrld_file *f, struct session_work *w);
 
 static struct session_work *
 work_new(struct tusk_ctrld *c, struct ctrld_session *s, int idx,
@@ -221,13 +224,28 @@ list_work(struct tusk_work *tw)
 	w->rc = tusk_dav_list(w->path, &w->listed, w->why, sizeof(w->why));
 }
 
+/* A swift:// source's listing (source_swift.h). */
+static void
+list_swift_work(struct tusk_work *tw)
+{
+	struct session_work *w = (struct session_work *)tw;
+	struct tusk_swift_url u;
+
+	w->rc = tusk_swift_url_parse(w->path, &u, w->why, sizeof(w->why));
+	if (w->rc == 0)
+		w->rc = tusk_source_swift_list(w->storage, &u, &w->listed,
+					       w->why, sizeof(w->why));
+}
+
 static void
 list_start(struct tusk_ctrld *c, struct ctrld_session *s)
 {
-	struct session_work *w = work_new(c, s, -1, WORK_LIST, list_work);
+	struct session_work *w = work_new(c, s, -1, WORK_LIST,
+		s->spec.swift_src != NULL ? list_swift_work : list_work);
 
 	if (w == NULL)
 		return;
+	w->storage = s->spec.swift_src;
 	snprintf(w->path, sizeof(w->path), "%s", s->spec.dir_url);
 	s->listing = w;
 	tusk_worker_submit(c->worker, &w->w);
@@ -301,6 +319,9 @@ work_done(struct tusk_work *tw)
 	else if (f != NULL && w->kind == WORK_HANDOFF &&
 		 f->j.state == TUSK_FILE_HANDOFF)
 		handoff_done(w->c, s, f, w);
+	else if (f != NULL && w->kind == WORK_FETCH &&
+		 f->j.state == TUSK_FILE_TRANSFERRING)
+		fetch_swift_done(w->c, s, f, w);
 	json_decref(w->listed);
 	free(w);
 }
@@ -330,8 +351,63 @@ dest_dir(struct tusk_ctrld *c, struct ctrld_session *s, char *err,
 	return rc;
 }
 
+/* A swift:// file: ranged GETs on a worker (source_swift.h). */
+static void
+fetch_swift_work(struct tusk_work *tw)
+{
+	struct session_work *w = (struct session_work *)tw;
+	struct tusk_swift_url u;
+
+	w->rc = tusk_swift_url_parse(w->url, &u, w->why, sizeof(w->why));
+	w->final = w->rc < 0;
+	if (w->rc == 0)
+		w->rc = tusk_source_swift_get(w->storage, &u, w->path,
+					      &w->size, w->sha256, w->why,
+					      sizeof(w->why), &w->final);
+}
+
+static void
+fetch_swift(struct tusk_ctrld *c, struct ctrld_session *s,
+	    struct ctrld_file *f)
+{
+	struct session_work *w = work_new(c, s, f->j.idx, WORK_FETCH,
+					  fetch_swift_work);
+
+	if (w == NULL) {
+		file_fail(c, s, f, false, "out of memory");
+		return;
+	}
+	w->storage = s->spec.swift_src;
+	snprintf(w->url, sizeof(w->url), "%s", f->j.url);
+	path_join(w->path, sizeof(w->path), c->conf->data_root, f->dest);
+	f->bytes = 0;
+	f->rate = -1;
+	f->work = w;
+	tusk_worker_submit(c->worker, &w->w);
+}
+
+/* The object is in the data root: verified next against the SHA-256 it
+ * carried (it stands for the digest tuskd computes on arrival, and for
+ * the source's). */
+static void
+fetch_swift_done(struct tusk_ctrld *c, struct ctrld_session *s,
+		 struct ctrld_file *f, struct session_work *w)
+{
+	if (w->rc < 0) {
+		file_fail(c, s, f, w->final, w->why);
+		return;
+	}
+	f->j.size = w->size;
+	f->bytes = w->size;
+	snprintf(f->j.sha256, sizeof(f->j.sha256), "%s", w->sha256);
+	snprintf(f->j.source_sha256, sizeof(f->j.source_sha256), "%s",
+		 w->sha256);
+	file_event(c, s, f, TUSK_FEV_FETCHED, NULL);
+}
+
 /* Ask tuskd; a refusal because the dest is being fetched already is
- * found by dest on the next refresh (adopted), tuskd down waits. */
+ * found by dest on the next refresh (adopted), tuskd down waits. A
+ * swift:// source is read by ctrld itself. */
 void
 run_fetch(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f)
 {
@@ -339,6 +415,13 @@ run_fetch(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f)
 	uint32_t id = 0;
 	int rc;
 
+	if (s->spec.swift_src != NULL) {
+		if (f->work == NULL && dest_dir(c, s, err, sizeof(err)) < 0)
+			file_fail(c, s, f, false, err);
+		else if (f->work == NULL)
+			fetch_swift(c, s, f);
+		return;
+	}
 	if (!c->xfer->up)
 		return; /* TRANSFERRING, no id: issued once tuskd is back */
 	if (dest_dir(c, s, err, sizeof(err)) < 0) {
@@ -445,16 +528,20 @@ static void
 file_tick(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f,
 	  unsigned int *slots)
 {
+	bool swift = s->spec.swift_src != NULL;
+
 	switch (f->j.state) {
 	case TUSK_FILE_QUEUED:
 		if (f->j.verified)
 			file_event(c, s, f, TUSK_FEV_START_VERIFIED, NULL);
-		else if (*slots > 0 && c->xfer->up &&
+		else if (*slots > 0 && (c->xfer->up || swift) &&
 			 file_event(c, s, f, TUSK_FEV_START, NULL))
 			(*slots)--;
 		break;
 	case TUSK_FILE_TRANSFERRING:
-		if (c->xfer->up)
+		if (swift)
+			run_fetch(c, s, f); /* a GET lost with a restart */
+		else if (c->xfer->up)
 			follow(c, s, f);
 		break;
 	case TUSK_FILE_WAIT_FETCH:

@@ -13,6 +13,7 @@
 
 #include "ctrl_err.h"
 #include "session_spec.h"
+#include "source_swift.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -164,9 +165,31 @@ parse_urls(json_t *src, struct tusk_session_spec *spec, char *err,
 	return 0;
 }
 
+/* swift://STORAGE/CONTAINER/PREFIX: STORAGE a type = swift storage. */
 static int
-parse_source(json_t *o, struct tusk_session_spec *spec, char *err,
-	     size_t errlen)
+parse_swift_source(const char *url, const struct tusk_ctrld_conf *conf,
+		   struct tusk_session_spec *spec, char *err, size_t errlen)
+{
+	struct tusk_swift_url u;
+	char why[TUSK_SPEC_ERR_MAX];
+
+	if (tusk_swift_url_parse(url, &u, why, sizeof(why)) < 0)
+		return bad(err, errlen, "source: %s", why);
+	if (strlen(url) >= TUSK_JOURNAL_URL_MAX)
+		return bad(err, errlen, "source: URL longer than %d bytes",
+			   TUSK_JOURNAL_URL_MAX - 1);
+	spec->swift_src = tusk_ctrld_conf_storage(conf, u.storage);
+	if (spec->swift_src == NULL ||
+	    spec->swift_src->type != TUSK_STORAGE_SWIFT)
+		return bad(err, errlen, "source: no [storage %s] type = swift "
+			   "in %s", u.storage, conf->path);
+	spec->dir_url = url;
+	return 0;
+}
+
+static int
+parse_source(json_t *o, const struct tusk_ctrld_conf *conf,
+	     struct tusk_session_spec *spec, char *err, size_t errlen)
 {
 	json_t *src = json_object_get(o, "source");
 	const char *dir = json_string_value(src);
@@ -179,6 +202,9 @@ parse_source(json_t *o, struct tusk_session_spec *spec, char *err,
 	if (dir == NULL)
 		return bad(err, errlen, "source: a list of URLs or a directory "
 			   "URL ending in '/'");
+	if (strncmp(dir, TUSK_SOURCE_SWIFT_SCHEME,
+		    strlen(TUSK_SOURCE_SWIFT_SCHEME)) == 0)
+		return parse_swift_source(dir, conf, spec, err, errlen);
 	if (check_url(dir, "source", err, errlen) < 0)
 		return -EINVAL;
 	if (dir[strlen(dir) - 1] != '/')
@@ -562,7 +588,7 @@ parse_top(json_t *o, const struct tusk_ctrld_conf *conf,
 		return bad(err, errlen, "name: longer than %zu bytes",
 			   sizeof(spec->name) - 1);
 	snprintf(spec->name, sizeof(spec->name), "%s", name ? name : "");
-	if (parse_source(o, spec, err, errlen) < 0 ||
+	if (parse_source(o, conf, spec, err, errlen) < 0 ||
 	    parse_destination(o, spec, err, errlen) < 0 ||
 	    get_uint(o, "streams", "", 1, TUSK_SPEC_STREAMS_MAX,
 		     &spec->streams, err, errlen) < 0 ||

@@ -7,7 +7,8 @@
  *   {"name": "run42",
  *    "source": ["http://10.77.0.1:8000/a.h5", ...]   or
  *              "http://10.77.0.1:8000/run42/"       (a WebDAV collection,
- *                                                    listed with PROPFIND)
+ *                                                    listed with PROPFIND) or
+ *              "swift://pilot/runs/run42/"          (objects in Swift)
  *    "destination": "sets/run42",      relative to the data root
  *    "streams": 4, "checksum": "none|source|target|both",
  *    "handoff": [{"type": "posix", "storage": "archive", "path": "run42",
@@ -101,6 +102,8 @@ struct tusk_session_spec {
 	json_t *json;			/* the spec; strings point into it */
 	char name[TUSK_JOURNAL_NAME_MAX];
 	const char *dir_url;		/* a collection to list, or NULL */
+	/* a swift:// source (dir_url its URL): the storage, else NULL */
+	const struct tusk_ctrld_storage *swift_src;
 	unsigned int nurls;
 	const char **urls;		/* nurls, when not dir_url */
 	char destination[TUSK_SPEC_PATH_MAX];

@@ -26,7 +26,12 @@
 #      Marathon's schema and running the job for real under bubblewrap):
 #      FINISHED; the job's output (sha256sum of /data inside the job) is
 #      the sources' digests; the stand-in rejected no definition.
-#   5. Swift down at submit: the file waits in WAIT_HANDOFF (reason naming
+#   5. A data set parked in Swift as a session's source
+#      (swift://pilot/runs/run1/): listed, read into the data root with
+#      ranged GETs (a.bin over 3 connections), verified against each
+#      object's SHA-256 metadata, analysed through Marathon: FINISHED,
+#      identical; objects without the metadata FAIL with that reason.
+#   6. Swift down at submit: the file waits in WAIT_HANDOFF (reason naming
 #      the failed connection), retried after the backoff, then FAILED
 #      with that reason after 1 + retries attempts.
 
@@ -232,9 +237,35 @@ read -r nval nbad <<< "$posts"
 [ "$nval" -ge 1 ] || fail "the stand-in validated no app definition"
 assert_eq "$nbad" 0 "app definitions the stand-in's schema rejected"
 
-note "5: Swift down at submit: waits, retries, then fails with the reason"
+note "5: a data set in Swift as the source, analysed through Marathon"
+id=$(submit '{"name": "parked", "source": "swift://pilot/runs/run1/",
+	"destination": "run5", "checksum": "both",
+	"analysis": [{"launcher": "cluster", "job": {"command": ["sh", "-c",
+		"cd /data && sha256sum a.bin b.bin c.dat > /out/sums.txt"]}}]}')
+wait_session "$id" FINISHED
+assert_eq "$(sget "$id" 's["files"]')" 3 "objects listed under runs/run1/"
+for f in a.bin b.bin c.dat; do
+	same_bytes "$WORK/srv/set/$f" "$WORK/root/run5/$f" "from Swift: $f"
+	assert_eq "$(sget "$id" "[x['source_sha256'] for x in s['file_list'] if x['name'] == '$f'][0]")" \
+		"$(sha_of "$WORK/srv/set/$f")" "$f's digest from its object's metadata"
+done
+(cd "$WORK/srv/set" && sha256sum a.bin b.bin c.dat) > "$WORK/sums.want"
+cmp -s "$WORK/sums.want" "$WORK/ctrld/state/outputs/$(sget "$id" 's["analysis"][0]["job_id"]')/sums.txt" ||
+	fail "the job's sums.txt over the data set from Swift"
+note "ok: the Marathon job's sha256sum of the data set from Swift = the sources'"
+id=$(submit '{"source": "swift://pilot/runs/run3/", "destination": "run5b"}')
+wait_session "$id" FAILED
+reason=$(sget "$id" 's["file_list"][0]["reason"]')
+case $reason in *"has no X-Object-Meta-Sha256"*) note "ok: $reason" ;;
+	*) fail "an object without a digest: $reason" ;; esac
+bad_src=$(sess submit <(echo '{"source": "swift://archive/runs/", "destination": "x"}') 2>&1) &&
+	fail "a swift:// source on a posix storage was accepted"
+case $bad_src in *"source: no [storage archive] type = swift"*) note "ok: refused: $bad_src" ;;
+	*) fail "swift:// on posix storage: $bad_src" ;; esac
+
+note "6: Swift down at submit: waits, retries, then fails with the reason"
 swift_stop
-id=$(submit '{"source": ["'$base'/set/b.bin"], "destination": "run5",
+id=$(submit '{"source": ["'$base'/set/b.bin"], "destination": "run6",
 	"handoff": [{"storage": "pilot", "container": "runs"}]}')
 wait_file "$id" 0 WAIT_HANDOFF
 reason=$(sget "$id" 's["file_list"][0]["reason"]')
@@ -245,6 +276,6 @@ assert_eq "$(sget "$id" 's["file_list"][0]["attempts"]')" 3 "hand-off attempts (
 reason=$(sget "$id" 's["file_list"][0]["reason"]')
 case $reason in *"handoff[0] to pilot: swift: "*"onnect"*) note "ok: failed: $reason" ;;
 	*) fail "b.bin's final reason: $reason" ;; esac
-[ -f "$WORK/root/run5/b.bin" ] || fail "the verified file left the data root"
+[ -f "$WORK/root/run6/b.bin" ] || fail "the verified file left the data root"
 "$TUSKCTL" -s "$CTRLD_SOCK" session list
 echo "PASS: $TEST_NAME"
