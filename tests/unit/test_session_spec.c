@@ -96,6 +96,15 @@ test_good(void **state)
 	assert_null(s.analysis[1].argv[1]);
 	tusk_session_spec_free(&s);
 
+	/* a swift:// source */
+	assert_int_equal(tusk_session_spec_parse_text(
+		"{\"source\": \"swift://pilot/runs/run1/\", \"destination\": "
+		"\"d\"}", &conf, &s, err, sizeof(err)), 0);
+	assert_non_null(s.swift_src);
+	assert_string_equal(s.swift_src->name, "pilot");
+	assert_string_equal(s.dir_url, "swift://pilot/runs/run1/");
+	tusk_session_spec_free(&s);
+
 	/* a swift step: its storage's type, the default prefix */
 	assert_int_equal(tusk_session_spec_parse_text(
 		"{\"source\": [\"http://h/a\"], \"destination\": \"s/r1\","
@@ -194,6 +203,12 @@ static const struct bad_case bad_cases[] = {
 	{ "{" SRC DST ", \"handoff\": [{\"storage\": \"archive\", "
 	  "\"container\": \"c\"}]}", "handoff[0].container, prefix: only "
 	  "for a swift step" },
+	{ "{\"source\": \"swift://pilot/\", " DST "}",
+	  "source: not swift://STORAGE/CONTAINER/PREFIX: \"swift://pilot/\"" },
+	{ "{\"source\": \"swift://tape/c/p/\", " DST "}",
+	  "source: no [storage tape] type = swift in ctrld.conf" },
+	{ "{\"source\": \"swift://archive/c/p/\", " DST "}",
+	  "source: no [storage archive] type = swift in ctrld.conf" },
 	{ "{" SRC DST ", \"handoff\": [{\"storage\": \"archive\", "
 	  "\"path\": \"../x\"}]}", "handoff[0].path: escapes its root: \"..\" "
 	  "in \"../x\" (a directory under the storage's)" },
