@@ -88,6 +88,8 @@ tusk_launch_marathon_init(struct tusk_launcher *l, char *err, size_t errlen)
 	m->c.poll_ms = MARATHON_POLL_MS_DEFAULT;
 	m->c.timeout_ms = MARATHON_HTTP_TIMEOUT_MS_DEFAULT;
 	m->c.job_timeout_s = MARATHON_JOB_TIMEOUT_S_DEFAULT;
+	snprintf(m->c.notebook_cmd, sizeof(m->c.notebook_cmd), "%s",
+		 MARATHON_NOTEBOOK_CMD_DEFAULT);
 	m->state_fd = -1;
 	l->priv = m;
 	return 0;
@@ -183,7 +185,15 @@ conf_key(struct marathon_conf *c, const char *key, const char *v)
 		return set_uint(&c->job_timeout_s, v, 1, 30 * 24 * 3600);
 	if (strcmp(key, "app_extra") == 0)
 		return set_extra(c, v);
+	if (strcmp(key, "notebook_cmd") == 0)
+		return set_str(c->notebook_cmd, sizeof(c->notebook_cmd), v);
 	return -ENOENT;
+}
+
+const struct marathon_conf *
+tusk_marathon_conf_of(struct tusk_launcher *l)
+{
+	return strcmp(l->ops->type, "marathon") == 0 ? &mar_of(l)->c : NULL;
 }
 
 static int

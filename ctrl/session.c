@@ -594,7 +594,7 @@ tusk_ctrld_submit(struct tusk_ctrld *c, json_t *spec,
 }
 
 /* The session in memory, or loaded from the journal (a final one). */
-static struct ctrld_session *
+struct ctrld_session *
 session_get(struct tusk_ctrld *c, int64_t id, bool *loaded, char *err,
 	    size_t errlen)
 {

@@ -83,6 +83,9 @@ struct ctrld_session *session_find(struct tusk_ctrld *c, int64_t id);
 struct ctrld_session *session_load(struct tusk_ctrld *c, int64_t id,
 				   char *err, size_t errlen);
 void session_free(struct ctrld_session *s);
+/* In memory, or loaded (then *loaded: free it with session_free). */
+struct ctrld_session *session_get(struct tusk_ctrld *c, int64_t id,
+				  bool *loaded, char *err, size_t errlen);
 
 /* Apply an event: journal the new state (with a history line), then
  * act. false when the event does not apply. */
@@ -114,6 +117,10 @@ void run_handoff(struct tusk_ctrld *c, struct ctrld_session *s,
 void run_analysis(struct tusk_ctrld *c, struct ctrld_session *s);
 void run_cancel_job(struct tusk_ctrld *c, struct ctrld_session *s);
 void run_session(struct tusk_ctrld *c, struct ctrld_session *s);
+/* Where a session's data is for its jobs (and notebooks): the last posix
+ * hand-off's directory, else its destination in the data root. */
+void session_data_dir(const struct tusk_ctrld *c,
+		      const struct ctrld_session *s, char *out, size_t len);
 
 /* session_json.c */
 json_t *session_json(struct tusk_ctrld *c, struct ctrld_session *s,

@@ -590,9 +590,9 @@ files_settled(struct tusk_ctrld *c, struct ctrld_session *s)
 
 /* Where the analysis reads: the last hand-off's directory, or the
  * session's directory in the data root. */
-static void
-job_data_dir(const struct tusk_ctrld *c, const struct ctrld_session *s,
-	     char *out, size_t len)
+void
+session_data_dir(const struct tusk_ctrld *c, const struct ctrld_session *s,
+		 char *out, size_t len)
 {
 	unsigned int i = s->spec.nhandoff;
 
@@ -653,7 +653,7 @@ job_submit(struct tusk_ctrld *c, struct ctrld_session *s, char *err,
 	};
 	int rc;
 
-	job_data_dir(c, s, data, sizeof(data));
+	session_data_dir(c, s, data, sizeof(data));
 	path_join(out, sizeof(out), c->conf->state_dir, "outputs");
 	path_join(out, sizeof(out), out, s->job.job_id);
 	rc = tusk_mkdirs(out, NULL, 0);

@@ -600,6 +600,8 @@ usage(FILE *f)
 		"           cancel id=N [discard=true]\n"
 		"           session submit|list|show|cancel|retry|watch ... "
 		"(tusk-ctrld; tuskctl session)\n"
+		"           notebook start user=U session=S | notebook stop "
+		"user=U (tusk-ctrld, on Marathon)\n"
 		"           watch   (events: state changes and progress of "
 		"fetches, one line each)\n"
 		"  ARG      key=value, or a port name\n"
@@ -813,6 +815,9 @@ main(int argc, char **argv)
 	if (strcmp(argv[optind], "session") == 0)
 		return tuskctl_session(argc - optind - 1, argv + optind + 1,
 				       sock_opt, as_json);
+	if (strcmp(argv[optind], "notebook") == 0)
+		return tuskctl_notebook(argc - optind - 1, argv + optind + 1,
+					sock_opt, as_json);
 	if (sock == NULL || sock[0] == '\0')
 		sock = TUSK_CTL_TUSKD_SOCKET;
 	req = build_request(argc - optind, argv + optind);

@@ -4,8 +4,21 @@
 #define TUSKCTL_SESSION_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
 
 /* argv after "session"; sock: -s when given, else NULL. Exit status. */
 int tuskctl_session(int argc, char **argv, const char *sock, bool as_json);
+/* tusk-ctrld's socket: sock (-s), else $TUSK_CTRLD_SOCKET, else the
+ * default. */
+const char *tuskctl_ctrld_socket(const char *sock);
+/* One command (req is consumed): the answer when "ok", else NULL and the
+ * error in err. */
+json_t *tuskctl_ctrld_call(const char *sock, json_t *req, char *err,
+			   size_t errlen);
+
+/* tuskctl_notebook.c: argv after "notebook". */
+int tuskctl_notebook(int argc, char **argv, const char *sock, bool as_json);
 
 #endif

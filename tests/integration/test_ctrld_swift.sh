@@ -31,6 +31,12 @@
 #      ranged GETs (a.bin over 3 connections), verified against each
 #      object's SHA-256 metadata, analysed through Marathon: FINISHED,
 #      identical; objects without the metadata FAIL with that reason.
+#      Then `tuskctl notebook start user=alice session=ID` on that data
+#      (MarathonSpawner's app /tusk/alice on the stand-in, a stand-in
+#      server on the mapped port: Python's http.server in /data) prints
+#      host:port once healthy, and the server there serves the session's
+#      data byte for byte; a second start is refused (409); `notebook
+#      stop` returns once the deployment ended, and the port is closed.
 #   6. Swift down at submit: the file waits in WAIT_HANDOFF (reason naming
 #      the failed connection), retried after the backoff, then FAILED
 #      with that reason after 1 + retries attempts.
@@ -104,6 +110,7 @@ user = tusk
 password = s3cret
 image = registry.example/analysis:2026.12
 poll_interval_ms = 200
+notebook_cmd = cd /data && exec python3 -m http.server --bind 127.0.0.1 \$PORT0
 
 [storage pilot]
 type = swift
@@ -253,6 +260,30 @@ done
 cmp -s "$WORK/sums.want" "$WORK/ctrld/state/outputs/$(sget "$id" 's["analysis"][0]["job_id"]')/sums.txt" ||
 	fail "the job's sums.txt over the data set from Swift"
 note "ok: the Marathon job's sha256sum of the data set from Swift = the sources'"
+nb() { "$TUSKCTL" -s "$CTRLD_SOCK" notebook "$@"; }
+addr=$(timeout 120 "$TUSKCTL" -s "$CTRLD_SOCK" notebook start user=alice "session=$id" timeout=90) ||
+	fail "notebook start: $addr"
+case $addr in 127.0.0.1:[0-9]*) note "ok: alice's notebook at $addr" ;;
+	*) fail "notebook start printed \"$addr\"" ;; esac
+peer curl -sf -o "$WORK/nb.a.bin" "http://$addr/a.bin" || fail "GET a.bin from the notebook server"
+same_bytes "$WORK/srv/set/a.bin" "$WORK/nb.a.bin" "a.bin through alice's notebook server"
+healthy=$(peer curl -sf -u tusk:s3cret "$MARATHON/v2/apps/tusk/alice?embed=app.tasks" |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["app"]["tasksHealthy"])')
+assert_eq "$healthy" 1 "tasksHealthy of /tusk/alice"
+out=$(nb start user=alice "session=$id" 2>&1) && fail "a second notebook for alice started"
+case $out in *409*"already exists"*) note "ok: refused: $out" ;;
+	*) fail "second start: $out" ;; esac
+out=$(nb start user=bob session=999999 2>&1) && fail "a notebook on no session started"
+note "ok: refused: $out"
+assert_eq "$(timeout 120 "$TUSKCTL" -s "$CTRLD_SOCK" notebook stop user=alice timeout=90)" stopped "notebook stop"
+peer curl -s -o /dev/null "http://$addr/" && fail "alice's server still answers after stop"
+code=$(peer curl -s -o /dev/null -w '%{http_code}' -u tusk:s3cret "$MARATHON/v2/apps/tusk/alice")
+assert_eq "$code" 404 "/tusk/alice after stop"
+out=$(nb stop user=alice 2>&1) && fail "stopping a stopped notebook passed"
+note "ok: refused: $out"
+nval=$(peer curl -sf -u tusk:s3cret "$MARATHON/_standin/stats" | python3 -c 'import json,sys
+d = json.load(sys.stdin); print(d["validations"], d["schema_failures"])')
+assert_eq "${nval#* }" 0 "app definitions (jobs and notebooks: ${nval% *}) the stand-in's schema rejected"
 id=$(submit '{"source": "swift://pilot/runs/run3/", "destination": "run5b"}')
 wait_session "$id" FAILED
 reason=$(sget "$id" 's["file_list"][0]["reason"]')
