@@ -55,6 +55,8 @@ session_free(struct ctrld_session *s)
 			s->files[i].work->abandoned = true;
 	if (s->listing != NULL)
 		s->listing->abandoned = true;
+	if (s->imaging != NULL)
+		s->imaging->abandoned = true;
 	tusk_session_spec_free(&s->spec);
 	free(s->files);
 	free(s);

@@ -20,7 +20,8 @@
 
 struct ctrld_session;
 
-enum work_kind { WORK_VERIFY, WORK_HANDOFF, WORK_LIST, WORK_FETCH };
+enum work_kind { WORK_VERIFY, WORK_HANDOFF, WORK_LIST, WORK_FETCH,
+		 WORK_IMAGE };
 
 /* One worker item; results are read by its done() on the loop. */
 struct session_work {
@@ -30,7 +31,7 @@ struct session_work {
 	int64_t sid;
 	int idx;
 	bool abandoned;		/* the session went away meanwhile */
-	/* in */
+	/* in (WORK_IMAGE: the image cache; out: the image directory) */
 	char path[TUSK_CTRLD_PATH_MAX + SESSION_DEST_MAX];
 	char want_sha[TUSK_JOURNAL_SHA_HEX];	/* tuskd's sha256 */
 	char want_src[TUSK_JOURNAL_SHA_HEX];	/* the source's */
@@ -38,6 +39,7 @@ struct session_work {
 	const struct tusk_ctrld_storage *storage;
 	/* out */
 	int64_t size;
+	bool cached;			/* WORK_IMAGE: no fetch needed */
 	int rc;
 	bool final;
 	unsigned int handed;
@@ -65,6 +67,11 @@ struct ctrld_session {
 	bool job_submitted;		/* submit called by this process */
 	uint64_t job_poll_ms;
 	struct session_work *listing;
+	/* the current step's swift:// image, made a directory (image_swift.h) */
+	struct session_work *imaging;
+	bool image_ready;
+	unsigned int image_step;
+	char image_dir[TUSK_CTRLD_PATH_MAX + SESSION_DEST_MAX];
 };
 
 struct tusk_ctrld {

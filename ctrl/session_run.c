@@ -20,6 +20,7 @@
 #include "file_digest.h"
 #include "handoff_posix.h"
 #include "handoff_swift.h"
+#include "image_swift.h"
 #include "source_swift.h"
 #include "mkdirs.h"
 #include "session_priv.h"
@@ -43,6 +44,8 @@ path_join(char *out, size_t len, const char *a, const char *b)
 static void work_done(struct tusk_work *w);
 static void fetch_swift_done(struct tusk_ctrld *c, struct ctrld_session *s,
 			     struct ctrld_file *f, struct session_work *w);
+static void image_done(struct tusk_ctrld *c, struct ctrld_session *s,
+		       struct session_work *w);
 
 static struct session_work *
 work_new(struct tusk_ctrld *c, struct ctrld_session *s, int idx,
@@ -313,6 +316,8 @@ work_done(struct tusk_work *tw)
 	}
 	if (s != NULL && w->kind == WORK_LIST)
 		list_done(w->c, s, w);
+	else if (s != NULL && w->kind == WORK_IMAGE)
+		image_done(w->c, s, w);
 	else if (f != NULL && w->kind == WORK_VERIFY &&
 		 f->j.state == TUSK_FILE_VERIFYING)
 		verify_done(w->c, s, f, w);
@@ -646,7 +651,8 @@ job_submit(struct tusk_ctrld *c, struct ctrld_session *s, char *err,
 	struct tusk_job_spec js = {
 		.id = s->job.job_id, .kind = a->kind, .argv = a->argv,
 		.notebook = a->notebook, .params = a->params,
-		.image = a->image, .data_dir = data, .out_dir = out,
+		.image = a->image_swift != NULL ? s->image_dir : a->image,
+		.data_dir = data, .out_dir = out,
 		.env = (const char *const *)a->env, .network = a->network,
 		.mem_bytes = a->mem_bytes, .cpus = a->cpus,
 		.timeout_s = a->timeout_s,
@@ -662,6 +668,69 @@ job_submit(struct tusk_ctrld *c, struct ctrld_session *s, char *err,
 		return rc;
 	}
 	return a->launcher->ops->submit(a->launcher, &js, err, errlen);
+}
+
+static void
+image_work(struct tusk_work *tw)
+{
+	struct session_work *w = (struct session_work *)tw;
+	char images[sizeof(w->path)];
+
+	snprintf(images, sizeof(images), "%s", w->path);
+	w->rc = tusk_image_swift(w->storage, w->url, images, w->path,
+				 sizeof(w->path), &w->cached, w->why,
+				 sizeof(w->why));
+}
+
+/* The step's image is a directory already, or a swift:// one made a
+ * directory by now; else its fetch is started (or still runs): false. */
+static bool
+image_ready(struct tusk_ctrld *c, struct ctrld_session *s)
+{
+	const struct tusk_spec_analysis *a = &s->spec.analysis[s->j.step];
+	struct session_work *w;
+
+	if (a->image_swift == NULL ||
+	    (s->image_ready && s->image_step == s->j.step))
+		return true;
+	if (s->imaging != NULL)
+		return false;
+	w = work_new(c, s, -1, WORK_IMAGE, image_work);
+	if (w == NULL)
+		return false;
+	w->storage = a->image_swift;
+	snprintf(w->url, sizeof(w->url), "%s", a->image);
+	path_join(w->path, sizeof(w->path), c->conf->state_dir, "images");
+	s->imaging = w;
+	s->image_ready = false;
+	tusk_worker_submit(c->worker, &w->w);
+	return false;
+}
+
+static void
+image_done(struct tusk_ctrld *c, struct ctrld_session *s,
+	   struct session_work *w)
+{
+	char why[TUSK_JOURNAL_REASON_MAX];
+
+	s->imaging = NULL;
+	if (s->j.state != TUSK_SESSION_ANALYSING)
+		return;
+	if (w->rc < 0) {
+		snprintf(why, sizeof(why), "image %.80s: %.150s",
+			 s->spec.analysis[s->j.step].image, w->why);
+		s->job.state = TUSK_JOB_FAILED;
+		snprintf(s->job.reason, sizeof(s->job.reason), "%s", why);
+		tusk_journal_job_put(c->journal, s->j.id, &s->job);
+		job_failed(c, s, why);
+		return;
+	}
+	snprintf(s->image_dir, sizeof(s->image_dir), "%s", w->path);
+	s->image_ready = true;
+	s->image_step = s->j.step;
+	session_note(c, s, -1, w->cached ? "image cached" : "image fetched",
+		     w->path);
+	run_analysis(c, s);
 }
 
 /* The job's id is journaled before submit (launch.h's restart rule); a
@@ -685,6 +754,8 @@ run_analysis(struct tusk_ctrld *c, struct ctrld_session *s)
 		s->job_known = true;
 		session_note(c, s, -1, "launch", job.job_id);
 	}
+	if (!image_ready(c, s))
+		return; /* fetched first; run_analysis again when ready */
 	s->job_submitted = true;
 	if (job_submit(c, s, err, sizeof(err)) < 0) {
 		s->job.state = TUSK_JOB_FAILED;
@@ -781,7 +852,7 @@ session_idle(const struct ctrld_session *s)
 {
 	unsigned int i;
 
-	if (s->listing != NULL)
+	if (s->listing != NULL || s->imaging != NULL)
 		return false;
 	for (i = 0; i < s->nfiles; i++)
 		if (s->files[i].work != NULL)

@@ -512,6 +512,30 @@ parse_resources(json_t *r, const char *where, struct tusk_spec_analysis *a,
 	return 0;
 }
 
+/* An image in Swift: a root file system tar for the local launcher. */
+static int
+parse_swift_image(struct tusk_spec_analysis *a, const char *where,
+		  const struct tusk_ctrld_conf *conf, char *err, size_t errlen)
+{
+	struct tusk_swift_url u;
+	char why[TUSK_SPEC_ERR_MAX];
+
+	if (a->image == NULL || strncmp(a->image, TUSK_SOURCE_SWIFT_SCHEME,
+					strlen(TUSK_SOURCE_SWIFT_SCHEME)) != 0)
+		return 0;
+	if (tusk_swift_url_parse(a->image, &u, why, sizeof(why)) < 0)
+		return bad(err, errlen, "%simage: %s", where, why);
+	a->image_swift = tusk_ctrld_conf_storage(conf, u.storage);
+	if (a->image_swift == NULL || a->image_swift->type != TUSK_STORAGE_SWIFT)
+		return bad(err, errlen, "%simage: no [storage %s] type = swift "
+			   "in %s", where, u.storage, conf->path);
+	if (strcmp(a->launcher->ops->type, "local") != 0)
+		return bad(err, errlen, "%simage: a swift:// image is a root "
+			   "file system for a local launcher, not %s", where,
+			   a->launcher->ops->type);
+	return 0;
+}
+
 static int
 parse_analysis_step(json_t *s, unsigned int i,
 		    const struct tusk_ctrld_conf *conf,
@@ -544,7 +568,7 @@ parse_analysis_step(json_t *s, unsigned int i,
 	    get_uint(s, "timeout_s", where, 1, TUSK_SPEC_TIMEOUT_MAX_S,
 		     &a->timeout_s, err, errlen) < 0)
 		return -EINVAL;
-	return 0;
+	return parse_swift_image(a, where, conf, err, errlen);
 }
 
 static int

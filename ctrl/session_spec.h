@@ -91,6 +91,8 @@ struct tusk_spec_analysis {
 	const char *notebook;
 	json_t *params;			/* borrowed from the spec's JSON */
 	const char *image;
+	/* image is swift://: its storage (image_swift.h), else NULL */
+	const struct tusk_ctrld_storage *image_swift;
 	char *env[TUSK_SPEC_ENV_MAX + 1];	/* "K=V", NULL-ended, owned */
 	bool network;
 	uint64_t mem_bytes;

@@ -37,7 +37,14 @@
 #      host:port once healthy, and the server there serves the session's
 #      data byte for byte; a second start is refused (409); `notebook
 #      stop` returns once the deployment ended, and the port is closed.
-#   6. Swift down at submit: the file waits in WAIT_HANDOFF (reason naming
+#   6. The analysis image from Swift: the local launcher's image
+#      (/var/lib/tusk/images/analysis, tools/tusk-image) as a tar uploaded
+#      with tusk-swift; a session whose two steps name it as
+#      swift://pilot/images/analysis.tar: fetched and unpacked once
+#      ("image fetched", then "image cached"), both jobs run in it under
+#      bubblewrap (numpy there; the host's Swift servers not) and their
+#      outputs are real (the sha256 of /data/b.bin computed in the job).
+#   7. Swift down at submit: the file waits in WAIT_HANDOFF (reason naming
 #      the failed connection), retried after the backoff, then FAILED
 #      with that reason after 1 + retries attempts.
 
@@ -52,6 +59,7 @@ readonly FETCH_MAX_S=120
 . "$(dirname "$0")/ctrld_lib.sh"
 
 readonly SEG_MB=4
+readonly IMAGE=/var/lib/tusk/images/analysis
 # Bound on the Marathon stand-in writing its port file.
 readonly STANDIN_START_S=10
 MARATHON_PID=
@@ -64,6 +72,10 @@ need_ctrld
 need_cmd memcached sha256sum
 [ -x /usr/bin/swift-proxy-server ] ||
 	prereq "no Swift servers (tools/tusk-setup installs swift-proxy ...)"
+[ -x "$IMAGE/bin/sh" ] || prereq "no analysis image at $IMAGE (tools/tusk-image build)"
+command -v bwrap > /dev/null || prereq "no bubblewrap (tools/tusk-setup)"
+TUSK_SWIFT=${TUSK_SWIFT:-$TUSK_BUILD/ctrl/tusk-swift}
+[ -x "$TUSK_SWIFT" ] || fail "no tusk-swift at $TUSK_SWIFT"
 
 swift_stop() { /usr/bin/python3 "$INTEG_DIR/swift_aio.py" stop "$AIO" 2>/dev/null || true; }
 http_cleanup_add swift_stop
@@ -103,6 +115,10 @@ note "Marathon stand-in at $MARATHON (in $TUSK_LAB_NS)"
 # and the Marathon launcher.
 swift_conf() {
 	CTRLD_CONF_EXTRA="retries = 2" CTRLD_CONF_STORAGE="
+[launcher local]
+type = local
+runtime = bwrap
+
 [launcher cluster]
 type = marathon
 url = $MARATHON
@@ -294,9 +310,39 @@ bad_src=$(sess submit <(echo '{"source": "swift://archive/runs/", "destination":
 case $bad_src in *"source: no [storage archive] type = swift"*) note "ok: refused: $bad_src" ;;
 	*) fail "swift:// on posix storage: $bad_src" ;; esac
 
-note "6: Swift down at submit: waits, retries, then fails with the reason"
+note "6: the analysis image from Swift"
+tar -C "$IMAGE" -cf "$WORK/analysis.tar" . || fail "tar of $IMAGE"
+peer "$TUSK_SWIFT" --auth-url "$AUTH" --user test:tester --key testing \
+	--segment-size $((256 << 20)) upload images analysis.tar "$WORK/analysis.tar" \
+	> "$WORK/image-up.json" || fail "uploading the image: $(cat "$WORK/image-up.json")"
+note "image uploaded: $(stat -c %s "$WORK/analysis.tar") bytes"
+rm -f "$WORK/analysis.tar"
+job='["sh", "-c", "test ! -e /usr/bin/swift-proxy-server && python3 -c \"import numpy, hashlib; print(hashlib.sha256(open(\u0027/data/b.bin\u0027, \u0027rb\u0027).read()).hexdigest(), numpy.__name__)\" > /out/r.txt"]'
+id=$(submit '{"name": "image", "source": ["'$base'/set/b.bin"],
+	"destination": "run6", "analysis": [
+	{"launcher": "local", "image": "swift://pilot/images/analysis.tar", "job": {"command": '"$job"'}},
+	{"launcher": "local", "image": "swift://pilot/images/analysis.tar", "job": {"command": '"$job"'}}]}')
+wait_session "$id" FINISHED
+for step in 0 1; do
+	r=$WORK/ctrld/state/outputs/$(sget "$id" "s['analysis'][$step]['job_id']")/r.txt
+	assert_eq "$(cat "$r")" "$(sha_of "$WORK/srv/set/b.bin") numpy" "step $step's output, computed in the image"
+done
+assert_eq "$(sget "$id" '",".join(e["what"] for e in s["history"] if e["what"].startswith("image"))')" \
+	"image fetched,image cached" "the image's fetches"
+dir=$(sget "$id" '[e["text"] for e in s["history"] if e["what"] == "image fetched"][0]')
+assert_eq "$(basename "$dir")" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["sha256"])' "$WORK/image-up.json")" \
+	"the image directory's name (its tar's sha256)"
+[ -x "$dir/usr/bin/python3" ] || fail "no python3 in the unpacked image $dir"
+id=$(submit '{"source": ["'$base'/set/c.dat"], "destination": "run6b", "analysis": [
+	{"launcher": "local", "image": "swift://pilot/runs/run3/c.dat", "job": {"command": ["true"]}}]}')
+wait_session "$id" FAILED
+reason=$(sget "$id" 's["reason"]')
+case $reason in *"has no X-Object-Meta-Sha256"*) note "ok: $reason" ;;
+	*) fail "an image without a digest: $reason" ;; esac
+
+note "7: Swift down at submit: waits, retries, then fails with the reason"
 swift_stop
-id=$(submit '{"source": ["'$base'/set/b.bin"], "destination": "run6",
+id=$(submit '{"source": ["'$base'/set/b.bin"], "destination": "run7",
 	"handoff": [{"storage": "pilot", "container": "runs"}]}')
 wait_file "$id" 0 WAIT_HANDOFF
 reason=$(sget "$id" 's["file_list"][0]["reason"]')
@@ -307,6 +353,6 @@ assert_eq "$(sget "$id" 's["file_list"][0]["attempts"]')" 3 "hand-off attempts (
 reason=$(sget "$id" 's["file_list"][0]["reason"]')
 case $reason in *"handoff[0] to pilot: swift: "*"onnect"*) note "ok: failed: $reason" ;;
 	*) fail "b.bin's final reason: $reason" ;; esac
-[ -f "$WORK/root/run6/b.bin" ] || fail "the verified file left the data root"
+[ -f "$WORK/root/run7/b.bin" ] || fail "the verified file left the data root"
 "$TUSKCTL" -s "$CTRLD_SOCK" session list
 echo "PASS: $TEST_NAME"
