@@ -153,7 +153,7 @@ tusk_image_swift(const struct tusk_ctrld_storage *st, const char *url,
 	int rc;
 
 	*cached = false;
-	if (tusk_swift_url_parse(url, &u, why, wlen) < 0)
+	if (tusk_source_swift_url(url, &u, why, wlen) < 0)
 		return -EINVAL;
 	rc = tusk_storage_swift_init(st, &s);
 	if (rc == 0)

@@ -234,7 +234,7 @@ list_swift_work(struct tusk_work *tw)
 	struct session_work *w = (struct session_work *)tw;
 	struct tusk_swift_url u;
 
-	w->rc = tusk_swift_url_parse(w->path, &u, w->why, sizeof(w->why));
+	w->rc = tusk_source_swift_url(w->path, &u, w->why, sizeof(w->why));
 	if (w->rc == 0)
 		w->rc = tusk_source_swift_list(w->storage, &u, &w->listed,
 					       w->why, sizeof(w->why));
@@ -363,7 +363,7 @@ fetch_swift_work(struct tusk_work *tw)
 	struct session_work *w = (struct session_work *)tw;
 	struct tusk_swift_url u;
 
-	w->rc = tusk_swift_url_parse(w->url, &u, w->why, sizeof(w->why));
+	w->rc = tusk_source_swift_url(w->url, &u, w->why, sizeof(w->why));
 	w->final = w->rc < 0;
 	if (w->rc == 0)
 		w->rc = tusk_source_swift_get(w->storage, &u, w->path,

@@ -173,7 +173,7 @@ parse_swift_source(const char *url, const struct tusk_ctrld_conf *conf,
 	struct tusk_swift_url u;
 	char why[TUSK_SPEC_ERR_MAX];
 
-	if (tusk_swift_url_parse(url, &u, why, sizeof(why)) < 0)
+	if (tusk_source_swift_url(url, &u, why, sizeof(why)) < 0)
 		return bad(err, errlen, "source: %s", why);
 	if (strlen(url) >= TUSK_JOURNAL_URL_MAX)
 		return bad(err, errlen, "source: URL longer than %d bytes",
@@ -523,7 +523,7 @@ parse_swift_image(struct tusk_spec_analysis *a, const char *where,
 	if (a->image == NULL || strncmp(a->image, TUSK_SOURCE_SWIFT_SCHEME,
 					strlen(TUSK_SOURCE_SWIFT_SCHEME)) != 0)
 		return 0;
-	if (tusk_swift_url_parse(a->image, &u, why, sizeof(why)) < 0)
+	if (tusk_source_swift_url(a->image, &u, why, sizeof(why)) < 0)
 		return bad(err, errlen, "%simage: %s", where, why);
 	a->image_swift = tusk_ctrld_conf_storage(conf, u.storage);
 	if (a->image_swift == NULL || a->image_swift->type != TUSK_STORAGE_SWIFT)

@@ -25,7 +25,7 @@
 #define SOURCE_PART_MIN (8ull << 20)
 
 int
-tusk_swift_url_parse(const char *url, struct tusk_swift_url *u, char *why,
+tusk_source_swift_url(const char *url, struct tusk_swift_url *u, char *why,
 		     size_t len)
 {
 	const char *p = url + strlen(TUSK_SOURCE_SWIFT_SCHEME);

@@ -30,7 +30,7 @@ struct tusk_swift_url {
 };
 
 /* 0, or -EINVAL with why ("not swift://STORAGE/CONTAINER/..."). */
-int tusk_swift_url_parse(const char *url, struct tusk_swift_url *u,
+int tusk_source_swift_url(const char *url, struct tusk_swift_url *u,
 			 char *why, size_t len);
 
 /* The objects under the URL's prefix as swift:// URLs (a new array). */

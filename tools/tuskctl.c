@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "ctl_client.h"
+#include "tuskctl_notebook.h"
 #include "tuskctl_session.h"
 #include "ctl_proto.h"
 

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "tuskctl_notebook.h"
 #include "tuskctl_session.h"
 
 /* MarathonSpawner polls once a second. */

@@ -18,7 +18,4 @@ const char *tuskctl_ctrld_socket(const char *sock);
 json_t *tuskctl_ctrld_call(const char *sock, json_t *req, char *err,
 			   size_t errlen);
 
-/* tuskctl_notebook.c: argv after "notebook". */
-int tuskctl_notebook(int argc, char **argv, const char *sock, bool as_json);
-
 #endif

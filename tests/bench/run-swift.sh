@@ -51,13 +51,15 @@ tb0=$(now)
 if [ -n "${BEFORE:-}" ]; then
 	"$BEFORE" --auth-url "$AUTH" --user test:tester --key testing \
 		--segment-size $SEG --parallel "$PARALLEL" \
-		upload bench-before file "$WORK/file" > "$WORK/before.json"
+		upload bench-before file "$WORK/file" > "$WORK/before.json" ||
+		{ cat "$WORK/before.json" >&2; exit 1; }
 fi
 tb1=$(now)
 t0=$(now)
 "$TUSK_SWIFT" --auth-url "$AUTH" --user test:tester --key testing \
 	--segment-size $SEG --parallel "$PARALLEL" \
-	upload bench-tusk file "$WORK/file" > "$WORK/tusk.json"
+	upload bench-tusk file "$WORK/file" > "$WORK/tusk.json" ||
+	{ cat "$WORK/tusk.json" >&2; exit 1; }
 t1=$(now)
 /usr/bin/python3 /usr/bin/swift -A "$AUTH" -U test:tester -K testing \
 	upload --use-slo -S $SEG --segment-threads "$PARALLEL" \
