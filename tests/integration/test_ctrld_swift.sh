@@ -97,6 +97,25 @@ peer /usr/bin/python3 "$INTEG_DIR/swift_aio.py" start "$AIO" > "$WORK/aio.json" 
 AUTH=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["auth_url"])' "$WORK/aio.json")
 note "Swift all-in-one at $AUTH (in $TUSK_LAB_NS)"
 
+# The analysis image as a tar, uploaded with tusk-swift (section 6),
+# made and sent in the background while sections 1-5 run.
+image_upload() {
+	tar -C "$IMAGE" -cf "$WORK/analysis.tar" . &&
+	peer "$TUSK_SWIFT" --auth-url "$AUTH" --user test:tester --key testing \
+		--segment-size $((256 << 20)) upload images analysis.tar \
+		"$WORK/analysis.tar" > "$WORK/image-up.json" &&
+	stat -c %s "$WORK/analysis.tar" > "$WORK/image-up.size" &&
+	rm -f "$WORK/analysis.tar"
+}
+image_upload > "$WORK/image-up.log" 2>&1 &
+IMAGE_UP_PID=$!
+image_up_stop() {
+	[ -n "$IMAGE_UP_PID" ] || return 0
+	pkill -P "$IMAGE_UP_PID" 2>/dev/null || true	# its tar or tusk-swift
+	kill_if test_ctrld_swift "$IMAGE_UP_PID"
+}
+http_cleanup_add image_up_stop
+
 # The Marathon stand-in, in the peer namespace beside tusk-ctrld.
 # not through peer(): ip netns exec execs, so $! is the stand-in's PID
 ip netns exec "$TUSK_LAB_NS" /usr/bin/python3 "$INTEG_DIR/marathon_standin.py" \
@@ -311,12 +330,9 @@ case $bad_src in *"source: no [storage archive] type = swift"*) note "ok: refuse
 	*) fail "swift:// on posix storage: $bad_src" ;; esac
 
 note "6: the analysis image from Swift"
-tar -C "$IMAGE" -cf "$WORK/analysis.tar" . || fail "tar of $IMAGE"
-peer "$TUSK_SWIFT" --auth-url "$AUTH" --user test:tester --key testing \
-	--segment-size $((256 << 20)) upload images analysis.tar "$WORK/analysis.tar" \
-	> "$WORK/image-up.json" || fail "uploading the image: $(cat "$WORK/image-up.json")"
-note "image uploaded: $(stat -c %s "$WORK/analysis.tar") bytes"
-rm -f "$WORK/analysis.tar"
+wait "$IMAGE_UP_PID" || fail "tar and upload of the image: $(cat "$WORK/image-up.log" "$WORK/image-up.json" 2>/dev/null)"
+IMAGE_UP_PID=
+note "image uploaded: $(cat "$WORK/image-up.size") bytes"
 job='["sh", "-c", "test ! -e /usr/bin/swift-proxy-server && python3 -c \"import numpy, hashlib; print(hashlib.sha256(open(\u0027/data/b.bin\u0027, \u0027rb\u0027).read()).hexdigest(), numpy.__name__)\" > /out/r.txt"]'
 id=$(submit '{"name": "image", "source": ["'$base'/set/b.bin"],
 	"destination": "run6", "analysis": [
