@@ -6,6 +6,9 @@
 # this test starts in the lab's peer namespace, beside tusk-ctrld (which
 # runs there too: ctrld_lib.sh), and stops by PID.
 #
+# The platform is swift_lab.sh's; analysis images from Swift are
+# test_ctrld_swift_image.sh's.
+#
 #   peer ns: range_server.py :8000, Swift (proxy, account, container,
 #            object, memcached on 127.0.0.1), tusk-ctrld
 #   tuskd --fetch--> $WORK/root --swift hand-off--> Swift container "runs"
@@ -37,14 +40,7 @@
 #      host:port once healthy, and the server there serves the session's
 #      data byte for byte; a second start is refused (409); `notebook
 #      stop` returns once the deployment ended, and the port is closed.
-#   6. The analysis image from Swift: the local launcher's image
-#      (/var/lib/tusk/images/analysis, tools/tusk-image) as a tar uploaded
-#      with tusk-swift; a session whose two steps name it as
-#      swift://pilot/images/analysis.tar: fetched and unpacked once
-#      ("image fetched", then "image cached"), both jobs run in it under
-#      bubblewrap (numpy there; the host's Swift servers not) and their
-#      outputs are real (the sha256 of /data/b.bin computed in the job).
-#   7. Swift down at submit: the file waits in WAIT_HANDOFF (reason naming
+#   6. Swift down at submit: the file waits in WAIT_HANDOFF (reason naming
 #      the failed connection), retried after the backoff, then FAILED
 #      with that reason after 1 + retries attempts.
 
@@ -58,132 +54,8 @@ readonly FETCH_MAX_S=120
 # shellcheck source=tests/integration/ctrld_lib.sh
 . "$(dirname "$0")/ctrld_lib.sh"
 
-readonly SEG_MB=4
-readonly IMAGE=/var/lib/tusk/images/analysis
-# Bound on the Marathon stand-in writing its port file.
-readonly STANDIN_START_S=10
-MARATHON_PID=
-# The hand-off's pace while tusk-ctrld is to be killed in the middle.
-readonly PACED_MBPS=40
-AIO=$WORK/aio
-
-need_lab
-need_ctrld
-need_cmd memcached sha256sum
-[ -x /usr/bin/swift-proxy-server ] ||
-	prereq "no Swift servers (tools/tusk-setup installs swift-proxy ...)"
-[ -x "$IMAGE/bin/sh" ] || prereq "no analysis image at $IMAGE (tools/tusk-image build)"
-command -v bwrap > /dev/null || prereq "no bubblewrap (tools/tusk-setup)"
-TUSK_SWIFT=${TUSK_SWIFT:-$TUSK_BUILD/ctrl/tusk-swift}
-[ -x "$TUSK_SWIFT" ] || fail "no tusk-swift at $TUSK_SWIFT"
-
-swift_stop() { /usr/bin/python3 "$INTEG_DIR/swift_aio.py" stop "$AIO" 2>/dev/null || true; }
-http_cleanup_add swift_stop
-marathon_stop() { [ -z "$MARATHON_PID" ] || kill_if marathon_standin.py "$MARATHON_PID"; }
-http_cleanup_add marathon_stop
-
-mkdir -p "$WORK/root" "$WORK/srv/set" "$WORK/srv/big"
-export TUSK_LAB_DATA=$WORK/root
-lab_start a
-mkrand "$WORK/srv/set/a.bin" 26		# 7 segments of 4 MiB, the last short
-mkrand "$WORK/srv/set/b.bin" 3
-head -c 12345 /dev/urandom > "$WORK/srv/set/c.dat"
-mkrand "$WORK/srv/big/paced.bin" 48	# 12 segments
-srv_start --digest
-base=http://$PEER_ADDR:$RANGE_PORT
-
-peer /usr/bin/python3 "$INTEG_DIR/swift_aio.py" start "$AIO" > "$WORK/aio.json" ||
-	prereq "the Swift all-in-one did not start (see above)"
-AUTH=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["auth_url"])' "$WORK/aio.json")
-note "Swift all-in-one at $AUTH (in $TUSK_LAB_NS)"
-
-# The analysis image as a tar, uploaded with tusk-swift (section 6),
-# made and sent in the background while sections 1-5 run.
-image_upload() {
-	tar -C "$IMAGE" -cf "$WORK/analysis.tar" . &&
-	peer "$TUSK_SWIFT" --auth-url "$AUTH" --user test:tester --key testing \
-		--segment-size $((256 << 20)) upload images analysis.tar \
-		"$WORK/analysis.tar" > "$WORK/image-up.json" &&
-	stat -c %s "$WORK/analysis.tar" > "$WORK/image-up.size" &&
-	rm -f "$WORK/analysis.tar"
-}
-image_upload > "$WORK/image-up.log" 2>&1 &
-IMAGE_UP_PID=$!
-image_up_stop() {
-	[ -n "$IMAGE_UP_PID" ] || return 0
-	pkill -P "$IMAGE_UP_PID" 2>/dev/null || true	# its tar or tusk-swift
-	kill_if test_ctrld_swift "$IMAGE_UP_PID"
-}
-http_cleanup_add image_up_stop
-
-# The Marathon stand-in, in the peer namespace beside tusk-ctrld.
-# not through peer(): ip netns exec execs, so $! is the stand-in's PID
-ip netns exec "$TUSK_LAB_NS" /usr/bin/python3 "$INTEG_DIR/marathon_standin.py" \
-	--port-file "$WORK/marathon.port" --log "$WORK/marathon.log" \
-	--user tusk --password s3cret > "$WORK/marathon.out" 2>&1 &
-MARATHON_PID=$!
-for (( i = 0; i < STANDIN_START_S * 10; i++ )); do
-	[ -s "$WORK/marathon.port" ] && break
-	sleep 0.1
-done
-[ -s "$WORK/marathon.port" ] || fail "the Marathon stand-in did not start: $(cat "$WORK/marathon.out")"
-MARATHON=http://127.0.0.1:$(cat "$WORK/marathon.port")
-note "Marathon stand-in at $MARATHON (in $TUSK_LAB_NS)"
-
-# swift_conf MBPS: ctrld.conf with a Swift storage paced at MBPS (0: not)
-# and the Marathon launcher.
-swift_conf() {
-	CTRLD_CONF_EXTRA="retries = 2" CTRLD_CONF_STORAGE="
-[launcher local]
-type = local
-runtime = bwrap
-
-[launcher cluster]
-type = marathon
-url = $MARATHON
-user = tusk
-password = s3cret
-image = registry.example/analysis:2026.12
-poll_interval_ms = 200
-notebook_cmd = cd /data && exec python3 -m http.server --bind 127.0.0.1 \$PORT0
-
-[storage pilot]
-type = swift
-auth_url = $AUTH
-user = test:tester
-key = testing
-segment_mb = $SEG_MB
-parallel = 3
-request_retries = 1
-request_retry_ms = 200
-max_send_mbps = $1" ctrld_conf
-}
-
-# Swift as the test sees it (curl in the peer namespace, tempauth).
-tok() { peer curl -sf -D - -o /dev/null -H "X-Auth-User: test:tester" \
-	-H "X-Auth-Key: testing" "$AUTH" | tr -d '\r' | awk -v h="$1" \
-	'tolower($1) == tolower(h) ":" { print $2 }'; }
-TOK=$(tok X-Auth-Token)
-SURL=$(tok X-Storage-Url)
-[ -n "$TOK" ] || fail "tempauth gave no token"
-scurl() { peer curl -sf -H "X-Auth-Token: $TOK" "$@"; }
-meta_sha() { scurl -I "$SURL/$1" | tr -d '\r' |
-	awk 'tolower($1) == "x-object-meta-sha256:" { print $2 }'; }
-# segs PREFIX: "name last_modified" of the segments under PREFIX
-segs() { scurl "$SURL/runs_segments?format=json&prefix=$1" |
-	python3 -c 'import json,sys
-for o in json.load(sys.stdin): print(o["name"], o["last_modified"])'; }
-# got OBJECT FILE: the object's bytes equal FILE's
-got() {
-	scurl -o "$WORK/got" "$SURL/runs/$1" || fail "GET runs/$1"
-	same_bytes "$2" "$WORK/got" "Swift object runs/$1"
-}
-journal_segs() { python3 -c 'import sqlite3,sys
-print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM swift_segments WHERE session = ?", (int(sys.argv[2]),)).fetchone()[0])' \
-	"$WORK/ctrld/journal.db" "$1"; }
-
-swift_conf 0
-ctrld_start
+# shellcheck source=tests/integration/swift_lab.sh
+. "$(dirname "$0")/swift_lab.sh"
 
 note "1: three files handed off to Swift, the biggest as an SLO"
 id=$(submit '{"name": "sw1", "source": ["'$base'/set/a.bin",
@@ -329,34 +201,7 @@ bad_src=$(sess submit <(echo '{"source": "swift://archive/runs/", "destination":
 case $bad_src in *"source: no [storage archive] type = swift"*) note "ok: refused: $bad_src" ;;
 	*) fail "swift:// on posix storage: $bad_src" ;; esac
 
-note "6: the analysis image from Swift"
-wait "$IMAGE_UP_PID" || fail "tar and upload of the image: $(cat "$WORK/image-up.log" "$WORK/image-up.json" 2>/dev/null)"
-IMAGE_UP_PID=
-note "image uploaded: $(cat "$WORK/image-up.size") bytes"
-job='["sh", "-c", "test ! -e /usr/bin/swift-proxy-server && python3 -c \"import numpy, hashlib; print(hashlib.sha256(open(\u0027/data/b.bin\u0027, \u0027rb\u0027).read()).hexdigest(), numpy.__name__)\" > /out/r.txt"]'
-id=$(submit '{"name": "image", "source": ["'$base'/set/b.bin"],
-	"destination": "run6", "analysis": [
-	{"launcher": "local", "image": "swift://pilot/images/analysis.tar", "job": {"command": '"$job"'}},
-	{"launcher": "local", "image": "swift://pilot/images/analysis.tar", "job": {"command": '"$job"'}}]}')
-wait_session "$id" FINISHED
-for step in 0 1; do
-	r=$WORK/ctrld/state/outputs/$(sget "$id" "s['analysis'][$step]['job_id']")/r.txt
-	assert_eq "$(cat "$r")" "$(sha_of "$WORK/srv/set/b.bin") numpy" "step $step's output, computed in the image"
-done
-assert_eq "$(sget "$id" '",".join(e["what"] for e in s["history"] if e["what"].startswith("image"))')" \
-	"image fetched,image cached" "the image's fetches"
-dir=$(sget "$id" '[e["text"] for e in s["history"] if e["what"] == "image fetched"][0]')
-assert_eq "$(basename "$dir")" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["sha256"])' "$WORK/image-up.json")" \
-	"the image directory's name (its tar's sha256)"
-[ -x "$dir/usr/bin/python3" ] || fail "no python3 in the unpacked image $dir"
-id=$(submit '{"source": ["'$base'/set/c.dat"], "destination": "run6b", "analysis": [
-	{"launcher": "local", "image": "swift://pilot/runs/run3/c.dat", "job": {"command": ["true"]}}]}')
-wait_session "$id" FAILED
-reason=$(sget "$id" 's["reason"]')
-case $reason in *"has no X-Object-Meta-Sha256"*) note "ok: $reason" ;;
-	*) fail "an image without a digest: $reason" ;; esac
-
-note "7: Swift down at submit: waits, retries, then fails with the reason"
+note "6: Swift down at submit: waits, retries, then fails with the reason"
 swift_stop
 id=$(submit '{"source": ["'$base'/set/b.bin"], "destination": "run7",
 	"handoff": [{"storage": "pilot", "container": "runs"}]}')
