@@ -245,6 +245,9 @@ int swift_req_setup(struct tusk_swift *s, struct swift_req *r, CURL *h)
 	l = curl_slist_append(l, "Expect:");	/* no 100-continue round trip */
 	r->all_hdrs = l;
 	r->sent = 0;
+	/* a retried GET writes its range again from its start: a body cut
+	 * off half-way must not shift the next attempt's bytes */
+	r->out_off = r->out_start;
 	if (r->md5 != NULL)
 		EVP_DigestInit_ex(r->md5, EVP_md5(), NULL);
 	if (r->sha != NULL)

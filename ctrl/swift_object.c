@@ -219,7 +219,7 @@ int tusk_swift_get(struct tusk_swift *s, const char *container,
 		return rc;
 	swift_req_init(&r, "GET");
 	r.authed = true;
-	r.out_off = off;
+	r.out_start = off;
 	r.out_fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (r.out_fd < 0)
 		return swift_seterr(s, -errno, "swift: %s: %s", path, strerror(errno));

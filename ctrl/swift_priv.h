@@ -30,6 +30,7 @@ struct swift_req {
 	char *resp;
 	size_t resp_len;
 	int out_fd;			/* GET into a file at out_off */
+	uint64_t out_start;		/* where each attempt starts writing */
 	uint64_t out_off;
 	int out_err;
 	char etag[64];
