@@ -75,7 +75,11 @@ propfind(const char *url, struct body *b, char *why, size_t len)
 	if (rc != CURLE_OK) {
 		snprintf(why, len, "PROPFIND %.200s: %s", url,
 			 curl_easy_strerror(rc));
-		return -EIO;
+		return -EAGAIN;
+	}
+	if (status >= 500) {
+		snprintf(why, len, "PROPFIND %.200s: HTTP %ld", url, status);
+		return -EAGAIN;
 	}
 	if (status != 207) {
 		snprintf(why, len, "PROPFIND %.200s: HTTP %ld (not a WebDAV "

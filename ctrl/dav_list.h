@@ -19,7 +19,9 @@
 
 /* The files (not collections) directly in the collection `url` (ending
  * in '/'), as a JSON array of absolute URLs in the order served. 0, or
- * -errno with the reason in why. */
+ * -errno with the reason in why: -EAGAIN when a retry may mend it (no
+ * connection, a timeout, a 5xx), -EIO when it will not (another status,
+ * not a collection), -ENOMEM. */
 int tusk_dav_list(const char *url, json_t **files, char *why, size_t len);
 
 /* The multistatus XML `body` of a PROPFIND of `url`, parsed (the part

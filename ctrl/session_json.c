@@ -21,6 +21,19 @@ opt_int(int64_t v)
 	return v >= 0 ? json_integer(v) : json_null();
 }
 
+/* The spec as `show` gives it: a source token is a credential, never
+ * shown (it stays in the journal, which only tusk-ctrld reads). */
+static json_t *
+spec_shown(json_t *spec)
+{
+	json_t *o = json_copy(spec);
+
+	if (o != NULL && json_object_get(o, "source_token") != NULL)
+		json_object_set_new(o, "source_token",
+				    json_string("(set, not shown)"));
+	return o != NULL ? o : json_null();
+}
+
 static json_t *
 file_json(const struct ctrld_file *f, bool active)
 {
@@ -233,7 +246,7 @@ session_json(struct tusk_ctrld *c, struct ctrld_session *s, bool files,
 		json_object_set_new(o, "analysis", s->spec.json ?
 				    jobs_json(c, s) : json_array());
 		json_object_set_new(o, "spec", s->spec.json ?
-				    json_incref(s->spec.json) : json_null());
+				    spec_shown(s->spec.json) : json_null());
 	}
 	if (files || history) {
 		json_t *h = tusk_journal_history(c->journal, s->j.id) ?:

@@ -67,6 +67,10 @@ struct ctrld_session {
 	bool job_submitted;		/* submit called by this process */
 	uint64_t job_poll_ms;
 	struct session_work *listing;
+	unsigned int list_attempts;	/* listings failed for a reason a
+					 * retry can mend (not journaled: a
+					 * restart lists afresh) */
+	double list_next_try;		/* real time of the next listing */
 	/* the current step's swift:// image, made a directory (image_swift.h) */
 	struct session_work *imaging;
 	bool image_ready;

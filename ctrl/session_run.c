@@ -261,6 +261,23 @@ list_done(struct tusk_ctrld *c, struct ctrld_session *s,
 	char err[TUSK_SPEC_ERR_MAX];
 
 	s->listing = NULL;
+	if (w->rc == -EAGAIN && s->list_attempts < c->conf->retries) {
+		/* The source unreachable or failing (connection, 5xx): list
+		 * again after the files' backoff (session.c file_fail). */
+		unsigned int n = s->list_attempts < 30 ? s->list_attempts : 30;
+		double wait = (double)c->conf->backoff_s * (double)(1u << n);
+
+		if (wait > c->conf->backoff_max_s)
+			wait = c->conf->backoff_max_s;
+		s->list_attempts++;
+		s->list_next_try = c->now.real_s + wait;
+		ctrld_log("session %lld: listing failed (%s), "
+			  "try %u of %u in %.0f s", (long long)s->j.id,
+			  w->why, s->list_attempts + 1, c->conf->retries + 1,
+			  wait);
+		c->busy = true;
+		return;
+	}
 	if (w->rc < 0) {
 		session_event(c, s, TUSK_SEV_LIST_FAILED, w->why);
 		return;
@@ -433,8 +450,8 @@ run_fetch(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f)
 		file_fail(c, s, f, false, err);
 		return;
 	}
-	rc = tusk_xfer_start(c->xfer, f->j.url, f->dest, s->spec.streams, &id,
-			     err, sizeof(err));
+	rc = tusk_xfer_start(c->xfer, f->j.url, f->dest, s->spec.streams,
+			     s->spec.source_token, &id, err, sizeof(err));
 	if (rc == 0) {
 		f->xfer_id = id;
 		f->xfer_epoch = c->xfer->epoch;
@@ -828,7 +845,8 @@ run_session(struct tusk_ctrld *c, struct ctrld_session *s)
 	case TUSK_SESSION_SUBMITTED:
 		if (s->nfiles > 0)
 			session_event(c, s, TUSK_SEV_LISTED, NULL);
-		else if (s->listing == NULL)
+		else if (s->listing == NULL &&
+			 c->now.real_s >= s->list_next_try)
 			list_start(c, s);
 		break;
 	case TUSK_SESSION_ACTIVE:

@@ -232,6 +232,32 @@ get_string(json_t *o, const char *key, const char *where, bool required,
 	return 0;
 }
 
+/* source_token: a b64token (RFC 6750 2.1), which also keeps it from
+ * splitting the request head tuskd writes it into. */
+static int
+parse_token(json_t *o, struct tusk_session_spec *spec, char *err,
+	    size_t errlen)
+{
+	static const char b64token[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "abcdefghijklmnopqrstuvwxyz"
+				       "0123456789-._~+/";
+	const char *t;
+	size_t n;
+
+	if (get_string(o, "source_token", "", false, &t, err, errlen) < 0)
+		return -EINVAL;
+	if (t == NULL)
+		return 0;
+	n = strspn(t, b64token);
+	n += strspn(t + n, "=");
+	if (n == 0 || t[n] != '\0' || n > TUSK_SPEC_TOKEN_MAX)
+		return bad(err, errlen, "source_token: not a bearer token "
+			   "(RFC 6750 b64token, at most %u characters)",
+			   TUSK_SPEC_TOKEN_MAX);
+	spec->source_token = t;
+	return 0;
+}
+
 static int
 get_uint(json_t *o, const char *key, const char *where, unsigned int min,
 	 unsigned int max, unsigned int *out, char *err, size_t errlen)
@@ -598,8 +624,9 @@ parse_top(json_t *o, const struct tusk_ctrld_conf *conf,
 	  struct tusk_session_spec *spec, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "name", "source", "destination",
-					    "streams", "checksum", "handoff",
-					    "analysis", NULL };
+					    "source_token", "streams",
+					    "checksum", "handoff", "analysis",
+					    NULL };
 	const char *name;
 	int policy = TUSK_CHECKSUM_TARGET;
 
@@ -613,6 +640,7 @@ parse_top(json_t *o, const struct tusk_ctrld_conf *conf,
 			   sizeof(spec->name) - 1);
 	snprintf(spec->name, sizeof(spec->name), "%s", name ? name : "");
 	if (parse_source(o, conf, spec, err, errlen) < 0 ||
+	    parse_token(o, spec, err, errlen) < 0 ||
 	    parse_destination(o, spec, err, errlen) < 0 ||
 	    get_uint(o, "streams", "", 1, TUSK_SPEC_STREAMS_MAX,
 		     &spec->streams, err, errlen) < 0 ||

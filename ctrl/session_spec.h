@@ -10,6 +10,10 @@
  *                                                    listed with PROPFIND) or
  *              "swift://pilot/runs/run42/"          (objects in Swift)
  *    "destination": "sets/run42",      relative to the data root
+ *    "source_token": "eyJ...",          a bearer token tuskd sends to the
+ *                                        source with each fetch request
+ *                                        (optional; kept in the journal
+ *                                        with the spec, never shown)
  *    "streams": 4, "checksum": "none|source|target|both",
  *    "handoff": [{"type": "posix", "storage": "archive", "path": "run42",
  *                 "mode": "copy|move", "overwrite": false},
@@ -51,6 +55,9 @@
 #define TUSK_SPEC_TIMEOUT_MAX_S (7 * 86400)
 /* Memory of a job, MiB: 4 TiB. */
 #define TUSK_SPEC_MEMORY_MAX_MB (4u << 20)
+/* A bearer token for the source: as tuskd's fetch takes it
+ * (TUSK_FETCH_TOKEN_MAX; WLCG JWTs are 1-2 kB). */
+#define TUSK_SPEC_TOKEN_MAX 8192
 /* Arguments of a command job. */
 #define TUSK_SPEC_ARGV_MAX 64
 /* Environment entries of a job. */
@@ -110,6 +117,7 @@ struct tusk_session_spec {
 	const char **urls;		/* nurls, when not dir_url */
 	char destination[TUSK_SPEC_PATH_MAX];
 	unsigned int streams;		/* 0: tuskd's fetch_streams */
+	const char *source_token;	/* bearer token for the source, or NULL */
 	enum tusk_checksum_policy checksum;
 	unsigned int nhandoff;
 	struct tusk_spec_handoff handoff[TUSK_SPEC_STEPS_MAX];

@@ -68,10 +68,11 @@ void tusk_xfer_destroy(struct tusk_xfer *x);
  * false, the view empty). */
 int tusk_xfer_refresh(struct tusk_xfer *x, uint64_t now_ms);
 /* Start fetching url into dest (relative to the data root); streams 0:
- * tuskd's default. 0 with the id, or -errno with tuskd's reason. */
+ * tuskd's default; token: a bearer token tuskd sends to the source, or
+ * NULL. 0 with the id, or -errno with tuskd's reason. */
 int tusk_xfer_start(struct tusk_xfer *x, const char *url, const char *dest,
-		    unsigned int streams, uint32_t *id, char *err,
-		    size_t errlen);
+		    unsigned int streams, const char *token, uint32_t *id,
+		    char *err, size_t errlen);
 /* Stop a fetch, keeping what arrived. */
 int tusk_xfer_cancel(struct tusk_xfer *x, uint32_t id);
 

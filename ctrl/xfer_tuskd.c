@@ -324,7 +324,8 @@ tusk_xfer_refresh(struct tusk_xfer *x, uint64_t now_ms)
 
 int
 tusk_xfer_start(struct tusk_xfer *x, const char *url, const char *dest,
-		unsigned int streams, uint32_t *id, char *err, size_t errlen)
+		unsigned int streams, const char *token, uint32_t *id,
+		char *err, size_t errlen)
 {
 	json_t *req = json_pack("{s:s, s:s, s:s}", "cmd", "fetch", "url", url,
 				"dest", dest);
@@ -333,6 +334,8 @@ tusk_xfer_start(struct tusk_xfer *x, const char *url, const char *dest,
 
 	if (req != NULL && streams > 0)
 		json_object_set_new(req, "streams", json_integer(streams));
+	if (req != NULL && token != NULL)
+		json_object_set_new(req, "token", json_string(token));
 	rc = call(x, req, &res, err, errlen);
 	if (rc < 0)
 		return rc;

@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,9 @@
 /* tuskd answers within milliseconds; a stuck daemon must not hang a
  * script forever. */
 #define TUSKCTL_TIMEOUT_MS 10000
+/* `twamp` answers when its run is over: at most 60 s of schedule, 2 s of
+ * waiting for late reflections and 3 s of slack (app/tuskd/ctl_twamp.c). */
+#define TUSKCTL_TWAMP_TIMEOUT_MS 70000
 /* Room for a reason from the client library: a path and a strerror. */
 #define TUSKCTL_ERR_MAX 256
 /* Columns in a printed table. */
@@ -275,6 +279,8 @@ print_http(json_t *res)
 
 	printf("limits (all lcores):\n");
 	print_counters(json_object_get(res, "limits"), false, "  ");
+	printf("auth (all lcores):\n");
+	print_counters(json_object_get(res, "auth"), false, "  ");
 	table_start(7, heads);
 	json_array_foreach(json_object_get(res, "lcores"), i, l) {
 		unsigned int r = table_row(), c;
@@ -548,6 +554,47 @@ is_transfer_cmd(const char *cmd)
 	       strcmp(cmd, "cancel") == 0;
 }
 
+static double
+num_of(json_t *o, const char *a, const char *b)
+{
+	json_t *v = json_object_get(o, a);
+
+	if (b != NULL)
+		v = json_object_get(v, b);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* A twamp run: one line per measure, ms. */
+static void
+print_twamp(json_t *r)
+{
+	static const char *const dists[] = { "rtt_ms", "forward_ms",
+					     "backward_ms" };
+
+	printf("%s:%" JSON_INTEGER_FORMAT "  sent %.0f  received %.0f  "
+	       "lost %.0f (%.2f%%)  dup %.0f  reordered %.0f\n",
+	       json_string_value(json_object_get(r, "host")),
+	       json_integer_value(json_object_get(r, "port")),
+	       num_of(r, "sent", NULL), num_of(r, "received", NULL),
+	       num_of(r, "lost", NULL), num_of(r, "loss_percent", NULL),
+	       num_of(r, "duplicates", NULL), num_of(r, "reordered", NULL));
+	printf("%-12s %9s %9s %9s %9s %9s %9s\n", "ms", "min", "mean", "p50",
+	       "p99", "max", "jitter");
+	for (unsigned int i = 0; i < 3; i++)
+		printf("%-12.*s %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f\n",
+		       (int)(strlen(dists[i]) - 3), dists[i],
+		       num_of(r, dists[i], "min"), num_of(r, dists[i], "mean"),
+		       num_of(r, dists[i], "p50"), num_of(r, dists[i], "p99"),
+		       num_of(r, dists[i], "max"),
+		       num_of(r, "jitter_ms", i == 0 ? "rtt" : i == 1 ?
+			      "forward" : "backward"));
+	printf("clock error %.3f ms (%s)\n", num_of(r, "clock", "error_ms"),
+	       json_is_true(json_object_get(json_object_get(r, "clock"),
+					    "synced")) ?
+	       "both synchronised" : "not both synchronised: one-way "
+	       "delays hold only on one host's clock");
+}
+
 static void
 print_human(const char *cmd, json_t *res)
 {
@@ -555,6 +602,9 @@ print_human(const char *cmd, json_t *res)
 		print_ports(res);
 	else if (strcmp(cmd, "stats") == 0 && json_is_object(res))
 		print_stats(res);
+	else if (strcmp(cmd, "token") == 0 && json_is_object(res))
+		/* the token alone: TOKEN=$(tuskctl token mint ...) */
+		printf("%s\n", json_string_value(json_object_get(res, "token")));
 	else if (strcmp(cmd, "http") == 0 && json_is_object(res))
 		print_http(res);
 	else if (strcmp(cmd, "arp") == 0 && json_is_array(res))
@@ -571,6 +621,8 @@ print_human(const char *cmd, json_t *res)
 	else if (is_transfer_cmd(cmd) && (json_is_array(res) ||
 					  json_is_object(res)))
 		print_transfers(res);
+	else if (strcmp(cmd, "twamp") == 0 && json_is_object(res))
+		print_twamp(res);
 	else if (json_is_string(res))
 		printf("%s\n", json_string_value(res));
 	else
@@ -597,8 +649,14 @@ usage(FILE *f)
 		"                  [dup_ppm=N] [reorder_ppm=N] [limit=N] "
 		"| impair PORT clear=1\n"
 		"           fetch url=http://HOST[:PORT]/PATH [dest=REL] "
-		"[streams=N] | transfers\n"
+		"[streams=N] [token=BEARER] | transfers\n"
 		"           cancel id=N [discard=true]\n"
+		"           twamp host=IP [port=862] [count=100] "
+		"[interval=10ms] [size=44] [dscp=0] | twamp_stats\n"
+		"           token mint path=/P activity=read,create,modify,"
+		"list,delete [ttl=S]\n"
+		"                  (a macaroon for tuskd's HTTP endpoint, "
+		"printed alone)\n"
 		"           session submit|list|show|cancel|retry|watch ... "
 		"(tusk-ctrld; tuskctl session)\n"
 		"           notebook start user=U session=S | notebook stop "
@@ -758,6 +816,8 @@ run(const char *sock, bool as_json, json_t *req)
 			"or $%s)\n", err, TUSKCTL_SOCKET_ENV);
 		return 1;
 	}
+	if (strcmp(cmd, "twamp") == 0)
+		tusk_ctl_client_timeout(&c, TUSKCTL_TWAMP_TIMEOUT_MS);
 	resp = tusk_ctl_client_call(&c, req, err, sizeof(err));
 	if (resp == NULL) {
 		fprintf(stderr, "tuskctl: no answer from tuskd: %s\n", err);
@@ -821,6 +881,16 @@ main(int argc, char **argv)
 					sock_opt, as_json);
 	if (sock == NULL || sock[0] == '\0')
 		sock = TUSK_CTL_TUSKD_SOCKET;
+	/* "token mint ARGS": tuskd's command is "token" */
+	if (strcmp(argv[optind], "token") == 0) {
+		if (optind + 1 >= argc || strcmp(argv[optind + 1], "mint") != 0) {
+			fprintf(stderr, "tuskctl: token: want \"token mint "
+				"path=... activity=...\"\n");
+			return EXIT_USAGE;
+		}
+		argv[optind + 1] = argv[optind];
+		optind++;
+	}
 	req = build_request(argc - optind, argv + optind);
 	if (req == NULL)
 		return EXIT_USAGE;

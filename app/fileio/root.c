@@ -343,9 +343,10 @@ sync_file(const struct tusk_root *r, const char *rel)
 	return err;
 }
 
-int
-tusk_root_commit(const struct tusk_root *r, const char *tmpname,
-		 const char *rel)
+/* renameat2(2) flags: 0, or RENAME_NOREPLACE (fails with EEXIST). */
+static int
+commit(const struct tusk_root *r, const char *tmpname, const char *rel,
+       unsigned int flags)
 {
 	const char *tbase, *base;
 	int tdfd, dfd, err;
@@ -361,13 +362,27 @@ tusk_root_commit(const struct tusk_root *r, const char *tmpname,
 		close(tdfd);
 		return dfd;
 	}
-	err = renameat(tdfd, tbase, dfd, base) < 0 ? -errno : 0;
+	err = renameat2(tdfd, tbase, dfd, base, flags) < 0 ? -errno : 0;
 	/* The rename is durable once the directory is (fsync(2) NOTES). */
 	if (err == 0 && fsync(dfd) < 0)
 		err = -errno;
 	close(tdfd);
 	close(dfd);
 	return err;
+}
+
+int
+tusk_root_commit(const struct tusk_root *r, const char *tmpname,
+		 const char *rel)
+{
+	return commit(r, tmpname, rel, 0);
+}
+
+int
+tusk_root_commit_new(const struct tusk_root *r, const char *tmpname,
+		     const char *rel)
+{
+	return commit(r, tmpname, rel, RENAME_NOREPLACE);
 }
 
 int

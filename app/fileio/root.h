@@ -127,6 +127,12 @@ int tusk_root_tmp_create(const struct tusk_root *r, const char *rel, int *fd,
 int tusk_root_commit(const struct tusk_root *r, const char *tmpname,
 		     const char *rel);
 
+/* The same, but only when rel does not exist (renameat2 RENAME_NOREPLACE,
+ * atomic): -EEXIST when it appeared meanwhile, the tmp file left. For an
+ * upload whose authority is to create a file, never to replace one. */
+int tusk_root_commit_new(const struct tusk_root *r, const char *tmpname,
+			 const char *rel);
+
 /* Remove the temporary file `tmpname`. Returns 0 or -errno. */
 int tusk_root_discard(const struct tusk_root *r, const char *tmpname);
 

@@ -12,6 +12,7 @@
  * twice when bytes arrive a few at a time: until the blank line is there
  * the answer is just "need more" (or 431 past TUSK_HTTP_HEAD_MAX).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -281,7 +282,8 @@ parse_version(const char *v, size_t n)
 
 struct req_state {
 	struct tusk_http_req *req;
-	int n_host, n_cl, n_range, n_depth;
+	const char *base;          /* the buffer parsed: authz_off from it */
+	int n_host, n_cl, n_range, n_depth, n_authz;
 	bool has_te;
 	struct te_state te;
 	struct conn_opts conn;
@@ -374,6 +376,46 @@ req_field_framing(struct req_state *s, const char *name, size_t nlen,
 	return 0;
 }
 
+/* b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" )
+ * *"=" (RFC 6750 2.1). */
+bool
+tusk_http_is_b64token(const char *v, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (isalnum((unsigned char)v[i]) ||
+			 strchr("-._~+/", v[i]) != NULL) && v[i] != '\0')
+		i++;
+	if (i == 0)
+		return false;
+	while (i < n && v[i] == '=')
+		i++;
+	return i == n;
+}
+
+/* Authorization: Bearer <b64token>; the scheme is case-insensitive
+ * (RFC 9110 11.1). One field only: two credentials are ambiguous. */
+static void
+authz_value(struct req_state *s, const char *v, size_t n)
+{
+	struct tusk_http_req *req = s->req;
+	size_t sp = 6;
+
+	if (s->n_authz++ > 0 || n <= sp + 1 || !name_is(v, sp, "bearer") ||
+	    v[sp] != ' ') {
+		req->authz_bad = true;
+		return;
+	}
+	while (sp < n && v[sp] == ' ')
+		sp++;
+	if (!tusk_http_is_b64token(v + sp, n - sp)) {
+		req->authz_bad = true;
+		return;
+	}
+	req->authz_off = (uint32_t)(v + sp - s->base);
+	req->authz_len = (uint32_t)(n - sp);
+}
+
 /* Depth = "0" | "1" | "infinity" (RFC 4918 10.2; tokens compare
  * case-insensitively, RFC 9110 5.5). */
 static enum tusk_http_depth
@@ -422,6 +464,8 @@ req_field(struct req_state *s, const char *name, size_t nlen,
 		if (rc < 0)
 			return -400;
 		req->has_digest |= rc > 0;
+	} else if (name_is(name, nlen, "authorization")) {
+		authz_value(s, v, n);
 	}
 	return 0;
 }
@@ -477,6 +521,7 @@ tusk_http_req_parse(const char *buf, size_t len, struct tusk_http_req *req)
 	memset(req, 0, sizeof(*req));
 	memset(&s, 0, sizeof(s));
 	s.req = req;
+	s.base = buf;
 	rc = head_lines(buf + start, buf + hlen, req_line_cb, req_field_cb,
 			&s);
 	if (rc == 0)

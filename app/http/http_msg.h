@@ -83,6 +83,13 @@ struct tusk_http_req {
 	bool has_digest;           /* Repr-Digest with sha-256 */
 	uint8_t digest[TUSK_HTTP_SHA256_LEN];
 	enum tusk_http_depth depth;
+	/* Authorization: Bearer (RFC 6750 2.1): the b64token's place in the
+	 * parsed buffer (offset, length; 0: absent). Kept as a place, not a
+	 * copy: a token is up to 8 kB and the head buffer holds it until
+	 * the request is dispatched. authz_bad: a second Authorization
+	 * field, another scheme, or a value that is no b64token. */
+	uint32_t authz_off, authz_len;
+	bool authz_bad;
 };
 
 /*
@@ -145,6 +152,7 @@ struct tusk_http_resp_info {
 				    * body is described, else omitted */
 	const char *location;      /* 201: the new resource, or NULL */
 	uint32_t retry_after;      /* 503: seconds (RFC 9110 10.2.3); 0: none */
+	const char *www_authenticate; /* 401/403: the challenge, or NULL */
 	bool close;                /* "Connection: close" */
 };
 
@@ -168,6 +176,7 @@ struct tusk_http_req_info {
 	bool has_content_length;       /* PUT */
 	uint64_t content_length;
 	const uint8_t *digest;         /* Repr-Digest sha-256, or NULL */
+	const char *bearer;            /* Authorization: Bearer, or NULL */
 	bool close;                    /* "Connection: close" */
 };
 
@@ -175,6 +184,10 @@ struct tusk_http_req_info {
  * tusk/<version>). Returns the length or -ENOSPC / -EINVAL. */
 int tusk_http_req_head(char *buf, size_t len,
 		       const struct tusk_http_req_info *r);
+
+/* Is v (n bytes) a b64token (RFC 6750 2.1), what a bearer token is made
+ * of: no blank, no CR or LF, nothing a head could be split with? */
+bool tusk_http_is_b64token(const char *v, size_t n);
 
 /* Reason phrase for a status ("Partial Content"); "" if unknown. */
 const char *tusk_http_reason(int status);

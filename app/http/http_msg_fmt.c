@@ -159,6 +159,8 @@ tusk_http_resp_head(char *buf, size_t len, const struct tusk_http_resp_info *r)
 		put(&f, "Allow: %s\r\n", r->allow);
 	if (r->location != NULL)
 		put(&f, "Location: %s\r\n", r->location);
+	if (r->www_authenticate != NULL)
+		put(&f, "WWW-Authenticate: %s\r\n", r->www_authenticate);
 	if (r->retry_after != 0)
 		put(&f, "Retry-After: %u\r\n", (unsigned int)r->retry_after);
 	if (r->accept_ranges)
@@ -205,6 +207,8 @@ tusk_http_req_head(char *buf, size_t len, const struct tusk_http_req_info *r)
 		tusk_http_digest_format(dig, sizeof(dig), r->digest);
 		put(&f, "Repr-Digest: %s\r\n", dig);
 	}
+	if (r->bearer != NULL)
+		put(&f, "Authorization: Bearer %s\r\n", r->bearer);
 	if (r->close)
 		put(&f, "Connection: close\r\n");
 	return fmt_end(&f);

@@ -232,6 +232,16 @@ tusk_ipv4_output_summed(struct tusk_stack *st, struct rte_mbuf *m,
 			const struct tusk_addr *dst, uint8_t proto,
 			uint32_t first_sum, uint64_t now)
 {
+	return tusk_ipv4_output_tos(st, m, src, dst, proto, first_sum, 0,
+				    now);
+}
+
+int
+tusk_ipv4_output_tos(struct tusk_stack *st, struct rte_mbuf *m,
+		     const struct tusk_addr *src, const struct tusk_addr *dst,
+		     uint8_t proto, uint32_t first_sum, uint8_t tos,
+		     uint64_t now)
+{
 	const struct tusk_iface_conf *ifc;
 	struct tusk_addr our, next_hop;
 	uint64_t sum = 0, phdr;
@@ -261,6 +271,7 @@ tusk_ipv4_output_summed(struct tusk_stack *st, struct rte_mbuf *m,
 	 * discovery); RFC 6864 lets the ID of an atomic datagram be
 	 * anything, a counter costs nothing. */
 	tusk_cksum_put32(ip, rte_cpu_to_be_32((uint32_t)RTE_IPV4_VHL_DEF << 24 |
+					      (uint32_t)tos << 16 |
 					      rte_pktmbuf_pkt_len(m)), &sum);
 	tusk_cksum_put32(ip + 4, rte_cpu_to_be_32((uint32_t)st->ip_id++ << 16 |
 						  RTE_IPV4_HDR_DF_FLAG), &sum);

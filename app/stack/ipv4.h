@@ -62,5 +62,11 @@ int tusk_ipv4_output_summed(struct tusk_stack *st, struct rte_mbuf *m,
 			    const struct tusk_addr *src,
 			    const struct tusk_addr *dst, uint8_t proto,
 			    uint32_t first_sum, uint64_t now);
+/* The same with a Type of Service byte (RFC 2474: DSCP << 2 | ECN) other
+ * than 0, for services that measure per class (TWAMP's dscp=). */
+int tusk_ipv4_output_tos(struct tusk_stack *st, struct rte_mbuf *m,
+			 const struct tusk_addr *src,
+			 const struct tusk_addr *dst, uint8_t proto,
+			 uint32_t first_sum, uint8_t tos, uint64_t now);
 
 #endif /* TUSK_IPV4_H */

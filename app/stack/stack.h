@@ -122,6 +122,11 @@ void tusk_stack_input(struct tusk_stack *st, uint16_t iface,
  */
 void tusk_stack_poll(struct tusk_stack *st, uint64_t now);
 
+/* Hand every queued frame to the tx functions now, not at the end of the
+ * next input/poll: for a service that timestamps what it sends outside
+ * them (TWAMP's sender stamps each packet as it queues it). */
+void tusk_stack_flush(struct tusk_stack *st);
+
 /* Earliest time at which tusk_stack_poll() has work; UINT64_MAX if none.
  * The simulator jumps virtual time to it. */
 uint64_t tusk_stack_next_event(const struct tusk_stack *st);

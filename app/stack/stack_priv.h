@@ -61,9 +61,6 @@ tusk_stack_drop(struct tusk_stack *st, enum tusk_drop reason,
 void tusk_stack_xmit(struct tusk_stack *st, uint16_t iface,
 		     struct rte_mbuf *m);
 
-/* Hand every queued frame to the tx functions. */
-void tusk_stack_flush(struct tusk_stack *st);
-
 /* Allocate a frame for a reply/control packet from the stack's pool;
  * counts NO_MBUF and returns NULL when the pool is empty. */
 struct rte_mbuf *tusk_stack_alloc(struct tusk_stack *st);

@@ -117,6 +117,7 @@ tusk_udp_input(struct tusk_stack *st, uint16_t iface, struct rte_mbuf *m,
 {
 	enum tusk_drop why = check(m, src, dst);
 	const struct tusk_udp_hdr *uh;
+	const struct rte_ipv4_hdr *ip;
 	struct tusk_udp_binding *b;
 	struct tusk_udp_meta meta;
 
@@ -130,6 +131,11 @@ tusk_udp_input(struct tusk_stack *st, uint16_t iface, struct rte_mbuf *m,
 	meta.sport = rte_be_to_cpu_16(uh->sport);
 	meta.dport = rte_be_to_cpu_16(uh->dport);
 	meta.iface = iface;
+	/* the IPv4 header is still in front of us (tusk_ipv4_input()) */
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+				     -(int)m->l3_len);
+	meta.ttl = ip->time_to_live;
+	meta.tos = ip->type_of_service;
 	b = meta.dport != 0 ? find(st, meta.dport) : NULL;
 	if (b == NULL) {
 		/* RFC 1122 4.1.3.1: SHOULD answer port unreachable; the
@@ -183,6 +189,14 @@ int
 tusk_udp_send(struct tusk_stack *st, struct rte_mbuf *m, uint16_t sport,
 	      const struct tusk_addr *dst, uint16_t dport, uint64_t now)
 {
+	return tusk_udp_send_tos(st, m, sport, dst, dport, 0, now);
+}
+
+int
+tusk_udp_send_tos(struct tusk_stack *st, struct rte_mbuf *m, uint16_t sport,
+		  const struct tusk_addr *dst, uint16_t dport, uint8_t tos,
+		  uint64_t now)
+{
 	struct tusk_addr src, next_hop;
 	struct tusk_udp_hdr *uh;
 	uint32_t ulen = rte_pktmbuf_pkt_len(m) + TUSK_UDP_HDR_LEN;
@@ -209,7 +223,8 @@ tusk_udp_send(struct tusk_stack *st, struct rte_mbuf *m, uint16_t sport,
 	uh->dport = rte_cpu_to_be_16(dport);
 	uh->len = rte_cpu_to_be_16((uint16_t)ulen);
 	put_cksum(&st->ifaces[iface], m, uh, src.v4, dst->v4, ulen);
-	if (tusk_ipv4_output(st, m, &src, dst, IPPROTO_UDP, now) != 0)
+	if (tusk_ipv4_output_tos(st, m, &src, dst, IPPROTO_UDP,
+				 TUSK_IPV4_SUM_UNKNOWN, tos, now) != 0)
 		return -ENETUNREACH;
 	st->stats.udp_tx++;
 	return 0;

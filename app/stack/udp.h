@@ -34,6 +34,9 @@ struct tusk_udp_meta {
 	uint16_t sport;   /* host order */
 	uint16_t dport;   /* host order */
 	uint16_t iface;
+	uint8_t ttl;      /* the IPv4 header's, as it arrived (TWAMP
+			   * reflects it, RFC 5357 4.2.1) */
+	uint8_t tos;
 };
 
 /*
@@ -65,6 +68,11 @@ int tusk_udp_unbind(struct tusk_stack *st, uint16_t port);
  */
 int tusk_udp_send(struct tusk_stack *st, struct rte_mbuf *m, uint16_t sport,
 		  const struct tusk_addr *dst, uint16_t dport, uint64_t now);
+
+/* The same with an IPv4 Type of Service byte (DSCP << 2 | ECN). */
+int tusk_udp_send_tos(struct tusk_stack *st, struct rte_mbuf *m,
+		      uint16_t sport, const struct tusk_addr *dst,
+		      uint16_t dport, uint8_t tos, uint64_t now);
 
 /* The largest payload tusk_udp_send() takes toward dst: the route's MTU
  * less TUSK_UDP_IPV4_OVERHEAD; 0 when there is no route. */

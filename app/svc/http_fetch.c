@@ -62,6 +62,9 @@ xfer_free(struct fetch_xfer *x)
 	for (i = 0; x->streams != NULL && i < x->streams_max; i++)
 		free(x->streams[i].head);
 	free(x->streams);
+	if (x->token != NULL)
+		memset(x->token, 0, strlen(x->token));
+	free(x->token);
 	free(x);
 }
 
@@ -366,6 +369,14 @@ start_check(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 			 TUSK_FETCH_STREAMS_MAX);
 		return -EINVAL;
 	}
+	if (req->token != NULL && req->token[0] != '\0' &&
+	    (strlen(req->token) > TUSK_FETCH_TOKEN_MAX ||
+	     !tusk_http_is_b64token(req->token, strlen(req->token)))) {
+		snprintf(err, errlen, "token: not a bearer token (RFC 6750 "
+			 "b64token of at most %u characters)",
+			 TUSK_FETCH_TOKEN_MAX);
+		return -EINVAL;
+	}
 	if (req->dest != NULL && req->dest[0] != '\0') {
 		snprintf(dest, TUSK_ROOT_PATH_MAX, "%s", req->dest);
 	} else if (dest_from_url(u, dest, TUSK_ROOT_PATH_MAX) < 0) {
@@ -406,6 +417,11 @@ tusk_fetch_start(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 	}
 	x = xfer_alloc(f, req->streams ? req->streams :
 		       TUSK_FETCH_STREAMS_DEFAULT);
+	if (x != NULL && req->token != NULL && req->token[0] != '\0' &&
+	    (x->token = strdup(req->token)) == NULL) {
+		xfer_free(x);
+		x = NULL;
+	}
 	if (x == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -435,8 +451,10 @@ tusk_fetch_start(struct tusk_fetch *f, const struct tusk_fetch_req *req,
 	x->retry_at = now;
 	fetch_slot_set(f, slot, x);
 	*id = x->id;
-	FETCH_LOG(INFO, "%u: %s -> %s, %u streams\n", x->id, req->url, dest,
-		  x->streams_max);
+	/* the URL without its query: it may carry credentials (authz=) */
+	FETCH_LOG(INFO, "%u: %.*s -> %s, %u streams%s\n", x->id,
+		  (int)strcspn(req->url, "?"), req->url, dest, x->streams_max,
+		  x->token != NULL ? ", with a bearer token" : "");
 	return 0;
 }
 

@@ -102,6 +102,10 @@ struct tusk_fetch_conf {
 };
 
 /* What to fetch. */
+/* Longest bearer token sent to a source: WLCG JWTs are 1-2 kB, the
+ * endpoint's own limit (app/auth TUSK_AUTH_JWT_TOKEN_MAX) is 8 kB. */
+#define TUSK_FETCH_TOKEN_MAX 8192
+
 struct tusk_fetch_req {
 	const char *url;     /* http://host[:port]/path (http_url.h) */
 	/* The host's IPv4 address (host byte order) when the URL names the
@@ -111,6 +115,10 @@ struct tusk_fetch_req {
 	 * path segment. */
 	const char *dest;
 	uint32_t streams;    /* 0: TUSK_FETCH_STREAMS_DEFAULT */
+	/* A bearer token for the source (sent as "Authorization: Bearer"
+	 * with every request of the transfer; never logged nor listed);
+	 * NULL or "": none. A b64token of at most TUSK_FETCH_TOKEN_MAX. */
+	const char *token;
 };
 
 struct tusk_fetch;

@@ -101,6 +101,7 @@ struct fetch_xfer {
 	char error[TUSK_FETCH_REASON_MAX];
 	char note[TUSK_FETCH_REASON_MAX];
 	struct tusk_http_url u;
+	char *token;             /* bearer token for the source, or NULL */
 	struct tusk_addr dst;
 	char dest[TUSK_ROOT_PATH_MAX];
 	char part[TUSK_ROOT_PATH_MAX];

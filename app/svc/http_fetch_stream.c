@@ -123,6 +123,7 @@ stream_request(struct fetch_stream *s, uint64_t now)
 		.method = TUSK_HTTP_GET,
 		.target = s->x->u.target,
 		.host = s->x->u.authority,
+		.bearer = s->x->token,
 	};
 	int ret;
 

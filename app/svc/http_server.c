@@ -5,7 +5,8 @@
  *
  *   TCP recv()  -> in_append() -> hs_process_input()
  *                    HEAD: head_step() -> tusk_http_req_parse()
- *                          -> dispatch() -> hs_get_start() / hs_put_start()
+ *                          -> dispatch() -> hs_auth_check()
+ *                             -> hs_get_start() / hs_put_start() / ...
  *                    BODY: hs_put_body()
  *   TCP writable() -> hs_pump() (http_server_send.c)
  *   tusk_http_server_poll() -> busy connections: pump, digests, release
@@ -179,6 +180,8 @@ dispatch(struct hs_conn *hc, uint64_t now)
 		hs_respond_error(hc, -rc, now);
 		return;
 	}
+	if (!hs_auth_check(hc, now))
+		return;
 	if (req->method == TUSK_HTTP_PUT)
 		hs_put_start(hc, now);
 	else if (req->method == TUSK_HTTP_PROPFIND)
@@ -413,9 +416,9 @@ tusk_http_server_create(const struct tusk_svc_env *env,
 
 	if (env == NULL || conf == NULL || env->st == NULL ||
 	    env->root == NULL || env->data_pool == NULL ||
-	    env->digest == NULL) {
-		HS_LOG(ERR, "create: needs a stack, a data root, a data pool "
-		       "and the digest service\n");
+	    env->digest == NULL || conf->auth == NULL) {
+		HS_LOG(ERR, "create: needs a stack, a data root, a data pool, "
+		       "the digest service and an access policy\n");
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -562,7 +565,7 @@ tusk_http_server_json(const struct tusk_http_server *srv)
 			return NULL;
 		}
 	o = json_pack("{s:i, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, "
-		"s:I, s:I, s:o, s:o}", "port", srv->conf.port,
+		"s:I, s:I, s:o, s:o, s:o}", "port", srv->conf.port,
 		"connections", (json_int_t)srv->n_conns,
 		"accepted", (json_int_t)srv->accepted,
 		"refused", (json_int_t)srv->refused, "requests",
@@ -573,6 +576,7 @@ tusk_http_server_json(const struct tusk_http_server *srv)
 		"5xx", (json_int_t)srv->requests[5],
 		"bytes_in", (json_int_t)srv->bytes_in,
 		"bytes_out", (json_int_t)srv->bytes_out,
-		"limits", hs_limit_json(srv), "conns", list);
+		"limits", hs_limit_json(srv), "auth", hs_auth_json(srv),
+		"conns", list);
 	return o;
 }

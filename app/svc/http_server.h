@@ -84,6 +84,7 @@
 #define TUSK_HTTP_SERVER_SOURCE_POOL_PCT_DEFAULT 50u
 
 struct tusk_http_share;
+struct tusk_http_auth;
 
 struct tusk_http_server_conf {
 	uint16_t port;            /* listen port; 0: 80 */
@@ -100,13 +101,16 @@ struct tusk_http_server_conf {
 	/* per-source totals shared by every lcore's server (http_share.h);
 	 * NULL: only this server's connections count */
 	struct tusk_http_share *share;
+	/* who may do what (http_auth.h), shared read-only by every lcore's
+	 * server; required: "no checks" is mode off, said explicitly */
+	const struct tusk_http_auth *auth;
 };
 
 struct tusk_http_server;
 
 /*
  * Listen on conf->port on env->st. Returns NULL (rte_errno set: EINVAL
- * for a bad configuration or env without root/data_pool, EADDRINUSE,
+ * for a bad configuration (no conf->auth) or env without root/data_pool, EADDRINUSE,
  * ENOMEM) on failure. env must outlive the server.
  */
 struct tusk_http_server *
@@ -125,7 +129,9 @@ void tusk_http_server_free(void *srv);
  * Statistics and the open connections, for the control socket:
  * {"port", "connections": n, "requests": {"1xx".."5xx"}, "bytes_in",
  *  "bytes_out", "limits": {counters of each limit, see
- *  tusk_http_server_limits}, "conns": [{"peer", "state", "method", "path",
+ *  tusk_http_server_limits}, "auth": {decisions by outcome: "ok", "anon",
+ *  "off", "missing", "invalid", "forbidden"; "invalid_<verdict>" by the
+ *  check that failed; "cache_hits", "cache_misses", "cache_evicted"}, "conns": [{"peer", "state", "method", "path",
  *  "status", "bytes_in", "bytes_out"}...]}. NULL on allocation failure.
  */
 json_t *tusk_http_server_json(const struct tusk_http_server *srv);

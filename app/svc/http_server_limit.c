@@ -244,19 +244,40 @@ largest_source(struct tusk_http_server *srv)
 }
 
 /*
- * The table is full and a source with `have` connections here knocks.
- * The victim comes from the source with the most connections: its idle
- * connection quiet the longest, else (when the newcomer's source has
- * fewer) its busy one quiet the longest (slowloris heads, stalled
- * readers); failing that, the idle connection quiet the longest of any
- * source. Many hosts together cannot keep a newcomer out of a table each
- * of them holds more of, and a host's own idle connections make room
- * for it. The usual case looks at the sources and one source's
- * connections (at most source_conns), not the table. False: refuse.
+ * May a newcomer from `mine` (holding `have` connections here) take idle
+ * connection hc's slot? Its own, always (a host's idle connections make
+ * room for it); another source's only if that source holds more than the
+ * newcomer's and hc has been quiet for HS_IDLE_GRACE_NS, so that a host
+ * with many idle connections cannot push out a client that has just
+ * connected and is about to send its request.
  */
 static bool
-evict_for(struct tusk_http_server *srv, uint32_t have, uint64_t now)
+may_take_idle(const struct hs_conn *hc, const struct hs_src *mine,
+	      uint32_t have, uint64_t now)
 {
+	if (hc->src == mine && mine != NULL)
+		return true;
+	return hc->src != NULL && hc->src->conns > have &&
+	       now - hc->last_active >= HS_IDLE_GRACE_NS;
+}
+
+/*
+ * The table is full and a source (`mine`, NULL when it holds nothing
+ * here) knocks. The victim comes from the source with the most
+ * connections: its idle connection quiet the longest, else (when the
+ * newcomer's source has fewer) its busy one quiet the longest (slowloris
+ * heads, stalled readers); failing that, the idle connection quiet the
+ * longest that may_take_idle() allows. Many hosts together cannot keep a
+ * newcomer out of a table each of them holds more of, and the largest
+ * host refused is the fair outcome. The usual case looks at the sources
+ * and one source's connections (at most source_conns), not the table.
+ * False: refuse.
+ */
+static bool
+evict_for(struct tusk_http_server *srv, const struct hs_src *mine,
+	  uint64_t now)
+{
+	uint32_t have = mine != NULL ? mine->conns : 0;
 	struct hs_src *s = largest_source(srv);
 	struct hs_conn *hc, *big = NULL, *idle = NULL;
 
@@ -270,7 +291,8 @@ evict_for(struct tusk_http_server *srv, uint32_t have, uint64_t now)
 		return true;
 	}
 	TAILQ_FOREACH(hc, &srv->conns, link)
-		if (is_idle(hc) && worse(hc, idle))
+		if (is_idle(hc) && may_take_idle(hc, mine, have, now) &&
+		    worse(hc, idle))
 			idle = hc;
 	if (idle == NULL)
 		return false;
@@ -301,7 +323,7 @@ hs_limit_admit(struct tusk_http_server *srv, struct hs_conn *hc,
 		return -ENOBUFS;
 	}
 	if ((srv->n_live >= srv->conf.max_conns &&
-	     !evict_for(srv, s != NULL ? s->conns : 0, now)) ||
+	     !evict_for(srv, s, now)) ||
 	    (s = src_find(srv, &ra, true)) == NULL) {
 		srv->lim.refused_full++;
 		if (share != NULL)

@@ -8,6 +8,7 @@
  *   http_server_limit.c fair share: deadlines, per-source limits, the
  *                       table's eviction, how much a response may read
  *   http_server_propfind.c  WebDAV PROPFIND (listings)
+ *   http_server_auth.c  who may: tokens checked before any dispatch
  *
  * A connection moves through phases:
  *
@@ -33,8 +34,10 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
+#include "auth_cache.h"
 #include "digest.h"
 #include "file_write.h"
+#include "http_auth.h"
 #include "http_msg.h"
 #include "http_path.h"
 #include "http_server.h"
@@ -73,6 +76,11 @@ extern int tusk_http_logtype;
  * with a RST that can destroy the response before the client reads it
  * (RFC 9112 9.6, "lingering close"). */
 #define HS_LINGER_NS (2 * HS_NS_PER_S)
+/* An idle connection of one host is safe from another host's newcomer
+ * for this long after its last activity: a client sends its request a
+ * round trip or two after the handshake, and must not lose its slot in
+ * between to a host that holds more of the table (http_server_limit.c). */
+#define HS_IDLE_GRACE_NS (1 * HS_NS_PER_S)
 /* Uploads start the kernel's writeback every this many bytes
  * (sync_file_range, asynchronous): dirty pages do not pile up, and the
  * fsync of the commit, which runs on the lcore, has little left to do. */
@@ -155,6 +163,8 @@ struct hs_file {
 struct hs_put {
 	bool active;             /* tmp exists: discard on any failure */
 	bool existed;            /* target existed: 204, else 201 */
+	bool no_replace;         /* the token may create, not replace: the
+				  * commit fails if the target appeared */
 	int fd;                  /* the temporary file */
 	uint64_t left;           /* body bytes still to come */
 	uint64_t total;
@@ -247,6 +257,11 @@ struct tusk_http_server {
 	LIST_HEAD(hs_src_list, hs_src) src[HS_SRC_BUCKETS];
 	LIST_HEAD(hs_src_all, hs_src) srcs;
 	struct tusk_http_server_limits lim;
+	/* authorisation (http_server_auth.c): decisions by outcome, the
+	 * invalid ones by the check that failed, verified tokens kept */
+	uint64_t auth[TUSK_HTTP_AUTH_OUTCOMES];
+	uint64_t auth_invalid[TUSK_AUTH_VERDICTS];
+	struct tusk_auth_cache auth_cache;
 	/* statistics */
 	uint64_t requests[6];    /* by status class, [1] = 1xx ... [5] = 5xx */
 	uint64_t bytes_in, bytes_out;
@@ -265,6 +280,9 @@ uint64_t hs_in_drop(struct hs_conn *hc, uint64_t bytes);
 int hs_respond(struct hs_conn *hc, const struct tusk_http_resp_info *ri,
 	       uint64_t now);
 int hs_respond_error(struct hs_conn *hc, int status, uint64_t now);
+/* An error answer described by ri (extra fields: WWW-Authenticate ...). */
+int hs_respond_error_info(struct hs_conn *hc, struct tusk_http_resp_info *ri,
+			  uint64_t now);
 int hs_interim_continue(struct hs_conn *hc, uint64_t now);
 void hs_pump(struct hs_conn *hc, uint64_t now);
 void hs_response_done(struct hs_conn *hc, uint64_t now);
@@ -286,6 +304,11 @@ void hs_propfind_start(struct hs_conn *hc, uint64_t now);
 void hs_propfind_body(struct hs_conn *hc, uint64_t now);
 void hs_propfind_poll(struct hs_conn *hc, uint64_t now);
 void hs_propfind_free(struct hs_conn *hc);
+
+/* http_server_auth.c: true when hc's request may go on; else it was
+ * answered (401 or 403) */
+bool hs_auth_check(struct hs_conn *hc, uint64_t now);
+json_t *hs_auth_json(const struct tusk_http_server *srv);
 
 /* http_server_limit.c */
 void hs_limit_init(struct tusk_http_server *srv);

@@ -269,11 +269,15 @@ put_commit(struct hs_conn *hc, const uint8_t *sha, uint64_t now)
 	struct hs_put *p = &hc->put;
 	int rc;
 
-	rc = tusk_root_commit(hc->srv->env->root, p->tmp, hc->rel);
+	rc = p->no_replace ?
+	     tusk_root_commit_new(hc->srv->env->root, p->tmp, hc->rel) :
+	     tusk_root_commit(hc->srv->env->root, p->tmp, hc->rel);
 	if (rc < 0) {
 		HS_LOG(WARNING, "%s: commit: %s\n", hc->rel, strerror(-rc));
 		hs_put_cancel(hc);
-		hs_respond_error(hc, hs_status_of_errno(rc), now);
+		/* created by another upload meanwhile: not ours to replace */
+		hs_respond_error(hc, rc == -EEXIST ? 403 :
+				 hs_status_of_errno(rc), now);
 		return;
 	}
 	p->active = false; /* the tmp is the file now */

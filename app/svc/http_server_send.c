@@ -111,17 +111,25 @@ int
 hs_respond_error(struct hs_conn *hc, int status, uint64_t now)
 {
 	struct tusk_http_resp_info ri = { .status = status };
-	const struct tusk_http_req *req = &hc->req;
 
 	if (status == 405)
 		ri.allow = HS_ALLOW;
+	return hs_respond_error_info(hc, &ri, now);
+}
+
+int
+hs_respond_error_info(struct hs_conn *hc, struct tusk_http_resp_info *ri,
+		      uint64_t now)
+{
+	const struct tusk_http_req *req = &hc->req;
+
 	if (req->chunked || (req->has_content_length &&
 			     (req->expect_continue ||
 			      req->content_length > HS_DISCARD_MAX)))
 		hc->close_after = true;
 	else if (req->has_content_length && hc->phase == HS_HEAD)
 		hc->discard = req->content_length;
-	return hs_respond(hc, &ri, now);
+	return hs_respond(hc, ri, now);
 }
 
 /* Queue the pending chain; false when TCP took less (wait). */

@@ -177,6 +177,12 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .offset = offsetof(struct tusk_config, iperf3_timeout_s),
 	  .desc = "an iperf3 client quiet this long in a handshake step, "
 		  "or past its test's end, is abandoned and its test freed" },
+	{ .name = "twamp_port", .type = TUSK_CFG_UINT, .def = "862",
+	  .min = 0, .max = UINT16_MAX,
+	  .offset = offsetof(struct tusk_config, twamp_port),
+	  .desc = "UDP port of the TWAMP-Light/STAMP reflector (every worker "
+		  "lcore) and TCP port of the TWAMP-Control server (first "
+		  "worker lcore); 0: no TWAMP" },
 };
 
 const struct tusk_cfgschema_key *
@@ -190,6 +196,8 @@ tusk_config_schema(const char *section, size_t *nkeys)
 		*nkeys = RTE_DIM(tuskd_keys);
 		return tuskd_keys;
 	}
+	if (strcmp(section, "auth") == 0)
+		return tusk_config_auth_schema(nkeys);
 	if (strcmp(section, "port") == 0)
 		return tusk_config_port_schema(nkeys);
 	return NULL;
@@ -198,7 +206,9 @@ tusk_config_schema(const char *section, size_t *nkeys)
 void
 tusk_config_defaults(struct tusk_config *cfg)
 {
+	const struct tusk_cfgschema_key *keys;
 	char err[TUSK_CFG_ERR_MAX];
+	size_t nkeys;
 
 	memset(cfg, 0, sizeof(*cfg));
 	/* The tables' defaults are constants that parse (test_config checks
@@ -207,6 +217,8 @@ tusk_config_defaults(struct tusk_config *cfg)
 				      sizeof(err));
 	(void)tusk_cfgschema_defaults(tuskd_keys, RTE_DIM(tuskd_keys), cfg,
 				      err, sizeof(err));
+	keys = tusk_config_auth_schema(&nkeys);
+	(void)tusk_cfgschema_defaults(keys, nkeys, cfg, err, sizeof(err));
 	snprintf(cfg->profile_dir, sizeof(cfg->profile_dir), "%s",
 		 tusk_profile_default_dir());
 }
@@ -245,12 +257,14 @@ apply_section(struct tusk_config *cfg, const char *file,
 	      const struct tusk_cfgfile_section *s, char *err, size_t errlen)
 {
 	const struct tusk_cfgschema_key *keys;
-	bool named = strcmp(s->type, "port") == 0;
+	bool issuer = strcmp(s->type, "issuer") == 0;
+	bool named = issuer || strcmp(s->type, "port") == 0;
 	size_t nkeys;
+	int rc;
 
 	keys = tusk_config_schema(s->type, &nkeys);
-	if (keys == NULL) {
-		snprintf(err, errlen, "%s:%u: unknown section [%s%s%s] (expected [eal], [tuskd] or [port NAME])",
+	if (keys == NULL && !issuer) {
+		snprintf(err, errlen, "%s:%u: unknown section [%s%s%s] (expected [eal], [tuskd], [auth], [issuer NAME] or [port NAME])",
 			 file, s->line, s->type, s->name[0] ? " " : "",
 			 s->name);
 		return -EINVAL;
@@ -262,9 +276,14 @@ apply_section(struct tusk_config *cfg, const char *file,
 			 file, s->line, s->type, s->type);
 		return -EINVAL;
 	}
+	if (issuer)
+		return tusk_config_issuer_add(cfg, file, s, err, errlen);
 	if (named)
 		return add_port(cfg, file, s, err, errlen);
-	return tusk_cfgschema_apply(keys, nkeys, file, s, cfg, err, errlen);
+	rc = tusk_cfgschema_apply(keys, nkeys, file, s, cfg, err, errlen);
+	if (rc == 0 && strcmp(s->type, "auth") == 0)
+		tusk_config_auth_lines(cfg, s);
+	return rc;
 }
 
 static int
@@ -413,6 +432,13 @@ set_one(struct tusk_config *cfg, const char *assignment, char *err,
 				p != NULL ? (void *)p : cfg, &src, err, errlen);
 	if (rc == 0 && p != NULL)
 		p->key_line[k - keys] = 0;
+	if (rc == 0 && strcmp(section, "auth") == 0) {
+		/* errors in the value now name the command line */
+		if (strcmp(key, "name") == 0)
+			cfg->auth.name_line = 0;
+		if (strcmp(key, "anon_read") == 0)
+			cfg->auth.anon_line = 0;
+	}
 	return rc;
 }
 
@@ -501,6 +527,7 @@ tusk_config_to_json(const struct tusk_config *cfg)
 				RTE_DIM(eal_keys), cfg)) < 0 ||
 	    json_object_set_new(o, "tuskd", tusk_cfgschema_to_json(tuskd_keys,
 				RTE_DIM(tuskd_keys), cfg)) < 0 ||
+	    json_object_set_new(o, "auth", tusk_config_auth_to_json(cfg)) < 0 ||
 	    json_object_set_new(o, "ports", ports_to_json(cfg)) < 0) {
 		json_decref(o);
 		return NULL;

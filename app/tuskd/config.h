@@ -7,6 +7,8 @@
  *                 profile_dir, arp_timeout_s
  *   [port NAME]   device, profile, address, gateway, mtu, rx_desc,
  *                 tx_desc, devargs, impair_* (1..TUSK_CONFIG_PORTS_MAX)
+ *   [auth]        mode, name, macaroon_secret, anon_read (config_auth.c)
+ *   [issuer NAME] iss, jwks (0..TUSK_CONFIG_ISSUERS_MAX trusted issuers)
  *
  * Every key is documented in app/tuskd/README.md and in the schema tables
  * in config.c. Loading also loads each port's profile (pmdcfg/profile.h)
@@ -58,6 +60,41 @@
 #define TUSK_CONFIG_EAL_ARGV_MAX 64
 /* Room for the keys of a [port] section (config_port.c has 19 today). */
 #define TUSK_CONFIG_PORT_KEYS_MAX 24
+
+/* Trusted token issuers: as many as app/auth keeps (a site trusts its
+ * VOs' few issuers). */
+#define TUSK_CONFIG_ISSUERS_MAX 8
+/* An issuer URL or the appliance's name (app/auth TUSK_AUTH_JWT_NAME_MAX). */
+#define TUSK_CONFIG_AUTH_NAME_MAX 256
+/* anon_read: a few path prefixes, space-separated; as many as the HTTP
+ * endpoint keeps (app/svc/http_auth.h TUSK_HTTP_AUTH_ANON_MAX). */
+#define TUSK_CONFIG_ANON_READ_MAX 1024
+#define TUSK_CONFIG_ANON_PREFIXES_MAX 16
+
+/* [auth] mode. */
+enum tusk_config_auth_mode {
+	TUSK_CONFIG_AUTH_REQUIRED = 0, /* every request needs a token */
+	TUSK_CONFIG_AUTH_OFF = 1,      /* no checks: said explicitly */
+};
+
+/* [issuer NAME]: a token issuer trusted, with its keys. */
+struct tusk_config_issuer {
+	char name[TUSK_CONFIG_PORT_NAME_MAX];     /* NAME in [issuer NAME] */
+	char iss[TUSK_CONFIG_AUTH_NAME_MAX];      /* the tokens' "iss" */
+	char jwks[TUSK_CONFIG_PATH_MAX];          /* its JWKS file */
+	unsigned int line;                        /* [issuer NAME] line */
+};
+
+/* [auth]: who may use the HTTP endpoint (app/svc/http_auth.h). */
+struct tusk_config_auth {
+	uint32_t mode;                            /* tusk_config_auth_mode */
+	char name[TUSK_CONFIG_AUTH_NAME_MAX];     /* audience, location */
+	char macaroon_secret[TUSK_CONFIG_PATH_MAX]; /* "": mint none */
+	char anon_read[TUSK_CONFIG_ANON_READ_MAX];  /* "": none */
+	unsigned int name_line, anon_line;        /* 0: command line */
+	unsigned int n_issuers;
+	struct tusk_config_issuer issuers[TUSK_CONFIG_ISSUERS_MAX];
+};
 
 /* [port] impair_dir: which frames the start-up impairment applies to. */
 enum tusk_config_impair_dir {
@@ -136,6 +173,10 @@ struct tusk_config {
 	uint32_t bulk_port;               /* bulk discard sink; 0: off */
 	uint32_t iperf3_port;             /* iperf3 server; 0: off */
 	uint32_t iperf3_timeout_s;        /* abandoned iperf3 tests */
+	uint32_t twamp_port;              /* TWAMP reflector + control; 0: off */
+
+	/* [auth], [issuer NAME] (config_auth.c) */
+	struct tusk_config_auth auth;
 
 	/* [port NAME] in file order */
 	unsigned int nports;

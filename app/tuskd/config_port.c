@@ -423,7 +423,7 @@ tusk_config_resolve(struct tusk_config *cfg, char *err, size_t errlen)
 		if (rc == 0)
 			rc = check_unique(&r, i);
 	}
-	return rc;
+	return rc == 0 ? tusk_config_auth_check(cfg, err, errlen) : rc;
 }
 
 struct kv {

@@ -28,6 +28,18 @@ int tusk_config_port_init(struct tusk_config_port *p, const char *file,
  */
 int tusk_config_resolve(struct tusk_config *cfg, char *err, size_t errlen);
 
+/* config_auth.c: the [auth] key table; [issuer NAME] sections; the
+ * checks of the values (errors name the key's line); JSON. */
+const struct tusk_cfgschema_key *tusk_config_auth_schema(size_t *nkeys);
+int tusk_config_issuer_add(struct tusk_config *cfg, const char *file,
+			   const struct tusk_cfgfile_section *s, char *err,
+			   size_t errlen);
+void tusk_config_auth_lines(struct tusk_config *cfg,
+			    const struct tusk_cfgfile_section *s);
+int tusk_config_auth_check(const struct tusk_config *cfg, char *err,
+			   size_t errlen);
+json_t *tusk_config_auth_to_json(const struct tusk_config *cfg);
+
 /* One port as JSON, its profile included. */
 json_t *tusk_config_port_to_json(const struct tusk_config_port *p);
 

@@ -326,8 +326,13 @@ static const char *const args_bulk[] = {
 };
 static const char *const args_bulk_stop[] = { "id", "lcore", NULL };
 
-static const char *const args_fetch[] = { "url", "dest", "streams", NULL };
+static const char *const args_fetch[] = {
+	"url", "dest", "streams", "token", NULL,
+};
 static const char *const args_cancel[] = { "id", "discard", NULL };
+static const char *const args_twamp[] = { "host", "port", "count",
+					  "interval", "size", "dscp", NULL };
+static const char *const args_token[] = { "path", "activity", "ttl", NULL };
 
 static const struct tusk_ctl_cmd cmd_table[] = {
 	{ "ports", cmd_ports, args_none,
@@ -342,6 +347,9 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	{ "http", tusk_ctl_http_cmd, args_none,
 	  "HTTP endpoint of every lcore: requests, bytes, connections" },
 	{ "config", cmd_config, args_none, "effective configuration" },
+	{ "token", tusk_ctl_token_cmd, args_token,
+	  "mint a macaroon for the HTTP endpoint: path, activity (read, "
+	  "create, modify, list, delete), ttl (s, default 3600)" },
 	{ "capture", tusk_ctl_capture_cmd_start, args_capture,
 	  "write a port's frames to a pcap file (port, file, count, snaplen)" },
 	{ "capture_stop", tusk_ctl_capture_cmd_stop, args_port,
@@ -360,8 +368,14 @@ static const struct tusk_ctl_cmd cmd_table[] = {
 	  "reset a running bulk transfer (id; lcore: the sources' lcore)" },
 	{ "iperf3", tusk_ctl_iperf3_cmd, args_none,
 	  "iperf3 server: counters, the current or last test per stream" },
+	{ "twamp", tusk_ctl_twamp_cmd, args_twamp,
+	  "TWAMP/STAMP test to a reflector, returns when done: host, port "
+	  "(862), count (100), interval (10ms), size (44), dscp (0)" },
+	{ "twamp_stats", tusk_ctl_twamp_stats_cmd, args_none,
+	  "TWAMP reflector and control server counters per lcore" },
 	{ "fetch", tusk_ctl_fetch_cmd, args_fetch,
-	  "fetch url into the data root: url, dest, streams (range streams)" },
+	  "fetch url into the data root: url, dest, streams (range streams), "
+	  "token (bearer token for the source)" },
 	{ "transfers", tusk_ctl_transfers_cmd, args_none,
 	  "fetches with progress: bytes, rate, ETA, state, sha256, errors" },
 	{ "cancel", tusk_ctl_cancel_cmd, args_cancel,

@@ -54,6 +54,7 @@
 #define TUSK_CTL_SNAPSHOT_TIMEOUT_MS 200
 
 struct tusk_config;
+struct tusk_http_auth;
 struct tusk_lcore;
 struct tusk_port;
 
@@ -64,9 +65,15 @@ struct tusk_ctl_ctx {
 	unsigned int n_ports;
 	struct tusk_lcore *const *lcores;
 	unsigned int n_lcores;
+	/* tusk_services_tick() while a command holds the thread (twamp) */
+	struct tusk_services *services;
+	/* the HTTP endpoint's access policy: `token` mints with its
+	 * macaroon secret (NULL: no endpoint, nothing to mint for) */
+	const struct tusk_http_auth *auth;
 };
 
 struct tusk_ctl;
+struct tusk_services;
 
 /*
  * Listen on `path` (creating its directory; replacing a stale socket but

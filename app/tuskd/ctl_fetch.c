@@ -3,7 +3,8 @@
  * Control socket commands of the fetch client (app/svc/http_fetch.h):
  *
  *   fetch      {"url", "dest" (relative; default: the URL's file name),
- *               "streams" (default [tuskd] fetch_streams, 1..64)}
+ *               "streams" (default [tuskd] fetch_streams, 1..64),
+ *               "token" (a bearer token sent to the source; optional)}
  *              -> the new transfer (id, state "probing", ...)
  *   transfers  -> every transfer: id, url, dest, state, bytes, size, rate,
  *               eta_s, streams, retries, sha256, error, note, ...
@@ -36,6 +37,7 @@ struct fetch_call {
 	enum { CALL_START, CALL_LIST, CALL_CANCEL } op;
 	char url[TUSK_HTTP_URL_MAX];
 	char dest[TUSK_ROOT_PATH_MAX];
+	char token[TUSK_FETCH_TOKEN_MAX + 1]; /* "": none */
 	uint32_t addr;
 	uint32_t streams;
 	uint32_t id;
@@ -51,7 +53,7 @@ fetch_on_lcore(struct tusk_lcore *lc, void *arg, uint64_t now)
 	struct fetch_call *c = arg;
 	struct tusk_fetch_req req = {
 		.url = c->url, .addr = c->addr, .dest = c->dest,
-		.streams = c->streams,
+		.streams = c->streams, .token = c->token,
 	};
 	int ret = 0;
 
@@ -181,6 +183,8 @@ tusk_ctl_fetch_cmd(void *arg, json_t *args, json_t **result,
 				err, errlen) < 0 ||
 	    tusk_ctl_arg_string(args, "dest", false, c->dest,
 				sizeof(c->dest), err, errlen) < 0 ||
+	    tusk_ctl_arg_string(args, "token", false, c->token,
+				sizeof(c->token), err, errlen) < 0 ||
 	    resolve(c->url, &c->addr, err, errlen) < 0) {
 		free(c);
 		return -1;

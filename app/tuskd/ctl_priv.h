@@ -125,6 +125,12 @@ int tusk_ctl_bulk_stop_cmd(void *arg, json_t *args,
 int tusk_ctl_iperf3_cmd(void *arg, json_t *args, json_t **result,
 			char *err, size_t errlen);
 
+/* ctl_twamp.c: TWAMP sender runs and counters (app/svc/twamp.h) */
+int tusk_ctl_twamp_cmd(void *arg, json_t *args, json_t **result,
+		       char *err, size_t errlen);
+int tusk_ctl_twamp_stats_cmd(void *arg, json_t *args, json_t **result,
+			     char *err, size_t errlen);
+
 /* ctl_conns.c */
 int tusk_ctl_conns_cmd(void *arg, json_t *args, json_t **result,
 		       char *err, size_t errlen);
@@ -132,6 +138,10 @@ int tusk_ctl_conns_cmd(void *arg, json_t *args, json_t **result,
 /* ctl_http.c */
 int tusk_ctl_http_cmd(void *arg, json_t *args, json_t **result,
 		      char *err, size_t errlen);
+
+/* ctl_token.c: mint an appliance macaroon */
+int tusk_ctl_token_cmd(void *arg, json_t *args, json_t **result,
+		       char *err, size_t errlen);
 
 /* ctl_fetch.c: the fetch client (fetch, transfers, cancel) */
 int tusk_ctl_fetch_cmd(void *arg, json_t *args, json_t **result,

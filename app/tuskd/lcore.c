@@ -238,6 +238,11 @@ lcore_poll_once(struct tusk_lcore *lc)
 		uint16_t n;
 
 		n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, q->burst);
+		/* the frames' time is the burst's, not the loop's start: a
+		 * lcore descheduled in between would date them before they
+		 * came (TWAMP's receive timestamps, RTT samples) */
+		if (n > 0)
+			now = tusk_lcore_now_ns();
 		if (unlikely(q->impair[TUSK_LCORE_RX] != NULL))
 			n = lcore_impair_rx(q, pkts, n, now);
 		if (n == 0)

@@ -303,6 +303,8 @@ open_ctl(struct tuskd *t)
 		.n_ports = t->cfg.nports,
 		.lcores = t->lcores,
 		.n_lcores = t->cfg.lcores,
+		.services = t->services,
+		.auth = tusk_services_auth(t->services),
 	};
 	int ret = tusk_ctl_open(t->cfg.control_socket, &ctx, &t->ctl);
 
@@ -325,6 +327,7 @@ serve(struct tuskd *t)
 			"port(s), %u lcore(s), control socket %s\n",
 			t->n_ports, t->n_lcores, t->cfg.control_socket);
 	while (ret == 0 && !got_signal) {
+		tusk_services_tick(t->services);
 		ret = tusk_ctl_poll(t->ctl, TUSKD_POLL_MS);
 		if (ret == 1)
 			break;

@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/timex.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +22,10 @@
 #include "iperf3.h"
 #include "root.h"
 #include "services.h"
+#include "services_auth.h"
 #include "svc.h"
 #include "sweep.h"
+#include "twamp.h"
 
 /* Per-lcore cache of the payload pool: DPDK's largest, since services
  * allocate and free in runs of hundreds (a 4 MiB read is 256 mbufs). */
@@ -34,10 +38,15 @@ struct tusk_services {
 	/* HTTP connections per source on all lcores (http_share.h) */
 	struct tusk_http_share *http_share;
 	struct tusk_digest_svc *digest;
+	/* who may use the HTTP endpoint: every lcore's server reads it */
+	struct tusk_http_auth auth;
+	bool auth_loaded;
 	unsigned int n;
 	/* per lcore, in the order given */
 	struct tusk_svc_env env[RTE_MAX_LCORE];
 	struct rte_mempool *pool[RTE_MAX_LCORE];
+	/* the wall clock the TWAMP instances read (tusk_services_tick()) */
+	struct tusk_twamp_clock twamp_clock;
 };
 
 static struct rte_mempool *
@@ -62,7 +71,8 @@ payload_pool(const struct tusk_config *cfg, unsigned int lcore_id)
 
 static int
 start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
-	   const struct tusk_svc_env *env, struct tusk_http_share *share)
+	   const struct tusk_svc_env *env, struct tusk_http_share *share,
+	   const struct tusk_http_auth *auth)
 {
 	struct tusk_http_server_conf hc = {
 		.port = (uint16_t)cfg->http_port,
@@ -76,6 +86,7 @@ start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
 		.source_total = cfg->http_source_conns_total,
 		.source_pool_pct = cfg->http_source_pool_pct,
 		.share = share,
+		.auth = auth,
 	};
 	struct tusk_lcore_service svc = {
 		.name = TUSK_SERVICE_HTTP,
@@ -158,6 +169,32 @@ start_iperf3(const struct tusk_config *cfg, struct tusk_lcore *lc,
 }
 
 static int
+start_twamp(const struct tusk_config *cfg, struct tusk_lcore *lc,
+	    const struct tusk_svc_env *env,
+	    const struct tusk_twamp_clock *clock, bool control)
+{
+	struct tusk_twamp_conf tc = {
+		.port = (uint16_t)cfg->twamp_port,
+		.control = control,
+		.clock = clock,
+	};
+	struct tusk_lcore_service svc = {
+		.name = TUSK_TWAMP_SERVICE,
+		.poll = tusk_twamp_poll,
+		.fini = tusk_twamp_free,
+	};
+
+	svc.arg = tusk_twamp_create(env, &tc);
+	if (svc.arg == NULL) {
+		fprintf(stderr, "tuskd: twamp_port = %u: cannot start TWAMP "
+			"on lcore %u: %s\n", cfg->twamp_port, lc->lcore_id,
+			rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	return tusk_lcore_add_service(lc, &svc);
+}
+
+static int
 start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	    struct tusk_lcore *lc, unsigned int i)
 {
@@ -173,7 +210,7 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	env->root = s->root;
 	env->digest = s->digest;
 	if (cfg->http_port != 0) {
-		ret = start_http(cfg, lc, env, s->http_share);
+		ret = start_http(cfg, lc, env, s->http_share, &s->auth);
 		if (ret < 0)
 			return ret;
 	}
@@ -181,6 +218,13 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	ret = start_bulk(cfg, lc, env);
 	if (ret < 0)
 		return ret;
+	/* the reflector on every lcore (UDP is not steered: a test packet
+	 * is answered where RSS put it); control and sender on the first */
+	if (cfg->twamp_port != 0) {
+		ret = start_twamp(cfg, lc, env, &s->twamp_clock, i == 0);
+		if (ret < 0)
+			return ret;
+	}
 	if (i != 0)
 		return 0;
 	/* first lcore: one test at a time, whose control and data
@@ -232,6 +276,7 @@ tusk_services_start(const struct tusk_config *cfg,
 		return ret;
 	}
 	sweep_root(cfg, s->root);
+	tusk_services_tick(s);
 	s->digest = tusk_digest_svc_create(cfg->digest_threads);
 	if (s->digest == NULL) {
 		fprintf(stderr, "tuskd: digest_threads = %u: cannot start the "
@@ -239,6 +284,12 @@ tusk_services_start(const struct tusk_config *cfg,
 		tusk_services_stop(s);
 		return -ENOMEM;
 	}
+	ret = tusk_services_auth_load(cfg, &s->auth);
+	if (ret < 0) {
+		tusk_services_stop(s);
+		return ret;
+	}
+	s->auth_loaded = true;
 	s->http_share = tusk_http_share_create(rte_rand());
 	if (s->http_share == NULL) {
 		tusk_services_stop(s);
@@ -257,6 +308,44 @@ tusk_services_start(const struct tusk_config *cfg,
 	return 0;
 }
 
+/*
+ * Unix time = lcore ns + offset, read between two lcore clock readings
+ * (the bracket is part of the error); the Error Estimate is the kernel's
+ * (adjtimex: esterror when synchronised, maxerror when not, 16 s on a
+ * host no NTP daemon disciplines); each packet adds its own (twamp.h).
+ */
+void
+tusk_services_tick(struct tusk_services *s)
+{
+	struct timex tx = { .modes = 0 };
+	struct timespec ts;
+	uint64_t a, b, real, err_ns;
+	bool synced;
+	int state;
+
+	if (s == NULL)
+		return;
+	a = tusk_lcore_now_ns();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	b = tusk_lcore_now_ns();
+	real = (uint64_t)ts.tv_sec * SERVICES_NS_PER_S + (uint64_t)ts.tv_nsec;
+	state = adjtimex(&tx);
+	synced = state != TIME_ERROR && state >= 0 &&
+		 (tx.status & STA_UNSYNC) == 0;
+	err_ns = (uint64_t)(synced ? tx.esterror : tx.maxerror) * 1000 +
+		 (b - a);
+	__atomic_store_n(&s->twamp_clock.off_ns,
+			 (int64_t)(real - a / 2 - b / 2), __ATOMIC_RELAXED);
+	__atomic_store_n(&s->twamp_clock.err_ns, err_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->twamp_clock.synced, synced, __ATOMIC_RELAXED);
+}
+
+const struct tusk_http_auth *
+tusk_services_auth(const struct tusk_services *s)
+{
+	return s != NULL && s->auth_loaded ? &s->auth : NULL;
+}
+
 void
 tusk_services_stop(struct tusk_services *s)
 {
@@ -264,6 +353,8 @@ tusk_services_stop(struct tusk_services *s)
 		return;
 	tusk_digest_svc_free(s->digest);
 	tusk_http_share_free(s->http_share);
+	if (s->auth_loaded)
+		tusk_http_auth_fini(&s->auth);
 	for (unsigned int i = 0; i < s->n; i++)
 		rte_mempool_free(s->pool[i]);
 	tusk_root_close(s->root);

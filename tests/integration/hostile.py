@@ -36,6 +36,8 @@ import sys
 import threading
 import time
 
+import tusk_token
+
 # New attacker connections per second, all kinds together (--connect-rate):
 # enough to refill the server's table within seconds of every eviction,
 # bounded so the peer's own ports and CPU (shared with tuskd on this
@@ -73,8 +75,10 @@ class Attack:
         self.tokens, self.tok_at = 0.0, time.monotonic()
         self.c = dict(connects=0, established=0, closed=0, resets=0,
                       refused=0, answers_408=0, trickled=0, syns=0)
-        self.get = ("GET %s HTTP/1.1\r\nHost: t\r\n\r\n" %
-                    a.reader_path).encode()
+        # slow readers hold their answers: they carry the lab's token
+        # (tusk_token.py), or tuskd's 401 would free them at once
+        self.get = ("GET %s HTTP/1.1\r\nHost: t\r\n%s\r\n" %
+                    (a.reader_path, tusk_token.FIELD)).encode()
         self.loris = b"GET / HTTP/1.1\r\nHost: t\r\nX-" + b"a" * 16384
 
     def at(self, when, slot, what):
@@ -259,8 +263,8 @@ def http_once(a, method, path, body=None):
     k = socket.create_connection((a.dst, a.port), LEGIT_DEADLINE_S,
                                  source_address=(a.src, 0))
     try:
-        head = "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" % (
-            method, path)
+        head = "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n%s" % (
+            method, path, tusk_token.FIELD)
         if body is not None:
             head += "Content-Length: %d\r\n" % len(body)
         k.sendall(head.encode() + b"\r\n" + (body or b""))

@@ -23,6 +23,12 @@ import socket
 import sys
 import time
 
+import tusk_token
+
+# Every request carries the lab's token (tusk_token.py): these clients are
+# abusive, not anonymous, or tuskd's 401 would end each case at once.
+AUTH = tusk_token.FIELD_B
+
 TCP_ESTABLISHED = 1
 
 
@@ -67,10 +73,11 @@ def heads(dst, port):
     for n, pad, want in ((1000, 0, "HTTP/1.1 200"),
                          (0, 16384 - 200, "HTTP/1.1 200"),
                          (0, 16384 - 40, "HTTP/1.1 431")):
-        h = b"GET /f.bin HTTP/1.1\r\nHost: t\r\n" + \
+        h = b"GET /f.bin HTTP/1.1\r\nHost: t\r\n" + AUTH + \
             b"".join(b"X-%d: y\r\n" % i for i in range(n))
         if pad:
-            h += b"X-Big: " + b"a" * pad + b"\r\n"
+            # the head's size as meant, whatever the token's length
+            h += b"X-Big: " + b"a" * (pad - len(AUTH)) + b"\r\n"
         h += b"\r\n"
         with socket.create_connection((dst, port), timeout=10) as s:
             s.sendall(h)
@@ -81,7 +88,7 @@ def heads(dst, port):
 def ranges(dst, port):
     r = b",".join(b"%d-%d" % (2 * i, 2 * i) for i in range(1500))
     with socket.create_connection((dst, port), timeout=10) as s:
-        s.sendall(b"GET /f.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=" + r +
+        s.sendall(b"GET /f.bin HTTP/1.1\r\nHost: t\r\n" + AUTH + b"Range: bytes=" + r +
                   b"\r\n\r\n")
         d = b""
         while b"\r\n\r\n" not in d or len(d) < d.index(b"\r\n\r\n") + 4 + \
@@ -100,7 +107,7 @@ def ranges(dst, port):
 def expect_continue(dst, port):
     s = socket.create_connection((dst, port), timeout=10)
     t0 = time.time()
-    s.sendall(b"PUT /e.bin HTTP/1.1\r\nHost: t\r\nContent-Length: 1048576"
+    s.sendall(b"PUT /e.bin HTTP/1.1\r\nHost: t\r\n" + AUTH + b"Content-Length: 1048576"
               b"\r\nExpect: 100-continue\r\n\r\n")
     expect("Expect: 100-continue", first_line(s), "HTTP/1.1 100")
     in_range("PUT without its body gone", until_gone(s, t0, 60), 9, 25)
@@ -109,7 +116,7 @@ def expect_continue(dst, port):
 def propfind(dst, port):
     s = socket.create_connection((dst, port), timeout=10)
     t0 = time.time()
-    s.sendall(b"PROPFIND / HTTP/1.1\r\nHost: t\r\nDepth: 1\r\n"
+    s.sendall(b"PROPFIND / HTTP/1.1\r\nHost: t\r\n" + AUTH + b"Depth: 1\r\n"
               b"Content-Length: 16384\r\n\r\n")
     s.settimeout(1)
     while time.time() - t0 < 60:
@@ -129,7 +136,7 @@ def pipeline(dst, port):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.connect((dst, port))
     t0 = time.time()
-    s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n" * 10)
+    s.sendall((b"GET /big.bin HTTP/1.1\r\nHost: t\r\n" + AUTH + b"\r\n") * 10)
     while time.time() - t0 < 60:
         time.sleep(0.5)
         info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)

@@ -81,11 +81,12 @@ digest_of() {
 	echo "sha-256=:$(openssl dgst -sha256 -binary "$1" | base64 -w0):"
 }
 
-# pcurl ARGS...: curl in the peer, quiet but with errors; sets CURL_RC
+# pcurl ARGS...: curl in the peer, quiet but with errors, carrying
+# TUSK_TOKEN (lib.sh) as a bearer token unless it is empty; sets CURL_RC
 # and CURL_OUT (its stdout).
 pcurl() {
 	CURL_RC=0
-	CURL_OUT=$(peer curl -sS --noproxy '*' --connect-timeout "$CURL_CONNECT_S" \
+	CURL_OUT=$(tcurl -sS --noproxy '*' --connect-timeout "$CURL_CONNECT_S" \
 		--max-time "$CURL_MAX_S" "$@") || CURL_RC=$?
 }
 

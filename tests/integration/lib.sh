@@ -82,6 +82,27 @@ lab_names() {
 	export TUSK_LAB_IF=tk$$$tag
 	export TUSK_LAB_RUN_DIR=${TUSK_LAB_RUN_DIR:-/run/tusk-lab}
 	LAB_STATE=$TUSK_LAB_RUN_DIR/$TUSK_LAB_NS
+	export TUSK_TOKEN=${LAB_TOKENS[$tag]:-}
+}
+
+# Every lab's tuskd refuses HTTP requests without a token ([auth] mode
+# required, the default). lab_start mints one for the whole data root
+# with every activity and exports it as TUSK_TOKEN (switched with the
+# lab by lab_names); pcurl and the Python helpers (tusk_token.py) send
+# it. A request without: `TUSK_TOKEN= pcurl ...`. Narrower tokens:
+# lab_token.
+declare -A LAB_TOKENS=()
+# The full token lives as long as tuskd mints (a day): longer than any
+# test.
+readonly LAB_TOKEN_TTL_S=86400
+readonly LAB_TOKEN_ALL=read,create,modify,list,delete
+
+# lab_token PATH ACTIVITY [TTL]: a macaroon from the current lab's tuskd
+# (tuskctl token mint), printed.
+lab_token() {
+	"$TUSKCTL" -s "$LAB_STATE/tuskd.sock" token mint "path=$1" \
+		"activity=$2" "ttl=${3:-$LAB_TOKEN_TTL_S}" ||
+		fail "tuskctl token mint path=$1 activity=$2 failed"
 }
 
 # Labs this test started (tags), all brought down at exit.
@@ -115,10 +136,24 @@ lab_start() {
 	lab_names "${1:-a}"
 	LAB_TAGS+=("${1:-a}")
 	"$LAB" up || fail "tusk-lab up failed"
+	LAB_TOKENS[${1:-a}]=$(lab_token / "$LAB_TOKEN_ALL")
+	export TUSK_TOKEN=${LAB_TOKENS[${1:-a}]}
 }
 
 # Run in the peer namespace.
 peer() { ip netns exec "$TUSK_LAB_NS" "$@"; }
+
+# authz: the header line a client sends TUSK_TOKEN in (for clients
+# other than pcurl/tcurl: davix -H "$(authz)", curl --next ... -H).
+authz() { echo "Authorization: Bearer $TUSK_TOKEN"; }
+
+# tcurl ARGS...: curl in the peer carrying TUSK_TOKEN (unless empty) as
+# a bearer token; nothing else added (http_lib.sh's pcurl adds bounds).
+tcurl() {
+	local auth=()
+	[ -z "${TUSK_TOKEN:-}" ] || auth=(-H "Authorization: Bearer $TUSK_TOKEN")
+	peer curl "${auth[@]}" "$@"
+}
 
 # tuskctl --json COMMAND against the lab's tuskd.
 ctl_json() { "$TUSKCTL" -s "$LAB_STATE/tuskd.sock" --json "$@"; }

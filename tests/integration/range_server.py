@@ -37,6 +37,7 @@ import base64
 import email.utils
 import hashlib
 import http.server
+import json
 import os
 import re
 import sys
@@ -112,17 +113,38 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if not self.server.quiet:
             super().log_message(fmt, *args)
 
+    def authorised(self):
+        """With --token: every request must carry it as a bearer token
+        (RFC 6750 2.1), else 401; the headers seen are counted."""
+        want = self.server.token
+        if not want:
+            return True
+        if self.headers.get("Authorization") == "Bearer " + want:
+            self.server.count("bearer_ok")
+            return True
+        self.server.count("bearer_refused")
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Bearer realm="range"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return False
+
     def do_GET(self):
-        self.serve(True)
+        if self.authorised():
+            self.serve(True)
 
     def do_HEAD(self):
-        self.serve(False)
+        if self.authorised():
+            self.serve(False)
 
     def do_PROPFIND(self):
         depth = self.headers.get("Depth", "infinity")
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)  # the asked-for props: all are sent
+        if self.server.flaky and self.server.flake():
+            self.send_error(self.server.flaky, "flaky by design (--flaky)")
+            return
         if depth not in ("0", "1"):
             self.send_error(403, "Depth infinity is not served")
             return
@@ -246,6 +268,18 @@ class Server(http.server.ThreadingHTTPServer):
     served = 0
     served_lock = threading.Lock()
 
+    token = None
+    counts = {}
+    counts_file = None
+
+    def count(self, what):
+        """Counted for --token; written to --counts as JSON."""
+        with self.served_lock:
+            self.counts[what] = self.counts.get(what, 0) + 1
+            if self.counts_file:
+                with open(self.counts_file, "w") as f:
+                    json.dump(self.counts, f)
+
     def flake(self):
         """True for the 1st, 3rd, 5th ... request."""
         with self.served_lock:
@@ -264,6 +298,10 @@ def main():
     ap.add_argument("--flaky", type=int, default=0, metavar="STATUS",
                     help="answer every other request with STATUS")
     ap.add_argument("--quiet", action="store_true", help="no request log")
+    ap.add_argument("--token", help="answer 401 unless a request carries "
+                    "Authorization: Bearer TOKEN")
+    ap.add_argument("--counts", help="with --token: keep the counts of "
+                    "requests with and without it in this JSON file")
     ap.add_argument("dir")
     a = ap.parse_args()
     if not os.path.isdir(a.dir):
@@ -276,6 +314,8 @@ def main():
     srv.quiet = a.quiet
     srv.no_ranges = a.no_ranges
     srv.flaky = a.flaky
+    srv.token = a.token
+    srv.counts_file = a.counts
     srv.digests = Digests() if a.digest else None
     print("listening %s:%d" % srv.server_address, flush=True)
     try:

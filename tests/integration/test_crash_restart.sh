@@ -166,7 +166,7 @@ crash_check() {
 put_killed() {
 	local point=$1 want=$2 now
 	watch_start "$point" "$WORK/root/d"
-	ip netns exec "$TUSK_LAB_NS" curl -sS --noproxy '*' -o /dev/null \
+	ip netns exec "$TUSK_LAB_NS" curl -H "$(authz)" -sS --noproxy '*' -o /dev/null \
 		--max-time "$POINT_MAX_S" -T "$WORK/peer/new.bin" \
 		"$HTTP_BASE/d/put.bin" > /dev/null 2>&1 &
 	BG_CURL_PID=$!
@@ -201,7 +201,7 @@ put_points() {
 	put_killed "moved:put.bin" new
 
 	watch_start "size:.fresh.bin.tusk-tmp.*:$(( PUT_SIZE / 2 ))" "$WORK/root/d"
-	ip netns exec "$TUSK_LAB_NS" curl -sS --noproxy '*' -o /dev/null \
+	ip netns exec "$TUSK_LAB_NS" curl -H "$(authz)" -sS --noproxy '*' -o /dev/null \
 		--max-time "$POINT_MAX_S" -T "$WORK/peer/new.bin" \
 		"$HTTP_BASE/d/fresh.bin" > /dev/null 2>&1 &
 	BG_CURL_PID=$!
@@ -281,7 +281,7 @@ print(" ".join("%s:%s:%d" % (x["state"], x["dest"], x["bytes"])
 # its record's temporaries) from the peer, under way when this returns.
 live_put_start() {
 	local i
-	ip netns exec "$TUSK_LAB_NS" curl -sS --noproxy '*' -o /dev/null \
+	ip netns exec "$TUSK_LAB_NS" curl -H "$(authz)" -sS --noproxy '*' -o /dev/null \
 		-w '%{http_code}' --max-time "$POINT_MAX_S" \
 		-T "$WORK/peer/old.bin" "$HTTP_BASE/live.bin" > "$WORK/live.code" 2>&1 &
 	BG_CURL_PID=$!

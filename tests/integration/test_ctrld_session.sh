@@ -20,7 +20,9 @@
 #      its streams, FINISHED, identical; a file that appears on the server
 #      after its first attempt failed (404) is fetched by tusk-ctrld's
 #      retry after the backoff; a missing file fails after 1 + retries
-#      attempts with the server's reason: FINISHEDDIRTY.
+#      attempts with the server's reason: FINISHEDDIRTY. A collection
+#      whose listing is answered 503 is listed again after the backoff;
+#      one nobody answers fails after 1 + retries listings.
 #   4. Cancel mid-transfer (paced by tuskd's impairment stage): CANCELED,
 #      tuskd's transfer stopped, nothing in storage.
 #   5. Bad specs are refused with the field named; an existing different
@@ -31,6 +33,8 @@
 
 readonly RANGE_PORT=8000
 readonly FLAKY_PORT=8001
+# Nothing listens there.
+readonly DEAD_PORT=8002
 readonly FETCH_MAX_S=120
 # shellcheck source=tests/integration/fetch_lib.sh
 . "$(dirname "$0")/fetch_lib.sh"
@@ -117,6 +121,23 @@ retried=$(( $(xfers run3/a.bin retries) + $(xfers run3/b.bin retries) ))
 [ "$retried" -ge 1 ] || fail "tuskd retried nothing against the flaky server"
 note "ok: tuskd retried $retried times, tusk-ctrld saw" \
 	"$(sget "$id" 'sum(f["attempts"] for f in s["file_list"])') failures"
+# A listing answered 503 (the flaky server's first answer) is retried
+# after the backoff; one nobody answers fails after 1 + retries tries.
+id=$(submit '{"source": "'$flaky'/set/", "destination": "run3c",
+	"checksum": "target"}')
+wait_session "$id" FINISHED
+assert_eq "$(sget "$id" 's["files"]')" 3 "files listed after a 503"
+grep -q "session $id: listing failed (PROPFIND .*HTTP 503), try 2 of 3" \
+	"$WORK/ctrld.log" || fail "no listing retry after a 503 in ctrld.log"
+id=$(submit '{"source": "http://'$PEER_ADDR':'$DEAD_PORT'/set/",
+	"destination": "run3d"}')
+wait_session "$id" FAILED
+reason=$(sget "$id" 's["reason"]')
+case $reason in *"Couldn't connect"*) ;;
+	*) fail "listing with nobody listening: reason $reason" ;; esac
+assert_eq "$(grep -c "session $id: listing failed" "$WORK/ctrld.log")" 2 \
+	"listing retries with nobody listening"
+note "ok: listings retried: $reason"
 # late.bin appears on the server only after its first attempt failed:
 # tuskd gives up on a 404, tusk-ctrld tries again after its backoff
 id=$(submit '{"source": ["'$base'/late.bin", "'$base'/missing.bin"],

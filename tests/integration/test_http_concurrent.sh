@@ -42,7 +42,7 @@ for (( i = 0; i < N_PUT; i++ )); do mkrand "$WORK/peer/put$i.bin" "$MIB"; done
 client() {
 	local name=$1 rc=0 code
 	shift
-	code=$(peer curl -sS --noproxy '*' --connect-timeout "$CURL_CONNECT_S" \
+	code=$(tcurl -sS --noproxy '*' --connect-timeout "$CURL_CONNECT_S" \
 		--max-time "$CURL_MAX_S" -w '%{http_code}' "$@" 2> "$WORK/out/$name.err") || rc=$?
 	echo "$code $rc" > "$WORK/out/$name.res"
 }

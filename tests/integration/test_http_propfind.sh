@@ -83,7 +83,7 @@ others=$(awk -F'\t' '$1 != "a.bin" && $4 != "-"' "$S/got")
 note "ok: a.bin's kept digest listed ($sum), none for the others"
 
 note "2: davix-ls"
-peer davix-ls "$HTTP_BASE/set/" > "$S/davix.names" 2> "$S/davix.err" ||
+peer davix-ls -H "$(authz)" "$HTTP_BASE/set/" > "$S/davix.names" 2> "$S/davix.err" ||
 	fail "davix-ls failed: $(cat "$S/davix.err")"
 # the names as hrefs carry them (RFC 3986: all but unreserved encoded)
 python3 -c 'import sys, urllib.parse as u
@@ -91,7 +91,7 @@ for l in sys.stdin: print(u.quote(l.split("\t")[0], safe=""))' \
 	< "$S/want" | sort > "$S/want.names"
 sed 's:/$::' "$S/davix.names" | sort | diff "$S/want.names" - > "$S/diff" ||
 	fail "davix-ls names differ: $(cat "$S/diff")"
-peer davix-ls -l "$HTTP_BASE/set/" > "$S/davix.long" 2> "$S/davix.err" ||
+peer davix-ls -l -H "$(authz)" "$HTTP_BASE/set/" > "$S/davix.long" 2> "$S/davix.err" ||
 	fail "davix-ls -l failed: $(cat "$S/davix.err")"
 # davix-ls -l: MODE NLINK SIZE DATE TIME NAME (the name may hold spaces)
 python3 - "$S/davix.long" "$S/want" <<'EOF' || fail "davix-ls -l sizes differ"

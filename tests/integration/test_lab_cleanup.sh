@@ -62,7 +62,7 @@ wait_up() {
 note "0: run"
 lab_names r
 LAB_TAGS+=(r)
-"$LAB" run > "$WORK/r.log" 2>&1 || fail "run failed: $(tail -20 "$WORK/r.log")"
+"$LAB" run > "$WORK/r.log" 2>&1 || fail "run failed: $(cat "$WORK/r.log")"
 [ "$(grep -c ' 5 received, 0% packet loss' "$WORK/r.log")" = 2 ] ||
 	fail "run: want two pings of 5/5: $(grep received "$WORK/r.log")"
 grep -q "run: ok" "$WORK/r.log" || fail "run did not say ok"

@@ -84,7 +84,7 @@ note "3: $GETS concurrent GETs"
 pids=()
 for (( n = 0; n < GETS; n++ )); do
 	head -c $(( (n + 1) << 20 )) "$WORK/srv/f.bin" > "$WORK/root/g$n.bin"
-	peer curl -sS --noproxy '*' --max-time 60 -o "$WORK/got$n" \
+	tcurl -sS --noproxy '*' --max-time 60 -o "$WORK/got$n" \
 		"http://$TUSKD_ADDR:$HTTP_PORT/g$n.bin" &
 	pids+=($!)
 done

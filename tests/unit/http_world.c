@@ -38,6 +38,8 @@ struct tusk_http_server *hw_srv;
 struct rte_mempool *hw_data_pool;
 struct tusk_svc_env hw_env;
 char hw_root_dir[] = "/tmp/tusk_http_srv.XXXXXX";
+struct tusk_http_auth hw_auth;
+enum tusk_http_auth_mode hw_auth_mode = TUSK_HTTP_AUTH_OFF;
 static struct rte_mempool *stack_pool;
 static struct tusk_root *root;
 static struct tusk_digest_svc *dsvc;
@@ -472,10 +474,15 @@ hw_setup(void **state)
 {
 	struct tusk_http_server_conf conf = {
 		.port = HW_PORT, .put_max = HW_PUT_MAX,
-		.idle_ns = HW_IDLE_NS,
+		.idle_ns = HW_IDLE_NS, .auth = &hw_auth,
 	};
 	char sub[512];
 
+	/* the endpoint's own tests: no tokens unless a test asks for
+	 * them (test_http_auth sets mode required and a secret) */
+	if (tusk_http_auth_init(&hw_auth, HW_AUTH_NAME) < 0)
+		return -1;
+	hw_auth.mode = hw_auth_mode;
 	if (mkdtemp(hw_root_dir) == NULL)
 		return -1;
 	snprintf(sub, sizeof(sub), "%s/sub", hw_root_dir);
@@ -501,6 +508,7 @@ hw_teardown(void **state)
 
 	tusk_http_server_free(hw_srv);
 	hw_srv = NULL;
+	tusk_http_auth_fini(&hw_auth);
 	if (hw_pair.a != NULL)
 		hw_run_until(NULL, NULL, 100 * NS_PER_MS);
 	tusk_pair_fini(&hw_pair);

@@ -17,6 +17,7 @@
 
 #include <rte_mempool.h>
 
+#include "http_auth.h"
 #include "http_msg.h"
 #include "http_server.h"
 #include "pair.h"
@@ -34,6 +35,12 @@ extern struct tusk_http_server *hw_srv;
 extern struct rte_mempool *hw_data_pool;
 extern struct tusk_svc_env hw_env;
 extern char hw_root_dir[];
+/* The server's access policy: mode hw_auth_mode (off unless a test sets
+ * it before hw_setup), name HW_AUTH_NAME, nothing else; a test adds a
+ * secret or issuers after hw_setup. */
+#define HW_AUTH_NAME "hw.test"
+extern struct tusk_http_auth hw_auth;
+extern enum tusk_http_auth_mode hw_auth_mode;
 
 struct hw_client {
 	struct tusk_tcp_conn *c;

@@ -48,7 +48,7 @@ static const struct bad_case bad_cases[] = {
 	{ TUSKD "lcores 1\n",
 	  "tuskd.conf:3: malformed line: expected \"key = value\", \"[section]\" or \"# comment\"" },
 	{ TUSKD PORT0 "[ports data1]\n",
-	  "tuskd.conf:7: unknown section [ports data1] (expected [eal], [tuskd] or [port NAME])" },
+	  "tuskd.conf:7: unknown section [ports data1] (expected [eal], [tuskd], [auth], [issuer NAME] or [port NAME])" },
 	{ TUSKD "[port]\n", "tuskd.conf:3: section [port] needs a name: [port NAME]" },
 	{ "[tuskd main]\n", "tuskd.conf:1: section [tuskd] takes no name" },
 	{ TUSKD "[port data.0]\n", "tuskd.conf:3: port name \"data.0\" contains '.'" },
@@ -141,6 +141,22 @@ static const struct bad_case bad_cases[] = {
 	  "tuskd.conf:5: profile: /nonexistent/af_packet.conf: cannot open: No such file or directory" },
 	{ "[eal]\nargs = -l 0\nmem = 1\n" PORT0,
 	  "tuskd.conf:3: mem: unknown key" },
+	/* [auth] and [issuer NAME] */
+	{ TUSKD PORT0 "[auth]\nmode = optional\n",
+	  "tuskd.conf:8: mode: unknown value \"optional\" (expected one of: required, off)" },
+	{ TUSKD PORT0 "[auth]\nname = a \"b\"\n",
+	  "tuskd.conf:8: name: printable ASCII without blanks, '\"' or '\\' (it is sent quoted as the realm)" },
+	{ TUSKD PORT0 "[auth]\nanon_read = /pub pub2\n",
+	  "tuskd.conf:8: anon_read: each prefix an absolute path without \".\", \"..\" or \"//\"" },
+	{ TUSKD PORT0 "[auth]\nanon_read = /a/../b\n",
+	  "tuskd.conf:8: anon_read: each prefix an absolute path without \".\", \"..\" or \"//\"" },
+	{ TUSKD PORT0 "[issuer a]\niss = https://i\n",
+	  "tuskd.conf:7: missing required key \"jwks\" in [issuer a]" },
+	{ TUSKD PORT0 "[issuer a]\niss = https://i\njwks = /k\n"
+	  "[issuer b]\niss = https://i\njwks = /k2\n",
+	  "tuskd.conf:11: iss: \"https://i\" already trusted in [issuer a]" },
+	{ TUSKD PORT0 "[issuer]\n",
+	  "tuskd.conf:7: section [issuer] needs a name: [issuer NAME]" },
 };
 
 static struct tusk_config cfg; /* big (ports with profiles): not on stack */
@@ -523,10 +539,54 @@ test_json(void **state)
 
 /* Every key of every section has a description and a row in
  * the top README.md. */
+/* [auth] defaults (mode required, name tusk), values, issuers with
+ * their JWKS paths taken from the file's directory, JSON, overrides. */
+static void
+test_auth_section(void **state)
+{
+	char err[TUSK_CFG_ERR_MAX] = "";
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(tusk_config_parse("/etc/tusk/tuskd.conf", TUSKD PORT0,
+					   &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.auth.mode, TUSK_CONFIG_AUTH_REQUIRED);
+	assert_string_equal(cfg.auth.name, "tusk");
+	assert_string_equal(cfg.auth.macaroon_secret, "");
+	assert_int_equal(cfg.auth.n_issuers, 0);
+	assert_int_equal(tusk_config_parse("/etc/tusk/tuskd.conf", TUSKD PORT0
+		"[auth]\nname = dtn1.example.org\nmacaroon_secret = mac.key\n"
+		"anon_read = /pub /open/data\n"
+		"[issuer wlcg]\niss = https://wlcg.example\njwks = wlcg.json\n",
+		&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.auth.name, "dtn1.example.org");
+	assert_string_equal(cfg.auth.macaroon_secret, "/etc/tusk/mac.key");
+	assert_string_equal(cfg.auth.anon_read, "/pub /open/data");
+	assert_int_equal(cfg.auth.n_issuers, 1);
+	assert_string_equal(cfg.auth.issuers[0].name, "wlcg");
+	assert_string_equal(cfg.auth.issuers[0].iss, "https://wlcg.example");
+	assert_string_equal(cfg.auth.issuers[0].jwks, "/etc/tusk/wlcg.json");
+	j = tusk_config_to_json(&cfg);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(j, "auth"), "mode")), "required");
+	assert_int_equal(json_array_size(json_object_get(
+		json_object_get(j, "auth"), "issuers")), 1);
+	json_decref(j);
+	assert_int_equal(tusk_config_override(&cfg, "auth.mode=off", err,
+					      sizeof(err)), 0);
+	assert_int_equal(cfg.auth.mode, TUSK_CONFIG_AUTH_OFF);
+	assert_int_equal(tusk_config_override(&cfg, "auth.anon_read=x", err,
+					      sizeof(err)), -EINVAL);
+	assert_string_equal(err, "<command line>: auth.anon_read: each prefix "
+			    "an absolute path without \".\", \"..\" or "
+			    "\"//\"");
+}
+
 static void
 test_schema_documented(void **state)
 {
-	static const char *const sections[] = { "eal", "tuskd", "port" };
+	static const char *const sections[] = { "eal", "tuskd", "auth",
+						"port" };
 	char path[TUSK_CONFIG_PATH_MAX], row[128];
 	const struct tusk_cfgschema_key *keys;
 	char *readme = NULL;
@@ -575,6 +635,7 @@ main(void)
 		cmocka_unit_test(test_eal_argv),
 		cmocka_unit_test(test_devstr),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_auth_section),
 		cmocka_unit_test(test_schema_documented),
 	};
 

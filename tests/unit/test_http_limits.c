@@ -44,6 +44,7 @@ static void
 serve(struct tusk_http_server_conf conf)
 {
 	conf.port = HW_PORT;
+	conf.auth = &hw_auth;
 	tusk_http_server_free(hw_srv);
 	hw_srv = NULL;
 	hw_run_until(NULL, NULL, 100 * NS_PER_MS);

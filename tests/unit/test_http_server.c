@@ -443,12 +443,17 @@ test_json(void **state)
 static void
 test_create_errors(void **state)
 {
-	struct tusk_http_server_conf conf = { .port = HW_PORT };
+	struct tusk_http_server_conf conf = { .port = HW_PORT + 1 };
 	struct tusk_svc_env bad = hw_env;
 
+	/* no access policy: refused, never served unchecked */
+	assert_null(tusk_http_server_create(&hw_env, &conf));
+	assert_int_equal(rte_errno, EINVAL);
+	conf.auth = &hw_auth;
 	bad.root = NULL;
 	assert_null(tusk_http_server_create(&bad, &conf));
 	assert_int_equal(rte_errno, EINVAL);
+	conf.port = HW_PORT;
 	assert_null(tusk_http_server_create(&hw_env, &conf));
 	assert_int_not_equal(rte_errno, 0);
 }

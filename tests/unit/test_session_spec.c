@@ -46,6 +46,7 @@ static const char good[] =
 	" \"source\": [\"http://10.77.0.1:8000/a.h5\","
 	"              \"http://peer/x/b.dat?v=1\"],"
 	" \"destination\": \"sets/run42\", \"streams\": 8,"
+	" \"source_token\": \"eyJhIjoxfQ.e30.c2ln\","
 	" \"checksum\": \"both\","
 	" \"handoff\": [{\"storage\": \"archive\", \"path\": \"r42\"},"
 	"               {\"type\": \"posix\", \"storage\": \"archive\","
@@ -72,6 +73,7 @@ test_good(void **state)
 	assert_string_equal(s.urls[1], "http://peer/x/b.dat?v=1");
 	assert_string_equal(s.destination, "sets/run42");
 	assert_int_equal(s.streams, 8);
+	assert_string_equal(s.source_token, "eyJhIjoxfQ.e30.c2ln");
 	assert_int_equal(s.checksum, TUSK_CHECKSUM_BOTH);
 	assert_int_equal(s.nhandoff, 2);
 	assert_string_equal(s.handoff[0].storage->path, "/srv/a");
@@ -174,6 +176,14 @@ static const struct bad_case bad_cases[] = {
 	  "destination: \"a//b\": components must be plain names (letters, "
 	  "digits, . _ - +, not starting with '.') (a directory under the "
 	  "data root)" },
+	{ "{" SRC DST ", \"source_token\": \"a\\r\\nX-Evil: 1\"}",
+	  "source_token: not a bearer token (RFC 6750 b64token, at most 8192 "
+	  "characters)" },
+	{ "{" SRC DST ", \"source_token\": \"a b\"}",
+	  "source_token: not a bearer token (RFC 6750 b64token, at most 8192 "
+	  "characters)" },
+	{ "{" SRC DST ", \"source_token\": 5}",
+	  "source_token: not a non-empty string" },
 	{ "{" SRC DST ", \"streams\": 0}", "streams: an integer 1..64" },
 	{ "{" SRC DST ", \"streams\": \"4\"}", "streams: an integer 1..64" },
 	{ "{" SRC DST ", \"checksum\": \"md5\"}",
