@@ -8,6 +8,7 @@
  *     -> check_conf()                                    (cross-key rules)
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,19 @@
  * state. 4096 sessions of a few thousand files fit in well under 1 GiB. */
 #define CONF_SESSIONS_MAX 4096
 
-static const char *const storage_types[] = { "posix", NULL };
+static const char *const storage_types[] = { "posix", "swift", NULL };
+static const char *const swift_auths[] = { "tempauth", "keystone3", NULL };
+/* Swift refuses a single object over 5 GiB (ctrl/swift.h), so no segment
+ * may be larger. */
+#define CONF_SWIFT_SEGMENT_MB_MAX 5120
+/* Past 100 tries of one request a Swift is not coming back soon: the
+ * file's own retries (backoff) take over. */
+#define CONF_SWIFT_REQUEST_RETRIES_MAX 100
+#define CONF_SWIFT_RETRY_MS_MAX 60000
+/* ctrl/swift.h's TUSK_SWIFT_PARALLEL_MAX. */
+#define CONF_SWIFT_PARALLEL_MAX 32
+/* A cap per connection: 100 Gbit/s is past any one TCP connection. */
+#define CONF_SWIFT_SEND_MBPS_MAX 100000
 
 static const struct tusk_cfgschema_key ctrld_keys[] = {
 	{ .name = "tuskd_socket", .type = TUSK_CFG_PATH,
@@ -85,13 +98,83 @@ static const struct tusk_cfgschema_key storage_keys[] = {
 	  .min = TUSK_STORAGE_POSIX, .choices = storage_types,
 	  .offset = offsetof(struct tusk_ctrld_storage, type),
 	  .desc = "posix: a directory tree on a mounted file system" },
-	{ .name = "path", .type = TUSK_CFG_PATH, .required = true,
+	{ .name = "path", .type = TUSK_CFG_PATH,
 	  .offset = offsetof(struct tusk_ctrld_storage, path),
 	  .size = TUSK_CTRLD_PATH_MAX,
-	  .desc = "the storage directory files are handed off under" },
+	  .desc = "posix: the storage directory files are handed off under" },
+#define SW(f) offsetof(struct tusk_ctrld_storage, swift.f)
+#define SWSTR(n, f, d, text) { .name = n, .type = TUSK_CFG_STRING, .def = d, \
+	  .offset = SW(f), .size = sizeof(((struct tusk_ctrld_swift *)0)->f), \
+	  .desc = text }
+	{ .name = "auth", .type = TUSK_CFG_ENUM, .def = "tempauth",
+	  .choices = swift_auths, .offset = SW(auth),
+	  .desc = "swift: tempauth (v1.0) or keystone3 (password)" },
+	SWSTR("auth_url", auth_url, "", "swift: .../auth/v1.0 or Keystone's .../v3"),
+	SWSTR("user", user, "", "swift: tempauth account:user, Keystone user"),
+	SWSTR("key", key, "", "swift: tempauth key, Keystone password"),
+	SWSTR("project", project, "", "swift: Keystone project scoped to"),
+	SWSTR("domain", domain, "Default", "swift: Keystone domain"),
+	SWSTR("region", region, "", "swift: Keystone endpoint region (any)"),
+	{ .name = "segment_mb", .type = TUSK_CFG_UINT, .def = "1024",
+	  .min = 1, .max = CONF_SWIFT_SEGMENT_MB_MAX, .offset = SW(segment_mb),
+	  .desc = "swift: files over this go up as an SLO of such segments" },
+	{ .name = "parallel", .type = TUSK_CFG_UINT, .def = "4",
+	  .min = 1, .max = CONF_SWIFT_PARALLEL_MAX, .offset = SW(parallel),
+	  .desc = "swift: segment connections at once" },
+	{ .name = "request_retries", .type = TUSK_CFG_UINT, .def = "3",
+	  .min = 0, .max = CONF_SWIFT_REQUEST_RETRIES_MAX,
+	  .offset = SW(request_retries),
+	  .desc = "swift: tries of one request after the first" },
+	{ .name = "request_retry_ms", .type = TUSK_CFG_UINT, .def = "1000",
+	  .min = 0, .max = CONF_SWIFT_RETRY_MS_MAX,
+	  .offset = SW(request_retry_ms),
+	  .desc = "swift: wait between those tries" },
+	{ .name = "timeout_s", .type = TUSK_CFG_UINT, .def = "600",
+	  .min = 1, .max = CONF_BACKOFF_MAX_S, .offset = SW(timeout_s),
+	  .desc = "swift: a request moving nothing this long fails" },
+	{ .name = "max_send_mbps", .type = TUSK_CFG_UINT, .def = "0",
+	  .min = 0, .max = CONF_SWIFT_SEND_MBPS_MAX, .offset = SW(max_send_mbps),
+	  .desc = "swift: Mbit/s per connection, 0 = no cap (a shared proxy)" },
+#undef SWSTR
+#undef SW
 };
 
 #define fail tusk_ctrl_err
+
+/* Keys of the other type are errors on their line; a type's required
+ * keys are checked here (the schema's defaults cover both types). */
+static int
+check_storage(const struct tusk_ctrld_storage *st, const char *file,
+	      const struct tusk_cfgfile_section *s, char *err, size_t errlen)
+{
+	static const char *const swift_req[] = { "auth_url", "user", "key",
+						 NULL };
+	bool swift = st->type == TUSK_STORAGE_SWIFT;
+	unsigned int i;
+
+	for (i = 0; i < s->nentries; i++) {
+		const char *k = s->entries[i].key;
+		bool is_path = strcmp(k, "path") == 0;
+
+		if (strcmp(k, "type") != 0 && swift == is_path)
+			return fail(err, errlen, "%s:%u: %s: not a key of "
+				    "type = %s storage", file,
+				    s->entries[i].line, k, storage_types[st->type]);
+	}
+	if (!swift && st->path[0] == '\0')
+		return fail(err, errlen, "%s:%u: missing required key \"path\" "
+			    "in [storage %s]", file, s->line, st->name);
+	for (i = 0; swift && swift_req[i] != NULL; i++)
+		if (tusk_cfgfile_entry(s, swift_req[i]) == NULL)
+			return fail(err, errlen, "%s:%u: missing required key "
+				    "\"%s\" in [storage %s] (type = swift)",
+				    file, s->line, swift_req[i], st->name);
+	if (swift && st->swift.auth == 1 && st->swift.project[0] == '\0')
+		return fail(err, errlen, "%s:%u: missing required key "
+			    "\"project\" in [storage %s] (auth = keystone3)",
+			    file, s->line, st->name);
+	return 0;
+}
 
 static int
 add_storage(struct tusk_ctrld_conf *conf, const char *file,
@@ -112,6 +195,8 @@ add_storage(struct tusk_ctrld_conf *conf, const char *file,
 	if (rc == 0)
 		rc = tusk_cfgschema_apply(storage_keys, ARRAY_LEN(storage_keys),
 					  file, s, st, err, errlen);
+	if (rc == 0)
+		rc = check_storage(st, file, s, err, errlen);
 	if (rc == 0)
 		conf->nstorage++;
 	return rc;
@@ -314,6 +399,28 @@ tusk_ctrld_conf_launcher(const struct tusk_ctrld_conf *conf, const char *name)
 	return NULL;
 }
 
+/* A storage's own keys only; a Swift key (a secret) is never shown. */
+static json_t *
+storage_json(const struct tusk_ctrld_storage *st)
+{
+	json_t *o = tusk_cfgschema_to_json(storage_keys,
+					   ARRAY_LEN(storage_keys), st);
+	const char *k;
+	json_t *v;
+	void *tmp;
+
+	json_object_foreach_safe(o, tmp, k, v) {
+		bool is_path = strcmp(k, "path") == 0;
+
+		if (strcmp(k, "type") != 0 &&
+		    (st->type == TUSK_STORAGE_SWIFT) == is_path)
+			json_object_del(o, k);
+	}
+	if (st->type == TUSK_STORAGE_SWIFT)
+		json_object_set_new(o, "key", json_string("(hidden)"));
+	return o;
+}
+
 json_t *
 tusk_ctrld_conf_to_json(const struct tusk_ctrld_conf *conf)
 {
@@ -324,9 +431,7 @@ tusk_ctrld_conf_to_json(const struct tusk_ctrld_conf *conf)
 
 	for (i = 0; i < conf->nstorage; i++)
 		json_object_set_new(st, conf->storage[i].name,
-				    tusk_cfgschema_to_json(storage_keys,
-					ARRAY_LEN(storage_keys),
-					&conf->storage[i]));
+				    storage_json(&conf->storage[i]));
 	for (i = 0; i < conf->nlaunchers; i++)
 		json_object_set_new(la, conf->launchers[i]->name,
 				    json_pack("{s:s}", "type",

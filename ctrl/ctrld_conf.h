@@ -7,6 +7,7 @@
  *   [ctrld]            tuskd's socket, our socket, journal, data root,
  *                      state directory, limits
  *   [storage NAME]     type = posix, path = DIR       (hand-off targets)
+ *                      type = swift, auth_url, user, key, ... (Swift)
  *   [launcher NAME]    type = local, then the launcher's own keys, each
  *                      handed to its ops->conf_set (ctrl/launch.h)
  */
@@ -35,12 +36,36 @@
 
 enum tusk_storage_type {
 	TUSK_STORAGE_POSIX,
+	TUSK_STORAGE_SWIFT,
+};
+
+/* Sizes of a [storage NAME] type = swift's strings (ctrl/swift.h's own
+ * bounds: a URL, an account name, a secret). */
+#define TUSK_CTRLD_SWIFT_URL_MAX 1024
+#define TUSK_CTRLD_SWIFT_NAME_MAX 256
+
+/* A Swift target's settings (ctrl/swift.h's struct tusk_swift_cfg). */
+struct tusk_ctrld_swift {
+	uint32_t auth;			/* enum tusk_swift_auth_kind */
+	char auth_url[TUSK_CTRLD_SWIFT_URL_MAX];
+	char user[TUSK_CTRLD_SWIFT_NAME_MAX];
+	char key[TUSK_CTRLD_SWIFT_NAME_MAX];
+	char project[TUSK_CTRLD_SWIFT_NAME_MAX];
+	char domain[TUSK_CTRLD_SWIFT_NAME_MAX];
+	char region[TUSK_CTRLD_SWIFT_NAME_MAX];
+	uint32_t segment_mb;
+	uint32_t parallel;
+	uint32_t request_retries;
+	uint32_t request_retry_ms;
+	uint32_t timeout_s;
+	uint32_t max_send_mbps;
 };
 
 struct tusk_ctrld_storage {
 	char name[TUSK_CTRLD_NAME_MAX];
 	uint32_t type;			/* enum tusk_storage_type */
-	char path[TUSK_CTRLD_PATH_MAX];
+	char path[TUSK_CTRLD_PATH_MAX];	/* posix */
+	struct tusk_ctrld_swift swift;	/* swift */
 };
 
 /* Creates and destroys launchers (ctrl/launch.h's tusk_launcher_create

@@ -10,6 +10,7 @@
 
 #include "ctl_arg.h"
 #include "ctrld_ctl.h"
+#include "ctrld_notebook.h"
 
 /* Session ids are SQLite rowids: positive int64. */
 #define CTL_ID_MAX INT64_MAX
@@ -135,6 +136,15 @@ cmd_config(void *ctx, json_t *args, json_t **result, char *err,
 }
 
 static int
+cmd_notebook(void *ctx, json_t *args, json_t **result, char *err,
+	     size_t errlen)
+{
+	struct tusk_ctrld_ctl *x = ctx;
+
+	return tusk_ctrld_notebook(x->ctrld, args, result, err, errlen);
+}
+
+static int
 cmd_quit(void *ctx, json_t *args, json_t **result, char *err, size_t errlen)
 {
 	struct tusk_ctrld_ctl *x = ctx;
@@ -149,6 +159,8 @@ static const char *const args_spec[] = { "spec", NULL };
 static const char *const args_id[] = { "id", NULL };
 static const char *const args_show[] = { "id", "history", NULL };
 static const char *const args_task[] = { "task", NULL };
+static const char *const args_notebook[] = { "action", "user", "session",
+					     "launcher", "deployment", NULL };
 
 const struct tusk_ctl_cmd tusk_ctrld_ctl_cmds[] = {
 	{ "submit", cmd_submit, args_spec,
@@ -168,6 +180,9 @@ const struct tusk_ctl_cmd tusk_ctrld_ctl_cmds[] = {
 	{ "test_show", tusk_pstask_cmd_show, args_id,
 	  "id: a task and its runs' results (pScheduler's shape)" },
 	{ "config", cmd_config, args_none, "the effective ctrld.conf" },
+	{ "notebook", cmd_notebook, args_notebook,
+	  "action (start|status|stop|stopped), user, session, launcher, "
+	  "deployment: a user's notebook server on Marathon" },
 	{ "quit", cmd_quit, args_none, "stop tusk-ctrld" },
 };
 

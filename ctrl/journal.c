@@ -96,6 +96,16 @@ static const char *const MIGRATIONS[] = {
 	"  archived INTEGER NOT NULL DEFAULT 0,"
 	"  archive_error TEXT NOT NULL DEFAULT '',"
 	"  PRIMARY KEY (task, idx));",
+	/* 3 -> 4: the Swift hand-off's segments already in Swift, per file
+	 * and step, with the MD5 they were sent with (a restarted ctrld
+	 * resumes an SLO without sending them again) */
+	"CREATE TABLE swift_segments ("
+	"  session INTEGER NOT NULL REFERENCES sessions(id),"
+	"  file INTEGER NOT NULL,"
+	"  step INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  md5 TEXT NOT NULL,"
+	"  PRIMARY KEY (session, file, step, name));",
 };
 
 _Static_assert(ARRAY_LEN(MIGRATIONS) == TUSK_JOURNAL_VERSION,
@@ -558,4 +568,39 @@ tusk_journal_history(struct tusk_journal *j, int64_t sid)
 		return NULL;
 	}
 	return a;
+}
+
+int
+tusk_journal_seg_put(struct tusk_journal *j, int64_t sid, int file,
+		     unsigned int step, const char *name, const char *md5)
+{
+	sqlite3_stmt *st;
+
+	if (prepare(j, &st, "INSERT OR REPLACE INTO swift_segments (session, "
+		    "file, step, name, md5) VALUES (?, ?, ?, ?, ?)", "Iiiss",
+		    sid, file, (int)step, name, md5) < 0)
+		return -EIO;
+	return exec_stmt(j, st);
+}
+
+int
+tusk_journal_seg_get(struct tusk_journal *j, int64_t sid, int file,
+		     unsigned int step, const char *name,
+		     char md5[TUSK_JOURNAL_MD5_HEX])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(j, &st, "SELECT md5 FROM swift_segments WHERE session = ? "
+		    "AND file = ? AND step = ? AND name = ?", "Iiis", sid,
+		    file, (int)step, name) < 0)
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(md5, TUSK_JOURNAL_MD5_HEX, "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return jfail(j, "read");
+	return rc == SQLITE_ROW ? 1 : 0;
 }

@@ -33,13 +33,15 @@
 #include <jansson.h>
 
 /* The schema this build writes (see MIGRATIONS in journal.c). */
-#define TUSK_JOURNAL_VERSION 3
+#define TUSK_JOURNAL_VERSION 4
 /* Longest reason kept for a file, a job or a session: one line. */
 #define TUSK_JOURNAL_REASON_MAX 256
 #define TUSK_JOURNAL_URL_MAX 2048
 #define TUSK_JOURNAL_NAME_MAX 256
 /* sha256 in hex and its NUL. */
 #define TUSK_JOURNAL_SHA_HEX 65
+/* md5 in hex and its NUL (Swift segment ETags). */
+#define TUSK_JOURNAL_MD5_HEX 33
 
 struct tusk_journal;
 
@@ -129,6 +131,15 @@ int tusk_journal_files(struct tusk_journal *j, int64_t sid,
 		       tusk_journal_file_cb cb, void *arg);
 int tusk_journal_jobs(struct tusk_journal *j, int64_t sid,
 		      tusk_journal_job_cb cb, void *arg);
+/* Swift hand-off segments (session, file, step, segment name) sent with
+ * their MD5: put on the uploading thread's own connection; get: 1 and
+ * md5 filled, 0 none, -EIO. */
+int tusk_journal_seg_put(struct tusk_journal *j, int64_t sid, int file,
+			 unsigned int step, const char *name, const char *md5);
+int tusk_journal_seg_get(struct tusk_journal *j, int64_t sid, int file,
+			 unsigned int step, const char *name,
+			 char md5[TUSK_JOURNAL_MD5_HEX]);
+
 /* The history as [{time, file, what, text}], oldest first; NULL on error. */
 json_t *tusk_journal_history(struct tusk_journal *j, int64_t sid);
 

@@ -29,6 +29,7 @@
 
 #include "launch_local.h"
 #include "launch_marathon.h"
+#include "mkdirs.h"
 
 /* Defaults of the section's keys (README "Marathon launcher"). */
 #define MARATHON_PREFIX_DEFAULT "tusk"
@@ -87,6 +88,8 @@ tusk_launch_marathon_init(struct tusk_launcher *l, char *err, size_t errlen)
 	m->c.poll_ms = MARATHON_POLL_MS_DEFAULT;
 	m->c.timeout_ms = MARATHON_HTTP_TIMEOUT_MS_DEFAULT;
 	m->c.job_timeout_s = MARATHON_JOB_TIMEOUT_S_DEFAULT;
+	snprintf(m->c.notebook_cmd, sizeof(m->c.notebook_cmd), "%s",
+		 MARATHON_NOTEBOOK_CMD_DEFAULT);
 	m->state_fd = -1;
 	l->priv = m;
 	return 0;
@@ -182,7 +185,15 @@ conf_key(struct marathon_conf *c, const char *key, const char *v)
 		return set_uint(&c->job_timeout_s, v, 1, 30 * 24 * 3600);
 	if (strcmp(key, "app_extra") == 0)
 		return set_extra(c, v);
+	if (strcmp(key, "notebook_cmd") == 0)
+		return set_str(c->notebook_cmd, sizeof(c->notebook_cmd), v);
 	return -ENOENT;
+}
+
+const struct marathon_conf *
+tusk_marathon_conf_of(struct tusk_launcher *l)
+{
+	return strcmp(l->ops->type, "marathon") == 0 ? &mar_of(l)->c : NULL;
 }
 
 static int
@@ -203,6 +214,7 @@ mar_conf_done(struct tusk_launcher *l, char *err, size_t errlen)
 {
 	struct marathon *m = mar_of(l);
 	size_t n = strlen(m->c.url);
+	int rc;
 
 	if (n == 0) {
 		snprintf(err, errlen, "url: required (Marathon's http://host:port)");
@@ -214,10 +226,13 @@ mar_conf_done(struct tusk_launcher *l, char *err, size_t errlen)
 		snprintf(err, errlen, "user and token_file: choose one kind of auth");
 		return -EINVAL;
 	}
-	if (mkdir(l->state_dir, 0700) < 0 && errno != EEXIST) {
+	/* its parents too: ctrld makes state_dir only after reading the
+	 * configuration that creates its launchers */
+	rc = tusk_mkdirs(l->state_dir, NULL, 0);
+	if (rc < 0) {
 		snprintf(err, errlen, "state directory %s: %s", l->state_dir,
-			 strerror(errno));
-		return -errno;
+			 strerror(-rc));
+		return rc;
 	}
 	m->state_fd = open(l->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (m->state_fd < 0) {

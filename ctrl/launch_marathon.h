@@ -54,7 +54,19 @@ struct marathon_conf {
 	unsigned int timeout_ms;	/* one REST call */
 	unsigned int job_timeout_s;
 	json_t *app_extra;	/* object merged into every app definition */
+	/* a notebook server's command (MarathonSpawner's singleuser image
+	 * listens on containerPort 8888) */
+	char notebook_cmd[1024];
 };
+
+/* Jupyter's port in a notebook server's container. */
+#define MARATHON_NOTEBOOK_PORT 8888
+#define MARATHON_NOTEBOOK_CMD_DEFAULT "jupyter notebook --no-browser " \
+	"--ip=0.0.0.0 --port=8888 --notebook-dir=/data"
+
+/* A marathon launcher's settings (tusk-ctrld's `notebook` command), or
+ * NULL when l is another type. */
+const struct marathon_conf *tusk_marathon_conf_of(struct tusk_launcher *l);
 
 /* marathon_http.c: method + path (+ JSON body) -> HTTP code and JSON body.
  * Returns 0 with *code set (any HTTP status), or -errno when no answer

@@ -20,7 +20,7 @@
 #include "launch_marathon.h"
 
 /* Jupyter's port in the container; Marathon maps it to a free host port. */
-#define NOTEBOOK_CONTAINER_PORT 8888
+#define NOTEBOOK_CONTAINER_PORT MARATHON_NOTEBOOK_PORT
 /* MarathonSpawner's health check: a server that takes minutes to start
  * (a large image pulled) is not killed for it. */
 #define NOTEBOOK_GRACE_S 300

@@ -55,6 +55,8 @@ session_free(struct ctrld_session *s)
 			s->files[i].work->abandoned = true;
 	if (s->listing != NULL)
 		s->listing->abandoned = true;
+	if (s->imaging != NULL)
+		s->imaging->abandoned = true;
 	tusk_session_spec_free(&s->spec);
 	free(s->files);
 	free(s);
@@ -594,7 +596,7 @@ tusk_ctrld_submit(struct tusk_ctrld *c, json_t *spec,
 }
 
 /* The session in memory, or loaded from the journal (a final one). */
-static struct ctrld_session *
+struct ctrld_session *
 session_get(struct tusk_ctrld *c, int64_t id, bool *loaded, char *err,
 	    size_t errlen)
 {

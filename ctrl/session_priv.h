@@ -20,7 +20,8 @@
 
 struct ctrld_session;
 
-enum work_kind { WORK_VERIFY, WORK_HANDOFF, WORK_LIST };
+enum work_kind { WORK_VERIFY, WORK_HANDOFF, WORK_LIST, WORK_FETCH,
+		 WORK_IMAGE };
 
 /* One worker item; results are read by its done() on the loop. */
 struct session_work {
@@ -30,11 +31,15 @@ struct session_work {
 	int64_t sid;
 	int idx;
 	bool abandoned;		/* the session went away meanwhile */
-	/* in */
+	/* in (WORK_IMAGE: the image cache; out: the image directory) */
 	char path[TUSK_CTRLD_PATH_MAX + SESSION_DEST_MAX];
 	char want_sha[TUSK_JOURNAL_SHA_HEX];	/* tuskd's sha256 */
 	char want_src[TUSK_JOURNAL_SHA_HEX];	/* the source's */
+	char url[TUSK_JOURNAL_URL_MAX];		/* WORK_FETCH: swift:// */
+	const struct tusk_ctrld_storage *storage;
 	/* out */
+	int64_t size;
+	bool cached;			/* WORK_IMAGE: no fetch needed */
 	int rc;
 	bool final;
 	unsigned int handed;
@@ -66,6 +71,11 @@ struct ctrld_session {
 					 * retry can mend (not journaled: a
 					 * restart lists afresh) */
 	double list_next_try;		/* real time of the next listing */
+	/* the current step's swift:// image, made a directory (image_swift.h) */
+	struct session_work *imaging;
+	bool image_ready;
+	unsigned int image_step;
+	char image_dir[TUSK_CTRLD_PATH_MAX + SESSION_DEST_MAX];
 };
 
 struct tusk_ctrld {
@@ -84,6 +94,9 @@ struct ctrld_session *session_find(struct tusk_ctrld *c, int64_t id);
 struct ctrld_session *session_load(struct tusk_ctrld *c, int64_t id,
 				   char *err, size_t errlen);
 void session_free(struct ctrld_session *s);
+/* In memory, or loaded (then *loaded: free it with session_free). */
+struct ctrld_session *session_get(struct tusk_ctrld *c, int64_t id,
+				  bool *loaded, char *err, size_t errlen);
 
 /* Apply an event: journal the new state (with a history line), then
  * act. false when the event does not apply. */
@@ -115,6 +128,10 @@ void run_handoff(struct tusk_ctrld *c, struct ctrld_session *s,
 void run_analysis(struct tusk_ctrld *c, struct ctrld_session *s);
 void run_cancel_job(struct tusk_ctrld *c, struct ctrld_session *s);
 void run_session(struct tusk_ctrld *c, struct ctrld_session *s);
+/* Where a session's data is for its jobs (and notebooks): the last posix
+ * hand-off's directory, else its destination in the data root. */
+void session_data_dir(const struct tusk_ctrld *c,
+		      const struct ctrld_session *s, char *out, size_t len);
 
 /* session_json.c */
 json_t *session_json(struct tusk_ctrld *c, struct ctrld_session *s,

@@ -19,6 +19,9 @@
 #include "dav_list.h"
 #include "file_digest.h"
 #include "handoff_posix.h"
+#include "handoff_swift.h"
+#include "image_swift.h"
+#include "source_swift.h"
 #include "mkdirs.h"
 #include "session_priv.h"
 
@@ -39,6 +42,10 @@ path_join(char *out, size_t len, const char *a, const char *b)
 }
 
 static void work_done(struct tusk_work *w);
+static void fetch_swift_done(struct tusk_ctrld *c, struct ctrld_session *s,
+			     struct ctrld_file *f, struct session_work *w);
+static void image_done(struct tusk_ctrld *c, struct ctrld_session *s,
+		       struct session_work *w);
 
 static struct session_work *
 work_new(struct tusk_ctrld *c, struct ctrld_session *s, int idx,
@@ -116,7 +123,10 @@ struct handoff_work {
 	struct session_work sw;
 	unsigned int nsteps;
 	struct tusk_handoff_req req[TUSK_SPEC_STEPS_MAX];
+	struct tusk_handoff_swift_req swift[TUSK_SPEC_STEPS_MAX];
 	char dirs[TUSK_SPEC_STEPS_MAX][TUSK_CTRLD_PATH_MAX];
+	char objects[TUSK_SPEC_STEPS_MAX][TUSK_SPEC_OBJECT_MAX +
+					  TUSK_JOURNAL_NAME_MAX];
 	char name[TUSK_JOURNAL_NAME_MAX];
 };
 
@@ -127,11 +137,33 @@ handoff_work(struct tusk_work *tw)
 	struct session_work *w = &h->sw;
 
 	for (; w->handed < h->nsteps; w->handed++) {
-		w->rc = tusk_handoff_posix(&h->req[w->handed], w->why,
+		unsigned int i = w->handed;
+
+		w->rc = h->swift[i].storage != NULL ?
+			tusk_handoff_swift(&h->swift[i], w->why,
+					   sizeof(w->why), &w->final) :
+			tusk_handoff_posix(&h->req[i], w->why,
 					   sizeof(w->why), &w->final);
 		if (w->rc < 0)
 			return;
 	}
+}
+
+/* Step i of a swift type: the object <prefix><name> in its container. */
+static void
+handoff_swift_req(struct tusk_ctrld *c, const struct ctrld_session *s,
+		  struct handoff_work *h, unsigned int i)
+{
+	const struct tusk_spec_handoff *st = &s->spec.handoff[i];
+
+	snprintf(h->objects[i], sizeof(h->objects[i]), "%s%s", st->prefix,
+		 h->name);
+	h->swift[i] = (struct tusk_handoff_swift_req){
+		.storage = st->storage, .src = h->sw.path,
+		.container = st->container, .object = h->objects[i],
+		.overwrite = st->overwrite, .sha256 = h->sw.sha256,
+		.journal = c->conf->journal, .sid = s->j.id,
+		.file = h->sw.idx, .step = i };
 }
 
 /* Where step i puts a session's files: the storage dir, then the step's
@@ -172,6 +204,10 @@ run_handoff(struct tusk_ctrld *c, struct ctrld_session *s,
 	snprintf(h->sw.sha256, sizeof(h->sw.sha256), "%s", f->j.sha256);
 	h->nsteps = s->spec.nhandoff;
 	for (i = 0; i < h->nsteps; i++) {
+		if (s->spec.handoff[i].storage->type == TUSK_STORAGE_SWIFT) {
+			handoff_swift_req(c, s, h, i);
+			continue;
+		}
 		handoff_dir(s, i, h->dirs[i], sizeof(h->dirs[i]));
 		h->req[i] = (struct tusk_handoff_req){
 			.src = h->sw.path, .dst_dir = h->dirs[i],
@@ -191,13 +227,28 @@ list_work(struct tusk_work *tw)
 	w->rc = tusk_dav_list(w->path, &w->listed, w->why, sizeof(w->why));
 }
 
+/* A swift:// source's listing (source_swift.h). */
+static void
+list_swift_work(struct tusk_work *tw)
+{
+	struct session_work *w = (struct session_work *)tw;
+	struct tusk_swift_url u;
+
+	w->rc = tusk_source_swift_url(w->path, &u, w->why, sizeof(w->why));
+	if (w->rc == 0)
+		w->rc = tusk_source_swift_list(w->storage, &u, &w->listed,
+					       w->why, sizeof(w->why));
+}
+
 static void
 list_start(struct tusk_ctrld *c, struct ctrld_session *s)
 {
-	struct session_work *w = work_new(c, s, -1, WORK_LIST, list_work);
+	struct session_work *w = work_new(c, s, -1, WORK_LIST,
+		s->spec.swift_src != NULL ? list_swift_work : list_work);
 
 	if (w == NULL)
 		return;
+	w->storage = s->spec.swift_src;
 	snprintf(w->path, sizeof(w->path), "%s", s->spec.dir_url);
 	s->listing = w;
 	tusk_worker_submit(c->worker, &w->w);
@@ -259,7 +310,7 @@ handoff_done(struct tusk_ctrld *c, struct ctrld_session *s,
 	if (w->rc < 0) {
 		char why[TUSK_JOURNAL_REASON_MAX];
 
-		snprintf(why, sizeof(why), "handoff[%u] to %.60s: %.160s",
+		snprintf(why, sizeof(why), "handoff[%u] to %.40s: %.180s",
 			 w->handed, s->spec.handoff[w->handed].storage->name,
 			 w->why);
 		file_fail(c, s, f, w->final, why);
@@ -282,12 +333,17 @@ work_done(struct tusk_work *tw)
 	}
 	if (s != NULL && w->kind == WORK_LIST)
 		list_done(w->c, s, w);
+	else if (s != NULL && w->kind == WORK_IMAGE)
+		image_done(w->c, s, w);
 	else if (f != NULL && w->kind == WORK_VERIFY &&
 		 f->j.state == TUSK_FILE_VERIFYING)
 		verify_done(w->c, s, f, w);
 	else if (f != NULL && w->kind == WORK_HANDOFF &&
 		 f->j.state == TUSK_FILE_HANDOFF)
 		handoff_done(w->c, s, f, w);
+	else if (f != NULL && w->kind == WORK_FETCH &&
+		 f->j.state == TUSK_FILE_TRANSFERRING)
+		fetch_swift_done(w->c, s, f, w);
 	json_decref(w->listed);
 	free(w);
 }
@@ -317,8 +373,63 @@ dest_dir(struct tusk_ctrld *c, struct ctrld_session *s, char *err,
 	return rc;
 }
 
+/* A swift:// file: ranged GETs on a worker (source_swift.h). */
+static void
+fetch_swift_work(struct tusk_work *tw)
+{
+	struct session_work *w = (struct session_work *)tw;
+	struct tusk_swift_url u;
+
+	w->rc = tusk_source_swift_url(w->url, &u, w->why, sizeof(w->why));
+	w->final = w->rc < 0;
+	if (w->rc == 0)
+		w->rc = tusk_source_swift_get(w->storage, &u, w->path,
+					      &w->size, w->sha256, w->why,
+					      sizeof(w->why), &w->final);
+}
+
+static void
+fetch_swift(struct tusk_ctrld *c, struct ctrld_session *s,
+	    struct ctrld_file *f)
+{
+	struct session_work *w = work_new(c, s, f->j.idx, WORK_FETCH,
+					  fetch_swift_work);
+
+	if (w == NULL) {
+		file_fail(c, s, f, false, "out of memory");
+		return;
+	}
+	w->storage = s->spec.swift_src;
+	snprintf(w->url, sizeof(w->url), "%s", f->j.url);
+	path_join(w->path, sizeof(w->path), c->conf->data_root, f->dest);
+	f->bytes = 0;
+	f->rate = -1;
+	f->work = w;
+	tusk_worker_submit(c->worker, &w->w);
+}
+
+/* The object is in the data root: verified next against the SHA-256 it
+ * carried (it stands for the digest tuskd computes on arrival, and for
+ * the source's). */
+static void
+fetch_swift_done(struct tusk_ctrld *c, struct ctrld_session *s,
+		 struct ctrld_file *f, struct session_work *w)
+{
+	if (w->rc < 0) {
+		file_fail(c, s, f, w->final, w->why);
+		return;
+	}
+	f->j.size = w->size;
+	f->bytes = w->size;
+	snprintf(f->j.sha256, sizeof(f->j.sha256), "%s", w->sha256);
+	snprintf(f->j.source_sha256, sizeof(f->j.source_sha256), "%s",
+		 w->sha256);
+	file_event(c, s, f, TUSK_FEV_FETCHED, NULL);
+}
+
 /* Ask tuskd; a refusal because the dest is being fetched already is
- * found by dest on the next refresh (adopted), tuskd down waits. */
+ * found by dest on the next refresh (adopted), tuskd down waits. A
+ * swift:// source is read by ctrld itself. */
 void
 run_fetch(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f)
 {
@@ -326,6 +437,13 @@ run_fetch(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f)
 	uint32_t id = 0;
 	int rc;
 
+	if (s->spec.swift_src != NULL) {
+		if (f->work == NULL && dest_dir(c, s, err, sizeof(err)) < 0)
+			file_fail(c, s, f, false, err);
+		else if (f->work == NULL)
+			fetch_swift(c, s, f);
+		return;
+	}
 	if (!c->xfer->up)
 		return; /* TRANSFERRING, no id: issued once tuskd is back */
 	if (dest_dir(c, s, err, sizeof(err)) < 0) {
@@ -432,16 +550,20 @@ static void
 file_tick(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f,
 	  unsigned int *slots)
 {
+	bool swift = s->spec.swift_src != NULL;
+
 	switch (f->j.state) {
 	case TUSK_FILE_QUEUED:
 		if (f->j.verified)
 			file_event(c, s, f, TUSK_FEV_START_VERIFIED, NULL);
-		else if (*slots > 0 && c->xfer->up &&
+		else if (*slots > 0 && (c->xfer->up || swift) &&
 			 file_event(c, s, f, TUSK_FEV_START, NULL))
 			(*slots)--;
 		break;
 	case TUSK_FILE_TRANSFERRING:
-		if (c->xfer->up)
+		if (swift)
+			run_fetch(c, s, f); /* a GET lost with a restart */
+		else if (c->xfer->up)
 			follow(c, s, f);
 		break;
 	case TUSK_FILE_WAIT_FETCH:
@@ -490,12 +612,18 @@ files_settled(struct tusk_ctrld *c, struct ctrld_session *s)
 
 /* Where the analysis reads: the last hand-off's directory, or the
  * session's directory in the data root. */
-static void
-job_data_dir(const struct tusk_ctrld *c, const struct ctrld_session *s,
-	     char *out, size_t len)
+void
+session_data_dir(const struct tusk_ctrld *c, const struct ctrld_session *s,
+		 char *out, size_t len)
 {
-	if (s->spec.nhandoff > 0)
-		handoff_dir(s, s->spec.nhandoff - 1, out, len);
+	unsigned int i = s->spec.nhandoff;
+
+	/* the last posix step's directory; a swift step leaves the data
+	 * root's copy where it is, and a job reads files, not objects */
+	while (i > 0 && s->spec.handoff[i - 1].storage->type != TUSK_STORAGE_POSIX)
+		i--;
+	if (i > 0)
+		handoff_dir(s, i - 1, out, len);
 	else
 		path_join(out, len, c->conf->data_root, s->spec.destination);
 }
@@ -540,14 +668,15 @@ job_submit(struct tusk_ctrld *c, struct ctrld_session *s, char *err,
 	struct tusk_job_spec js = {
 		.id = s->job.job_id, .kind = a->kind, .argv = a->argv,
 		.notebook = a->notebook, .params = a->params,
-		.image = a->image, .data_dir = data, .out_dir = out,
+		.image = a->image_swift != NULL ? s->image_dir : a->image,
+		.data_dir = data, .out_dir = out,
 		.env = (const char *const *)a->env, .network = a->network,
 		.mem_bytes = a->mem_bytes, .cpus = a->cpus,
 		.timeout_s = a->timeout_s,
 	};
 	int rc;
 
-	job_data_dir(c, s, data, sizeof(data));
+	session_data_dir(c, s, data, sizeof(data));
 	path_join(out, sizeof(out), c->conf->state_dir, "outputs");
 	path_join(out, sizeof(out), out, s->job.job_id);
 	rc = tusk_mkdirs(out, NULL, 0);
@@ -556,6 +685,69 @@ job_submit(struct tusk_ctrld *c, struct ctrld_session *s, char *err,
 		return rc;
 	}
 	return a->launcher->ops->submit(a->launcher, &js, err, errlen);
+}
+
+static void
+image_work(struct tusk_work *tw)
+{
+	struct session_work *w = (struct session_work *)tw;
+	char images[sizeof(w->path)];
+
+	snprintf(images, sizeof(images), "%s", w->path);
+	w->rc = tusk_image_swift(w->storage, w->url, images, w->path,
+				 sizeof(w->path), &w->cached, w->why,
+				 sizeof(w->why));
+}
+
+/* The step's image is a directory already, or a swift:// one made a
+ * directory by now; else its fetch is started (or still runs): false. */
+static bool
+image_ready(struct tusk_ctrld *c, struct ctrld_session *s)
+{
+	const struct tusk_spec_analysis *a = &s->spec.analysis[s->j.step];
+	struct session_work *w;
+
+	if (a->image_swift == NULL ||
+	    (s->image_ready && s->image_step == s->j.step))
+		return true;
+	if (s->imaging != NULL)
+		return false;
+	w = work_new(c, s, -1, WORK_IMAGE, image_work);
+	if (w == NULL)
+		return false;
+	w->storage = a->image_swift;
+	snprintf(w->url, sizeof(w->url), "%s", a->image);
+	path_join(w->path, sizeof(w->path), c->conf->state_dir, "images");
+	s->imaging = w;
+	s->image_ready = false;
+	tusk_worker_submit(c->worker, &w->w);
+	return false;
+}
+
+static void
+image_done(struct tusk_ctrld *c, struct ctrld_session *s,
+	   struct session_work *w)
+{
+	char why[TUSK_JOURNAL_REASON_MAX];
+
+	s->imaging = NULL;
+	if (s->j.state != TUSK_SESSION_ANALYSING)
+		return;
+	if (w->rc < 0) {
+		snprintf(why, sizeof(why), "image %.80s: %.150s",
+			 s->spec.analysis[s->j.step].image, w->why);
+		s->job.state = TUSK_JOB_FAILED;
+		snprintf(s->job.reason, sizeof(s->job.reason), "%s", why);
+		tusk_journal_job_put(c->journal, s->j.id, &s->job);
+		job_failed(c, s, why);
+		return;
+	}
+	snprintf(s->image_dir, sizeof(s->image_dir), "%s", w->path);
+	s->image_ready = true;
+	s->image_step = s->j.step;
+	session_note(c, s, -1, w->cached ? "image cached" : "image fetched",
+		     w->path);
+	run_analysis(c, s);
 }
 
 /* The job's id is journaled before submit (launch.h's restart rule); a
@@ -579,6 +771,8 @@ run_analysis(struct tusk_ctrld *c, struct ctrld_session *s)
 		s->job_known = true;
 		session_note(c, s, -1, "launch", job.job_id);
 	}
+	if (!image_ready(c, s))
+		return; /* fetched first; run_analysis again when ready */
 	s->job_submitted = true;
 	if (job_submit(c, s, err, sizeof(err)) < 0) {
 		s->job.state = TUSK_JOB_FAILED;
@@ -676,7 +870,7 @@ session_idle(const struct ctrld_session *s)
 {
 	unsigned int i;
 
-	if (s->listing != NULL)
+	if (s->listing != NULL || s->imaging != NULL)
 		return false;
 	for (i = 0; i < s->nfiles; i++)
 		if (s->files[i].work != NULL)

@@ -13,6 +13,7 @@
 
 #include "ctrl_err.h"
 #include "session_spec.h"
+#include "source_swift.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -164,9 +165,31 @@ parse_urls(json_t *src, struct tusk_session_spec *spec, char *err,
 	return 0;
 }
 
+/* swift://STORAGE/CONTAINER/PREFIX: STORAGE a type = swift storage. */
 static int
-parse_source(json_t *o, struct tusk_session_spec *spec, char *err,
-	     size_t errlen)
+parse_swift_source(const char *url, const struct tusk_ctrld_conf *conf,
+		   struct tusk_session_spec *spec, char *err, size_t errlen)
+{
+	struct tusk_swift_url u;
+	char why[TUSK_SPEC_ERR_MAX];
+
+	if (tusk_source_swift_url(url, &u, why, sizeof(why)) < 0)
+		return bad(err, errlen, "source: %s", why);
+	if (strlen(url) >= TUSK_JOURNAL_URL_MAX)
+		return bad(err, errlen, "source: URL longer than %d bytes",
+			   TUSK_JOURNAL_URL_MAX - 1);
+	spec->swift_src = tusk_ctrld_conf_storage(conf, u.storage);
+	if (spec->swift_src == NULL ||
+	    spec->swift_src->type != TUSK_STORAGE_SWIFT)
+		return bad(err, errlen, "source: no [storage %s] type = swift "
+			   "in %s", u.storage, conf->path);
+	spec->dir_url = url;
+	return 0;
+}
+
+static int
+parse_source(json_t *o, const struct tusk_ctrld_conf *conf,
+	     struct tusk_session_spec *spec, char *err, size_t errlen)
 {
 	json_t *src = json_object_get(o, "source");
 	const char *dir = json_string_value(src);
@@ -179,6 +202,9 @@ parse_source(json_t *o, struct tusk_session_spec *spec, char *err,
 	if (dir == NULL)
 		return bad(err, errlen, "source: a list of URLs or a directory "
 			   "URL ending in '/'");
+	if (strncmp(dir, TUSK_SOURCE_SWIFT_SCHEME,
+		    strlen(TUSK_SOURCE_SWIFT_SCHEME)) == 0)
+		return parse_swift_source(dir, conf, spec, err, errlen);
 	if (check_url(dir, "source", err, errlen) < 0)
 		return -EINVAL;
 	if (dir[strlen(dir) - 1] != '/')
@@ -301,17 +327,48 @@ parse_destination(json_t *o, struct tusk_session_spec *spec, char *err,
 	return 0;
 }
 
+/* A swift step's container and object name prefix (default: the
+ * destination and a '/'). */
+static int
+parse_swift_step(json_t *h, const char *where, const char *destination,
+		 struct tusk_spec_handoff *step, char *err, size_t errlen)
+{
+	const char *c, *p;
+
+	if (get_string(h, "container", where, true, &c, err, errlen) < 0 ||
+	    get_string(h, "prefix", where, false, &p, err, errlen) < 0)
+		return -EINVAL;
+	if (strlen(c) >= sizeof(step->container) || strchr(c, '/') != NULL)
+		return bad(err, errlen, "%scontainer: a Swift container name "
+			   "(no '/', at most %d bytes): \"%.64s\"", where,
+			   TUSK_SPEC_CONTAINER_MAX - 1, c);
+	if (p == NULL) {
+		snprintf(step->prefix, sizeof(step->prefix), "%s/",
+			 destination);
+	} else if (strlen(p) + TUSK_JOURNAL_NAME_MAX >= sizeof(step->prefix) ||
+		   p[0] == '/') {
+		return bad(err, errlen, "%sprefix: an object name prefix (not "
+			   "starting with '/', room for file names)", where);
+	} else {
+		snprintf(step->prefix, sizeof(step->prefix), "%s", p);
+	}
+	snprintf(step->container, sizeof(step->container), "%s", c);
+	return 0;
+}
+
 static int
 parse_handoff_step(json_t *h, unsigned int i, const struct tusk_ctrld_conf *conf,
-		   struct tusk_spec_handoff *step, char *err, size_t errlen)
+		   const char *destination, struct tusk_spec_handoff *step,
+		   char *err, size_t errlen)
 {
 	static const char *const keys[] = { "type", "storage", "path", "mode",
-					    "overwrite", NULL };
-	static const char *const types[] = { "posix" };
+					    "overwrite", "container", "prefix",
+					    NULL };
+	static const char *const types[] = { "posix", "swift" };
 	static const char *const modes[] = { "copy", "move" };
 	char where[32], why[TUSK_SPEC_ERR_MAX];
 	const char *name, *path;
-	int type = 0, mode = TUSK_HANDOFF_COPY;
+	int type = -1, mode = TUSK_HANDOFF_COPY;
 
 	snprintf(where, sizeof(where), "handoff[%u]", i);
 	if (!json_is_object(h))
@@ -319,16 +376,31 @@ parse_handoff_step(json_t *h, unsigned int i, const struct tusk_ctrld_conf *conf
 	if (check_keys(h, where, keys, err, errlen) < 0)
 		return -EINVAL;
 	strcat(where, ".");
-	if (get_enum(h, "type", where, types, 1, &type, err, errlen) < 0 ||
+	if (get_enum(h, "type", where, types, 2, &type, err, errlen) < 0 ||
 	    get_string(h, "storage", where, true, &name, err, errlen) < 0 ||
-	    get_string(h, "path", where, false, &path, err, errlen) < 0 ||
-	    get_enum(h, "mode", where, modes, 2, &mode, err, errlen) < 0 ||
 	    get_bool(h, "overwrite", where, &step->overwrite, err, errlen) < 0)
 		return -EINVAL;
 	step->storage = tusk_ctrld_conf_storage(conf, name);
 	if (step->storage == NULL)
 		return bad(err, errlen, "%sstorage: no [storage %s] in %s",
 			   where, name, conf->path);
+	if (type >= 0 && (uint32_t)type != step->storage->type)
+		return bad(err, errlen, "%stype: \"%s\", but [storage %s] is "
+			   "type = %s", where, types[type], name,
+			   types[step->storage->type]);
+	if (step->storage->type == TUSK_STORAGE_SWIFT) {
+		if (json_object_get(h, "path") || json_object_get(h, "mode"))
+			return bad(err, errlen, "%spath, mode: not for a swift "
+				   "step (container, prefix)", where);
+		return parse_swift_step(h, where, destination, step, err,
+					errlen);
+	}
+	if (json_object_get(h, "container") || json_object_get(h, "prefix"))
+		return bad(err, errlen, "%scontainer, prefix: only for a swift "
+			   "step", where);
+	if (get_string(h, "path", where, false, &path, err, errlen) < 0 ||
+	    get_enum(h, "mode", where, modes, 2, &mode, err, errlen) < 0)
+		return -EINVAL;
 	if (path != NULL && tusk_spec_rel_path(path, why, sizeof(why)) < 0)
 		return bad(err, errlen, "%spath: %s (a directory under the "
 			   "storage's)", where, why);
@@ -353,8 +425,8 @@ parse_handoff(json_t *o, const struct tusk_ctrld_conf *conf,
 			   TUSK_SPEC_STEPS_MAX);
 	for (i = 0; i < json_array_size(a); i++) {
 		if (parse_handoff_step(json_array_get(a, i), (unsigned int)i,
-				       conf, &spec->handoff[i], err,
-				       errlen) < 0)
+				       conf, spec->destination,
+				       &spec->handoff[i], err, errlen) < 0)
 			return -EINVAL;
 		/* a later step copies from the data root: it must still be
 		 * there */
@@ -466,6 +538,30 @@ parse_resources(json_t *r, const char *where, struct tusk_spec_analysis *a,
 	return 0;
 }
 
+/* An image in Swift: a root file system tar for the local launcher. */
+static int
+parse_swift_image(struct tusk_spec_analysis *a, const char *where,
+		  const struct tusk_ctrld_conf *conf, char *err, size_t errlen)
+{
+	struct tusk_swift_url u;
+	char why[TUSK_SPEC_ERR_MAX];
+
+	if (a->image == NULL || strncmp(a->image, TUSK_SOURCE_SWIFT_SCHEME,
+					strlen(TUSK_SOURCE_SWIFT_SCHEME)) != 0)
+		return 0;
+	if (tusk_source_swift_url(a->image, &u, why, sizeof(why)) < 0)
+		return bad(err, errlen, "%simage: %s", where, why);
+	a->image_swift = tusk_ctrld_conf_storage(conf, u.storage);
+	if (a->image_swift == NULL || a->image_swift->type != TUSK_STORAGE_SWIFT)
+		return bad(err, errlen, "%simage: no [storage %s] type = swift "
+			   "in %s", where, u.storage, conf->path);
+	if (strcmp(a->launcher->ops->type, "local") != 0)
+		return bad(err, errlen, "%simage: a swift:// image is a root "
+			   "file system for a local launcher, not %s", where,
+			   a->launcher->ops->type);
+	return 0;
+}
+
 static int
 parse_analysis_step(json_t *s, unsigned int i,
 		    const struct tusk_ctrld_conf *conf,
@@ -498,7 +594,7 @@ parse_analysis_step(json_t *s, unsigned int i,
 	    get_uint(s, "timeout_s", where, 1, TUSK_SPEC_TIMEOUT_MAX_S,
 		     &a->timeout_s, err, errlen) < 0)
 		return -EINVAL;
-	return 0;
+	return parse_swift_image(a, where, conf, err, errlen);
 }
 
 static int
@@ -543,7 +639,7 @@ parse_top(json_t *o, const struct tusk_ctrld_conf *conf,
 		return bad(err, errlen, "name: longer than %zu bytes",
 			   sizeof(spec->name) - 1);
 	snprintf(spec->name, sizeof(spec->name), "%s", name ? name : "");
-	if (parse_source(o, spec, err, errlen) < 0 ||
+	if (parse_source(o, conf, spec, err, errlen) < 0 ||
 	    parse_token(o, spec, err, errlen) < 0 ||
 	    parse_destination(o, spec, err, errlen) < 0 ||
 	    get_uint(o, "streams", "", 1, TUSK_SPEC_STREAMS_MAX,

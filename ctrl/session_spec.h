@@ -7,7 +7,8 @@
  *   {"name": "run42",
  *    "source": ["http://10.77.0.1:8000/a.h5", ...]   or
  *              "http://10.77.0.1:8000/run42/"       (a WebDAV collection,
- *                                                    listed with PROPFIND)
+ *                                                    listed with PROPFIND) or
+ *              "swift://pilot/runs/run42/"          (objects in Swift)
  *    "destination": "sets/run42",      relative to the data root
  *    "source_token": "eyJ...",          a bearer token tuskd sends to the
  *                                        source with each fetch request
@@ -15,7 +16,9 @@
  *                                        with the spec, never shown)
  *    "streams": 4, "checksum": "none|source|target|both",
  *    "handoff": [{"type": "posix", "storage": "archive", "path": "run42",
- *                 "mode": "copy|move", "overwrite": false}],
+ *                 "mode": "copy|move", "overwrite": false},
+ *                {"type": "swift", "storage": "pilot", "container": "runs",
+ *                 "prefix": "run42/", "overwrite": false}],
  *    "analysis": [{"launcher": "local",
  *                  "job": {"command": ["python3", "/x.py"]}
  *                      or {"notebook": "/srv/nb/stats.ipynb",
@@ -59,6 +62,9 @@
 #define TUSK_SPEC_ARGV_MAX 64
 /* Environment entries of a job. */
 #define TUSK_SPEC_ENV_MAX 64
+/* Swift: a container name is at most 256 bytes, an object name 1024. */
+#define TUSK_SPEC_CONTAINER_MAX 257
+#define TUSK_SPEC_OBJECT_MAX 1024
 /* A spec on the socket is one line of the control protocol. */
 #define TUSK_SPEC_ERR_MAX 512
 
@@ -76,10 +82,13 @@ enum tusk_handoff_mode {
 };
 
 struct tusk_spec_handoff {
-	const struct tusk_ctrld_storage *storage;
+	const struct tusk_ctrld_storage *storage;	/* its type: the step's */
 	char path[TUSK_SPEC_PATH_MAX];	/* under the storage dir; "" = top */
 	enum tusk_handoff_mode mode;
 	bool overwrite;
+	/* swift: objects <prefix><file name> in container */
+	char container[TUSK_SPEC_CONTAINER_MAX];
+	char prefix[TUSK_SPEC_OBJECT_MAX];
 };
 
 struct tusk_spec_analysis {
@@ -89,6 +98,8 @@ struct tusk_spec_analysis {
 	const char *notebook;
 	json_t *params;			/* borrowed from the spec's JSON */
 	const char *image;
+	/* image is swift://: its storage (image_swift.h), else NULL */
+	const struct tusk_ctrld_storage *image_swift;
 	char *env[TUSK_SPEC_ENV_MAX + 1];	/* "K=V", NULL-ended, owned */
 	bool network;
 	uint64_t mem_bytes;
@@ -100,6 +111,8 @@ struct tusk_session_spec {
 	json_t *json;			/* the spec; strings point into it */
 	char name[TUSK_JOURNAL_NAME_MAX];
 	const char *dir_url;		/* a collection to list, or NULL */
+	/* a swift:// source (dir_url its URL): the storage, else NULL */
+	const struct tusk_ctrld_storage *swift_src;
 	unsigned int nurls;
 	const char **urls;		/* nurls, when not dir_url */
 	char destination[TUSK_SPEC_PATH_MAX];

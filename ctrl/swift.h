@@ -7,10 +7,14 @@
  *   tusk_swift_upload(path)
  *     -> swift_auth (tempauth v1.0 or Keystone v3, token cached)
  *     -> tusk_swift_container_ensure
- *     -> size <= segment_size: one hashing pass (MD5 + SHA-256), one PUT
- *        with ETag (Swift answers 422 on a mismatch) and X-Object-Meta-Sha256
- *     -> else tusk_swift_slo_upload: hash each segment, HEAD it, PUT only
- *        the missing ones over `parallel` connections, manifest last
+ *     -> size <= segment_size: one PUT; MD5 and SHA-256 computed from the
+ *        bytes as they are read for sending; Swift's ETag (the MD5 of what
+ *        it stored) compared with ours, X-Object-Meta-Sha256 sent (when
+ *        known before) or set by a POST after
+ *     -> else tusk_swift_slo_upload: HEAD each segment (one there with the
+ *        right MD5 is kept), PUT the others over `parallel` connections,
+ *        each hashed while sent and its ETag compared, the file's SHA-256
+ *        on a thread of its own meanwhile, manifest last with the SHA-256
  *
  * Every request goes through tusk_swift_request: a 401 renews the token
  * once; a connection failure or a 5xx is retried `retries` times,
@@ -73,7 +77,9 @@ struct tusk_swift_stats {
 	uint64_t bytes_sent;
 	uint64_t segments_sent;
 	uint64_t segments_skipped; /* already in Swift with the right ETag */
-	uint64_t hash_ms;	/* reading the file for its MD5s and SHA-256 */
+	uint64_t hash_ms;	/* reading the file before sending: MD5s of
+				 * segments found in Swift (resume) */
+	uint64_t sha_ms;	/* the SHA-256 pass beside the segment PUTs */
 };
 
 struct tusk_swift {
@@ -90,6 +96,22 @@ struct tusk_swift_upload_result {
 	char sha256[65];
 	uint64_t size;
 	unsigned segments;	/* 0 = a plain object */
+};
+
+/* What a caller knows already (all optional). */
+struct tusk_swift_upload_opts {
+	/* the file's SHA-256 (hex) as verified before: the upload computes
+	 * it again from the bytes it reads and fails if they differ */
+	const char *sha256;
+	/* segments sent before (ctrld's journal): 1 and md5_hex filled when
+	 * segment `name` of container segc was sent with that MD5 */
+	int (*seg_known)(void *arg, const char *segc, const char *name,
+			char md5_hex[33]);
+	/* a segment is in Swift, its ETag checked (called on the uploading
+	 * thread; ctrld journals it) */
+	void (*seg_sent)(void *arg, const char *segc, const char *name,
+			const char *md5_hex);
+	void *arg;
 };
 
 /* One name from a container listing. */
@@ -111,6 +133,10 @@ int tusk_swift_container_ensure(struct tusk_swift *s, const char *container);
 int tusk_swift_upload(struct tusk_swift *s, const char *container,
 		const char *object, const char *path,
 		struct tusk_swift_upload_result *res);
+int tusk_swift_upload_ex(struct tusk_swift *s, const char *container,
+		const char *object, const char *path,
+		const struct tusk_swift_upload_opts *o,
+		struct tusk_swift_upload_result *res);
 /* One PUT of bytes [off, off+len) of fd, with the given ETag (hex MD5)
  * and SHA-256 metadata (NULL = none). 422 = Swift's MD5 differed. */
 int tusk_swift_put_range(struct tusk_swift *s, const char *container,
@@ -119,6 +145,15 @@ int tusk_swift_put_range(struct tusk_swift *s, const char *container,
 /* HEAD: 0 and size/etag filled, -ENOENT when absent. */
 int tusk_swift_head(struct tusk_swift *s, const char *container,
 		const char *object, uint64_t *size, char etag[64]);
+/* What a HEAD of an object tells. */
+struct tusk_swift_objinfo {
+	uint64_t size;
+	char etag[64];		/* an SLO's is quoted */
+	char sha256[65];	/* X-Object-Meta-Sha256, "" when none */
+	bool slo;
+};
+int tusk_swift_stat(struct tusk_swift *s, const char *container,
+		const char *object, struct tusk_swift_objinfo *info);
 int tusk_swift_list(struct tusk_swift *s, const char *container,
 		const char *prefix, tusk_swift_list_cb cb, void *arg);
 /* GET bytes [off, off+len) (len 0 = to the end) into path at offset off. */

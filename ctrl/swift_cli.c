@@ -41,14 +41,15 @@ static const struct option opts[] = {
 
 static json_t *stats_json(const struct tusk_swift_stats *st)
 {
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		"auths", (json_int_t)st->auths, "renewals", (json_int_t)st->renewals,
 		"requests", (json_int_t)st->requests,
 		"object_puts", (json_int_t)st->object_puts,
 		"bytes_sent", (json_int_t)st->bytes_sent,
 		"segments_sent", (json_int_t)st->segments_sent,
 		"segments_skipped", (json_int_t)st->segments_skipped,
-		"hash_ms", (json_int_t)st->hash_ms);
+		"hash_ms", (json_int_t)st->hash_ms,
+		"sha_ms", (json_int_t)st->sha_ms);
 }
 
 static int print_entry(const struct tusk_swift_entry *e, void *arg)

@@ -48,8 +48,11 @@ void swift_req_free(struct swift_req *r)
 	curl_slist_free_all(r->hdrs);
 	curl_slist_free_all(r->all_hdrs);
 	free(r->resp);
+	EVP_MD_CTX_free(r->md5);
+	EVP_MD_CTX_free(r->sha);
 	r->hdrs = r->all_hdrs = NULL;
 	r->resp = NULL;
+	r->md5 = r->sha = NULL;
 }
 
 int swift_req_header(struct swift_req *r, const char *fmt, ...)
@@ -141,10 +144,16 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 		dst = r->token, cap = sizeof(r->token);
 	} else if (IS("x-storage-url")) {
 		dst = r->storage_url, cap = sizeof(r->storage_url);
+	} else if (IS("x-object-meta-sha256")) {
+		dst = r->meta_sha256, cap = sizeof(r->meta_sha256);
+	} else if (IS("x-static-large-object")) {
+		r->slo = vlen == 4 && strncasecmp(v, "true", 4) == 0;
 	} else if (IS("content-length")) {
 		r->length = strtoull(v, NULL, 10);
 	} else if (len >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
-		r->etag[0] = '\0';	/* a new answer (after 100 Continue) */
+		/* a new answer (after 100 Continue) */
+		r->etag[0] = r->meta_sha256[0] = '\0';
+		r->slo = false;
 	}
 #undef IS
 	if (dst != NULL && vlen < cap) {
@@ -209,6 +218,11 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg)
 	got = pread(r->fd, buf, want, (off_t)(r->off + r->sent));
 	if (got <= 0)
 		return CURL_READFUNC_ABORT;	/* file shrank: fail, not pad */
+	/* the bytes hashed are the bytes handed to curl, in one pass */
+	if (r->md5 != NULL)
+		EVP_DigestUpdate(r->md5, buf, (size_t)got);
+	if (r->sha != NULL)
+		EVP_DigestUpdate(r->sha, buf, (size_t)got);
 	r->sent += (uint64_t)got;
 	return (size_t)got;
 }
@@ -231,6 +245,13 @@ int swift_req_setup(struct tusk_swift *s, struct swift_req *r, CURL *h)
 	l = curl_slist_append(l, "Expect:");	/* no 100-continue round trip */
 	r->all_hdrs = l;
 	r->sent = 0;
+	/* a retried GET writes its range again from its start: a body cut
+	 * off half-way must not shift the next attempt's bytes */
+	r->out_off = r->out_start;
+	if (r->md5 != NULL)
+		EVP_DigestInit_ex(r->md5, EVP_md5(), NULL);
+	if (r->sha != NULL)
+		EVP_DigestInit_ex(r->sha, EVP_sha256(), NULL);
 	r->resp_len = 0;
 	r->status = 0;
 	r->h = h;

@@ -4,6 +4,7 @@
 #define TUSK_CTRL_SWIFT_PRIV_H
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 
 #include "swift.h"
 
@@ -21,14 +22,20 @@ struct swift_req {
 	size_t body_len;
 	int fd;
 	uint64_t off, len, sent;
+	/* digests of the body as it is read for sending (NULL = none):
+	 * reset at each attempt, so a retry hashes what it sends again */
+	EVP_MD_CTX *md5, *sha;
 	/* answer */
 	long status;
 	char *resp;
 	size_t resp_len;
 	int out_fd;			/* GET into a file at out_off */
+	uint64_t out_start;		/* where each attempt starts writing */
 	uint64_t out_off;
 	int out_err;
 	char etag[64];
+	char meta_sha256[65];		/* X-Object-Meta-Sha256 */
+	bool slo;			/* X-Static-Large-Object: True */
 	char token[TUSK_SWIFT_TOKEN_MAX];
 	char storage_url[TUSK_SWIFT_URL_MAX];
 	uint64_t length;
@@ -62,10 +69,17 @@ int swift_auth_renew(struct tusk_swift *s, bool renew);
 /* swift_object.c */
 int swift_hash_range(struct tusk_swift *s, int fd, uint64_t off,
 		uint64_t len, char md5_hex[33], void *sha256_ctx);
+/* Hash r's body while it is sent: MD5, and SHA-256 when sha. */
+int swift_req_hash(struct swift_req *r, bool sha);
+/* The digests of the last attempt's body, as hex (sha_hex may be NULL). */
+void swift_req_digests(struct swift_req *r, char md5_hex[33],
+		char sha_hex[65]);
+void swift_hex(const unsigned char *d, unsigned n, char *out);
 
 /* swift_slo.c */
 int tusk_swift_slo_upload(struct tusk_swift *s, const char *container,
 		const char *object, int fd, uint64_t size,
+		const struct tusk_swift_upload_opts *o,
 		struct tusk_swift_upload_result *res);
 
 #endif

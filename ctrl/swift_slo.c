@@ -3,26 +3,34 @@
  * swift_slo: a file bigger than segment_size as a Static Large Object.
  *
  *   tusk_swift_slo_upload
- *     -> hash_segments: one read of the file: each segment's MD5, the
- *        file's SHA-256
+ *     -> sha_start: a thread reads the file once, in order, for its
+ *        SHA-256, while the segments go (no hashing pass before sending)
  *     -> missing_segments: HEAD each segment in <container>_segments; one
- *        there with the same size and ETag (its MD5) is not sent again -
- *        this is what makes an upload resumable after a ctrld restart
+ *        there with the same size and the MD5 of its byte range (from the
+ *        caller's journal, else read here) is not sent again - this is
+ *        what makes an upload resumable after a ctrld restart
  *     -> put_segments: the rest over `parallel` connections (curl multi),
- *        each with its ETag, so Swift checks it (422 on a mismatch)
- *     -> put_manifest: PUT ?multipart-manifest=put, the segments' path,
- *        etag and size_bytes, with X-Object-Meta-Sha256; last, so the
- *        object never exists with segments missing
+ *        each hashed (MD5) in the read that feeds curl; Swift's ETag (the
+ *        MD5 of what it stored) must equal it, else the segment is sent
+ *        again (within `retries`)
+ *     -> sha_join, then put_manifest: PUT ?multipart-manifest=put, the
+ *        segments' path, etag and size_bytes, with X-Object-Meta-Sha256;
+ *        last, so the object never exists with segments missing
  *
  * Segment names carry the file size and segment size
  * (<object>/slo/<size>/<segment size>/<index>), so a different cut never
  * matches; the ETag check catches a changed file of the same size.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -31,6 +39,8 @@
 
 #define SEGMENTS_SUFFIX "_segments"
 #define CONTAINER_MAX 256
+/* The SHA-256 thread reads this much at a time (as swift_hash_range). */
+#define SHA_CHUNK (1u << 20)
 
 struct seg {
 	char name[TUSK_SWIFT_URL_MAX];
@@ -41,8 +51,21 @@ struct seg {
 	struct swift_req r;
 };
 
+/* The file's SHA-256, read in order on a thread beside the segment PUTs. */
+struct sha_pass {
+	pthread_t t;
+	bool started;
+	int fd;
+	uint64_t size, ms;
+	atomic_bool stop;
+	int rc;
+	char hex[65];
+};
+
 struct slo {
 	struct tusk_swift *s;
+	const struct tusk_swift_upload_opts *o;
+	struct sha_pass sha;
 	const char *object;
 	char segc[CONTAINER_MAX + sizeof(SEGMENTS_SUFFIX)];
 	int fd;
@@ -50,28 +73,92 @@ struct slo {
 	unsigned n;
 };
 
-static int hash_segments(struct slo *u, char sha_hex[65])
+static uint64_t mono_ms(void)
 {
-	EVP_MD_CTX *sha = EVP_MD_CTX_new();
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned dl;
-	int rc = 0;
+	struct timespec ts;
 
-	if (sha == NULL || !EVP_DigestInit_ex(sha, EVP_sha256(), NULL))
-		rc = -ENOMEM;
-	for (unsigned i = 0; rc == 0 && i < u->n; i++)
-		rc = swift_hash_range(u->s, u->fd, u->seg[i].off, u->seg[i].len,
-			u->seg[i].md5, sha);
-	if (rc == 0) {
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void *sha_run(void *arg)
+{
+	struct sha_pass *p = arg;
+	uint64_t t0 = mono_ms(), off = 0;
+	EVP_MD_CTX *sha = EVP_MD_CTX_new();
+	unsigned char *buf = malloc(SHA_CHUNK), d[EVP_MAX_MD_SIZE];
+	unsigned dl;
+
+	p->rc = sha == NULL || buf == NULL ||
+		!EVP_DigestInit_ex(sha, EVP_sha256(), NULL) ? -ENOMEM : 0;
+	while (p->rc == 0 && off < p->size && !atomic_load(&p->stop)) {
+		uint64_t left = p->size - off;
+		ssize_t got = pread(p->fd, buf, left < SHA_CHUNK ?
+			(size_t)left : SHA_CHUNK, (off_t)off);
+
+		if (got <= 0)
+			p->rc = got < 0 ? -errno : -EIO; /* shrank under us */
+		else
+			EVP_DigestUpdate(sha, buf, (size_t)got);
+		off += got > 0 ? (uint64_t)got : 0;
+	}
+	if (p->rc == 0 && off == p->size) {
 		EVP_DigestFinal_ex(sha, d, &dl);
-		for (unsigned i = 0; i < dl; i++)
-			sprintf(sha_hex + 2 * i, "%02x", d[i]);
-	} else if (rc != -ENOMEM) {
-		swift_seterr(u->s, rc, "swift: reading %s: %s", u->object,
-			strerror(-rc));
+		swift_hex(d, dl, p->hex);
+	} else if (p->rc == 0) {
+		p->rc = -ECANCELED;
 	}
 	EVP_MD_CTX_free(sha);
-	return rc;
+	free(buf);
+	p->ms = mono_ms() - t0;
+	return NULL;
+}
+
+static int sha_start(struct slo *u, uint64_t size)
+{
+	u->sha.fd = u->fd;
+	u->sha.size = size;
+	atomic_init(&u->sha.stop, false);
+	if (pthread_create(&u->sha.t, NULL, sha_run, &u->sha) != 0)
+		return swift_seterr(u->s, -EAGAIN, "swift: no thread for the "
+			"SHA-256 of %s", u->object);
+	u->sha.started = true;
+	return 0;
+}
+
+/* Wait for the SHA-256 (stop it early when the upload failed). */
+static int sha_join(struct slo *u, bool stop)
+{
+	const char *want = u->o != NULL ? u->o->sha256 : NULL;
+
+	if (!u->sha.started)
+		return 0;
+	atomic_store(&u->sha.stop, stop);
+	pthread_join(u->sha.t, NULL);
+	u->sha.started = false;
+	u->s->stats.sha_ms += u->sha.ms;
+	if (stop)
+		return 0;
+	if (u->sha.rc != 0)
+		return swift_seterr(u->s, u->sha.rc, "swift: reading %s: %s",
+			u->object, strerror(-u->sha.rc));
+	if (want != NULL && strcmp(want, u->sha.hex) != 0)
+		return swift_seterr(u->s, -EBADMSG, "swift: %s: the file read "
+			"sha256 %.16s..., not the verified %.16s... (changed on "
+			"disk); no manifest written", u->object, u->sha.hex, want);
+	return 0;
+}
+
+/* The MD5 of segment g's byte range: journaled by the caller, else read. */
+static int seg_md5(struct slo *u, struct seg *g, bool *known)
+{
+	const struct tusk_swift_upload_opts *o = u->o;
+
+	*known = o != NULL && o->seg_known != NULL &&
+		o->seg_known(o->arg, u->segc, g->name, g->md5) == 1;
+	if (*known)
+		return 0;
+	return swift_hash_range(u->s, u->fd, g->off, g->len, g->md5, NULL);
 }
 
 static int missing_segments(struct slo *u)
@@ -80,14 +167,25 @@ static int missing_segments(struct slo *u)
 		struct seg *g = &u->seg[i];
 		char etag[64];
 		uint64_t size;
+		bool known;
 		int rc = tusk_swift_head(u->s, u->segc, g->name, &size, etag);
 
 		if (rc == -ENOENT)
 			continue;
 		if (rc != 0)
 			return rc;
-		g->present = size == g->len && strcasecmp(etag, g->md5) == 0;
+		if (size != g->len)
+			continue;
+		rc = seg_md5(u, g, &known);
+		if (rc != 0)
+			return swift_seterr(u->s, rc, "swift: reading %s: %s",
+				u->object, strerror(-rc));
+		g->present = strcasecmp(etag, g->md5) == 0;
 		u->s->stats.segments_skipped += g->present;
+		/* sent before the caller could note it (a crash): note it */
+		if (g->present && !known && u->o != NULL &&
+				u->o->seg_sent != NULL)
+			u->o->seg_sent(u->o->arg, u->segc, g->name, g->md5);
 	}
 	return 0;
 }
@@ -104,9 +202,9 @@ static int seg_start(struct slo *u, CURLM *m, struct seg *g)
 		swift_req_init(r, "PUT");
 		r->authed = true;
 		r->fd = u->fd, r->off = g->off, r->len = g->len;
-		rc = swift_req_url(u->s, r, u->segc, g->name, NULL);
+		rc = swift_req_hash(r, false);
 		if (rc == 0)
-			rc = swift_req_header(r, "ETag: %s", g->md5);
+			rc = swift_req_url(u->s, r, u->segc, g->name, NULL);
 		if (rc != 0) {
 			curl_easy_cleanup(h);
 			return rc;
@@ -131,6 +229,15 @@ static int seg_done(struct slo *u, struct seg *g, CURLcode cc, bool *renewed)
 		*renewed = true;
 		return swift_auth_renew(s, true) == 0 ? 1 : -EACCES;
 	}
+	if (rc == 0 && g->r.status == 201) {
+		swift_req_digests(&g->r, g->md5, NULL);
+		if (strcasecmp(g->r.etag, g->md5) != 0) {
+			/* Swift stored other bytes than were read: again */
+			rc = swift_seterr(s, -EAGAIN, "swift: PUT %s: Swift's "
+				"ETag %s is not the MD5 of the bytes sent (%s)",
+				g->r.url, g->r.etag, g->md5);
+		}
+	}
 	if (rc == -EAGAIN && g->tries++ < s->cfg.retries) {
 		swift_sleep_ms(s->cfg.retry_delay_ms);
 		return 1;
@@ -140,17 +247,13 @@ static int seg_done(struct slo *u, struct seg *g, CURLcode cc, bool *renewed)
 			"%u tries)", s->err, g->tries);
 	if (rc != 0)
 		return rc;
-	if (g->r.status == 422)
-		return swift_seterr(s, -EBADMSG, "swift: PUT %s: 422: the MD5 "
-			"Swift computed differs from the ETag sent", g->r.url);
 	if (g->r.status != 201)
-		return swift_seterr(s, -EIO, "swift: PUT %s: %ld", g->r.url,
-			g->r.status);
-	if (strcasecmp(g->r.etag, g->md5) != 0)
-		return swift_seterr(s, -EBADMSG, "swift: PUT %s: ETag %s, "
-			"expected %s", g->r.url, g->r.etag, g->md5);
+		return swift_seterr(s, -EIO, "swift: PUT %s: %ld %.80s",
+			g->r.url, g->r.status, g->r.resp != NULL ? g->r.resp : "");
 	s->stats.segments_sent++;
 	s->stats.bytes_sent += g->len;
+	if (u->o != NULL && u->o->seg_sent != NULL)
+		u->o->seg_sent(u->o->arg, u->segc, g->name, g->md5);
 	return 0;
 }
 
@@ -298,10 +401,11 @@ static int slo_plan(struct slo *u, uint64_t size)
 
 int tusk_swift_slo_upload(struct tusk_swift *s, const char *container,
 		const char *object, int fd, uint64_t size,
+		const struct tusk_swift_upload_opts *o,
 		struct tusk_swift_upload_result *res)
 {
-	struct slo u = { .s = s, .object = object, .fd = fd };
-	int rc;
+	struct slo u = { .s = s, .o = o, .object = object, .fd = fd };
+	int rc, joined;
 
 	if (strlen(container) > CONTAINER_MAX)
 		return swift_seterr(s, -ENAMETOOLONG, "swift: container name "
@@ -311,11 +415,14 @@ int tusk_swift_slo_upload(struct tusk_swift *s, const char *container,
 	if (rc == 0)
 		rc = tusk_swift_container_ensure(s, u.segc);
 	if (rc == 0)
-		rc = hash_segments(&u, res->sha256);
+		rc = sha_start(&u, size);
 	if (rc == 0)
 		rc = missing_segments(&u);
 	if (rc == 0)
 		rc = put_segments(&u);
+	joined = sha_join(&u, rc != 0);
+	if (rc == 0 && (rc = joined) == 0)
+		snprintf(res->sha256, sizeof(res->sha256), "%s", u.sha.hex);
 	if (rc == 0)
 		rc = put_manifest(&u, container, res->sha256, res);
 	if (rc == 0)

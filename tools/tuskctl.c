@@ -25,6 +25,7 @@
 
 #include "ctl_client.h"
 #include "tuskctl_iperf3.h"
+#include "tuskctl_notebook.h"
 #include "tuskctl_session.h"
 #include "tuskctl_test.h"
 #include "ctl_proto.h"
@@ -670,6 +671,8 @@ usage(FILE *f)
 		"(tusk-ctrld; tuskctl session)\n"
 		"           test submit|list|show|plot ... (tusk-ctrld's "
 		"scheduled tests; tuskctl test)\n"
+		"           notebook start user=U session=S | notebook stop "
+		"user=U (tusk-ctrld, on Marathon)\n"
 		"           watch   (events: state changes and progress of "
 		"fetches, one line each)\n"
 		"  ARG      key=value, or a port name\n"
@@ -888,6 +891,9 @@ main(int argc, char **argv)
 	if (strcmp(argv[optind], "test") == 0)
 		return tuskctl_test(argc - optind - 1, argv + optind + 1,
 				    sock_opt, as_json);
+	if (strcmp(argv[optind], "notebook") == 0)
+		return tuskctl_notebook(argc - optind - 1, argv + optind + 1,
+					sock_opt, as_json);
 	if (sock == NULL || sock[0] == '\0')
 		sock = TUSK_CTL_TUSKD_SOCKET;
 	/* "token mint ARGS": tuskd's command is "token" */

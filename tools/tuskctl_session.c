@@ -78,12 +78,13 @@ human(char *out, size_t len, json_int_t v)
 		snprintf(out, len, "%.*f%c", x < 10 ? 1 : 0, x, units[u]);
 }
 
-static json_t *
-call(const char *sock, json_t *req, char *err, size_t errlen)
+json_t *
+tuskctl_ctrld_call(const char *sock, json_t *req, char *err, size_t errlen)
 {
 	struct tusk_ctl_client c;
 	json_t *resp;
 
+	sock = tuskctl_ctrld_socket(sock);
 	if (tusk_ctl_client_connect(&c, sock, SESSION_TIMEOUT_MS, err,
 				    errlen) < 0) {
 		json_decref(req);
@@ -98,16 +99,6 @@ call(const char *sock, json_t *req, char *err, size_t errlen)
 		return NULL;
 	}
 	return resp;
-}
-
-json_t *
-tuskctl_ctrld_call(const char *sock, json_t *req, char *err, size_t errlen)
-{
-	if (sock == NULL)
-		sock = getenv(SESSION_SOCKET_ENV);
-	if (sock == NULL || sock[0] == '\0')
-		sock = SESSION_DEFAULT_SOCKET;
-	return call(sock, req, err, errlen);
 }
 
 static void
@@ -317,8 +308,8 @@ watch(const char *sock, const char *id, bool as_json)
 	int lines = 0;
 
 	for (;;) {
-		resp = call(sock, json_pack("{s:s, s:s}", "cmd", "show", "id",
-					    id), err, sizeof(err));
+		resp = tuskctl_ctrld_call(sock, json_pack("{s:s, s:s}", "cmd",
+					  "show", "id", id), err, sizeof(err));
 		if (resp == NULL) {
 			fprintf(stderr, "tuskctl: session watch: %s\n", err);
 			json_decref(old);
@@ -347,6 +338,16 @@ watch(const char *sock, const char *id, bool as_json)
 }
 
 /* ------------------------------------------------------------- main */
+
+const char *
+tuskctl_ctrld_socket(const char *sock)
+{
+	if (sock == NULL)
+		sock = getenv(SESSION_SOCKET_ENV);
+	if (sock == NULL || sock[0] == '\0')
+		sock = SESSION_DEFAULT_SOCKET;
+	return sock;
+}
 
 static void
 session_usage(FILE *f)
@@ -401,10 +402,7 @@ tuskctl_session(int argc, char **argv, const char *sock, bool as_json)
 	json_t *req, *resp;
 	char err[512];
 
-	if (sock == NULL)
-		sock = getenv(SESSION_SOCKET_ENV);
-	if (sock == NULL || sock[0] == '\0')
-		sock = SESSION_DEFAULT_SOCKET;
+	sock = tuskctl_ctrld_socket(sock);
 	if ((needs_id || strcmp(cmd, "submit") == 0) ? argc != 2 :
 	    strcmp(cmd, "list") != 0 || argc != 1) {
 		session_usage(stderr);
@@ -423,7 +421,7 @@ tuskctl_session(int argc, char **argv, const char *sock, bool as_json)
 		return EXIT_USAGE;
 	if (!json_is_true(json_object_get(req, "history")))
 		json_object_del(req, "history");
-	resp = call(sock, req, err, sizeof(err));
+	resp = tuskctl_ctrld_call(sock, req, err, sizeof(err));
 	if (resp == NULL) {
 		fprintf(stderr, "tuskctl: session %s: %s\n", cmd, err);
 		return EXIT_FAIL;

@@ -6,12 +6,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 /* argv after "session"; sock: -s when given, else NULL. Exit status. */
 int tuskctl_session(int argc, char **argv, const char *sock, bool as_json);
-
-/* One request to tusk-ctrld (sock NULL: $TUSK_CTRLD_SOCKET, else the
- * default); takes req. The response, or NULL with the reason in err. */
-#include <jansson.h>
+/* tusk-ctrld's socket: sock (-s), else $TUSK_CTRLD_SOCKET, else the
+ * default. */
+const char *tuskctl_ctrld_socket(const char *sock);
+/* One command to tusk-ctrld (sock NULL: as tuskctl_ctrld_socket; req is
+ * consumed): the answer when "ok", else NULL and the error in err. */
 json_t *tuskctl_ctrld_call(const char *sock, json_t *req, char *err,
 			   size_t errlen);
 

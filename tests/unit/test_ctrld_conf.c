@@ -60,7 +60,14 @@ static const char good[] =
 	"path = /srv/archive\n"
 	"[storage scratch]\n"
 	"type = posix\n"
-	"path = scratch\n";
+	"path = scratch\n"
+	"[storage pilot]\n"
+	"type = swift\n"
+	"auth_url = http://127.0.0.1:8080/auth/v1.0\n"
+	"user = test:tester\n"
+	"key = testing\n"
+	"segment_mb = 64\n"
+	"parallel = 8\n";
 
 static void
 test_good(void **state)
@@ -79,9 +86,26 @@ test_good(void **state)
 	assert_int_equal(c.max_transfers, 8);
 	assert_int_equal(c.retries, 5);
 	assert_int_equal(c.backoff_max_s, 10);
-	assert_int_equal(c.nstorage, 2);
+	assert_int_equal(c.nstorage, 3);
 	assert_string_equal(tusk_ctrld_conf_storage(&c, "scratch")->path,
 			    "/etc/tusk/scratch");
+	{
+		const struct tusk_ctrld_storage *p =
+			tusk_ctrld_conf_storage(&c, "pilot");
+
+		assert_int_equal(p->type, TUSK_STORAGE_SWIFT);
+		assert_int_equal(p->swift.auth, 0);	/* tempauth */
+		assert_string_equal(p->swift.auth_url,
+				    "http://127.0.0.1:8080/auth/v1.0");
+		assert_string_equal(p->swift.user, "test:tester");
+		assert_string_equal(p->swift.key, "testing");
+		assert_string_equal(p->swift.domain, "Default");
+		assert_int_equal(p->swift.segment_mb, 64);
+		assert_int_equal(p->swift.parallel, 8);
+		assert_int_equal(p->swift.request_retries, 3);
+		assert_int_equal(p->swift.request_retry_ms, 1000);
+		assert_int_equal(p->swift.timeout_s, 600);
+	}
 	assert_null(tusk_ctrld_conf_storage(&c, "nope"));
 	l = tusk_ctrld_conf_launcher(&c, "jobs");
 	assert_non_null(l);
@@ -111,8 +135,28 @@ static const struct bad_case bad_cases[] = {
 	{ "[ctrld x]\n", "c.conf:1: section [ctrld] takes no name" },
 	{ "[storage]\npath = /x\n",
 	  "c.conf:1: section [storage] needs a name: [storage NAME]" },
+	{ "[storage a]\ntype = s3\npath = /x\n",
+	  "c.conf:2: type: unknown value \"s3\" (expected one of: posix, "
+	  "swift)" },
 	{ "[storage a]\ntype = swift\npath = /x\n",
-	  "c.conf:2: type: unknown value \"swift\" (expected one of: posix)" },
+	  "c.conf:3: path: not a key of type = swift storage" },
+	{ "[storage a]\npath = /x\nauth_url = http://s/auth/v1.0\n",
+	  "c.conf:3: auth_url: not a key of type = posix storage" },
+	{ "[storage a]\ntype = swift\nauth_url = http://s/auth/v1.0\n"
+	  "user = t:t\n",
+	  "c.conf:1: missing required key \"key\" in [storage a] (type = "
+	  "swift)" },
+	{ "[storage a]\ntype = swift\nauth = keystone3\nauth_url = "
+	  "http://k/v3\nuser = u\nkey = k\n",
+	  "c.conf:1: missing required key \"project\" in [storage a] (auth "
+	  "= keystone3)" },
+	{ "[storage a]\ntype = swift\nauth_url = http://s/auth/v1.0\n"
+	  "user = t:t\nkey = k\nsegment_mb = 5121\n",
+	  "c.conf:6: segment_mb: value 5121 out of range [1, 5120]" },
+	{ "[storage a]\ntype = swift\nauth_url = http://s/auth/v1.0\n"
+	  "user = t:t\nkey = k\nauth = v2\n",
+	  "c.conf:6: auth: unknown value \"v2\" (expected one of: "
+	  "tempauth, keystone3)" },
 	{ "[storage a]\ntype = posix\n",
 	  "c.conf:1: missing required key \"path\" in [storage a]" },
 	{ "[store a]\n", "c.conf:1: unknown section [store a] (expected "
@@ -193,6 +237,21 @@ test_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(
 		json_object_get(json_object_get(j, "launchers"), "jobs"),
 		"type")), "rec");
+	/* a Swift storage: its own keys, the key itself never shown */
+	{
+		json_t *p = json_object_get(json_object_get(j, "storage"),
+					    "pilot");
+
+		assert_string_equal(json_string_value(json_object_get(p,
+				    "type")), "swift");
+		assert_string_equal(json_string_value(json_object_get(p,
+				    "key")), "(hidden)");
+		assert_null(json_object_get(p, "path"));
+		assert_int_equal(json_integer_value(json_object_get(p,
+				 "segment_mb")), 64);
+		assert_null(json_object_get(json_object_get(json_object_get(j,
+				 "storage"), "archive"), "auth_url"));
+	}
 	json_decref(j);
 	tusk_ctrld_conf_free(&c);
 }

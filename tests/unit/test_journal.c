@@ -199,6 +199,27 @@ test_migrations(void **state)
 		assert_string_equal(g.s.name, "old");
 		/* what version 2 added works on the migrated file */
 		assert_int_equal(tusk_journal_event(j, id, -1, "x", "y", 6), 0);
+		/* and version 3's Swift segments: absent, put, read back,
+		 * replaced, kept apart per file and step */
+		{
+			char md5[TUSK_JOURNAL_MD5_HEX] = "";
+
+			assert_int_equal(tusk_journal_seg_get(j, id, 0, 0,
+					 "c_segments/o/slo/1", md5), 0);
+			assert_int_equal(tusk_journal_seg_put(j, id, 0, 0,
+					 "c_segments/o/slo/1", "aa"), 0);
+			assert_int_equal(tusk_journal_seg_put(j, id, 0, 0,
+					 "c_segments/o/slo/1",
+					 "0123456789abcdef0123456789abcdef"), 0);
+			assert_int_equal(tusk_journal_seg_get(j, id, 0, 0,
+					 "c_segments/o/slo/1", md5), 1);
+			assert_string_equal(md5,
+					    "0123456789abcdef0123456789abcdef");
+			assert_int_equal(tusk_journal_seg_get(j, id, 1, 0,
+					 "c_segments/o/slo/1", md5), 0);
+			assert_int_equal(tusk_journal_seg_get(j, id, 0, 1,
+					 "c_segments/o/slo/1", md5), 0);
+		}
 		tusk_journal_close(j);
 	}
 }

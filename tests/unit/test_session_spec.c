@@ -27,6 +27,9 @@ setup(void **state)
 
 	return tusk_ctrld_conf_parse("ctrld.conf", "[ctrld]\n"
 				     "[storage archive]\npath = /srv/a\n"
+				     "[storage pilot]\ntype = swift\n"
+				     "auth_url = http://s:8080/auth/v1.0\n"
+				     "user = t:t\nkey = k\n"
 				     "[launcher local]\ntype = rec\n", &conf,
 				     &rec_factory, err, sizeof(err));
 }
@@ -93,6 +96,30 @@ test_good(void **state)
 	assert_int_equal(s.analysis[1].kind, TUSK_JOB_COMMAND);
 	assert_string_equal(s.analysis[1].argv[0], "true");
 	assert_null(s.analysis[1].argv[1]);
+	tusk_session_spec_free(&s);
+
+	/* a swift:// source */
+	assert_int_equal(tusk_session_spec_parse_text(
+		"{\"source\": \"swift://pilot/runs/run1/\", \"destination\": "
+		"\"d\"}", &conf, &s, err, sizeof(err)), 0);
+	assert_non_null(s.swift_src);
+	assert_string_equal(s.swift_src->name, "pilot");
+	assert_string_equal(s.dir_url, "swift://pilot/runs/run1/");
+	tusk_session_spec_free(&s);
+
+	/* a swift step: its storage's type, the default prefix */
+	assert_int_equal(tusk_session_spec_parse_text(
+		"{\"source\": [\"http://h/a\"], \"destination\": \"s/r1\","
+		" \"handoff\": [{\"storage\": \"pilot\", \"container\": \"c\"},"
+		" {\"type\": \"swift\", \"storage\": \"pilot\", \"container\":"
+		" \"d\", \"prefix\": \"x/\", \"overwrite\": true}]}", &conf, &s,
+		err, sizeof(err)), 0);
+	assert_int_equal(s.handoff[0].storage->type, TUSK_STORAGE_SWIFT);
+	assert_string_equal(s.handoff[0].container, "c");
+	assert_string_equal(s.handoff[0].prefix, "s/r1/");
+	assert_string_equal(s.handoff[1].container, "d");
+	assert_string_equal(s.handoff[1].prefix, "x/");
+	assert_true(s.handoff[1].overwrite);
 	tusk_session_spec_free(&s);
 
 	assert_int_equal(tusk_session_spec_parse_text(
@@ -167,7 +194,31 @@ static const struct bad_case bad_cases[] = {
 	{ "{" SRC DST ", \"handoff\": [{\"storage\": \"tape\"}]}",
 	  "handoff[0].storage: no [storage tape] in ctrld.conf" },
 	{ "{" SRC DST ", \"handoff\": [{\"storage\": \"archive\", "
-	  "\"type\": \"swift\"}]}", "handoff[0].type: one of posix" },
+	  "\"type\": \"s3\"}]}", "handoff[0].type: one of posix, swift" },
+	{ "{" SRC DST ", \"handoff\": [{\"storage\": \"archive\", "
+	  "\"type\": \"swift\"}]}", "handoff[0].type: \"swift\", but "
+	  "[storage archive] is type = posix" },
+	{ "{" SRC DST ", \"handoff\": [{\"storage\": \"pilot\"}]}",
+	  "handoff[0].container: required" },
+	{ "{" SRC DST ", \"handoff\": [{\"storage\": \"pilot\", "
+	  "\"container\": \"a/b\"}]}", "handoff[0].container: a Swift "
+	  "container name (no '/', at most 256 bytes): \"a/b\"" },
+	{ "{" SRC DST ", \"handoff\": [{\"storage\": \"pilot\", "
+	  "\"container\": \"c\", \"prefix\": \"/x\"}]}", "handoff[0].prefix: "
+	  "an object name prefix (not starting with '/', room for file "
+	  "names)" },
+	{ "{" SRC DST ", \"handoff\": [{\"storage\": \"pilot\", "
+	  "\"container\": \"c\", \"mode\": \"move\"}]}", "handoff[0].path, "
+	  "mode: not for a swift step (container, prefix)" },
+	{ "{" SRC DST ", \"handoff\": [{\"storage\": \"archive\", "
+	  "\"container\": \"c\"}]}", "handoff[0].container, prefix: only "
+	  "for a swift step" },
+	{ "{\"source\": \"swift://pilot/\", " DST "}",
+	  "source: not swift://STORAGE/CONTAINER/PREFIX: \"swift://pilot/\"" },
+	{ "{\"source\": \"swift://tape/c/p/\", " DST "}",
+	  "source: no [storage tape] type = swift in ctrld.conf" },
+	{ "{\"source\": \"swift://archive/c/p/\", " DST "}",
+	  "source: no [storage archive] type = swift in ctrld.conf" },
 	{ "{" SRC DST ", \"handoff\": [{\"storage\": \"archive\", "
 	  "\"path\": \"../x\"}]}", "handoff[0].path: escapes its root: \"..\" "
 	  "in \"../x\" (a directory under the storage's)" },
