@@ -319,6 +319,11 @@ tusk_push_start(const struct tusk_svc_env *env,
 	rc = tusk_http_url_parse(req->url, &p->u);
 	if (rc == 0 && !p->u.host_is_ipv4)
 		rc = -EINVAL;
+	/* the push client speaks plain HTTP only (the fetch client, which
+	 * pulls, has TLS): an https Destination is refused, not sent in
+	 * clear to its port */
+	if (rc == 0 && p->u.tls)
+		rc = -EPROTONOSUPPORT;
 	if (rc == 0)
 		rc = open_file(p, req->rel);
 	if (rc == 0 && req->extra != NULL &&

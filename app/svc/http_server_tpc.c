@@ -21,7 +21,8 @@
  *                     of the same target resumes it)
  *
  * What is refused before the 202 gets a status of its own: 400 (no
- * Source/Destination or both, a URL the clients cannot use: https,
+ * Source/Destination or both, a URL the clients cannot use: an https
+ * Destination (the push client has no TLS; an https Source is pulled),
  * a host name - the stack has no DNS, give an IPv4 literal -, a bad
  * X-Number-Of-Streams), 403 (the root, an
  * internal name, a directory), 404 (push of a missing file), 409 (no
@@ -215,7 +216,7 @@ push_start(struct hs_conn *hc, const char *dst, uint64_t now)
 	rc = tusk_push_start(hc->srv->env, &req, now, &hc->tpc->p);
 	if (rc < 0)
 		return rc == -ENOMEM || rc == -EADDRNOTAVAIL ? 503 :
-		       hs_status_of_errno(rc);
+		       rc == -EPROTONOSUPPORT ? 400 : hs_status_of_errno(rc);
 	HS_LOG(INFO, "COPY /%s: push to %s\n", hc->rel, dst);
 	return 0;
 }

@@ -226,8 +226,10 @@ static const struct err_case err_cases[] = {
 	  "\r\n", 403, false },
 	/* third-party COPY refused before it starts (http_server_tpc.c) */
 	{ "COPY /n HTTP/1.1\r\nHost: t\r\n\r\n", 400, false },
-	{ "COPY /n HTTP/1.1\r\nHost: t\r\nSource: https://10.0.0.9/x\r\n"
+	{ "COPY /n HTTP/1.1\r\nHost: t\r\nSource: ftp://10.0.0.9/x\r\n"
 	  "\r\n", 400, false },
+	{ "COPY /a.bin HTTP/1.1\r\nHost: t\r\n"
+	  "Destination: https://10.0.0.9/x\r\n\r\n", 400, false },
 	{ "COPY /n HTTP/1.1\r\nHost: t\r\nSource: http://a.name/x\r\n\r\n",
 	  400, false },
 	{ "COPY /n HTTP/1.1\r\nHost: t\r\nSource: http://10.0.0.9/x\r\n"
