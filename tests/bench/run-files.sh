@@ -37,10 +37,11 @@
 #        tmpfs refuses them), FILES_DISK (/var/tmp), BENCH_SECONDS (bulk
 #        run, 10), FILES_PERF (a directory: perf records both workers for
 #        3 s in the running phase of the first 1-stream tmpfs fetch),
-#        FILES_MEMIF_ZC (1: A, the source, is a zero-copy memif client when
-#        hugepages allow, as in run-memif.sh; 0: a copying one).
+#        FILES_MEMIF_ZC (0: A, the source, is a copying memif client; 1
+#        asks for zero-copy, which tuskd now refuses: it delivered wrong
+#        bytes, README "memif ports").
 # Exits 1 only when a fetch delivered wrong bytes (README "Files at
-# network speed": seen with zero-copy sources), after all the figures.
+# network speed"), after all the figures.
 # Not part of `meson test`: it needs the machine quiet for minutes and
 # 3 x FILES_MIB of tmpfs.
 set -euo pipefail
@@ -60,7 +61,7 @@ PARTS=${FILES_PARTS:-bulk memif fio sha http}
 POLL=${FILES_POLL:-busy}
 DIRECT=${FILES_DIRECT:-0}
 DISK=${FILES_DISK:-/var/tmp}
-MEMIF_ZC=${FILES_MEMIF_ZC:-1}
+MEMIF_ZC=${FILES_MEMIF_ZC:-0}
 SECONDS_RUN=${BENCH_SECONDS:-10}
 # The idle pair's CPU is sampled this long before the fetches.
 IDLE_S=5
@@ -126,8 +127,7 @@ threads_diff() {
 # ------------------------------------------------------------------ bulk
 
 # The pair with data roots under $1: B (the memif server) first, then A
-# as a zero-copy client when hugepages are left for it (it needs its
-# memory up front, lib.sh), a copying client otherwise (said so).
+# as a copying client (FILES_MEMIF_ZC=1: zero-copy, refused by tuskd).
 memif_pair_files() {
 	local side role
 	# A private memif link between two tuskd of the benchmark: HTTP

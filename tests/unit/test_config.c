@@ -159,6 +159,18 @@ static const struct bad_case bad_cases[] = {
 	  "tuskd.conf:11: iss: \"https://i\" already trusted in [issuer a]" },
 	{ TUSKD PORT0 "[issuer]\n",
 	  "tuskd.conf:7: section [issuer] needs a name: [issuer NAME]" },
+	/* zero-copy memif delivered wrong bytes (config_port.c) */
+	{ TUSKD "[port m0]\ndevice = net_memif0,socket=/tmp/m.sock\n"
+	  "profile = memif\naddress = 10.0.0.1/24\n"
+	  "devargs = role=client,zero-copy=yes\n",
+	  "tuskd.conf:7: devargs: zero-copy memif is refused: DPDK 22.11's "
+	  "zero-copy transmit delivered wrong bytes in tuskd's tests (README "
+	  "\"memif ports\"); leave zero-copy out (copy mode)" },
+	{ TUSKD "[port m0]\ndevice = net_memif0,zero-copy=yes\n"
+	  "profile = memif\naddress = 10.0.0.1/24\n",
+	  "tuskd.conf:4: device: zero-copy memif is refused: DPDK 22.11's "
+	  "zero-copy transmit delivered wrong bytes in tuskd's tests (README "
+	  "\"memif ports\"); leave zero-copy out (copy mode)" },
 };
 
 static struct tusk_config cfg; /* big (ports with profiles): not on stack */
