@@ -11,7 +11,8 @@
 # (pstask_check.py), the journal shows 5 runs finished and archived, and
 # `tuskctl test plot` draws a PNG (checked: size, 1000x700) and an SVG.
 # Bad tasks are refused with the key named; an rtt task runs through
-# tuskd's `twamp` command and its run is recorded whatever tuskd says.
+# tuskd's `twamp` command against the STAMP reflector of test_twamp
+# (twamp_peer.py) in the peer: all packets back, RTT recorded.
 #
 #   peer ns: iperf3 -s :5201 <-- tuskd (iperf3 client) <-- tusk-ctrld
 #            archive_receiver.py 127.0.0.1:RECV_PORT <-- POST --'
@@ -20,6 +21,9 @@
 . "$(dirname "$0")/ctrld_lib.sh"
 
 readonly RUNS=5 REPEAT=PT3S
+# The rtt task: packets to the peer's reflector (twamp_peer.py), its port,
+# and how long the reflector waits for a first or next packet.
+readonly RTT_COUNT=5 RTT_PORT=8862 RTT_QUIET_S=30
 readonly RECV_PORT=8099
 # Bound on the whole schedule: 5 slots 3 s apart, a restart, slack.
 readonly SCHEDULE_MAX_S=90
@@ -39,9 +43,11 @@ IPERF_PID=$!
 ip netns exec "$TUSK_LAB_NS" python3 "$INTEG_DIR/archive_receiver.py" \
 	"$RECV_PORT" "$WORK/recv" --fail 1 > "$WORK/recv.log" 2>&1 &
 RECV_PID=$!
+REFL_PID=
 stop_helpers() {
 	kill_if iperf3 "$IPERF_PID"
 	kill_if archive_receiver.py "$RECV_PID"
+	[ -z "$REFL_PID" ] || kill_if twamp_peer.py "$REFL_PID"
 }
 http_cleanup_add stop_helpers
 ctrld_conf
@@ -114,16 +120,39 @@ grep -q "<svg" "$WORK/plot.svg" || fail "no SVG"
 grep -q "throughput" "$WORK/plot.svg" || fail "the SVG has no throughput panel"
 note "ok: plot.png $(stat -c %s "$WORK/plot.png") bytes, plot.svg"
 
-note "an rtt task: through tuskd's twamp command"
-echo "{\"test\": {\"type\": \"rtt\", \"spec\": {\"dest\": \"$PEER_ADDR\", \"count\": 3, \"interval\": \"PT0.1S\"}}}" > "$WORK/rtt.json"
+note "an rtt task: tuskd's twamp sender against a reflector in the peer"
+# twamp_peer.py (test_twamp's independent STAMP reflector) on RTT_PORT,
+# quitting after RTT_QUIET_S without a packet
+rm -f "$WORK/refl.ready"
+ip netns exec "$TUSK_LAB_NS" python3 "$INTEG_DIR/twamp_peer.py" reflect \
+	"$RTT_PORT" "$RTT_QUIET_S" "$WORK/refl.ready" > "$WORK/refl.json" 2>&1 &
+REFL_PID=$!
+for (( i = 0; i < 100; i++ )); do
+	[ -e "$WORK/refl.ready" ] && break
+	sleep 0.1
+done
+[ -e "$WORK/refl.ready" ] || fail "the reflector did not start"
+echo "{\"test\": {\"type\": \"rtt\", \"spec\": {\"dest\": \"$PEER_ADDR\", \"count\": $RTT_COUNT, \"interval\": \"PT0.1S\", \"port\": $RTT_PORT}}}" > "$WORK/rtt.json"
 rid=$(tst submit "$WORK/rtt.json" | field 't["id"]') || fail "submit rtt"
 for (( i = 0; i < 30 * 5; i++ )); do
 	[ "$(tst show "$rid" | field 't["done"]')" = True ] && break
 	sleep 0.2
 done
 tst show "$rid" > "$WORK/rtt.show.json"
-field 't["results"][0]["state"] in ("finished", "failed") and "succeeded" in t["results"][0]["result"]' \
-	< "$WORK/rtt.show.json" | grep -q True || fail "rtt run: $(cat "$WORK/rtt.show.json")"
-note "rtt run: $(field 't["results"][0]["state"], t["results"][0]["result"].get("error", "")' < "$WORK/rtt.show.json")"
+python3 - "$WORK/rtt.show.json" "$RTT_COUNT" <<'PY' || fail "rtt run: $(cat "$WORK/rtt.show.json")"
+import json, sys
+t = json.load(open(sys.argv[1])); n = int(sys.argv[2])
+run = t["results"][0]
+r = run["result"]
+assert run["state"] == "finished", run["state"]
+assert r["succeeded"] is True, r
+assert r["packets-sent"] == n and r["packets-received"] == n, r
+assert r["packets-lost"] == 0 and r["loss"] == 0, r
+# a veth and two user-space stacks: well under a second, above zero
+assert 0 < r["rtt"]["mean"] < 1000, r["rtt"]
+assert r["min"].startswith("PT") and r["max"].startswith("PT"), r
+PY
+kill_if twamp_peer.py "$REFL_PID"
+note "ok: rtt run: $(field 't["results"][0]["result"]["packets-received"], t["results"][0]["result"]["rtt"]["mean"]' < "$WORK/rtt.show.json") ms"
 
 note "pass"
