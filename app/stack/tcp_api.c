@@ -116,7 +116,8 @@ tusk_tcp_connect(struct tusk_stack *st, const struct tusk_addr *dst,
 	c->iss = tusk_tcp_conn_isn(tcp, &t, now);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->iss + 1;
-	c->rcv_mss = (uint16_t)(tusk_stack_iface(st, iface)->mtu - 40);
+	c->rcv_mss = tusk_tcp_conn_mss_cap(c,
+		(uint16_t)(tusk_stack_iface(st, iface)->mtu - 40));
 	c->rcv_wscale = tusk_tcp_conn_wscale_for(c->rcv_max);
 	c->state = TUSK_TCP_SYN_SENT;
 	tusk_tcp_output_syn(tcp, c, now);

@@ -84,12 +84,20 @@ struct tusk_tcp_conn_opts {
 	uint32_t snd_buf;      /* send buffer, bytes (TUSK_TCP_SND_BUF_DEFAULT) */
 	bool nodelay;          /* no Nagle (RFC 1122 4.2.3.4) */
 	bool keepalive;        /* RFC 1122 4.2.3.6 probes after 2 h idle */
+	/* Largest segment payload, both ways: advertised in the SYN and the
+	 * most we send (a socket's TCP_MAXSEG, iperf3 -M); 0: the route's */
+	uint16_t mss_max;
 	/* Leave options out of the SYN exchange (interop testing, and peers
 	 * that mishandle them): */
 	bool no_sack;          /* RFC 2018: recovery by RFC 5681/6582 */
 	bool no_timestamps;    /* RFC 7323 timestamps and PAWS */
 	bool no_wscale;        /* RFC 7323 window scaling: 64 KiB window */
 };
+
+/* The smallest mss_max taken (a smaller one is raised to it): RFC 9293
+ * 3.7.1's default IPv4 MSS, what every host must accept; less would
+ * only multiply headers. */
+#define TUSK_TCP_MSS_MIN 536
 
 /* Receive window cap unless told otherwise: 1 GiB, the most window
  * scaling can express (RFC 7323 2.3). The BDP of 10 Gbit/s over 200 ms is

@@ -230,6 +230,8 @@ tusk_tcp_conn_opts(struct tusk_tcp_conn *c, const struct tusk_tcp_conn_opts *o)
 		c->flags |= TUSK_TCP_CF_NODELAY;
 	if (o->keepalive)
 		c->flags |= TUSK_TCP_CF_KEEPALIVE;
+	if (o->mss_max != 0)
+		c->mss_max = RTE_MAX(o->mss_max, TUSK_TCP_MSS_MIN);
 	if (o->no_sack)
 		c->flags |= TUSK_TCP_CF_NO_SACK;
 	if (o->no_timestamps)

@@ -135,6 +135,7 @@ struct tusk_tcp_conn {
 	uint16_t mss;           /* payload per segment we send */
 	uint32_t tso_max;       /* bytes per TSO frame; 0: no TSO */
 	uint16_t rcv_mss;       /* what we advertised */
+	uint16_t mss_max;       /* tusk_tcp_conn_opts.mss_max (0: none) */
 	uint16_t rcv_seg_max;   /* largest segment received: the peer's
 				 * "full-sized segment" (RFC 1122 4.2.3.2) */
 	uint8_t snd_wscale;     /* shift for the peer's window field */
@@ -299,6 +300,13 @@ void tusk_tcp_conn_opts(struct tusk_tcp_conn *c,
 			const struct tusk_tcp_conn_opts *o);
 /* Our window scale for a receive cap (RFC 7323 2.3). */
 uint8_t tusk_tcp_conn_wscale_for(uint32_t rcv_max);
+
+/* v capped by the connection's mss_max, if any. */
+static inline uint16_t
+tusk_tcp_conn_mss_cap(const struct tusk_tcp_conn *c, uint16_t v)
+{
+	return c->mss_max != 0 && c->mss_max < v ? c->mss_max : v;
+}
 /* Tear down: tell the service (unless it closed or aborted) and free. */
 void tusk_tcp_conn_drop(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 			int err, uint64_t now);

@@ -122,7 +122,7 @@ negotiate(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	uint16_t peer = (o->present & TUSK_TCP_OPTF_MSS) && o->mss > 0 ?
 			o->mss : TCP_DEFAULT_MSS;
 
-	c->rcv_mss = route_mss(tcp, &c->t.raddr);
+	c->rcv_mss = tusk_tcp_conn_mss_cap(c, route_mss(tcp, &c->t.raddr));
 	c->mss = RTE_MIN(peer, c->rcv_mss);
 	c->flags &= ~(TUSK_TCP_CF_WS | TUSK_TCP_CF_SACK | TUSK_TCP_CF_TS);
 	c->snd_wscale = c->rcv_wscale = 0;
@@ -266,7 +266,9 @@ cookie_accept(struct tusk_tcp *tcp, struct tusk_tcp_listener *l,
 	c->rcv_adv = seg->seq + RTE_MIN(TUSK_TCP_RCV_SPACE_INIT,
 					TUSK_TCP_MAX_WIN);
 	c->rcv_mss = route_mss(tcp, &seg->t.raddr);
-	c->mss = RTE_MIN(co.mss, c->rcv_mss);
+	/* the cookie's SYN-ACK offered the route's MSS; what we send is
+	 * capped all the same */
+	c->mss = tusk_tcp_conn_mss_cap(c, RTE_MIN(co.mss, c->rcv_mss));
 	if (co.ts_ok) {
 		c->flags |= TUSK_TCP_CF_TS;
 		c->ts_recent = seg->opt.tsval;

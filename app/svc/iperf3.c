@@ -367,22 +367,25 @@ refuse(struct tusk_iperf3 *s, const char *why, uint64_t now)
 }
 
 /* The listener again, with the streams' receive window capped at
- * rcv_max (0: the default). iperf3's server does the same for -w: it
- * listens anew with SO_RCVBUF set (iperf_tcp.c iperf_tcp_listen), so the
- * streams it accepts next have it. Established connections (the control
- * one) are not touched; only embryonic ones die with the old listener,
- * and between the parameters and CREATE_STREAMS there are none of ours. */
+ * rcv_max and their MSS at mss_max (0: the defaults). iperf3's server
+ * does the same for -w and -M: it listens anew with SO_RCVBUF and
+ * TCP_MAXSEG set (iperf_tcp.c iperf_tcp_listen), so the streams it
+ * accepts next have them. Established connections (the control one) are
+ * not touched; only embryonic ones die with the old listener, and
+ * between the parameters and CREATE_STREAMS there are none of ours. */
 static void
-relisten(struct tusk_iperf3 *s, uint32_t rcv_max)
+relisten(struct tusk_iperf3 *s, uint32_t rcv_max, uint16_t mss_max)
 {
-	struct tusk_tcp_conn_opts opts = { .rcv_max = rcv_max };
+	struct tusk_tcp_conn_opts opts = { .rcv_max = rcv_max,
+					   .mss_max = mss_max };
 
-	if (rcv_max == s->rcv_max)
+	if (rcv_max == s->rcv_max && mss_max == s->mss_max)
 		return;
 	tusk_tcp_unlisten(s->env.st, s->port);
 	if (tusk_tcp_listen(s->env.st, s->port, &iperf3_ops, s,
 			    IPERF3_BACKLOG, &opts) == 0) {
 		s->rcv_max = rcv_max;
+		s->mss_max = mss_max;
 		return;
 	}
 	IPERF3_LOG(ERR, "cannot listen on %u again\n", s->port);
@@ -410,7 +413,7 @@ got_params(struct tusk_iperf3 *s, uint64_t now)
 	 * pattern sender keeps its own bound, pattern.h) */
 	relisten(s, !t->p.udp && t->p.window != 0 ?
 		 (uint32_t)RTE_MIN(t->p.window, (uint64_t)TUSK_TCP_RCV_MAX_DEFAULT) :
-		 0);
+		 0, t->p.udp ? 0 : (uint16_t)t->p.mss);
 	t->want_streams = t->p.parallel * (t->p.bidir ? 2 : 1);
 	if (t->p.server_output) {
 		t->samples = calloc((size_t)t->want_streams *

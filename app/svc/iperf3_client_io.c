@@ -124,6 +124,8 @@ tcp_open(struct tusk_iperf3 *s, struct iperf3_stream *sp, uint64_t now)
 		 * the receive window's cap. The send side keeps tuskd's
 		 * queue bound (pattern.h), which follows cwnd. */
 		.rcv_max = (uint32_t)s->t.p.window,
+		/* -M: TCP_MAXSEG on iperf3's sockets */
+		.mss_max = (uint16_t)s->t.p.mss,
 	};
 	struct iperf3_conn *k = iperf3_conn_alloc(s, NULL, CONN_STREAM);
 	int ret;

@@ -95,7 +95,7 @@ struct iperf3_params {
 	uint32_t omit;        /* s */
 	uint32_t len;         /* blksize */
 	uint64_t bandwidth;   /* bits/s per stream; UDP 0: unlimited */
-	uint32_t mss;         /* -M: noted, not applied */
+	uint32_t mss;         /* -M: the streams' MSS cap */
 	uint64_t window;      /* -w: the streams' receive window cap */
 	char cc[TUSK_IPERF3_CC_MAX];         /* tuskd's name, "" default */
 	char client_version[16];
@@ -198,6 +198,8 @@ struct tusk_iperf3 {
 	uint64_t deny_pending;       /* conns waiting for ACCESS_DENIED */
 	uint32_t rcv_max;            /* the listener's stream window cap
 				      * (-w; 0: default) */
+	uint16_t mss_max;            /* the listener's MSS cap (-M; 0: the
+				      * route's) */
 	struct iperf3_client *cl;    /* the client's request and result */
 	uint32_t client_tests;       /* ids of client tests */
 	struct tusk_pattern pat;     /* sender payload (pattern.h) */

@@ -113,6 +113,29 @@ client nowin 3;                  check nowin tcp
 wait
 [ "$(cat "$WORK/nowin.win")" -gt $(( 256 * 1024 )) ] ||
 	fail "after -w: tuskd's window stayed small ($(cat "$WORK/nowin.win"))"
+# -M 1000: tuskd's streams have their MSS capped at 1000 both ways
+# (iperf3's server sets TCP_MAXSEG): tuskd's send MSS of the -R streams
+# mid-test is at most 1000 (less the timestamp option), the default after
+mss_seen() {
+	sleep 1.5
+	ctl_json conns | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["result"]["conns"]
+m = [x["mss"] for x in c if x["lport"] == 5201 and x["bytes_sent"] > 1 << 20
+     and x["state"] == "ESTABLISHED"]
+print(max(m) if m else 0)' > "$WORK/$1.mss"
+}
+mss_seen mss &
+client mss 3 -M 1000 -R;         check mss tcp
+wait
+mss=$(cat "$WORK/mss.mss")
+note "mss: tuskd's largest stream MSS mid-test with -M 1000: $mss"
+[ "$mss" -gt 0 ] && [ "$mss" -le 1000 ] || fail "-M 1000: tuskd's stream MSS $mss"
+mss_seen nomss &
+client nomss 3 -R;               check nomss tcp
+wait
+[ "$(cat "$WORK/nomss.mss")" -gt 1000 ] ||
+	fail "after -M: tuskd's MSS stayed small ($(cat "$WORK/nomss.mss"))"
 # pScheduler's tool-iperf3 runs exactly this (app/svc/iperf3.md)
 peer timeout $((10 + CLIENT_SLACK_S)) iperf3 -p 5201 -c "$TUSKD_ADDR" -t 10 \
 	--json -P 2 -O 1 -Z -R > "$WORK/psched.json" || true

@@ -187,6 +187,38 @@ test_passive_open_options(void **state)
 	assert_int_equal(cs.mss, 1460);
 }
 
+/* A listener's mss_max (iperf3 -M, a socket's TCP_MAXSEG): the SYN-ACK
+ * advertises it instead of the route's 8960, and what we send is capped
+ * by it although the peer offers more; below TUSK_TCP_MSS_MIN it is
+ * raised to that. */
+static void
+test_passive_open_mss_max(void **state)
+{
+	struct tusk_tcp_opts o = { .present = TUSK_TCP_OPTF_MSS, .mss = 8960 };
+	struct tusk_tcp_conn_opts mo = { .mss_max = 1000 };
+	struct tusk_tcp_conn_stats cs;
+	struct tusk_test_seg s;
+
+	tusk_tcp_unlisten(h.st, LPORT);
+	assert_int_equal(tusk_tcp_listen(h.st, LPORT, &ops, NULL, 4, &mo), 0);
+	send_seg(LPORT, F_SYN, PISS, 0, 65535, &o, 0, 0);
+	last(&s);
+	assert_int_equal(s.opt.mss, 1000);
+	tusk_harness_clear(&h);
+	send_seg(LPORT, F_ACK, PISS + 1, s.seq + 1, 65535, NULL, 0, 1 * MS);
+	assert_int_equal(state_of(), TUSK_TCP_ESTABLISHED);
+	tusk_tcp_conn_stats(ev.c, &cs);
+	assert_int_equal(cs.mss, 1000);
+	tusk_tcp_abort(ev.c, 2 * MS);
+	tusk_harness_clear(&h);
+	tusk_tcp_unlisten(h.st, LPORT);
+	mo.mss_max = 100;
+	assert_int_equal(tusk_tcp_listen(h.st, LPORT, &ops, NULL, 4, &mo), 0);
+	send_seg(LPORT, F_SYN, PISS + 5000, 0, 65535, &o, 0, 3 * MS);
+	last(&s);
+	assert_int_equal(s.opt.mss, TUSK_TCP_MSS_MIN);
+}
+
 /* ---- SYN-RECEIVED ------------------------------------------------------------ */
 
 static void
@@ -927,6 +959,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_listen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passive_open_options,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passive_open_mss_max,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received, setup,
 						teardown),
