@@ -5,8 +5,10 @@
  *   tusk_image_swift() -> HEAD: the object's SHA-256 (the cache key)
  *     -> IMAGES/<sha256>/ there: done (cached)
  *     -> tusk_source_swift_get() into IMAGES/<sha256>.tar -> its SHA-256
- *     -> archive_kind(): a root file system, not an OCI/docker archive
- *     -> tar -x into IMAGES/.<sha256>.<pid>/, /bin/sh checked, renamed
+ *     -> archive_kind(): a root file system tar -> tar -x into
+ *        IMAGES/.<sha256>.<pid>/; an OCI or docker archive -> skopeo copy
+ *        and umoci unpack there (work/bundle/rootfs)
+ *     -> /bin/sh checked, renamed to IMAGES/<sha256>/
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,44 +55,41 @@ run(char *const argv[], bool quiet)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPROTO;
 }
 
-/* An OCI or docker archive has one of these at its top: tar -t of named
- * members succeeds when one is there. */
-static bool
-is_oci_or_docker(const char *tar)
+/* The tar's kind, from a member at its top: "oci-archive" (oci-layout),
+ * "docker-archive" (manifest.json) - skopeo's transport names - or NULL
+ * for a root file system. tar -t of named members succeeds when one is
+ * there. */
+static const char *
+archive_kind(const char *tar)
 {
-	static const char *const names[] = { "oci-layout", "./oci-layout",
-					     "manifest.json",
-					     "./manifest.json", NULL };
+	static const struct {
+		const char *member, *kind;
+	} tops[] = {
+		{ "oci-layout", "oci-archive" },
+		{ "./oci-layout", "oci-archive" },
+		{ "manifest.json", "docker-archive" },
+		{ "./manifest.json", "docker-archive" },
+	};
 
-	for (int i = 0; names[i] != NULL; i++) {
+	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++) {
 		char *argv[] = { "/usr/bin/tar", "-tf", (char *)tar,
-				 (char *)names[i], NULL };
+				 (char *)tops[i].member, NULL };
 
 		if (run(argv, true) == 0)
-			return true;
+			return tops[i].kind;
 	}
-	return false;
+	return NULL;
 }
 
+/* dir/bin/sh there (a file or a link: usr-merged images link it), and
+ * dir renamed to final; or another ctrld won the race to final: its copy
+ * is whole. */
 static int
-unpack(const char *tar, const char *dir, const char *final, char *why,
-       size_t len)
+install(const char *dir, const char *final, char *why, size_t len)
 {
-	char *argv[] = { "/usr/bin/tar", "-xf", (char *)tar, "-C",
-			 (char *)dir, "--numeric-owner", NULL };
 	char sh[IMAGE_PATH_MAX + 8];
 	struct stat st;
-	int rc;
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		snprintf(why, len, "%.200s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	rc = run(argv, false);
-	if (rc < 0) {
-		snprintf(why, len, "tar -x %.200s failed (not a tar?)", tar);
-		return rc;
-	}
 	snprintf(sh, sizeof(sh), "%s/bin/sh", dir);
 	if (lstat(sh, &st) != 0) {
 		snprintf(why, len, "the image has no /bin/sh (not a root file "
@@ -102,7 +101,63 @@ unpack(const char *tar, const char *dir, const char *final, char *why,
 			 strerror(errno));
 		return -errno;
 	}
-	return 0;	/* or another ctrld won the race: its copy is whole */
+	return 0;
+}
+
+/*
+ * An OCI or docker archive, as `tools/tusk-image unpack` does it: skopeo
+ * copies it into an OCI layout under work, umoci unpacks its layers in
+ * order (whiteouts applied) into work/bundle/rootfs, which becomes final.
+ */
+static int
+unpack_archive(const char *tar, const char *kind, const char *work,
+	       const char *final, char *why, size_t len)
+{
+	char src[IMAGE_PATH_MAX + 32], layout[IMAGE_PATH_MAX + 32];
+	char bundle[IMAGE_PATH_MAX + 16], rootfs[IMAGE_PATH_MAX + 32];
+	char *copy[] = { "/usr/bin/skopeo", "copy", "--quiet", src, layout,
+			 NULL };
+	char *open_[] = { "/usr/bin/umoci", "unpack", "--image", layout + 4,
+			  bundle, NULL };
+
+	snprintf(src, sizeof(src), "%s:%s", kind, tar);
+	snprintf(layout, sizeof(layout), "oci:%s/layout:image", work);
+	snprintf(bundle, sizeof(bundle), "%s/bundle", work);
+	snprintf(rootfs, sizeof(rootfs), "%s/bundle/rootfs", work);
+	if (mkdir(work, 0700) < 0 && errno != EEXIST) {
+		snprintf(why, len, "%.200s: %s", work, strerror(errno));
+		return -errno;
+	}
+	if (run(copy, false) < 0) {
+		snprintf(why, len, "skopeo could not read the %s", kind);
+		return -ENOEXEC;
+	}
+	if (run(open_, false) < 0) {
+		snprintf(why, len, "umoci could not unpack the %s", kind);
+		return -ENOEXEC;
+	}
+	return install(rootfs, final, why, len);
+}
+
+/* A root file system tar. */
+static int
+unpack(const char *tar, const char *dir, const char *final, char *why,
+       size_t len)
+{
+	char *argv[] = { "/usr/bin/tar", "-xf", (char *)tar, "-C",
+			 (char *)dir, "--numeric-owner", NULL };
+	int rc;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(why, len, "%.200s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	rc = run(argv, false);
+	if (rc < 0) {
+		snprintf(why, len, "tar -x %.200s failed (not a tar?)", tar);
+		return rc;
+	}
+	return install(dir, final, why, len);
 }
 
 /* Fetched into <sha>.tar, checked, unpacked into final. */
@@ -128,14 +183,13 @@ fetch(const struct tusk_ctrld_storage *st, const struct tusk_swift_url *u,
 			 "says %.16s...", got, meta);
 		rc = -EBADMSG;
 	}
-	if (rc == 0 && is_oci_or_docker(tar)) {
-		snprintf(why, len, "an OCI/docker archive: the local launcher "
-			 "runs a root file system (tools/tusk-image unpack "
-			 "ARCHIVE DIR, then a tar of DIR)");
-		rc = -ENOEXEC;
+	if (rc == 0) {
+		const char *kind = archive_kind(tar);
+
+		rc = kind != NULL ?
+		     unpack_archive(tar, kind, tmp, final, why, len) :
+		     unpack(tar, tmp, final, why, len);
 	}
-	if (rc == 0)
-		rc = unpack(tar, tmp, final, why, len);
 	run(rm, true);	/* a failed unpack's leftovers; gone once renamed */
 	unlink(tar);
 	return rc;

@@ -11,7 +11,9 @@
 #   in it under bubblewrap (numpy there; the host's Swift servers not) and
 #   their outputs are real (the sha256 of /data/b.bin computed in the job);
 #   the image directory is named by the tar's sha256. An object without
-#   SHA-256 metadata as an image fails the step with that reason.
+#   SHA-256 metadata as an image fails the step with that reason. An OCI
+#   archive (a tiny image of the host's dash and coreutils, made with
+#   umoci) from Swift is unpacked by skopeo and umoci and its job runs.
 
 # shellcheck source=tests/integration/http_lib.sh
 . "$(dirname "$0")/http_lib.sh"
@@ -64,6 +66,43 @@ wait_session "$id" FAILED
 reason=$(sget "$id" 's["reason"]')
 case $reason in *"has no X-Object-Meta-Sha256"*) note "ok: $reason" ;;
 	*) fail "an image without a digest: $reason" ;; esac
+
+note "an OCI archive from Swift (skopeo and umoci unpack it)"
+# A root file system of the host's dash, sha256sum and cut with their
+# libraries (usr-merged, as Debian 12 is), made an OCI image with umoci
+# and archived as skopeo's oci-archive reads it (a tar of the layout).
+oci_image() {
+	local root=$WORK/oci-root layout=$WORK/oci-layout b l
+	mkdir -p "$root/usr/bin" "$root/usr/lib64" "$root/usr/lib/x86_64-linux-gnu"
+	ln -s usr/bin "$root/bin"
+	ln -s usr/lib "$root/lib"
+	ln -s usr/lib64 "$root/lib64"
+	for b in dash sha256sum cut; do
+		cp "/usr/bin/$b" "$root/usr/bin/"
+		for l in $(ldd "/usr/bin/$b" | grep -o '/[^ ]*'); do
+			cp -n "$(readlink -f "$l")" "$root/usr${l#/usr}"
+		done
+	done
+	ln -s dash "$root/usr/bin/sh"
+	umoci init --layout "$layout" &&
+	umoci new --image "$layout:img" &&
+	umoci unpack --image "$layout:img" "$WORK/oci-bundle" > /dev/null &&
+	cp -a "$root/." "$WORK/oci-bundle/rootfs/" &&
+	umoci repack --image "$layout:img" "$WORK/oci-bundle" &&
+	tar -C "$layout" -cf "$WORK/tiny.oci.tar" . &&
+	peer "$TUSK_SWIFT" --auth-url "$AUTH" --user test:tester --key testing \
+		upload images tiny.oci.tar "$WORK/tiny.oci.tar" > "$WORK/oci-up.json"
+}
+oci_image > "$WORK/oci.log" 2>&1 || fail "the OCI image: $(cat "$WORK/oci.log")"
+job='["sh", "-c", "sha256sum /data/b.bin | cut -d \" \" -f1 > /out/o.txt"]'
+id=$(submit '{"source": ["'$base'/set/b.bin"], "destination": "run6c", "analysis": [
+	{"launcher": "local", "image": "swift://pilot/images/tiny.oci.tar", "job": {"command": '"$job"'}}]}')
+wait_session "$id" FINISHED
+r=$WORK/ctrld/state/outputs/$(sget "$id" "s['analysis'][0]['job_id']")/o.txt
+assert_eq "$(cat "$r")" "$(sha_of "$WORK/srv/set/b.bin")" "the OCI image's job output"
+dir=$(sget "$id" '[e["text"] for e in s["history"] if e["what"] == "image fetched"][0]')
+[ -x "$dir/usr/bin/sha256sum" ] && [ ! -e "$dir/usr/bin/python3" ] ||
+	fail "the unpacked OCI image $dir is not the tiny one"
 
 "$TUSKCTL" -s "$CTRLD_SOCK" session list
 echo "PASS: $TEST_NAME"
