@@ -7,6 +7,12 @@ usage: gfal_ops.py ns BASE            namespace: mkdir, stat, listdir,
        gfal_ops.py tpc MODE SRC DST   a third-party copy only (MODE
                                       "3rd pull" or "3rd push": no
                                       streamed fallback)
+       gfal_ops.py sums URL           the checksums gfal2 asks the server
+                                      for: "alg value" per line (gfal2's
+                                      ADLER32, MD5, SHA-256, CRC32C)
+       gfal_ops.py copysum SRC DST    a streamed copy (gfal2 GETs and PUTs)
+                                      with checksum mode both, ADLER32:
+                                      the source's and the target's asked
 Run with /usr/bin/python3 (gfal2's module is Debian's). Prints one line
 per step; exits non-zero with the gfal2 error on the first failure.
 
@@ -79,12 +85,35 @@ def tpc(mode, src, dst):
     print("filecopy ok (%s)" % mode)
 
 
+def sums(url):
+    ctx = ctx_new()
+    for alg in ("ADLER32", "MD5", "SHA-256", "CRC32C"):
+        print(alg.lower(), ctx.checksum(tok(url), alg).strip().lower())
+
+
+def copysum(src, dst):
+    ctx = ctx_new()
+    ctx.set_opt_string("HTTP PLUGIN", "DEFAULT_COPY_MODE", "streamed")
+    ctx.set_opt_boolean("HTTP PLUGIN", "ENABLE_STREAM_COPY", True)
+    p = ctx.transfer_parameters()
+    p.overwrite = True
+    p.timeout = 120
+    p.checksum_check = True
+    p.set_checksum(gfal2.checksum_mode.both, "ADLER32", "")
+    ctx.filecopy(p, tok(src), tok(dst))
+    print("filecopy ok (streamed, checksum both ADLER32)")
+
+
 def main():
     try:
         if sys.argv[1] == "ns":
             ns(sys.argv[2])
         elif sys.argv[1] == "unlink":
             unlink(sys.argv[2])
+        elif sys.argv[1] == "sums":
+            sums(sys.argv[2])
+        elif sys.argv[1] == "copysum":
+            copysum(sys.argv[2], sys.argv[3])
         else:
             tpc(sys.argv[2], sys.argv[3], sys.argv[4])
     except gfal2.GError as e:

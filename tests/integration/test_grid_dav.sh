@@ -133,6 +133,20 @@ peer /usr/bin/python3 "$INTEG_DIR/gfal_ops.py" unlink "$T/u.bin" >> "$S/gfal" 2>
 [ ! -e "$ROOT/u.bin" ] || fail "gfal2 unlink left the file"
 [ -z "$(extras "$ROOT")" ] || fail "left in the root: $(extras "$ROOT")"
 note "ok: gfal2: $(tr '\n' ';' < "$S/gfal")"
+# checksums as gfal2 (and FTS) ask for them: HEAD with Want-Digest,
+# compared with Python's own; then a streamed copy tuskd -> tuskd with
+# checksum mode both (the source's and the target's adler32 compared)
+mkrand "$ROOT/sum.bin" 4
+peer /usr/bin/python3 "$INTEG_DIR/gfal_ops.py" sums "$T/sum.bin" > "$S/sums" 2>&1 ||
+	fail "gfal2 checksum: $(cat "$S/sums")"
+python3 "$INTEG_DIR/file_digests.py" "$ROOT/sum.bin" hex | sort > "$S/sums.want" ||
+	fail "file_digests.py"
+sort "$S/sums" | diff -u "$S/sums.want" - > "$S/sums.diff" ||
+	fail "gfal2's checksums differ from Python's: $(cat "$S/sums.diff")"
+peer /usr/bin/python3 "$INTEG_DIR/gfal_ops.py" copysum "$T/sum.bin" "$T/sumcopy.bin" \
+	> "$S/gfal" 2>&1 || fail "gfal2 copy with checksum both: $(cat "$S/gfal")"
+same_file "$ROOT/sum.bin" "$ROOT/sumcopy.bin" "gfal2 streamed copy, checksum both"
+note "ok: gfal2 checksums (adler32, md5, sha-256, crc32c) equal Python's; $(cat "$S/gfal")"
 
 note "3: third-party copy"
 mkrand "$ROOT/src.bin" 8
