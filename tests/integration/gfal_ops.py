@@ -98,7 +98,6 @@ def copysum(src, dst):
     p = ctx.transfer_parameters()
     p.overwrite = True
     p.timeout = 120
-    p.checksum_check = True
     p.set_checksum(gfal2.checksum_mode.both, "ADLER32", "")
     ctx.filecopy(p, tok(src), tok(dst))
     print("filecopy ok (streamed, checksum both ADLER32)")
