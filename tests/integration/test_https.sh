@@ -20,6 +20,8 @@
 #      bytes; a HEAD and a GET on one connection; without a token 401,
 #      with a token for another path 403 (auth holds over TLS).
 #   2. PUT MIB MiB over https: 201, the file in the root identical.
+#   2b. gfal2 (python3-gfal2) over https with a bearer token: stat and
+#      adler32 right; without a token refused (401).
 #   3. curl with the wrong CA refuses tuskd's certificate (exit 60); no
 #      request reached the endpoint.
 #   4. Hostile clients: a TLS 1.2-only client gets a protocol_version
@@ -183,6 +185,37 @@ scurl -o /dev/null -w '%{http_code} %{time_total}' -T "$WORK/peer/up.bin" "$HTTP
 assert_code "${CURL_OUT:0:3}" 201 "https PUT /up.bin"
 same_file "$WORK/peer/up.bin" "$WORK/root/up.bin" "https PUT $MIB MiB"
 note "https PUT rate: $(gbps "$SIZE" "${CURL_OUT#* }") Gbit/s"
+
+note "2b: gfal2 (Debian's python3-gfal2) with a bearer token over https"
+# gfal2 sends bearer tokens over HTTPS only; it trusts the CAs of
+# X509_CERT_DIR (an OpenSSL hashed directory)
+mkdir -p "$WORK/cadir"
+cp "$PKI/ca.pem" "$WORK/cadir/"
+openssl rehash "$WORK/cadir" 2>/dev/null || c_rehash "$WORK/cadir" > /dev/null ||
+	fail "cannot hash the CA directory"
+gfal_https() {
+	peer env X509_CERT_DIR="$WORK/cadir" GFAL_TOKEN="$1" /usr/bin/python3 - \
+		"$HTTPS_BASE/$2" <<'PY'
+import os, sys
+import gfal2
+ctx = gfal2.creat_context()
+ctx.set_opt_boolean("HTTP PLUGIN", "RETRIEVE_BEARER_TOKEN", False)
+if os.environ["GFAL_TOKEN"]:
+    ctx.cred_set(sys.argv[1].rsplit("/", 1)[0],
+                 gfal2.cred_new("BEARER", os.environ["GFAL_TOKEN"]))
+try:
+    st = ctx.stat(sys.argv[1])
+    print(st.st_size, ctx.checksum(sys.argv[1], "ADLER32").lower())
+except gfal2.GError as e:
+    print("error", e.code, e.message.strip().splitlines()[0][:120])
+PY
+}
+got=$(gfal_https "$TUSK_TOKEN" big.bin)
+want="$(stat -c %s "$WORK/root/big.bin") $(python3 "$INTEG_DIR/file_digests.py" "$WORK/root/big.bin" hex | awk '$1 == "adler32" { print $2 }')"
+assert_eq "$got" "$want" "gfal2 stat and adler32 over https with a bearer token"
+got=$(gfal_https "" big.bin)
+case $got in "error "*) note "ok: gfal2 without a token: $got" ;;
+	*) fail "gfal2 without a token over https: $got" ;; esac
 
 note "3: the wrong CA"
 ctl_json http > "$WORK/http0.json"
