@@ -92,13 +92,15 @@ check bbr tcp --cc bbr --server-output
 # `tuskctl conns` mid-test on the data streams; a test without -w after it
 # gets the default (a window far above 256 KiB)
 # win_seen NAME: the largest rcv_wnd of port-5201 streams that received
-# over 1 MB, mid-test
+# over 1 MB, mid-test (ESTABLISHED: an earlier test's streams linger in
+# TIME-WAIT with their own windows)
 win_seen() {
 	sleep 1.5
 	ctl_json conns | python3 -c '
 import json, sys
 c = json.load(sys.stdin)["result"]["conns"]
-w = [x["rcv_wnd"] for x in c if x["lport"] == 5201 and x["bytes_received"] > 1 << 20]
+w = [x["rcv_wnd"] for x in c if x["lport"] == 5201 and x["bytes_received"] > 1 << 20
+     and x["state"] == "ESTABLISHED"]
 print(max(w) if w else 0)' > "$WORK/$1.win"
 }
 win_seen win & 
