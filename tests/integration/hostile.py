@@ -129,7 +129,13 @@ class Attack:
         s.state = "up"
         fd = s.sock.fileno()
         if s.kind == "reader":
-            s.sock.send(self.get)
+            try:
+                s.sock.send(self.get)
+            except OSError:
+                # reset at once: tuskd refused it (table full, the
+                # fairest victim being the newcomer)
+                self.down(s, True)
+                return
             # never read: only hear of the end (RST, FIN)
             self.ep.modify(fd, select.EPOLLRDHUP)
         else:
