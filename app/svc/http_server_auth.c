@@ -7,7 +7,8 @@
  *                                    or ?authz=
  *                                 -> activity(): by method; PUT and a
  *                                    COPY pull look whether the target
- *                                    exists (create or modify)
+ *                                    exists (create or modify); a
+ *                                    PROPFIND of Depth 0 is a stat
  *                                 -> tusk_http_auth_decide()
  *                                 -> a create-only PUT: may_modify()
  *                                    says whether its commit may replace
@@ -39,16 +40,37 @@ write_act(const struct hs_conn *hc, const char *rel)
 	return TUSK_AUTH_CREATE;
 }
 
+/* Is the field there at all, empty or too long to read included? The
+ * copy code (http_server_tpc.c) decides pull or push from the same
+ * fields; judging presence, not validity, keeps a value the two read
+ * differently (empty, longer than a URL) from turning a push into what
+ * was authorised as a pull. */
+static bool
+has_field(const struct hs_conn *hc, const char *name)
+{
+	char v[8];
+
+	return tusk_http_head_field(hc->head, hc->req.head_len, name, v,
+				    sizeof(v)) != -ENOENT;
+}
+
 /* A COPY with Source pulls into the target (a write of it); with
- * Destination it pushes the target out (a read of it). */
+ * Destination it pushes the target out (a read of it). With both, both
+ * are asked (hs_auth_check) and the copy code refuses it anyway. */
 static uint32_t
 copy_act(const struct hs_conn *hc)
 {
-	char v[8];
-	int rc = tusk_http_head_field(hc->head, hc->req.head_len, "Source",
-				      v, sizeof(v));
+	return has_field(hc, "Source") ? write_act(hc, hc->rel)
+				       : TUSK_AUTH_READ;
+}
 
-	return rc == -ENOENT ? TUSK_AUTH_READ : write_act(hc, hc->rel);
+/* PROPFIND Depth 0 is a stat (any grant on the path allows it, profile:
+ * read/create/modify/stage include stat); Depth 1 or infinity lists. */
+static uint32_t
+propfind_act(const struct hs_conn *hc)
+{
+	return hc->req.depth == TUSK_HTTP_DEPTH_0 ? TUSK_AUTH_STAT
+						  : TUSK_AUTH_LIST;
 }
 
 /* The activity of hc's request (app/auth/auth_scope.h). */
@@ -60,7 +82,7 @@ activity(const struct hs_conn *hc)
 	case TUSK_HTTP_HEAD:
 		return TUSK_AUTH_READ;
 	case TUSK_HTTP_PROPFIND:
-		return TUSK_AUTH_LIST;
+		return propfind_act(hc);
 	case TUSK_HTTP_PUT:
 		return write_act(hc, hc->rel);
 	case TUSK_HTTP_MKCOL:
@@ -160,6 +182,11 @@ check(struct hs_conn *hc, const char *rel, uint32_t act, uint64_t now)
 bool
 hs_auth_check(struct hs_conn *hc, uint64_t now)
 {
+	/* a COPY naming both ends needs both reading and writing */
+	if (hc->req.method == TUSK_HTTP_COPY && has_field(hc, "Source") &&
+	    has_field(hc, "Destination") &&
+	    !check(hc, hc->rel, TUSK_AUTH_READ, now))
+		return false;
 	return check(hc, hc->rel, activity(hc), now);
 }
 
