@@ -173,6 +173,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)  # the asked-for props: all are sent
+        if not self.authorised():
+            return
         if self.server.flaky and self.server.flake():
             self.send_error(self.server.flaky, "flaky by design (--flaky)")
             return
