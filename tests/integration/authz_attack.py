@@ -263,6 +263,13 @@ def layout(root):
                 "up/old.bin", "mv/s.bin", "dst/old.bin"):
         put_file(root, rel)
     os.makedirs(os.path.join(root, "b/dir"), exist_ok=True)
+    # the operator's symlinks: out of the token's tree, and within it
+    for link, to in (("a/ln_file", "../b/secret.bin"), ("a/ln_dir", "../b"),
+                     ("a/ln_in", "f.bin"), ("up/ln_dir", "../b"),
+                     ("mv/ln_dir", "../b"), ("mv/ln_out", "../b/secret.bin")):
+        p = os.path.join(root, link)
+        if not os.path.lexists(p):
+            os.symlink(to, p)
 
 
 def snapshot(root):
@@ -614,6 +621,39 @@ def case_copy(sink, src):
     ]
 
 
+def case_symlinks(sink):
+    dst = "Destination: http://%s/pushed.bin" % sink
+    L = ["Content-Length: 5"]
+    return [
+        C("symlink: GET through a file link out", "r_a", "GET", "/a/ln_file",
+          {403}, check=body_not_secret),
+        C("symlink: GET through a dir link out", "r_a", "GET",
+          "/a/ln_dir/secret.bin", {403}, check=body_not_secret),
+        C("symlink: HEAD through a dir link out", "r_a", "HEAD",
+          "/a/ln_dir/secret.bin", {403}),
+        C("symlink: PROPFIND a dir link out", "r_a", "PROPFIND", "/a/ln_dir/",
+          {403}, hdr=["Depth: 1"]),
+        C("symlink: COPY push through a link out", "r_a", "COPY",
+          "/a/ln_file", {403}, hdr=[dst]),
+        C("symlink: GET a link within scope", "r_a", "GET", "/a/ln_in",
+          {200}, check=body_is("a/f.bin")),
+        C("symlink: PUT through a dir link out", "c_up", "PUT",
+          "/up/ln_dir/new.bin", {403}, hdr=L, body=b"hello"),
+        C("symlink: MKCOL through a dir link out", "c_up", "MKCOL",
+          "/up/ln_dir/d", {403}),
+        C("symlink: DELETE through a dir link out", "m_mv", "DELETE",
+          "/mv/ln_dir/secret.bin", {403}),
+        C("symlink: MOVE source through a dir link out", "m_mv", "MOVE",
+          "/mv/ln_dir/secret.bin", {403}, hdr=["Destination: /mv/got.bin"]),
+        C("symlink: MOVE dest through a dir link out", "m_mv", "MOVE",
+          "/mv/s.bin", {403}, hdr=["Destination: /mv/ln_dir/s.bin"]),
+        C("symlink: COPY pull through a dir link out", "m_up", "COPY",
+          "/up/ln_dir/p.bin", {403}, hdr=["Source: http://%s/x" % sink]),
+        C("symlink: DELETE a link itself (in scope)", "m_mv", "DELETE",
+          "/mv/ln_out", {204}, may={"mv/ln_out"}),
+    ]
+
+
 def case_tokens():
     A, B = "/a/f.bin", "/b/secret.bin"
     out = []
@@ -723,7 +763,8 @@ def run(a):
     srv = http.server.ThreadingHTTPServer((sh, int(sp)), Sink)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     cases = (case_get(a.src) + case_put() + case_dav() +
-             case_copy(a.sink, a.src) + case_tokens())
+             case_copy(a.sink, a.src) + case_symlinks(a.sink) +
+             case_tokens())
     fails = 0
     for base in a.base:
         cl = Client(base, a.cacert)
