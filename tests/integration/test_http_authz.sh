@@ -19,9 +19,12 @@
 #      passes when its status is the one the rules give AND nothing in the
 #      data root changed except what it may change (SHA-256 of every file
 #      before and after) AND the push sink got no PUT it should not.
-#   2. The verified-token cache: a macaroon of 2 s used (cached), then
+#   2. The same rules through Debian's davix (get, ls, put, mkdir, mv,
+#      rm over http) and curl (https, --cacert): every out-of-scope
+#      attempt fails and leaves the root as it was; the in-scope ones work.
+#   3. The verified-token cache: a macaroon of 2 s used (cached), then
 #      used again after its before: caveat: 401, not the cached grant.
-#   3. No token sent in this test is in tuskd's log.
+#   4. No token sent in this test is in tuskd's log.
 
 # shellcheck source=tests/integration/http_lib.sh
 . "$(dirname "$0")/http_lib.sh"
@@ -36,7 +39,7 @@ readonly SINK=$PEER_ADDR:8012
 readonly HTTPS_BASE=https://$TUSKD_ADDR:443
 
 need_lab
-need_cmd openssl
+need_cmd openssl davix-get davix-ls davix-put davix-mkdir davix-mv davix-rm
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import jwt, cryptography' ||
 	fail "no python3-jwt / python3-cryptography (tools/tusk-setup)"
 ROOT=$WORK/root
@@ -76,7 +79,74 @@ cat "$WORK/table.txt"
 [ $rc = 0 ] || fail "authz_attack.py exit $rc: $(grep -c '^FAIL' "$WORK/table.txt") case(s) failed"
 note "ok: $(tail -1 "$WORK/table.txt")"
 
-note "2: a cached grant ends with its token"
+note "2: davix and curl with narrow tokens"
+jwt() { /usr/bin/python3 "$INTEG_DIR/jwt_make.py" token "$K" rsa "$ISS" "$AUD" 600 "$1" ||
+	fail "jwt_make.py token $1"; }
+R_A=$(jwt storage.read:/a)
+C_UP=$(jwt storage.create:/up)
+M_MV=$(jwt storage.modify:/mv)
+# dvx TOKEN CMD ARGS...: a davix command in the peer with TOKEN; its exit
+# status (0 or not) in DV_RC, its output in $WORK/dv.out
+dvx() {
+	local t=$1
+	shift
+	DV_RC=0
+	peer "$@" -H "Authorization: Bearer $t" --conn-timeout 5 --retry 0 \
+		> "$WORK/dv.out" 2>&1 || DV_RC=$?
+}
+# refused WHAT: the last dvx failed
+refused() {
+	[ "$DV_RC" != 0 ] || fail "davix: $1 succeeded: $(cat "$WORK/dv.out")"
+	note "ok: davix: $1 refused"
+}
+snap() { (cd "$ROOT" && find . -printf '%p %y %s\n' | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum) > "$1"; }
+snap "$WORK/before"
+dvx "$R_A" davix-get "$HTTP_BASE/b/secret.bin" "$WORK/got.bin"; refused "get /b/secret.bin with storage.read:/a"
+[ ! -s "$WORK/got.bin" ] || fail "davix-get wrote the secret's bytes"
+dvx "$R_A" davix-get "$HTTP_BASE/a/ln_file" "$WORK/got.bin"; refused "get /a/ln_file (a link to /b) with storage.read:/a"
+[ ! -s "$WORK/got.bin" ] || fail "davix-get through a link wrote the secret's bytes"
+dvx "$R_A" davix-ls "$HTTP_BASE/"; refused "ls / with storage.read:/a"
+! grep -q secret "$WORK/dv.out" || fail "davix-ls / showed a name outside the scope"
+dvx "$C_UP" davix-put "$WORK/srv/src.bin" "$HTTP_BASE/b/new.bin"; refused "put /b/new.bin with storage.create:/up"
+dvx "$C_UP" davix-put "$WORK/srv/src.bin" "$HTTP_BASE/up/ln_dir/new.bin"; refused "put through /up/ln_dir (a link to /b)"
+dvx "$C_UP" davix-put "$WORK/srv/src.bin" "$HTTP_BASE/up/old.bin"; refused "put over /up/old.bin with storage.create:/up"
+dvx "$C_UP" davix-mkdir "$HTTP_BASE/b/newdir"; refused "mkdir /b/newdir with storage.create:/up"
+dvx "$M_MV" davix-mv "$HTTP_BASE/mv/s.bin" "$HTTP_BASE/b/s.bin"
+[ -s "$WORK/dv.out" ] || fail "davix-mv to /b printed no error (exit $DV_RC)"
+note "ok: davix: mv /mv/s.bin to /b refused: $(head -c 120 "$WORK/dv.out")"
+dvx "$M_MV" davix-rm "$HTTP_BASE/b/secret.bin"; refused "rm /b/secret.bin with storage.modify:/mv"
+dvx "$M_MV" davix-rm "$HTTP_BASE/mv/ln_dir/secret.bin"; refused "rm through /mv/ln_dir (a link to /b)"
+snap "$WORK/after"
+diff "$WORK/before" "$WORK/after" > "$WORK/diff" || fail "davix changed the root: $(cat "$WORK/diff")"
+note "ok: the data root unchanged by every refused davix command"
+dvx "$R_A" davix-ls "$HTTP_BASE/a/"
+[ "$DV_RC" = 0 ] || fail "davix-ls /a with storage.read:/a: $(cat "$WORK/dv.out")"
+grep -qx f.bin "$WORK/dv.out" || fail "davix-ls /a: no f.bin in $(cat "$WORK/dv.out")"
+dvx "$R_A" davix-get "$HTTP_BASE/a/f.bin" "$WORK/got.bin"
+[ "$DV_RC" = 0 ] || fail "davix-get /a/f.bin: $(cat "$WORK/dv.out")"
+same_file "$ROOT/a/f.bin" "$WORK/got.bin" "davix-get /a/f.bin with storage.read:/a"
+dvx "$C_UP" davix-put "$WORK/srv/src.bin" "$HTTP_BASE/up/dv.bin"
+[ "$DV_RC" = 0 ] || fail "davix-put /up/dv.bin: $(cat "$WORK/dv.out")"
+same_file "$WORK/srv/src.bin" "$ROOT/up/dv.bin" "davix-put with storage.create:/up"
+# scurl TOKEN CODE WHAT ARGS...: curl over https, the status must be CODE
+scurl() {
+	local t=$1 code=$2 what=$3
+	shift 3
+	TUSK_TOKEN=$t pcurl --cacert "$K/tls.pem" -o "$WORK/c.out" -w '%{http_code}' "$@"
+	assert_code "$CURL_OUT" "$code" "curl https: $what"
+}
+scurl "$R_A" 403 "GET /b/secret.bin, storage.read:/a" "$HTTPS_BASE/b/secret.bin"
+scurl "$R_A" 403 "GET /a/ln_dir/secret.bin, storage.read:/a" --path-as-is "$HTTPS_BASE/a/ln_dir/secret.bin"
+scurl "$R_A" 403 "PROPFIND / Depth 1, storage.read:/a" -X PROPFIND -H 'Depth: 1' "$HTTPS_BASE/"
+scurl "$M_MV" 403 "MOVE /mv/s.bin to /b, storage.modify:/mv" -X MOVE \
+	-H "Destination: /b/s.bin" "$HTTPS_BASE/mv/s.bin"
+scurl "$C_UP" 403 "PUT /b/c.bin, storage.create:/up" -T "$WORK/srv/src.bin" "$HTTPS_BASE/b/c.bin"
+scurl "$R_A" 200 "GET /a/f.bin, storage.read:/a" "$HTTPS_BASE/a/f.bin"
+same_file "$ROOT/a/f.bin" "$WORK/c.out" "curl https GET /a/f.bin"
+[ -e "$ROOT/mv/s.bin" ] && [ ! -e "$ROOT/b/s.bin" ] && [ ! -e "$ROOT/b/c.bin" ] ||
+	fail "a refused curl request changed the root"
+
+note "3: a cached grant ends with its token"
 short=$(lab_token /a read 2)
 TUSK_TOKEN=$short pcurl -o /dev/null -w '%{http_code}' "$HTTP_BASE/a/f.bin"
 assert_code "$CURL_OUT" 200 "a 2 s macaroon, at once"
@@ -84,8 +154,8 @@ sleep 3
 TUSK_TOKEN=$short pcurl -o /dev/null -w '%{http_code}' "$HTTP_BASE/a/f.bin"
 assert_code "$CURL_OUT" 401 "the same macaroon, 3 s later (cached before)"
 
-note "3: no token in tuskd's log"
-for t in "$mac" "$short" "$TUSK_TOKEN"; do
+note "4: no token in tuskd's log"
+for t in "$mac" "$short" "$TUSK_TOKEN" "$R_A" "$C_UP" "$M_MV"; do
 	grep -qF -e "$t" -e "${t: -20}" "$LAB_STATE/tuskd.log" &&
 		fail "a token is in tuskd's log: ${t:0:12}..."
 done
