@@ -13,7 +13,7 @@
 #   trusted issuers (issuer.test: RSA r1, EC e1; other.test: RSA o1);
 #   tls_cert/tls_key (a self-signed P-256 certificate for 10.77.0.2).
 #
-#   1. authz_attack.py: ~150 cases (GET/HEAD/PUT/PROPFIND/MKCOL/DELETE/
+#   1. authz_attack.py: 167 cases (GET/HEAD/PUT/PROPFIND/MKCOL/DELETE/
 #      MOVE/COPY and unserved methods, path and header tricks, forged and
 #      odd JWTs and macaroons), each sent raw, on http and on https. A case
 #      passes when its status is the one the rules give AND nothing in the
