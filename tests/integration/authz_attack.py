@@ -750,6 +750,44 @@ def run_case(c, cl, toks, root, label):
     return why is None
 
 
+def pipelined(cl, toks, label):
+    """Two requests on one connection: the second's own credentials
+    decide (nothing carried over from the first's token)."""
+    ok = True
+    for first, second, want in (("mac_root", None, 401),
+                                ("mac_root", "r_a", 403)):
+        heads = []
+        for tok, path in ((first, "/a/f.bin"), (second, "/b/secret.bin")):
+            h = "GET %s HTTP/1.1\r\nHost: %s\r\n" % (path, cl.host)
+            if tok:
+                h += "Authorization: Bearer %s\r\n" % toks[tok]
+            heads.append(h + "\r\n")
+        with cl.conn() as s:
+            s.sendall("".join(heads).encode())
+            h1, rest = cl.read_head(s, b"")
+            st1 = int(h1[9:12]) if h1 else 0
+            n = 0
+            for ln in (h1 or "").split("\r\n")[1:]:
+                k, _, v = ln.partition(":")
+                if k.strip().lower() == "content-length":
+                    n = int(v)
+            while len(rest) < n:
+                b = s.recv(READ_CHUNK)
+                if not b:
+                    break
+                rest += b
+            h2, rest = cl.read_head(s, rest[n:])
+            st2 = int(h2[9:12]) if h2 else 0
+        why = None if (st1, st2) == (200, want) else \
+            "statuses %d %d, want 200 %d" % (st1, st2, want)
+        print("%-4s %-5s %-58s %3d  %s" % (
+            "ok" if why is None else "FAIL", label,
+            "pipelined: %s then %s" % (first, second or "no token"), st2,
+            why or ""))
+        ok = ok and why is None
+    return ok
+
+
 def restore(root):
     for rel in ("up/n1.bin", "up/n2.bin", "up/n3.bin", "up/pulled.bin",
                 "dst/new.bin"):
@@ -779,6 +817,7 @@ def run(a):
             fails += not run_case(c, cl, toks, a.root, label)
             if c["may"] or c["sink"]:
                 restore(a.root)
+        fails += not pipelined(cl, toks, label)
     srv.shutdown()
     print("%d cases x %d transports, %d failed" % (len(cases), len(a.base),
                                                    fails))

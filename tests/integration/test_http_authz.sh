@@ -15,7 +15,8 @@
 #
 #   1. authz_attack.py: 167 cases (GET/HEAD/PUT/PROPFIND/MKCOL/DELETE/
 #      MOVE/COPY and unserved methods, path and header tricks, forged and
-#      odd JWTs and macaroons), each sent raw, on http and on https. A case
+#      odd JWTs and macaroons), each sent raw, on http and on https, and two pipelined pairs
+#      (the second request's own credentials decide). A case
 #      passes when its status is the one the rules give AND nothing in the
 #      data root changed except what it may change (SHA-256 of every file
 #      before and after) AND the push sink got no PUT it should not.
