@@ -317,7 +317,7 @@ tusk_push_start(const struct tusk_svc_env *env,
 	p->rc = -EAGAIN;
 	p->since = now;
 	rc = tusk_http_url_parse(req->url, &p->u);
-	if (rc == 0 && !p->u.host_is_ipv4)
+	if (rc == 0 && !p->u.host_is_ipv4 && req->addr == 0)
 		rc = -EINVAL;
 	/* the push client speaks plain HTTP only (the fetch client, which
 	 * pulls, has TLS): an https Destination is refused, not sent in
@@ -330,7 +330,8 @@ tusk_push_start(const struct tusk_svc_env *env,
 	    (p->extra = strdup(req->extra)) == NULL)
 		rc = -ENOMEM;
 	if (rc == 0) {
-		dst = tusk_addr_v4(rte_cpu_to_be_32(p->u.ipv4));
+		dst = tusk_addr_v4(rte_cpu_to_be_32(p->u.host_is_ipv4 ?
+						    p->u.ipv4 : req->addr));
 		rc = tusk_tcp_connect(env->st, &dst, p->u.port, &push_ops, p,
 				      &opts, now, &p->c);
 	}

@@ -15,8 +15,8 @@
  *                        (a server may refuse before the body is all in)
  *
  * One connection, no retry: a failed push is the copy's failure, and FTS
- * (or whoever sent the COPY) retries whole copies. Host names are not
- * resolved (the stack has no DNS): an IPv4 literal in the URL.
+ * (or whoever sent the COPY) retries whole copies. A host name is
+ * resolved by the caller, off the lcore (resolve.h), and given as addr.
  */
 #ifndef TUSK_HTTP_PUSH_H
 #define TUSK_HTTP_PUSH_H
@@ -33,14 +33,19 @@
 #define TUSK_PUSH_IDLE_NS (30ull * 1000000000ull)
 
 struct tusk_push_req {
-	const char *url;     /* http://a.b.c.d[:port]/path */
+	const char *url;     /* http://host[:port]/path */
+	/* The host's IPv4 address (host byte order) when the URL names the
+	 * host and the caller resolved it (resolve.h); 0: the URL's
+	 * literal. */
+	uint32_t addr;
 	const char *rel;     /* the file, relative to the data root */
 	const char *extra;   /* field lines sent on, or NULL (http_msg.h) */
 };
 
 struct tusk_push;
 
-/* Start; 0 and *out, or -errno: -EINVAL (URL), -ENOENT / -EXDEV / ...
+/* Start; 0 and *out, or -errno: -EINVAL (URL, a name without addr),
+ * -ENOENT / -EXDEV / ...
  * (the file, as tusk_root_openat), -ENOMEM, -EADDRNOTAVAIL (no port). */
 int tusk_push_start(const struct tusk_svc_env *env,
 		    const struct tusk_push_req *req, uint64_t now,

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# test_grid_tpc: HTTP third-party copy between two tuskd, driven the way
+# FTS drives two storage elements: by davix-cp, by gfal2 (Debian's
+# python3-gfal2) and by curl reading the performance-marker stream. The
+# peer namespace is the client and the router between the two tuskd:
+#
+#   tuskd A 10.77.0.2 ==veth== [ peer netns: 10.77.0.1 | 10.78.0.1 ] ==veth== tuskd B 10.78.0.2
+#   (gateway 10.77.0.1)          davix-cp, gfal2, curl; ip_forward=1         (gateway 10.78.0.1)
+#
+# Each tuskd wants its own token (a macaroon of its own secret): the
+# client's COPY carries A's, and B's rides in TransferHeaderAuthorization
+# (davix-cp, curl) or in the other URL's ?authz= query (gfal2, which
+# sends bearer tokens over HTTPS only). Each tuskd resolves host names
+# with a hosts file of the test's (tusk-lab TUSK_LAB_HOSTS): tuskb.lab is
+# B for A, tuska.lab is A for B.
+#
+#   1. davix-cp pull (COPY on A, Source: B) and push (COPY on A,
+#      Destination: B) of a MIB MiB random file: bytes identical.
+#   2. gfal2 filecopy "3rd pull" and "3rd push" (no streamed fallback):
+#      bytes identical.
+#   3. curl COPY pull and push as FTS reads them: 202, chunked, the body
+#      ends with "success: Created", every line before it a performance
+#      marker's; the rate of each printed (from the COPY to the final
+#      line).
+#   4. Host names: a pull from http://tuskb.lab/... and a push to
+#      http://tuskb.lab/... succeed (resolved off the polling lcore); a
+#      name nobody knows ends in "failure: cannot resolve NAME", nothing
+#      left; `tuskctl fetch url=http://tuskb.lab/...` works too.
+#   5. Failures: a pull of a file B does not have ends in "failure:" and
+#      leaves nothing on A (no file, no partial); a push into a directory
+#      B does not have ends in "failure:" and leaves nothing on B.
+#   6. Nothing else in either data root.
+
+# shellcheck source=tests/integration/http_lib.sh
+. "$(dirname "$0")/http_lib.sh"
+# shellcheck source=tests/integration/fetch_lib.sh
+. "$(dirname "$0")/fetch_lib.sh"
+
+readonly MIB=${GRID_TPC_MIB:-32}
+readonly B_SUBNET=10.78.0
+readonly A_ADDR=$TUSKD_ADDR
+readonly B_ADDR=$B_SUBNET.2
+readonly A_BASE=http://$A_ADDR
+readonly B_BASE=http://$B_ADDR
+# One copy of MIB MiB through the lab's router takes seconds; past this
+# the client is stuck.
+readonly TPC_MAX_S=120
+FETCH_MAX_S=$TPC_MAX_S
+
+need_lab
+need_cmd davix-cp unshare
+/usr/bin/python3 -c 'import gfal2' 2>/dev/null ||
+	skip "no python3-gfal2 (tools/tusk-setup installs it)"
+
+A=$WORK/a
+B=$WORK/b
+S=$WORK/s
+mkdir -p "$A" "$B" "$S"
+printf '%s tuskb.lab\n' "$B_ADDR" > "$WORK/hosts-a"
+printf '%s tuska.lab\n' "$A_ADDR" > "$WORK/hosts-b"
+
+TUSK_LAB_DATA=$A TUSK_LAB_HOSTS=$WORK/hosts-a \
+	TUSK_LAB_PORT_CONF="gateway = $PEER_ADDR" lab_start a
+wait_http
+NS_A=$TUSK_LAB_NS
+# the peer routes between the two labs' subnets
+peer sysctl -qw net.ipv4.ip_forward=1
+TUSK_LAB_DATA=$B TUSK_LAB_HOSTS=$WORK/hosts-b TUSK_LAB_JOIN=$NS_A \
+	TUSK_LAB_SUBNET=$B_SUBNET TUSK_LAB_PORT_CONF="gateway = $B_SUBNET.1" \
+	lab_start b
+TOK_B=$TUSK_TOKEN
+lab_names a
+TOK_A=$TUSK_TOKEN
+for (( i = 0; i < 50; i++ )); do
+	pcurl -o /dev/null -I -w '%{http_code}' "$B_BASE/"
+	[ "$CURL_OUT" != 000 ] && break
+	sleep 0.1
+done
+[ "$CURL_OUT" != 000 ] || fail "tuskd B does not answer through the peer"
+
+mkrand "$A/a.bin" "$MIB"
+mkrand "$B/b.bin" "$MIB"
+# the clients' time, seconds with milliseconds
+now_ms() { date +%s%3N; }
+rate() { gbps $(( MIB << 20 )) "$(awk -v ms="$1" 'BEGIN { printf "%.3f", ms / 1000 }')"; }
+RATES=()
+
+# dcp WHAT ARGS...: davix-cp from the peer with A's token and B's as a
+# TransferHeader field; timed
+dcp() {
+	local what=$1 t0
+	shift
+	t0=$(now_ms)
+	timeout "$TPC_MAX_S" ip netns exec "$NS_A" davix-cp --retry 0 \
+		--conn-timeout 5 -H "Authorization: Bearer $TOK_A" \
+		-H "TransferHeaderAuthorization: Bearer $TOK_B" "$@" \
+		> "$S/out" 2>&1 || fail "davix-cp $what: $(cat "$S/out")"
+	RATES+=("davix-cp $what $(rate $(( $(now_ms) - t0 ))) Gbit/s")
+}
+note "1: davix-cp between A and B"
+dcp pull --copy-mode pull "$B_BASE/b.bin" "$A_BASE/d-pulled.bin"
+same_file "$B/b.bin" "$A/d-pulled.bin" "davix-cp pull (A GETs from B)"
+dcp push --copy-mode push "$A_BASE/a.bin" "$B_BASE/d-pushed.bin"
+same_file "$A/a.bin" "$B/d-pushed.bin" "davix-cp push (A PUTs to B)"
+
+note "2: gfal2 third-party copy between A and B"
+# url?authz=TOKEN& (gfal_ops.py's form: davix appends to the URL)
+gcp() {
+	local mode=$1 t0
+	t0=$(now_ms)
+	TUSK_TOKEN='' timeout "$TPC_MAX_S" ip netns exec "$NS_A" /usr/bin/python3 \
+		"$INTEG_DIR/gfal_ops.py" tpc "$mode" "$2" "$3" > "$S/out" 2>&1 ||
+		fail "gfal2 $mode: $(cat "$S/out")"
+	RATES+=("gfal2 $mode $(rate $(( $(now_ms) - t0 ))) Gbit/s")
+}
+gcp "3rd pull" "$B_BASE/b.bin?authz=$TOK_B&" "$A_BASE/g-pulled.bin?authz=$TOK_A&"
+same_file "$B/b.bin" "$A/g-pulled.bin" "gfal2 3rd pull"
+gcp "3rd push" "$A_BASE/a.bin?authz=$TOK_A&" "$B_BASE/g-pushed.bin?authz=$TOK_B&"
+same_file "$A/a.bin" "$B/g-pushed.bin" "gfal2 3rd push"
+
+# copy PATH HEADER...: curl COPY on A, as FTS sends it; the body into
+# $S/copy.body, CODE its status, MS its time to the final line
+copy() {
+	local path=$1 t0
+	shift
+	t0=$(now_ms)
+	pcurl -N -o "$S/copy.body" -D "$S/copy.hdr" -w '%{http_code}' -X COPY \
+		-H "TransferHeaderAuthorization: Bearer $TOK_B" "$@" "$A_BASE$path"
+	MS=$(( $(now_ms) - t0 ))
+	CODE=${CURL_OUT:0:3}
+}
+# copied WHAT: the last COPY answered 202 chunked, its body markers and
+# then "success: Created"
+copied() {
+	assert_code "$CODE" 202 "$1"
+	[[ $(hdr "$S/copy.hdr" Transfer-Encoding) == chunked ]] || fail "$1: not chunked"
+	[ "$(tail -n 1 "$S/copy.body")" = "success: Created" ] ||
+		fail "$1: body ends with '$(tail -n 1 "$S/copy.body")'"
+	head -n -1 "$S/copy.body" | grep -vxE 'Perf Marker|Timestamp: [0-9]+|Stripe Index: 0|Stripe Bytes Transferred: [0-9]+|Total Stripe Count: 1|End' \
+		> "$S/odd" && fail "$1: not a marker line: $(head -n 3 "$S/odd")"
+	note "ok: $1: $(grep -c '^Perf Marker$' "$S/copy.body" || true) markers, then success: Created"
+	RATES+=("curl $1 $(rate "$MS") Gbit/s")
+}
+# failed WHAT: the last COPY answered 202 and ended with "failure: "
+failed() {
+	assert_code "$CODE" 202 "$1"
+	grep -q '^failure: ' "$S/copy.body" || fail "$1: $(cat "$S/copy.body")"
+	note "ok: $1: $(grep '^failure: ' "$S/copy.body")"
+}
+
+note "3: curl COPY, the marker stream"
+copy /c-pulled.bin -H "Source: $B_BASE/b.bin"
+copied "COPY pull"
+same_file "$B/b.bin" "$A/c-pulled.bin" "curl COPY pull"
+copy /a.bin -H "Destination: $B_BASE/c-pushed.bin"
+copied "COPY push"
+same_file "$A/a.bin" "$B/c-pushed.bin" "curl COPY push"
+
+note "4: host names in COPY URLs, resolved off the lcore"
+copy /n-pulled.bin -H "Source: http://tuskb.lab/b.bin"
+copied "COPY pull from tuskb.lab"
+same_file "$B/b.bin" "$A/n-pulled.bin" "pull from a host name"
+copy /a.bin -H "Destination: http://tuskb.lab:80/n-pushed.bin"
+copied "COPY push to tuskb.lab:80"
+same_file "$A/a.bin" "$B/n-pushed.bin" "push to a host name"
+copy /x-pulled.bin -H "Source: http://nosuch.tusk.invalid/b.bin"
+failed "COPY pull from an unknown name"
+grep -q '^failure: cannot resolve nosuch.tusk.invalid: ' "$S/copy.body" ||
+	fail "unknown name: $(cat "$S/copy.body")"
+copy /a.bin -H "Destination: http://nosuch.tusk.invalid/x.bin"
+failed "COPY push to an unknown name"
+grep -q '^failure: cannot resolve nosuch.tusk.invalid: ' "$S/copy.body" ||
+	fail "unknown name: $(cat "$S/copy.body")"
+id=$(ctl_json fetch "url=http://tuskb.lab/b.bin" dest=f-fetched.bin "token=$TOK_B" |
+	python3 -c 'import json, sys
+r = json.load(sys.stdin)
+sys.exit("fetch refused: " + r["error"]) if not r["ok"] else print(r["result"]["id"])') ||
+	fail "tuskctl fetch url=http://tuskb.lab/b.bin"
+assert_done "$id" "tuskctl fetch from a host name"
+same_file "$B/b.bin" "$A/f-fetched.bin" "tuskctl fetch url=http://tuskb.lab/b.bin"
+
+note "5: failures leave nothing behind"
+copy /m-pulled.bin -H "Source: $B_BASE/missing.bin"
+failed "COPY pull of a file B does not have"
+copy /a.bin -H "Destination: $B_BASE/nodir/m-pushed.bin"
+failed "COPY push into a directory B does not have"
+
+note "6: nothing else in either root"
+left=$(extras "$A" a.bin d-pulled.bin g-pulled.bin c-pulled.bin n-pulled.bin f-fetched.bin)
+[ -z "$left" ] || fail "left on A: $left"
+left=$(extras "$B" b.bin d-pushed.bin g-pushed.bin c-pushed.bin n-pushed.bin)
+[ -z "$left" ] || fail "left on B: $left"
+note "ok: A and B hold the copies and nothing else"
+
+for r in "${RATES[@]}"; do
+	note "rate: $MIB MiB $r (A <-> B through the peer's kernel router, af_packet both ends; load $(cut -d' ' -f1 /proc/loadavg))"
+done
+note "PASS"
