@@ -3,9 +3,16 @@
  * The push client (http_push.h): one PUT of a local file.
  *
  *   tusk_push_start() -> tusk_tcp_connect()
- *   on_connected()    -> send_head() -> pump()
- *   on_writable(), tusk_push_poll() -> pump() -> body_chunk()
- *   on_recv()         -> head_in() -> tusk_http_resp_parse() -> finish()
+ *   on_connected()    -> http: send_head() -> pump()
+ *                        https: tls_start() (ClientHello; the server's
+ *                        certificate verified against tls_ca, its name
+ *                        checked) ... tls_recv() -> handshake done ->
+ *                        send_head() -> pump()
+ *   on_writable(), tusk_push_poll() -> pump() -> body_chunk(), out():
+ *                        plaintext to TCP, or through tusk_tls_write()
+ *                        and its ciphertext to TCP
+ *   on_recv(), tls_recv() -> head_in() -> tusk_http_resp_parse()
+ *                        -> response() -> finish()
  *   on_peer_closed(), on_closed(), timers -> finish() with a reason
  */
 #include <errno.h>
@@ -28,6 +35,7 @@
 #include "http_url.h"
 #include "root.h"
 #include "tcp_api.h"
+#include "tls.h"
 
 /* File bytes read into mbufs per read (the server's HS_SEND_CHUNK). */
 #define PUSH_CHUNK (1u << 20)
@@ -40,6 +48,8 @@
  * one push read the whole file into mbufs and starve every connection of
  * the lcore; 16 MiB fills 10 Gbit/s at 13 ms of RTT. */
 #define PUSH_SND_BUF (16u << 20)
+/* Plaintext decrypted per call: the response head is all we read. */
+#define PUSH_TLS_READ_MAX TUSK_HTTP_HEAD_MAX
 
 struct tusk_push {
 	const struct tusk_svc_env *env;
@@ -50,7 +60,9 @@ struct tusk_push {
 	bool has_sha;
 	struct tusk_digests kept; /* the file's kept sha-256, if any */
 	char *extra;
-	struct rte_mbuf *out;     /* read, not yet taken by TCP */
+	struct rte_mbuf *out;     /* read, not yet taken by TCP (or TLS) */
+	struct tusk_tls_ctx *tls_ctx; /* https: the caller's */
+	struct tusk_tls_conn *tls;    /* https: once TCP is up */
 	bool connected, blocked;
 	uint64_t since;           /* connect, or the last progress */
 	uint64_t retry_at;
@@ -77,6 +89,12 @@ finish(struct tusk_push *p, int rc, uint64_t now, const char *fmt, ...)
 	va_end(ap);
 	if (p->c != NULL) {
 		tusk_tcp_conn_set_arg(p->c, NULL);
+		if (rc == 0 && p->tls != NULL) {
+			tusk_tls_close_notify(p->tls);
+			if (tusk_tls_flush(p->tls) == 0)
+				(void)tusk_tcp_send(p->c, tusk_tls_out(p->tls),
+						    now);
+		}
 		if (rc == 0)
 			tusk_tcp_close(p->c, now);
 		else
@@ -144,6 +162,55 @@ body_chunk(struct tusk_push *p, uint64_t now)
 	return true;
 }
 
+/* Ciphertext waiting to TCP: 0, 1 when TCP left some (writable()
+ * calls back), or -errno. */
+static int
+tls_push(struct tusk_push *p, uint64_t now)
+{
+	struct rte_mbuf **c = tusk_tls_out(p->tls);
+	int64_t took;
+
+	if (*c == NULL)
+		return 0;
+	took = tusk_tcp_send(p->c, c, now);
+	if (took < 0)
+		return (int)took;
+	if (took > 0)
+		p->since = now;
+	return *c != NULL;
+}
+
+/* p->out to TCP, through TLS for https: the bytes taken (0: none now,
+ * p->blocked says whether writable() calls back), or -errno. */
+static int64_t
+out(struct tusk_push *p, uint64_t now)
+{
+	int64_t took;
+	int rc;
+
+	if (p->tls == NULL) {
+		took = tusk_tcp_send(p->c, &p->out, now);
+		if (took >= 0 && p->out != NULL)
+			p->blocked = true;
+		return took;
+	}
+	rc = tls_push(p, now); /* what is queued goes first */
+	if (rc != 0) {
+		p->blocked = rc > 0;
+		return rc > 0 ? 0 : rc;
+	}
+	took = tusk_tls_write(p->tls, &p->out);
+	if (took < 0)
+		return -EPROTO;
+	rc = tls_push(p, now);
+	if (rc < 0)
+		return rc;
+	/* TCP full (it calls back), or TLS took nothing with nothing
+	 * queued: the pool is empty, the next poll tries again */
+	p->blocked = rc > 0;
+	return took == 0 && rc == 0 ? -EAGAIN : took;
+}
+
 static void
 pump(struct tusk_push *p, uint64_t now)
 {
@@ -156,7 +223,14 @@ pump(struct tusk_push *p, uint64_t now)
 				return;
 			continue;
 		}
-		took = tusk_tcp_send(p->c, &p->out, now);
+		took = out(p, now);
+		if (took == -EAGAIN)
+			return;
+		if (took == -EPROTO) {
+			finish(p, -EPROTO, now, "TLS with %s: %s",
+			       p->u.authority, tusk_tls_error(p->tls));
+			return;
+		}
 		if (took < 0) {
 			finish(p, (int)took, now, "sending: %s",
 			       strerror((int)-took));
@@ -164,8 +238,8 @@ pump(struct tusk_push *p, uint64_t now)
 		}
 		if (took > 0)
 			p->since = now;
-		if (p->out != NULL)
-			p->blocked = true; /* writable() calls back */
+		if (p->out != NULL && p->blocked)
+			return; /* writable() calls back */
 	}
 }
 
@@ -207,12 +281,10 @@ response(struct tusk_push *p, const struct tusk_http_resp *r, int len,
 		finish(p, 0, now, "%d", r->status);
 }
 
-static uint32_t
-on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
-	uint64_t now)
+/* Response bytes (plaintext, the chain is ours) into the head. */
+static void
+head_in(struct tusk_push *p, struct rte_mbuf *m, uint64_t now)
 {
-	struct tusk_push *p = arg;
-	uint32_t len = rte_pktmbuf_pkt_len(m);
 	struct tusk_http_resp r;
 	int n;
 
@@ -235,6 +307,16 @@ on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
 		}
 		response(p, &r, n, now);
 	}
+}
+
+static uint32_t
+on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
+	uint64_t now)
+{
+	struct tusk_push *p = arg;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+
+	head_in(p, m, now);
 	return len;
 }
 
@@ -274,6 +356,71 @@ on_closed(struct tusk_tcp_conn *c, void *arg, int err, uint64_t now)
 static const struct tusk_tcp_ops push_ops = {
 	.connected = on_connected,
 	.recv = on_recv,
+	.writable = on_writable,
+	.peer_closed = on_peer_closed,
+	.closed = on_closed,
+};
+
+/* ------------------------------------------------------------ https */
+
+/* TCP is up: the ClientHello goes out; the request waits for the
+ * handshake (tls_recv). */
+static void
+tls_connected(struct tusk_tcp_conn *c, void *arg, uint64_t now)
+{
+	struct tusk_push *p = arg;
+
+	if (p == NULL)
+		return;
+	p->since = now;
+	p->tls = tusk_tls_conn_new(p->tls_ctx, p->env->data_pool, p->u.host);
+	if (p->tls == NULL || tusk_tls_flush(p->tls) < 0 ||
+	    tls_push(p, now) != 0)
+		finish(p, -ENOMEM, now, "cannot start TLS with %s",
+		       p->u.authority);
+}
+
+/* Decrypt what came; the handshake's end starts the request. */
+static uint32_t
+tls_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
+	 uint64_t now)
+{
+	struct tusk_push *p = arg;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	struct rte_mbuf *plain;
+	uint64_t used = 0;
+	int64_t n;
+
+	if (p == NULL || p->tls == NULL) {
+		rte_pktmbuf_free(m);
+		return len;
+	}
+	tusk_tls_input(p->tls, m);
+	do {
+		plain = NULL;
+		n = tusk_tls_read(p->tls, &plain, PUSH_TLS_READ_MAX, &used);
+		if (n > 0)
+			head_in(p, plain, now);
+		else
+			rte_pktmbuf_free(plain);
+		if (p->rc == -EAGAIN && tls_push(p, now) < 0)
+			finish(p, -EPIPE, now, "connection to %s lost",
+			       p->u.authority);
+		if (p->rc == -EAGAIN && !p->connected &&
+		    tusk_tls_ready(p->tls))
+			on_connected(c, p, now); /* the request, the body */
+	} while (n > 0 && p->rc == -EAGAIN);
+	if (p->rc == -EAGAIN && n == -EPROTO)
+		finish(p, -EPROTO, now, "TLS with %s: %s", p->u.authority,
+		       tusk_tls_error(p->tls));
+	else if (p->rc == -EAGAIN && n == -EPIPE)
+		on_peer_closed(c, p, now);
+	return len;
+}
+
+static const struct tusk_tcp_ops push_tls_ops = {
+	.connected = tls_connected,
+	.recv = tls_recv,
 	.writable = on_writable,
 	.peer_closed = on_peer_closed,
 	.closed = on_closed,
@@ -319,11 +466,11 @@ tusk_push_start(const struct tusk_svc_env *env,
 	rc = tusk_http_url_parse(req->url, &p->u);
 	if (rc == 0 && !p->u.host_is_ipv4 && req->addr == 0)
 		rc = -EINVAL;
-	/* the push client speaks plain HTTP only (the fetch client, which
-	 * pulls, has TLS): an https Destination is refused, not sent in
-	 * clear to its port */
-	if (rc == 0 && p->u.tls)
+	/* https without a client context (tls_ca) is refused, never sent
+	 * in clear to its port */
+	if (rc == 0 && p->u.tls && req->tls == NULL)
 		rc = -EPROTONOSUPPORT;
+	p->tls_ctx = req->tls;
 	if (rc == 0)
 		rc = open_file(p, req->rel);
 	if (rc == 0 && req->extra != NULL &&
@@ -332,7 +479,8 @@ tusk_push_start(const struct tusk_svc_env *env,
 	if (rc == 0) {
 		dst = tusk_addr_v4(rte_cpu_to_be_32(p->u.host_is_ipv4 ?
 						    p->u.ipv4 : req->addr));
-		rc = tusk_tcp_connect(env->st, &dst, p->u.port, &push_ops, p,
+		rc = tusk_tcp_connect(env->st, &dst, p->u.port,
+				      p->u.tls ? &push_tls_ops : &push_ops, p,
 				      &opts, now, &p->c);
 	}
 	if (rc < 0) {
@@ -384,6 +532,7 @@ tusk_push_free(struct tusk_push *p)
 		tusk_tcp_abort(p->c, 0);
 	}
 	rte_pktmbuf_free(p->out);
+	tusk_tls_conn_free(p->tls);
 	if (p->fd >= 0)
 		close(p->fd);
 	free(p->extra);

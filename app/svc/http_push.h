@@ -26,6 +26,8 @@
 
 #include "svc.h"
 
+struct tusk_tls_ctx;
+
 /* A connect unanswered this long fails the push (the fetch client's
  * bound, TUSK_FETCH_CONNECT_NS). */
 #define TUSK_PUSH_CONNECT_NS (5ull * 1000000000ull)
@@ -40,12 +42,15 @@ struct tusk_push_req {
 	uint32_t addr;
 	const char *rel;     /* the file, relative to the data root */
 	const char *extra;   /* field lines sent on, or NULL (http_msg.h) */
+	/* https: the client context the server is verified with (tls_ca;
+	 * tusk_fetch_tls()); NULL: an https URL is refused. */
+	struct tusk_tls_ctx *tls;
 };
 
 struct tusk_push;
 
 /* Start; 0 and *out, or -errno: -EINVAL (URL, a name without addr),
- * -ENOENT / -EXDEV / ...
+ * -EPROTONOSUPPORT (https without tls), -ENOENT / -EXDEV / ...
  * (the file, as tusk_root_openat), -ENOMEM, -EADDRNOTAVAIL (no port). */
 int tusk_push_start(const struct tusk_svc_env *env,
 		    const struct tusk_push_req *req, uint64_t now,

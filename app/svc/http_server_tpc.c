@@ -29,8 +29,8 @@
  *
  * What is refused before the 202 gets a status of its own: 400 (no
  * Source/Destination or both, a URL the clients cannot use: an https
- * Destination (the push client has no TLS; an https Source is pulled),
- * a bad X-Number-Of-Streams), 403 (the root, an
+ * one with no TLS client context on this lcore (the fetch client's,
+ * verified against tls_ca), a bad X-Number-Of-Streams), 403 (the root, an
  * internal name, a directory), 404 (push of a missing file), 409 (no
  * parent directory, a pull of that target already running), 412
  * (Overwrite: F), 503 (no fetch client on this lcore, or its table full,
@@ -145,17 +145,28 @@ options(struct hs_conn *hc)
 	return 0;
 }
 
+/* The TLS client context of this lcore (the fetch client's: tls_ca),
+ * or NULL. */
+static struct tusk_tls_ctx *
+tls_ctx(struct hs_conn *hc)
+{
+	return hc->srv->conf.fetch != NULL ?
+	       tusk_fetch_tls(hc->srv->conf.fetch) : NULL;
+}
+
 /* The other end's URL into t->url (its host into t->host when a name);
  * 0 or the status to answer. */
 static int
-url_check(struct hs_tpc *t, const char *url)
+url_check(struct hs_conn *hc, const char *url)
 {
+	struct hs_tpc *t = hc->tpc;
 	struct tusk_http_url u;
 
 	if (tusk_http_url_parse(url, &u) < 0)
 		return 400;
-	/* the push client speaks plain HTTP only */
-	if (t->push && u.tls)
+	/* https with nothing to verify the server with: refused, never
+	 * sent in clear */
+	if (u.tls && tls_ctx(hc) == NULL)
 		return 400;
 	snprintf(t->url, sizeof(t->url), "%s", url);
 	if (!u.host_is_ipv4)
@@ -237,6 +248,7 @@ launch_push(struct hs_conn *hc, uint32_t addr, uint64_t now, char *why,
 	struct tusk_push_req req = {
 		.url = t->url, .addr = addr, .rel = hc->rel,
 		.extra = t->fwd[0] != '\0' ? t->fwd : NULL,
+		.tls = tls_ctx(hc),
 	};
 	int rc = tusk_push_start(hc->srv->env, &req, now, &t->p);
 
@@ -298,10 +310,10 @@ begin(struct hs_conn *hc, uint64_t now)
 		       "forwarded fields too long\n", hc->rel);
 		return status;
 	}
-	status = url_check(t, has_src ? src : dst);
+	status = url_check(hc, has_src ? src : dst);
 	if (status != 0) {
-		HS_LOG(INFO, "COPY /%s: %s: an http://host[:port]/path URL "
-		       "wanted (https:// for a Source)\n", hc->rel,
+		HS_LOG(INFO, "COPY /%s: %s: an http[s]://host[:port]/path URL "
+		       "wanted (https: with a TLS client context)\n", hc->rel,
 		       has_src ? src : dst);
 		return status;
 	}

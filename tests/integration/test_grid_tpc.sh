@@ -28,10 +28,16 @@
 #      http://tuskb.lab/... succeed (resolved off the polling lcore); a
 #      name nobody knows ends in "failure: cannot resolve NAME", nothing
 #      left; `tuskctl fetch url=http://tuskb.lab/...` works too.
-#   5. Failures: a pull of a file B does not have ends in "failure:" and
+#   5. https: B serves TLS with a certificate of the test's CA (its
+#      address and tuskb.lab), A verifies against it (tls_ca): pushes to
+#      https://ADDR and https://tuskb.lab and a pull from
+#      https://tuskb.lab succeed, bytes identical; a push to a name B's
+#      certificate does not carry fails verification ("failure: TLS
+#      with ...") and leaves nothing on B.
+#   6. Failures: a pull of a file B does not have ends in "failure:" and
 #      leaves nothing on A (no file, no partial); a push into a directory
 #      B does not have ends in "failure:" and leaves nothing on B.
-#   6. Nothing else in either data root.
+#   7. Nothing else in either data root.
 
 # shellcheck source=tests/integration/http_lib.sh
 . "$(dirname "$0")/http_lib.sh"
@@ -58,19 +64,37 @@ A=$WORK/a
 B=$WORK/b
 S=$WORK/s
 mkdir -p "$A" "$B" "$S"
-printf '%s tuskb.lab\n' "$B_ADDR" > "$WORK/hosts-a"
+# tuskb-other.lab: B too, but its certificate does not name it
+printf '%s tuskb.lab\n%s tuskb-other.lab\n' "$B_ADDR" "$B_ADDR" > "$WORK/hosts-a"
 printf '%s tuska.lab\n' "$A_ADDR" > "$WORK/hosts-b"
 
-TUSK_LAB_DATA=$A TUSK_LAB_HOSTS=$WORK/hosts-a \
+# B serves https too, with a certificate of the test's CA (its address
+# and tuskb.lab); A verifies servers against that CA (tls_ca)
+PKI=$WORK/pki
+mkdir -p "$PKI"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj "/CN=tusk tpc CA" -keyout "$PKI/ca.key" -out "$PKI/ca.pem" 2>/dev/null ||
+	fail "openssl: CA"
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=tuskb.lab" \
+	-keyout "$PKI/b.key" -out "$PKI/b.csr" 2>/dev/null || fail "openssl: B's request"
+printf 'subjectAltName=IP:%s,DNS:tuskb.lab\n' "$B_ADDR" > "$PKI/b.ext"
+openssl x509 -req -in "$PKI/b.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" \
+	-CAcreateserial -days 2 -extfile "$PKI/b.ext" -out "$PKI/b.pem" 2>/dev/null ||
+	fail "openssl: B's certificate"
+
+TUSK_LAB_TUSKD_ARGS="--set tuskd.tls_ca=$PKI/ca.pem" \
+	TUSK_LAB_DATA=$A TUSK_LAB_HOSTS=$WORK/hosts-a \
 	TUSK_LAB_PORT_CONF="gateway = $PEER_ADDR" lab_start a
 wait_http
 NS_A=$TUSK_LAB_NS
 # the peer routes between the two labs' subnets
 peer sysctl -qw net.ipv4.ip_forward=1
-TUSK_LAB_DATA=$B TUSK_LAB_HOSTS=$WORK/hosts-b TUSK_LAB_JOIN=$NS_A \
+TUSK_LAB_TUSKD_ARGS="--set tuskd.tls_cert=$PKI/b.pem --set tuskd.tls_key=$PKI/b.key" \
+	TUSK_LAB_DATA=$B TUSK_LAB_HOSTS=$WORK/hosts-b TUSK_LAB_JOIN=$NS_A \
 	TUSK_LAB_SUBNET=$B_SUBNET TUSK_LAB_PORT_CONF="gateway = $B_SUBNET.1" \
 	lab_start b
 TOK_B=$TUSK_TOKEN
+B_LOG=$LAB_STATE/tuskd.log
 lab_names a
 TOK_A=$TUSK_TOKEN
 for (( i = 0; i < 50; i++ )); do
@@ -137,7 +161,7 @@ copied() {
 	assert_code "$CODE" 202 "$1"
 	[[ $(hdr "$S/copy.hdr" Transfer-Encoding) == chunked ]] || fail "$1: not chunked"
 	[ "$(tail -n 1 "$S/copy.body")" = "success: Created" ] ||
-		fail "$1: body ends with '$(tail -n 1 "$S/copy.body")'"
+		fail "$1: body ends with '$(tail -n 1 "$S/copy.body")'; B's log: $(tail -n 8 "$B_LOG")"
 	head -n -1 "$S/copy.body" | grep -vxE 'Perf Marker|Timestamp: [0-9]+|Stripe Index: 0|Stripe Bytes Transferred: [0-9]+|Total Stripe Count: 1|End' \
 		> "$S/odd" && fail "$1: not a marker line: $(head -n 3 "$S/odd")"
 	note "ok: $1: $(grep -c '^Perf Marker$' "$S/copy.body" || true) markers, then success: Created"
@@ -181,16 +205,33 @@ sys.exit("fetch refused: " + r["error"]) if not r["ok"] else print(r["result"]["
 assert_done "$id" "tuskctl fetch from a host name"
 same_file "$B/b.bin" "$A/f-fetched.bin" "tuskctl fetch url=http://tuskb.lab/b.bin"
 
-note "5: failures leave nothing behind"
+note "5: https: A pushes to B's TLS endpoint, verified against tls_ca"
+copy /a.bin -H "Destination: https://$B_ADDR/h-pushed.bin"
+copied "COPY push to https://$B_ADDR"
+same_file "$A/a.bin" "$B/h-pushed.bin" "push over https"
+copy /a.bin -H "Destination: https://tuskb.lab/hn-pushed.bin"
+copied "COPY push to https://tuskb.lab"
+same_file "$A/a.bin" "$B/hn-pushed.bin" "push over https to a host name"
+copy /h-pulled.bin -H "Source: https://tuskb.lab/b.bin"
+copied "COPY pull from https://tuskb.lab"
+same_file "$B/b.bin" "$A/h-pulled.bin" "pull over https from a host name"
+copy /a.bin -H "Destination: https://tuskb-other.lab/x-pushed.bin"
+failed "COPY push to a name B's certificate does not carry"
+grep -q '^failure: TLS with tuskb-other.lab: server certificate: ' "$S/copy.body" ||
+	fail "push to a name not in the certificate: $(cat "$S/copy.body")"
+
+note "6: failures leave nothing behind"
 copy /m-pulled.bin -H "Source: $B_BASE/missing.bin"
 failed "COPY pull of a file B does not have"
 copy /a.bin -H "Destination: $B_BASE/nodir/m-pushed.bin"
 failed "COPY push into a directory B does not have"
 
-note "6: nothing else in either root"
-left=$(extras "$A" a.bin d-pulled.bin g-pulled.bin c-pulled.bin n-pulled.bin f-fetched.bin)
+note "7: nothing else in either root"
+left=$(extras "$A" a.bin d-pulled.bin g-pulled.bin c-pulled.bin n-pulled.bin \
+	f-fetched.bin h-pulled.bin)
 [ -z "$left" ] || fail "left on A: $left"
-left=$(extras "$B" b.bin d-pushed.bin g-pushed.bin c-pushed.bin n-pushed.bin)
+left=$(extras "$B" b.bin d-pushed.bin g-pushed.bin c-pushed.bin n-pushed.bin \
+	h-pushed.bin hn-pushed.bin)
 [ -z "$left" ] || fail "left on B: $left"
 note "ok: A and B hold the copies and nothing else"
 
