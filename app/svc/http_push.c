@@ -14,6 +14,16 @@
  *   on_recv(), tls_recv() -> head_in() -> tusk_http_resp_parse()
  *                        -> response() -> finish()
  *   on_peer_closed(), on_closed(), timers -> finish() with a reason
+ *
+ * With verify (RequireChecksumVerification), tusk_push_start() also
+ * hands the file to the digest workers (adler32, md5, sha-256 in one
+ * read, kept ones taken as they are), and a 2xx to the PUT is followed,
+ * on the same connection, by a HEAD with Want-Repr-Digest and
+ * Want-Digest (ask()); its answer's digests are compared with ours
+ * (compare()): every algorithm both have must match, and there must be
+ * one. A destination that closes after its PUT answer, or answers with a
+ * chunked body, cannot be asked: the copy fails, as one that offers no
+ * digest does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +39,7 @@
 
 #include "addr.h"
 #include "digest.h"
+#include "digest_ctx.h"
 #include "file_read.h"
 #include "http_msg.h"
 #include "http_push.h"
@@ -48,6 +59,10 @@
  * one push read the whole file into mbufs and starve every connection of
  * the lcore; 16 MiB fills 10 Gbit/s at 13 ms of RTT. */
 #define PUSH_SND_BUF (16u << 20)
+/* What a verified push compares: what grid storage offers (adler32,
+ * FTS's default; md5; sha-256, tusk's and RFC 9530's). */
+#define PUSH_VERIFY_ALGS (TUSK_DIGEST_BIT(TUSK_DIGEST_ADLER32) | \
+	TUSK_DIGEST_BIT(TUSK_DIGEST_MD5) | TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256))
 /* Plaintext decrypted per call: the response head is all we read. */
 #define PUSH_TLS_READ_MAX TUSK_HTTP_HEAD_MAX
 
@@ -64,6 +79,11 @@ struct tusk_push {
 	struct tusk_tls_ctx *tls_ctx; /* https: the caller's */
 	struct tusk_tls_conn *tls;    /* https: once TCP is up */
 	bool connected, blocked;
+	/* verify: our digests (a job), then the destination's (HEAD) */
+	bool verify, asking, theirs_in;
+	struct tusk_digest_job *job;
+	struct tusk_digests theirs;
+	uint64_t skip;            /* the PUT answer's body, not a head */
 	uint64_t since;           /* connect, or the last progress */
 	uint64_t retry_at;
 	int rc;                   /* -EAGAIN running, 0 done, -errno */
@@ -105,14 +125,20 @@ finish(struct tusk_push *p, int rc, uint64_t now, const char *fmt, ...)
 	p->out = NULL;
 }
 
+/* The PUT's head, or (ask) the HEAD asking for the destination's
+ * digests, into p->out. */
 static int
 send_head(struct tusk_push *p, uint64_t now)
 {
 	struct tusk_http_req_info ri = {
-		.method = TUSK_HTTP_PUT, .target = p->u.target,
-		.host = p->u.authority, .has_content_length = true,
-		.content_length = p->size, .extra = p->extra,
-		.digest = p->has_sha ? p->kept.v[TUSK_DIGEST_SHA256] : NULL,
+		.method = p->asking ? TUSK_HTTP_HEAD : TUSK_HTTP_PUT,
+		.target = p->u.target, .host = p->u.authority,
+		.has_content_length = !p->asking, .content_length = p->size,
+		.extra = p->extra,
+		.digest = !p->asking && p->has_sha ?
+			  p->kept.v[TUSK_DIGEST_SHA256] : NULL,
+		.want_repr_algs = p->asking ? PUSH_VERIFY_ALGS : 0,
+		.want_legacy_algs = p->asking ? PUSH_VERIFY_ALGS : 0,
 	};
 	struct rte_mbuf *m = rte_pktmbuf_alloc(p->env->data_pool);
 	int n;
@@ -262,7 +288,67 @@ on_connected(struct tusk_tcp_conn *c, void *arg, uint64_t now)
 	pump(p, now);
 }
 
-/* A complete response head: 1xx skipped, else the push ends. */
+/* Both digests known: the push ends, verified or not. */
+static void
+compare(struct tusk_push *p, uint64_t now)
+{
+	struct tusk_digests ours;
+	unsigned int both;
+	int rc = tusk_digest_job_poll(p->job, &ours);
+	char a[TUSK_DIGEST_HEXLEN], b[TUSK_DIGEST_HEXLEN];
+
+	if (rc == -EAGAIN)
+		return; /* tusk_push_poll() looks again */
+	if (rc < 0) {
+		finish(p, rc, now, "RequireChecksumVerification: cannot "
+		       "compute the file's checksum: %s", strerror(-rc));
+		return;
+	}
+	both = ours.have & p->theirs.have & PUSH_VERIFY_ALGS;
+	if (both == 0) {
+		finish(p, -EBADMSG, now, "RequireChecksumVerification: the "
+		       "destination offered no checksum (Repr-Digest or "
+		       "Digest: adler32, md5, sha-256)");
+		return;
+	}
+	for (int i = 0; i < TUSK_DIGEST_ALGS; i++) {
+		if (!(both & TUSK_DIGEST_BIT(i)) ||
+		    memcmp(ours.v[i], p->theirs.v[i], tusk_digest_len(i)) == 0)
+			continue;
+		tusk_digest_hex(&p->theirs, i, a);
+		tusk_digest_hex(&ours, i, b);
+		finish(p, -EBADMSG, now, "checksum mismatch: %s %s at the "
+		       "destination, %s here", tusk_digest_name(i), a, b);
+		return;
+	}
+	finish(p, 0, now, "verified");
+}
+
+/* The PUT was taken: ask for the destination's digests (verify). */
+static void
+ask(struct tusk_push *p, const struct tusk_http_resp *r, uint64_t now)
+{
+	int rc;
+
+	if (!r->keep_alive || r->chunked) {
+		finish(p, -EPROTO, now, "RequireChecksumVerification: the "
+		       "destination %s after its %d: cannot ask for its "
+		       "checksum", r->chunked ? "sent a chunked body" :
+		       "closes the connection", r->status);
+		return;
+	}
+	p->skip = r->has_content_length ? r->content_length : 0;
+	p->asking = true;
+	rc = send_head(p, now);
+	if (rc < 0) {
+		finish(p, rc, now, "cannot build the HEAD: %s", strerror(-rc));
+		return;
+	}
+	pump(p, now);
+}
+
+/* A complete response head: 1xx skipped, else the push ends (or, with
+ * verify, asks for the destination's digests and compares them). */
 static void
 response(struct tusk_push *p, const struct tusk_http_resp *r, int len,
 	 uint64_t now)
@@ -271,12 +357,26 @@ response(struct tusk_push *p, const struct tusk_http_resp *r, int len,
 	p->head_len -= (uint32_t)len;
 	if (r->status < 200)
 		return;
+	if (p->asking) {
+		if (r->status != 200) {
+			finish(p, -EREMOTEIO, now, "destination answered "
+			       "the HEAD after the PUT with %d %s", r->status,
+			       tusk_http_reason(r->status));
+			return;
+		}
+		p->theirs = r->digests;
+		p->theirs_in = true;
+		compare(p, now);
+		return;
+	}
 	if (r->status >= 300)
 		finish(p, -EREMOTEIO, now, "destination answered %d %s",
 		       r->status, tusk_http_reason(r->status));
 	else if (p->off < p->size || p->out != NULL)
 		finish(p, -EREMOTEIO, now, "destination answered %d before "
 		       "the whole body", r->status);
+	else if (p->verify)
+		ask(p, r, now);
 	else
 		finish(p, 0, now, "%d", r->status);
 }
@@ -298,6 +398,16 @@ head_in(struct tusk_push *p, struct rte_mbuf *m, uint64_t now)
 	rte_pktmbuf_free(m);
 	while (p != NULL && p->rc == -EAGAIN) {
 		p->since = now;
+		if (p->skip > 0) {
+			uint32_t k = (uint32_t)RTE_MIN(p->skip,
+						       (uint64_t)p->head_len);
+
+			memmove(p->head, p->head + k, p->head_len - k);
+			p->head_len -= k;
+			p->skip -= k;
+			if (p->skip > 0)
+				break;
+		}
 		n = tusk_http_resp_parse(p->head, p->head_len, &r);
 		if (n == 0)
 			break;
@@ -476,6 +586,12 @@ tusk_push_start(const struct tusk_svc_env *env,
 	if (rc == 0 && req->extra != NULL &&
 	    (p->extra = strdup(req->extra)) == NULL)
 		rc = -ENOMEM;
+	/* our digests, computed while the body goes (off the lcore) */
+	p->verify = req->verify;
+	if (rc == 0 && p->verify &&
+	    (p->job = tusk_digest_file(env->digest, p->fd,
+				       PUSH_VERIFY_ALGS)) == NULL)
+		rc = errno == EAGAIN ? -EBUSY : -errno;
 	if (rc == 0) {
 		dst = tusk_addr_v4(rte_cpu_to_be_32(p->u.host_is_ipv4 ?
 						    p->u.ipv4 : req->addr));
@@ -500,6 +616,10 @@ tusk_push_poll(struct tusk_push *p, uint64_t now)
 	if (!p->connected && now - p->since > TUSK_PUSH_CONNECT_NS) {
 		finish(p, -ETIMEDOUT, now, "connecting to %s timed out",
 		       p->u.authority);
+		return;
+	}
+	if (p->theirs_in) {
+		compare(p, now); /* waiting for our own digest only */
 		return;
 	}
 	if (p->connected && now - p->since > TUSK_PUSH_IDLE_NS) {
@@ -533,6 +653,7 @@ tusk_push_free(struct tusk_push *p)
 	}
 	rte_pktmbuf_free(p->out);
 	tusk_tls_conn_free(p->tls);
+	tusk_digest_job_free(p->job);
 	if (p->fd >= 0)
 		close(p->fd);
 	free(p->extra);

@@ -11,8 +11,10 @@
  *   pump()            -> file pages into mbufs (NOWAIT: never wait for
  *                        the disk on the lcore) -> tusk_tcp_send()
  *   recv()            -> the response head: 1xx skipped; 2xx after the
- *                        whole body is success, anything else failure
- *                        (a server may refuse before the body is all in)
+ *                        whole body is success (with verify: once the
+ *                        destination's digests, asked for with a HEAD,
+ *                        equal the file's), anything else failure (a
+ *                        server may refuse before the body is all in)
  *
  * One connection, no retry: a failed push is the copy's failure, and FTS
  * (or whoever sent the COPY) retries whole copies. A host name is
@@ -45,12 +47,17 @@ struct tusk_push_req {
 	/* https: the client context the server is verified with (tls_ca;
 	 * tusk_fetch_tls()); NULL: an https URL is refused. */
 	struct tusk_tls_ctx *tls;
+	/* RequireChecksumVerification: after the PUT, the destination's
+	 * digests (HEAD, Want-Repr-Digest and Want-Digest) must equal the
+	 * file's (adler32, md5, sha-256: those both have, one at least) */
+	bool verify;
 };
 
 struct tusk_push;
 
 /* Start; 0 and *out, or -errno: -EINVAL (URL, a name without addr),
- * -EPROTONOSUPPORT (https without tls), -ENOENT / -EXDEV / ...
+ * -EPROTONOSUPPORT (https without tls), -EBUSY (verify: the digest
+ * workers' queue is full), -ENOENT / -EXDEV / ...
  * (the file, as tusk_root_openat), -ENOMEM, -EADDRNOTAVAIL (no port). */
 int tusk_push_start(const struct tusk_svc_env *env,
 		    const struct tusk_push_req *req, uint64_t now,

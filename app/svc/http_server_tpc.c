@@ -40,9 +40,11 @@
  * RequireChecksumVerification: true makes a copy fail unless a checksum
  * was compared end to end: a pull needs the source's Repr-Digest (sha-256
  * here; a pulled file without one is removed again and the copy fails),
- * a push needs the destination to answer its PUT (which carries our
- * Repr-Digest) with a 2xx: tusk and servers that check Repr-Digest refuse
- * a body that does not match it.
+ * a push asks the destination for its digests after the PUT (HEAD with
+ * Want-Repr-Digest and Want-Digest) and compares them with the file's
+ * (http_push.h): a mismatch, or no digest offered, fails the copy. The
+ * PUT carries our Repr-Digest when the file has one kept: tusk and
+ * servers that check Repr-Digest refuse a body that does not match.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -248,14 +250,15 @@ launch_push(struct hs_conn *hc, uint32_t addr, uint64_t now, char *why,
 	struct tusk_push_req req = {
 		.url = t->url, .addr = addr, .rel = hc->rel,
 		.extra = t->fwd[0] != '\0' ? t->fwd : NULL,
-		.tls = tls_ctx(hc),
+		.tls = tls_ctx(hc), .verify = t->require_checksum,
 	};
 	int rc = tusk_push_start(hc->srv->env, &req, now, &t->p);
 
 	if (rc < 0) {
 		snprintf(why, len, "cannot start the push: %s",
 			 strerror(-rc));
-		return rc == -ENOMEM || rc == -EADDRNOTAVAIL ? 503 :
+		return rc == -ENOMEM || rc == -EADDRNOTAVAIL ||
+		       rc == -EBUSY ? 503 :
 		       rc == -EPROTONOSUPPORT ? 400 : hs_status_of_errno(rc);
 	}
 	HS_LOG(INFO, "COPY /%s: push to %s\n", hc->rel, t->url);

@@ -34,10 +34,17 @@
 #      https://tuskb.lab succeed, bytes identical; a push to a name B's
 #      certificate does not carry fails verification ("failure: TLS
 #      with ...") and leaves nothing on B.
-#   6. Failures: a pull of a file B does not have ends in "failure:" and
+#   6. RequireChecksumVerification on a push: tuskd HEADs the
+#      destination after the PUT (Want-Repr-Digest, Want-Digest) and
+#      compares: to tuskd B and to range_server.py --put with true
+#      adler32 and md5 it succeeds; to one that lies about adler32 it
+#      ends in "failure: checksum mismatch: adler32 X at the destination,
+#      Y here"; to one that offers none, in "failure:
+#      RequireChecksumVerification: the destination offered no checksum".
+#   7. Failures: a pull of a file B does not have ends in "failure:" and
 #      leaves nothing on A (no file, no partial); a push into a directory
 #      B does not have ends in "failure:" and leaves nothing on B.
-#   7. Nothing else in either data root.
+#   8. Nothing else in either data root.
 
 # shellcheck source=tests/integration/http_lib.sh
 . "$(dirname "$0")/http_lib.sh"
@@ -54,6 +61,8 @@ readonly B_BASE=http://$B_ADDR
 # the client is stuck.
 readonly TPC_MAX_S=120
 FETCH_MAX_S=$TPC_MAX_S
+# range_server.py --put, the push destinations of step 6 (one port each)
+RANGE_PORT=8180
 
 need_lab
 need_cmd davix-cp unshare
@@ -63,7 +72,7 @@ need_cmd davix-cp unshare
 A=$WORK/a
 B=$WORK/b
 S=$WORK/s
-mkdir -p "$A" "$B" "$S"
+mkdir -p "$A" "$B" "$S" "$WORK/srv"
 # tuskb-other.lab: B too, but its certificate does not name it
 printf '%s tuskb.lab\n%s tuskb-other.lab\n' "$B_ADDR" "$B_ADDR" > "$WORK/hosts-a"
 printf '%s tuska.lab\n' "$A_ADDR" > "$WORK/hosts-b"
@@ -220,18 +229,46 @@ failed "COPY push to a name B's certificate does not carry"
 grep -q '^failure: TLS with tuskb-other.lab: server certificate: ' "$S/copy.body" ||
 	fail "push to a name not in the certificate: $(cat "$S/copy.body")"
 
-note "6: failures leave nothing behind"
+note "6: a push with RequireChecksumVerification compares the destination's digests"
+copy /a.bin -H "Destination: $B_BASE/v-pushed.bin" -H 'RequireChecksumVerification: true'
+copied "verified COPY push to tuskd B"
+same_file "$A/a.bin" "$B/v-pushed.bin" "verified push"
+# verify_push NAME RANGE_SERVER_ARGS...: a verified push of a.bin to the
+# peer's range_server.py --put with those digest options
+verify_push() {
+	local name=$1
+	shift
+	srv_stop
+	[ -z "$SRV_PID" ] || wait "$SRV_PID" 2>/dev/null || true
+	RANGE_PORT=$(( RANGE_PORT + 1 ))
+	srv_start --put "$@"
+	copy /a.bin -H "Destination: http://$PEER_ADDR:$RANGE_PORT/$name" \
+		-H 'RequireChecksumVerification: true'
+}
+verify_push t.bin --legacy-digest adler32,md5
+copied "verified COPY push to a server with true adler32 and md5"
+same_file "$A/a.bin" "$WORK/srv/t.bin" "verified push to range_server.py"
+verify_push lie.bin --legacy-digest adler32 --lie
+failed "verified COPY push to a server that lies about adler32"
+grep -q '^failure: checksum mismatch: adler32 [0-9a-f]\{8\} at the destination, [0-9a-f]\{8\} here$' \
+	"$S/copy.body" || fail "lying destination: $(cat "$S/copy.body")"
+verify_push none.bin
+failed "verified COPY push to a server that offers no digest"
+grep -q '^failure: RequireChecksumVerification: the destination offered no checksum' \
+	"$S/copy.body" || fail "no digest: $(cat "$S/copy.body")"
+
+note "7: failures leave nothing behind"
 copy /m-pulled.bin -H "Source: $B_BASE/missing.bin"
 failed "COPY pull of a file B does not have"
 copy /a.bin -H "Destination: $B_BASE/nodir/m-pushed.bin"
 failed "COPY push into a directory B does not have"
 
-note "7: nothing else in either root"
+note "8: nothing else in either root"
 left=$(extras "$A" a.bin d-pulled.bin g-pulled.bin c-pulled.bin n-pulled.bin \
 	f-fetched.bin h-pulled.bin)
 [ -z "$left" ] || fail "left on A: $left"
 left=$(extras "$B" b.bin d-pushed.bin g-pushed.bin c-pushed.bin n-pushed.bin \
-	h-pushed.bin hn-pushed.bin)
+	h-pushed.bin hn-pushed.bin v-pushed.bin)
 [ -z "$left" ] || fail "left on B: $left"
 note "ok: A and B hold the copies and nothing else"
 
