@@ -588,6 +588,8 @@ tusk_push_start(const struct tusk_svc_env *env,
 		rc = -ENOMEM;
 	/* our digests, computed while the body goes (off the lcore) */
 	p->verify = req->verify;
+	if (rc == 0 && p->verify && env->digest == NULL)
+		rc = -EOPNOTSUPP; /* no digest workers on this lcore */
 	if (rc == 0 && p->verify &&
 	    (p->job = tusk_digest_file(env->digest, p->fd,
 				       PUSH_VERIFY_ALGS)) == NULL)

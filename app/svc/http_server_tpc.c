@@ -280,11 +280,14 @@ resolve_start(struct hs_conn *hc, uint64_t now)
 {
 	struct hs_tpc *t = hc->tpc;
 
+	int err;
+
 	t->res = tusk_resolve_start(t->host);
 	if (t->res == NULL) {
+		err = errno;
 		HS_LOG(INFO, "COPY /%s: cannot resolve %s: %s\n", hc->rel,
-		       t->host, strerror(errno));
-		return errno == EBUSY ? 503 : errno == ENOMEM ? 500 : 400;
+		       t->host, strerror(err));
+		return err == EBUSY ? 503 : err == ENOMEM ? 500 : 400;
 	}
 	t->resolve_until = now + TUSK_RESOLVE_WAIT_NS;
 	return 0;

@@ -257,6 +257,9 @@ failed "verified COPY push to a server that offers no digest"
 grep -q '^failure: RequireChecksumVerification: the destination offered no checksum' \
 	"$S/copy.body" || fail "no digest: $(cat "$S/copy.body")"
 
+srv_stop
+[ -z "$SRV_PID" ] || wait "$SRV_PID" 2>/dev/null || true
+
 note "7: failures leave nothing behind"
 copy /m-pulled.bin -H "Source: $B_BASE/missing.bin"
 failed "COPY pull of a file B does not have"
