@@ -189,13 +189,17 @@ body_chunk(struct tusk_push *p, uint64_t now)
 }
 
 /* Ciphertext waiting to TCP: 0, 1 when TCP left some (writable()
- * calls back), or -errno. */
+ * calls back), or -errno. What the write BIO still holds (tusk_tls_
+ * write() leaves it there when the pool was empty) is moved to mbufs
+ * first: every poll comes here (pump), so the last record of the body
+ * cannot stay behind. */
 static int
 tls_push(struct tusk_push *p, uint64_t now)
 {
 	struct rte_mbuf **c = tusk_tls_out(p->tls);
 	int64_t took;
 
+	(void)tusk_tls_flush(p->tls); /* -ENOBUFS: the next poll again */
 	if (*c == NULL)
 		return 0;
 	took = tusk_tcp_send(p->c, c, now);
@@ -241,7 +245,19 @@ static void
 pump(struct tusk_push *p, uint64_t now)
 {
 	int64_t took;
+	int rc;
 
+	/* https: ciphertext left in the BIO or unsent goes first, even
+	 * when the whole body was written to TLS */
+	if (p->tls != NULL && p->rc == -EAGAIN && p->connected &&
+	    !p->blocked) {
+		rc = tls_push(p, now);
+		if (rc < 0) {
+			finish(p, rc, now, "sending: %s", strerror(-rc));
+			return;
+		}
+		p->blocked = rc > 0;
+	}
 	while (p->rc == -EAGAIN && p->connected && !p->blocked &&
 	       now >= p->retry_at) {
 		if (p->out == NULL) {
