@@ -21,82 +21,25 @@
 #include "digest.h"
 #include "fetch_world.h"
 #include "http_msg.h"
+#include "pair.h"
 #include "root.h"
 #include "stack.h"
 #include "tcp_api.h"
 #include "testenv.h"
 
 #define MS 1000000ull
-/* Frames in flight per direction at most (the link drops past it). */
-#define LINK_SLOTS 16384
 /* One-way delay of the link: a LAN. */
 #define LINK_DELAY (50 * 1000ull)
+/* Frames the stacks build from (the link holds them in flight too). */
+#define STACK_MBUFS 16383
 /* Loop bound: a stuck fetch fails the test instead of hanging it. */
 #define MAX_STEPS 20000000ull
 /* The server's send buffer per connection: keeps its mbufs bounded. */
 #define SRV_SND_BUF (1u << 20)
 #define SRV_CONNS 128
 
-/* ------------------------------------------------------------- link */
-
-struct link_dir {
-	uint64_t at[LINK_SLOTS];
-	struct rte_mbuf *q[LINK_SLOTS];
-	uint32_t head, n;
-};
-
+struct tusk_pair fw_pair;
 static struct rte_mempool *stack_pool, *data_pool;
-static struct link_dir dirs[2];
-uint64_t fw_now;
-static struct tusk_stack *sta, *stb;
-
-static uint16_t
-link_tx(void *arg, struct rte_mbuf **pkts, uint16_t n)
-{
-	struct link_dir *d = arg;
-
-	for (uint16_t i = 0; i < n; i++) {
-		if (d->n == LINK_SLOTS) {
-			rte_pktmbuf_free(pkts[i]);
-			continue;
-		}
-		d->q[(d->head + d->n) % LINK_SLOTS] = pkts[i];
-		d->at[(d->head + d->n) % LINK_SLOTS] = fw_now + LINK_DELAY;
-		d->n++;
-	}
-	return n;
-}
-
-static void
-deliver(struct link_dir *d, struct tusk_stack *to)
-{
-	while (d->n > 0 && d->at[d->head] <= fw_now) {
-		struct rte_mbuf *m = d->q[d->head];
-
-		d->head = (d->head + 1) % LINK_SLOTS;
-		d->n--;
-		m->ol_flags &= ~(RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4 |
-				 RTE_MBUF_F_TX_IP_CKSUM);
-		tusk_stack_input(to, 0, &m, 1, fw_now);
-	}
-}
-
-static struct tusk_stack *
-make_stack(uint8_t host, struct link_dir *out)
-{
-	struct tusk_stack_conf sc = { .pool = stack_pool, .seed = host,
-				      .max_conns = 256 };
-	struct tusk_iface_conf ifc = { .prefix_len = 24, .mtu = 9000,
-				       .tx = link_tx, .tx_arg = out };
-	struct tusk_stack *st = tusk_stack_create(&sc);
-
-	assert_non_null(st);
-	ifc.mac = (struct rte_ether_addr){{2, 0, 0, 0, 0, host}};
-	ifc.addr = tusk_addr_v4(rte_cpu_to_be_32(RTE_IPV4(10, 0, 0, host)));
-	assert_int_equal(tusk_stack_add_iface(st, &ifc, fw_now), 0);
-	tusk_tcp_set_msl(st, 10 * MS);
-	return st;
-}
 
 /* ----------------------------------------------------------- server */
 
@@ -136,12 +79,12 @@ srv_kill(void)
 	for (unsigned int i = 0; i < SRV_CONNS; i++) {
 		if (!sconns[i].used)
 			continue;
-		tusk_tcp_abort(sconns[i].c, fw_now);
+		tusk_tcp_abort(sconns[i].c, fw_pair.now);
 		sconn_free(&sconns[i]);
 	}
-	tusk_tcp_unlisten(stb, 80);
+	tusk_tcp_unlisten(fw_pair.b, 80);
 	fw_srv.listening = false;
-	fw_srv.relisten_at = fw_now + fw_srv.down_ns;
+	fw_srv.relisten_at = fw_pair.now + fw_srv.down_ns;
 	fw_srv.kill_at = 0;
 }
 
@@ -158,7 +101,7 @@ sconn_fill(struct sconn *s)
 		p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
 		for (uint32_t i = 0; i < len; i++)
 			p[i] = pattern(s->off + i, fw_srv.gen);
-		if (tusk_tcp_send(s->c, &m, fw_now) == 0) {
+		if (tusk_tcp_send(s->c, &m, fw_pair.now) == 0) {
 			/* full: writable() comes back */
 			rte_pktmbuf_free(m);
 			return;
@@ -173,7 +116,7 @@ sconn_fill(struct sconn *s)
 		}
 	}
 	if (s->left == 0 && s->close_after) {
-		tusk_tcp_close(s->c, fw_now);
+		tusk_tcp_close(s->c, fw_pair.now);
 		sconn_free(s);
 	}
 }
@@ -197,7 +140,8 @@ srv_answer(struct sconn *s, const struct tusk_http_req *rq)
 	if (rq->range.kind != TUSK_HTTP_RANGE_NONE)
 		fw_srv.range_requests++;
 	if (fw_srv.status == 0 && !fw_srv.no_ranges &&
-	    tusk_http_range_resolve(&rq->range, fw_srv.size, &off, &len) == 206) {
+	    tusk_http_range_resolve(&rq->range, fw_srv.size, &off,
+				    &len) == 206) {
 		ri.status = 206;
 		ri.content_range = true;
 		ri.range_first = off;
@@ -215,7 +159,7 @@ srv_answer(struct sconn *s, const struct tusk_http_req *rq)
 				rte_pktmbuf_tailroom(m), &ri);
 	assert_true(n > 0);
 	rte_pktmbuf_append(m, (uint16_t)n);
-	assert_int_equal(tusk_tcp_send(s->c, &m, fw_now), n);
+	assert_int_equal(tusk_tcp_send(s->c, &m, fw_pair.now), n);
 	s->off = off;
 	s->left = rq->method == TUSK_HTTP_HEAD ? 0 : len;
 	s->close_after = ri.close;
@@ -296,14 +240,15 @@ srv_listen(void)
 {
 	struct tusk_tcp_conn_opts o = { .snd_buf = SRV_SND_BUF };
 
-	assert_int_equal(tusk_tcp_listen(stb, 80, &srv_ops, NULL, 64, &o), 0);
+	assert_int_equal(tusk_tcp_listen(fw_pair.b, 80, &srv_ops, NULL, 64, &o),
+			 0);
 	fw_srv.listening = true;
 }
 
 void
 fw_srv_refuse(void)
 {
-	tusk_tcp_unlisten(stb, 80);
+	tusk_tcp_unlisten(fw_pair.b, 80);
 	fw_srv.listening = false;
 	fw_srv.relisten_at = UINT64_MAX;
 }
@@ -344,7 +289,7 @@ struct tusk_fetch *
 fw_fetch_new(void)
 {
 	struct tusk_svc_env env = {
-		.st = sta, .data_pool = data_pool, .root = fw_root,
+		.st = fw_pair.a, .data_pool = data_pool, .root = fw_root,
 		.digest = digests,
 	};
 	struct tusk_fetch *nf = tusk_fetch_create(&env, &fw_conf);
@@ -358,7 +303,7 @@ fw_setup(void **state)
 {
 	if (tusk_testenv_init("fetch", 512) < 0)
 		return -1;
-	stack_pool = tusk_testenv_pool("fetch_stack", 16383, 2048);
+	stack_pool = tusk_testenv_pool("fetch_stack", STACK_MBUFS, 2048);
 	data_pool = tusk_testenv_pool("fetch_data", 8191,
 				      16384 + RTE_PKTMBUF_HEADROOM);
 	if (stack_pool == NULL || data_pool == NULL || mkdtemp(fw_dir) == NULL)
@@ -392,8 +337,8 @@ fw_before(void **state)
 	memset(sconns, 0, sizeof(sconns));
 	memset(&fw_conf, 0, sizeof(fw_conf));
 	fw_conf.no_scan = true;
-	sta = make_stack(1, &dirs[0]);
-	stb = make_stack(2, &dirs[1]);
+	assert_int_equal(tusk_pair_init(&fw_pair, stack_pool, 9000, 256,
+					LINK_DELAY), 0);
 	fw_srv.down_ns = 1000 * MS;
 	fw_srv_content(FW_FILE_SIZE, 1);
 	srv_listen();
@@ -402,25 +347,12 @@ fw_before(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static void
-drain(struct link_dir *d)
-{
-	while (d->n > 0) {
-		rte_pktmbuf_free(d->q[d->head]);
-		d->head = (d->head + 1) % LINK_SLOTS;
-		d->n--;
-	}
-}
-
 int
 fw_after(void **state)
 {
 	tusk_fetch_free(fw_fetch);
 	fw_fetch = NULL;
-	tusk_stack_free(sta);
-	tusk_stack_free(stb);
-	drain(&dirs[0]);
-	drain(&dirs[1]);
+	tusk_pair_fini(&fw_pair);
 	return 0;
 }
 
@@ -429,7 +361,7 @@ json_t *
 fw_xfer(uint32_t id)
 {
 	json_decref(xj);
-	xj = tusk_fetch_xfer_json(fw_fetch, id, fw_now);
+	xj = tusk_fetch_xfer_json(fw_fetch, id, fw_pair.now);
 	assert_non_null(xj);
 	return xj;
 }
@@ -470,28 +402,19 @@ fw_run(uint32_t id, uint64_t stop_at)
 	for (uint64_t step = 0; step < MAX_STEPS; step++) {
 		uint64_t t;
 
-		deliver(&dirs[0], stb);
-		deliver(&dirs[1], sta);
-		tusk_stack_poll(sta, fw_now);
-		tusk_stack_poll(stb, fw_now);
-		tusk_fetch_poll(fw_fetch, fw_now);
-		if (!fw_srv.listening && fw_now >= fw_srv.relisten_at)
+		tusk_pair_step(&fw_pair);
+		tusk_fetch_poll(fw_fetch, fw_pair.now);
+		if (!fw_srv.listening && fw_pair.now >= fw_srv.relisten_at)
 			srv_listen();
 		if ((step % 64 == 0 || stop_at == FW_RUN_PROBED) &&
 		    reached(id, stop_at))
 			return;
-		t = tusk_stack_next_event(sta);
-		if (tusk_stack_next_event(stb) < t)
-			t = tusk_stack_next_event(stb);
-		if (dirs[0].n > 0 && dirs[0].at[dirs[0].head] < t)
-			t = dirs[0].at[dirs[0].head];
-		if (dirs[1].n > 0 && dirs[1].at[dirs[1].head] < t)
-			t = dirs[1].at[dirs[1].head];
+		t = tusk_pair_next_event(&fw_pair);
 		/* the fetch's own timers have no event: step by 1 ms */
-		if (t > fw_now + MS)
-			t = fw_now + MS;
-		if (t > fw_now)
-			fw_now = t;
+		if (t > fw_pair.now + MS)
+			t = fw_pair.now + MS;
+		if (t > fw_pair.now)
+			fw_pair.now = t;
 	}
 	fail_msg("fetch %u did not finish (server: %u requests, %llu "
 		 "bytes): %s", id, fw_srv.requests,
@@ -505,7 +428,8 @@ fw_start_req(const struct tusk_fetch_req *req)
 	char err[256] = "";
 	uint32_t id = 0;
 
-	if (tusk_fetch_start(fw_fetch, req, fw_now, &id, err, sizeof(err)) < 0)
+	if (tusk_fetch_start(fw_fetch, req, fw_pair.now, &id, err,
+			     sizeof(err)) < 0)
 		fail_msg("start %s: %s", req->url, err);
 	return id;
 }

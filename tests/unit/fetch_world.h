@@ -2,7 +2,7 @@
 /*
  * The world the fetch client tests run in: tusk_fetch on stack a and a
  * small HTTP/1.1 file server on stack b (written here, so that it can
- * misbehave on cue: fw_srv), joined by an in-process link in virtual
+ * misbehave on cue: fw_srv), joined by tests/lib/pair's link in virtual
  * time. The digest worker and the data root are the real ones (a
  * temporary directory, fw_dir).
  *
@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "http_fetch.h"
+#include "pair.h"
 
 /* The file served: 5 blocks of 8 MiB and a short one. */
 #define FW_FILE_SIZE ((40ull << 20) + 12345)
@@ -46,7 +47,8 @@ struct fw_server {
 };
 
 extern struct fw_server fw_srv;
-extern uint64_t fw_now;             /* virtual time */
+extern struct tusk_pair fw_pair;    /* a: the client, b: the server;
+				     * .now: virtual time */
 extern char fw_dir[];               /* the data root's directory */
 extern struct tusk_root *fw_root;
 extern struct tusk_fetch *fw_fetch; /* the client under test */

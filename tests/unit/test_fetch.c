@@ -34,6 +34,8 @@
 #include "unmet.h"
 
 #define MiB (1ull << 20)
+/* Each test in a fresh world. */
+#define FW_TEST(t) cmocka_unit_test_setup_teardown(t, fw_before, fw_after)
 
 static void
 test_four_range_streams(void **state)
@@ -146,7 +148,7 @@ test_restart_resumes_from_record(void **state)
 
 	fw_conf.no_scan = false;
 	fw_fetch = fw_fetch_new();
-	list = tusk_fetch_list_json(fw_fetch, fw_now);
+	list = tusk_fetch_list_json(fw_fetch, fw_pair.now);
 	assert_int_equal(json_array_size(list), 1);
 	assert_string_equal(json_string_value(json_object_get(
 		json_array_get(list, 0), "state")), "paused");
@@ -221,7 +223,8 @@ test_changed_source_starts_over(void **state)
 
 	id = fw_start("http://10.0.0.2/big.bin", "c.bin", 2);
 	fw_run(id, FW_FILE_SIZE / 2);
-	assert_int_equal(tusk_fetch_cancel(fw_fetch, id, false, fw_now), 0);
+	assert_int_equal(tusk_fetch_cancel(fw_fetch, id, false, fw_pair.now),
+			 0);
 	assert_string_equal(fw_xstr(id, "state"), "cancelled");
 	assert_true(fw_appears("c.bin.tusk-part.state"));
 	fw_srv_content(FW_FILE_SIZE, 2);
@@ -259,7 +262,8 @@ test_not_found(void **state)
 	id = fw_start("http://10.0.0.2/nope", NULL, 4);
 	fw_run(id, 0);
 	assert_string_equal(fw_xstr(id, "state"), "failed");
-	assert_string_equal(fw_xstr(id, "error"), "server answered 404 Not Found");
+	assert_string_equal(fw_xstr(id, "error"),
+			    "server answered 404 Not Found");
 	assert_int_equal(fw_xint(id, "retries"), 0);
 	assert_false(fw_exists("nope.tusk-part"));
 }
@@ -387,9 +391,9 @@ test_direct_refused(void **state)
 	id = fw_start_req(&rq);
 	fw_run(id, 0);
 	assert_string_equal(fw_xstr(id, "state"), "failed");
-	assert_string_equal(fw_xstr(id, "error"), "direct=1: the file system of "
-			    "ram/big.bin.tusk-part refuses O_DIRECT (EINVAL); "
-			    "fetch it without direct=1");
+	assert_string_equal(fw_xstr(id, "error"), "direct=1: the file system "
+			    "of ram/big.bin.tusk-part refuses O_DIRECT "
+			    "(EINVAL); fetch it without direct=1");
 	assert_int_equal(fw_xint(id, "bytes_fetched"), 0);
 	assert_int_equal(umount2(ram, MNT_DETACH), 0);
 }
@@ -407,7 +411,8 @@ test_changes_overflow(void **state)
 
 	for (i = 0; i < cycles; i++) {
 		id = fw_start("http://10.0.0.2/data/big.bin", "x.bin", 1);
-		assert_int_equal(tusk_fetch_cancel(fw_fetch, id, true, fw_now), 0);
+		assert_int_equal(tusk_fetch_cancel(fw_fetch, id, true,
+						   fw_pair.now), 0);
 	}
 	k = tusk_fetch_changes(fw_fetch, 0, got, RTE_DIM(got), &lost, &last);
 	assert_int_equal(last, total);
@@ -454,8 +459,9 @@ test_bad_requests(void **state)
 
 	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		err[0] = '\0';
-		assert_int_equal(tusk_fetch_start(fw_fetch, &cases[i].rq, fw_now, &id,
-						  err, sizeof(err)),
+		assert_int_equal(tusk_fetch_start(fw_fetch, &cases[i].rq,
+						  fw_pair.now, &id, err,
+						  sizeof(err)),
 				 cases[i].ret);
 		if (strstr(err, cases[i].reason) == NULL)
 			fail_msg("case %u: \"%s\", want \"%s\"", i, err,
@@ -467,49 +473,36 @@ test_bad_requests(void **state)
 		struct tusk_fetch_req rq = { .url = "http://10.0.0.2/big.bin",
 					     .dest = "busy.bin" };
 
-		assert_int_equal(tusk_fetch_start(fw_fetch, &rq, fw_now, &id, err,
-						  sizeof(err)), -EBUSY);
+		assert_int_equal(tusk_fetch_start(fw_fetch, &rq, fw_pair.now,
+						  &id, err, sizeof(err)),
+				 -EBUSY);
 	}
-	assert_int_equal(tusk_fetch_cancel(fw_fetch, 999, false, fw_now), -ENOENT);
+	assert_int_equal(tusk_fetch_cancel(fw_fetch, 999, false, fw_pair.now),
+			 -ENOENT);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_four_range_streams,
-						fw_before, fw_after),
-		cmocka_unit_test_setup_teardown(test_server_without_ranges,
-						fw_before, fw_after),
-		cmocka_unit_test_setup_teardown(test_range_ignored_midway,
-						fw_before, fw_after),
-		cmocka_unit_test_setup_teardown(test_server_killed_and_back,
-						fw_before, fw_after),
-		cmocka_unit_test_setup_teardown(
-			test_restart_resumes_from_record, fw_before, fw_after),
-		cmocka_unit_test_setup_teardown(
-			test_start_sweeps_record_tmps, fw_before, fw_after),
-		cmocka_unit_test_setup_teardown(
-			test_changed_source_starts_over, fw_before, fw_after),
-		cmocka_unit_test_setup_teardown(
-			test_digest_mismatch_keeps_nothing, fw_before, fw_after),
-		cmocka_unit_test_setup_teardown(test_not_found, fw_before, fw_after),
-		cmocka_unit_test_setup_teardown(test_refused_gives_up, fw_before,
-						fw_after),
-		cmocka_unit_test_setup_teardown(test_unreachable, fw_before,
-						fw_after),
-		cmocka_unit_test_setup_teardown(test_no_route, fw_before, fw_after),
-		cmocka_unit_test_setup_teardown(test_missing_directory, fw_before,
-						fw_after),
-		cmocka_unit_test_setup_teardown(test_disk_full, fw_before, fw_after),
-		cmocka_unit_test_setup_teardown(test_direct_fetch, fw_before,
-						fw_after),
-		cmocka_unit_test_setup_teardown(test_direct_refused, fw_before,
-						fw_after),
-		cmocka_unit_test_setup_teardown(test_changes_overflow, fw_before,
-						fw_after),
-		cmocka_unit_test_setup_teardown(test_bad_requests, fw_before,
-						fw_after),
+		FW_TEST(test_four_range_streams),
+		FW_TEST(test_server_without_ranges),
+		FW_TEST(test_range_ignored_midway),
+		FW_TEST(test_server_killed_and_back),
+		FW_TEST(test_restart_resumes_from_record),
+		FW_TEST(test_start_sweeps_record_tmps),
+		FW_TEST(test_changed_source_starts_over),
+		FW_TEST(test_digest_mismatch_keeps_nothing),
+		FW_TEST(test_not_found),
+		FW_TEST(test_refused_gives_up),
+		FW_TEST(test_unreachable),
+		FW_TEST(test_no_route),
+		FW_TEST(test_missing_directory),
+		FW_TEST(test_disk_full),
+		FW_TEST(test_direct_fetch),
+		FW_TEST(test_direct_refused),
+		FW_TEST(test_changes_overflow),
+		FW_TEST(test_bad_requests),
 	};
 
 	return cmocka_run_group_tests(tests, fw_setup, fw_teardown);
