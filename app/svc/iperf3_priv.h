@@ -300,6 +300,7 @@ json_t *iperf3_report_side(const struct iperf3_test *t,
 			   const struct iperf3_stream *sp,
 			   const struct tusk_iperf3_stream_info *in);
 json_t *iperf3_report_sum(uint64_t bytes, double seconds, bool sender);
+json_t *iperf3_report_test_start(const struct iperf3_test *t);
 
 /* iperf3_client.c */
 void iperf3_client_poll(struct tusk_iperf3 *s, uint64_t now);
