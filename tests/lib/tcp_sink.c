@@ -73,6 +73,13 @@ tusk_test_sink_setup(struct tusk_harness *h, const char *name, uint16_t port,
 	if (tusk_harness_init(h, name) != 0)
 		return -1;
 	tusk_harness_learn_peer(h, 0);
-	return tusk_tcp_listen(h->st, port, &tusk_test_sink_ops, s, backlog,
-			       NULL);
+	return tusk_test_sink_listen(h, port, backlog, NULL, s);
+}
+
+int
+tusk_test_sink_listen(struct tusk_harness *h, uint16_t port,
+		      uint32_t backlog, const struct tusk_tcp_conn_opts *o,
+		      struct tusk_test_sink *s)
+{
+	return tusk_tcp_listen(h->st, port, &tusk_test_sink_ops, s, backlog, o);
 }

@@ -31,4 +31,10 @@ int tusk_test_sink_setup(struct tusk_harness *h, const char *name,
 			 uint16_t port, uint32_t backlog,
 			 struct tusk_test_sink *s);
 
+/* Listen on `port` of the harness's stack with the sink counting into
+ * *s (not zeroed); o may be NULL. tusk_tcp_listen()'s result. */
+int tusk_test_sink_listen(struct tusk_harness *h, uint16_t port,
+			  uint32_t backlog, const struct tusk_tcp_conn_opts *o,
+			  struct tusk_test_sink *s);
+
 #endif /* TUSK_TCP_SINK_H */

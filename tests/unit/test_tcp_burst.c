@@ -31,17 +31,15 @@ static struct tusk_harness h;
 
 /* The application: tests/lib/tcp_sink.h. */
 static struct tusk_test_sink sink;
-static struct tusk_test_sink *const ev = &sink;
-static const struct tusk_tcp_ops *const ops = &tusk_test_sink_ops;
 
 static int
 setup(void **state)
 {
-	memset(ev, 0, sizeof(*ev));
+	memset(&sink, 0, sizeof(sink));
 	if (tusk_harness_init(&h, "tcp_burst") != 0)
 		return -1;
 	tusk_harness_learn_peer(&h, 0);
-	if (tusk_tcp_listen(h.st, LPORT, ops, ev, 4, NULL) != 0)
+	if (tusk_test_sink_listen(&h, LPORT, 4, NULL, &sink) != 0)
 		return -1;
 	return 0;
 }
@@ -114,7 +112,7 @@ test_in_order_burst(void **state)
 	assert_int_equal(s.flags, TUSK_TCP_F_ACK);
 	assert_int_equal(s.ack, PISS + 1 + 32 * SEG);
 	assert_int_equal(s.len, 0);
-	assert_int_equal(ev->received, 32 * SEG);
+	assert_int_equal(sink.received, 32 * SEG);
 }
 
 /* A hole inside a burst: every segment beyond it is answered at once
@@ -140,7 +138,7 @@ test_hole_in_burst(void **state)
 	assert_int_equal(h.n_sent, 1);
 	tusk_test_seg_last(&h, &s);
 	assert_int_equal(s.ack, PISS + 1 + 21 * SEG);
-	assert_int_equal(ev->received, 21 * SEG);
+	assert_int_equal(sink.received, 21 * SEG);
 }
 
 int

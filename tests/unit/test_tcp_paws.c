@@ -39,14 +39,12 @@ static uint16_t pport = PPORT;
 
 /* The application: tests/lib/tcp_sink.h. */
 static struct tusk_test_sink sink;
-static struct tusk_test_sink *const ev = &sink;
-static const struct tusk_tcp_ops *const ops = &tusk_test_sink_ops;
 
 /* The connection was reset (closed with ECONNRESET). */
 static bool
 reset(void)
 {
-	return ev->closed > 0 && ev->close_err == -ECONNRESET;
+	return sink.closed > 0 && sink.close_err == -ECONNRESET;
 }
 
 /* Segments from the peer port `pport` and what the stack sent back
@@ -94,15 +92,15 @@ test_paws_table(void **state)
 
 		assert_int_equal(tusk_harness_init(&h, "tcp_paws"), 0);
 		tusk_harness_learn_peer(&h, 0);
-		assert_int_equal(tusk_tcp_listen(h.st, LPORT, ops, ev, 4,
-						 NULL), 0);
-		memset(ev, 0, sizeof(*ev));
+		assert_int_equal(tusk_test_sink_listen(&h, LPORT, 4, NULL,
+						       &sink), 0);
+		memset(&sink, 0, sizeof(sink));
 		send_seg(LPORT, F_SYN, PISS, 0, 65535, &o, 0, MS);
 		last(&s);
 		o.tsecr = s.opt.tsval;
 		send_seg(LPORT, F_ACK, PISS + 1, s.seq + 1, 65535, &o, 0,
 			 2 * MS);
-		assert_non_null(ev->last);
+		assert_non_null(sink.last);
 		st = tusk_stack_stats(h.st);
 		paws0 = st->drops[TUSK_DROP_TCP_PAWS];
 		t = 2 * MS + pc->when;
@@ -115,14 +113,14 @@ test_paws_table(void **state)
 			send_seg(LPORT, F_ACK, PISS + 1, s.seq + 1, 65535,
 				 pc->no_ts ? NULL : &o, 100, t);
 		print_message("%-52s received %llu reset %d paws %llu\n",
-			      pc->name, (unsigned long long)ev->received,
+			      pc->name, (unsigned long long)sink.received,
 			      reset(),
 			      (unsigned long long)(st->drops[TUSK_DROP_TCP_PAWS]
 						   - paws0));
 		if (pc->rst) {
 			assert_int_equal(reset(), pc->taken);
 		} else {
-			assert_int_equal(ev->received, pc->taken ? 100 : 0);
+			assert_int_equal(sink.received, pc->taken ? 100 : 0);
 			assert_int_equal(st->drops[TUSK_DROP_TCP_PAWS] - paws0,
 					 pc->taken ? 0 : 1);
 			/* Either way an ACK; a dropped segment's ACK echoes

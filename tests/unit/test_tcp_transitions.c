@@ -39,8 +39,6 @@ static uint16_t pport = PPORT;
 
 /* The application: tests/lib/tcp_sink.h. */
 static struct tusk_test_sink sink;
-static struct tusk_test_sink *const ev = &sink;
-static const struct tusk_tcp_ops *const ops = &tusk_test_sink_ops;
 
 /* Segments from the peer port `pport` and what the stack sent back
  * (tests/lib/tcp_segs.h). */
@@ -85,16 +83,16 @@ reach(enum tusk_tcp_state want)
 	if (want == TUSK_TCP_SYN_RECEIVED)
 		return;
 	send_seg(LPORT, F_ACK, rcv_nxt, snd_nxt, 65535, NULL, 0, t += MS);
-	assert_non_null(ev->last);
+	assert_non_null(sink.last);
 	if (want == TUSK_TCP_CLOSE_WAIT || want == TUSK_TCP_LAST_ACK) {
 		send_seg(LPORT, F_ACK | F_FIN, rcv_nxt++, snd_nxt, 65535, NULL,
 			 0, t += MS);
 		if (want == TUSK_TCP_LAST_ACK) {
-			tusk_tcp_close(ev->last, t += MS);
+			tusk_tcp_close(sink.last, t += MS);
 			snd_nxt++;
 		}
 	} else if (want != TUSK_TCP_ESTABLISHED) {
-		tusk_tcp_shutdown(ev->last, t += MS); /* FIN-WAIT-1 */
+		tusk_tcp_shutdown(sink.last, t += MS); /* FIN-WAIT-1 */
 		snd_nxt++;
 		if (want == TUSK_TCP_FIN_WAIT_2 || want == TUSK_TCP_TIME_WAIT)
 			send_seg(LPORT, F_ACK, rcv_nxt, snd_nxt, 65535, NULL, 0,
@@ -106,8 +104,8 @@ reach(enum tusk_tcp_state want)
 			send_seg(LPORT, F_ACK | F_FIN, rcv_nxt++, snd_nxt,
 				 65535, NULL, 0, t += MS);
 	}
-	assert_non_null(ev->last);
-	assert_int_equal(tusk_tcp_conn_state(ev->last), want);
+	assert_non_null(sink.last);
+	assert_int_equal(tusk_tcp_conn_state(sink.last), want);
 	fin_unacked = want == TUSK_TCP_FIN_WAIT_1 ||
 		      want == TUSK_TCP_CLOSING || want == TUSK_TCP_LAST_ACK;
 	tusk_harness_clear(&h);
@@ -211,18 +209,18 @@ test_matrix(void **state)
 			assert_int_equal(tusk_harness_init(&h, "tcp_matrix"), 0);
 			tusk_harness_learn_peer(&h, 0);
 			tusk_tcp_set_msl(h.st, 10 * MS);
-			memset(ev, 0, sizeof(*ev));
-			assert_int_equal(tusk_tcp_listen(h.st, LPORT, ops, ev,
-							 4, NULL), 0);
+			memset(&sink, 0, sizeof(sink));
+			assert_int_equal(tusk_test_sink_listen(&h, LPORT, 4,
+							       NULL, &sink), 0);
 			reach(states[i]);
 			if (states[i] == TUSK_TCP_SYN_RECEIVED)
-				ev->last = NULL; /* not yet given to the service */
+				sink.last = NULL; /* not yet given to the service */
 			arrive(k, 50 * MS);
 			print_message("%-12s x %-14s -> %s, sent %02x\n",
 				      tusk_tcp_state_name(states[i]),
 				      kind_names[k],
-				      ev->last ? tusk_tcp_state_name(
-					      tusk_tcp_conn_state(ev->last)) : "-",
+				      sink.last ? tusk_tcp_state_name(
+					      tusk_tcp_conn_state(sink.last)) : "-",
 				      h.n_sent ? (last(&s), s.flags) : 0);
 			if (o->answer == NONE) {
 				assert_int_equal(h.n_sent, 0);
@@ -237,17 +235,17 @@ test_matrix(void **state)
 				states[i] : (enum tusk_tcp_state)o->state;
 			if (o->state == GONE) {
 				/* Told, or (the service closed) just freed. */
-				assert_true(ev->last == NULL ||
-					    tusk_tcp_conn_state(ev->last) ==
+				assert_true(sink.last == NULL ||
+					    tusk_tcp_conn_state(sink.last) ==
 					    TUSK_TCP_CLOSED);
 				assert_int_equal(tusk_tcp_conn_count(h.st),
 						 k == K_SYN_INWIN ? 1 : 0);
 			} else if (want == TUSK_TCP_SYN_RECEIVED) {
-				assert_null(ev->last); /* not the service's yet */
+				assert_null(sink.last); /* not the service's yet */
 				assert_int_equal(tusk_tcp_conn_count(h.st), 1);
 			} else {
-				assert_non_null(ev->last);
-				assert_int_equal(tusk_tcp_conn_state(ev->last),
+				assert_non_null(sink.last);
+				assert_int_equal(tusk_tcp_conn_state(sink.last),
 						 want);
 			}
 			tusk_harness_fini(&h);
