@@ -2,6 +2,8 @@
 /*
  * The iperf3 server's internals, shared by app/svc/iperf3*.c only:
  *   iperf3.c         the service, the control connection, the test's states
+ *   iperf3_conn.c    the connection table, held-back output, the stream
+ *                    I/O the server and the client share
  *   iperf3_stream.c  TCP data streams: counting, sending, interval samples
  *   iperf3_udp.c     UDP streams: hello, receive statistics, paced sending
  *   iperf3_json.c    parameters in, results and server output out (jansson)
