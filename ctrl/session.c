@@ -236,6 +236,10 @@ session_event(struct tusk_ctrld *c, struct ctrld_session *s,
 		 reason && reason[0] ? ": " : "", reason ? reason : "");
 	if (session_save(c, s) < 0)
 		return true; /* not durable: do not act; the tick retries */
+	/* FINISHED is never left (no retry): the token is needed no more */
+	if (st.next == TUSK_SESSION_FINISHED && s->spec.source_token != NULL &&
+	    tusk_journal_session_forget_token(c->journal, s->j.id) < 0)
+		ctrld_log("journal: %s", tusk_journal_error(c->journal));
 	session_note(c, s, -1, tusk_session_event_name(ev), text);
 	c->busy = true;
 	switch (st.action) {

@@ -37,6 +37,7 @@ struct session_work {
 	char want_src[TUSK_JOURNAL_SHA_HEX];	/* the source's */
 	char url[TUSK_JOURNAL_URL_MAX];		/* WORK_FETCH: swift:// */
 	const struct tusk_ctrld_storage *storage;
+	char *token;			/* WORK_LIST: source_token (a copy) */
 	/* out */
 	int64_t size;
 	bool cached;			/* WORK_IMAGE: no fetch needed */

@@ -224,7 +224,8 @@ list_work(struct tusk_work *tw)
 {
 	struct session_work *w = (struct session_work *)tw;
 
-	w->rc = tusk_dav_list(w->path, &w->listed, w->why, sizeof(w->why));
+	w->rc = tusk_dav_list(w->path, w->token, &w->listed, w->why,
+			      sizeof(w->why));
 }
 
 /* A swift:// source's listing (source_swift.h). */
@@ -250,6 +251,13 @@ list_start(struct tusk_ctrld *c, struct ctrld_session *s)
 		return;
 	w->storage = s->spec.swift_src;
 	snprintf(w->path, sizeof(w->path), "%s", s->spec.dir_url);
+	/* the listing carries the token the fetches carry (a copy: the
+	 * worker may outlive the session) */
+	if (s->spec.source_token != NULL &&
+	    (w->token = strdup(s->spec.source_token)) == NULL) {
+		free(w);
+		return;
+	}
 	s->listing = w;
 	tusk_worker_submit(c->worker, &w->w);
 }
@@ -346,6 +354,7 @@ work_done(struct tusk_work *tw)
 		 f->j.state == TUSK_FILE_TRANSFERRING)
 		fetch_swift_done(w->c, s, f, w);
 	json_decref(w->listed);
+	free(w->token);
 	free(w);
 }
 
