@@ -239,7 +239,7 @@ session_event(struct tusk_ctrld *c, struct ctrld_session *s,
 	/* FINISHED is never left (no retry): the token is needed no more */
 	if (st.next == TUSK_SESSION_FINISHED && s->spec.source_token != NULL &&
 	    tusk_journal_session_forget_token(c->journal, s->j.id) < 0)
-		ctrld_log("journal: %s", tusk_journal_error(c->journal));
+		session_log("journal: %s", tusk_journal_error(c->journal));
 	session_note(c, s, -1, tusk_session_event_name(ev), text);
 	c->busy = true;
 	switch (st.action) {
