@@ -22,6 +22,10 @@ veth_bench_begin() {
 	HZ=$(getconf CLK_TCK)
 	export TUSK_LAB_NS=tb-$1-$$
 	export TUSK_LAB_IF=$2
+	# The clients (curl, iperf3) carry no token: anyone may read the
+	# lab's root, as nginx serves it (the auth decision still runs on
+	# every request, as in production). README "Tokens".
+	export TUSK_LAB_AUTH_CONF=${TUSK_LAB_AUTH_CONF:-anon_read = /}
 	LNX_NS=$3
 	LNX_IF=$4
 	LNX_SRV=$5.2
