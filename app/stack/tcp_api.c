@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_string_fns.h>
+
 #include "ipv4.h"
 #include "stack_priv.h"
 #include "tcp_conn.h"
@@ -297,8 +299,11 @@ tusk_tcp_conn_stats(const struct tusk_tcp_conn *c,
 {
 	memset(o, 0, sizeof(*o));
 	o->state = (enum tusk_tcp_state)c->state;
+	/* a plain bounded copy: the HTTP endpoint asks for these stats
+	 * before every chunk it sends, and an snprintf here took 14% of a
+	 * serving lcore (perf, README "Files at network speed") */
 	if (c->cc.ops != NULL)
-		snprintf(o->cc, sizeof(o->cc), "%s", c->cc.ops->name);
+		rte_strscpy(o->cc, c->cc.ops->name, sizeof(o->cc));
 	o->mss = c->mss;
 	o->cwnd = c->cc.cwnd;
 	o->ssthresh = c->cc.ssthresh;
