@@ -323,6 +323,7 @@ part_create(struct fetch_xfer *x, uint64_t now)
 				" bytes: %s", size, strerror(-ret));
 		return ret;
 	}
+	tusk_fetch_sched_set_streams(&x->sched, x->ranges ? x->streams_max : 1);
 	x->have_sched = true;
 	x->prep = tusk_fetch_disk_create_part(x->f->disk, x->part, size);
 	if (x->prep == NULL) {
