@@ -61,6 +61,8 @@ struct tusk_file_writer {
 	uint64_t off;         /* file offset of the next byte written */
 	/* owner's */
 	struct tusk_file_writeq *q; /* NULL: the owner writes */
+	uint32_t in_ring;     /* batches on q's ring, atomic (q decrements) */
+	uint64_t next_at;     /* file offset of the next byte added */
 	int err;              /* sticky -errno */
 	uint64_t added;
 	uint64_t written;
@@ -86,6 +88,7 @@ tusk_file_writer_create(int fd, uint64_t off, uint32_t batch)
 	w->fd = fd;
 	w->dfd = -1;
 	w->off = off;
+	w->next_at = off;
 	w->batch = batch != 0 ? batch : TUSK_FILE_WRITE_BATCH_DEFAULT;
 	w->seg_cap = TUSK_FILE_WRITE_MAX_SEGS;
 	for (unsigned int i = 0; i < TUSK_FILE_WRITE_BATCHES; i++)
@@ -144,7 +147,7 @@ write_iov(struct tusk_file_writer *w, struct tusk_file_batch *b)
 	int n = (int)b->n_iov;
 
 	while (n > 0) {
-		ssize_t r = pwritev(w->fd, iov, n, (off_t)w->off);
+		ssize_t r = pwritev(w->fd, iov, n, (off_t)(b->at + b->wrote));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -153,7 +156,6 @@ write_iov(struct tusk_file_writer *w, struct tusk_file_batch *b)
 		/* no progress on a non-empty vector: give up, do not spin */
 		if (r == 0)
 			return -EIO;
-		w->off += (uint64_t)r;
 		b->wrote += (uint64_t)r;
 		tusk_iov_advance(&iov, &n, (size_t)r);
 	}
@@ -249,16 +251,29 @@ write_direct(struct tusk_file_writer *w, struct tusk_file_batch *b)
 	return err;
 }
 
+bool
+tusk_file_batch_claim(struct tusk_file_batch *b)
+{
+	uint32_t queued = BATCH_QUEUED;
+
+	return __atomic_compare_exchange_n(&b->state, &queued, BATCH_RUNNING,
+					   false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
 void
 tusk_file_batch_run(struct tusk_file_batch *b)
 {
 	struct tusk_file_writer *w = b->w;
-	int err = w->xerr;
+	int err = __atomic_load_n(&w->xerr, __ATOMIC_RELAXED);
 
 	b->wrote = 0;
 	b->direct = 0;
-	if (err == 0 && b->seek)
-		w->off = b->at; /* after a hard flush: nothing is carried */
+	/* a direct writer's batches run in order, in one thread: the
+	 * position and the partial block carry over; after a hard flush
+	 * nothing is carried */
+	if (err == 0 && w->dfd >= 0 && b->seek)
+		w->off = b->at;
 	if (err == 0)
 		err = w->dfd >= 0 ? write_direct(w, b) : write_iov(w, b);
 	if (err == 0 && b->sync_len > 0)
@@ -268,7 +283,7 @@ tusk_file_batch_run(struct tusk_file_batch *b)
 		sync_file_range(w->fd, (off64_t)b->sync_off,
 				(off64_t)b->sync_len, SYNC_FILE_RANGE_WRITE);
 	if (err != 0) {
-		w->xerr = err;
+		__atomic_store_n(&w->xerr, err, __ATOMIC_RELAXED);
 		w->carry = 0;
 	}
 	b->err = err;
@@ -323,8 +338,19 @@ tusk_file_writer_reap(struct tusk_file_writer *w)
 static void
 wait_oldest(struct tusk_file_writer *w)
 {
+	struct tusk_file_batch *b = &w->b[w->oldest];
 	unsigned int spins = 0;
 
+	/* not started yet: write it here rather than wait for the thread
+	 * to get a CPU (on a small host it may be the one this lcore
+	 * spins on). Buffered batches only: each carries its offset, so
+	 * it may run before the ones queued ahead of it; a direct
+	 * writer's run in order. */
+	if (w->dfd < 0 && tusk_file_batch_claim(b)) {
+		tusk_file_batch_run(b);
+		reap_one(w);
+		return;
+	}
 	while (__atomic_load_n(&w->b[w->oldest].state, __ATOMIC_ACQUIRE) !=
 	       BATCH_DONE) {
 		if (++spins < FILE_WAIT_SPINS)
@@ -364,17 +390,27 @@ submit(struct tusk_file_writer *w, bool hard)
 	if (w->err != 0)
 		return w->err;
 	b->hard = hard;
-	__atomic_store_n(&b->state, BATCH_QUEUED, __ATOMIC_RELAXED);
+	/* release: a thread holding a stale ring entry of this batch (the
+	 * owner ran it before the thread came to it) may claim it now */
+	__atomic_store_n(&b->state, BATCH_QUEUED, __ATOMIC_RELEASE);
 	if (w->in_flight++ == 0)
 		w->oldest = w->fill;
 	w->fill = (w->fill + 1) % TUSK_FILE_WRITE_BATCHES;
 	w->filled = 0;
-	if (w->q == NULL || tusk_file_writeq_submit(w->q, b) < 0) {
-		/* no queue, or it is full: in this thread, after the
-		 * batches before it (they run in order) */
-		while (w->in_flight > 1)
+	if (w->q != NULL) {
+		__atomic_fetch_add(&w->in_ring, 1, __ATOMIC_RELAXED);
+		if (tusk_file_writeq_submit(w->q, b) < 0)
+			__atomic_fetch_sub(&w->in_ring, 1, __ATOMIC_RELAXED);
+		else
+			b = NULL;
+	}
+	if (b != NULL) {
+		/* no queue, or it is full: in this thread (a direct
+		 * writer's after the batches before it) */
+		while (w->dfd >= 0 && w->in_flight > 1)
 			wait_oldest(w);
-		tusk_file_batch_run(b);
+		if (tusk_file_batch_claim(b))
+			tusk_file_batch_run(b);
 	}
 	tusk_file_writer_reap(w);
 	if (w->in_flight == TUSK_FILE_WRITE_BATCHES)
@@ -403,10 +439,13 @@ push_segs(struct tusk_file_writer *w)
 			b = &w->b[w->fill];
 			pushed = 0;
 		}
+		if (b->n_iov == 0 && !b->seek)
+			b->at = w->next_at;
 		b->iov[b->n_iov].iov_base = rte_pktmbuf_mtod(s, void *);
 		b->iov[b->n_iov].iov_len = s->data_len;
 		b->n_iov++;
 		w->filled += s->data_len;
+		w->next_at += s->data_len;
 		w->held += s->data_len;
 		pushed++;
 	}
@@ -467,6 +506,7 @@ tusk_file_writer_seek(struct tusk_file_writer *w, uint64_t off)
 	if (err == 0) {
 		w->b[w->fill].seek = true;
 		w->b[w->fill].at = off;
+		w->next_at = off;
 	}
 	return err;
 }
@@ -515,7 +555,17 @@ tusk_file_writer_free(struct tusk_file_writer *w)
 	if (w == NULL)
 		return;
 	tusk_file_writer_drain(w);
+	/* batches run here may still be named on the queue's ring: the
+	 * thread skips them, but reads them first */
+	while (__atomic_load_n(&w->in_ring, __ATOMIC_ACQUIRE) > 0)
+		sched_yield();
 	drop_fill(w);
 	free(w->stage);
 	free(w);
+}
+
+void
+tusk_file_batch_unring(struct tusk_file_batch *b)
+{
+	__atomic_fetch_sub(&b->w->in_ring, 1, __ATOMIC_RELEASE);
 }

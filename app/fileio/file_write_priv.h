@@ -4,11 +4,11 @@
  * of iovecs and the chains they point into) and its execution.
  *
  * A batch is filled and reaped by the writer's owner (the lcore) and
- * written by its executor: the writer queue's thread, or the owner
- * itself when the writer has no queue. `state` hands it over: the
- * owner's store of BATCH_QUEUED (through the queue's ring) publishes
- * the batch, the executor's release store of BATCH_DONE publishes its
- * result.
+ * written by whoever claims it first (QUEUED -> RUNNING): the writer
+ * queue's thread, or the owner when it has no queue, the queue is full,
+ * or it needs the batch back before the thread got to it. The ring's
+ * enqueue publishes the batch, the executor's release store of
+ * BATCH_DONE its result.
  */
 #ifndef TUSK_FILE_WRITE_PRIV_H
 #define TUSK_FILE_WRITE_PRIV_H
@@ -21,15 +21,17 @@
 
 #include "file_write.h"
 
-enum tusk_file_batch_state { BATCH_FREE, BATCH_QUEUED, BATCH_DONE };
+enum tusk_file_batch_state {
+	BATCH_FREE, BATCH_QUEUED, BATCH_RUNNING, BATCH_DONE
+};
 
 struct tusk_file_batch {
 	struct tusk_file_writer *w;
 	uint32_t state;          /* enum tusk_file_batch_state, atomic */
 	bool hard;               /* write a direct writer's partial block */
-	bool seek;               /* the batch starts at `at`, not where the
-				  * previous one ended */
-	uint64_t at;
+	bool seek;               /* direct: the batch starts at `at`, not
+				  * where the previous one ended */
+	uint64_t at;             /* file offset of its first byte */
 	int err;                 /* executor: 0 or -errno */
 	uint64_t wrote;          /* executor: bytes put on the file */
 	uint64_t direct;         /* executor: of them, through O_DIRECT */
@@ -41,7 +43,16 @@ struct tusk_file_batch {
 	struct iovec iov[TUSK_FILE_WRITE_MAX_SEGS];
 };
 
-/* Executor: write the batch, set err and wrote, then state = DONE. */
+/* Take a QUEUED batch to run it (QUEUED -> RUNNING): true for the one
+ * caller that does, the writer's owner or the queue's thread. */
+bool tusk_file_batch_claim(struct tusk_file_batch *b);
+
+/* Done with a batch the queue's ring named (run or skipped): the ring
+ * no longer refers to its writer. */
+void tusk_file_batch_unring(struct tusk_file_batch *b);
+
+/* Executor: write the claimed batch, set err and wrote, then state =
+ * DONE. */
 void tusk_file_batch_run(struct tusk_file_batch *b);
 
 /* Owner: hand b to q's thread. -ENOBUFS when its queue is full. */

@@ -65,8 +65,12 @@ run_all(struct tusk_file_writeq *q)
 
 	while ((n = rte_ring_sc_dequeue_burst(q->ring, b, WRITEQ_BURST,
 					      NULL)) > 0) {
-		for (i = 0; i < n; i++)
-			tusk_file_batch_run(b[i]);
+		for (i = 0; i < n; i++) {
+			/* the owner may have taken it meanwhile */
+			if (tusk_file_batch_claim(b[i]))
+				tusk_file_batch_run(b[i]);
+			tusk_file_batch_unring(b[i]);
+		}
 		any = true;
 	}
 	return any;

@@ -282,7 +282,7 @@ tusk_fetch_create(const struct tusk_svc_env *env,
 	f->env = *env;
 	f->disk = tusk_fetch_disk_create(env->root);
 	if (f->disk != NULL)
-		f->writeq = tusk_file_writeq_create("tusk-fetch-write");
+		f->writeq = tusk_file_writeq_create("tusk-fetch-wr");
 	if (f->writeq == NULL) {
 		rte_errno = errno;
 		tusk_fetch_disk_free(f->disk);

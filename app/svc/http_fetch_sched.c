@@ -123,7 +123,10 @@ span_max(const struct tusk_fetch_sched *s)
 {
 	uint32_t missing, share;
 
-	if (s->streams <= 1)
+	/* a file of at most one span per stream is shared out at once:
+	 * the streams end together anyway */
+	if (s->streams <= 1 ||
+	    (uint64_t)s->streams * s->span_blocks >= s->n_blocks)
 		return s->span_blocks;
 	missing = s->n_blocks - s->n_done - s->n_verify - s->n_assigned;
 	share = missing / s->streams;
