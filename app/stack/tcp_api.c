@@ -303,7 +303,7 @@ tusk_tcp_conn_stats(const struct tusk_tcp_conn *c,
 	 * before every chunk it sends, and an snprintf here took 14% of a
 	 * serving lcore (perf, README "Files at network speed") */
 	if (c->cc.ops != NULL)
-		rte_strscpy(o->cc, c->cc.ops->name, sizeof(o->cc));
+		rte_strlcpy(o->cc, c->cc.ops->name, sizeof(o->cc));
 	o->mss = c->mss;
 	o->cwnd = c->cc.cwnd;
 	o->ssthresh = c->cc.ssthresh;
@@ -331,6 +331,15 @@ tusk_tcp_conn_stats(const struct tusk_tcp_conn *c,
 	o->rcv_space = c->rcv_space;
 	o->ofo_bytes = c->ofo.bytes;
 	o->reo_wnd_ns = tusk_tcp_rack_reo_wnd(&c->rack, &c->rtt, &c->sb, false);
+}
+
+void
+tusk_tcp_conn_send_view(const struct tusk_tcp_conn *c,
+			struct tusk_tcp_conn_send_view *o)
+{
+	o->bytes_acked = c->s.bytes_acked;
+	o->cwnd = c->cc.cwnd;
+	o->snd_wnd = c->snd_wnd;
 }
 
 void
