@@ -299,6 +299,9 @@ tusk_tcp_conn_stats(const struct tusk_tcp_conn *c,
 {
 	memset(o, 0, sizeof(*o));
 	o->state = (enum tusk_tcp_state)c->state;
+	/* a plain bounded copy: the HTTP endpoint asks for these stats
+	 * before every chunk it sends, and an snprintf here took 14% of a
+	 * serving lcore (perf, README "Files at network speed") */
 	if (c->cc.ops != NULL)
 		rte_strlcpy(o->cc, c->cc.ops->name, sizeof(o->cc));
 	o->mss = c->mss;
