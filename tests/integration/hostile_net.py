@@ -29,6 +29,10 @@ CASE:
   udp_flood PORT SECS SRC
       1000-byte TWAMP-Light test packets to PORT from SRC as fast as the
       socket takes them for SECS s; reports sent and reflected.
+  put_trickle PORT SRCS PER_SRC SECS RATE
+      PER_SRC PUTs from each address of SRCS (comma-separated), each
+      declaring a 256 MiB body and sending RATE bytes of it a second (above
+      the body rate minimum) for SECS s.
   iperf3_hold PORT SECS
       iperf3 control connections (the 37-byte cookie, then nothing),
       each opened again as soon as tuskd drops the last, for SECS s.
@@ -51,6 +55,9 @@ WINDOW = 65535
 # and the 1-byte segments sent on each connection before a new one.
 OFO_SPAN = 128 << 10
 OFO_BATCH = 30000
+# The put_trickle case's declared body: 256 MiB at 2 KiB/s lasts 36 h.
+TRICKLE_LEN = 256 << 20
+TRICKLE_OPEN_BATCH = 100
 
 
 def mac_of(iface):
@@ -357,6 +364,53 @@ def udp_flood(port, secs, src):
                       "secs": round(time.time() - t0, 1)}))
 
 
+def put_trickle(port, srcs, per_src, secs, rate):
+    """per_src PUTs from each of srcs (comma-separated), each declaring a
+    TRICKLE_LEN body and sending rate bytes of it a second, opened
+    TRICKLE_OPEN_BATCH a second so that every one keeps its rate from
+    the start; reports the connections opened and how many were still
+    open at the end."""
+    todo = [src for src in srcs.split(",") for _ in range(int(per_src))]
+    head = b"PUT /trickle-%%d.bin HTTP/1.1\r\nHost: t\r\n%sContent-Length: " \
+        b"%d\r\n\r\n" % (AUTH, TRICKLE_LEN)
+    chunk = b"p" * int(rate)
+    socks, opened = [], 0
+    t0 = last = time.time()
+    while time.time() - t0 < float(secs) and (socks or todo):
+        t1 = time.time()
+        # rate bytes for every second since the last round, however
+        # long the round took (opening connections takes a while)
+        chunk = b"p" * min(int(int(rate) * (t1 - last)) + 1, 65536)
+        last = t1
+        live = []
+        for k in socks:
+            try:
+                k.send(chunk)
+                live.append(k)
+            except BlockingIOError:
+                live.append(k)
+            except OSError:
+                k.close()
+        socks = live
+        for src in todo[:TRICKLE_OPEN_BATCH]:
+            try:
+                k = socket.create_connection((DST, int(port)), timeout=5,
+                                             source_address=(src, 0))
+                k.sendall(head % opened + chunk)
+                k.setblocking(False)
+                socks.append(k)
+                opened += 1
+            except OSError:
+                pass
+        todo = todo[TRICKLE_OPEN_BATCH:]
+        time.sleep(max(0.0, 1.0 - (time.time() - t1)))
+    print(json.dumps({"case": "put_trickle", "opened": opened,
+                      "open_at_end": len(socks),
+                      "secs": round(time.time() - t0, 1)}))
+    for k in socks:
+        k.close()
+
+
 def iperf3_hold(port, secs):
     n = 0
     t0 = time.time()
@@ -386,8 +440,11 @@ def main():
     a = sys.argv[5:]
     tok = os.environ.get("TUSK_TOKEN", "")
     AUTH = b"Authorization: Bearer %s\r\n" % tok.encode() if tok else b""
-    if case in ("twamp_hold", "twamp_try", "iperf3_hold", "udp_flood"):
-        if case == "twamp_hold":
+    if case in ("twamp_hold", "twamp_try", "iperf3_hold", "udp_flood",
+                "put_trickle"):
+        if case == "put_trickle":
+            put_trickle(*a)
+        elif case == "twamp_hold":
             twamp_hold(*a)
         elif case == "udp_flood":
             udp_flood(*a)

@@ -8,7 +8,7 @@
 #
 #          peer netns (Linux)                              tuskd
 #   10.77.0.200-203 raw TCP/ARP (not the kernel's) --\   10.77.0.2
-#   10.77.0.100-104 TWAMP / iperf3 clients -----------+-- veth -- 1 lcore
+#   10.77.0.100-126 TWAMP, floods, uploads ----------+-- veth -- 1 lcore
 #   10.77.0.50      legitimate client ----------------/
 #
 #   1. tiny MSS: a connection whose SYN offers MSS 1 GETs a 64 MiB file
@@ -18,7 +18,12 @@
 #   2. out-of-order flood: fresh connections, each sent 30,000 1-byte
 #      segments at every other sequence number of its 128 KiB window in
 #      random order (holes never filled), for OFO_S s.
-#   3. ARP flood: requests for tuskd from 2,000 addresses for ARP_S s.
+#   3. 17 addresses x 64 PUTs (the per-source cap) of a declared 256 MiB,
+#      each sending 2 KiB a second (over http_body_rate_min), fill the
+#      1,024-slot table: at least half the port's mbuf pool stays free
+#      (their writers flush early, put_early_flushes) and a GET from the
+#      legitimate address is served (a slow upload of the largest source
+#      is evicted: evicted_upload).
 #   4. ping -f (1400 bytes) and 1000-byte datagrams to the TWAMP
 #      reflector as fast as Python sends them, for FLOOD_S s.
 #   5. TWAMP-Control: 8 connections from 4 addresses take every slot and
@@ -26,6 +31,7 @@
 #      message): a client from a fifth address still reaches
 #      Server-Start (an idle one is evicted: ctrl_evicted), and a third
 #      from one address is refused (ctrl_refused_source).
+#   6. ARP flood: requests for tuskd from 2,000 addresses for ARP_S s.
 #
 # Asserts: every legitimate request succeeds within 5 s with identical
 # bytes, tuskd's RSS grows by less than RSS_GROWTH_MAX_MB, tuskd answers
@@ -38,6 +44,10 @@ readonly LEGIT_ADDR=10.77.0.50
 # Raw-socket sources: addresses the peer's kernel does not own.
 readonly RAW_MSS=10.77.0.200 RAW_OFO=10.77.0.201
 readonly OFO_CONNS=2 OFO_S=20 ARP_ADDRS=2000 ARP_S=10 MSS_S=8 FLOOD_S=10
+# Case 6: uploads over the body rate minimum (1 KiB/s) filling the table
+# (http_conns_max 1024) at the per-source cap (http_source_conns_max 64).
+readonly TRICKLE_SRCS=17 TRICKLE_PER_SRC=64 TRICKLE_RATE=2048 TRICKLE_S=24
+readonly TABLE_FULL=1000
 readonly TWAMP_PORT=862
 # Case 1's bound: RFC 9293 3.7.1's IPv4 default MSS (TUSK_TCP_MSS_MIN).
 readonly MSS_FLOOR=536
@@ -70,7 +80,7 @@ rss0=$(rss_kb)
 rss_peak=$rss0
 rss_sample() { local r; r=$(rss_kb); (( r > rss_peak )) && rss_peak=$r; true; }
 
-total_s=$(( MSS_S + OFO_S + ARP_S + FLOOD_S + 25 ))
+total_s=$(( MSS_S + OFO_S + ARP_S + FLOOD_S + TRICKLE_S + 30 ))
 peer python3 "$INTEG_DIR/hostile.py" legit "$TUSKD_ADDR" "$HTTP_PORT" \
 	--src "$LEGIT_ADDR" --secs "$total_s" --get /legit.bin \
 	--get-sha "$legit_sha" --get-every 1 --put-file "$WORK/peer/put.bin" \
@@ -124,11 +134,49 @@ note "$(cat "$WORK/ofo.json"); tcp_ofo_full +$(( $(stat_of "$WORK/a2.json" \
 	"tcp_rx_pool_low +$(( $(stat_of "$WORK/a2.json" drops.tcp_rx_pool_low) -
 	$(stat_of "$WORK/b2.json" drops.tcp_rx_pool_low) ))"
 
-note "3: ARP requests from $ARP_ADDRS addresses for $ARP_S s"
-net arp_flood "$ARP_ADDRS" "$ARP_S" > "$WORK/arp.json" ||
-	fail "hostile_net.py arp_flood"
-note "$(cat "$WORK/arp.json")"
-rss_sample
+note "3: $(( TRICKLE_SRCS * TRICKLE_PER_SRC )) PUTs trickling $TRICKLE_RATE B/s from $TRICKLE_SRCS addresses, $TRICKLE_S s"
+tsrcs=()
+for (( i = 0; i < TRICKLE_SRCS; i++ )); do
+	tsrcs+=("10.77.0.$(( 110 + i ))")
+	peer ip addr add "10.77.0.$(( 110 + i ))/24" dev eth0
+done
+ctl_json http > "$WORK/b6.json" || fail "tuskctl http"
+net put_trickle "$HTTP_PORT" "$(IFS=,; echo "${tsrcs[*]}")" "$TRICKLE_PER_SRC" \
+	"$TRICKLE_S" "$TRICKLE_RATE" > "$WORK/trickle.json" &
+tpid=$!
+http_cleanup_add "kill_if hostile_net.py $tpid"
+# until the uploads hold the table (bounded: the attack's length)
+read -r free_min _ < <(pool_free)
+for (( i = 0; i < TRICKLE_S; i++ )); do
+	conns=$(ctl_json http | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+d = d.get("result", d)
+print(sum(l["connections"] for l in d["lcores"]))')
+	read -r f _ < <(pool_free)
+	(( f < free_min )) && free_min=$f
+	(( conns >= TABLE_FULL )) && break
+	sleep 1
+done
+note "HTTP connections with the uploads in: $conns; port pool: $free_min of $pool_size mbufs free at the fewest"
+(( conns >= TABLE_FULL )) || fail "the uploads never filled the table ($conns)"
+(( free_min * 2 >= pool_size )) ||
+	fail "the uploads held $(( pool_size - free_min )) of $pool_size mbufs"
+http_get /legit.bin "$WORK/peer/t6.bin" "$WORK/t6.hdr" --interface "$LEGIT_ADDR"
+assert_code "$CODE" 200 "GET while uploads fill the table"
+same_file "$WORK/root/legit.bin" "$WORK/peer/t6.bin" "GET while uploads fill the table"
+wait "$tpid" || fail "hostile_net.py put_trickle"
+note "$(cat "$WORK/trickle.json")"
+ctl_json http > "$WORK/a6.json" || fail "tuskctl http"
+python3 - "$WORK/b6.json" "$WORK/a6.json" <<'PY' || fail "upload eviction counter"
+import json, sys
+b, a = (json.load(open(f)) for f in sys.argv[1:3])
+b, a = (d.get("result", d)["limits"] for d in (b, a))
+print("# " + ", ".join("%s +%d" % (k, a[k] - b[k]) for k in
+      ("evicted", "evicted_fair", "evicted_upload", "refused_full",
+       "body_too_slow", "put_early_flushes")))
+sys.exit(0 if a["evicted_upload"] > b["evicted_upload"] and
+         a["put_early_flushes"] > b["put_early_flushes"] else 1)
+PY
 
 note "4: ping -f and 1000-byte datagrams to the TWAMP reflector for $FLOOD_S s"
 stats_save "$WORK/b4.json"
@@ -170,6 +218,12 @@ rs = sum(l["ctrl_refused_source"] for l in ls)
 print("# twamp: ctrl_evicted %d, ctrl_refused_source %d" % (ev, rs))
 sys.exit(0 if ev >= 1 and rs >= 4 else 1)
 PY
+
+note "6: ARP requests from $ARP_ADDRS addresses for $ARP_S s"
+net arp_flood "$ARP_ADDRS" "$ARP_S" > "$WORK/arp.json" ||
+	fail "hostile_net.py arp_flood"
+note "$(cat "$WORK/arp.json")"
+rss_sample
 
 wait "$lpid" || fail "legitimate client: exit $? ($(cat "$WORK/legit.err"))"
 python3 - "$WORK/legit.json" "$WORK/root" "$put_sha" <<'PY' || fail "legitimate client (above)"
