@@ -23,7 +23,9 @@
 #      1,024-slot table: at least half the port's mbuf pool stays free
 #      (their writers flush early, put_early_flushes) and a GET from the
 #      legitimate address is served (a slow upload of the largest source
-#      is evicted: evicted_upload).
+#      is evicted: evicted_upload). They close 100 a second: a thousand
+#      aborted at once stall tuskd's lcore on their files (open finding,
+#      README "Under hostile clients").
 #   4. ping -f (1400 bytes) and 1000-byte datagrams to the TWAMP
 #      reflector as fast as Python sends them, for FLOOD_S s.
 #   5. TWAMP-Control: 8 connections from 4 addresses take every slot and
