@@ -2,13 +2,18 @@
 /*
  * dav_list: PROPFIND Depth 1.
  *
- *   tusk_dav_list() -> propfind() (libcurl) -> tusk_dav_parse()
- *     -> each DAV:response: href, resourcetype -> absolute()
+ *   tusk_dav_list() -> propfind() (libcurl; the bearer token if any)
+ *     -> tusk_dav_parse() -> each DAV:response: href, resourcetype
+ *        -> absolute()
+ *     -> with a token: tusk_dav_foreign() (no file on another origin)
+ *
+ * The token is a credential: it appears in no reason written to why.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <libxml/parser.h>
@@ -47,18 +52,33 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	return add;
 }
 
+/* "Authorization: Bearer <token>" */
+#define AUTHZ_PREFIX "Authorization: Bearer "
+
 static int
-propfind(const char *url, struct body *b, char *why, size_t len)
+propfind(const char *url, const char *token, struct body *b, char *why,
+	 size_t len)
 {
+	char authz[sizeof(AUTHZ_PREFIX) + TUSK_DAV_TOKEN_MAX];
 	struct curl_slist *h = NULL;
-	CURL *c = curl_easy_init();
+	CURL *c;
 	CURLcode rc;
 	long status = 0;
 
+	if (token != NULL && strlen(token) > TUSK_DAV_TOKEN_MAX) {
+		snprintf(why, len, "PROPFIND %.200s: the source_token is "
+			 "longer than %d bytes", url, TUSK_DAV_TOKEN_MAX);
+		return -EINVAL;
+	}
+	c = curl_easy_init();
 	if (c == NULL)
 		return -ENOMEM;
 	h = curl_slist_append(h, "Depth: 1");
 	h = curl_slist_append(h, "Content-Type: application/xml");
+	if (token != NULL) {
+		snprintf(authz, sizeof(authz), AUTHZ_PREFIX "%s", token);
+		h = curl_slist_append(h, authz);
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PROPFIND");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -72,6 +92,7 @@ propfind(const char *url, struct body *b, char *why, size_t len)
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
+	explicit_bzero(authz, sizeof(authz));
 	if (rc != CURLE_OK) {
 		snprintf(why, len, "PROPFIND %.200s: %s", url,
 			 curl_easy_strerror(rc));
@@ -186,17 +207,43 @@ tusk_dav_parse(const char *url, const char *body, size_t blen,
 	return rc;
 }
 
+const char *
+tusk_dav_foreign(const char *url, const json_t *files)
+{
+	size_t n = origin_len(url), i;
+	const char *f;
+
+	for (i = 0; i < json_array_size(files); i++) {
+		f = json_string_value(json_array_get(files, i));
+		if (f == NULL || origin_len(f) != n ||
+		    strncasecmp(f, url, n) != 0)
+			return f != NULL ? f : "(not a string)";
+	}
+	return NULL;
+}
+
 int
-tusk_dav_list(const char *url, json_t **files, char *why, size_t len)
+tusk_dav_list(const char *url, const char *token, json_t **files,
+	      char *why, size_t len)
 {
 	struct body b = { 0 };
+	const char *f;
 	int rc;
 
 	why[0] = '\0';
-	rc = propfind(url, &b, why, len);
+	*files = NULL;
+	rc = propfind(url, token, &b, why, len);
 	if (rc == 0)
 		rc = tusk_dav_parse(url, b.buf ? b.buf : "", b.len, files, why,
 				    len);
 	free(b.buf);
+	if (rc == 0 && token != NULL &&
+	    (f = tusk_dav_foreign(url, *files)) != NULL) {
+		snprintf(why, len, "PROPFIND %.200s lists %.200s, on another "
+			 "origin: the source_token is not sent there", url, f);
+		json_decref(*files);
+		*files = NULL;
+		rc = -EIO;
+	}
 	return rc;
 }

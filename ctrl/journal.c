@@ -8,10 +8,13 @@
  *                          tusk_journal_begin/commit)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -196,15 +199,58 @@ migrate(struct tusk_journal *j, int target)
 	return 0;
 }
 
+/* The journal keeps session specs, and a spec may carry a source_token
+ * (a bearer credential): the file and its -wal and -shm companions are
+ * the owner's only. SQLite creates -wal and -shm with the database
+ * file's own mode (os_unix.c findCreateFileMode), so a database made
+ * 0600 here keeps them 0600; one that group or others can read already
+ * (made by hand, or by an older tusk-ctrld) is refused, naming the fix. */
+static const char *const private_suffix[] = { "", "-wal", "-shm" };
+
+static int
+private_check(struct tusk_journal *j)
+{
+	char p[sizeof(j->path) + 8];
+	struct stat st;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(private_suffix) / sizeof(private_suffix[0]);
+	     i++) {
+		snprintf(p, sizeof(p), "%s%s", j->path, private_suffix[i]);
+		if (stat(p, &st) < 0)
+			continue;
+		if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+			snprintf(j->err, sizeof(j->err), "%.400s: mode %04o: "
+				 "group or others may read it, and the journal "
+				 "keeps session tokens (source_token); chmod "
+				 "600 %.200s*", p,
+				 (unsigned)(st.st_mode & 07777), j->path);
+			return -EACCES;
+		}
+	}
+	/* a new journal: made 0600 before SQLite opens it (an empty file is
+	 * an empty database) */
+	fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 /* WAL: readers (tuskctl's show while a session runs) never block the
  * writer; FULL: see journal.h. journal_mode answers with the mode it got
- * (a file system without shared memory stays in "delete"). */
+ * (a file system without shared memory stays in "delete"). secure_delete:
+ * the bytes of a token dropped from a spec are zeroed in the file, not
+ * left in a free page. */
 static int
 db_open(struct tusk_journal *j)
 {
 	char mode[16] = "";
 	sqlite3_stmt *st;
+	int rc = private_check(j);
 
+	if (rc < 0)
+		return rc;
 	if (sqlite3_open_v2(j->path, &j->db, SQLITE_OPEN_READWRITE |
 			    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK)
@@ -220,7 +266,8 @@ db_open(struct tusk_journal *j)
 	if (strcmp(mode, "wal") != 0)
 		return jfail(j, "cannot use WAL (is it a journal?)");
 	return exec_sql(j, "PRAGMA synchronous=FULL;"
-			"PRAGMA foreign_keys=ON;");
+			"PRAGMA foreign_keys=ON;"
+			"PRAGMA secure_delete=ON;");
 }
 
 int
@@ -362,6 +409,25 @@ tusk_journal_session_put(struct tusk_journal *j,
 		    s->reason, (int)s->step, now, s->id) < 0)
 		return -EIO;
 	return exec_stmt(j, st);
+}
+
+int
+tusk_journal_session_forget_token(struct tusk_journal *j, int64_t sid)
+{
+	sqlite3_stmt *st;
+
+	if (prepare(j, &st, "UPDATE sessions SET spec = "
+		    "json_remove(spec, '$.source_token') WHERE id = ? AND "
+		    "json_extract(spec, '$.source_token') IS NOT NULL", "I",
+		    sid) < 0 || exec_stmt(j, st) < 0)
+		return -EIO;
+	/* the row's old version lives on in the WAL until its frames are
+	 * reused: move the WAL into the file (secure_delete zeroes the
+	 * freed bytes there) and truncate it. Best effort: a reader holding
+	 * an old snapshot keeps the WAL, and the next checkpoint takes it */
+	sqlite3_wal_checkpoint_v2(j->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+				  NULL, NULL);
+	return 0;
 }
 
 int

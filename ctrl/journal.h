@@ -80,6 +80,8 @@ struct tusk_jjob {
 };
 
 /* Open (create) the journal and bring its schema to TUSK_JOURNAL_VERSION.
+ * A new journal is made mode 0600; one (or its -wal/-shm) that group or
+ * others may access is refused (-EACCES): it keeps session tokens.
  * 0 or -errno with "PATH: reason" in err. */
 int tusk_journal_open(const char *path, struct tusk_journal **out, char *err,
 		      size_t errlen);
@@ -107,6 +109,9 @@ int tusk_journal_session_add(struct tusk_journal *j, const char *name,
 			     int64_t *id);
 int tusk_journal_session_put(struct tusk_journal *j,
 			     const struct tusk_jsession *s, double now);
+/* Drop "source_token" from the session's spec (a session that ended
+ * and can never run again needs it no more). */
+int tusk_journal_session_forget_token(struct tusk_journal *j, int64_t sid);
 int tusk_journal_file_put(struct tusk_journal *j, int64_t sid,
 			  const struct tusk_jfile *f, double now);
 int tusk_journal_job_put(struct tusk_journal *j, int64_t sid,

@@ -173,6 +173,8 @@ times_check(json_t *p, int64_t now, int64_t *exp)
 	    (iat && !json_is_integer(iat)))
 		return TUSK_AUTH_MALFORMED;
 	*exp = json_integer_value(e);
+	if (*exp > TUSK_AUTH_JWT_EXP_MAX) /* exp + skew must not overflow */
+		return TUSK_AUTH_MALFORMED;
 	if (now >= *exp + TUSK_AUTH_JWT_SKEW_S)
 		return TUSK_AUTH_EXPIRED;
 	if ((nbf && json_integer_value(nbf) > now + TUSK_AUTH_JWT_SKEW_S) ||
@@ -281,6 +283,10 @@ signature_check(const struct tusk_auth_jwt *j, cjose_jws_t *jws,
 	const struct jwt_key *k;
 	cjose_err err;
 
+	/* RFC 7515 4.1.11: extensions named in crit must be understood;
+	 * this verifier understands none, so any crit refuses the token */
+	if (json_object_get(hdr, "crit") != NULL)
+		return TUSK_AUTH_MALFORMED;
 	is = issuer_find(j, json_string_value(json_object_get(payload,
 							      "iss")));
 	if (is == NULL || (k = key_find(is, kid)) == NULL)
@@ -320,7 +326,10 @@ tusk_auth_jwt_verify(const struct tusk_auth_jwt *j, const char *tok,
 	if (jws == NULL)
 		return TUSK_AUTH_MALFORMED;
 	if (cjose_jws_get_plaintext(jws, &text, &tn, &err))
-		payload = json_loadb((const char *)text, tn, 0, NULL);
+		/* a claim twice ("scope" ... "scope") reads differently in
+		 * different parsers: refused */
+		payload = json_loadb((const char *)text, tn,
+				     JSON_REJECT_DUPLICATES, NULL);
 	if (json_is_object(payload))
 		v = signature_check(j, jws, payload);
 	if (v == TUSK_AUTH_OK)

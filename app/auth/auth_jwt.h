@@ -3,7 +3,8 @@
  * WLCG bearer tokens: JWTs (RFC 7519) signed by a trusted issuer, checked
  * as the WLCG common JWT profile asks (app/auth/README.md): the signature
  * with the issuer's key named by `kid` (RS256 or ES256 only: `alg: none`,
- * HS* and any algorithm that does not match the key's type are refused),
+ * HS* and any algorithm that does not match the key's type are refused;
+ * so is a header with `crit`, and a payload with a claim twice),
  * `exp`, `nbf`, `iat` with TUSK_AUTH_JWT_SKEW_S of clock skew, `aud` this
  * appliance's name or the WLCG "any" audience, `iss` trusted, and
  * `storage.*:/path` scopes into grants. Parsing and signatures: cjose
@@ -23,6 +24,9 @@
 /* Clock skew allowed on exp/nbf/iat: clocks on grid hosts are NTP-kept;
  * 60 s covers a drifting one without stretching a 15-minute token much. */
 #define TUSK_AUTH_JWT_SKEW_S 60
+/* Latest exp read: the year 9999 (exp + skew stays far from overflow;
+ * a later one is not a date an issuer means). */
+#define TUSK_AUTH_JWT_EXP_MAX 253402300799LL
 /* Issuers trusted at once: a site trusts its VOs' few issuers. */
 #define TUSK_AUTH_JWT_ISSUERS_MAX 8
 /* Keys per issuer's JWKS: issuers publish one or two (rotation). */

@@ -36,8 +36,8 @@ static const struct {
 	{ "MANAGE", "modify", TUSK_AUTH_MODIFY },
 	{ "LIST", "list", TUSK_AUTH_LIST },
 	{ "DELETE", "delete", TUSK_AUTH_DELETE },
-	/* stat: any activity implies it, it grants nothing more here */
-	{ "READ_METADATA", "stat", 0 },
+	/* stat: any activity implies it; alone it grants only stat */
+	{ "READ_METADATA", "stat", TUSK_AUTH_STAT },
 };
 #define N_ACTIVITIES (sizeof(activities) / sizeof(activities[0]))
 

@@ -65,6 +65,8 @@ tusk_auth_act_implied(uint32_t acts)
 {
 	if (acts & TUSK_AUTH_MODIFY)
 		acts |= TUSK_AUTH_CREATE;
+	if (acts != 0)
+		acts |= TUSK_AUTH_STAT;
 	return acts;
 }
 

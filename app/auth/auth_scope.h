@@ -28,6 +28,8 @@ enum tusk_auth_act {
 	TUSK_AUTH_STAGE = 1u << 3,  /* storage.stage: bring online */
 	TUSK_AUTH_LIST = 1u << 4,   /* PROPFIND of a collection (LIST) */
 	TUSK_AUTH_DELETE = 1u << 5, /* DELETE (macaroon DELETE) */
+	TUSK_AUTH_STAT = 1u << 6,   /* PROPFIND Depth 0 (READ_METADATA):
+				     * implied by any other activity */
 };
 
 /* Longest path a grant carries: the HTTP endpoint's own path limit is
@@ -50,7 +52,8 @@ bool tusk_auth_path_valid(const char *path, size_t len);
  * by whole components? A trailing "/" on either is ignored. */
 bool tusk_auth_path_covers(const char *grant, const char *req);
 
-/* Activities the bits in acts imply: modify implies create (profile). */
+/* Activities the bits in acts imply: modify implies create, and any
+ * activity implies stat (profile; XRootD's READ_METADATA). */
 uint32_t tusk_auth_act_implied(uint32_t acts);
 
 /* Does any of n grants allow activity act (one bit) on path? */

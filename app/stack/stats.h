@@ -106,6 +106,6 @@ struct tusk_stack_stats {
 };
 
 /* Name of a drop reason as printed on the control socket. */
-const char *tusk_drop_name(enum tusk_drop reason);
+const char *tusk_stats_drop_name(enum tusk_drop reason);
 
 #endif /* TUSK_STATS_H */

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_string_fns.h>
+
 #include "ipv4.h"
 #include "stack_priv.h"
 #include "tcp_conn.h"
@@ -303,7 +305,7 @@ tusk_tcp_conn_stats(const struct tusk_tcp_conn *c,
 	memset(o, 0, sizeof(*o));
 	o->state = (enum tusk_tcp_state)c->state;
 	if (c->cc.ops != NULL)
-		snprintf(o->cc, sizeof(o->cc), "%s", c->cc.ops->name);
+		rte_strlcpy(o->cc, c->cc.ops->name, sizeof(o->cc));
 	o->mss = c->mss;
 	o->cwnd = c->cc.cwnd;
 	o->ssthresh = c->cc.ssthresh;
@@ -331,6 +333,15 @@ tusk_tcp_conn_stats(const struct tusk_tcp_conn *c,
 	o->rcv_space = c->rcv_space;
 	o->ofo_bytes = c->ofo.bytes;
 	o->reo_wnd_ns = tusk_tcp_rack_reo_wnd(&c->rack, &c->rtt, &c->sb, false);
+}
+
+void
+tusk_tcp_conn_send_view(const struct tusk_tcp_conn *c,
+			struct tusk_tcp_conn_send_view *o)
+{
+	o->bytes_acked = c->s.bytes_acked;
+	o->cwnd = c->cc.cwnd;
+	o->snd_wnd = c->snd_wnd;
 }
 
 void

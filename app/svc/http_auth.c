@@ -15,7 +15,7 @@
 #include "http_auth.h"
 
 /* Activities anyone may do under an anon_read prefix: reading. */
-#define ANON_ACTS (TUSK_AUTH_READ | TUSK_AUTH_LIST)
+#define ANON_ACTS (TUSK_AUTH_READ | TUSK_AUTH_LIST | TUSK_AUTH_STAT)
 
 int
 tusk_http_auth_init(struct tusk_http_auth *a, const char *name)

@@ -508,6 +508,12 @@ tusk_fetch_cancel(struct tusk_fetch *f, uint32_t id, bool discard,
 
 static uint64_t xfer_bytes(const struct fetch_xfer *x);
 
+struct tusk_tls_ctx *
+tusk_fetch_tls(const struct tusk_fetch *f)
+{
+	return f->conf.tls;
+}
+
 int
 tusk_fetch_progress(struct tusk_fetch *f, uint32_t id,
 		    struct tusk_fetch_progress *p)

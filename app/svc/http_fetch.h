@@ -194,6 +194,11 @@ struct tusk_fetch_progress {
 
 struct tusk_fetch;
 
+/* The client context https:// URLs are verified with (conf.tls; NULL:
+ * none): the push client (http_push.h) uses it too, for one trust
+ * configuration (tls_ca) for both directions of a third-party copy. */
+struct tusk_tls_ctx *tusk_fetch_tls(const struct tusk_fetch *f);
+
 /* Fill *p for transfer `id`: 0 or -ENOENT. */
 int tusk_fetch_progress(struct tusk_fetch *f, uint32_t id,
 			struct tusk_fetch_progress *p);

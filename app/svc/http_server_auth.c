@@ -7,7 +7,8 @@
  *                                    or ?authz=
  *                                 -> activity(): by method; PUT and a
  *                                    COPY pull look whether the target
- *                                    exists (create or modify)
+ *                                    exists (create or modify); a
+ *                                    PROPFIND of Depth 0 is a stat
  *                                 -> tusk_http_auth_decide()
  *                                 -> a create-only PUT: may_modify()
  *                                    says whether its commit may replace
@@ -17,12 +18,73 @@
  * the path without its query, and this file logs only outcomes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http_server_priv.h"
+
+/* "/proc/self/fd/" and an int. */
+#define HS_AUTH_FDLINK_MAX 32
+
+/* The absolute path fd names (its symlinks resolved by the kernel). */
+static int
+fd_path(int fd, char *out, size_t len)
+{
+	char link[HS_AUTH_FDLINK_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, out, len - 1);
+	if (n < 0 || (size_t)n >= len - 1)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	return 0;
+}
+
+/* Where rel really is beneath the root, as "/a/b": the directories'
+ * symlinks resolved, and the last component's too when `follow` (a read
+ * goes through it; a write, a removal or a rename acts on the name
+ * itself). 0, or -errno when there is nothing there to resolve (the
+ * request then fails on its own: 404, 409). */
+static int
+real_path(const struct tusk_root *root, const char *rel, bool follow,
+	  char *out, size_t len)
+{
+	char rootp[TUSK_HTTP_PATH_MAX + 1], dir[TUSK_HTTP_PATH_MAX + 1];
+	char got[2 * TUSK_HTTP_PATH_MAX];
+	const char *name = NULL, *slash = strrchr(rel, '/');
+	size_t rn;
+	int fd, rc;
+
+	if (fd_path(tusk_root_fd(root), rootp, sizeof(rootp)) < 0)
+		return -ENAMETOOLONG;
+	fd = follow ? tusk_root_openat(root, rel, O_RDONLY, 0) : -ENOENT;
+	if (fd == -EISDIR)
+		fd = tusk_root_openat(root, rel, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0) { /* the directory it is (or would be) in */
+		name = slash != NULL ? slash + 1 : rel;
+		snprintf(dir, sizeof(dir), "%.*s",
+			 slash != NULL ? (int)(slash - rel) : 0, rel);
+		fd = dir[0] == '\0' ? dup(tusk_root_fd(root)) :
+		     tusk_root_openat(root, dir, O_RDONLY | O_DIRECTORY, 0);
+		if (fd < 0)
+			return fd == -1 ? -errno : fd;
+	}
+	rc = fd_path(fd, got, sizeof(got));
+	close(fd);
+	rn = strlen(rootp);
+	if (rc < 0 || strncmp(got, rootp, rn) != 0 ||
+	    (got[rn] != '/' && got[rn] != '\0'))
+		return -EXDEV; /* cannot be: openat2 stays beneath */
+	rc = snprintf(out, len, "%s%s%s", got[rn] == '\0' ? "/" : got + rn,
+		      name != NULL && got[rn] != '\0' ? "/" : "",
+		      name != NULL ? name : "");
+	return rc < 0 || (size_t)rc >= len ? -ENAMETOOLONG : 0;
+}
 
 /* WWW-Authenticate value: Bearer, the realm (the appliance's name,
  * TUSK_AUTH_JWT_NAME_MAX) and an error code (RFC 6750 3). */
@@ -39,16 +101,37 @@ write_act(const struct hs_conn *hc, const char *rel)
 	return TUSK_AUTH_CREATE;
 }
 
+/* Is the field there at all, empty or too long to read included? The
+ * copy code (http_server_tpc.c) decides pull or push from the same
+ * fields; judging presence, not validity, keeps a value the two read
+ * differently (empty, longer than a URL) from turning a push into what
+ * was authorised as a pull. */
+static bool
+has_field(const struct hs_conn *hc, const char *name)
+{
+	char v[8];
+
+	return tusk_http_head_field(hc->head, hc->req.head_len, name, v,
+				    sizeof(v)) != -ENOENT;
+}
+
 /* A COPY with Source pulls into the target (a write of it); with
- * Destination it pushes the target out (a read of it). */
+ * Destination it pushes the target out (a read of it). With both, both
+ * are asked (hs_auth_check) and the copy code refuses it anyway. */
 static uint32_t
 copy_act(const struct hs_conn *hc)
 {
-	char v[8];
-	int rc = tusk_http_head_field(hc->head, hc->req.head_len, "Source",
-				      v, sizeof(v));
+	return has_field(hc, "Source") ? write_act(hc, hc->rel)
+				       : TUSK_AUTH_READ;
+}
 
-	return rc == -ENOENT ? TUSK_AUTH_READ : write_act(hc, hc->rel);
+/* PROPFIND Depth 0 is a stat (any grant on the path allows it, profile:
+ * read/create/modify/stage include stat); Depth 1 or infinity lists. */
+static uint32_t
+propfind_act(const struct hs_conn *hc)
+{
+	return hc->req.depth == TUSK_HTTP_DEPTH_0 ? TUSK_AUTH_STAT
+						  : TUSK_AUTH_LIST;
 }
 
 /* The activity of hc's request (app/auth/auth_scope.h). */
@@ -60,7 +143,7 @@ activity(const struct hs_conn *hc)
 	case TUSK_HTTP_HEAD:
 		return TUSK_AUTH_READ;
 	case TUSK_HTTP_PROPFIND:
-		return TUSK_AUTH_LIST;
+		return propfind_act(hc);
 	case TUSK_HTTP_PUT:
 		return write_act(hc, hc->rel);
 	case TUSK_HTTP_MKCOL:
@@ -126,6 +209,34 @@ may_modify(struct hs_conn *hc, struct tusk_http_auth_req *r)
 	       TUSK_HTTP_AUTH_ALLOW;
 }
 
+/* An operator's symlink must not carry a token beyond its scope: the
+ * place rel resolves to is asked too (same activity), when it differs.
+ * Reads follow the last component; everything else acts on the name. */
+static enum tusk_http_auth_outcome
+resolved(struct hs_conn *hc, struct tusk_http_auth_req *r, const char *rel,
+	 enum tusk_http_auth_outcome o, enum tusk_auth_verdict *why)
+{
+	char real[TUSK_HTTP_PATH_MAX + 1];
+	const char *named = r->path;
+	bool follow = r->act == TUSK_AUTH_READ || r->act == TUSK_AUTH_LIST ||
+		      r->act == TUSK_AUTH_STAT;
+	enum tusk_http_auth_outcome o2;
+
+	if (hc->srv->conf.auth->mode == TUSK_HTTP_AUTH_OFF ||
+	    real_path(hc->srv->env->root, rel, follow, real, sizeof(real)) < 0 ||
+	    (tusk_auth_path_covers(real, named) &&
+	     tusk_auth_path_covers(named, real)))
+		return o; /* nothing there, or no symlink on the way */
+	r->path = real;
+	o2 = tusk_http_auth_decide(hc->srv->conf.auth, &hc->srv->auth_cache, r,
+				   (int64_t)time(NULL), why);
+	r->path = named;
+	if (o2 > TUSK_HTTP_AUTH_ALLOW_OFF)
+		HS_LOG(DEBUG, "%s %s: a symlink leads to %s\n",
+		       hc->req.method_text, rel, real);
+	return o2 > TUSK_HTTP_AUTH_ALLOW_OFF ? o2 : o;
+}
+
 /* May hc's token do `act` on `rel`? Else answered (401/403). */
 static bool
 check(struct hs_conn *hc, const char *rel, uint32_t act, uint64_t now)
@@ -141,6 +252,8 @@ check(struct hs_conn *hc, const char *rel, uint32_t act, uint64_t now)
 	r.act = act;
 	o = tusk_http_auth_decide(srv->conf.auth, &srv->auth_cache, &r,
 				  (int64_t)time(NULL), &why);
+	if (o == TUSK_HTTP_AUTH_ALLOW || o == TUSK_HTTP_AUTH_ALLOW_ANON)
+		o = resolved(hc, &r, rel, o, &why);
 	hc->put.no_replace = o == TUSK_HTTP_AUTH_ALLOW &&
 			     r.act == TUSK_AUTH_CREATE &&
 			     !may_modify(hc, &r);
@@ -160,6 +273,11 @@ check(struct hs_conn *hc, const char *rel, uint32_t act, uint64_t now)
 bool
 hs_auth_check(struct hs_conn *hc, uint64_t now)
 {
+	/* a COPY naming both ends needs both reading and writing */
+	if (hc->req.method == TUSK_HTTP_COPY && has_field(hc, "Source") &&
+	    has_field(hc, "Destination") &&
+	    !check(hc, hc->rel, TUSK_AUTH_READ, now))
+		return false;
 	return check(hc, hc->rel, activity(hc), now);
 }
 

@@ -278,6 +278,9 @@ hs_dav_start(struct hs_conn *hc, uint64_t now)
 	} else if (move_dest(hc, to, sizeof(to), &noreplace, now) == 0 &&
 		   move_check(hc, to, now) == 0 &&
 		   hs_auth_check_dest(hc, to, now)) {
-		submit(hc, TUSK_FSOP_RENAME, to, noreplace, now);
+		/* a token that may create the destination but not replace
+		 * it: no replacing what appeared since the check either */
+		submit(hc, TUSK_FSOP_RENAME, to,
+		       noreplace || hc->put.no_replace, now);
 	}
 }

@@ -84,7 +84,7 @@ held_set(struct hs_conn *hc, uint64_t v)
 
 /* What the peer acknowledged: new bytes restart the send timer. */
 static void
-acked_refresh(struct hs_conn *hc, const struct tusk_tcp_conn_stats *st,
+acked_refresh(struct hs_conn *hc, const struct tusk_tcp_conn_send_view *st,
 	      uint64_t now)
 {
 	uint64_t acked = hc->tls != NULL ?
@@ -104,9 +104,9 @@ acked_refresh(struct hs_conn *hc, const struct tusk_tcp_conn_stats *st,
 static void
 acked_poll(struct hs_conn *hc, uint64_t now)
 {
-	struct tusk_tcp_conn_stats st;
+	struct tusk_tcp_conn_send_view st;
 
-	tusk_tcp_conn_stats(hc->c, &st);
+	tusk_tcp_conn_send_view(hc->c, &st);
 	acked_refresh(hc, &st, now);
 }
 
@@ -128,11 +128,11 @@ uint64_t
 hs_limit_send_room(struct hs_conn *hc, uint64_t now)
 {
 	struct tusk_http_server *srv = hc->srv;
-	struct tusk_tcp_conn_stats st;
+	struct tusk_tcp_conn_send_view st;
 	uint64_t lim, room, cap;
 	uint32_t w;
 
-	tusk_tcp_conn_stats(hc->c, &st);
+	tusk_tcp_conn_send_view(hc->c, &st);
 	acked_refresh(hc, &st, now);
 	w = st.cwnd < st.snd_wnd ? st.cwnd : st.snd_wnd;
 	if (st.snd_wnd >= HS_SEND_SMALL) {

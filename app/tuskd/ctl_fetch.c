@@ -16,18 +16,18 @@
  *
  * The client lives on the first lcore; these run there between bursts
  * through tusk_lcore_call(). A host name in the URL is resolved here on
- * the control thread first (getaddrinfo, IPv4): the stack has no DNS.
+ * the control thread first (resolve.h: getaddrinfo, IPv4, bounded): the
+ * stack has no DNS.
  */
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 
 #include "ctl_priv.h"
 #include "http_fetch.h"
 #include "http_url.h"
+#include "resolve.h"
 #include "root.h"
 #include "services.h"
 
@@ -134,13 +134,11 @@ fetch_call(struct tusk_ctl *ctl, struct fetch_call *c, json_t **result,
 	return 0;
 }
 
-/* The IPv4 address of url's host when it is a name (0 for a literal). */
+/* The IPv4 address of url's host when it is a name (0 for a literal):
+ * resolve.h's lookup, bounded, on this (the control) thread. */
 static int
 resolve(const char *url, uint32_t *addr, char *err, size_t errlen)
 {
-	struct addrinfo hints = { .ai_family = AF_INET,
-				  .ai_socktype = SOCK_STREAM };
-	struct addrinfo *res = NULL;
 	struct tusk_http_url u;
 	int ret;
 
@@ -153,15 +151,7 @@ resolve(const char *url, uint32_t *addr, char *err, size_t errlen)
 	}
 	if (u.host_is_ipv4)
 		return 0;
-	ret = getaddrinfo(u.host, NULL, &hints, &res);
-	if (ret != 0 || res == NULL) {
-		snprintf(err, errlen, "cannot resolve \"%.100s\": %s", u.host,
-			 gai_strerror(ret));
-		return -1;
-	}
-	*addr = ntohl(((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr);
-	freeaddrinfo(res);
-	return 0;
+	return tusk_resolve_wait(u.host, addr, err, errlen) < 0 ? -1 : 0;
 }
 
 /* "verify": how the fetched file is checked (http_fetch.h); absent:

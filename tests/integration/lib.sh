@@ -108,10 +108,12 @@ lab_token() {
 # Labs this test started (tags), all brought down at exit.
 LAB_TAGS=()
 
+# Last started first: a lab that joined another's namespace
+# (TUSK_LAB_JOIN) goes before the lab whose namespace it is.
 lab_stop_all() {
-	local tag
-	for tag in "${LAB_TAGS[@]}"; do
-		lab_names "$tag"
+	local i
+	for (( i = ${#LAB_TAGS[@]} - 1; i >= 0; i-- )); do
+		lab_names "${LAB_TAGS[i]}"
 		"$LAB" down >/dev/null 2>&1 ||
 			echo "# tusk-lab down failed for $TUSK_LAB_NS" >&2
 	done

@@ -30,11 +30,15 @@ server (nginx, Apache) adds:
     it) with the comma-separated algorithms (adler32, crc32c, md5,
     sha-256: file_digests.py) on 200/206/HEAD; with --lie, of the file
     with its first byte flipped (a source whose bytes differ from what
-    it announces), and --digest's Repr-Digest lies the same way.
+    it announces), and --digest's Repr-Digest lies the same way;
+  - --put: PUT of a plain file name (no '/', not hidden) into DIR: the
+    body to a hidden temporary, renamed at the end, 201 with no body (a
+    push destination of a third-party copy; with --lie, one that lies
+    about what it stored).
 
 Usage: range_server.py [--bind ADDR] [--port N] [--digest] [--no-ranges]
                        [--flaky STATUS] [--legacy-digest ALGS] [--lie]
-                       [--quiet] DIR
+                       [--put] [--quiet] DIR
 Prints "listening ADDR:PORT" on stdout once it accepts connections.
 """
 
@@ -168,11 +172,43 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if self.authorised():
             self.serve(False)
 
+    def do_PUT(self):
+        if not self.server.put:
+            self.send_error(405)
+            return
+        if not self.authorised():
+            return
+        name = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)[1:]
+        n = int(self.headers.get("Content-Length") or -1)
+        if not name or "/" in name or name.startswith("."):
+            self.send_error(403)
+            return
+        if n < 0:
+            self.send_error(411)
+            return
+        tmp = os.path.join(self.directory, ".%s.put" % name)
+        with open(tmp, "wb") as f:
+            left = n
+            while left:
+                b = self.rfile.read(min(left, DIGEST_BLOCK))
+                if not b:  # the client went away: nothing kept
+                    os.unlink(tmp)
+                    self.close_connection = True
+                    return
+                f.write(b)
+                left -= len(b)
+        os.rename(tmp, os.path.join(self.directory, name))
+        self.send_response(201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def do_PROPFIND(self):
         depth = self.headers.get("Depth", "infinity")
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)  # the asked-for props: all are sent
+        if not self.authorised():
+            return
         if self.server.flaky and self.server.flake():
             self.send_error(self.server.flaky, "flaky by design (--flaky)")
             return
@@ -300,6 +336,7 @@ class Server(http.server.ThreadingHTTPServer):
     # Many parallel streams from one client connect at once.
     request_queue_size = 128
     flaky = 0
+    put = False
     served = 0
     served_lock = threading.Lock()
 
@@ -336,6 +373,8 @@ def main():
                     help="send Digest (RFC 3230) of these algorithms")
     ap.add_argument("--lie", action="store_true",
                     help="announce digests of other bytes")
+    ap.add_argument("--put", action="store_true",
+                    help="take PUTs of plain file names into DIR")
     ap.add_argument("--quiet", action="store_true", help="no request log")
     ap.add_argument("--token", help="answer 401 unless a request carries "
                     "Authorization: Bearer TOKEN")
@@ -353,6 +392,7 @@ def main():
     srv.quiet = a.quiet
     srv.no_ranges = a.no_ranges
     srv.flaky = a.flaky
+    srv.put = a.put
     srv.token = a.token
     srv.counts_file = a.counts
     legacy = tuple(x for x in a.legacy_digest.split(",") if x)

@@ -30,8 +30,13 @@
 #      a `tuskctl fetch token=...` over 4 streams lands the file, every
 #      request carrying it; the token is not in tuskd's log either.
 #  10. A tusk-ctrld session with "source_token" fetches from that source
-#      through tuskd (FINISHED, bytes identical); `session show` hides the
-#      token; neither tusk-ctrld's log nor tuskd's holds it.
+#      through tuskd (FINISHED, bytes identical); a session whose source
+#      is a collection on that server (which answers PROPFIND with 401
+#      without the token) lists it with the token and fetches every file,
+#      and without the token fails its listing (401). `session show` and
+#      `list` never print the token; neither tusk-ctrld's log nor tuskd's
+#      holds it; the journal and its -wal/-shm are mode 0600, and once
+#      the sessions FINISHED no journal file holds the token.
 
 # shellcheck source=tests/integration/http_lib.sh
 . "$(dirname "$0")/http_lib.sh"
@@ -213,9 +218,39 @@ id=$(submit '{"name": "tok", "source": ["http://'"$PEER_ADDR:$RANGE_PORT"'/src.b
 	"destination": "sess", "streams": 2, "source_token": "'"$SRC_TOKEN"'"}')
 wait_session "$id" FINISHED
 same_file "$WORK/srv/src.bin" "$ROOT/sess/src.bin" "session with a source_token"
-assert_eq "$(sget "$id" 's["spec"]["source_token"]')" "(set, not shown)" \
-	"session show: the token"
-! grep -qF "$SRC_TOKEN" "$WORK/ctrld.log" || fail "the source token is in tusk-ctrld's log"
+# a finished session needs its token no more: the journal dropped it
+assert_eq "$(sget "$id" 's["spec"].get("source_token", "dropped")')" dropped \
+	"session show after FINISHED: the token"
+mkdir -p "$WORK/srv/set"
+mkrand "$WORK/srv/set/c1.bin" 1
+mkrand "$WORK/srv/set/c2.bin" 1
+id=$(submit '{"name": "tokset", "source": "http://'"$PEER_ADDR:$RANGE_PORT"'/set/",
+	"destination": "sessset", "source_token": "'"$SRC_TOKEN"'"}')
+# running: shown as set; finished already: dropped (never the token)
+case $(sget "$id" 's["spec"].get("source_token")') in
+	"(set, not shown)"|None) ;;
+	*) fail "session show: the source_token is shown" ;; esac
+wait_session "$id" FINISHED
+assert_eq "$(sget "$id" 's["files"]')" 2 "files listed with the token"
+for f in c1.bin c2.bin; do
+	same_file "$WORK/srv/set/$f" "$ROOT/sessset/$f" "collection with a source_token: $f"
+done
+id=$(submit '{"name": "notok", "source": "http://'"$PEER_ADDR:$RANGE_PORT"'/set/",
+	"destination": "sessset2"}')
+wait_session "$id" FAILED
+[[ $(sget "$id" 's["reason"]') == *"HTTP 401"* ]] ||
+	fail "a listing without the token: reason $(sget "$id" 's["reason"]')"
+note "ok: without the token the listing failed: $(sget "$id" 's["reason"]')"
+"$TUSKCTL" -s "$CTRLD_SOCK" session list > "$S/list.out" 2>&1 || fail "session list"
+"$TUSKCTL" -s "$CTRLD_SOCK" --json session list > "$S/list.json" 2>&1 || fail "session list --json"
+for f in "$S/list.out" "$S/list.json" "$WORK/ctrld.log"; do
+	! grep -qF "$SRC_TOKEN" "$f" || fail "the source token is in $f"
+done
+for f in "$WORK/ctrld/journal.db" "$WORK/ctrld/journal.db-wal" "$WORK/ctrld/journal.db-shm"; do
+	[ -e "$f" ] || continue
+	assert_eq "$(stat -c %a "$f")" 600 "mode of ${f##*/}"
+	! grep -qaF "$SRC_TOKEN" "$f" || fail "${f##*/} still holds a finished session's token"
+done
 
 note "8: counted, and never logged"
 ctl_json http > "$S/http.json" || fail "tuskctl http"

@@ -330,6 +330,47 @@ test_alg_none_and_hs256(void **state)
 	assert_int_equal(verify(&c), TUSK_AUTH_SIGNATURE);
 }
 
+/* Signed by the trusted key, yet refused: a crit header (RFC 7515
+ * 4.1.11: extensions this verifier does not know), a claim given twice
+ * (parsers disagree on which one counts), an exp past the year 9999
+ * (exp + skew would overflow). */
+static void
+test_refused_though_signed(void **state)
+{
+	const char *hdr = "{\"alg\":\"RS256\",\"kid\":\"r1\","
+			  "\"crit\":[\"x-policy\"],\"x-policy\":1}";
+	char dup[BIG];
+	struct tusk_auth_claims c;
+	uint8_t sig[BIG];
+	size_t n;
+
+	(void)state;
+	assemble(hdr, claims(ISS, AUD_OURS, 600, SCOPE_RW), NULL, 0);
+	n = sign(rsa, tok, sig);
+	assemble(hdr, claims(ISS, AUD_OURS, 600, SCOPE_RW), sig, n);
+	assert_int_equal(verify(&c), TUSK_AUTH_MALFORMED);
+	snprintf(dup, sizeof(dup), "{\"iss\":\"%s\",\"aud\":\"%s\","
+		 "\"exp\":%d,\"scope\":\"storage.read:/data\","
+		 "\"scope\":\"storage.read:/\"}", ISS, AUD, NOW + 600);
+	make(rsa, "RS256", "r1", dup);
+	assert_int_equal(verify(&c), TUSK_AUTH_MALFORMED);
+	snprintf(dup, sizeof(dup), "{\"iss\":\"%s\",\"aud\":\"%s\","
+		 "\"exp\":9223372036854775807,\"scope\":\"storage.read:/\"}",
+		 ISS, AUD);
+	make(rsa, "RS256", "r1", dup);
+	assert_int_equal(verify(&c), TUSK_AUTH_MALFORMED);
+	/* the same without the trick: accepted (the checks above bite) */
+	make(rsa, "RS256", "r1", claims(ISS, AUD_OURS, 600, SCOPE_RW));
+	assert_int_equal(verify(&c), TUSK_AUTH_OK);
+	/* any storage grant allows stat (profile), not a listing */
+	make(rsa, "RS256", "r1", claims(ISS, AUD_OURS, 600,
+					 "storage.create:/up"));
+	assert_int_equal(verify(&c), TUSK_AUTH_OK);
+	assert_true(tusk_auth_allows(c.grants, 1, TUSK_AUTH_STAT, "/up/f"));
+	assert_false(tusk_auth_allows(c.grants, 1, TUSK_AUTH_LIST, "/up"));
+	assert_false(tusk_auth_allows(c.grants, 1, TUSK_AUTH_STAT, "/other"));
+}
+
 static void
 test_malformed(void **state)
 {
@@ -418,6 +459,7 @@ main(void)
 		cmocka_unit_test(test_scopes),
 		cmocka_unit_test(test_forged),
 		cmocka_unit_test(test_alg_none_and_hs256),
+		cmocka_unit_test(test_refused_though_signed),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_jwks_refused),
 		cmocka_unit_test(test_timing),

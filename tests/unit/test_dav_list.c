@@ -91,9 +91,39 @@ test_unreachable(void **state)
 	char why[256];
 
 	/* port 1 on loopback: refused at once, worth trying again later */
-	assert_int_equal(tusk_dav_list("http://127.0.0.1:1/d/", &files, why,
-				       sizeof(why)), -EAGAIN);
+	assert_int_equal(tusk_dav_list("http://127.0.0.1:1/d/", NULL, &files,
+				       why, sizeof(why)), -EAGAIN);
 	assert_non_null(strstr(why, "PROPFIND http://127.0.0.1:1/d/: "));
+}
+
+/* With a token, a file on another origin is refused: the session's
+ * fetches would carry the token there. */
+static void
+test_foreign(void **state)
+{
+	json_t *files = NULL;
+	char why[256];
+	char tok[TUSK_DAV_TOKEN_MAX + 2];
+
+	assert_int_equal(tusk_dav_parse("http://h:8000/data/set/", listing,
+					sizeof(listing) - 1, &files, why,
+					sizeof(why)), 0);
+	assert_string_equal(tusk_dav_foreign("http://h:8000/data/set/", files),
+			    "http://other:81/data/set/b.dat");
+	/* another port, another scheme, another host: all foreign */
+	assert_non_null(tusk_dav_foreign("http://h:8001/data/set/", files));
+	assert_non_null(tusk_dav_foreign("https://h:8000/data/set/", files));
+	json_array_remove(files, 1);
+	assert_null(tusk_dav_foreign("http://h:8000/data/set/", files));
+	assert_null(tusk_dav_foreign("HTTP://H:8000/x/", files));
+	assert_non_null(tusk_dav_foreign("http://h:800/data/set/", files));
+	json_decref(files);
+	/* a token longer than any tuskd verifies is refused before sending */
+	memset(tok, 'a', sizeof(tok) - 1);
+	tok[sizeof(tok) - 1] = '\0';
+	assert_int_equal(tusk_dav_list("http://127.0.0.1:1/d/", tok, &files,
+				       why, sizeof(why)), -EINVAL);
+	assert_null(strstr(why, "aaaa"));
 }
 
 int
@@ -103,6 +133,7 @@ main(void)
 		cmocka_unit_test(test_listing),
 		cmocka_unit_test(test_not_multistatus),
 		cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_foreign),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,8 @@
 #define ROOM 2048
 #define POOL_N 4096
 #define DATA_LEN (4u << 20)
+/* Segments in one chain at most (the tests use up to 1,500). */
+#define MAX_SEGS 2048
 
 static struct rte_mempool *pool;
 static uint8_t *data;
@@ -110,6 +112,32 @@ seg_len(unsigned int i)
 	return cyc[i % (sizeof(cyc) / sizeof(cyc[0]))];
 }
 
+/* The next chain of at most segs segments (lengths seg_len(*k), ...) of
+ * data from done, given to w; what it holds and wrote is all of it.
+ * Returns the new done. */
+static size_t
+add_segs(struct tusk_file_writer *w, size_t done, size_t total,
+	 unsigned int segs, unsigned int *k)
+{
+	uint16_t lens[MAX_SEGS];
+	unsigned int n = 0;
+	size_t bytes = 0;
+
+	assert_true(segs <= MAX_SEGS);
+	for (; n < segs && done + bytes < total; n++, (*k)++) {
+		lens[n] = seg_len(*k);
+		if (lens[n] > total - done - bytes)
+			lens[n] = (uint16_t)(total - done - bytes);
+		bytes += lens[n];
+	}
+	assert_int_equal(tusk_file_writer_add(w, chain_of(data + done, lens,
+							  n)), 0);
+	done += bytes;
+	assert_int_equal(tusk_file_writer_written(w) + tusk_file_writer_held(w),
+			 done);
+	return done;
+}
+
 /* Write `total` bytes as chains of `segs` segments each through a writer
  * with `batch`, from file offset `off`. */
 static void
@@ -123,21 +151,7 @@ write_pattern(uint32_t batch, uint64_t off, unsigned int segs, size_t total)
 
 	assert_non_null(w);
 	while (done < total) {
-		uint16_t lens[2048];
-		unsigned int n = 0;
-		size_t bytes = 0;
-
-		for (; n < segs && done + bytes < total; n++, k++) {
-			lens[n] = seg_len(k);
-			if (lens[n] > total - done - bytes)
-				lens[n] = (uint16_t)(total - done - bytes);
-			bytes += lens[n];
-		}
-		assert_int_equal(tusk_file_writer_add(w, chain_of(data + done,
-								  lens, n)), 0);
-		done += bytes;
-		assert_int_equal(tusk_file_writer_written(w) +
-				 tusk_file_writer_held(w), done);
+		done = add_segs(w, done, total, segs, &k);
 	}
 	assert_int_equal(tusk_file_writer_flush(w), 0);
 	assert_int_equal(tusk_file_writer_written(w), total);
@@ -243,21 +257,7 @@ write_direct(uint32_t batch, uint64_t off, unsigned int segs, size_t total,
 	w = tusk_file_writer_create_direct(fd, dfd, off, batch);
 	assert_non_null(w);
 	while (done < total) {
-		uint16_t lens[64];
-		unsigned int n = 0;
-		size_t bytes = 0;
-
-		for (; n < segs && done + bytes < total; n++, k++) {
-			lens[n] = seg_len(k);
-			if (lens[n] > total - done - bytes)
-				lens[n] = (uint16_t)(total - done - bytes);
-			bytes += lens[n];
-		}
-		assert_int_equal(tusk_file_writer_add(w, chain_of(data + done,
-								  lens, n)), 0);
-		done += bytes;
-		assert_int_equal(tusk_file_writer_written(w) +
-				 tusk_file_writer_held(w), done);
+		done = add_segs(w, done, total, segs, &k);
 		if (mid != 0 && flushed_at == 0 && done >= mid) {
 			assert_int_equal(tusk_file_writer_flush(w), 0);
 			assert_int_equal(tusk_file_writer_held(w), 0);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -235,6 +236,7 @@ test_newer_refused(void **state)
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
 				      NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
+	assert_int_equal(chmod(path, 0600), 0);
 	assert_int_equal(tusk_journal_open(path, &j, err, sizeof(err)),
 			 -EPROTO);
 	snprintf(want, sizeof(want), "%s: schema version 99 is newer than "
@@ -254,9 +256,62 @@ test_not_a_journal(void **state)
 	      "at as one by SQLite's header check ..........................",
 	      f);
 	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
 	assert_true(tusk_journal_open(path, &j, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, path));
 	assert_non_null(strstr(err, "not a database"));
+}
+
+/* The journal keeps source tokens: a new one and its -wal/-shm are the
+ * owner's only; one that group or others can read is refused with the
+ * fix named; a finished session's token is dropped from its spec. */
+static void
+test_private(void **state)
+{
+	struct tusk_journal *j;
+	char err[1600] = "", p[300];
+	struct stat st;
+	int64_t sid;
+
+	umask(022);
+	assert_int_equal(tusk_journal_open(path, &j, err, sizeof(err)), 0);
+	assert_int_equal(tusk_journal_session_add(j, "t", "{\"source_token\":"
+				"\"sekrit\",\"a\":1}", 0, 1.0, &sid), 0);
+	assert_int_equal(tusk_journal_session_forget_token(j, sid), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	tusk_journal_close(j);
+	/* the token is gone from the file, the rest of the spec kept */
+	{
+		FILE *f = fopen(path, "rb");
+		char buf[1 << 16];
+		size_t n = fread(buf, 1, sizeof(buf), f);
+
+		fclose(f);
+		assert_null(memmem(buf, n, "sekrit", 6));
+	}
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(tusk_journal_open(path, &j, err, sizeof(err)),
+			 -EACCES);
+	assert_non_null(strstr(err, "mode 0640"));
+	assert_non_null(strstr(err, "chmod 600"));
+	assert_int_equal(chmod(path, 0600), 0);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	if (stat(p, &st) == 0) {
+		assert_int_equal(chmod(p, 0604), 0);
+		assert_int_equal(tusk_journal_open(path, &j, err, sizeof(err)),
+				 -EACCES);
+		assert_non_null(strstr(err, "-wal: mode 0604"));
+		assert_int_equal(chmod(p, 0600), 0);
+	}
+	assert_int_equal(tusk_journal_open(path, &j, err, sizeof(err)), 0);
+	tusk_journal_close(j);
 }
 
 /* A child commits file states as fast as it can and is SIGKILLed; each
@@ -310,6 +365,7 @@ main(void)
 		cmocka_unit_test_setup(test_migrations, setup),
 		cmocka_unit_test_setup(test_newer_refused, setup),
 		cmocka_unit_test_setup(test_not_a_journal, setup),
+		cmocka_unit_test_setup(test_private, setup),
 		cmocka_unit_test_setup(test_kill_recovery, setup),
 	};
 

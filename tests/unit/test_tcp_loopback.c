@@ -26,6 +26,7 @@
 #include "cksum.h"
 #include "stack.h"
 #include "tcp_api.h"
+#include "tcp_cc.h"
 #include "testenv.h"
 
 #define NS_PER_MS 1000000ULL
@@ -367,6 +368,24 @@ min3(uint64_t a, uint64_t b, uint64_t c)
 }
 
 /* Run until both sides are closed and every timer is done. */
+/* The client's statistics, and the cheap view the HTTP server sizes its
+ * reads from (http_server_limit.c): the same figures at every step. */
+static void
+client_stats(void)
+{
+	struct tusk_tcp_conn_send_view v;
+
+	tusk_tcp_conn_stats(client.c, &client.st);
+	tusk_tcp_conn_send_view(client.c, &v);
+	assert_int_equal(v.bytes_acked, client.st.bytes_acked);
+	assert_int_equal(v.cwnd, client.st.cwnd);
+	assert_int_equal(v.snd_wnd, client.st.snd_wnd);
+	/* the controller is chosen when the connection is established */
+	if (client.connected)
+		assert_string_equal(client.st.cc,
+				    tusk_tcp_cc_default()->name);
+}
+
 static void
 run(struct tusk_stack *a, struct tusk_stack *b, uint64_t limit_ns)
 {
@@ -375,7 +394,7 @@ run(struct tusk_stack *a, struct tusk_stack *b, uint64_t limit_ns)
 
 		if (client.c != NULL &&
 		    tusk_tcp_conn_state(client.c) != TUSK_TCP_CLOSED)
-			tusk_tcp_conn_stats(client.c, &client.st);
+			client_stats();
 		uint64_t r = reader_step();
 
 		if (client.c != NULL && client.connected && !client.closed &&
@@ -410,7 +429,8 @@ dump(struct tusk_stack *st, const char *name)
 		      (unsigned long long)s->tcp_tx);
 	for (int i = 0; i < TUSK_DROP_MAX; i++)
 		if (s->drops[i] != 0)
-			print_message("  drop %s %llu\n", tusk_drop_name(i),
+			print_message("  drop %s %llu\n",
+				      tusk_stats_drop_name(i),
 				      (unsigned long long)s->drops[i]);
 }
 
