@@ -87,7 +87,7 @@ static const struct {
 	STAT(tcp_challenge_conn_limited), STAT(tcp_challenge_global_limited),
 	STAT(tcp_oow_ack_limited),
 	STAT(tcp_syncookies_sent), STAT(tcp_syncookies_ok),
-	STAT(tcp_syncookies_failed),
+	STAT(tcp_syncookies_failed), STAT(tcp_mss_raised),
 	STAT(udp_rx), STAT(udp_rx_no_cksum),
 	STAT(udp_tx), STAT(icmp_unreach_tx), STAT(icmp_unreach_limited),
 };
