@@ -29,6 +29,17 @@ RTE_LOG_REGISTER_DEFAULT(tusk_iperf3_logtype, INFO);
 
 static const struct tusk_tcp_ops iperf3_ops;
 
+/* A client sends its cookie as soon as it connects and its parameters
+ * one round trip later (on PARAM_EXCHANGE): 10 s covers a 150 ms path
+ * that loses a few segments, and bounds how long a client that connects
+ * and sends nothing holds the one test slot (before, iperf3_timeout_s:
+ * 40 s, again after every reconnect). */
+#define IPERF3_SETUP_NS (10 * NS_PER_SEC)
+/* A test still without its parameters after this long gives the slot to
+ * a control connection from another address: a real client's set-up
+ * takes two round trips, well under it, so only a stalled one loses. */
+#define IPERF3_TAKEOVER_NS (1 * NS_PER_SEC)
+
 static const char *const phase_names[] = {
 	[PH_IDLE] = "idle", [PH_COOKIE] = "params", [PH_PARAMS] = "params",
 	[PH_STREAMS] = "streams", [PH_RUNNING] = "running",
@@ -489,6 +500,23 @@ stream_cookie(struct tusk_iperf3 *s, struct iperf3_conn *k,
 	return n;
 }
 
+/* The server's test is stuck before its parameters for IPERF3_TAKEOVER_NS
+ * and c comes from another address: c takes the slot. */
+static bool
+setup_stalled(const struct tusk_iperf3 *s, struct tusk_tcp_conn *c,
+	      uint64_t now)
+{
+	const struct iperf3_test *t = &s->t;
+	struct tusk_addr la, ra;
+	uint16_t lp, rp;
+
+	if (t->client || (t->phase != PH_COOKIE && t->phase != PH_PARAMS) ||
+	    now - t->t_ctrl < IPERF3_TAKEOVER_NS)
+		return false;
+	tusk_tcp_conn_tuple(c, &la, &lp, &ra, &rp);
+	return !tusk_addr_eq(&ra, &t->peer);
+}
+
 static int
 on_accepted(struct tusk_tcp_conn *c, void *listen_arg, void **conn_arg,
 	    uint64_t now)
@@ -497,6 +525,11 @@ on_accepted(struct tusk_tcp_conn *c, void *listen_arg, void **conn_arg,
 	enum iperf3_conn_kind kind = CONN_DENY;
 	struct iperf3_conn *k;
 
+	if (setup_stalled(s, c, now)) {
+		s->counters.taken_over++;
+		iperf3_test_abort(s, "stalled before its parameters, the "
+				  "slot taken by another client", now);
+	}
 	if (s->t.phase == PH_IDLE)
 		kind = CONN_CTRL;
 	else if (s->t.phase == PH_STREAMS && !s->t.p.udp && !s->t.client)
@@ -512,7 +545,8 @@ on_accepted(struct tusk_tcp_conn *c, void *listen_arg, void **conn_arg,
 		tusk_tcp_conn_tuple(c, &la, &lp, &s->t.peer, &rp);
 		s->t.ctrl = k;
 		s->t.phase = PH_COOKIE;
-		s->t.deadline = now + s->grace_ns;
+		s->t.t_ctrl = now;
+		s->t.deadline = now + RTE_MIN(s->grace_ns, IPERF3_SETUP_NS);
 		/* control messages are single bytes: no Nagle (iperf3 sets
 		 * TCP_NODELAY on it) */
 		tusk_tcp_set_nodelay(c, true);

@@ -72,6 +72,8 @@ struct tusk_iperf3_info {
 	uint64_t denied;       /* ACCESS_DENIED: busy, or a wrong cookie */
 	uint64_t malformed;    /* control connections closed for bad input */
 	uint64_t timeouts;     /* tests abandoned and cleaned up */
+	uint64_t taken_over;   /* stalled before parameters, slot given to
+				* another address */
 	uint64_t udp_stray;    /* datagrams from no stream of the test */
 	const char *state;     /* "idle", "params", "streams", "running",
 				* "results" */

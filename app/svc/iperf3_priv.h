@@ -167,6 +167,7 @@ struct iperf3_test {
 	uint8_t cookie[IPERF3_COOKIE_SIZE];
 	struct iperf3_params p;
 	uint64_t deadline;           /* abandoned past it */
+	uint64_t t_ctrl;             /* the control connection accepted */
 	uint64_t t_start;            /* TEST_START sent */
 	uint64_t t_omit_end;
 	uint64_t t_end;              /* TEST_END received */

@@ -3,7 +3,7 @@
  * Control socket command of the iperf3 server (app/svc/iperf3.h):
  *
  *   iperf3  -> {"port", "state", "tests", "completed", "denied",
- *              "malformed", "timeouts", "udp_stray", "test": {...}}:
+ *              "malformed", "timeouts", "taken_over", "udp_stray", "test": {...}}:
  *              the counters, and the current or last test as tuskd
  *              counted it (per stream: bytes, seconds, bits_per_second,
  *              retransmits, snd_cwnd, rtt_us; UDP: packets, lost,
@@ -73,7 +73,8 @@ info_json(const struct tusk_iperf3_info *in)
 		tusk_addr_format(&in->peer, peer, sizeof(peer));
 	for (unsigned int i = 0; i < in->n_streams; i++)
 		json_array_append_new(streams, stream_json(&in->streams[i]));
-	return json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:{s:s, "
+	return json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I, "
+			 "s:{s:s, "
 			 "s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:s, s:o}}",
 		"port", (json_int_t)in->port, "state", in->state,
 		"tests", (json_int_t)in->tests,
@@ -81,6 +82,7 @@ info_json(const struct tusk_iperf3_info *in)
 		"denied", (json_int_t)in->denied,
 		"malformed", (json_int_t)in->malformed,
 		"timeouts", (json_int_t)in->timeouts,
+		"taken_over", (json_int_t)in->taken_over,
 		"role", in->role,
 		"udp_stray", (json_int_t)in->udp_stray,
 		"test", "peer", peer, "protocol", in->udp ? "udp" : "tcp",

@@ -15,6 +15,8 @@ usage: iperf3_raw.py HOST PORT CASE [TIMEOUT_S]
                    TEST_RUNNING) and CLIENT_TERMINATE ends it
   abandon          a cookie, then silence: closed after TIMEOUT_S, not
                    before (a little slack either way)
+  silent           connect, send nothing: the connection is closed within
+                   TIMEOUT_S (another address's client takes the slot)
 Exits non-zero with the reason. Facts of the protocol: app/svc/iperf3.md.
 """
 import json
@@ -127,6 +129,13 @@ def case_abandon(host, port, timeout_s):
         fail("closed after %.1f s, before the %d s timeout" %
              (took, timeout_s))
     print("closed after %.1f s" % took)
+
+
+def case_silent(host, port, timeout_s):
+    s = connect(host, port)
+    t0 = time.monotonic()
+    expect_closed(s, timeout_s, "silent control connection")
+    print("closed after %.1f s" % (time.monotonic() - t0))
 
 
 def main():

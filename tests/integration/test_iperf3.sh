@@ -19,7 +19,10 @@
 #   3. Bad clients: a malformed parameter block, a 1 MiB one, a bad cookie,
 #      a data stream with another test's cookie (only that connection is
 #      refused), an abandoned test (freed after iperf3_timeout_s); a normal
-#      test runs right after.
+#      test runs right after. A control connection that sends nothing
+#      holds the slot no longer than 1 s against a client from another
+#      address: that client's test runs (taken_over counted) and the
+#      silent connection is closed.
 #   4. UDP: -u -b -l both ways, --udp-counters-64bit both ways; then 2%
 #      loss in tuskd's impairment stage, each way: the stage drops 2%
 #      within 4 sigma and iperf3 reports the datagrams the stage dropped.
@@ -169,6 +172,18 @@ peer python3 "$RAW" "$TUSKD_ADDR" 5201 abandon "$TIMEOUT_S" || fail abandon
 assert_eq "$(counter timeouts)" $((timeouts + 1)) "abandoned test counted"
 assert_eq "$(counter state)" idle "state after the abandoned test"
 client after $T; check after tcp
+# a client from another address than the silent one (10.77.0.1)
+readonly OTHER_ADDR=10.77.0.60
+peer ip addr add "$OTHER_ADDR/24" dev eth0
+taken=$(counter taken_over)
+peer python3 "$RAW" "$TUSKD_ADDR" 5201 silent 20 > "$WORK/silent.log" 2>&1 &
+silent=$!
+sleep 1.5
+client taken $T -B "$OTHER_ADDR"
+check taken tcp
+wait "$silent" || fail "silent connection: $(cat "$WORK/silent.log")"
+note "silent control connection: $(cat "$WORK/silent.log")"
+assert_eq "$(counter taken_over)" $((taken + 1)) "the stalled set-up taken over"
 
 note "4: UDP"
 client udp $T -u -b 200M -l 1400;         check udp udp --rate 200e6 --no-loss
