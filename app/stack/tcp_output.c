@@ -338,8 +338,10 @@ paced(struct tusk_tcp_conn *c, uint32_t len, uint64_t now)
 {
 	if (c->cc.pacing_rate == 0)
 		return;
-	if (c->pace_ts < now)
-		c->pace_ts = now;
+	/* late by up to TUSK_TCP_PACE_CREDIT_NS: the slots the poller
+	 * missed are sent now rather than lost */
+	if (c->pace_ts + TUSK_TCP_PACE_CREDIT_NS < now)
+		c->pace_ts = now - TUSK_TCP_PACE_CREDIT_NS;
 	c->pace_ts += (uint64_t)len * TUSK_NS_PER_S / c->cc.pacing_rate;
 }
 

@@ -15,6 +15,14 @@ struct tusk_tcp_seg_in;
 /* When the pool is empty, try sending again after this long: about a
  * burst's time at 10 Gbit/s, long enough for the driver to free some. */
 #define TUSK_TCP_NOBUF_RETRY_NS (1000ULL * 1000)
+/* Pacing credit: a sender late for its paced slots (its poller shares
+ * the core and was not scheduled: a scheduler slice is a few ms to
+ * ~20 ms) sends what it missed, up to this much time's worth. Without
+ * it the rate delivered falls below the pacing rate, BBR takes that for
+ * the path's bandwidth, paces slower, and a loaded poller's push sank to
+ * 0.03 Gbit/s (README, "TCP pacing under a shared core"). The burst is
+ * still bounded by cwnd. */
+#define TUSK_TCP_PACE_CREDIT_NS (10ULL * 1000 * 1000)
 
 /*
  * Send what may be sent now: lost segments first (RFC 6675 NextSeg rule
