@@ -333,15 +333,19 @@ pacing_blocks(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 	return true;
 }
 
+/* PIPE: what was in flight before this send. A sender late with data in
+ * flight (its poller was off the core) sends the slots it missed, up to
+ * TUSK_TCP_PACE_CREDIT_NS of them; one restarting from idle starts at
+ * now, with no burst. */
 static void
-paced(struct tusk_tcp_conn *c, uint32_t len, uint64_t now)
+paced(struct tusk_tcp_conn *c, uint32_t len, uint32_t pipe, uint64_t now)
 {
+	uint64_t credit = pipe > 0 ? TUSK_TCP_PACE_CREDIT_NS : 0;
+
 	if (c->cc.pacing_rate == 0)
 		return;
-	/* late by up to TUSK_TCP_PACE_CREDIT_NS: the slots the poller
-	 * missed are sent now rather than lost */
-	if (c->pace_ts + TUSK_TCP_PACE_CREDIT_NS < now)
-		c->pace_ts = now - TUSK_TCP_PACE_CREDIT_NS;
+	if (c->pace_ts + credit < now)
+		c->pace_ts = now - credit;
 	c->pace_ts += (uint64_t)len * TUSK_NS_PER_S / c->cc.pacing_rate;
 }
 
@@ -383,7 +387,7 @@ tusk_tcp_output_retransmit(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 			      true, now);
 	c->s.segs_retrans++;
 	c->s.bytes_retrans += len;
-	paced(c, len, now);
+	paced(c, len, pipe, now);
 	return 0;
 }
 
@@ -474,7 +478,7 @@ send_new(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint32_t len,
 	if (fin)
 		c->flags |= TUSK_TCP_CF_FIN_SENT;
 	c->snd_nxt = end;
-	paced(c, total, now);
+	paced(c, total, pipe, now);
 	return 0;
 }
 
