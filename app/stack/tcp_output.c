@@ -333,14 +333,14 @@ pacing_blocks(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 	return true;
 }
 
-/* PIPE: what was in flight before this send. A sender late with data in
- * flight (its poller was off the core) sends the slots it missed, up to
- * TUSK_TCP_PACE_CREDIT_NS of them; one restarting from idle starts at
- * now, with no burst. */
+/* A sender the pacer held (pace_held) that comes late (its poller was off
+ * the core) sends the slots it missed, up to TUSK_TCP_PACE_CREDIT_NS of
+ * them; one held by cwnd, the window or the application, or restarting
+ * from idle, starts at now, with no burst. */
 static void
-paced(struct tusk_tcp_conn *c, uint32_t len, uint32_t pipe, uint64_t now)
+paced(struct tusk_tcp_conn *c, uint32_t len, uint64_t now)
 {
-	uint64_t credit = pipe > 0 ? TUSK_TCP_PACE_CREDIT_NS : 0;
+	uint64_t credit = c->pace_held ? TUSK_TCP_PACE_CREDIT_NS : 0;
 
 	if (c->cc.pacing_rate == 0)
 		return;
@@ -387,7 +387,7 @@ tusk_tcp_output_retransmit(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 			      true, now);
 	c->s.segs_retrans++;
 	c->s.bytes_retrans += len;
-	paced(c, len, pipe, now);
+	paced(c, len, now);
 	return 0;
 }
 
@@ -478,7 +478,7 @@ send_new(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint32_t len,
 	if (fin)
 		c->flags |= TUSK_TCP_CF_FIN_SENT;
 	c->snd_nxt = end;
-	paced(c, total, pipe, now);
+	paced(c, total, now);
 	return 0;
 }
 
@@ -624,6 +624,9 @@ tusk_tcp_output(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 		if (sent > 0 && (was_idle ||
 		    c->timer[TUSK_TCP_T_RTX] == TUSK_TCP_NEVER))
 			tusk_tcp_timers_rearm_rtx(tcp, c, now);
+		/* the pacer holds it iff its timer is armed ahead */
+		c->pace_held = c->timer[TUSK_TCP_T_PACE] != TUSK_TCP_NEVER &&
+			       c->timer[TUSK_TCP_T_PACE] > now;
 		if (SEQ_LEQ(c->sq.end, c->snd_nxt))
 			tusk_tcp_rate_check_app_limited(&c->rate, 0,
 				tusk_tcp_sb_pipe(&c->sb), c->cc.cwnd, c->mss,
