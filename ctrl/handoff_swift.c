@@ -2,7 +2,7 @@
 /*
  * handoff_swift: the `swift` hand-off step (handoff_swift.h).
  *
- *   tusk_handoff_swift() -> tusk_storage_swift_init()
+ *   tusk_handoff_swift() -> tusk_handoff_swift_init()
  *     -> already_there(): HEAD, the same SHA-256 and size = done
  *     -> tusk_swift_upload_ex() with the verified SHA-256 and the
  *        segment journal (seg_known / seg_sent)
@@ -18,7 +18,7 @@
 #include "journal.h"
 
 int
-tusk_storage_swift_init(const struct tusk_ctrld_storage *st,
+tusk_handoff_swift_init(const struct tusk_ctrld_storage *st,
 			struct tusk_swift *s)
 {
 	const struct tusk_ctrld_swift *w = &st->swift;
@@ -170,7 +170,7 @@ tusk_handoff_swift(const struct tusk_handoff_swift_req *r, char *why,
 		snprintf(why, len, "%.200s: %s", r->src, strerror(-rc));
 		return rc;
 	}
-	rc = tusk_storage_swift_init(r->storage, &s);
+	rc = tusk_handoff_swift_init(r->storage, &s);
 	if (rc == 0)
 		rc = already_there(&s, r, (uint64_t)st.st_size, why, len);
 	if (rc == 1)

@@ -42,7 +42,7 @@ struct tusk_handoff_swift_req {
 
 /* A client for storage (its settings; not authenticated yet). 0 or
  * -EINVAL with the reason in tusk_swift_error(s). */
-int tusk_storage_swift_init(const struct tusk_ctrld_storage *st,
+int tusk_handoff_swift_init(const struct tusk_ctrld_storage *st,
 			    struct tusk_swift *s);
 
 /* 0 or -errno with a half-line reason; *final says a retry cannot help

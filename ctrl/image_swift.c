@@ -162,9 +162,9 @@ unpack(const char *tar, const char *dir, const char *final, char *why,
 
 /* Fetched into <sha>.tar, checked, unpacked into final. */
 static int
-fetch(const struct tusk_ctrld_storage *st, const struct tusk_swift_url *u,
-      const char *images, const char *sha, const char *final, char *why,
-      size_t len)
+fetch(const struct tusk_ctrld_storage *st,
+      const struct tusk_source_swift_url *u, const char *images,
+      const char *sha, const char *final, char *why, size_t len)
 {
 	char tar[IMAGE_PATH_MAX], tmp[IMAGE_PATH_MAX], got[65], meta[65];
 	char *rm[] = { "/bin/rm", "-rf", tmp, NULL };
@@ -201,7 +201,7 @@ tusk_image_swift(const struct tusk_ctrld_storage *st, const char *url,
 		 char *why, size_t wlen)
 {
 	struct tusk_swift_objinfo in;
-	struct tusk_swift_url u;
+	struct tusk_source_swift_url u;
 	struct tusk_swift s;
 	struct stat sb;
 	int rc;
@@ -209,7 +209,7 @@ tusk_image_swift(const struct tusk_ctrld_storage *st, const char *url,
 	*cached = false;
 	if (tusk_source_swift_url(url, &u, why, wlen) < 0)
 		return -EINVAL;
-	rc = tusk_storage_swift_init(st, &s);
+	rc = tusk_handoff_swift_init(st, &s);
 	if (rc == 0)
 		rc = tusk_swift_stat(&s, u.container, u.object, &in);
 	if (rc < 0) {

@@ -5,7 +5,7 @@
  *   tusk_ctrld_submit()  -> tusk_session_spec_parse() -> journal (one
  *                           transaction: session, files, history line)
  *   tusk_ctrld_recover() -> session_load() per open session
- *   session_event() / file_event() -> FSM step -> journal -> action
+ *   session_event() / session_file_event() -> FSM step -> journal -> action
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,7 +16,7 @@
 #include "session_priv.h"
 
 void
-ctrld_log(const char *fmt, ...)
+session_log(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -121,18 +121,19 @@ session_save(struct tusk_ctrld *c, struct ctrld_session *s)
 	int rc = tusk_journal_session_put(c->journal, &s->j, c->now.real_s);
 
 	if (rc < 0)
-		ctrld_log("journal: %s", tusk_journal_error(c->journal));
+		session_log("journal: %s", tusk_journal_error(c->journal));
 	return rc;
 }
 
 int
-file_save(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f)
+session_file_save(struct tusk_ctrld *c, struct ctrld_session *s,
+		  struct ctrld_file *f)
 {
 	int rc = tusk_journal_file_put(c->journal, s->j.id, &f->j,
 				       c->now.real_s);
 
 	if (rc < 0)
-		ctrld_log("journal: %s", tusk_journal_error(c->journal));
+		session_log("journal: %s", tusk_journal_error(c->journal));
 	return rc;
 }
 
@@ -142,7 +143,7 @@ session_note(struct tusk_ctrld *c, struct ctrld_session *s, int file,
 {
 	if (tusk_journal_event(c->journal, s->j.id, file, what, text,
 			       c->now.real_s) < 0)
-		ctrld_log("journal: %s", tusk_journal_error(c->journal));
+		session_log("journal: %s", tusk_journal_error(c->journal));
 }
 
 static void
@@ -238,7 +239,7 @@ session_event(struct tusk_ctrld *c, struct ctrld_session *s,
 	/* FINISHED is never left (no retry): the token is needed no more */
 	if (st.next == TUSK_SESSION_FINISHED && s->spec.source_token != NULL &&
 	    tusk_journal_session_forget_token(c->journal, s->j.id) < 0)
-		ctrld_log("journal: %s", tusk_journal_error(c->journal));
+		session_log("journal: %s", tusk_journal_error(c->journal));
 	session_note(c, s, -1, tusk_session_event_name(ev), text);
 	c->busy = true;
 	switch (st.action) {
@@ -248,13 +249,14 @@ session_event(struct tusk_ctrld *c, struct ctrld_session *s,
 		break;
 	case TUSK_SACT_CANCEL:
 		for (i = 0; i < s->nfiles; i++)
-			file_event(c, s, &s->files[i], TUSK_FEV_CANCEL,
+			session_file_event(c, s, &s->files[i], TUSK_FEV_CANCEL,
 				   "session canceled");
 		run_cancel_job(c, s);
 		break;
 	case TUSK_SACT_REQUEUE:
 		for (i = 0; i < s->nfiles; i++)
-			file_event(c, s, &s->files[i], TUSK_FEV_RETRY, NULL);
+			session_file_event(c, s, &s->files[i],
+					   TUSK_FEV_RETRY, NULL);
 		break;
 	default:
 		break;
@@ -280,7 +282,7 @@ cancel_fetch(struct tusk_ctrld *c, struct ctrld_file *f)
 }
 
 bool
-file_event(struct tusk_ctrld *c, struct ctrld_session *s,
+session_file_event(struct tusk_ctrld *c, struct ctrld_session *s,
 	   struct ctrld_file *f, enum tusk_file_event ev, const char *reason)
 {
 	struct tusk_fsm_step st = tusk_file_fsm(f->j.state, ev);
@@ -295,7 +297,7 @@ file_event(struct tusk_ctrld *c, struct ctrld_session *s,
 		f->j.attempts = 0;
 		f->j.reason[0] = '\0';
 	}
-	if (file_save(c, s, f) < 0) {
+	if (session_file_save(c, s, f) < 0) {
 		f->j.state = old; /* not durable: do not act */
 		return false;
 	}
@@ -324,8 +326,8 @@ file_event(struct tusk_ctrld *c, struct ctrld_session *s,
 
 /* Backoff doubles per attempt from backoff_s, capped at backoff_max_s. */
 void
-file_fail(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f,
-	  bool final, const char *reason)
+session_file_fail(struct tusk_ctrld *c, struct ctrld_session *s,
+		  struct ctrld_file *f, bool final, const char *reason)
 {
 	unsigned int n = f->j.attempts < 30 ? f->j.attempts : 30;
 	double wait = (double)c->conf->backoff_s * (double)(1u << n);
@@ -336,7 +338,7 @@ file_fail(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f,
 	f->j.next_try = c->now.real_s + wait;
 	if (f->j.attempts > c->conf->retries)
 		final = true;
-	file_event(c, s, f, final ? TUSK_FEV_FAIL_FINAL : TUSK_FEV_FAIL,
+	session_file_event(c, s, f, final ? TUSK_FEV_FAIL_FINAL : TUSK_FEV_FAIL,
 		   reason);
 }
 
@@ -450,7 +452,7 @@ recover_one(struct tusk_ctrld *c, int64_t id)
 	struct ctrld_session *s = session_load(c, id, err, sizeof(err));
 
 	if (s == NULL) {
-		ctrld_log("session %lld: %s", (long long)id, err);
+		session_log("session %lld: %s", (long long)id, err);
 		return;
 	}
 	if (s->spec.json == NULL) {

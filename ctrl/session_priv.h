@@ -103,16 +103,16 @@ struct ctrld_session *session_get(struct tusk_ctrld *c, int64_t id,
  * act. false when the event does not apply. */
 bool session_event(struct tusk_ctrld *c, struct ctrld_session *s,
 		   enum tusk_session_event ev, const char *reason);
-bool file_event(struct tusk_ctrld *c, struct ctrld_session *s,
-		struct ctrld_file *f, enum tusk_file_event ev,
-		const char *reason);
+bool session_file_event(struct tusk_ctrld *c, struct ctrld_session *s,
+			struct ctrld_file *f, enum tusk_file_event ev,
+			const char *reason);
 /* A failed step: counts the attempt, then FAIL or FAIL_FINAL. */
-void file_fail(struct tusk_ctrld *c, struct ctrld_session *s,
-	       struct ctrld_file *f, bool final, const char *reason);
+void session_file_fail(struct tusk_ctrld *c, struct ctrld_session *s,
+		       struct ctrld_file *f, bool final, const char *reason);
 /* Journal the session row / a file row now (log on failure). */
 int session_save(struct tusk_ctrld *c, struct ctrld_session *s);
-int file_save(struct tusk_ctrld *c, struct ctrld_session *s,
-	      struct ctrld_file *f);
+int session_file_save(struct tusk_ctrld *c, struct ctrld_session *s,
+		      struct ctrld_file *f);
 void session_note(struct tusk_ctrld *c, struct ctrld_session *s, int file,
 		  const char *what, const char *text);
 /* Files of a listed or given source, journaled in one transaction. */
@@ -138,6 +138,6 @@ void session_data_dir(const struct tusk_ctrld *c,
 json_t *session_json(struct tusk_ctrld *c, struct ctrld_session *s,
 		     bool files, bool history);
 
-void ctrld_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void session_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* TUSK_CTRL_SESSION_PRIV_H */

@@ -108,7 +108,7 @@ run_verify(struct tusk_ctrld *c, struct ctrld_session *s,
 					  verify_work);
 
 	if (w == NULL) {
-		file_fail(c, s, f, false, "out of memory");
+		session_file_fail(c, s, f, false, "out of memory");
 		return;
 	}
 	path_join(w->path, sizeof(w->path), c->conf->data_root, f->dest);
@@ -186,12 +186,12 @@ run_handoff(struct tusk_ctrld *c, struct ctrld_session *s,
 	unsigned int i;
 
 	if (f->j.handed >= s->spec.nhandoff) {
-		file_event(c, s, f, TUSK_FEV_HANDED_OFF, NULL);
+		session_file_event(c, s, f, TUSK_FEV_HANDED_OFF, NULL);
 		return;
 	}
 	h = calloc(1, sizeof(*h));
 	if (h == NULL) {
-		file_fail(c, s, f, false, "out of memory");
+		session_file_fail(c, s, f, false, "out of memory");
 		return;
 	}
 	h->sw = (struct session_work){ .w = { .run = handoff_work,
@@ -233,7 +233,7 @@ static void
 list_swift_work(struct tusk_work *tw)
 {
 	struct session_work *w = (struct session_work *)tw;
-	struct tusk_swift_url u;
+	struct tusk_source_swift_url u;
 
 	w->rc = tusk_source_swift_url(w->path, &u, w->why, sizeof(w->why));
 	if (w->rc == 0)
@@ -271,7 +271,8 @@ list_done(struct tusk_ctrld *c, struct ctrld_session *s,
 	s->listing = NULL;
 	if (w->rc == -EAGAIN && s->list_attempts < c->conf->retries) {
 		/* The source unreachable or failing (connection, 5xx): list
-		 * again after the files' backoff (session.c file_fail). */
+		 * again after the files' backoff (session.c
+		 * session_file_fail). */
 		unsigned int n = s->list_attempts < 30 ? s->list_attempts : 30;
 		double wait = (double)c->conf->backoff_s * (double)(1u << n);
 
@@ -279,7 +280,7 @@ list_done(struct tusk_ctrld *c, struct ctrld_session *s,
 			wait = c->conf->backoff_max_s;
 		s->list_attempts++;
 		s->list_next_try = c->now.real_s + wait;
-		ctrld_log("session %lld: listing failed (%s), "
+		session_log("session %lld: listing failed (%s), "
 			  "try %u of %u in %.0f s", (long long)s->j.id,
 			  w->why, s->list_attempts + 1, c->conf->retries + 1,
 			  wait);
@@ -302,12 +303,12 @@ verify_done(struct tusk_ctrld *c, struct ctrld_session *s,
 	    struct ctrld_file *f, struct session_work *w)
 {
 	if (w->rc < 0) {
-		file_fail(c, s, f, w->final, w->why);
+		session_file_fail(c, s, f, w->final, w->why);
 		return;
 	}
 	snprintf(f->j.sha256, sizeof(f->j.sha256), "%s", w->sha256);
 	f->j.verified = true;
-	file_event(c, s, f, TUSK_FEV_VERIFIED, NULL);
+	session_file_event(c, s, f, TUSK_FEV_VERIFIED, NULL);
 }
 
 static void
@@ -321,10 +322,10 @@ handoff_done(struct tusk_ctrld *c, struct ctrld_session *s,
 		snprintf(why, sizeof(why), "handoff[%u] to %.40s: %.180s",
 			 w->handed, s->spec.handoff[w->handed].storage->name,
 			 w->why);
-		file_fail(c, s, f, w->final, why);
+		session_file_fail(c, s, f, w->final, why);
 		return;
 	}
-	file_event(c, s, f, TUSK_FEV_HANDED_OFF, NULL);
+	session_file_event(c, s, f, TUSK_FEV_HANDED_OFF, NULL);
 }
 
 static void
@@ -387,7 +388,7 @@ static void
 fetch_swift_work(struct tusk_work *tw)
 {
 	struct session_work *w = (struct session_work *)tw;
-	struct tusk_swift_url u;
+	struct tusk_source_swift_url u;
 
 	w->rc = tusk_source_swift_url(w->url, &u, w->why, sizeof(w->why));
 	w->final = w->rc < 0;
@@ -405,7 +406,7 @@ fetch_swift(struct tusk_ctrld *c, struct ctrld_session *s,
 					  fetch_swift_work);
 
 	if (w == NULL) {
-		file_fail(c, s, f, false, "out of memory");
+		session_file_fail(c, s, f, false, "out of memory");
 		return;
 	}
 	w->storage = s->spec.swift_src;
@@ -425,7 +426,7 @@ fetch_swift_done(struct tusk_ctrld *c, struct ctrld_session *s,
 		 struct ctrld_file *f, struct session_work *w)
 {
 	if (w->rc < 0) {
-		file_fail(c, s, f, w->final, w->why);
+		session_file_fail(c, s, f, w->final, w->why);
 		return;
 	}
 	f->j.size = w->size;
@@ -433,7 +434,7 @@ fetch_swift_done(struct tusk_ctrld *c, struct ctrld_session *s,
 	snprintf(f->j.sha256, sizeof(f->j.sha256), "%s", w->sha256);
 	snprintf(f->j.source_sha256, sizeof(f->j.source_sha256), "%s",
 		 w->sha256);
-	file_event(c, s, f, TUSK_FEV_FETCHED, NULL);
+	session_file_event(c, s, f, TUSK_FEV_FETCHED, NULL);
 }
 
 /* Ask tuskd; a refusal because the dest is being fetched already is
@@ -448,7 +449,7 @@ run_fetch(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f)
 
 	if (s->spec.swift_src != NULL) {
 		if (f->work == NULL && dest_dir(c, s, err, sizeof(err)) < 0)
-			file_fail(c, s, f, false, err);
+			session_file_fail(c, s, f, false, err);
 		else if (f->work == NULL)
 			fetch_swift(c, s, f);
 		return;
@@ -456,7 +457,7 @@ run_fetch(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f)
 	if (!c->xfer->up)
 		return; /* TRANSFERRING, no id: issued once tuskd is back */
 	if (dest_dir(c, s, err, sizeof(err)) < 0) {
-		file_fail(c, s, f, false, err);
+		session_file_fail(c, s, f, false, err);
 		return;
 	}
 	rc = tusk_xfer_start(c->xfer, f->j.url, f->dest, s->spec.streams,
@@ -468,7 +469,7 @@ run_fetch(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f)
 	}
 	if (rc == -ENOTCONN || strstr(err, "already fetching") != NULL)
 		return;
-	file_fail(c, s, f, false, err);
+	session_file_fail(c, s, f, false, err);
 }
 
 static void
@@ -490,7 +491,7 @@ fetched(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f,
 	snprintf(f->j.sha256, sizeof(f->j.sha256), "%s", x->sha256);
 	snprintf(f->j.source_sha256, sizeof(f->j.source_sha256), "%s",
 		 x->source_sha256);
-	file_event(c, s, f, TUSK_FEV_FETCHED, NULL);
+	session_file_event(c, s, f, TUSK_FEV_FETCHED, NULL);
 }
 
 /* A TRANSFERRING file against tuskd's view. Without a known id (a fresh
@@ -525,7 +526,7 @@ follow(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f)
 		break;
 	default:
 		f->bytes = f->rate = -1;
-		file_fail(c, s, f, false, x->error[0] ? x->error :
+		session_file_fail(c, s, f, false, x->error[0] ? x->error :
 			  "tuskd: the fetch failed");
 	}
 }
@@ -564,9 +565,10 @@ file_tick(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f,
 	switch (f->j.state) {
 	case TUSK_FILE_QUEUED:
 		if (f->j.verified)
-			file_event(c, s, f, TUSK_FEV_START_VERIFIED, NULL);
+			session_file_event(c, s, f, TUSK_FEV_START_VERIFIED,
+					   NULL);
 		else if (*slots > 0 && (c->xfer->up || swift) &&
-			 file_event(c, s, f, TUSK_FEV_START, NULL))
+			 session_file_event(c, s, f, TUSK_FEV_START, NULL))
 			(*slots)--;
 		break;
 	case TUSK_FILE_TRANSFERRING:
@@ -578,7 +580,8 @@ file_tick(struct tusk_ctrld *c, struct ctrld_session *s, struct ctrld_file *f,
 	case TUSK_FILE_WAIT_FETCH:
 	case TUSK_FILE_WAIT_HANDOFF:
 		if (c->now.real_s >= f->j.next_try)
-			file_event(c, s, f, TUSK_FEV_BACKOFF_OVER, NULL);
+			session_file_event(c, s, f, TUSK_FEV_BACKOFF_OVER,
+					   NULL);
 		break;
 	case TUSK_FILE_VERIFYING:
 	case TUSK_FILE_HANDOFF:

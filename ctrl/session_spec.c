@@ -21,7 +21,7 @@ static const char *const checksum_names[] = { "none", "source", "target",
 					      "both" };
 
 const char *
-tusk_checksum_policy_name(enum tusk_checksum_policy p)
+tusk_spec_checksum_policy_name(enum tusk_checksum_policy p)
 {
 	return (unsigned int)p < ARRAY_LEN(checksum_names) ?
 		checksum_names[p] : "?";
@@ -170,7 +170,7 @@ static int
 parse_swift_source(const char *url, const struct tusk_ctrld_conf *conf,
 		   struct tusk_session_spec *spec, char *err, size_t errlen)
 {
-	struct tusk_swift_url u;
+	struct tusk_source_swift_url u;
 	char why[TUSK_SPEC_ERR_MAX];
 
 	if (tusk_source_swift_url(url, &u, why, sizeof(why)) < 0)
@@ -543,7 +543,7 @@ static int
 parse_swift_image(struct tusk_spec_analysis *a, const char *where,
 		  const struct tusk_ctrld_conf *conf, char *err, size_t errlen)
 {
-	struct tusk_swift_url u;
+	struct tusk_source_swift_url u;
 	char why[TUSK_SPEC_ERR_MAX];
 
 	if (a->image == NULL || strncmp(a->image, TUSK_SOURCE_SWIFT_SCHEME,

@@ -145,6 +145,6 @@ int tusk_spec_url_name(const char *url, char *name, size_t len);
  * 0 or -EINVAL with the reason. */
 int tusk_spec_rel_path(const char *path, char *why, size_t len);
 
-const char *tusk_checksum_policy_name(enum tusk_checksum_policy p);
+const char *tusk_spec_checksum_policy_name(enum tusk_checksum_policy p);
 
 #endif /* TUSK_CTRL_SESSION_SPEC_H */

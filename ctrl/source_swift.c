@@ -25,8 +25,8 @@
 #define SOURCE_PART_MIN (8ull << 20)
 
 int
-tusk_source_swift_url(const char *url, struct tusk_swift_url *u, char *why,
-		     size_t len)
+tusk_source_swift_url(const char *url, struct tusk_source_swift_url *u,
+		      char *why, size_t len)
 {
 	const char *p = url + strlen(TUSK_SOURCE_SWIFT_SCHEME);
 	const char *s1, *s2;
@@ -53,7 +53,7 @@ tusk_source_swift_url(const char *url, struct tusk_swift_url *u, char *why,
 }
 
 struct list_acc {
-	const struct tusk_swift_url *u;
+	const struct tusk_source_swift_url *u;
 	json_t *urls;
 };
 
@@ -75,12 +75,12 @@ list_one(const struct tusk_swift_entry *e, void *arg)
 
 int
 tusk_source_swift_list(const struct tusk_ctrld_storage *st,
-		       const struct tusk_swift_url *u, json_t **urls,
+		       const struct tusk_source_swift_url *u, json_t **urls,
 		       char *why, size_t len)
 {
 	struct list_acc a = { .u = u, .urls = json_array() };
 	struct tusk_swift s;
-	int rc = a.urls == NULL ? -ENOMEM : tusk_storage_swift_init(st, &s);
+	int rc = a.urls == NULL ? -ENOMEM : tusk_handoff_swift_init(st, &s);
 
 	if (rc == 0)
 		rc = tusk_swift_list(&s, u->container, u->object, list_one, &a);
@@ -97,7 +97,7 @@ tusk_source_swift_list(const struct tusk_ctrld_storage *st,
 struct part {
 	pthread_t t;
 	struct tusk_swift s;	/* a copy: its own counters and errors */
-	const struct tusk_swift_url *u;
+	const struct tusk_source_swift_url *u;
 	const char *path;
 	uint64_t off, len;
 	int rc;
@@ -116,7 +116,7 @@ part_run(void *arg)
 /* Ranges of [0, size) over at most `parallel` threads; 0 or the first
  * failure (its reason in why). */
 static int
-get_parts(const struct tusk_swift *s, const struct tusk_swift_url *u,
+get_parts(const struct tusk_swift *s, const struct tusk_source_swift_url *u,
 	  const char *path, uint64_t size, char *why, size_t len)
 {
 	unsigned int n = s->cfg.parallel, i, started = 0;
@@ -156,16 +156,16 @@ get_parts(const struct tusk_swift *s, const struct tusk_swift_url *u,
 
 int
 tusk_source_swift_get(const struct tusk_ctrld_storage *st,
-		      const struct tusk_swift_url *u, const char *path,
-		      int64_t *size, char sha256[65], char *why, size_t len,
-		      bool *final)
+		      const struct tusk_source_swift_url *u,
+		      const char *path, int64_t *size, char sha256[65],
+		      char *why, size_t len, bool *final)
 {
 	struct tusk_swift_objinfo in;
 	struct tusk_swift s;
 	int fd, rc;
 
 	*final = false;
-	rc = tusk_storage_swift_init(st, &s);
+	rc = tusk_handoff_swift_init(st, &s);
 	if (rc == 0)
 		rc = tusk_swift_stat(&s, u->container, u->object, &in);
 	if (rc < 0) {

@@ -71,7 +71,9 @@ int swift_req_header(struct swift_req *r, const char *fmt, ...)
 	return 0;
 }
 
-static int append_escaped(char *dst, size_t cap, const char *name, bool keep_slash)
+/* name percent-encoded (RFC 3986 section 2.3: unreserved characters stay,
+ * and '/' with keep_slash) after what dst holds; -ENAMETOOLONG past cap. */
+int swift_url_escape(char *dst, size_t cap, const char *name, bool keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t n = strlen(dst);
@@ -105,10 +107,10 @@ int swift_req_url(struct tusk_swift *s, struct swift_req *r,
 	if (snprintf(r->url, cap, "%s/", s->storage_url) >= (int)cap)
 		return -ENAMETOOLONG;
 	if (container != NULL)
-		rc = append_escaped(r->url, cap, container, false);
+		rc = swift_url_escape(r->url, cap, container, false);
 	if (rc == 0 && object != NULL) {
 		strcat(r->url, "/");
-		rc = append_escaped(r->url, cap, object, true);
+		rc = swift_url_escape(r->url, cap, object, true);
 	}
 	if (rc == 0 && query != NULL) {
 		if (strlen(r->url) + strlen(query) + 2 > cap)
@@ -117,6 +119,18 @@ int swift_req_url(struct tusk_swift *s, struct swift_req *r,
 		strcat(r->url, query);
 	}
 	return rc == 0 ? 0 : swift_seterr(s, rc, "swift: name too long");
+}
+
+int swift_req_authed(struct tusk_swift *s, struct swift_req *r,
+		const char *method, const char *container, const char *object,
+		const char *query)
+{
+	/* the storage URL comes with the token */
+	int rc = s->token[0] != '\0' ? 0 : swift_auth_renew(s, false);
+
+	swift_req_init(r, method);
+	r->authed = true;
+	return rc != 0 ? rc : swift_req_url(s, r, container, object, query);
 }
 
 static size_t on_header(char *buf, size_t size, size_t n, void *arg)

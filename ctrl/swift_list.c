@@ -15,26 +15,6 @@
 
 #define QUERY_MAX (3 * TUSK_SWIFT_URL_MAX)
 
-static void escape_into(char *dst, size_t cap, const char *v)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(dst);
-
-	for (; *v != '\0' && n + 4 < cap; v++) {
-		unsigned char c = (unsigned char)*v;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-				(c >= '0' && c <= '9') || strchr("-._~", c)) {
-			dst[n++] = (char)c;
-		} else {
-			dst[n++] = '%';
-			dst[n++] = hex[c >> 4];
-			dst[n++] = hex[c & 15];
-		}
-	}
-	dst[n] = '\0';
-}
-
 /* One page: calls cb per entry, leaves the last name in marker; returns
  * the number of entries or -errno. */
 static int list_page(struct tusk_swift *s, const char *container,
@@ -49,12 +29,16 @@ static int list_page(struct tusk_swift *s, const char *container,
 
 	snprintf(query + strlen(query), 16, "%u", TUSK_SWIFT_LIST_PAGE);
 	strcat(query, "&prefix=");
-	escape_into(query, sizeof(query), prefix != NULL ? prefix : "");
-	strcat(query, "&marker=");
-	escape_into(query, sizeof(query), marker);
-	swift_req_init(&r, "GET");
-	r.authed = true;
-	rc = swift_req_url(s, &r, container, NULL, query);
+	rc = swift_url_escape(query, sizeof(query),
+		prefix != NULL ? prefix : "", false);
+	if (rc == 0)
+		strcat(query, "&marker=");
+	if (rc == 0)
+		rc = swift_url_escape(query, sizeof(query), marker, false);
+	if (rc != 0)
+		return swift_seterr(s, rc, "swift: listing %s: prefix or "
+			"marker too long", container);
+	rc = swift_req_authed(s, &r, "GET", container, NULL, query);
 	if (rc == 0)
 		rc = tusk_swift_request(s, &r);
 	if (rc == 0 && r.status == 204)
@@ -93,7 +77,7 @@ int tusk_swift_list(struct tusk_swift *s, const char *container,
 		const char *prefix, tusk_swift_list_cb cb, void *arg)
 {
 	char marker[TUSK_SWIFT_URL_MAX] = "";
-	int rc = s->token[0] != '\0' ? 0 : swift_auth_renew(s, false);
+	int rc = 0;
 
 	while (rc == 0) {
 		rc = list_page(s, container, prefix, marker, sizeof(marker),

@@ -120,21 +120,23 @@ static int expect(struct tusk_swift *s, struct swift_req *r, int rc)
 		r->url, r->status, r->resp != NULL ? r->resp : "");
 }
 
-static int ready(struct tusk_swift *s)
+/* A PUT of r's byte range, counted. */
+static int put(struct tusk_swift *s, struct swift_req *r)
 {
-	return s->token[0] != '\0' ? 0 : swift_auth_renew(s, false);
+	int rc;
+
+	s->stats.object_puts++;
+	rc = expect(s, r, tusk_swift_request(s, r));
+	if (rc == 0)
+		s->stats.bytes_sent += r->len;
+	return rc;
 }
 
 int tusk_swift_container_ensure(struct tusk_swift *s, const char *container)
 {
 	struct swift_req r;
-	int rc = ready(s);
+	int rc = swift_req_authed(s, &r, "HEAD", container, NULL, NULL);
 
-	if (rc != 0)
-		return rc;
-	swift_req_init(&r, "HEAD");
-	r.authed = true;
-	rc = swift_req_url(s, &r, container, NULL, NULL);
 	if (rc == 0)
 		rc = tusk_swift_request(s, &r);
 	if (rc == 0 && r.status == 404) {
@@ -151,24 +153,15 @@ int tusk_swift_put_range(struct tusk_swift *s, const char *container,
 		const char *md5_hex, const char *sha256_hex)
 {
 	struct swift_req r;
-	int rc = ready(s);
+	int rc = swift_req_authed(s, &r, "PUT", container, object, NULL);
 
-	if (rc != 0)
-		return rc;
-	swift_req_init(&r, "PUT");
-	r.authed = true;
 	r.fd = fd, r.off = off, r.len = len;
-	rc = swift_req_url(s, &r, container, object, NULL);
 	if (rc == 0)
 		rc = swift_req_header(&r, "ETag: %s", md5_hex);
 	if (rc == 0 && sha256_hex != NULL)
 		rc = swift_req_header(&r, "X-Object-Meta-Sha256: %s", sha256_hex);
-	if (rc == 0) {
-		s->stats.object_puts++;
-		rc = expect(s, &r, tusk_swift_request(s, &r));
-	}
 	if (rc == 0)
-		s->stats.bytes_sent += len;
+		rc = put(s, &r);
 	swift_req_free(&r);
 	return rc;
 }
@@ -177,13 +170,8 @@ int tusk_swift_stat(struct tusk_swift *s, const char *container,
 		const char *object, struct tusk_swift_objinfo *info)
 {
 	struct swift_req r;
-	int rc = ready(s);
+	int rc = swift_req_authed(s, &r, "HEAD", container, object, NULL);
 
-	if (rc != 0)
-		return rc;
-	swift_req_init(&r, "HEAD");
-	r.authed = true;
-	rc = swift_req_url(s, &r, container, object, NULL);
 	if (rc == 0)
 		rc = expect(s, &r, tusk_swift_request(s, &r));
 	if (rc == 0) {
@@ -213,18 +201,21 @@ int tusk_swift_get(struct tusk_swift *s, const char *container,
 		const char *object, uint64_t off, uint64_t len, const char *path)
 {
 	struct swift_req r;
-	int rc = ready(s);
+	int rc = swift_req_authed(s, &r, "GET", container, object, NULL);
 
-	if (rc != 0)
+	if (rc != 0) {
+		swift_req_free(&r);
 		return rc;
-	swift_req_init(&r, "GET");
-	r.authed = true;
+	}
 	r.out_start = off;
 	r.out_fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (r.out_fd < 0)
-		return swift_seterr(s, -errno, "swift: %s: %s", path, strerror(errno));
-	rc = swift_req_url(s, &r, container, object, NULL);
-	if (rc == 0 && (off > 0 || len > 0))
+	if (r.out_fd < 0) {
+		rc = swift_seterr(s, -errno, "swift: %s: %s", path,
+			strerror(errno));
+		swift_req_free(&r);
+		return rc;
+	}
+	if (off > 0 || len > 0)
 		rc = len > 0 ? swift_req_header(&r, "Range: bytes=%llu-%llu",
 				(unsigned long long)off,
 				(unsigned long long)(off + len - 1)) :
@@ -246,11 +237,8 @@ static int object_call(struct tusk_swift *s, const char *method,
 		const char *container, const char *object, const char *hdr)
 {
 	struct swift_req r;
-	int rc;
+	int rc = swift_req_authed(s, &r, method, container, object, NULL);
 
-	swift_req_init(&r, method);
-	r.authed = true;
-	rc = swift_req_url(s, &r, container, object, NULL);
 	if (rc == 0 && hdr != NULL)
 		rc = swift_req_header(&r, "%s", hdr);
 	if (rc == 0)
@@ -290,22 +278,16 @@ static int upload_plain(struct tusk_swift *s, const char *container,
 	const char *want = o != NULL ? o->sha256 : NULL;
 	char md5[33], hdr[96];
 	struct swift_req r;
-	int rc;
+	int rc = swift_req_authed(s, &r, "PUT", container, object, NULL);
 
-	swift_req_init(&r, "PUT");
-	r.authed = true;
 	r.fd = fd, r.off = 0, r.len = size;
-	rc = swift_req_hash(&r, true);
 	if (rc == 0)
-		rc = swift_req_url(s, &r, container, object, NULL);
+		rc = swift_req_hash(&r, true);
 	if (rc == 0 && want != NULL)
 		rc = swift_req_header(&r, "X-Object-Meta-Sha256: %s", want);
+	if (rc == 0)
+		rc = put(s, &r);
 	if (rc == 0) {
-		s->stats.object_puts++;
-		rc = expect(s, &r, tusk_swift_request(s, &r));
-	}
-	if (rc == 0) {
-		s->stats.bytes_sent += size;
 		swift_req_digests(&r, md5, res->sha256);
 		rc = plain_check(s, container, object, md5, res->sha256,
 			r.etag, want);

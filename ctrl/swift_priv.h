@@ -53,6 +53,13 @@ int swift_req_header(struct swift_req *r, const char *fmt, ...)
 /* URL of container[/object][?query] under the storage URL, escaped. */
 int swift_req_url(struct tusk_swift *s, struct swift_req *r,
 		const char *container, const char *object, const char *query);
+/* swift_req_init, authenticated, swift_req_url: a token (and the storage
+ * URL) first if there is none. Free r whatever it returns. */
+int swift_req_authed(struct tusk_swift *s, struct swift_req *r,
+		const char *method, const char *container, const char *object,
+		const char *query);
+int swift_url_escape(char *dst, size_t cap, const char *name,
+		bool keep_slash);
 /* Prepare an easy handle for one attempt (multi users), and read the
  * outcome: 0, -EAGAIN (retry: connection or 5xx), -EACCES (401), or
  * another -errno with s->err set. */

@@ -199,12 +199,10 @@ static int seg_start(struct slo *u, CURLM *m, struct seg *g)
 	if (h == NULL)
 		return -ENOMEM;
 	if (r->method == NULL) {
-		swift_req_init(r, "PUT");
-		r->authed = true;
+		rc = swift_req_authed(u->s, r, "PUT", u->segc, g->name, NULL);
 		r->fd = u->fd, r->off = g->off, r->len = g->len;
-		rc = swift_req_hash(r, false);
 		if (rc == 0)
-			rc = swift_req_url(u->s, r, u->segc, g->name, NULL);
+			rc = swift_req_hash(r, false);
 		if (rc != 0) {
 			curl_easy_cleanup(h);
 			return rc;
@@ -351,13 +349,13 @@ static int put_manifest(struct slo *u, const char *container,
 	if (rc == 0 && (text = json_dumps(list, JSON_COMPACT)) == NULL)
 		rc = -ENOMEM;
 	json_decref(list);
-	swift_req_init(&r, "PUT");
-	r.authed = true;
+	if (rc == 0)
+		rc = swift_req_authed(u->s, &r, "PUT", container, u->object,
+			"multipart-manifest=put");
+	else
+		swift_req_init(&r, "PUT");
 	r.body = text;
 	r.body_len = text != NULL ? strlen(text) : 0;
-	if (rc == 0)
-		rc = swift_req_url(u->s, &r, container, u->object,
-			"multipart-manifest=put");
 	if (rc == 0)
 		rc = swift_req_header(&r, "X-Object-Meta-Sha256: %s", sha256);
 	if (rc == 0)

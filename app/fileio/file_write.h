@@ -11,6 +11,16 @@
  *
  * Per-block checks are the caller's: compute tusk_crc32c_mbuf() over a
  * chain before adding it (crc32c.h).
+ *
+ * With a writer queue (file_writeq.h) the writes leave the caller's
+ * thread: a full batch is handed to the queue's thread and the caller
+ * goes on filling the next one; tusk_file_writer_reap() frees the chains
+ * of the batches written and advances tusk_file_writer_written(). A
+ * polling lcore then never waits in pwritev(2) (page-cache copies, the
+ * kernel's dirty-page throttling, a congested disk) unless all of the
+ * writer's TUSK_FILE_WRITE_BATCHES batches are in flight: the disk is
+ * slower than the network, and the lcore waits for the oldest.
+ * Without a queue every flush writes at once, in the caller's thread.
  */
 #ifndef TUSK_FILE_WRITE_H
 #define TUSK_FILE_WRITE_H
@@ -20,6 +30,7 @@
 #include <rte_mbuf.h>
 
 struct tusk_file_writer;
+struct tusk_file_writeq;
 
 /* Segments held at most: one pwritev(2) takes at most IOV_MAX (1024)
  * iovecs, so a full vector flushes whatever the batch size. */
@@ -28,6 +39,13 @@ struct tusk_file_writer;
 /* Default batch: 1 MiB amortizes the syscall (~1 us) to nothing next to
  * the copy (~150 us at 6.5 GB/s) while holding few mbufs per connection. */
 #define TUSK_FILE_WRITE_BATCH_DEFAULT (1u << 20)
+
+/* Batches per writer: one being filled, the rest in flight on a writer
+ * queue. 4 of the fetch's 512 KiB keep 1.5 MiB (~180 mbufs of 9000
+ * bytes) queued per stream: ~0.5 ms of copying at 3 GB/s to ride out
+ * the writer thread's scheduling, and 4 streams hold under a quarter of
+ * a 4096-mbuf port pool. */
+#define TUSK_FILE_WRITE_BATCHES 4
 
 /*
  * A writer appending to `fd` from offset `off`, flushing once `batch`
@@ -60,7 +78,16 @@ struct tusk_file_writer *tusk_file_writer_create_direct(int fd, int dfd,
 							uint64_t off,
 							uint32_t batch);
 
-/* Bytes written through the O_DIRECT fd so far (0 for a plain writer). */
+/* Write through q's thread from now on (NULL: in the caller's thread).
+ * Only while nothing is in flight: set it right after creating. A
+ * batch then holds at most TUSK_FILE_WRITE_MAX_SEGS /
+ * TUSK_FILE_WRITE_BATCHES segments, so the writer holds no more mbufs
+ * than without a queue. */
+void tusk_file_writer_set_queue(struct tusk_file_writer *w,
+				struct tusk_file_writeq *q);
+
+/* Bytes written through the O_DIRECT fd so far (0 for a plain writer);
+ * with a queue, of the batches reaped. */
 uint64_t tusk_file_writer_direct_bytes(const struct tusk_file_writer *w);
 
 /*
@@ -74,10 +101,33 @@ uint64_t tusk_file_writer_direct_bytes(const struct tusk_file_writer *w);
  */
 int tusk_file_writer_add(struct tusk_file_writer *w, struct rte_mbuf *m);
 
-/* Write everything held now. Returns 0 or the writer's -errno. */
+/* Write everything held now (with a queue: hand it to the thread; it
+ * is written once tusk_file_writer_written() says so). Returns 0 or the
+ * writer's -errno. */
 int tusk_file_writer_flush(struct tusk_file_writer *w);
 
-/* Bytes on the file so far (written by completed pwritev calls). */
+/* Flush, then append what is added next at file offset `off`. */
+int tusk_file_writer_seek(struct tusk_file_writer *w, uint64_t off);
+
+/* Once the bytes added so far are written, start the write-back of
+ * [off, off + len) (sync_file_range SYNC_FILE_RANGE_WRITE: the fsync at
+ * the end then finds little to do), in the thread that writes them. */
+void tusk_file_writer_writeback(struct tusk_file_writer *w, uint64_t off,
+				uint64_t len);
+
+/* Free the chains of the batches the queue's thread has written and
+ * count their bytes written; never waits. Returns 0 or the writer's
+ * -errno (a failed batch's: everything after it is dropped). */
+int tusk_file_writer_reap(struct tusk_file_writer *w);
+
+/* Wait until every batch handed on is written, and reap them. Returns
+ * 0 or the writer's -errno. */
+int tusk_file_writer_drain(struct tusk_file_writer *w);
+
+/* Bytes added so far (all of them, also those dropped by an error). */
+uint64_t tusk_file_writer_added(const struct tusk_file_writer *w);
+
+/* Bytes on the file so far (written by completed and reaped writes). */
 uint64_t tusk_file_writer_written(const struct tusk_file_writer *w);
 
 /* Bytes added but not yet written (held in mbufs, or staged by a direct
@@ -87,8 +137,9 @@ uint64_t tusk_file_writer_held(const struct tusk_file_writer *w);
 /* The writer's sticky error: 0 or -errno. */
 int tusk_file_writer_error(const struct tusk_file_writer *w);
 
-/* Free the writer and the mbufs it holds, unwritten (NULL is fine).
- * Flush first to keep them. The fd stays open: it is the caller's. */
+/* Free the writer and the mbufs it holds, unwritten (NULL is fine);
+ * batches already handed to a queue's thread are waited for. Flush
+ * first to keep them. The fd stays open: it is the caller's. */
 void tusk_file_writer_free(struct tusk_file_writer *w);
 
 #endif /* TUSK_FILE_WRITE_H */

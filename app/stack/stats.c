@@ -10,7 +10,7 @@ static const char *const drop_names[TUSK_DROP_MAX] = {
 };
 
 const char *
-tusk_drop_name(enum tusk_drop reason)
+tusk_stats_drop_name(enum tusk_drop reason)
 {
 	return (unsigned int)reason < TUSK_DROP_MAX ? drop_names[reason] : NULL;
 }

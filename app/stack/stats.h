@@ -94,6 +94,9 @@ struct tusk_stack_stats {
 	uint64_t tcp_syncookies_sent;
 	uint64_t tcp_syncookies_ok;
 	uint64_t tcp_syncookies_failed;
+	/* Peers' SYN MSS options below TUSK_TCP_MSS_MIN, raised to it
+	 * (tcp_input.c negotiate(): tiny segments cost a packet a byte). */
+	uint64_t tcp_mss_raised;
 	uint64_t udp_rx;       /* datagrams delivered to a bound port */
 	uint64_t udp_rx_no_cksum; /* of those, sent without a checksum */
 	uint64_t udp_tx;
@@ -103,6 +106,6 @@ struct tusk_stack_stats {
 };
 
 /* Name of a drop reason as printed on the control socket. */
-const char *tusk_drop_name(enum tusk_drop reason);
+const char *tusk_stats_drop_name(enum tusk_drop reason);
 
 #endif /* TUSK_STATS_H */

@@ -224,6 +224,11 @@ int
 tusk_tcp_close(struct tusk_tcp_conn *c, uint64_t now)
 {
 	c->flags |= TUSK_TCP_CF_CLOSED;
+	/* Out-of-order data can no longer reach the service (more data
+	 * resets the connection, tcp_input.c): give its mbufs back now, not
+	 * when a peer that never ACKs our FIN lets the connection go
+	 * (RFC 2018 8 allows reneging on what we SACKed). */
+	tusk_tcp_ofo_free(&c->ofo);
 	if (c->state == TUSK_TCP_FIN_WAIT_2)
 		tusk_tcp_timers_linger(c->tcp, c, TUSK_TCP_FIN_WAIT2_NS, now);
 	if (c->flags & TUSK_TCP_CF_SHUT_WR)
@@ -299,6 +304,9 @@ tusk_tcp_conn_stats(const struct tusk_tcp_conn *c,
 {
 	memset(o, 0, sizeof(*o));
 	o->state = (enum tusk_tcp_state)c->state;
+	/* a plain bounded copy: the HTTP endpoint asks for these stats
+	 * before every chunk it sends, and an snprintf here took 14% of a
+	 * serving lcore (perf, README "Files at network speed") */
 	if (c->cc.ops != NULL)
 		rte_strlcpy(o->cc, c->cc.ops->name, sizeof(o->cc));
 	o->mss = c->mss;

@@ -122,6 +122,15 @@ negotiate(struct tusk_tcp *tcp, struct tusk_tcp_conn *c,
 	uint16_t peer = (o->present & TUSK_TCP_OPTF_MSS) && o->mss > 0 ?
 			o->mss : TCP_DEFAULT_MSS;
 
+	/* A peer offering a tiny MSS (1 byte) would have every byte we
+	 * send cost a segment and an mbuf: a GET at MSS 1 spends the lcore
+	 * on 1-byte packets (CVE-2019-11479 did this to Linux, which now
+	 * floors it, net.ipv4.tcp_min_snd_mss). We floor it at what every
+	 * IPv4 host must accept, as our SYN cookies already do. */
+	if (peer < TUSK_TCP_MSS_MIN) {
+		peer = TUSK_TCP_MSS_MIN;
+		tcp->st->stats.tcp_mss_raised++;
+	}
 	c->rcv_mss = tusk_tcp_conn_mss_cap(c, route_mss(tcp, &c->t.raddr));
 	c->mss = RTE_MIN(peer, c->rcv_mss);
 	c->flags &= ~(TUSK_TCP_CF_WS | TUSK_TCP_CF_SACK | TUSK_TCP_CF_TS);

@@ -143,6 +143,7 @@ merge_next(struct tusk_tcp_ofo *o, uint32_t i)
 	*tusk_tcp_mbuf_link(a->tail) = b->head;
 	a->tail = b->tail;
 	a->end = b->end;
+	a->pkts += b->pkts;
 	close_slot(o, i + 1);
 }
 
@@ -177,6 +178,8 @@ append(struct tusk_tcp_ofo *o, uint32_t i, uint32_t s, uint32_t e,
 	}
 	link_after(x, m);
 	x->end = e;
+	x->pkts++;
+	o->pkts++;
 	o->bytes += e - s;
 	merge_next(o, i);
 	return TUSK_TCP_OFO_NEW;
@@ -200,6 +203,8 @@ insert_before(struct tusk_tcp_ofo *o, uint32_t i, uint32_t s, uint32_t e,
 		*tusk_tcp_mbuf_link(m) = x->head;
 		x->head = m;
 		x->start = s;
+		x->pkts++;
+		o->pkts++;
 		o->bytes += e - s;
 		return TUSK_TCP_OFO_NEW;
 	}
@@ -209,8 +214,9 @@ insert_before(struct tusk_tcp_ofo *o, uint32_t i, uint32_t s, uint32_t e,
 		return -ENOBUFS;
 	}
 	*x = (struct tusk_tcp_ofo_ext){ .start = s, .end = e, .head = m,
-					.tail = m };
+					.tail = m, .pkts = 1 };
 	o->n++;
+	o->pkts++;
 	o->bytes += e - s;
 	return TUSK_TCP_OFO_NEW;
 }
@@ -249,6 +255,7 @@ tusk_tcp_ofo_pop(struct tusk_tcp_ofo *o, uint32_t rcv_nxt, uint32_t *end)
 	o->off++;
 	o->n--;
 	o->bytes -= x.end - x.start;
+	o->pkts -= x.pkts;
 	*end = x.end;
 	/* Drop what in-order data already covered. */
 	m = x.head;
@@ -280,6 +287,7 @@ tusk_tcp_ofo_drop_last(struct tusk_tcp_ofo *o)
 	len = x->end - x->start;
 	tusk_tcp_mbuf_free_list(x->head);
 	o->bytes -= len;
+	o->pkts -= x->pkts;
 	o->n--;
 	return len;
 }

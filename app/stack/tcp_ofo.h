@@ -18,8 +18,8 @@
 /* Holes we track at most. 1% random loss over a 20k-segment window makes
  * ~200, but a queue overflowing at 10 Gbit/s x 150 ms punches 20,000+
  * (measured in the simulator: with a 4096 cap, 35,000 segments that had
- * arrived were dropped here and had to be resent). 65536 extents of 24
- * bytes bound the array at 1.5 MiB, grown only on demand. */
+ * arrived were dropped here and had to be resent). 65536 extents of 32
+ * bytes bound the array at 2 MiB, grown only on demand. */
 #define TUSK_TCP_OFO_MAX_EXT 65536
 
 struct tusk_tcp_ofo_ext {
@@ -27,6 +27,7 @@ struct tusk_tcp_ofo_ext {
 	uint32_t end;
 	struct rte_mbuf *head; /* packets linked by tusk_tcp_mbuf_link() */
 	struct rte_mbuf *tail;
+	uint32_t pkts;         /* packets in the list */
 };
 
 /* The extents live in ext[off .. off + n): a deque in an array, so that
@@ -38,6 +39,7 @@ struct tusk_tcp_ofo {
 	uint32_t n;
 	uint32_t cap;
 	uint32_t bytes;
+	uint32_t pkts;  /* packets held: each an mbuf, however few its bytes */
 	uint32_t recent[TUSK_TCP_MAX_SACK]; /* seqs of recent arrivals */
 	uint8_t nrecent;
 	int socket_id;

@@ -281,8 +281,11 @@ tusk_fetch_create(const struct tusk_svc_env *env,
 	}
 	f->env = *env;
 	f->disk = tusk_fetch_disk_create(env->root);
-	if (f->disk == NULL) {
+	if (f->disk != NULL)
+		f->writeq = tusk_file_writeq_create("tusk-fetch-wr");
+	if (f->writeq == NULL) {
 		rte_errno = errno;
+		tusk_fetch_disk_free(f->disk);
 		free(f);
 		return NULL;
 	}
@@ -330,6 +333,8 @@ tusk_fetch_free(void *arg)
 			fetch_xfer_pause(x, TUSK_FETCH_PAUSED, true, f->now);
 		xfer_free(x);
 	}
+	/* the streams' writers are gone: nothing is left to write */
+	tusk_file_writeq_free(f->writeq);
 	/* the records just queued are written before this returns */
 	tusk_fetch_disk_free(f->disk);
 	tusk_tls_ctx_free(f->conf.tls);

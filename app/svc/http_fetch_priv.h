@@ -13,6 +13,8 @@
 #include <rte_log.h>
 
 #include "addr.h"
+#include "file_write.h"
+#include "file_writeq.h"
 #include "http_fetch.h"
 #include "http_fetch_disk.h"
 #include "http_fetch_sched.h"
@@ -45,10 +47,17 @@ extern int tusk_fetch_logtype;
 /* Resume record rewritten at most this often (each write is a small file,
  * an fsync and a rename): a crash loses at most this much work. */
 #define TUSK_FETCH_SAVE_NS (500 * FETCH_NS_PER_MS)
-/* Bytes written per vectored write: every stream holds up to this much
- * of the port's receive mbufs before they go to the file, so it is kept
- * below the writer's default (64 streams x 512 KiB = 32 MiB of mbufs). */
+/* Bytes written per vectored write: every stream holds up to
+ * TUSK_FILE_WRITE_BATCHES of them of the port's receive mbufs before
+ * they are on the file (filling one, the rest with the writer thread),
+ * so it is kept below the writer's default (4 streams x 2 MiB: ~900 of
+ * a memif port's 4096 mbufs). */
 #define TUSK_FETCH_WRITE_BATCH (512u << 10)
+/* Blocks of a stream waiting for their last bytes to be written: blocks
+ * are 8 MiB and up, a writer has at most 4 x 512 KiB in flight, so two
+ * (a block and the file's short last one) are the most seen; past it
+ * the stream waits for the writer. */
+#define FETCH_STREAM_PEND_MAX 4
 /* The rate is sampled this often and smoothed (EWMA, 1/4 weight per
  * sample: a time constant of ~2 s). */
 #define TUSK_FETCH_RATE_NS (500 * FETCH_NS_PER_MS)
@@ -90,7 +99,15 @@ struct fetch_stream {
 	uint64_t got;            /* body bytes received */
 	uint32_t blk;            /* block the next body byte belongs to */
 	uint32_t blk_crc;        /* CRC32C of that block so far */
-	struct tusk_file_writer *w;
+	struct tusk_file_writer *w; /* for the stream's life (seek per span) */
+	/* blocks received whole whose last bytes the writer has not written
+	 * yet (its queue's thread): done once tusk_file_writer_written()
+	 * reaches `until` (a count of tusk_file_writer_added() bytes) */
+	struct fetch_pend {
+		uint32_t blk, crc;
+		uint64_t until;
+	} pend[FETCH_STREAM_PEND_MAX];
+	unsigned int pend_head, pend_n;
 	uint32_t head_len;
 	char *head;              /* TUSK_HTTP_HEAD_MAX */
 };
@@ -161,6 +178,7 @@ struct tusk_fetch {
 	struct tusk_svc_env env;
 	struct tusk_fetch_conf conf;
 	struct tusk_fetch_disk *disk; /* records and commits, off the lcore */
+	struct tusk_file_writeq *writeq; /* the streams' writes, off it too */
 	uint64_t now;            /* of the last poll (for free) */
 	uint32_t next_id;
 	/* state changes, a ring by seq (http_fetch_change.c) */

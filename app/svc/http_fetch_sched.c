@@ -102,18 +102,51 @@ tusk_fetch_sched_block_len(const struct tusk_fetch_sched *s, uint32_t b)
 					       s->block_size;
 }
 
+void
+tusk_fetch_sched_set_streams(struct tusk_fetch_sched *s, uint32_t streams)
+{
+	s->streams = streams;
+}
+
+/*
+ * Blocks the next span may take. With several streams, each span takes
+ * at most an equal share of what is missing: in the last streams x
+ * span_blocks blocks spans shrink round by round (64 MiB, 48, 32...
+ * down to one block), so when the last byte lands the blocks done beyond
+ * the slowest stream's are a few blocks, not a few whole spans (4
+ * streams of 64 MiB spans left the digest up to 192 MiB to catch up
+ * after the last byte). It costs 9 more requests over 4 streams for
+ * 8-block spans (41 instead of 32), a round trip each, once per file.
+ */
+static uint32_t
+span_max(const struct tusk_fetch_sched *s)
+{
+	uint32_t missing, share;
+
+	/* a file of at most one span per stream is shared out at once:
+	 * the streams end together anyway */
+	if (s->streams <= 1 ||
+	    (uint64_t)s->streams * s->span_blocks >= s->n_blocks)
+		return s->span_blocks;
+	missing = s->n_blocks - s->n_done - s->n_verify - s->n_assigned;
+	share = missing / s->streams;
+	if (share > s->span_blocks)
+		share = s->span_blocks;
+	return share > 0 ? share : 1;
+}
+
 bool
 tusk_fetch_sched_next(struct tusk_fetch_sched *s, uint32_t *first,
 		      uint32_t *count)
 {
-	uint32_t b = s->hint, n = 0;
+	uint32_t b = s->hint, n = 0, max = span_max(s);
 
 	while (b < s->n_blocks && s->state[b] != TUSK_FETCH_BLK_MISSING)
 		b++;
 	s->hint = b;
 	if (b >= s->n_blocks)
 		return false;
-	while (b + n < s->n_blocks && n < s->span_blocks &&
+	while (b + n < s->n_blocks && n < max &&
 	       s->state[b + n] == TUSK_FETCH_BLK_MISSING) {
 		s->state[b + n] = TUSK_FETCH_BLK_ASSIGNED;
 		n++;

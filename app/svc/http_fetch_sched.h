@@ -54,6 +54,7 @@ struct tusk_fetch_sched {
 	uint32_t block_size;
 	uint32_t n_blocks;
 	uint32_t span_blocks;   /* blocks per span at most */
+	uint32_t streams;       /* streams sharing the spans (0, 1: one) */
 	uint32_t n_done;
 	uint32_t n_verify;
 	uint32_t n_assigned;
@@ -90,8 +91,19 @@ uint32_t tusk_fetch_sched_block_len(const struct tusk_fetch_sched *s,
 				    uint32_t b);
 
 /*
+ * Spans are shared by `streams` streams: near the end of the file they
+ * shrink, so that the streams end close together and the digest that
+ * follows the contiguous prefix (http_fetch_verify.c) is not left
+ * behind a slow stream's long span with the rest already on disk. Set
+ * after tusk_fetch_sched_init (default: one stream, spans never shrink).
+ */
+void tusk_fetch_sched_set_streams(struct tusk_fetch_sched *s,
+				  uint32_t streams);
+
+/*
  * Assign the next span: the lowest run of MISSING blocks, at most
- * span_blocks long, becomes ASSIGNED. Returns true with [*first, *first +
+ * span_blocks long (with several streams, at most an equal share of
+ * the MISSING blocks, and at least one), becomes ASSIGNED. Returns true with [*first, *first +
  * *count), or false when no block is MISSING.
  */
 bool tusk_fetch_sched_next(struct tusk_fetch_sched *s, uint32_t *first,

@@ -243,6 +243,7 @@ tusk_fetch_state_from_json(json_t *o, uint32_t streams,
 	}
 	if (ret < 0)
 		return ret;
+	tusk_fetch_sched_set_streams(s, streams);
 	ret = blocks_parse(s, done, crc, err, errlen);
 	if (ret < 0)
 		tusk_fetch_sched_fini(s);

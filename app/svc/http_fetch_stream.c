@@ -64,27 +64,85 @@ peer_name(const struct fetch_stream *s, char *buf, size_t len)
 
 /* ------------------------------------------------------------ request */
 
-/* The stream's writer from `off`: through the O_DIRECT fd when the
- * transfer has one (its ranges start on block boundaries, 8 MiB and up,
- * so all but a file's last partial block go direct). */
-static struct tusk_file_writer *
-stream_writer(const struct fetch_stream *s, uint64_t off)
+/* The stream's writer, appending from `off` next: made at its first
+ * span, through the O_DIRECT fd when the transfer has one (its ranges
+ * start on block boundaries, 8 MiB and up, so all but a file's last
+ * partial block go direct), and kept for the stream's life: a span's
+ * last batches are still being written when the next span starts. 0 or
+ * -errno. */
+static int
+stream_writer(struct fetch_stream *s, uint64_t off)
 {
-	if (s->x->part_dfd >= 0)
-		return tusk_file_writer_create_direct(s->x->part_fd,
-						      s->x->part_dfd, off,
+	const struct fetch_xfer *x = s->x;
+
+	if (s->w != NULL)
+		return tusk_file_writer_seek(s->w, off);
+	if (x->part_dfd >= 0)
+		s->w = tusk_file_writer_create_direct(x->part_fd, x->part_dfd,
+						      off,
 						      TUSK_FETCH_WRITE_BATCH);
-	return tusk_file_writer_create(s->x->part_fd, off,
-				       TUSK_FETCH_WRITE_BATCH);
+	else
+		s->w = tusk_file_writer_create(x->part_fd, off,
+					       TUSK_FETCH_WRITE_BATCH);
+	if (s->w == NULL)
+		return -ENOMEM;
+	tusk_file_writer_set_queue(s->w, x->f->writeq);
+	return 0;
 }
 
-/* Forget the span without giving its blocks back (they are done, or the
- * caller hands them on) and drop what the writer holds. */
+/* Blocks whose bytes the writer has written are done. */
+static void
+pend_done(struct fetch_stream *s)
+{
+	uint64_t written = tusk_file_writer_written(s->w);
+
+	while (s->pend_n > 0 && s->pend[s->pend_head].until <= written) {
+		const struct fetch_pend *p = &s->pend[s->pend_head];
+
+		fetch_xfer_block_done(s->x, p->blk, p->crc);
+		s->pend_head = (s->pend_head + 1) % FETCH_STREAM_PEND_MAX;
+		s->pend_n--;
+	}
+}
+
+/* Reap the writer's finished batches and record the blocks they
+ * completed. 0, or the writer's -errno. */
+static int
+stream_reap(struct fetch_stream *s)
+{
+	int ret;
+
+	if (s->w == NULL)
+		return 0;
+	ret = tusk_file_writer_reap(s->w);
+	if (ret == 0)
+		pend_done(s);
+	return ret;
+}
+
+/* The stream ends: wait for its writes, record the blocks they
+ * completed, and give back those they did not (a failed write). */
+static void
+writer_close(struct fetch_stream *s)
+{
+	if (s->w == NULL)
+		return;
+	if (tusk_file_writer_drain(s->w) == 0)
+		pend_done(s);
+	for (; s->pend_n > 0; s->pend_n--) {
+		tusk_fetch_sched_release(&s->x->sched,
+					 s->pend[s->pend_head].blk);
+		s->pend_head = (s->pend_head + 1) % FETCH_STREAM_PEND_MAX;
+	}
+	tusk_file_writer_free(s->w);
+	s->w = NULL;
+}
+
+/* Forget the span without giving its blocks back (they are done, or
+ * with the writer, or the caller hands them on). */
 static void
 span_drop(struct fetch_stream *s)
 {
-	tusk_file_writer_free(s->w);
-	s->w = NULL;
 	s->count = 0;
 }
 
@@ -195,9 +253,10 @@ stream_request(struct fetch_stream *s, uint64_t now)
 		ri.range_last = s->off + s->len - 1;
 	}
 	if (s->kind != STREAM_PROBE) {
-		s->w = stream_writer(s, s->off);
-		if (s->w == NULL) {
-			stream_fail(s, now, "out of memory for a writer");
+		ret = stream_writer(s, s->off);
+		if (ret < 0) {
+			stream_fail(s, now, "cannot write %s: %s", s->x->part,
+				    strerror(-ret));
 			return;
 		}
 	}
@@ -256,13 +315,17 @@ check_partial(struct fetch_stream *s, const struct tusk_http_resp *r,
 static int
 stream_go_full(struct fetch_stream *s, uint64_t now)
 {
+	int ret;
+
 	span_drop(s);
+	writer_close(s); /* its blocks are recorded before they are reset */
 	fetch_xfer_no_ranges(s->x, s, now);
 	s->kind = STREAM_FULL;
 	stream_assign(s);
-	s->w = stream_writer(s, 0);
-	if (s->w == NULL) {
-		stream_fail(s, now, "out of memory for a writer");
+	ret = stream_writer(s, 0);
+	if (ret < 0) {
+		stream_fail(s, now, "cannot write %s: %s", s->x->part,
+			    strerror(-ret));
 		return -1;
 	}
 	return 0;
@@ -381,23 +444,37 @@ head_in(struct fetch_stream *s, struct rte_mbuf *m, uint64_t now)
 
 /* --------------------------------------------------------------- body */
 
-/* The blocks in ended[] are complete in what the writer was given: put
- * them on the file and record them. */
+/* The blocks in ended[] are complete in what the writer was given:
+ * have them written (and their write-back started), and record them
+ * once they are (stream_reap). */
 static int
 blocks_written(struct fetch_stream *s, const uint32_t *blk,
 	       const uint32_t *crc, unsigned int n)
 {
+	const struct tusk_fetch_sched *sc = &s->x->sched;
 	unsigned int i;
 	int ret;
 
 	if (n == 0)
-		return 0;
-	ret = tusk_file_writer_flush(s->w);
-	if (ret < 0)
-		return ret;
+		return stream_reap(s);
 	for (i = 0; i < n; i++)
-		fetch_xfer_block_done(s->x, blk[i], crc[i]);
-	return 0;
+		tusk_file_writer_writeback(s->w,
+					   tusk_fetch_sched_block_off(sc, blk[i]),
+					   tusk_fetch_sched_block_len(sc, blk[i]));
+	ret = tusk_file_writer_flush(s->w);
+	if (ret == 0 && s->pend_n + n > FETCH_STREAM_PEND_MAX)
+		ret = tusk_file_writer_drain(s->w);
+	if (ret == 0)
+		pend_done(s);
+	for (i = 0; ret == 0 && i < n; i++) {
+		struct fetch_pend *p = &s->pend[(s->pend_head + s->pend_n++) %
+						FETCH_STREAM_PEND_MAX];
+
+		p->blk = blk[i];
+		p->crc = crc[i];
+		p->until = tusk_file_writer_added(s->w);
+	}
+	return ret == 0 ? stream_reap(s) : ret;
 }
 
 /* The whole span is here: next request, or close. */
@@ -699,6 +776,7 @@ fetch_stream_close(struct fetch_stream *s, bool abort, uint64_t now)
 	for (b = s->blk; s->count > 0 && b < s->first + s->count; b++)
 		tusk_fetch_sched_release(&s->x->sched, b);
 	span_drop(s);
+	writer_close(s);
 	if (s->tls != NULL) {
 		if (!abort && s->conn != NULL) {
 			tusk_tls_close_notify(s->tls);
@@ -741,6 +819,12 @@ fetch_stream_timers(struct fetch_stream *s, uint64_t now)
 	 * fetching lcore, perf in README "Files at network speed") */
 	if (s->phase == STREAM_IDLE)
 		return false;
+	if (stream_reap(s) < 0) {
+		fetch_xfer_stream_failed(s->x, true, now, "cannot write %s: "
+					 "%s", s->x->part,
+					 strerror(-tusk_file_writer_error(s->w)));
+		return true;
+	}
 	/* ciphertext left when the pool was empty */
 	if (s->tls != NULL && tusk_tls_input_bytes(s->tls) > 0)
 		stream_tls_pull(s, s->conn, now);

@@ -213,12 +213,8 @@ fetch_xfer_block_done(struct fetch_xfer *x, uint32_t b, uint32_t crc)
 	tusk_fetch_sched_done(&x->sched, b, crc);
 	x->dirty = true;
 	x->fails_in_row = 0;
-	/* start write-back now, so the fsync at commit finds little to do
-	 * (asynchronous: SYNC_FILE_RANGE_WRITE alone does not wait) */
-	sync_file_range(x->part_fd,
-			(off64_t)tusk_fetch_sched_block_off(&x->sched, b),
-			tusk_fetch_sched_block_len(&x->sched, b),
-			SYNC_FILE_RANGE_WRITE);
+	/* its write-back was started by the writer's thread
+	 * (tusk_file_writer_writeback) */
 }
 
 void
@@ -327,6 +323,7 @@ part_create(struct fetch_xfer *x, uint64_t now)
 				" bytes: %s", size, strerror(-ret));
 		return ret;
 	}
+	tusk_fetch_sched_set_streams(&x->sched, x->ranges ? x->streams_max : 1);
 	x->have_sched = true;
 	x->prep = tusk_fetch_disk_create_part(x->f->disk, x->part, size);
 	if (x->prep == NULL) {

@@ -159,6 +159,10 @@ struct tusk_http_server_limits {
 	uint64_t evicted;         /* oldest idle closed for a newcomer */
 	uint64_t evicted_fair;    /* none idle: one of the largest source's
 				   * closed for a smaller source */
+	uint64_t evicted_upload;  /* none else: the largest source's
+				   * quietest upload aborted for a smaller */
+	uint64_t put_early_flushes; /* PUT batches written before full:
+				     * HS_PUT_HELD_SEGS_MAX */
 	uint64_t refused_full;    /* table full, nobody idle: reset */
 	uint64_t refused_source;  /* source at source_conns here: reset */
 	uint64_t refused_total;   /* source at source_total: reset */

@@ -97,6 +97,20 @@ extern int tusk_http_logtype;
 #define HS_COLD_RETRY_NS (200 * 1000ull)
 /* Idle connections are looked for this often (not every iteration). */
 #define HS_IDLE_SCAN_NS (100 * HS_NS_PER_MS)
+/* A PUT's writer gathers body mbufs into 1 MiB batches, one pwritev
+ * each. Each mbuf is one received frame, up to 16 KiB of the port's pool
+ * (which also carries every header tuskd sends) however few bytes it
+ * holds: uploads trickling 2 KiB a second held up to 512 mbufs each
+ * until a batch filled, and a few took the lab's 4,096 while a GET from
+ * another host timed out (test_hostile_net). So a writer is flushed
+ * early when it holds HS_PUT_HELD_SEGS_MAX frames (a 1 MiB batch at MTU
+ * 9000 is 118: jumbo bulk uploads keep their batches; at 1500, a
+ * pwritev per 185 KB), when it has held data for HS_PUT_HOLD_NS (the
+ * scan's tick, so a sender that pauses pins nothing), and at once while
+ * the frames' pool has less than 1/HS_PUT_POOL_LOW_DIV free. */
+#define HS_PUT_HELD_SEGS_MAX 128
+#define HS_PUT_HOLD_NS (200 * HS_NS_PER_MS)
+#define HS_PUT_POOL_LOW_DIV 4
 /* A peer whose window is under this reads slowly or not at all: it may
  * have at most twice its window plus this queued (no floor), so a reader
  * with a closed window holds ~5 data-room mbufs, not megabytes. Any
@@ -178,6 +192,8 @@ struct hs_put {
 	uint64_t left;           /* body bytes still to come */
 	uint64_t total;
 	uint64_t flushed;        /* writeback started up to here */
+	uint32_t held_segs;      /* frames the writer holds (about) */
+	uint64_t held_since;     /* ... since */
 	struct tusk_file_writer *w;
 	struct tusk_digest_job *job;
 	char tmp[TUSK_ROOT_TMP_NAME_MAX];
@@ -394,6 +410,8 @@ bool hs_tls_handshaking(const struct hs_conn *hc);
 /* http_server_put.c */
 void hs_put_start(struct hs_conn *hc, uint64_t now);
 void hs_put_body(struct hs_conn *hc, uint64_t now);
+/* Write what the writer holds now (HS_PUT_HELD_SEGS_MAX says why). */
+void hs_put_flush(struct hs_conn *hc, uint64_t now);
 void hs_put_poll(struct hs_conn *hc, uint64_t now);
 void hs_put_cancel(struct hs_conn *hc);
 

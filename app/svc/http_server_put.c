@@ -35,6 +35,7 @@ hs_put_cancel(struct hs_conn *hc)
 
 	tusk_file_writer_free(p->w);
 	p->w = NULL;
+	p->held_segs = 0;
 	tusk_digest_job_free(p->job);
 	p->job = NULL;
 	/* The digest worker drops its dup() of the fd only at its next look
@@ -101,6 +102,7 @@ put_open(struct hs_conn *hc)
 	p->active = true;
 	p->total = p->left = hc->req.content_length;
 	p->flushed = 0;
+	p->held_segs = 0;
 	p->w = tusk_file_writer_create(p->fd, 0, 0);
 	/* sha-256 is always kept; what the client sent is checked; what it
 	 * wants back is computed in the same pass */
@@ -251,10 +253,50 @@ take_body(struct hs_conn *hc, uint64_t left, uint64_t *bytes)
 }
 
 void
+hs_put_flush(struct hs_conn *hc, uint64_t now)
+{
+	struct hs_put *p = &hc->put;
+	int rc;
+
+	if (p->w == NULL || p->held_segs == 0)
+		return;
+	p->held_segs = 0;
+	hc->srv->lim.put_early_flushes++;
+	rc = tusk_file_writer_flush(p->w);
+	if (rc < 0) {
+		put_fail(hc, rc, now);
+		return;
+	}
+	written_so_far(hc);
+}
+
+/* The writer took `segs` more frames from pool mp: flush them early
+ * when they are many or the pool runs low (HS_PUT_HELD_SEGS_MAX). */
+static void
+held_more(struct hs_conn *hc, uint32_t segs, const struct rte_mempool *mp,
+	  uint64_t now)
+{
+	struct hs_put *p = &hc->put;
+
+	if (tusk_file_writer_held(p->w) == 0) {
+		p->held_segs = 0; /* a full batch went out */
+		return;
+	}
+	if (p->held_segs == 0)
+		p->held_since = now;
+	p->held_segs += segs;
+	if (p->left > 0 && (p->held_segs >= HS_PUT_HELD_SEGS_MAX ||
+	    rte_mempool_avail_count(mp) < mp->size / HS_PUT_POOL_LOW_DIV))
+		hs_put_flush(hc, now);
+}
+
+void
 hs_put_body(struct hs_conn *hc, uint64_t now)
 {
 	struct hs_put *p = &hc->put;
+	struct rte_mempool *mp;
 	struct rte_mbuf *chain;
+	uint32_t segs;
 	uint64_t n;
 	int rc;
 
@@ -266,12 +308,17 @@ hs_put_body(struct hs_conn *hc, uint64_t now)
 		}
 		p->left -= n;
 		hs_consume(hc, n);
+		segs = chain->nb_segs;
+		mp = chain->pool;
 		rc = tusk_file_writer_add(p->w, chain);
 		if (rc < 0) {
 			put_fail(hc, rc, now);
 			return;
 		}
 		written_so_far(hc);
+		held_more(hc, segs, mp, now);
+		if (!p->active)
+			return; /* the early flush failed */
 	}
 	if (p->left == 0)
 		body_done(hc, now);

@@ -2,7 +2,7 @@
 /*
  * iperf3: the service, its connections and the test's phases (iperf3.h).
  *
- *   accepted() -> iperf3_conn_alloc(): idle: the control connection (PH_COOKIE);
+ *   accepted() -> iperf3_conn_alloc() (iperf3_conn.c): idle: the control connection (PH_COOKIE);
  *                 PH_STREAMS: a data stream once its cookie matches;
  *                 otherwise ACCESS_DENIED from poll (deny_flush)
  *   ctrl_input(): cookie -> PARAM_EXCHANGE -> params (iperf3_json.c)
@@ -35,87 +35,7 @@ static const char *const phase_names[] = {
 	[PH_RESULTS] = "results", [PH_DISPLAY] = "results",
 };
 
-/* ------------------------------------------------------------ conns */
-
-struct iperf3_conn *
-iperf3_conn_alloc(struct tusk_iperf3 *s, struct tusk_tcp_conn *c,
-		  enum iperf3_conn_kind kind)
-{
-	for (unsigned int i = 0; i < IPERF3_CONNS_MAX; i++) {
-		struct iperf3_conn *k = &s->conns[i];
-
-		if (k->kind != CONN_FREE)
-			continue;
-		memset(k, 0, sizeof(*k));
-		k->kind = kind;
-		k->s = s;
-		k->c = c;
-		return k;
-	}
-	return NULL;
-}
-
-void
-iperf3_conn_free(struct iperf3_conn *k)
-{
-	rte_pktmbuf_free(k->out);
-	if (k->sp != NULL) {
-		k->sp->c = NULL;
-		k->sp->conn = NULL;
-	}
-	memset(k, 0, sizeof(*k));
-}
-
-/* Close (FIN after what is queued) and forget: no callback follows. */
-void
-iperf3_conn_close(struct iperf3_conn *k, uint64_t now)
-{
-	struct tusk_tcp_conn *c = k->c;
-
-	iperf3_conn_free(k);
-	if (c != NULL)
-		tusk_tcp_close(c, now);
-}
-
-/* Push what the control connection holds back; the rest waits for
- * writable(). */
-void
-iperf3_conn_flush(struct iperf3_conn *k, uint64_t now)
-{
-	if (k->out != NULL && k->c != NULL &&
-	    tusk_tcp_send(k->c, &k->out, now) < 0) {
-		rte_pktmbuf_free(k->out);
-		k->out = NULL;
-	}
-}
-
-/* Bytes for a connection, copied into payload mbufs and queued. */
-void
-iperf3_conn_send(struct tusk_iperf3 *s, struct iperf3_conn *k,
-		 const void *bytes, size_t len, uint64_t now)
-{
-	const uint8_t *p = bytes;
-
-	while (len > 0) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(s->env.data_pool);
-		uint16_t n;
-
-		if (m == NULL) {
-			IPERF3_LOG(WARNING, "payload pool empty: control "
-				   "bytes lost\n");
-			return;
-		}
-		n = (uint16_t)RTE_MIN(len, (size_t)rte_pktmbuf_tailroom(m));
-		memcpy(rte_pktmbuf_append(m, n), p, n);
-		p += n;
-		len -= n;
-		if (k->out == NULL)
-			k->out = m;
-		else if (rte_pktmbuf_chain(k->out, m) != 0)
-			rte_pktmbuf_free(m); /* over 65535 segments: no */
-	}
-	iperf3_conn_flush(k, now);
-}
+/* ------------------------------------------------------------ ctrl */
 
 void
 iperf3_ctrl_send(struct tusk_iperf3 *s, const void *bytes, size_t len,
@@ -206,34 +126,6 @@ malformed(struct tusk_iperf3 *s, const char *why, uint64_t now)
 {
 	s->counters.malformed++;
 	iperf3_test_abort(s, why, now);
-}
-
-struct iperf3_stream *
-iperf3_stream_add(struct tusk_iperf3 *s, const struct tusk_addr *peer,
-		  uint16_t peer_port)
-{
-	struct iperf3_test *t = &s->t;
-	struct iperf3_stream *sp;
-	uint32_t i = t->n_streams;
-
-	if (i >= t->want_streams)
-		return NULL;
-	sp = &t->streams[t->n_streams++];
-	memset(sp, 0, sizeof(*sp));
-	/* iperf_add_stream(): 1, then 3, 4, ... (kept for old clients) */
-	sp->info.id = i == 0 ? 1 : i + 2;
-	/* iperf_run_server(): the client's senders connect first */
-	if (t->p.reverse)
-		sp->info.sender = true;
-	else if (t->p.bidir)
-		sp->info.sender = i >= t->p.parallel;
-	if (t->client) /* the same stream, seen from the other end */
-		sp->info.sender = !sp->info.sender;
-	sp->local_port = s->port;
-	sp->peer = *peer;
-	sp->info.peer_port = peer_port;
-	sp->min_rtt = UINT64_MAX;
-	return sp;
 }
 
 bool
@@ -645,25 +537,9 @@ on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
 	else if (k->kind == CONN_COOKIE)
 		used = stream_cookie(s, k, m, now);
 	/* after its cookie, a stream's bytes are data */
-	if (k->kind == CONN_STREAM && k->sp != NULL &&
-	    s->t.phase == PH_RUNNING && !k->sp->info.sender) {
-		k->sp->bytes_all += len - used;
-		k->sp->end_ns = now;
-	}
+	iperf3_conn_data(k, len - used, now);
 	rte_pktmbuf_free(m);
 	return len;
-}
-
-static void
-on_writable(struct tusk_tcp_conn *c, void *arg, uint64_t now)
-{
-	struct iperf3_conn *k = arg;
-
-	RTE_SET_USED(c);
-	iperf3_conn_flush(k, now);
-	if (k->kind == CONN_STREAM && k->sp != NULL &&
-	    k->s->t.phase == PH_RUNNING)
-		iperf3_stream_fill(k->s, k->sp, now);
 }
 
 /* The peer is done sending: a control connection's end is the test's
@@ -713,7 +589,7 @@ on_closed(struct tusk_tcp_conn *c, void *arg, int err, uint64_t now)
 static const struct tusk_tcp_ops iperf3_ops = {
 	.accepted = on_accepted,
 	.recv = on_recv,
-	.writable = on_writable,
+	.writable = iperf3_conn_writable,
 	.peer_closed = on_peer_closed,
 	.closed = on_closed,
 };

@@ -64,24 +64,9 @@ on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 
 	RTE_SET_USED(c);
-	if (k->sp != NULL && k->s->t.phase == PH_RUNNING &&
-	    !k->sp->info.sender) {
-		k->sp->bytes_all += len;
-		k->sp->end_ns = now;
-	}
+	iperf3_conn_data(k, len, now);
 	rte_pktmbuf_free(m);
 	return len;
-}
-
-static void
-on_writable(struct tusk_tcp_conn *c, void *arg, uint64_t now)
-{
-	struct iperf3_conn *k = arg;
-
-	RTE_SET_USED(c);
-	iperf3_conn_flush(k, now);
-	if (k->sp != NULL && k->s->t.phase == PH_RUNNING)
-		iperf3_stream_fill(k->s, k->sp, now);
 }
 
 /* The server closes its streams at TEST_END; ours close at the end. */
@@ -110,7 +95,7 @@ on_closed(struct tusk_tcp_conn *c, void *arg, int err, uint64_t now)
 static const struct tusk_tcp_ops stream_ops = {
 	.connected = on_connected,
 	.recv = on_recv,
-	.writable = on_writable,
+	.writable = iperf3_conn_writable,
 	.peer_closed = on_peer_closed,
 	.closed = on_closed,
 };

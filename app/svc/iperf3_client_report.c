@@ -106,8 +106,7 @@ start(const struct tusk_iperf3 *s)
 	tusk_addr_format(&t->peer, host, sizeof(host));
 	return json_pack(
 		"{s:o, s:s, s:s, s:{s:s, s:I, s:I}, s:{s:s, s:I}, s:s#, s:I, "
-		"s:I, s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		"s:I, s:I}}",
+		"s:I, s:o}",
 		"connected", connected(t),
 		"version", "tuskd (iperf3 3.12 protocol)", "system_info", "tuskd",
 		"timestamp", "time", when, "timesecs", (json_int_t)(ms / 1000),
@@ -116,15 +115,7 @@ start(const struct tusk_iperf3 *s)
 		"cookie", (const char *)t->cookie, IPERF3_COOKIE_SIZE - 1,
 		"tcp_mss_default", (json_int_t)t->mss_used,
 		"sock_bufsize", (json_int_t)t->p.window,
-		"test_start", "protocol", t->p.udp ? "UDP" : "TCP",
-		"num_streams", (json_int_t)t->p.parallel,
-		"blksize", (json_int_t)t->p.len,
-		"omit", (json_int_t)t->p.omit,
-		"duration", (json_int_t)t->p.duration,
-		"bytes", (json_int_t)0, "blocks", (json_int_t)0,
-		"reverse", (json_int_t)t->p.reverse, "tos", (json_int_t)0,
-		"target_bitrate", (json_int_t)t->p.bandwidth,
-		"bidir", (json_int_t)t->p.bidir, "fqrate", (json_int_t)0);
+		"test_start", iperf3_report_test_start(t));
 }
 
 /* Sums of one direction: [0] the client's, [1] the server's (--bidir's

@@ -2,6 +2,8 @@
 /*
  * The iperf3 server's internals, shared by app/svc/iperf3*.c only:
  *   iperf3.c         the service, the control connection, the test's states
+ *   iperf3_conn.c    the connection table, held-back output, the stream
+ *                    I/O the server and the client share
  *   iperf3_stream.c  TCP data streams: counting, sending, interval samples
  *   iperf3_udp.c     UDP streams: hello, receive statistics, paced sending
  *   iperf3_json.c    parameters in, results and server output out (jansson)
@@ -209,7 +211,7 @@ extern int tusk_iperf3_logtype;
 #define IPERF3_LOG(level, ...)                                              \
 	rte_log(RTE_LOG_##level, tusk_iperf3_logtype, "iperf3: " __VA_ARGS__)
 
-/* iperf3.c */
+/* iperf3_conn.c */
 struct iperf3_conn *iperf3_conn_alloc(struct tusk_iperf3 *s,
 				      struct tusk_tcp_conn *c,
 				      enum iperf3_conn_kind kind);
@@ -220,6 +222,12 @@ void iperf3_conn_close(struct iperf3_conn *k, uint64_t now);
 void iperf3_conn_flush(struct iperf3_conn *k, uint64_t now);
 void iperf3_conn_send(struct tusk_iperf3 *s, struct iperf3_conn *k,
 		      const void *bytes, size_t len, uint64_t now);
+/* n data bytes received on a running stream: counted if it receives. */
+void iperf3_conn_data(struct iperf3_conn *k, uint32_t n, uint64_t now);
+/* tusk_tcp_ops.writable of every iperf3 connection. */
+void iperf3_conn_writable(struct tusk_tcp_conn *c, void *arg, uint64_t now);
+
+/* iperf3.c */
 void iperf3_ctrl_send(struct tusk_iperf3 *s, const void *bytes, size_t len,
 		      uint64_t now);
 void iperf3_ctrl_state(struct tusk_iperf3 *s, enum iperf3_state st,
@@ -243,14 +251,13 @@ uint32_t iperf3_json_input(struct tusk_iperf3 *s, const struct rte_mbuf *m,
 void iperf3_test_abort(struct tusk_iperf3 *s, const char *why, uint64_t now);
 bool iperf3_all_streams_in(struct tusk_iperf3 *s);
 void iperf3_test_begin(struct tusk_iperf3 *s, uint64_t now);
+
+/* iperf3_stream.c */
 /* The next stream of the test (receivers first, as iperf3's server
  * numbers them); NULL when all are in. */
 struct iperf3_stream *iperf3_stream_add(struct tusk_iperf3 *s,
 					const struct tusk_addr *peer,
 					uint16_t peer_port);
-
-/* iperf3_stream.c */
-extern const struct tusk_tcp_ops iperf3_stream_ops;
 void iperf3_stream_start(struct tusk_iperf3 *s, struct iperf3_stream *sp,
 			 uint64_t now);
 void iperf3_stream_fill(struct tusk_iperf3 *s, struct iperf3_stream *sp,
@@ -295,6 +302,7 @@ json_t *iperf3_report_side(const struct iperf3_test *t,
 			   const struct iperf3_stream *sp,
 			   const struct tusk_iperf3_stream_info *in);
 json_t *iperf3_report_sum(uint64_t bytes, double seconds, bool sender);
+json_t *iperf3_report_test_start(const struct iperf3_test *t);
 
 /* iperf3_client.c */
 void iperf3_client_poll(struct tusk_iperf3 *s, uint64_t now);

@@ -96,15 +96,24 @@ output_start(const struct tusk_iperf3 *s)
 			addr_json(&t->streams[i].peer), "remote_port",
 			(json_int_t)t->streams[i].info.peer_port));
 	return json_pack(
-		"{s:o, s:s, s:s, s:{s:o, s:I}, s:s#, s:I, s:{s:s, s:I, s:I, "
-		"s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+		"{s:o, s:s, s:s, s:{s:o, s:I}, s:s#, s:I, s:o}",
 		"connected", conn, "version", "tuskd (iperf3 3.12 protocol)",
 		"system_info", "tuskd",
 		"accepted_connection", "host", addr_json(&t->peer), "port",
 		(json_int_t)rp,
 		"cookie", (const char *)t->cookie, IPERF3_COOKIE_SIZE - 1,
 		"tcp_mss_default", (json_int_t)t->mss_used,
-		"test_start", "protocol", t->p.udp ? "UDP" : "TCP",
+		"test_start", iperf3_report_test_start(t));
+}
+
+/* start.test_start: the test's parameters, as the server's and the
+ * client's reports both give them. */
+json_t *
+iperf3_report_test_start(const struct iperf3_test *t)
+{
+	return json_pack(
+		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"protocol", t->p.udp ? "UDP" : "TCP",
 		"num_streams", (json_int_t)t->p.parallel,
 		"blksize", (json_int_t)t->p.len,
 		"omit", (json_int_t)t->p.omit,

@@ -29,6 +29,34 @@ stats(struct iperf3_stream *sp)
 	return &sp->tcp;
 }
 
+struct iperf3_stream *
+iperf3_stream_add(struct tusk_iperf3 *s, const struct tusk_addr *peer,
+		  uint16_t peer_port)
+{
+	struct iperf3_test *t = &s->t;
+	struct iperf3_stream *sp;
+	uint32_t i = t->n_streams;
+
+	if (i >= t->want_streams)
+		return NULL;
+	sp = &t->streams[t->n_streams++];
+	memset(sp, 0, sizeof(*sp));
+	/* iperf_add_stream(): 1, then 3, 4, ... (kept for old clients) */
+	sp->info.id = i == 0 ? 1 : i + 2;
+	/* iperf_run_server(): the client's senders connect first */
+	if (t->p.reverse)
+		sp->info.sender = true;
+	else if (t->p.bidir)
+		sp->info.sender = i >= t->p.parallel;
+	if (t->client) /* the same stream, seen from the other end */
+		sp->info.sender = !sp->info.sender;
+	sp->local_port = s->port;
+	sp->peer = *peer;
+	sp->info.peer_port = peer_port;
+	sp->min_rtt = UINT64_MAX;
+	return sp;
+}
+
 void
 iperf3_stream_start(struct tusk_iperf3 *s, struct iperf3_stream *sp,
 		    uint64_t now)

@@ -67,6 +67,9 @@ struct tusk_twamp_counters {
 	uint64_t refl_fail;       /* no mbuf, no route */
 	uint64_t ctrl_conns;      /* TWAMP-Control connections accepted */
 	uint64_t ctrl_refused;    /* turned away: TWAMP_CTRL_CONNS_MAX */
+	uint64_t ctrl_refused_source; /* of those, TWAMP_CTRL_PER_SOURCE_MAX */
+	uint64_t ctrl_evicted;    /* closed, holding no session, for a
+				   * newcomer when every slot was taken */
 	uint64_t ctrl_malformed;  /* closed on a bad or unsupported message */
 	uint64_t ctrl_timeouts;   /* closed for silence */
 	uint64_t sessions;        /* Request-TW-Session accepted */

@@ -13,9 +13,13 @@
  *   session_recv() -> twamp_reflect()
  *   twamp_ctrl_poll() -> the greeting, deadlines, lingering sessions
  *
- * A hostile client gets no more than one of TWAMP_CTRL_CONNS_MAX slots,
- * TWAMP_CTRL_SETUP_NS to finish the set-up, and is closed on any message
- * it should not send (counted as malformed).
+ * A hostile client gets no more than TWAMP_CTRL_PER_SOURCE_MAX of the
+ * TWAMP_CTRL_CONNS_MAX slots, TWAMP_CTRL_SETUP_NS to finish the set-up,
+ * and is closed on any message it should not send (counted as
+ * malformed). When every slot is taken, a newcomer closes the connection
+ * holding no session that spoke last the longest ago (an idle or a
+ * stalled one): clients idling on connections cannot lock others out
+ * for SERVWAIT (900 s), renewed forever by a message now and then.
  */
 #include <errno.h>
 #include <string.h>
@@ -253,6 +257,7 @@ ctrl_message(struct twamp_conn *k, uint64_t now)
 	if (k->state == TWAMP_CONN_SETUP)
 		return on_setup(k, now);
 	k->deadline = now + TWAMP_CTRL_SERVWAIT_NS;
+	k->active = now;
 	switch (k->in[0]) {
 	case TWAMP_CMD_REQUEST_TW_SESSION:
 		return on_request(k, now);
@@ -297,20 +302,64 @@ on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
 	return len;
 }
 
+static bool
+conn_has_session(const struct twamp_conn *k)
+{
+	for (unsigned int i = 0; i < TWAMP_SESSIONS_MAX; i++)
+		if (k->s->sessions[i].owner == k)
+			return true;
+	return false;
+}
+
+/* A free slot for a connection from peer: NULL when peer already has
+ * TWAMP_CTRL_PER_SOURCE_MAX; when the table is full, the slot of the
+ * connection without a session that spoke last the longest ago, closed
+ * (NULL when every one holds sessions). */
+static struct twamp_conn *
+slot_for(struct tusk_twamp *s, const struct tusk_addr *peer, uint64_t now)
+{
+	struct twamp_conn *free_k = NULL, *victim = NULL;
+	unsigned int same = 0;
+
+	for (unsigned int i = 0; i < TWAMP_CTRL_CONNS_MAX; i++) {
+		struct twamp_conn *k = &s->conns[i];
+
+		if (k->c == NULL) {
+			free_k = free_k != NULL ? free_k : k;
+			continue;
+		}
+		same += tusk_addr_eq(&k->peer, peer);
+		if (!conn_has_session(k) &&
+		    (victim == NULL || k->active < victim->active))
+			victim = k;
+	}
+	if (same >= TWAMP_CTRL_PER_SOURCE_MAX) {
+		s->c.ctrl_refused_source++;
+		return NULL;
+	}
+	if (free_k != NULL || victim == NULL)
+		return free_k;
+	s->c.ctrl_evicted++;
+	conn_close(victim, false, now);
+	return victim;
+}
+
 static int
 on_accepted(struct tusk_tcp_conn *c, void *listen_arg, void **conn_arg,
 	    uint64_t now)
 {
 	struct tusk_twamp *s = listen_arg;
+	struct tusk_addr la, ra;
+	uint16_t lp, rp;
+	struct twamp_conn *k;
 
-	for (unsigned int i = 0; i < TWAMP_CTRL_CONNS_MAX; i++) {
-		struct twamp_conn *k = &s->conns[i];
-
-		if (k->c != NULL)
-			continue;
+	tusk_tcp_conn_tuple(c, &la, &lp, &ra, &rp);
+	k = slot_for(s, &ra, now);
+	if (k != NULL) {
 		*k = (struct twamp_conn){
 			.s = s, .c = c, .state = TWAMP_CONN_SETUP,
 			.greet = true, .deadline = now + TWAMP_CTRL_SETUP_NS,
+			.active = now, .peer = ra,
 		};
 		/* messages are small and answered one by one */
 		tusk_tcp_set_nodelay(c, true);

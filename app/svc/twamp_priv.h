@@ -24,6 +24,10 @@
 /* TWAMP-Control connections at once: each may hold sessions; a new one
  * past this is reset (the UDP ports sessions take are few, below). */
 #define TWAMP_CTRL_CONNS_MAX 8
+/* Control connections from one address at once: with the slots few, one
+ * host must not take them all (a client needs one; two let a test
+ * overlap the next one's set-up). More are reset (ctrl_refused_source). */
+#define TWAMP_CTRL_PER_SOURCE_MAX 2
 /* Test sessions at once, over all connections: each binds a UDP port of
  * the stack's TUSK_UDP_BINDS_MAX (16), of which the reflector, iperf3 and
  * a sender run take three. */
@@ -63,6 +67,8 @@ struct twamp_conn {
 	bool greet;               /* the greeting is still to send */
 	uint8_t in[TWAMP_SETUP_LEN];
 	uint64_t deadline;
+	uint64_t active;          /* accepted, or its last control message */
+	struct tusk_addr peer;
 };
 
 struct twamp_session {

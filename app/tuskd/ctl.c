@@ -87,7 +87,7 @@ static const struct {
 	STAT(tcp_challenge_conn_limited), STAT(tcp_challenge_global_limited),
 	STAT(tcp_oow_ack_limited),
 	STAT(tcp_syncookies_sent), STAT(tcp_syncookies_ok),
-	STAT(tcp_syncookies_failed),
+	STAT(tcp_syncookies_failed), STAT(tcp_mss_raised),
 	STAT(udp_rx), STAT(udp_rx_no_cksum),
 	STAT(udp_tx), STAT(icmp_unreach_tx), STAT(icmp_unreach_limited),
 };
@@ -132,10 +132,9 @@ stats_json(json_t *o, const struct tusk_stack_stats *s, bool all)
 	for (i = 0; i < TUSK_DROP_MAX; i++) {
 		total += s->drops[i];
 		if (all || s->drops[i] != 0)
-			json_object_set_new(drops,
-					    tusk_drop_name((enum tusk_drop)i),
-					    json_integer((json_int_t)
-							 s->drops[i]));
+			json_object_set_new(drops, tusk_stats_drop_name(
+					(enum tusk_drop)i), json_integer(
+					(json_int_t)s->drops[i]));
 	}
 	json_object_set_new(o, "drops", drops);
 	json_object_set_new(o, "drops_total", json_integer((json_int_t)total));

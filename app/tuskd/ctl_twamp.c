@@ -342,7 +342,7 @@ info_json(unsigned int lcore, const struct tusk_twamp_info *in)
 	const struct tusk_twamp_counters *c = &in->c;
 
 	return json_pack("{s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"lcore", (json_int_t)lcore, "port", (json_int_t)in->port,
 		"control", in->control,
 		"ctrl_open", (json_int_t)in->ctrl_open,
@@ -352,6 +352,8 @@ info_json(unsigned int lcore, const struct tusk_twamp_info *in)
 		"refl_fail", (json_int_t)c->refl_fail,
 		"ctrl_conns", (json_int_t)c->ctrl_conns,
 		"ctrl_refused", (json_int_t)c->ctrl_refused,
+		"ctrl_refused_source", (json_int_t)c->ctrl_refused_source,
+		"ctrl_evicted", (json_int_t)c->ctrl_evicted,
 		"ctrl_malformed", (json_int_t)c->ctrl_malformed,
 		"ctrl_timeouts", (json_int_t)c->ctrl_timeouts,
 		"sessions", (json_int_t)c->sessions,

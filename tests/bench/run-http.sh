@@ -33,52 +33,17 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-BUILD=$(realpath "${1:-$REPO/build}")
-export TUSK_BUILD=$BUILD
-LAB=$REPO/tools/tusk-lab
 # shellcheck source=tests/bench/veth_lib.sh
 . "$REPO/tests/bench/veth_lib.sh"
+veth_bench_begin http "tbt$$" "tb-linux-$$" "tbl$$" 10.78.0 "$@"
 readonly RUNS=${RUNS:-5}
 readonly MIB=${MIB:-1024}
 readonly PARTS=${PARTS:-tuskd linux}
 readonly BYTES=$(( MIB << 20 ))
 # Bound on one GET: 1 GiB takes about a second here.
 readonly GET_MAX_S=120
-HZ=$(getconf CLK_TCK)
-readonly HZ
-
-# The lab (tuskd) and the Linux pair: names unique to this run.
-export TUSK_LAB_NS=tb-http-$$
-export TUSK_LAB_IF=tbt$$
-readonly LNX_NS=tb-linux-$$
-readonly LNX_IF=tbl$$
-readonly LNX_SRV=10.78.0.2
-readonly LNX_CLI=10.78.0.1
 readonly LNX_PORT=8080
-readonly MTU=9000
-# Same cores for both servers: tuskd's worker lcore is lcore 1 (the lab's
-# -l 0-1, main lcore 0 serving the control socket), so nginx runs on CPU
-# 1 too and curl on CPU 0 in every case.
-readonly SERVER_CPU=1
-readonly CLIENT_CPU=0
-
-die() { echo "run-http: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || die "must run as root (netns, veth, DPDK)"
-[ -x "$BUILD/app/tuskd/tuskd" ] || die "no tuskd in $BUILD: build first"
 command -v nginx >/dev/null || die "no nginx (tools/tusk-setup installs nginx-light)"
-
-W=$(mktemp -d /tmp/tusk-bench-http.XXXXXX)
-NGINX_PID=
-
-cleanup() {
-	set +e
-	[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
-	"$LAB" down >/dev/null 2>&1
-	veth_remove "$LNX_NS" "$LNX_IF"
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
 
 # One timed GET in namespace $1 of URL $2 with server process $3 (curl
 # arguments after): prints

@@ -25,48 +25,15 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-BUILD=$(realpath "${1:-$REPO/build}")
-export TUSK_BUILD=$BUILD
-LAB=$REPO/tools/tusk-lab
 # shellcheck source=tests/bench/veth_lib.sh
 . "$REPO/tests/bench/veth_lib.sh"
+veth_bench_begin iperf3 "tbi$$" "tb-ilinux-$$" "tbj$$" 10.79.0 "$@"
 readonly RUNS=${RUNS:-3}
 readonly SECS=${SECS:-5}
 readonly PARTS=${PARTS:-tuskd linux}
 # Bound on one test beyond its SECS.
 readonly SLACK_S=30
-HZ=$(getconf CLK_TCK)
-readonly HZ
-
-export TUSK_LAB_NS=tb-iperf3-$$
-export TUSK_LAB_IF=tbi$$
-readonly LNX_NS=tb-ilinux-$$
-readonly LNX_IF=tbj$$
-readonly LNX_SRV=10.79.0.2
-readonly LNX_CLI=10.79.0.1
-readonly MTU=9000
-# tuskd's worker lcore is lcore 1 (the lab's -l 0-1): Linux's server runs
-# on CPU 1 too, the client on CPU 0, in every case.
-readonly SERVER_CPU=1
-readonly CLIENT_CPU=0
-
-die() { echo "run-iperf3: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || die "must run as root (netns, veth, DPDK)"
-[ -x "$BUILD/app/tuskd/tuskd" ] || die "no tuskd in $BUILD: build first"
 command -v iperf3 >/dev/null || die "no iperf3 (tools/tusk-setup installs it)"
-
-W=$(mktemp -d /tmp/tusk-bench-iperf3.XXXXXX)
-SRV_PID=
-
-cleanup() {
-	set +e
-	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null
-	"$LAB" down >/dev/null 2>&1
-	veth_remove "$LNX_NS" "$LNX_IF"
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
 
 # One test from namespace $1 to $2 with client options $3: prints
 # "gbit/s bytes machine_cpu_s".

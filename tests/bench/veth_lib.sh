@@ -2,8 +2,65 @@
 # shellcheck shell=bash
 #
 # veth_lib.sh: the Linux side of the benchmarks that put tuskd next to a
-# Linux server (run-http.sh, run-iperf3.sh), sourced: a veth pair to a
-# client namespace, its offloads, its removal, and the machine's CPU.
+# Linux server (run-http.sh, run-iperf3.sh), sourced: their shared set-up
+# (veth_bench_begin), a veth pair to a client namespace, its offloads, its
+# removal, and the machine's CPU.
+
+# veth_bench_begin NAME LAB_IF LNX_NS LNX_IF NET [BUILD_DIR]: the set-up of
+# a benchmark of tuskd (the lab, tools/tusk-lab) beside a Linux server over
+# a veth pair: BUILD (exported as TUSK_BUILD), LAB, HZ; the lab's and the
+# Linux pair's names, unique to this run (TUSK_LAB_NS tb-NAME-PID,
+# TUSK_LAB_IF LAB_IF, LNX_NS, LNX_IF); LNX_SRV NET.2 and LNX_CLI NET.1;
+# MTU; the CPUs; die(); the checks for root and tuskd; the work directory
+# W; an EXIT trap that stops the Linux server (NGINX_PID or SRV_PID),
+# takes the lab down and removes the pair and W.
+veth_bench_begin() {
+	BENCH_NAME=$1
+	BUILD=$(realpath "${6:-$REPO/build}")
+	export TUSK_BUILD=$BUILD
+	LAB=$REPO/tools/tusk-lab
+	HZ=$(getconf CLK_TCK)
+	export TUSK_LAB_NS=tb-$1-$$
+	export TUSK_LAB_IF=$2
+	# The clients (curl, iperf3) carry no token: anyone may read the
+	# lab's root, as nginx serves it (the auth decision still runs on
+	# every request, as in production). README "Tokens".
+	export TUSK_LAB_AUTH_CONF=${TUSK_LAB_AUTH_CONF:-anon_read = /}
+	LNX_NS=$3
+	LNX_IF=$4
+	LNX_SRV=$5.2
+	LNX_CLI=$5.1
+	MTU=9000
+	# Same cores for both servers: tuskd's worker lcore is lcore 1 (the
+	# lab's -l 0-1, main lcore 0 serving the control socket), so the
+	# Linux server runs on CPU 1 too and the client on CPU 0 in every case.
+	SERVER_CPU=1
+	CLIENT_CPU=0
+	# shellcheck disable=SC2034 # used by the benchmark that sources this
+	readonly BUILD LAB HZ LNX_NS LNX_IF LNX_SRV LNX_CLI MTU SERVER_CPU \
+		CLIENT_CPU
+	# defined here, not at the top: run-files.sh sources lib.sh's die too
+	die() { echo "run-$BENCH_NAME: $*" >&2; exit 1; }
+	[ "$(id -u)" -eq 0 ] || die "must run as root (netns, veth, DPDK)"
+	[ -x "$BUILD/app/tuskd/tuskd" ] || die "no tuskd in $BUILD: build first"
+	W=$(mktemp -d "/tmp/tusk-bench-$1.XXXXXX")
+	NGINX_PID=
+	SRV_PID=
+	trap veth_bench_cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+}
+
+veth_bench_cleanup() {
+	local pid
+	set +e
+	for pid in "$NGINX_PID" "$SRV_PID"; do
+		[ -n "$pid" ] && kill "$pid" 2>/dev/null &&
+			wait "$pid" 2>/dev/null
+	done
+	"$LAB" down >/dev/null 2>&1
+	veth_remove "$LNX_NS" "$LNX_IF"
+	rm -rf "$W"
+}
 
 # Busy jiffies of all CPUs (everything but idle and iowait).
 machine_ticks() {

@@ -19,8 +19,9 @@
 #      on another port (the one asked for is taken), nothing reflected
 #      before Start, 20 test packets, Stop, nothing after the timeout.
 #   4. Malformed: short test packets, a wrong mode, unknown commands, a
-#      ninth control client while eight idle ones hold the slots; the
-#      counters say so and tuskd still serves.
+#      third control client from one address while two idle ones hold
+#      its share (TWAMP_CTRL_PER_SOURCE_MAX); the counters say so and
+#      tuskd still serves.
 #   5. Impairment stage, tuskd's tx delayed 50 ms (the stage delays the
 #      frames tuskd sends): Python sender sees RTT and backward delay of
 #      50 ms +- 1 ms, forward under 1 ms; tuskd's sender sees RTT and
@@ -99,7 +100,8 @@ short0=$(tw_stat short_pkts)
 peer python3 "$PEERPY" malformed "$TUSKD_ADDR" $PORT > /dev/null || fail "malformed input"
 assert_eq "$(tw_stat short_pkts)" $((short0 + 14)) "short packets counted"
 [ "$(tw_stat ctrl_malformed)" -ge 3 ] || fail "malformed control messages not counted"
-[ "$(tw_stat ctrl_refused)" -ge 1 ] || fail "the ninth control connection not counted"
+[ "$(tw_stat ctrl_refused_source)" -ge 1 ] ||
+	fail "the third control connection from one address not counted"
 peer python3 "$PEERPY" send "$TUSKD_ADDR" $PORT 5 5 44 > /dev/null ||
 	fail "the reflector does not answer after malformed input"
 note "ok: dropped and counted, still reflecting"

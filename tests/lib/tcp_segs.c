@@ -104,45 +104,6 @@ tusk_test_seg_last(const struct tusk_harness *h, struct tusk_test_seg *s)
 	tusk_test_seg_sent(h, h->n_sent - 1, s);
 }
 
-static int
-sink_accepted(struct tusk_tcp_conn *c, void *larg, void **carg, uint64_t now)
-{
-	struct tusk_test_sink *s = larg;
-
-	s->accepted++;
-	s->last = c;
-	*carg = s;
-	return 0;
-}
-
-static uint32_t
-sink_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m,
-	  uint64_t now)
-{
-	struct tusk_test_sink *s = arg;
-	uint32_t len = rte_pktmbuf_pkt_len(m);
-
-	s->received += len;
-	rte_pktmbuf_free(m);
-	return len;
-}
-
-static const struct tusk_tcp_ops sink_ops = {
-	.accepted = sink_accepted,
-	.recv = sink_recv,
-};
-
-int
-tusk_test_sink_setup(struct tusk_harness *h, const char *name, uint16_t port,
-		     uint32_t backlog, struct tusk_test_sink *s)
-{
-	memset(s, 0, sizeof(*s));
-	if (tusk_harness_init(h, name) != 0)
-		return -1;
-	tusk_harness_learn_peer(h, 0);
-	return tusk_tcp_listen(h->st, port, &sink_ops, s, backlog, NULL);
-}
-
 uint32_t
 tusk_test_establish(struct tusk_harness *h, uint16_t sport, uint16_t dport,
 		    uint32_t piss, const struct tusk_tcp_opts *o)

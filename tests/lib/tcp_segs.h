@@ -50,21 +50,4 @@ uint32_t tusk_test_establish(struct tusk_harness *h, uint16_t sport,
 			     uint16_t dport, uint32_t piss,
 			     const struct tusk_tcp_opts *o);
 
-struct tusk_tcp_conn;
-
-/* A service that takes every connection and consumes all it is given,
- * counting both: the listener of tests that look at the stack's side
- * only. */
-struct tusk_test_sink {
-	unsigned int accepted;
-	uint64_t received;
-	struct tusk_tcp_conn *last;   /* the last connection accepted */
-};
-
-/* Start the harness `name`, teach it the peer and listen on `port` (SYN
- * queue `backlog`) with a sink counting into *s (zeroed). 0 or -1. */
-int tusk_test_sink_setup(struct tusk_harness *h, const char *name,
-			 uint16_t port, uint32_t backlog,
-			 struct tusk_test_sink *s);
-
 #endif /* TUSK_TCP_SEGS_H */

@@ -473,6 +473,12 @@ hw_client_eof(void *arg)
 	return ((struct hw_client *)arg)->eof;
 }
 
+bool
+hw_client_got_bytes(void *arg)
+{
+	return ((struct hw_client *)arg)->len > 0;
+}
+
 int
 hw_setup(void **state)
 {

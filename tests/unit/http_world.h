@@ -96,6 +96,8 @@ void hw_cl_release(struct hw_client *cl);
 /* One request on a fresh connection, its reply. */
 struct hw_client *hw_ask(const char *req, char kind, struct hw_reply *rep);
 bool hw_client_eof(void *arg);
+/* The client (arg) received something. */
+bool hw_client_got_bytes(void *arg);
 /* Every connection gone, every mbuf back. */
 void hw_settle(void);
 

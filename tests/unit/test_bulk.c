@@ -284,6 +284,24 @@ start(const struct tusk_bulk_source_conf *c)
 	return id;
 }
 
+/* A world over path, source c started and run to its end (60 s of
+ * virtual time at most), without an error: its figures. */
+static struct tusk_bulk_info
+run_ok(const struct tusk_impair_conf *path,
+       const struct tusk_bulk_source_conf *c)
+{
+	struct tusk_bulk_info src;
+	uint32_t id;
+
+	world_up(path);
+	id = start(c);
+	run_until_done(id, 60 * SEC);
+	src = info_of(&ha, id);
+	assert_true(src.done);
+	assert_int_equal(src.err, 0);
+	return src;
+}
+
 static int
 setup(void **state)
 {
@@ -308,15 +326,9 @@ test_bytes_to_sink(void **state)
 	struct tusk_bulk_source_conf c = to_b(TUSK_BULK_PORT_DEFAULT, bytes,
 					      0, "cubic");
 	struct tusk_bulk_info src, snk;
-	uint32_t id;
 
-	world_up(&path);
-	id = start(&c);
-	run_until_done(id, 60 * SEC);
-	src = info_of(&ha, id);
+	src = run_ok(&path, &c);
 	snk = sink_info();
-	assert_true(src.done);
-	assert_int_equal(src.err, 0);
 	assert_int_equal(src.role, TUSK_BULK_SOURCE);
 	assert_int_equal(src.bytes, bytes);
 	assert_int_equal(src.target, bytes);
@@ -343,14 +355,8 @@ test_pattern_under_loss(void **state)
 	const uint64_t bytes = 8ull * 1024 * 1024 + 1;
 	struct tusk_bulk_source_conf c = to_b(CHECK_PORT, bytes, 0, "bbr");
 	struct tusk_bulk_info src;
-	uint32_t id;
 
-	world_up(&path);
-	id = start(&c);
-	run_until_done(id, 60 * SEC);
-	src = info_of(&ha, id);
-	assert_true(src.done);
-	assert_int_equal(src.err, 0);
+	src = run_ok(&path, &c);
 	assert_int_equal(src.bytes, bytes);
 	assert_true(src.tcp.segs_retrans > 0);
 	assert_int_equal(check_off, bytes);
@@ -370,14 +376,8 @@ test_seconds(void **state)
 	struct tusk_bulk_source_conf c = to_b(TUSK_BULK_PORT_DEFAULT, 0, 2,
 					      "");
 	struct tusk_bulk_info src;
-	uint32_t id;
 
-	world_up(&path);
-	id = start(&c);
-	run_until_done(id, 60 * SEC);
-	src = info_of(&ha, id);
-	assert_true(src.done);
-	assert_int_equal(src.err, 0);
+	src = run_ok(&path, &c);
 	assert_int_equal(src.target, 0);
 	assert_int_equal(sink_info().bytes, src.bytes);
 	/* the deadline, then what was queued drains: at most 2 cwnd + a

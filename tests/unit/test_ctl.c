@@ -218,8 +218,8 @@ test_stats_names_every_drop(void **state)
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	assert_int_equal(json_object_size(drops), TUSK_DROP_MAX);
 	for (i = 0; i < TUSK_DROP_MAX; i++) {
-		json_t *v = json_object_get(drops,
-					    tusk_drop_name((enum tusk_drop)i));
+		json_t *v = json_object_get(drops, tusk_stats_drop_name(
+						    (enum tusk_drop)i));
 		assert_non_null(v);
 		assert_int_equal(json_integer_value(v), 0);
 	}

@@ -54,6 +54,43 @@ test_span_blocks(void **state)
 	assert_int_equal(tusk_fetch_sched_span_blocks(0, 8 * MiB, 4), 1);
 }
 
+/* With 4 streams the spans halve near the end, down to one block, and
+ * still cover the file in order; with one stream they never shrink. */
+static void
+test_tail_spans_shrink(void **state)
+{
+	struct tusk_fetch_sched s;
+	uint32_t first, count, want = 0, last = 0, n = 0;
+
+	assert_int_equal(tusk_fetch_sched_init(&s, 2048 * MiB, 8 * MiB, 8),
+			 0);
+	tusk_fetch_sched_set_streams(&s, 4);
+	while (tusk_fetch_sched_next(&s, &first, &count)) {
+		assert_int_equal(first, want);
+		assert_true(count >= 1 && count <= 8);
+		/* the streams take turns: a span done as the next is asked */
+		for (uint32_t b = first; b < first + count; b++)
+			tusk_fetch_sched_done(&s, b, 0);
+		/* never more than a stream's share of what is left */
+		if (count > 1)
+			assert_true(count <= (256 - first) / 4);
+		want = first + count;
+		last = count;
+		n++;
+	}
+	assert_int_equal(want, 256);
+	assert_int_equal(last, 1);
+	assert_int_equal(n, 41); /* 32 spans of 8 blocks and 9 more */
+	tusk_fetch_sched_fini(&s);
+	assert_int_equal(tusk_fetch_sched_init(&s, 2048 * MiB, 8 * MiB, 8),
+			 0);
+	tusk_fetch_sched_set_streams(&s, 1);
+	for (n = 0; tusk_fetch_sched_next(&s, &first, &count); n++)
+		assert_int_equal(count, 8);
+	assert_int_equal(n, 32);
+	tusk_fetch_sched_fini(&s);
+}
+
 static void
 test_init_rejects(void **state)
 {
@@ -455,6 +492,7 @@ main(void)
 		cmocka_unit_test(test_block_size),
 		cmocka_unit_test(test_span_blocks),
 		cmocka_unit_test(test_init_rejects),
+		cmocka_unit_test(test_tail_spans_shrink),
 		cmocka_unit_test(test_spans_cover_file),
 		cmocka_unit_test(test_release_refetches_only_missing),
 		cmocka_unit_test(test_claim_verify),

@@ -19,51 +19,7 @@
 #include <cmocka.h>
 
 #include "root.h"
-
-static char base[PATH_MAX];   /* temp dir: holds root/ and outside/ */
-static char rootdir[PATH_MAX + 8];
-static struct tusk_root *root;
-
-static void
-put(const char *rel, const char *text)
-{
-	char p[PATH_MAX * 2];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", base, rel);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void
-link_at(const char *target, const char *rel)
-{
-	char p[PATH_MAX * 2];
-
-	snprintf(p, sizeof(p), "%s/%s", base, rel);
-	assert_int_equal(symlink(target, p), 0);
-}
-
-static void
-mkdir_at(const char *rel)
-{
-	char p[PATH_MAX * 2];
-
-	snprintf(p, sizeof(p), "%s/%s", base, rel);
-	assert_int_equal(mkdir(p, 0755), 0);
-}
-
-static bool
-exists_at(const char *rel)
-{
-	char p[PATH_MAX * 2];
-	struct stat st;
-
-	snprintf(p, sizeof(p), "%s/%s", base, rel);
-	return lstat(p, &st) == 0;
-}
+#include "root_tree.h"
 
 /* Everything read from fd (up to 255 bytes) as a string. */
 static const char *
@@ -82,7 +38,7 @@ static const char *
 root_read(const char *rel)
 {
 	static char copy[256];
-	int fd = tusk_root_openat(root, rel, O_RDONLY, 0);
+	int fd = tusk_root_openat(rt_root, rel, O_RDONLY, 0);
 
 	if (fd < 0)
 		return "";
@@ -94,38 +50,27 @@ root_read(const char *rel)
 static int
 setup(void **state)
 {
-	snprintf(base, sizeof(base), "/tmp/tusk-test-root-XXXXXX");
-	if (mkdtemp(base) == NULL)
+	if (rt_open("root") < 0)
 		return -1;
-	snprintf(rootdir, sizeof(rootdir), "%s/root", base);
-	mkdir_at("root");
-	mkdir_at("outside");
-	mkdir_at("root/a");
-	put("outside/secret", "secret");
-	put("root/top.txt", "top");
-	put("root/a/file.txt", "hello");
-	link_at("../top.txt", "root/a/link_in");
-	link_at("a", "root/link_dir_in");
-	link_at("/etc/passwd", "root/link_passwd");
-	link_at("/etc", "root/link_etc");
-	link_at("../outside", "root/link_out");
-	link_at("../outside/secret", "root/link_secret");
-	link_at("../../outside/secret", "root/a/link_secret2");
-	link_at("/proc/self/fd/0", "root/link_magic");
-	return tusk_root_open(rootdir, &root);
-}
-
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
+	rt_mkdir("root/a");
+	rt_put("outside/secret", "secret");
+	rt_put("root/top.txt", "top");
+	rt_put("root/a/file.txt", "hello");
+	rt_link("../top.txt", "root/a/link_in");
+	rt_link("a", "root/link_dir_in");
+	rt_link("/etc/passwd", "root/link_passwd");
+	rt_link("/etc", "root/link_etc");
+	rt_link("../outside", "root/link_out");
+	rt_link("../outside/secret", "root/link_secret");
+	rt_link("../../outside/secret", "root/a/link_secret2");
+	rt_link("/proc/self/fd/0", "root/link_magic");
+	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	tusk_root_close(root);
-	return nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return rt_close();
 }
 
 static void
@@ -136,8 +81,8 @@ test_open_root(void **state)
 	assert_int_equal(tusk_root_open("/nonexistent/tusk", &r), -ENOENT);
 	assert_null(r);
 	assert_int_equal(tusk_root_open("/etc/passwd", &r), -ENOTDIR);
-	assert_string_equal(tusk_root_path(root), rootdir);
-	assert_true(tusk_root_fd(root) >= 0);
+	assert_string_equal(tusk_root_path(rt_root), rt_rootdir);
+	assert_true(tusk_root_fd(rt_root) >= 0);
 }
 
 static void
@@ -152,12 +97,12 @@ test_spellings_refused(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(tusk_root_check_rel(bad[i], strlen(bad[i])),
 				 -EINVAL);
-		assert_int_equal(tusk_root_openat(root, bad[i], O_RDONLY, 0),
+		assert_int_equal(tusk_root_openat(rt_root, bad[i], O_RDONLY, 0),
 				 -EINVAL);
 	}
 	/* a decoded %00 */
 	assert_int_equal(tusk_root_check_rel("top.txt\0x", 9), -EINVAL);
-	assert_int_equal(tusk_root_openat(root, NULL, O_RDONLY, 0), -EINVAL);
+	assert_int_equal(tusk_root_openat(rt_root, NULL, O_RDONLY, 0), -EINVAL);
 	/* names with dots that are not "." or ".." are ordinary */
 	assert_int_equal(tusk_root_check_rel("a..b/.c/..d", 11), 0);
 }
@@ -171,16 +116,16 @@ test_escaping_links_refused(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++)
-		assert_int_equal(tusk_root_openat(root, out[i], O_RDONLY, 0),
+		assert_int_equal(tusk_root_openat(rt_root, out[i], O_RDONLY, 0),
 				 -EXDEV);
 	/* a magic link is absolute: refused before it is followed */
-	assert_int_equal(tusk_root_openat(root, "link_magic", O_RDONLY, 0),
+	assert_int_equal(tusk_root_openat(rt_root, "link_magic", O_RDONLY, 0),
 			 -EXDEV);
 	/* creating through a link to a directory outside writes nothing */
-	assert_int_equal(tusk_root_openat(root, "link_out/new",
+	assert_int_equal(tusk_root_openat(rt_root, "link_out/new",
 					  O_WRONLY | O_CREAT, 0644), -EXDEV);
-	assert_false(exists_at("outside/new"));
-	assert_int_equal(tusk_root_openat(root, "link_secret",
+	assert_false(rt_exists("outside/new"));
+	assert_int_equal(tusk_root_openat(rt_root, "link_secret",
 					  O_WRONLY | O_TRUNC, 0), -EXDEV);
 	assert_string_equal(root_read("../outside/secret"), "");
 }
@@ -195,26 +140,28 @@ test_inside_links_and_kinds(void **state)
 	assert_string_equal(root_read("a/file.txt"), "hello");
 	assert_string_equal(root_read("a/link_in"), "top");
 	assert_string_equal(root_read("link_dir_in/file.txt"), "hello");
-	assert_int_equal(tusk_root_openat(root, "a", O_RDONLY, 0), -EISDIR);
-	fd = tusk_root_openat(root, "a", O_RDONLY | O_DIRECTORY, 0);
+	assert_int_equal(tusk_root_openat(rt_root, "a", O_RDONLY, 0), -EISDIR);
+	fd = tusk_root_openat(rt_root, "a", O_RDONLY | O_DIRECTORY, 0);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(tusk_root_openat(root, "missing", O_RDONLY, 0), -ENOENT);
-	assert_int_equal(tusk_root_openat(root, "top.txt/x", O_RDONLY, 0),
+	assert_int_equal(tusk_root_openat(rt_root, "missing", O_RDONLY, 0),
+			 -ENOENT);
+	assert_int_equal(tusk_root_openat(rt_root, "top.txt/x", O_RDONLY, 0),
 			 -ENOTDIR);
 	/* a FIFO would block an open: refused at once */
-	snprintf(fifo, sizeof(fifo), "%s/fifo", rootdir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", rt_rootdir);
 	assert_int_equal(mkfifo(fifo, 0644), 0);
-	assert_int_equal(tusk_root_openat(root, "fifo", O_RDONLY, 0), -EPERM);
+	assert_int_equal(tusk_root_openat(rt_root, "fifo", O_RDONLY, 0),
+			 -EPERM);
 	/* the descriptor is blocking unless asked otherwise */
-	fd = tusk_root_openat(root, "top.txt", O_RDONLY, 0);
+	fd = tusk_root_openat(rt_root, "top.txt", O_RDONLY, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
 	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	close(fd);
-	assert_int_equal(tusk_root_stat(root, "a/link_in", &st), 0);
+	assert_int_equal(tusk_root_stat(rt_root, "a/link_in", &st), 0);
 	assert_int_equal(st.st_size, 3);
-	assert_int_equal(tusk_root_stat(root, "link_passwd", &st), -EXDEV);
+	assert_int_equal(tusk_root_stat(rt_root, "link_passwd", &st), -EXDEV);
 }
 
 static void
@@ -223,30 +170,30 @@ test_tmp_commit_atomic(void **state)
 	char tmp[TUSK_ROOT_TMP_NAME_MAX];
 	int fd, old;
 
-	put("root/a/up", "old");
-	old = tusk_root_openat(root, "a/up", O_RDONLY, 0);
+	rt_put("root/a/up", "old");
+	old = tusk_root_openat(rt_root, "a/up", O_RDONLY, 0);
 	assert_true(old >= 0);
-	assert_int_equal(tusk_root_tmp_create(root, "a/up", &fd, tmp,
+	assert_int_equal(tusk_root_tmp_create(rt_root, "a/up", &fd, tmp,
 					      sizeof(tmp)), 0);
 	assert_true(strncmp(tmp, "a/.up.tusk-tmp.", 15) == 0);
 	assert_true(tusk_root_is_internal(tmp));
 	assert_int_equal(pwrite(fd, "new!", 4, 0), 4);
 	/* until the commit, readers see the old file */
 	assert_string_equal(root_read("a/up"), "old");
-	assert_int_equal(tusk_root_commit(root, tmp, "a/up"), 0);
+	assert_int_equal(tusk_root_commit(rt_root, tmp, "a/up"), 0);
 	assert_string_equal(root_read("a/up"), "new!");
-	assert_int_equal(tusk_root_openat(root, tmp, O_RDONLY, 0), -ENOENT);
+	assert_int_equal(tusk_root_openat(rt_root, tmp, O_RDONLY, 0), -ENOENT);
 	/* a reader that had the old file open keeps reading it whole */
 	assert_string_equal(slurp(old), "old");
 	close(old);
 	close(fd);
 	/* a new file at the top of the root */
-	assert_int_equal(tusk_root_tmp_create(root, "fresh", &fd, tmp,
+	assert_int_equal(tusk_root_tmp_create(rt_root, "fresh", &fd, tmp,
 					      sizeof(tmp)), 0);
 	assert_true(strncmp(tmp, ".fresh.tusk-tmp.", 16) == 0);
 	assert_int_equal(pwrite(fd, "f", 1, 0), 1);
 	close(fd);
-	assert_int_equal(tusk_root_commit(root, tmp, "fresh"), 0);
+	assert_int_equal(tusk_root_commit(rt_root, tmp, "fresh"), 0);
 	assert_string_equal(root_read("fresh"), "f");
 }
 
@@ -256,31 +203,31 @@ test_tmp_discard_and_errors(void **state)
 	char tmp[TUSK_ROOT_TMP_NAME_MAX];
 	int fd;
 
-	put("root/keep", "keep");
-	assert_int_equal(tusk_root_tmp_create(root, "keep", &fd, tmp,
+	rt_put("root/keep", "keep");
+	assert_int_equal(tusk_root_tmp_create(rt_root, "keep", &fd, tmp,
 					      sizeof(tmp)), 0);
 	assert_int_equal(pwrite(fd, "partial", 7, 0), 7);
 	close(fd);
-	assert_int_equal(tusk_root_discard(root, tmp), 0);
-	assert_int_equal(tusk_root_openat(root, tmp, O_RDONLY, 0), -ENOENT);
+	assert_int_equal(tusk_root_discard(rt_root, tmp), 0);
+	assert_int_equal(tusk_root_openat(rt_root, tmp, O_RDONLY, 0), -ENOENT);
 	assert_string_equal(root_read("keep"), "keep");
 	/* directories must exist; escapes are refused */
-	assert_int_equal(tusk_root_tmp_create(root, "no/such/x", &fd, tmp,
+	assert_int_equal(tusk_root_tmp_create(rt_root, "no/such/x", &fd, tmp,
 					      sizeof(tmp)), -ENOENT);
 	assert_int_equal(fd, -1);
-	assert_int_equal(tusk_root_tmp_create(root, "../x", &fd, tmp,
+	assert_int_equal(tusk_root_tmp_create(rt_root, "../x", &fd, tmp,
 					      sizeof(tmp)), -EINVAL);
-	assert_int_equal(tusk_root_tmp_create(root, "link_out/x", &fd, tmp,
+	assert_int_equal(tusk_root_tmp_create(rt_root, "link_out/x", &fd, tmp,
 					      sizeof(tmp)), -EXDEV);
-	assert_int_equal(tusk_root_tmp_create(root, "keep", &fd, tmp, 8),
+	assert_int_equal(tusk_root_tmp_create(rt_root, "keep", &fd, tmp, 8),
 			 -ENAMETOOLONG);
 	/* a directory is not replaced by an upload */
-	assert_int_equal(tusk_root_tmp_create(root, "a", &fd, tmp,
+	assert_int_equal(tusk_root_tmp_create(rt_root, "a", &fd, tmp,
 					      sizeof(tmp)), 0);
 	close(fd);
-	assert_int_equal(tusk_root_commit(root, tmp, "a"), -EISDIR);
+	assert_int_equal(tusk_root_commit(rt_root, tmp, "a"), -EISDIR);
 	assert_string_equal(root_read("a/file.txt"), "hello");
-	assert_int_equal(tusk_root_discard(root, tmp), 0);
+	assert_int_equal(tusk_root_discard(rt_root, tmp), 0);
 }
 
 static void
@@ -313,46 +260,46 @@ test_internal_names(void **state)
 static void
 test_namespace(void **state)
 {
-	assert_int_equal(tusk_root_mkdir(root, "nsd", 0755), 0);
-	assert_true(exists_at("root/nsd"));
-	assert_int_equal(tusk_root_mkdir(root, "nsd", 0755), -EEXIST);
-	assert_int_equal(tusk_root_mkdir(root, "nodir/x", 0755), -ENOENT);
-	assert_int_equal(tusk_root_mkdir(root, "link_out/x", 0755), -EXDEV);
-	assert_false(exists_at("outside/x"));
-	assert_int_equal(tusk_root_mkdir(root, "../x", 0755), -EINVAL);
+	assert_int_equal(tusk_root_mkdir(rt_root, "nsd", 0755), 0);
+	assert_true(rt_exists("root/nsd"));
+	assert_int_equal(tusk_root_mkdir(rt_root, "nsd", 0755), -EEXIST);
+	assert_int_equal(tusk_root_mkdir(rt_root, "nodir/x", 0755), -ENOENT);
+	assert_int_equal(tusk_root_mkdir(rt_root, "link_out/x", 0755), -EXDEV);
+	assert_false(rt_exists("outside/x"));
+	assert_int_equal(tusk_root_mkdir(rt_root, "../x", 0755), -EINVAL);
 
-	put("root/nsd/f", "f");
-	put("root/nsd/h", "h");
-	assert_int_equal(tusk_root_rename(root, "nsd/f", "nsd/g", true), 0);
+	rt_put("root/nsd/f", "f");
+	rt_put("root/nsd/h", "h");
+	assert_int_equal(tusk_root_rename(rt_root, "nsd/f", "nsd/g", true), 0);
 	assert_string_equal(root_read("nsd/g"), "f");
-	assert_int_equal(tusk_root_rename(root, "nsd/g", "nsd/h", true),
+	assert_int_equal(tusk_root_rename(rt_root, "nsd/g", "nsd/h", true),
 			 -EEXIST);
 	assert_string_equal(root_read("nsd/h"), "h");
-	assert_int_equal(tusk_root_rename(root, "nsd/g", "link_out/g", false),
-			 -EXDEV);
-	assert_false(exists_at("outside/g"));
-	assert_int_equal(tusk_root_rename(root, "nsd", "nsd/in", false),
+	assert_int_equal(tusk_root_rename(rt_root, "nsd/g", "link_out/g",
+					  false), -EXDEV);
+	assert_false(rt_exists("outside/g"));
+	assert_int_equal(tusk_root_rename(rt_root, "nsd", "nsd/in", false),
 			 -EINVAL);
 	/* the link moves, its target stays where it is; from its new place
 	 * "../outside/secret" names root/outside/secret: absent, not the
 	 * file outside */
-	assert_int_equal(tusk_root_rename(root, "link_secret", "nsd/ln",
+	assert_int_equal(tusk_root_rename(rt_root, "link_secret", "nsd/ln",
 					  false), 0);
-	assert_int_equal(tusk_root_openat(root, "nsd/ln", O_RDONLY, 0),
+	assert_int_equal(tusk_root_openat(rt_root, "nsd/ln", O_RDONLY, 0),
 			 -ENOENT);
-	assert_true(exists_at("outside/secret"));
-	assert_int_equal(tusk_root_rename(root, "nsd/ln", "link_secret",
+	assert_true(rt_exists("outside/secret"));
+	assert_int_equal(tusk_root_rename(rt_root, "nsd/ln", "link_secret",
 					  true), 0);
 
-	assert_int_equal(tusk_root_remove(root, "nsd", true), -ENOTEMPTY);
-	assert_int_equal(tusk_root_remove(root, "nsd", false), -EISDIR);
-	assert_int_equal(tusk_root_remove(root, "link_out/secret", false),
+	assert_int_equal(tusk_root_remove(rt_root, "nsd", true), -ENOTEMPTY);
+	assert_int_equal(tusk_root_remove(rt_root, "nsd", false), -EISDIR);
+	assert_int_equal(tusk_root_remove(rt_root, "link_out/secret", false),
 			 -EXDEV);
-	assert_true(exists_at("outside/secret"));
-	assert_int_equal(tusk_root_remove(root, "nsd/g", false), 0);
-	assert_int_equal(tusk_root_remove(root, "nsd/h", false), 0);
-	assert_int_equal(tusk_root_remove(root, "nsd", true), 0);
-	assert_false(exists_at("root/nsd"));
+	assert_true(rt_exists("outside/secret"));
+	assert_int_equal(tusk_root_remove(rt_root, "nsd/g", false), 0);
+	assert_int_equal(tusk_root_remove(rt_root, "nsd/h", false), 0);
+	assert_int_equal(tusk_root_remove(rt_root, "nsd", true), 0);
+	assert_false(rt_exists("root/nsd"));
 }
 
 static void
@@ -360,7 +307,7 @@ test_free_bytes(void **state)
 {
 	uint64_t free_b = 0;
 
-	assert_int_equal(tusk_root_free_bytes(root, &free_b), 0);
+	assert_int_equal(tusk_root_free_bytes(rt_root, &free_b), 0);
 	assert_true(free_b > 0);
 }
 

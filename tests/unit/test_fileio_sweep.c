@@ -20,79 +20,21 @@
 #include <cmocka.h>
 
 #include "root.h"
+#include "root_tree.h"
 #include "sweep.h"
 
 #define HEX "0123456789abcdef"
 
-static char base[PATH_MAX];   /* temp dir: holds root/ and outside/ */
-static char rootdir[PATH_MAX + 8];
-static struct tusk_root *root;
-
-static void
-put(const char *rel, const char *text)
-{
-	char p[PATH_MAX * 2];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", base, rel);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void
-link_at(const char *target, const char *rel)
-{
-	char p[PATH_MAX * 2];
-
-	snprintf(p, sizeof(p), "%s/%s", base, rel);
-	assert_int_equal(symlink(target, p), 0);
-}
-
-static void
-mkdir_at(const char *rel)
-{
-	char p[PATH_MAX * 2];
-
-	snprintf(p, sizeof(p), "%s/%s", base, rel);
-	assert_int_equal(mkdir(p, 0755), 0);
-}
-
-static bool
-exists_at(const char *rel)
-{
-	char p[PATH_MAX * 2];
-	struct stat st;
-
-	snprintf(p, sizeof(p), "%s/%s", base, rel);
-	return lstat(p, &st) == 0;
-}
-
 static int
 setup(void **state)
 {
-	snprintf(base, sizeof(base), "/tmp/tusk-test-sweep-XXXXXX");
-	if (mkdtemp(base) == NULL)
-		return -1;
-	snprintf(rootdir, sizeof(rootdir), "%s/root", base);
-	mkdir_at("root");
-	mkdir_at("outside");
-	return tusk_root_open(rootdir, &root);
-}
-
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
+	return rt_open("sweep");
 }
 
 static int
 teardown(void **state)
 {
-	tusk_root_close(root);
-	root = NULL;
-	return nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return rt_close();
 }
 
 static void
@@ -145,16 +87,17 @@ plant(const char *d)
 	char p[PATH_MAX];
 
 #define AT(name) (snprintf(p, sizeof(p), "%s/%s", d, name), p)
-	put(AT(".up.bin.tusk-tmp." HEX), "half an upload");
-	put(AT(".p.bin.tusk-part.state.tusk-tmp.fedcba9876543210"), "{\"fo");
-	put(AT("orphan.bin.tusk-part"), "no record");
-	put(AT("gone.bin.tusk-part.state"), "{}");
-	put(AT("p.bin.tusk-part"), "paused part");
-	put(AT("p.bin.tusk-part.state"), "{\"format\": \"tusk-fetch-state\"}");
-	put(AT("up.bin"), "the old file");
-	put(AT("f.tusk-tmp." HEX), "a user's");
-	put(AT(".f.tusk-tmp.123"), "a user's");
-	put(AT(".tusk-part"), "a user's");
+	rt_put(AT(".up.bin.tusk-tmp." HEX), "half an upload");
+	rt_put(AT(".p.bin.tusk-part.state.tusk-tmp.fedcba9876543210"), "{\"fo");
+	rt_put(AT("orphan.bin.tusk-part"), "no record");
+	rt_put(AT("gone.bin.tusk-part.state"), "{}");
+	rt_put(AT("p.bin.tusk-part"), "paused part");
+	rt_put(AT("p.bin.tusk-part.state"),
+	       "{\"format\": \"tusk-fetch-state\"}");
+	rt_put(AT("up.bin"), "the old file");
+	rt_put(AT("f.tusk-tmp." HEX), "a user's");
+	rt_put(AT(".f.tusk-tmp.123"), "a user's");
+	rt_put(AT(".tusk-part"), "a user's");
 #undef AT
 }
 
@@ -176,13 +119,13 @@ check_swept(const char *d, bool removed)
 
 	for (size_t i = 0; i < sizeof(debris) / sizeof(debris[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", d, debris[i]);
-		if (exists_at(p) == removed)
+		if (rt_exists(p) == removed)
 			fail_msg("%s: %s", p, removed ? "not removed" :
 				 "removed");
 	}
 	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", d, kept[i]);
-		if (!exists_at(p))
+		if (!rt_exists(p))
 			fail_msg("%s: removed, but it is not debris", p);
 	}
 }
@@ -194,12 +137,12 @@ test_root_nested(void **state)
 {
 	struct tusk_sweep_stats st;
 
-	mkdir_at("root/a");
-	mkdir_at("root/a/b");
-	mkdir_at("root/a/b/c");
+	rt_mkdir("root/a");
+	rt_mkdir("root/a/b");
+	rt_mkdir("root/a/b/c");
 	plant("root");
 	plant("root/a/b/c");
-	assert_int_equal(tusk_sweep_root(root, &st), 0);
+	assert_int_equal(tusk_sweep_root(rt_root, &st), 0);
 	check_swept("root", true);
 	check_swept("root/a/b/c", true);
 	assert_int_equal(st.removed, 8);
@@ -208,7 +151,7 @@ test_root_nested(void **state)
 	assert_int_equal(st.failed, 0);
 	assert_false(st.truncated);
 	assert_true(st.examined >= 2 * 10 + 3);
-	assert_int_equal(tusk_sweep_root(root, &st), 0);
+	assert_int_equal(tusk_sweep_root(rt_root, &st), 0);
 	assert_int_equal(st.removed, 0);
 }
 
@@ -221,21 +164,21 @@ test_symlinks(void **state)
 	struct tusk_sweep_stats st;
 
 	plant("outside");
-	put("outside/target", "outside");
-	link_at("../outside", "root/link_out");
-	link_at("../outside/target", "root/.l.tusk-tmp." HEX);
-	link_at("/etc/passwd", "root/passwd.tusk-part");
-	link_at("../outside/orphan.bin.tusk-part", "root/o.tusk-part");
-	mkdir_at("root/.d.tusk-tmp." HEX);   /* a directory: entered, kept */
-	put("root/.d.tusk-tmp." HEX "/.x.tusk-tmp." HEX, "debris");
-	assert_int_equal(tusk_sweep_root(root, &st), 0);
+	rt_put("outside/target", "outside");
+	rt_link("../outside", "root/link_out");
+	rt_link("../outside/target", "root/.l.tusk-tmp." HEX);
+	rt_link("/etc/passwd", "root/passwd.tusk-part");
+	rt_link("../outside/orphan.bin.tusk-part", "root/o.tusk-part");
+	rt_mkdir("root/.d.tusk-tmp." HEX);   /* a directory: entered, kept */
+	rt_put("root/.d.tusk-tmp." HEX "/.x.tusk-tmp." HEX, "debris");
+	assert_int_equal(tusk_sweep_root(rt_root, &st), 0);
 	check_swept("outside", false);
-	assert_true(exists_at("outside/target"));
-	assert_true(exists_at("root/.l.tusk-tmp." HEX));
-	assert_true(exists_at("root/passwd.tusk-part"));
-	assert_true(exists_at("root/o.tusk-part"));
-	assert_true(exists_at("root/.d.tusk-tmp." HEX));
-	assert_false(exists_at("root/.d.tusk-tmp." HEX "/.x.tusk-tmp." HEX));
+	assert_true(rt_exists("outside/target"));
+	assert_true(rt_exists("root/.l.tusk-tmp." HEX));
+	assert_true(rt_exists("root/passwd.tusk-part"));
+	assert_true(rt_exists("root/o.tusk-part"));
+	assert_true(rt_exists("root/.d.tusk-tmp." HEX));
+	assert_false(rt_exists("root/.d.tusk-tmp." HEX "/.x.tusk-tmp." HEX));
 	assert_int_equal(st.removed, 1);
 }
 
@@ -246,13 +189,13 @@ test_pair_any_type(void **state)
 {
 	struct tusk_sweep_stats st;
 
-	put("root/a.tusk-part", "part");
-	link_at("elsewhere", "root/a.tusk-part.state");
-	mkdir_at("root/b.tusk-part");
-	put("root/b.tusk-part.state", "{}");
-	assert_int_equal(tusk_sweep_root(root, &st), 0);
-	assert_true(exists_at("root/a.tusk-part"));
-	assert_true(exists_at("root/b.tusk-part.state"));
+	rt_put("root/a.tusk-part", "part");
+	rt_link("elsewhere", "root/a.tusk-part.state");
+	rt_mkdir("root/b.tusk-part");
+	rt_put("root/b.tusk-part.state", "{}");
+	assert_int_equal(tusk_sweep_root(rt_root, &st), 0);
+	assert_true(rt_exists("root/a.tusk-part"));
+	assert_true(rt_exists("root/b.tusk-part.state"));
 	assert_int_equal(st.removed, 0);
 }
 
@@ -266,16 +209,16 @@ test_depth_budget(void **state)
 
 	for (i = 0; i <= TUSK_SWEEP_DEPTH_MAX; i++) {
 		strcat(d, "/d");
-		mkdir_at(d);
+		rt_mkdir(d);
 		if (i == TUSK_SWEEP_DEPTH_MAX - 1) {
 			snprintf(p, sizeof(p), "%s/.in.tusk-tmp." HEX, d);
-			put(p, "x");
+			rt_put(p, "x");
 		}
 	}
 	snprintf(p, sizeof(p), "%s/.deep.tusk-tmp." HEX, d);
-	put(p, "x");
-	assert_int_equal(tusk_sweep_root(root, &st), 0);
-	assert_true(exists_at(p));
+	rt_put(p, "x");
+	assert_int_equal(tusk_sweep_root(rt_root, &st), 0);
+	assert_true(rt_exists(p));
 	assert_int_equal(st.removed, 1);
 	assert_true(st.truncated);
 }
@@ -287,18 +230,18 @@ test_held_elsewhere(void **state)
 	struct tusk_sweep_stats st;
 	struct tusk_root *other;
 
-	put("root/.up.tusk-tmp." HEX, "live upload");
-	assert_int_equal(tusk_root_open(rootdir, &other), 0);
+	rt_put("root/.up.tusk-tmp." HEX, "live upload");
+	assert_int_equal(tusk_root_open(rt_rootdir, &other), 0);
 	assert_int_equal(tusk_root_hold(other), 0);
-	assert_int_equal(tusk_sweep_root(root, &st), -EBUSY);
+	assert_int_equal(tusk_sweep_root(rt_root, &st), -EBUSY);
 	assert_int_equal(st.removed, 0);
-	assert_true(exists_at("root/.up.tusk-tmp." HEX));
+	assert_true(rt_exists("root/.up.tusk-tmp." HEX));
 	tusk_root_close(other);
-	assert_int_equal(tusk_sweep_root(root, &st), 0);
-	assert_false(exists_at("root/.up.tusk-tmp." HEX));
+	assert_int_equal(tusk_sweep_root(rt_root, &st), 0);
+	assert_false(rt_exists("root/.up.tusk-tmp." HEX));
 	/* held by this handle after its sweep: still held for others */
-	assert_int_equal(tusk_root_hold(root), 0);
-	assert_int_equal(tusk_root_open(rootdir, &other), 0);
+	assert_int_equal(tusk_root_hold(rt_root), 0);
+	assert_int_equal(tusk_root_open(rt_rootdir, &other), 0);
 	assert_int_equal(tusk_sweep_root(other, &st), -EBUSY);
 	tusk_root_close(other);
 }
@@ -312,33 +255,33 @@ test_tmps_of(void **state)
 	char tmp[TUSK_ROOT_TMP_NAME_MAX];
 	int fd;
 
-	mkdir_at("root/a");
-	put("root/a/.x.tusk-part.state.tusk-tmp." HEX, "1");
-	put("root/a/.x.tusk-part.state.tusk-tmp.fedcba9876543210", "2");
-	put("root/a/.x.tusk-part.state.tusk-tmp.123", "a user's");
-	put("root/a/.x.tusk-tmp." HEX, "a PUT of x");
-	put("root/a/.y.tusk-part.state.tusk-tmp." HEX, "y's");
-	put("root/a/x.tusk-part.state", "{}");
-	put("root/.x.tusk-part.state.tusk-tmp." HEX, "another dir");
-	link_at("../../outside", "root/a/.x.tusk-part.state.tusk-tmp."
+	rt_mkdir("root/a");
+	rt_put("root/a/.x.tusk-part.state.tusk-tmp." HEX, "1");
+	rt_put("root/a/.x.tusk-part.state.tusk-tmp.fedcba9876543210", "2");
+	rt_put("root/a/.x.tusk-part.state.tusk-tmp.123", "a user's");
+	rt_put("root/a/.x.tusk-tmp." HEX, "a PUT of x");
+	rt_put("root/a/.y.tusk-part.state.tusk-tmp." HEX, "y's");
+	rt_put("root/a/x.tusk-part.state", "{}");
+	rt_put("root/.x.tusk-part.state.tusk-tmp." HEX, "another dir");
+	rt_link("../../outside", "root/a/.x.tusk-part.state.tusk-tmp."
 		"0000000000000000");
-	assert_int_equal(tusk_sweep_tmps_of(root, "a/x.tusk-part.state"), 2);
-	assert_false(exists_at("root/a/.x.tusk-part.state.tusk-tmp." HEX));
-	assert_true(exists_at("root/a/.x.tusk-part.state.tusk-tmp.123"));
-	assert_true(exists_at("root/a/.x.tusk-tmp." HEX));
-	assert_true(exists_at("root/a/.y.tusk-part.state.tusk-tmp." HEX));
-	assert_true(exists_at("root/a/x.tusk-part.state"));
-	assert_true(exists_at("root/.x.tusk-part.state.tusk-tmp." HEX));
-	assert_true(exists_at("root/a/.x.tusk-part.state.tusk-tmp."
+	assert_int_equal(tusk_sweep_tmps_of(rt_root, "a/x.tusk-part.state"), 2);
+	assert_false(rt_exists("root/a/.x.tusk-part.state.tusk-tmp." HEX));
+	assert_true(rt_exists("root/a/.x.tusk-part.state.tusk-tmp.123"));
+	assert_true(rt_exists("root/a/.x.tusk-tmp." HEX));
+	assert_true(rt_exists("root/a/.y.tusk-part.state.tusk-tmp." HEX));
+	assert_true(rt_exists("root/a/x.tusk-part.state"));
+	assert_true(rt_exists("root/.x.tusk-part.state.tusk-tmp." HEX));
+	assert_true(rt_exists("root/a/.x.tusk-part.state.tusk-tmp."
 			      "0000000000000000"));
 	/* the names tusk_root_tmp_create() makes are the ones swept */
-	assert_int_equal(tusk_root_tmp_create(root, "a/x.tusk-part.state",
+	assert_int_equal(tusk_root_tmp_create(rt_root, "a/x.tusk-part.state",
 					      &fd, tmp, sizeof(tmp)), 0);
 	close(fd);
-	assert_int_equal(tusk_sweep_tmps_of(root, "a/x.tusk-part.state"), 1);
-	assert_int_equal(tusk_sweep_tmps_of(root, "x.tusk-part.state"), 1);
-	assert_int_equal(tusk_sweep_tmps_of(root, "../x"), -EINVAL);
-	assert_int_equal(tusk_sweep_tmps_of(root, "no/x"), -ENOENT);
+	assert_int_equal(tusk_sweep_tmps_of(rt_root, "a/x.tusk-part.state"), 1);
+	assert_int_equal(tusk_sweep_tmps_of(rt_root, "x.tusk-part.state"), 1);
+	assert_int_equal(tusk_sweep_tmps_of(rt_root, "../x"), -EINVAL);
+	assert_int_equal(tusk_sweep_tmps_of(rt_root, "no/x"), -ENOENT);
 }
 
 int

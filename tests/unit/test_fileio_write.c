@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* mbufs to a file: whatever the segment sizes, batch size and start
  * offset, the file ends up holding exactly the bytes added, in order; a
- * full disk is reported (-ENOSPC), sticks, and every mbuf is freed. */
+ * full disk is reported (-ENOSPC), sticks, and every mbuf is freed. The
+ * same through a writer queue's thread (file_writeq.h), and a writer
+ * moved by seek() puts each span where it belongs. */
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -19,15 +21,29 @@
 #include <rte_mbuf.h>
 
 #include "file_write.h"
+#include "file_writeq.h"
 #include "testenv.h"
 #include "unmet.h"
 
 #define ROOM 2048
 #define POOL_N 4096
 #define DATA_LEN (4u << 20)
+/* Segments in one chain at most (the tests use up to 1,500). */
+#define MAX_SEGS 2048
 
 static struct rte_mempool *pool;
 static uint8_t *data;
+/* the writer queue the writers of a test use (NULL: none) */
+static struct tusk_file_writeq *wq;
+
+/* Flush, and with a queue wait until it is all written. */
+static int
+flush_all(struct tusk_file_writer *w)
+{
+	int err = tusk_file_writer_flush(w);
+
+	return err != 0 ? err : tusk_file_writer_drain(w);
+}
 
 static int
 setup(void **state)
@@ -110,6 +126,32 @@ seg_len(unsigned int i)
 	return cyc[i % (sizeof(cyc) / sizeof(cyc[0]))];
 }
 
+/* The next chain of at most segs segments (lengths seg_len(*k), ...) of
+ * data from done, given to w; what it holds and wrote is all of it.
+ * Returns the new done. */
+static size_t
+add_segs(struct tusk_file_writer *w, size_t done, size_t total,
+	 unsigned int segs, unsigned int *k)
+{
+	uint16_t lens[MAX_SEGS];
+	unsigned int n = 0;
+	size_t bytes = 0;
+
+	assert_true(segs <= MAX_SEGS);
+	for (; n < segs && done + bytes < total; n++, (*k)++) {
+		lens[n] = seg_len(*k);
+		if (lens[n] > total - done - bytes)
+			lens[n] = (uint16_t)(total - done - bytes);
+		bytes += lens[n];
+	}
+	assert_int_equal(tusk_file_writer_add(w, chain_of(data + done, lens,
+							  n)), 0);
+	done += bytes;
+	assert_int_equal(tusk_file_writer_written(w) + tusk_file_writer_held(w),
+			 done);
+	return done;
+}
+
 /* Write `total` bytes as chains of `segs` segments each through a writer
  * with `batch`, from file offset `off`. */
 static void
@@ -122,24 +164,11 @@ write_pattern(uint32_t batch, uint64_t off, unsigned int segs, size_t total)
 	unsigned int k = 0;
 
 	assert_non_null(w);
+	tusk_file_writer_set_queue(w, wq);
 	while (done < total) {
-		uint16_t lens[2048];
-		unsigned int n = 0;
-		size_t bytes = 0;
-
-		for (; n < segs && done + bytes < total; n++, k++) {
-			lens[n] = seg_len(k);
-			if (lens[n] > total - done - bytes)
-				lens[n] = (uint16_t)(total - done - bytes);
-			bytes += lens[n];
-		}
-		assert_int_equal(tusk_file_writer_add(w, chain_of(data + done,
-								  lens, n)), 0);
-		done += bytes;
-		assert_int_equal(tusk_file_writer_written(w) +
-				 tusk_file_writer_held(w), done);
+		done = add_segs(w, done, total, segs, &k);
 	}
-	assert_int_equal(tusk_file_writer_flush(w), 0);
+	assert_int_equal(flush_all(w), 0);
 	assert_int_equal(tusk_file_writer_written(w), total);
 	assert_int_equal(tusk_file_writer_held(w), 0);
 	tusk_file_writer_free(w);
@@ -242,29 +271,16 @@ write_direct(uint32_t batch, uint64_t off, unsigned int segs, size_t total,
 		fail_msg("O_DIRECT open of %s: %s", path, strerror(errno));
 	w = tusk_file_writer_create_direct(fd, dfd, off, batch);
 	assert_non_null(w);
+	tusk_file_writer_set_queue(w, wq);
 	while (done < total) {
-		uint16_t lens[64];
-		unsigned int n = 0;
-		size_t bytes = 0;
-
-		for (; n < segs && done + bytes < total; n++, k++) {
-			lens[n] = seg_len(k);
-			if (lens[n] > total - done - bytes)
-				lens[n] = (uint16_t)(total - done - bytes);
-			bytes += lens[n];
-		}
-		assert_int_equal(tusk_file_writer_add(w, chain_of(data + done,
-								  lens, n)), 0);
-		done += bytes;
-		assert_int_equal(tusk_file_writer_written(w) +
-				 tusk_file_writer_held(w), done);
+		done = add_segs(w, done, total, segs, &k);
 		if (mid != 0 && flushed_at == 0 && done >= mid) {
-			assert_int_equal(tusk_file_writer_flush(w), 0);
+			assert_int_equal(flush_all(w), 0);
 			assert_int_equal(tusk_file_writer_held(w), 0);
 			flushed_at = done;
 		}
 	}
-	assert_int_equal(tusk_file_writer_flush(w), 0);
+	assert_int_equal(flush_all(w), 0);
 	assert_int_equal(tusk_file_writer_written(w), total);
 	assert_int_equal(tusk_file_writer_held(w), 0);
 	if (flushed_at == 0)
@@ -363,6 +379,84 @@ test_enospc(void **state)
 	unlink(path);
 }
 
+/* The same cases with the writes on a writer queue's thread. */
+static int
+queue_up(void **state)
+{
+	wq = tusk_file_writeq_create("test-writeq");
+	return wq == NULL ? -1 : 0;
+}
+
+static int
+queue_down(void **state)
+{
+	tusk_file_writeq_free(wq);
+	wq = NULL;
+	return 0;
+}
+
+/* Spans written out of order by one writer moved with seek(), through
+ * the queue: each lands at its offset, nothing in between is touched. */
+static void
+test_queue_seek_spans(void **state)
+{
+	char path[] = "/tmp/tusk-test-write-XXXXXX";
+	int fd = temp_file(path);
+	struct tusk_file_writer *w = tusk_file_writer_create(fd, 0, 4096);
+	const size_t span = 1u << 20;
+	static const unsigned int order[] = {2, 0, 3, 1};
+	uint16_t lens[4] = {1000, 2000, 1096, 0};
+	uint8_t *back = malloc(4 * span);
+
+	assert_non_null(w);
+	assert_non_null(back);
+	tusk_file_writer_set_queue(w, wq);
+	for (unsigned int i = 0; i < 4; i++) {
+		size_t at = order[i] * span;
+
+		assert_int_equal(tusk_file_writer_seek(w, at), 0);
+		for (size_t o = 0; o < span; o += 4096) {
+			assert_int_equal(tusk_file_writer_add(
+				w, chain_of(data + at + o, lens, 4)), 0);
+			/* the lcore's side never waits for a batch unless
+			 * all of them are in flight */
+			assert_int_equal(tusk_file_writer_reap(w), 0);
+		}
+		tusk_file_writer_writeback(w, at, span);
+	}
+	assert_int_equal(flush_all(w), 0);
+	assert_int_equal(tusk_file_writer_written(w), 4 * span);
+	assert_int_equal(tusk_file_writer_added(w), 4 * span);
+	tusk_file_writer_free(w);
+	assert_int_equal(pread(fd, back, 4 * span, 0), 4 * span);
+	assert_memory_equal(back, data, 4 * span);
+	free(back);
+	close(fd);
+	unlink(path);
+	assert_int_equal(rte_mempool_avail_count(pool), POOL_N);
+}
+
+/* A write the thread fails shows at the next reap, sticks, and every
+ * mbuf is freed. */
+static void
+test_queue_error_sticks(void **state)
+{
+	struct tusk_file_writer *w = tusk_file_writer_create(-1, 0, 1);
+	uint16_t len = 100;
+
+	tusk_file_writer_set_queue(w, wq);
+	(void)tusk_file_writer_add(w, chain_of(data, &len, 1));
+	assert_int_equal(tusk_file_writer_drain(w), -EBADF);
+	assert_int_equal(tusk_file_writer_error(w), -EBADF);
+	assert_int_equal(tusk_file_writer_add(w, chain_of(data, &len, 1)),
+			 -EBADF);
+	assert_int_equal(tusk_file_writer_flush(w), -EBADF);
+	assert_int_equal(tusk_file_writer_held(w), 0);
+	assert_int_equal(tusk_file_writer_written(w), 0);
+	tusk_file_writer_free(w);
+	assert_int_equal(rte_mempool_avail_count(pool), POOL_N);
+}
+
 int
 main(void)
 {
@@ -373,6 +467,14 @@ main(void)
 		cmocka_unit_test(test_bad_fd_sticks),
 		cmocka_unit_test_setup_teardown(test_enospc, small_fs_up,
 						small_fs_down),
+		cmocka_unit_test_setup_teardown(test_contents_equal_input,
+						queue_up, queue_down),
+		cmocka_unit_test_setup_teardown(test_direct_equal_input,
+						queue_up, queue_down),
+		cmocka_unit_test_setup_teardown(test_queue_seek_spans,
+						queue_up, queue_down),
+		cmocka_unit_test_setup_teardown(test_queue_error_sticks,
+						queue_up, queue_down),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -203,12 +203,6 @@ test_discard_rate(void **state)
 	hw_settle();
 }
 
-static bool
-got_bytes(void *arg)
-{
-	return ((struct hw_client *)arg)->len > 0;
-}
-
 /* A reader with a tiny window that never opens it: the server holds a
  * few mbufs for it (its window, not megabytes), and aborts it when
  * nothing new was acknowledged for send_timeout, although the client's
@@ -233,7 +227,7 @@ test_send_timeout(void **state)
 	cl = hw_cl_try(&tiny);
 	cl->hold = true;
 	hw_cl_send(cl, get, strlen(get));
-	assert_true(hw_run_until(got_bytes, cl, 60000 * NS_PER_MS));
+	assert_true(hw_run_until(hw_client_got_bytes, cl, 60000 * NS_PER_MS));
 	run_for(500 * NS_PER_MS);
 	len = cl->len;
 	t0 = hw_pair.now;
@@ -481,7 +475,7 @@ test_pipeline_unread(void **state)
 	cl = hw_cl_try(&tiny);
 	cl->hold = true;
 	hw_cl_send(cl, reqs, N * (sizeof(head) - 1));
-	assert_true(hw_run_until(got_bytes, cl, 60000 * NS_PER_MS));
+	assert_true(hw_run_until(hw_client_got_bytes, cl, 60000 * NS_PER_MS));
 	run_for(1000 * NS_PER_MS);
 	in_use = rte_mempool_in_use_count(hw_data_pool);
 	print_message("%zu bytes of answers received, %u mbufs in use\n",

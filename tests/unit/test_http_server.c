@@ -350,12 +350,6 @@ test_idle_timeout(void **state)
 	hw_settle();
 }
 
-static bool
-got_bytes(void *arg)
-{
-	return ((struct hw_client *)arg)->len > 0;
-}
-
 /* A slow reader (its window closed) holds a bounded part of the file in
  * the server, not the whole of it: the rest waits on the disk. */
 static void
@@ -374,7 +368,7 @@ test_slow_reader(void **state)
 	cl->hold = true;
 	hw_cl_send(cl, get, strlen(get));
 	/* the answer starts at once: the digest is computed behind it */
-	assert_true(hw_run_until(got_bytes, cl, 60000 * NS_PER_MS));
+	assert_true(hw_run_until(hw_client_got_bytes, cl, 60000 * NS_PER_MS));
 	hw_run_until(NULL, NULL, 200 * NS_PER_MS);
 	j = tusk_http_server_json(hw_srv);
 	out = json_integer_value(json_object_get(json_array_get(
@@ -436,7 +430,7 @@ test_first_byte(void **state)
 	close(fd);
 	cl = hw_cl_open();
 	hw_cl_send(cl, get, strlen(get));
-	assert_true(hw_run_until(got_bytes, cl, 60000 * NS_PER_MS));
+	assert_true(hw_run_until(hw_client_got_bytes, cl, 60000 * NS_PER_MS));
 	/* the head and first bytes are here; the digest is not */
 	assert_false(hw_digest_kept((void *)"fresh.bin"));
 	hw_cl_wait(cl, "G", 1, rep);

@@ -146,7 +146,7 @@ test_bad_messages(void **state)
 			fail_msg("case '%s' answered", cases[i].what);
 		if (tusk_stack_stats(h.st)->drops[cases[i].why] != before + 1)
 			fail_msg("case '%s' not counted as %s", cases[i].what,
-				 tusk_drop_name(cases[i].why));
+				 tusk_stats_drop_name(cases[i].why));
 	}
 }
 

@@ -178,7 +178,7 @@ test_input_table(void **state)
 				fail_msg("case '%s': answered", cases[i].what);
 			if (after->drops[cases[i].why] != before.drops[cases[i].why] + 1)
 				fail_msg("case '%s': not counted as %s", cases[i].what,
-					 tusk_drop_name(cases[i].why));
+					 tusk_stats_drop_name(cases[i].why));
 		}
 		assert_int_equal(after->rx_frames, before.rx_frames + 1);
 		tusk_harness_clear(&h);

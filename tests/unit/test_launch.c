@@ -33,6 +33,7 @@
 #include <cmocka.h>
 
 #include "launch.h"
+#include "launch_fixture.h"
 
 #define IMAGE_DEFAULT "/var/lib/tusk/images/analysis"
 /* Generous bounds for a 2-core machine shared with builds: a command job
@@ -55,20 +56,6 @@ ci(void)
 	const char *v = getenv("CI");
 
 	return v != NULL && strcmp(v, "true") == 0;
-}
-
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 static char *
@@ -94,10 +81,10 @@ launcher_new(const char *runtime)
 						       err, sizeof(err));
 
 	assert_non_null(l);
-	assert_int_equal(l->ops->conf_set(l, "runtime", runtime, err, sizeof(err)), 0);
-	assert_int_equal(l->ops->conf_set(l, "image", fx.image, err, sizeof(err)), 0);
-	assert_int_equal(l->ops->conf_set(l, "memory_mb", "2048", err, sizeof(err)), 0);
-	assert_int_equal(l->ops->conf_set(l, "timeout_s", "900", err, sizeof(err)), 0);
+	lfx_conf(l, "runtime", runtime);
+	lfx_conf(l, "image", fx.image);
+	lfx_conf(l, "memory_mb", "2048");
+	lfx_conf(l, "timeout_s", "900");
 	if (l->ops->conf_done(l, err, sizeof(err)) != 0)
 		fail_msg("conf_done: %s", err);
 	return l;
@@ -110,13 +97,13 @@ missing(void)
 
 	if (geteuid() != 0)
 		return "not root";
-	if (sh("command -v bwrap >/dev/null") != 0)
+	if (lfx_sh("command -v bwrap >/dev/null") != 0)
 		return "bwrap not installed";
 	if (stat(fx.image, &st) < 0 || !S_ISDIR(st.st_mode))
 		return "no job image (tools/tusk-image build)";
-	if (sh("/usr/bin/python3 -c 'import h5py, nbformat, matplotlib' 2>/dev/null") != 0)
+	if (lfx_sh("/usr/bin/python3 -c 'import h5py, nbformat, matplotlib' 2>/dev/null") != 0)
 		return "Debian's python3-h5py/nbformat/matplotlib not installed";
-	if (sh("tools=%s/tools/lab; $tools/pilot-data %s >/dev/null", fx.src,
+	if (lfx_sh("tools=%s/tools/lab; $tools/pilot-data %s >/dev/null", fx.src,
 	       fx.data) != 0)
 		return "tools/lab/pilot-data failed";
 	return NULL;
@@ -137,7 +124,7 @@ group_setup(void **state)
 	snprintf(fx.data, sizeof(fx.data), "%s/data", fx.base);
 	if (mkdir(fx.base, 0755) < 0 || mkdir(fx.data, 0755) < 0)
 		return -1;
-	sh("echo 'input bytes' > %s/input.txt", fx.data);
+	lfx_sh("echo 'input bytes' > %s/input.txt", fx.data);
 	why = missing();
 	if (why != NULL) {
 		fprintf(stderr, "test_launch: %s%s\n", why,
@@ -166,7 +153,7 @@ group_teardown(void **state)
 	}
 	tusk_launcher_destroy(fx.l);
 	if (fx.base[0] != '\0')
-		sh("rm -rf %s", fx.base);
+		lfx_sh("rm -rf %s", fx.base);
 	return 0;
 }
 
@@ -202,31 +189,6 @@ submit(struct tusk_launcher *l, const char *id, const char *const *argv,
 	if (rc != 0)
 		fail_msg("submit %s: %s", id, err);
 	return rc;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static struct tusk_job_status
-wait_final(struct tusk_launcher *l, const char *id, double secs)
-{
-	struct tusk_job_status st;
-	double until = now() + secs;
-
-	do {
-		assert_int_equal(l->ops->poll(l, id, &st), 0);
-		if (tusk_job_state_final(st.state))
-			return st;
-		usleep(50 * 1000);
-	} while (now() < until);
-	fail_msg("%s: still %s after %.0f s", id, tusk_job_state_name(st.state), secs);
-	return st;
 }
 
 static char *
@@ -267,7 +229,7 @@ test_command_succeeds(void **state)
 
 	need_ready();
 	submit(fx.l, "ok-1", argv, false, 0, 0);
-	st = wait_final(fx.l, "ok-1", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "ok-1", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "SUCCEEDED");
 	assert_int_equal(st.exit_code, 0);
 	assert_string_equal(st.reason, "");
@@ -301,17 +263,17 @@ test_command_fails(void **state)
 
 	need_ready();
 	submit(fx.l, "fail-1", argv, false, 0, 0);
-	st = wait_final(fx.l, "fail-1", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "fail-1", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
 	assert_int_equal(st.exit_code, 3);
 	assert_string_equal(st.reason, "exit code 3: calibration missing");
 	/* a last line that is not text still makes a one-line reason */
 	submit(fx.l, "fail-3", badline, false, 0, 0);
-	st = wait_final(fx.l, "fail-3", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "fail-3", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
 	assert_string_equal(st.reason, "exit code 4: ?? bad   end");
 	submit(fx.l, "fail-2", noexec, false, 0, 0);
-	st = wait_final(fx.l, "fail-2", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "fail-2", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
 	assert_non_null(strstr(st.reason, "/no/such/program"));
 }
@@ -324,7 +286,7 @@ test_timeout(void **state)
 
 	need_ready();
 	submit(fx.l, "hang-1", argv, false, 2, 0);
-	st = wait_final(fx.l, "hang-1", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "hang-1", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "TIMEOUT");
 	assert_string_equal(st.reason, "killed after the time limit of 2 s");
 	assert_true(st.ended_s - st.started_s >= 2.0);
@@ -380,6 +342,19 @@ proc_zombie(int pid)
 	return z;
 }
 
+/* pid is gone or a zombie within JOB_WAIT_S: a process on its way out
+ * has no cmdline any more (marked() no longer sees it) before it is a
+ * zombie, a window a loaded machine makes long. */
+static bool
+ended(int pid)
+{
+	double until = lfx_now_s() + JOB_WAIT_S;
+
+	while (kill(pid, 0) == 0 && !proc_zombie(pid) && lfx_now_s() < until)
+		usleep(10 * 1000);
+	return kill(pid, 0) < 0 || proc_zombie(pid);
+}
+
 static void
 test_cancel(void **state)
 {
@@ -387,17 +362,17 @@ test_cancel(void **state)
 	struct tusk_job_status st;
 	pid_t pids[16];
 	int n = 0;
-	double until = now() + JOB_WAIT_S;
+	double until = lfx_now_s() + JOB_WAIT_S;
 
 	need_ready();
 	submit(fx.l, "cancel-1", argv, false, 0, 0);
-	while (now() < until && (n = marked(pids, 16)) < 2)	/* sh and sleep */
+	while (lfx_now_s() < until && (n = marked(pids, 16)) < 2)	/* sh and sleep */
 		usleep(50 * 1000);
 	assert_true(n >= 2);
 	assert_int_equal(fx.l->ops->poll(fx.l, "cancel-1", &st), 0);
 	assert_string_equal(tusk_job_state_name(st.state), "RUNNING");
 	assert_int_equal(fx.l->ops->cancel(fx.l, "cancel-1"), 0);
-	st = wait_final(fx.l, "cancel-1", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "cancel-1", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "CANCELLED");
 	assert_string_equal(st.reason, "cancelled");
 	for (int i = 0; i < n; i++)
@@ -422,11 +397,11 @@ test_supervisor_killed(void **state)
 	json_t *pid;
 	pid_t pids[16];
 	int n = 0, sup;
-	double until = now() + JOB_WAIT_S;
+	double until = lfx_now_s() + JOB_WAIT_S;
 
 	need_ready();
 	submit(fx.l, "killed-1", argv, false, 0, 0);
-	while (now() < until && (n = marked(pids, 16)) < 2)
+	while (lfx_now_s() < until && (n = marked(pids, 16)) < 2)
 		usleep(50 * 1000);
 	assert_true(n >= 2);
 	snprintf(path, sizeof(path), "%s/killed-1/pid", fx.state);
@@ -438,15 +413,15 @@ test_supervisor_killed(void **state)
 	assert_int_equal(kill(sup, SIGKILL), 0);
 	/* the next poll finds the supervisor gone, kills what is left of
 	 * the job and says why */
-	st = wait_final(fx.l, "killed-1", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "killed-1", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
 	assert_non_null(strstr(st.reason, "ended without a status"));
-	until = now() + JOB_WAIT_S;
-	while (now() < until && marked(pids + n, 1) > 0)
+	until = lfx_now_s() + JOB_WAIT_S;
+	while (lfx_now_s() < until && marked(pids + n, 1) > 0)
 		usleep(50 * 1000);
 	assert_int_equal(marked(pids + n, 1), 0);
 	for (int i = 0; i < n; i++)
-		assert_true(kill(pids[i], 0) < 0 || proc_zombie(pids[i]));
+		assert_true(ended(pids[i]));
 	/* found again, not started again */
 	submit(fx.l, "killed-1", argv, false, 0, 0);
 	usleep(300 * 1000);
@@ -465,7 +440,7 @@ test_data_read_only(void **state)
 
 	need_ready();
 	submit(fx.l, "ro-1", argv, false, 0, 0);
-	st = wait_final(fx.l, "ro-1", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "ro-1", JOB_WAIT_S);
 	assert_int_equal(st.exit_code, 9);
 	assert_string_equal(out_file("ro-1", "copy.txt"), "input bytes\n");
 	assert_non_null(strstr(out_file("ro-1", "err.txt"), "Read-only file system"));
@@ -505,12 +480,12 @@ test_network(void **state)
 		 "socket.create_connection(('127.0.0.1', %d), 5); print('connected')",
 		 port);
 	submit(fx.l, "net-off", argv, false, 0, 0);
-	st = wait_final(fx.l, "net-off", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "net-off", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
 	assert_non_null(strstr(st.reason, "ConnectionRefusedError"));
 	/* the same job with network asked reaches the host's listener */
 	submit(fx.l, "net-on", argv, true, 0, 0);
-	st = wait_final(fx.l, "net-on", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "net-on", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "SUCCEEDED");
 	close(fd);
 }
@@ -524,11 +499,11 @@ test_memory_limit(void **state)
 
 	need_ready();
 	submit(fx.l, "mem-small", argv, false, 0, 256ull << 20);
-	st = wait_final(fx.l, "mem-small", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "mem-small", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
 	assert_non_null(strstr(st.reason, "MemoryError"));
 	submit(fx.l, "mem-big", argv, false, 0, 1536ull << 20);
-	st = wait_final(fx.l, "mem-big", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "mem-big", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "SUCCEEDED");
 }
 
@@ -541,7 +516,7 @@ test_submit_idempotent(void **state)
 	need_ready();
 	for (int i = 0; i < 3; i++)
 		submit(fx.l, "once-1", argv, false, 0, 0);
-	st = wait_final(fx.l, "once-1", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "once-1", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "SUCCEEDED");
 	submit(fx.l, "once-1", argv, false, 0, 0);	/* finished: found again */
 	usleep(500 * 1000);
@@ -567,7 +542,7 @@ test_restart_rule(void **state)
 	assert_int_equal(fx.l->ops->poll(fx.l, "restart-1", &st), 0);
 	assert_true(st.state == TUSK_JOB_RUNNING || st.state == TUSK_JOB_PENDING);
 	submit(fx.l, "restart-1", argv, false, 0, 0);
-	st = wait_final(fx.l, "restart-1", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "restart-1", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "SUCCEEDED");
 	assert_string_equal(out_file("restart-1", "runs"), "run\ndone\n");
 	/* a ctrld that died after making the job directory and before the
@@ -578,7 +553,7 @@ test_restart_rule(void **state)
 	assert_string_equal(tusk_job_state_name(st.state), "PENDING");
 	submit(fx.l, "restart-2", argv, false, 0, 0);
 	submit(fx.l, "restart-2", argv, false, 0, 0);
-	st = wait_final(fx.l, "restart-2", JOB_WAIT_S);
+	st = lfx_wait_final(fx.l, "restart-2", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "SUCCEEDED");
 	assert_string_equal(out_file("restart-2", "runs"), "run\ndone\n");
 }
@@ -612,7 +587,7 @@ run_notebook_text(const char *id, const char *name, const char *text,
 	if (submit_notebook(id, nb, params, err, sizeof(err)) != 0)
 		fail_msg("submit %s: %s", id, err);
 	json_decref(params);
-	return wait_final(fx.l, id, NOTEBOOK_WAIT_S);
+	return lfx_wait_final(fx.l, id, NOTEBOOK_WAIT_S);
 }
 
 /* Every JSON type becomes the Python value it means; with no cell tagged
@@ -659,7 +634,7 @@ test_pilot_notebook(void **state)
 	if (submit_notebook("pilot-1", nb, params, err, sizeof(err)) != 0)
 		fail_msg("submit: %s", err);
 	json_decref(params);
-	st = wait_final(fx.l, "pilot-1", NOTEBOOK_WAIT_S);
+	st = lfx_wait_final(fx.l, "pilot-1", NOTEBOOK_WAIT_S);
 	fx.l->ops->logs(fx.l, "pilot-1", log, sizeof(log));
 	if (st.state != TUSK_JOB_SUCCEEDED)
 		fail_msg("pilot: %s: %s\n%s", tusk_job_state_name(st.state), st.reason, log);
@@ -670,7 +645,7 @@ test_pilot_notebook(void **state)
 	assert_true(json_has(outs, "pilot.ipynb") && json_has(outs, "pilot.png"));
 	json_decref(outs);
 	/* the statistics printed equal numpy's on the host; the PNG is one */
-	assert_int_equal(sh("%s/tools/lab/pilot-check %s %s/out-pilot-1", fx.src,
+	assert_int_equal(lfx_sh("%s/tools/lab/pilot-check %s %s/out-pilot-1", fx.src,
 			    fx.data, fx.base), 0);
 	/* parameters: injected after the tagged cell; data_dir stays /data */
 	assert_non_null(strstr(out_file("pilot-1", "pilot.ipynb"),
@@ -813,7 +788,7 @@ test_conf(void **state)
 	 * runs under whatever was chosen, and says so */
 	l = launcher_new("auto");
 	submit(l, "auto-1", argv, false, 0, 0);
-	st = wait_final(l, "auto-1", JOB_WAIT_S);
+	st = lfx_wait_final(l, "auto-1", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "SUCCEEDED");
 	assert_true(strcmp(st.runtime, "bwrap") == 0 || strcmp(st.runtime, "podman") == 0);
 	tusk_launcher_destroy(l);

@@ -42,6 +42,7 @@
 #include <cmocka.h>
 
 #include "launch.h"
+#include "launch_fixture.h"
 #include "launch_marathon.h"
 #include "unmet.h"
 
@@ -60,20 +61,6 @@ static struct {
 	bool ready;
 	struct tusk_launcher *l;
 } fx;
-
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* One JSON answer of the stand-in (curl: the launcher is not the client
  * that checks the launcher). */
@@ -159,18 +146,14 @@ launcher(const char *name, const char *password, const char *extra)
 	snprintf(state, sizeof(state), "%s/state", fx.base);
 	l = tusk_launcher_create("marathon", name, state, err, sizeof(err));
 	assert_non_null(l);
-	assert_int_equal(l->ops->conf_set(l, "url", fx.url, err, sizeof(err)), 0);
-	assert_int_equal(l->ops->conf_set(l, "user", USER, err, sizeof(err)), 0);
-	assert_int_equal(l->ops->conf_set(l, "password", password, err,
-					  sizeof(err)), 0);
-	assert_int_equal(l->ops->conf_set(l, "image", "debian:bookworm-slim",
-					  err, sizeof(err)), 0);
-	assert_int_equal(l->ops->conf_set(l, "poll_interval_ms", "100", err,
-					  sizeof(err)), 0);
-	assert_int_equal(l->ops->conf_set(l, "mem_mb", "256", err, sizeof(err)), 0);
+	lfx_conf(l, "url", fx.url);
+	lfx_conf(l, "user", USER);
+	lfx_conf(l, "password", password);
+	lfx_conf(l, "image", "debian:bookworm-slim");
+	lfx_conf(l, "poll_interval_ms", "100");
+	lfx_conf(l, "mem_mb", "256");
 	if (extra != NULL)
-		assert_int_equal(l->ops->conf_set(l, "app_extra", extra, err,
-						  sizeof(err)), 0);
+		lfx_conf(l, "app_extra", extra);
 	assert_int_equal(l->ops->conf_done(l, err, sizeof(err)), 0);
 	return l;
 }
@@ -182,16 +165,16 @@ setup(void **state)
 	const char *why = NULL;
 
 	snprintf(fx.src, sizeof(fx.src), "%s", src ? src : ".");
-	if (sh("/usr/bin/python3 -c 'import jsonschema' 2>/dev/null") != 0)
+	if (lfx_sh("/usr/bin/python3 -c 'import jsonschema' 2>/dev/null") != 0)
 		why = "python3-jsonschema missing";
-	else if (sh("command -v bwrap >/dev/null && command -v curl >/dev/null") != 0)
+	else if (lfx_sh("command -v bwrap >/dev/null && command -v curl >/dev/null") != 0)
 		why = "bwrap or curl missing";
 	if (why != NULL) {
 		fx.unmet = why;	/* each test fails (CI) or skips with it */
 		return 0;
 	}
 	snprintf(fx.base, sizeof(fx.base), "/tmp/tusk-marathon-%d", (int)getpid());
-	if (sh("rm -rf %s && mkdir -p %s/state %s/data && "
+	if (lfx_sh("rm -rf %s && mkdir -p %s/state %s/data && "
 	       "head -c 1048576 /dev/urandom > %s/data/in.bin", fx.base, fx.base,
 	       fx.base, fx.base) != 0)
 		return -1;
@@ -209,7 +192,7 @@ teardown(void **state)
 	tusk_launcher_destroy(fx.l);
 	standin_stop();
 	if (fx.base[0] != '\0' && getenv("TUSK_KEEP") == NULL)
-		sh("rm -rf %s", fx.base);
+		lfx_sh("rm -rf %s", fx.base);
 	return 0;
 }
 
@@ -231,25 +214,6 @@ spec_for(struct tusk_job_spec *s, const char *id, const char *const *argv,
 	*s = (struct tusk_job_spec){ .id = id, .kind = TUSK_JOB_COMMAND,
 				     .argv = argv, .out_dir = out };
 	s->data_dir = strdup(data);
-}
-
-static struct tusk_job_status
-wait_final(struct tusk_launcher *l, const char *id)
-{
-	struct tusk_job_status st = { 0 };
-
-	for (int i = 0; i < JOB_WAIT_S * 10; i++) {
-		assert_int_equal(l->ops->poll(l, id, &st), 0);
-		if (tusk_job_state_final(st.state)) {
-			fprintf(stderr, "job %s: %s (%s)\n", id,
-				tusk_job_state_name(st.state), st.reason);
-			return st;
-		}
-		usleep(100 * 1000);
-	}
-	fail_msg("job %s: no final state after %d s (%s)", id, JOB_WAIT_S,
-		 tusk_job_state_name(st.state));
-	return st;
 }
 
 static void
@@ -291,12 +255,12 @@ test_command_succeeds(void **state)
 	NEED_FIXTURE();
 	spec_for(&s, "sess1-0", argv, out, sizeof(out));
 	submit_ok(fx.l, &s);
-	st = wait_final(fx.l, "sess1-0");
+	st = lfx_wait_final(fx.l, "sess1-0", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "SUCCEEDED");
 	assert_int_equal(st.exit_code, 0);
 	assert_string_equal(st.runtime, "marathon");
 	/* the output is real: the same digest computed here */
-	assert_int_equal(sh("cd %s/data && sha256sum in.bin | cmp -s - %s/sum.txt",
+	assert_int_equal(lfx_sh("cd %s/data && sha256sum in.bin | cmp -s - %s/sum.txt",
 			    fx.base, out), 0);
 	outs = fx.l->ops->outputs(fx.l, "sess1-0");
 	assert_int_equal(json_array_size(outs), 1);
@@ -319,7 +283,7 @@ test_command_fails(void **state)
 	NEED_FIXTURE();
 	spec_for(&s, "sess1-1", argv, out, sizeof(out));
 	submit_ok(fx.l, &s);
-	st = wait_final(fx.l, "sess1-1");
+	st = lfx_wait_final(fx.l, "sess1-1", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "FAILED");
 	/* 3, not 9: /data was read-only */
 	assert_int_equal(st.exit_code, 3);
@@ -344,7 +308,7 @@ test_cancel(void **state)
 	submit_ok(fx.l, &s);
 	for (i = 0; i < JOB_WAIT_S * 10; i++) {
 		assert_int_equal(fx.l->ops->poll(fx.l, "sess2-0", &st), 0);
-		if (st.state == TUSK_JOB_RUNNING && sh("pgrep -f '^/bin/sleep 314159$' >/dev/null") == 0)
+		if (st.state == TUSK_JOB_RUNNING && lfx_sh("pgrep -f '^/bin/sleep 314159$' >/dev/null") == 0)
 			break;
 		usleep(100 * 1000);
 	}
@@ -353,9 +317,9 @@ test_cancel(void **state)
 	assert_int_equal(stat_of("deletes"), deletes + 1);
 	assert_int_equal(fx.l->ops->poll(fx.l, "sess2-0", &st), 0);
 	assert_string_equal(tusk_job_state_name(st.state), "CANCELLED");
-	for (i = 0; i < 50 && sh("pgrep -f '^/bin/sleep 314159$' >/dev/null") == 0; i++)
+	for (i = 0; i < 50 && lfx_sh("pgrep -f '^/bin/sleep 314159$' >/dev/null") == 0; i++)
 		usleep(100 * 1000);
-	assert_int_not_equal(sh("pgrep -f '^/bin/sleep 314159$' >/dev/null"), 0);
+	assert_int_not_equal(lfx_sh("pgrep -f '^/bin/sleep 314159$' >/dev/null"), 0);
 	app_gone("sess2-0");
 	free((void *)s.data_dir);
 }
@@ -380,7 +344,7 @@ test_submit_once(void **state)
 	l2 = launcher("m2", PASSWORD, NULL);
 	submit_ok(l2, &s);
 	assert_int_equal(stat_of("posts"), posts + 1);
-	st = wait_final(l2, "sess3-0");
+	st = lfx_wait_final(l2, "sess3-0", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "SUCCEEDED");
 	tusk_launcher_destroy(l2);
 	app_gone("sess3-0");
@@ -389,7 +353,7 @@ test_submit_once(void **state)
 	assert_int_equal(l2->ops->poll(l2, "sess3-0", &st), 0);
 	assert_string_equal(tusk_job_state_name(st.state), "SUCCEEDED");
 	assert_int_equal(stat_of("posts"), posts + 1);
-	assert_int_equal(sh("test \"$(cat %s/runs)\" = sess3-0", out), 0);
+	assert_int_equal(lfx_sh("test \"$(cat %s/runs)\" = sess3-0", out), 0);
 	tusk_launcher_destroy(l2);
 	free((void *)s.data_dir);
 }
@@ -406,7 +370,7 @@ test_unavailable_then_retry(void **state)
 	NEED_FIXTURE();
 	spec_for(&s, "sess4-0", argv, out, sizeof(out));
 	/* 5xx: the reason names it, a later submit works */
-	assert_int_equal(sh("curl -sf -XPOST 'http://127.0.0.1:%d/_standin/fail?count=1&code=503' >/dev/null",
+	assert_int_equal(lfx_sh("curl -sf -XPOST 'http://127.0.0.1:%d/_standin/fail?count=1&code=503' >/dev/null",
 			    fx.port), 0);
 	assert_int_equal(fx.l->ops->submit(fx.l, &s, err, sizeof(err)), -EAGAIN);
 	assert_non_null(strstr(err, "Marathon HTTP 503"));
@@ -418,7 +382,7 @@ test_unavailable_then_retry(void **state)
 	assert_non_null(strstr(err, "onnect"));
 	assert_int_equal(standin_start(port), 0);
 	submit_ok(fx.l, &s);
-	st = wait_final(fx.l, "sess4-0");
+	st = lfx_wait_final(fx.l, "sess4-0", JOB_WAIT_S);
 	assert_string_equal(tusk_job_state_name(st.state), "SUCCEEDED");
 	free((void *)s.data_dir);
 }
@@ -494,7 +458,7 @@ test_notebook(void **state)
 	assert_int_equal(rc, 0);
 	assert_true(strncmp(addr, "127.0.0.1:", 10) == 0);
 	/* it serves the session's data */
-	assert_int_equal(sh("curl -sf http://%s/in.bin | cmp -s - %s/in.bin", addr,
+	assert_int_equal(lfx_sh("curl -sf http://%s/in.bin | cmp -s - %s/in.bin", addr,
 			    data), 0);
 	assert_int_equal(tusk_marathon_notebook_stop(&c, "alice", dep, sizeof(dep),
 						     err, sizeof(err)), 0);
@@ -505,7 +469,7 @@ test_notebook(void **state)
 			usleep(100 * 1000);
 	}
 	assert_int_equal(rc, 0);
-	assert_int_not_equal(sh("curl -sf -m 2 http://%s/ >/dev/null", addr), 0);
+	assert_int_not_equal(lfx_sh("curl -sf -m 2 http://%s/ >/dev/null", addr), 0);
 	assert_int_equal(tusk_marathon_notebook_ready(&c, "alice", addr,
 				sizeof(addr), err, sizeof(err)), -ENOENT);
 }
@@ -527,9 +491,9 @@ test_all_definitions_valid(void **state)
 	assert_string_equal(json_string_value(json_array_get(ids, 0)), "/tusk/bad-1");
 	json_decref(j);
 	/* the log has a line per validation, all valid but that one */
-	assert_int_equal(sh("test $(grep -c '\"valid\": false' %s/validations.log) = 1",
+	assert_int_equal(lfx_sh("test $(grep -c '\"valid\": false' %s/validations.log) = 1",
 			    fx.base), 0);
-	assert_int_equal(sh("grep '\"valid\": false' %s/validations.log | grep -q '/tusk/bad-1'",
+	assert_int_equal(lfx_sh("grep '\"valid\": false' %s/validations.log | grep -q '/tusk/bad-1'",
 			    fx.base), 0);
 }
 

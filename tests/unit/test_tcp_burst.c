@@ -18,6 +18,7 @@
 #include "tcp_api.h"
 #include "tcp_conn.h"
 #include "tcp_segs.h"
+#include "tcp_sink.h"
 #include "tcp_wire.h"
 
 #define PPORT 40000
@@ -27,37 +28,18 @@
 #define NOW 3000000u
 
 static struct tusk_harness h;
-static uint32_t received;
 
-static int
-on_accepted(struct tusk_tcp_conn *c, void *larg, void **carg, uint64_t now)
-{
-	return 0;
-}
-
-static uint32_t
-on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m, uint64_t now)
-{
-	uint32_t len = rte_pktmbuf_pkt_len(m);
-
-	received += len;
-	rte_pktmbuf_free(m);
-	return len;
-}
-
-static const struct tusk_tcp_ops ops = {
-	.accepted = on_accepted,
-	.recv = on_recv,
-};
+/* The application: tests/lib/tcp_sink.h. */
+static struct tusk_test_sink sink;
 
 static int
 setup(void **state)
 {
-	received = 0;
+	memset(&sink, 0, sizeof(sink));
 	if (tusk_harness_init(&h, "tcp_burst") != 0)
 		return -1;
 	tusk_harness_learn_peer(&h, 0);
-	if (tusk_tcp_listen(h.st, LPORT, &ops, NULL, 4, NULL) != 0)
+	if (tusk_test_sink_listen(&h, LPORT, 4, NULL, &sink) != 0)
 		return -1;
 	return 0;
 }
@@ -130,7 +112,7 @@ test_in_order_burst(void **state)
 	assert_int_equal(s.flags, TUSK_TCP_F_ACK);
 	assert_int_equal(s.ack, PISS + 1 + 32 * SEG);
 	assert_int_equal(s.len, 0);
-	assert_int_equal(received, 32 * SEG);
+	assert_int_equal(sink.received, 32 * SEG);
 }
 
 /* A hole inside a burst: every segment beyond it is answered at once
@@ -156,7 +138,7 @@ test_hole_in_burst(void **state)
 	assert_int_equal(h.n_sent, 1);
 	tusk_test_seg_last(&h, &s);
 	assert_int_equal(s.ack, PISS + 1 + 21 * SEG);
-	assert_int_equal(received, 21 * SEG);
+	assert_int_equal(sink.received, 21 * SEG);
 }
 
 int

@@ -26,6 +26,7 @@
 #include "tcp_challenge.h"
 #include "tcp_hash.h"
 #include "tcp_segs.h"
+#include "tcp_sink.h"
 #include "tcp_wire.h"
 
 #define MS 1000000ULL

@@ -447,7 +447,8 @@ dump(struct tusk_stack *st, const char *name)
 		      (unsigned long long)s->tcp_tx);
 	for (int i = 0; i < TUSK_DROP_MAX; i++)
 		if (s->drops[i] != 0)
-			print_message("  drop %s %llu\n", tusk_drop_name(i),
+			print_message("  drop %s %llu\n",
+				      tusk_stats_drop_name(i),
 				      (unsigned long long)s->drops[i]);
 }
 

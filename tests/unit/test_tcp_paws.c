@@ -19,6 +19,7 @@
 
 #include "harness.h"
 #include "tcp_segs.h"
+#include "tcp_sink.h"
 #include "tcp_api.h"
 #include "tcp_options.h"
 #include "tcp_wire.h"
@@ -35,38 +36,16 @@
 
 static struct tusk_harness h;
 static uint16_t pport = PPORT;
-static struct tusk_tcp_conn *conn;
-static uint32_t received;
-static int reset;
 
-static int
-on_accepted(struct tusk_tcp_conn *c, void *larg, void **carg, uint64_t now)
+/* The application: tests/lib/tcp_sink.h. */
+static struct tusk_test_sink sink;
+
+/* The connection was reset (closed with ECONNRESET). */
+static bool
+reset(void)
 {
-	conn = c;
-	return 0;
+	return sink.closed > 0 && sink.close_err == -ECONNRESET;
 }
-
-static uint32_t
-on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m, uint64_t now)
-{
-	uint32_t len = rte_pktmbuf_pkt_len(m);
-
-	received += len;
-	rte_pktmbuf_free(m);
-	return len;
-}
-
-static void
-on_closed(struct tusk_tcp_conn *c, void *arg, int err, uint64_t now)
-{
-	reset = err == -ECONNRESET;
-}
-
-static const struct tusk_tcp_ops ops = {
-	.accepted = on_accepted,
-	.recv = on_recv,
-	.closed = on_closed,
-};
 
 /* Segments from the peer port `pport` and what the stack sent back
  * (tests/lib/tcp_segs.h). */
@@ -113,17 +92,15 @@ test_paws_table(void **state)
 
 		assert_int_equal(tusk_harness_init(&h, "tcp_paws"), 0);
 		tusk_harness_learn_peer(&h, 0);
-		assert_int_equal(tusk_tcp_listen(h.st, LPORT, &ops, NULL, 4,
-						 NULL), 0);
-		conn = NULL;
-		received = 0;
-		reset = 0;
+		assert_int_equal(tusk_test_sink_listen(&h, LPORT, 4, NULL,
+						       &sink), 0);
+		memset(&sink, 0, sizeof(sink));
 		send_seg(LPORT, F_SYN, PISS, 0, 65535, &o, 0, MS);
 		last(&s);
 		o.tsecr = s.opt.tsval;
 		send_seg(LPORT, F_ACK, PISS + 1, s.seq + 1, 65535, &o, 0,
 			 2 * MS);
-		assert_non_null(conn);
+		assert_non_null(sink.last);
 		st = tusk_stack_stats(h.st);
 		paws0 = st->drops[TUSK_DROP_TCP_PAWS];
 		t = 2 * MS + pc->when;
@@ -135,14 +112,15 @@ test_paws_table(void **state)
 		else
 			send_seg(LPORT, F_ACK, PISS + 1, s.seq + 1, 65535,
 				 pc->no_ts ? NULL : &o, 100, t);
-		print_message("%-52s received %u reset %d paws %llu\n",
-			      pc->name, received, reset,
+		print_message("%-52s received %llu reset %d paws %llu\n",
+			      pc->name, (unsigned long long)sink.received,
+			      reset(),
 			      (unsigned long long)(st->drops[TUSK_DROP_TCP_PAWS]
 						   - paws0));
 		if (pc->rst) {
-			assert_int_equal(reset, pc->taken);
+			assert_int_equal(reset(), pc->taken);
 		} else {
-			assert_int_equal(received, pc->taken ? 100 : 0);
+			assert_int_equal(sink.received, pc->taken ? 100 : 0);
 			assert_int_equal(st->drops[TUSK_DROP_TCP_PAWS] - paws0,
 					 pc->taken ? 0 : 1);
 			/* Either way an ACK; a dropped segment's ACK echoes

@@ -19,6 +19,7 @@
 #include "tcp_api.h"
 #include "tcp_options.h"
 #include "tcp_segs.h"
+#include "tcp_sink.h"
 #include "tcp_wire.h"
 
 #define MS 1000000ULL
@@ -29,33 +30,8 @@
 
 static struct tusk_harness h;
 
-/* What the service saw. */
-static struct {
-	struct tusk_tcp_conn *c;
-	uint32_t received;
-} ev;
-
-static int
-on_accepted(struct tusk_tcp_conn *c, void *larg, void **carg, uint64_t now)
-{
-	ev.c = c;
-	return 0;
-}
-
-static uint32_t
-on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m, uint64_t now)
-{
-	uint32_t len = rte_pktmbuf_pkt_len(m);
-
-	ev.received += len;
-	rte_pktmbuf_free(m);
-	return len;
-}
-
-static const struct tusk_tcp_ops ops = {
-	.accepted = on_accepted,
-	.recv = on_recv,
-};
+/* The application: tests/lib/tcp_sink.h. */
+static struct tusk_test_sink sink;
 
 #define send_seg(...) tusk_test_seg_send(&h, PPORT, __VA_ARGS__)
 #define sent(i, s) tusk_test_seg_sent(&h, (i), (s))
@@ -64,11 +40,11 @@ static const struct tusk_tcp_ops ops = {
 static int
 setup(void **state)
 {
-	memset(&ev, 0, sizeof(ev));
+	memset(&sink, 0, sizeof(sink));
 	if (tusk_harness_init(&h, "tcp_reneging") != 0)
 		return -1;
 	tusk_harness_learn_peer(&h, 0);
-	return tusk_tcp_listen(h.st, LPORT, &ops, NULL, 4, NULL);
+	return tusk_test_sink_listen(&h, LPORT, 4, NULL, &sink);
 }
 
 static int
@@ -83,7 +59,7 @@ establish(const struct tusk_tcp_opts *syn_opts)
 {
 	uint32_t iss = tusk_test_establish(&h, PPORT, LPORT, PISS, syn_opts);
 
-	assert_non_null(ev.c);
+	assert_non_null(sink.last);
 	return iss;
 }
 
@@ -123,7 +99,7 @@ test_rx_pool_low(void **state)
 	tusk_harness_clear(&h);
 	/* in-order data is taken even now */
 	send_seg(LPORT, F_ACK, PISS + 1, iss + 1, 65535, NULL, 1000, 5 * MS);
-	assert_int_equal(ev.received, 1000);
+	assert_int_equal(sink.received, 1000);
 	while (n_hog > 0)
 		rte_pktmbuf_free(hog[--n_hog]);
 	free(hog);
@@ -131,7 +107,7 @@ test_rx_pool_low(void **state)
 	for (uint32_t off = 1001; off < 6001; off += 1000)
 		send_seg(LPORT, F_ACK, PISS + off, iss + 1, 65535, NULL, 1000,
 			 6 * MS);
-	assert_int_equal(ev.received, 6000);
+	assert_int_equal(sink.received, 6000);
 	last(&s);
 	assert_int_equal(s.ack, PISS + 6001);
 	assert_int_equal(st->drops[TUSK_DROP_TCP_RX_POOL_LOW], 1);
@@ -150,7 +126,7 @@ test_sack_reneging(void **state)
 	struct tusk_test_seg s;
 
 	assert_non_null(rte_pktmbuf_append(m, 5000));
-	assert_int_equal(tusk_tcp_send(ev.c, &m, 3 * MS), 5000);
+	assert_int_equal(tusk_tcp_send(sink.last, &m, 3 * MS), 5000);
 	tusk_harness_clear(&h);
 	/* The peer SACKs segments 2..5, never the first. */
 	sack.sack[0] = (struct tusk_tcp_sack_block){ iss + 1001, iss + 5001 };

@@ -19,6 +19,7 @@
 
 #include "harness.h"
 #include "tcp_segs.h"
+#include "tcp_sink.h"
 #include "tcp_api.h"
 #include "tcp_options.h"
 #include "tcp_wire.h"
@@ -35,38 +36,9 @@
 
 static struct tusk_harness h;
 static uint16_t pport = PPORT;
-static struct tusk_tcp_conn *conn;
-static int n_closed;
 
-static int
-on_accepted(struct tusk_tcp_conn *c, void *larg, void **carg, uint64_t now)
-{
-	conn = c;
-	return 0;
-}
-
-static uint32_t
-on_recv(struct tusk_tcp_conn *c, void *arg, struct rte_mbuf *m, uint64_t now)
-{
-	uint32_t len = rte_pktmbuf_pkt_len(m);
-
-	rte_pktmbuf_free(m);
-	return len;
-}
-
-static void
-on_closed(struct tusk_tcp_conn *c, void *arg, int err, uint64_t now)
-{
-	n_closed++;
-	if (c == conn)
-		conn = NULL;
-}
-
-static const struct tusk_tcp_ops ops = {
-	.accepted = on_accepted,
-	.recv = on_recv,
-	.closed = on_closed,
-};
+/* The application: tests/lib/tcp_sink.h. */
+static struct tusk_test_sink sink;
 
 /* Segments from the peer port `pport` and what the stack sent back
  * (tests/lib/tcp_segs.h). */
@@ -111,16 +83,16 @@ reach(enum tusk_tcp_state want)
 	if (want == TUSK_TCP_SYN_RECEIVED)
 		return;
 	send_seg(LPORT, F_ACK, rcv_nxt, snd_nxt, 65535, NULL, 0, t += MS);
-	assert_non_null(conn);
+	assert_non_null(sink.last);
 	if (want == TUSK_TCP_CLOSE_WAIT || want == TUSK_TCP_LAST_ACK) {
 		send_seg(LPORT, F_ACK | F_FIN, rcv_nxt++, snd_nxt, 65535, NULL,
 			 0, t += MS);
 		if (want == TUSK_TCP_LAST_ACK) {
-			tusk_tcp_close(conn, t += MS);
+			tusk_tcp_close(sink.last, t += MS);
 			snd_nxt++;
 		}
 	} else if (want != TUSK_TCP_ESTABLISHED) {
-		tusk_tcp_shutdown(conn, t += MS); /* FIN-WAIT-1 */
+		tusk_tcp_shutdown(sink.last, t += MS); /* FIN-WAIT-1 */
 		snd_nxt++;
 		if (want == TUSK_TCP_FIN_WAIT_2 || want == TUSK_TCP_TIME_WAIT)
 			send_seg(LPORT, F_ACK, rcv_nxt, snd_nxt, 65535, NULL, 0,
@@ -132,8 +104,8 @@ reach(enum tusk_tcp_state want)
 			send_seg(LPORT, F_ACK | F_FIN, rcv_nxt++, snd_nxt,
 				 65535, NULL, 0, t += MS);
 	}
-	assert_non_null(conn);
-	assert_int_equal(tusk_tcp_conn_state(conn), want);
+	assert_non_null(sink.last);
+	assert_int_equal(tusk_tcp_conn_state(sink.last), want);
 	fin_unacked = want == TUSK_TCP_FIN_WAIT_1 ||
 		      want == TUSK_TCP_CLOSING || want == TUSK_TCP_LAST_ACK;
 	tusk_harness_clear(&h);
@@ -237,19 +209,18 @@ test_matrix(void **state)
 			assert_int_equal(tusk_harness_init(&h, "tcp_matrix"), 0);
 			tusk_harness_learn_peer(&h, 0);
 			tusk_tcp_set_msl(h.st, 10 * MS);
-			conn = NULL;
-			n_closed = 0;
-			assert_int_equal(tusk_tcp_listen(h.st, LPORT, &ops, NULL,
-							 4, NULL), 0);
+			memset(&sink, 0, sizeof(sink));
+			assert_int_equal(tusk_test_sink_listen(&h, LPORT, 4,
+							       NULL, &sink), 0);
 			reach(states[i]);
 			if (states[i] == TUSK_TCP_SYN_RECEIVED)
-				conn = NULL; /* not yet given to the service */
+				sink.last = NULL; /* not yet given to the service */
 			arrive(k, 50 * MS);
 			print_message("%-12s x %-14s -> %s, sent %02x\n",
 				      tusk_tcp_state_name(states[i]),
 				      kind_names[k],
-				      conn ? tusk_tcp_state_name(
-					      tusk_tcp_conn_state(conn)) : "-",
+				      sink.last ? tusk_tcp_state_name(
+					      tusk_tcp_conn_state(sink.last)) : "-",
 				      h.n_sent ? (last(&s), s.flags) : 0);
 			if (o->answer == NONE) {
 				assert_int_equal(h.n_sent, 0);
@@ -264,17 +235,17 @@ test_matrix(void **state)
 				states[i] : (enum tusk_tcp_state)o->state;
 			if (o->state == GONE) {
 				/* Told, or (the service closed) just freed. */
-				assert_true(conn == NULL ||
-					    tusk_tcp_conn_state(conn) ==
+				assert_true(sink.last == NULL ||
+					    tusk_tcp_conn_state(sink.last) ==
 					    TUSK_TCP_CLOSED);
 				assert_int_equal(tusk_tcp_conn_count(h.st),
 						 k == K_SYN_INWIN ? 1 : 0);
 			} else if (want == TUSK_TCP_SYN_RECEIVED) {
-				assert_null(conn); /* not the service's yet */
+				assert_null(sink.last); /* not the service's yet */
 				assert_int_equal(tusk_tcp_conn_count(h.st), 1);
 			} else {
-				assert_non_null(conn);
-				assert_int_equal(tusk_tcp_conn_state(conn),
+				assert_non_null(sink.last);
+				assert_int_equal(tusk_tcp_conn_state(sink.last),
 						 want);
 			}
 			tusk_harness_fini(&h);

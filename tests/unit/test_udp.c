@@ -215,7 +215,7 @@ test_bad_datagrams(void **state)
 		if (cases[i].why < TUSK_DROP_MAX &&
 		    drops[cases[i].why] != before + 1)
 			fail_msg("case '%s' not counted as %s", cases[i].what,
-				 tusk_drop_name(cases[i].why));
+				 tusk_stats_drop_name(cases[i].why));
 		if (h.n_sent != 0)
 			fail_msg("case '%s' answered", cases[i].what);
 	}
