@@ -180,6 +180,7 @@ struct tusk_tcp_conn {
 	uint64_t last_rx;       /* for keepalive */
 	uint64_t syn_ts;        /* first SYN / SYN-ACK sent (RTT sample) */
 	uint64_t pace_ts;       /* next paced send may leave at this time */
+	bool pace_held;         /* the last output stopped on pacing */
 	uint64_t challenge_next; /* next challenge ACK allowed (RFC 5961 7) */
 	uint64_t oow_ack_next;   /* next ACK for an out-of-window segment */
 

@@ -333,13 +333,19 @@ pacing_blocks(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 	return true;
 }
 
+/* A sender the pacer held (pace_held) that comes late (its poller was off
+ * the core) sends the slots it missed, up to TUSK_TCP_PACE_CREDIT_NS of
+ * them; one held by cwnd, the window or the application, or restarting
+ * from idle, starts at now, with no burst. */
 static void
 paced(struct tusk_tcp_conn *c, uint32_t len, uint64_t now)
 {
+	uint64_t credit = c->pace_held ? TUSK_TCP_PACE_CREDIT_NS : 0;
+
 	if (c->cc.pacing_rate == 0)
 		return;
-	if (c->pace_ts < now)
-		c->pace_ts = now;
+	if (c->pace_ts + credit < now)
+		c->pace_ts = now - credit;
 	c->pace_ts += (uint64_t)len * TUSK_NS_PER_S / c->cc.pacing_rate;
 }
 
@@ -618,6 +624,9 @@ tusk_tcp_output(struct tusk_tcp *tcp, struct tusk_tcp_conn *c, uint64_t now)
 		if (sent > 0 && (was_idle ||
 		    c->timer[TUSK_TCP_T_RTX] == TUSK_TCP_NEVER))
 			tusk_tcp_timers_rearm_rtx(tcp, c, now);
+		/* the pacer holds it iff its timer is armed ahead */
+		c->pace_held = c->timer[TUSK_TCP_T_PACE] != TUSK_TCP_NEVER &&
+			       c->timer[TUSK_TCP_T_PACE] > now;
 		if (SEQ_LEQ(c->sq.end, c->snd_nxt))
 			tusk_tcp_rate_check_app_limited(&c->rate, 0,
 				tusk_tcp_sb_pipe(&c->sb), c->cc.cwnd, c->mss,

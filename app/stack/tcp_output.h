@@ -15,6 +15,16 @@ struct tusk_tcp_seg_in;
 /* When the pool is empty, try sending again after this long: about a
  * burst's time at 10 Gbit/s, long enough for the driver to free some. */
 #define TUSK_TCP_NOBUF_RETRY_NS (1000ULL * 1000)
+/* Pacing credit: a sender the pacer held that comes late for its slots
+ * (its poller shares the core and was not scheduled: a scheduler
+ * slice is a few ms to ~20 ms) sends what it missed, up to this much
+ * time's worth (Linux gives a late sender credit too, tcp_output.c "OS
+ * jitter", for smaller gaps). Without it the rate delivered fell below
+ * the pacing rate, BBR took that for the path's bandwidth and paced
+ * slower: a tuskd-to-tuskd push sank to 0.03 Gbit/s (README, "Pacing on
+ * a shared core"). The burst stays bounded by cwnd; a sender
+ * held by cwnd or restarting from idle gets no credit. */
+#define TUSK_TCP_PACE_CREDIT_NS (10ULL * 1000 * 1000)
 
 /*
  * Send what may be sent now: lost segments first (RFC 6675 NextSeg rule

@@ -55,7 +55,8 @@
 readonly MIB=${GRID_TPC_MIB:-32}
 # The file of the checks after the main copies (names, https by name,
 # verification): their bytes are checked, not their rate, and a push to
-# tuskd runs at ~0.01-0.02 Gbit/s on the loaded 2-core machine.
+# tuskd ran at ~0.01-0.02 Gbit/s on the loaded 2-core machine before the
+# pacing credit (README, "Pacing on a shared core").
 readonly SMALL_MIB=4
 readonly B_SUBNET=10.78.0
 readonly A_ADDR=$TUSKD_ADDR
