@@ -114,14 +114,16 @@ delete_done(struct hs_conn *hc, const struct tusk_fsop_result *r,
 		hs_respond_error(hc, 204, now);
 }
 
-/* "host[:port]" [a, a + n): the host's length and the port (80 when
- * absent: "h" and "h:80" name one server, RFC 3986 6.2.3). */
+/* "host[:port]" [a, a + n): the host's length and the port (the
+ * scheme's default when absent: "h" and "h:80" name one http server,
+ * "h" and "h:443" one https server, RFC 3986 6.2.3). */
 static size_t
-authority_split(const char *a, size_t n, unsigned long *port)
+authority_split(const char *a, size_t n, unsigned long dflt,
+		unsigned long *port)
 {
 	const char *c = memrchr(a, ':', n);
 
-	*port = 80;
+	*port = dflt;
 	if (c == NULL || memchr(c, ']', n - (size_t)(c - a)) != NULL)
 		return n; /* no port (or an IPv6 literal's colons) */
 	*port = strtoul(c + 1, NULL, 10);
@@ -129,9 +131,10 @@ authority_split(const char *a, size_t n, unsigned long *port)
 }
 
 /* Is the absolute URI's authority ("http://host:port/...") ours (the
- * request's Host)? An absolute path has none and is ours. */
+ * request's Host, on an https connection when tls)? An absolute path
+ * has none and is ours. */
 static bool
-same_server(const char *dest, const char *host)
+same_server(const char *dest, const char *host, bool tls)
 {
 	const char *a = strstr(dest, "://"), *e;
 	unsigned long dport, hport;
@@ -142,8 +145,10 @@ same_server(const char *dest, const char *host)
 	a += 3;
 	for (e = a; *e != '\0' && *e != '/' && *e != '?' && *e != '#'; e++)
 		;
-	dn = authority_split(a, (size_t)(e - a), &dport);
-	hn = authority_split(host, strlen(host), &hport);
+	dn = authority_split(a, (size_t)(e - a),
+			     strncasecmp(dest, "https://", 8) == 0 ? 443 : 80,
+			     &dport);
+	hn = authority_split(host, strlen(host), tls ? 443 : 80, &hport);
 	return dn == hn && dport == hport && strncasecmp(a, host, dn) == 0;
 }
 
@@ -162,7 +167,7 @@ move_dest(struct hs_conn *hc, char *to, size_t len, bool *noreplace,
 		refuse(hc, rc == -ENOSPC ? 414 : 400, "no Destination", now);
 		return -1;
 	}
-	if (!same_server(v, hc->req.host)) {
+	if (!same_server(v, hc->req.host, hc->tls != NULL)) {
 		refuse(hc, 502, "Destination on another server", now);
 		return -1;
 	}

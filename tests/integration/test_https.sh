@@ -185,6 +185,17 @@ scurl -o /dev/null -w '%{http_code} %{time_total}' -T "$WORK/peer/up.bin" "$HTTP
 assert_code "${CURL_OUT:0:3}" 201 "https PUT /up.bin"
 same_file "$WORK/peer/up.bin" "$WORK/root/up.bin" "https PUT $MIB MiB"
 note "https PUT rate: $(gbps "$SIZE" "${CURL_OUT#* }") Gbit/s"
+# MOVE over https: a Destination naming https's default port, or none,
+# is this server whether the Host field carries the port or not (curl
+# leaves :443 out of Host)
+s443=https://$TUSKD_ADDR:443
+scurl -o /dev/null -w '%{http_code}' -X MOVE -H "Destination: $s443/up2.bin" \
+	"$s443/up.bin"
+assert_code "$CURL_OUT" 201 "https MOVE, Destination with :443, Host without"
+scurl -o /dev/null -w '%{http_code}' -X MOVE -H "Host: $TUSKD_ADDR:443" \
+	-H "Destination: https://$TUSKD_ADDR/up.bin" "$s443/up2.bin"
+assert_code "$CURL_OUT" 201 "https MOVE, Destination without a port, Host with :443"
+same_file "$WORK/peer/up.bin" "$WORK/root/up.bin" "https PUT after two MOVEs"
 
 note "2b: gfal2 (Debian's python3-gfal2) with a bearer token over https"
 # gfal2 sends bearer tokens over HTTPS only; it trusts the CAs of
