@@ -415,9 +415,32 @@ submit(struct tusk_file_writer *w, bool hard)
 	tusk_file_writer_reap(w);
 	if (w->in_flight == TUSK_FILE_WRITE_BATCHES)
 		wait_oldest(w);
+	/* without a queue the batch ran here and is reaped: fill the
+	 * first one again, the only one whose arrays are allocated */
+	if (w->q == NULL && w->in_flight == 0)
+		w->fill = 0;
 	if (w->err != 0)
 		drop_fill(w);
 	return w->err;
+}
+
+/* Give the empty batch b room for w->seg_cap segments; the writer's
+ * -errno when there is no memory. */
+static int
+batch_grow(struct tusk_file_writer *w, struct tusk_file_batch *b)
+{
+	free(b->done);
+	free(b->iov);
+	b->cap = 0;
+	b->done = malloc(sizeof(*b->done) * w->seg_cap);
+	b->iov = malloc(sizeof(*b->iov) * w->seg_cap);
+	if (b->done == NULL || b->iov == NULL) {
+		w->err = -ENOMEM;
+		drop_fill(w);
+		return w->err;
+	}
+	b->cap = w->seg_cap;
+	return 0;
 }
 
 /* Queue the segments of w->cur, handing on the batch whenever its
@@ -433,12 +456,16 @@ push_segs(struct tusk_file_writer *w)
 
 		if (s->data_len == 0)
 			continue;
-		if (b->n_iov == w->seg_cap) {
+		if (b->n_iov == w->seg_cap ||
+		    (b->n_iov > 0 && b->n_iov == b->cap)) {
 			if (submit(w, false) < 0)
 				return w->err;
 			b = &w->b[w->fill];
 			pushed = 0;
 		}
+		if (b->n_iov == 0 && b->cap < w->seg_cap &&
+		    batch_grow(w, b) < 0)
+			return w->err;
 		if (b->n_iov == 0 && !b->seek)
 			b->at = w->next_at;
 		b->iov[b->n_iov].iov_base = rte_pktmbuf_mtod(s, void *);
@@ -560,6 +587,10 @@ tusk_file_writer_free(struct tusk_file_writer *w)
 	while (__atomic_load_n(&w->in_ring, __ATOMIC_ACQUIRE) > 0)
 		sched_yield();
 	drop_fill(w);
+	for (unsigned int i = 0; i < TUSK_FILE_WRITE_BATCHES; i++) {
+		free(w->b[i].done);
+		free(w->b[i].iov);
+	}
 	free(w->stage);
 	free(w);
 }

@@ -80,7 +80,18 @@ pid=$(cat "$LAB_STATE/tuskd.pid")
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; }
 rss0=$(rss_kb)
 rss_peak=$rss0
-rss_sample() { local r; r=$(rss_kb); (( r > rss_peak )) && rss_peak=$r; true; }
+# rss_sample LABEL: the peak so far; a new peak is printed with the case
+# that made it, so a growth past the bound names its cause
+rss_sample() {
+	local r
+	r=$(rss_kb)
+	if (( r > rss_peak )); then
+		(( r - rss_peak > 4096 )) &&
+			note "RSS $(( r / 1024 )) MiB in $1 ($(grep -E '^Rss' "/proc/$pid/status" | tr -s ' \t' ' ' | tr '\n' ' '))"
+		rss_peak=$r
+	fi
+	true
+}
 
 total_s=$(( MSS_S + OFO_S + ARP_S + FLOOD_S + TRICKLE_S + 30 ))
 peer python3 "$INTEG_DIR/hostile.py" legit "$TUSKD_ADDR" "$HTTP_PORT" \
@@ -96,7 +107,7 @@ stats_save "$WORK/b1.json"
 net tiny_mss "$RAW_MSS" "$HTTP_PORT" /big.bin "$MSS_S" 1 > "$WORK/mss.json" ||
 	fail "hostile_net.py tiny_mss"
 note "$(cat "$WORK/mss.json")"
-rss_sample
+rss_sample tiny_mss
 avg=$(python3 -c 'import json,sys; d = json.load(open(sys.argv[1]))
 print(d["bytes"] // max(d["segs"], 1))' "$WORK/mss.json")
 # a segment at the end of a buffer may be short; the rest are full
@@ -121,7 +132,7 @@ print(p["available"], p["size"])'
 read -r free_min pool_size < <(pool_free)
 for (( i = 0; i < OFO_S + 10; i++ )); do
 	kill -0 "$opid" 2> /dev/null || break
-	rss_sample
+	rss_sample ofo
 	read -r f _ < <(pool_free)
 	(( f < free_min )) && free_min=$f
 	sleep 1
@@ -156,6 +167,7 @@ d = d.get("result", d)
 print(sum(l["connections"] for l in d["lcores"]))')
 	read -r f _ < <(pool_free)
 	(( f < free_min )) && free_min=$f
+	rss_sample put_trickle
 	(( conns >= TABLE_FULL )) && break
 	sleep 1
 done
@@ -167,6 +179,7 @@ http_get /legit.bin "$WORK/peer/t6.bin" "$WORK/t6.hdr" --interface "$LEGIT_ADDR"
 assert_code "$CODE" 200 "GET while uploads fill the table"
 same_file "$WORK/root/legit.bin" "$WORK/peer/t6.bin" "GET while uploads fill the table"
 wait "$tpid" || fail "hostile_net.py put_trickle"
+rss_sample put_trickle
 note "$(cat "$WORK/trickle.json")"
 ctl_json http > "$WORK/a6.json" || fail "tuskctl http"
 python3 - "$WORK/b6.json" "$WORK/a6.json" <<'PY' || fail "upload eviction counter"
@@ -188,7 +201,7 @@ ppid=$!
 net udp_flood "$TWAMP_PORT" "$FLOOD_S" 10.77.0.104 > "$WORK/udp.json" ||
 	fail "hostile_net.py udp_flood"
 wait "$ppid" || true
-rss_sample
+rss_sample udp_flood
 stats_save "$WORK/a4.json"
 note "$(cat "$WORK/udp.json"); ping: $(grep -o '[0-9]* packets transmitted, [0-9]* received' "$WORK/ping.txt");" \
 	"icmp_echo_tx +$(( $(stat_of "$WORK/a4.json" icmp_echo_tx) - $(stat_of "$WORK/b4.json" icmp_echo_tx) ))"
@@ -225,7 +238,7 @@ note "6: ARP requests from $ARP_ADDRS addresses for $ARP_S s"
 net arp_flood "$ARP_ADDRS" "$ARP_S" > "$WORK/arp.json" ||
 	fail "hostile_net.py arp_flood"
 note "$(cat "$WORK/arp.json")"
-rss_sample
+rss_sample arp_flood
 
 wait "$lpid" || fail "legitimate client: exit $? ($(cat "$WORK/legit.err"))"
 python3 - "$WORK/legit.json" "$WORK/root" "$put_sha" <<'PY' || fail "legitimate client (above)"
