@@ -130,12 +130,16 @@ authority_split(const char *a, size_t n, unsigned long dflt,
 	return (size_t)(c - a);
 }
 
-/* Is the absolute URI's authority ("http://host:port/...") ours (the
- * request's Host, on an https connection when tls)? An absolute path
- * has none and is ours. */
+/* Is the absolute URI's authority ("http://host:port/...") ours: the
+ * request's Host (on an https connection when tls), at that port or at
+ * our other listener's (one namespace is served on both)? An absolute
+ * path has none and is ours. */
 static bool
-same_server(const char *dest, const char *host, bool tls)
+same_server(const struct hs_conn *hc, const char *dest)
 {
+	const struct tusk_http_server_conf *cf = &hc->srv->conf;
+	const char *host = hc->req.host;
+	bool tls = hc->tls != NULL;
 	const char *a = strstr(dest, "://"), *e;
 	unsigned long dport, hport;
 	size_t dn, hn;
@@ -149,7 +153,9 @@ same_server(const char *dest, const char *host, bool tls)
 			     strncasecmp(dest, "https://", 8) == 0 ? 443 : 80,
 			     &dport);
 	hn = authority_split(host, strlen(host), tls ? 443 : 80, &hport);
-	return dn == hn && dport == hport && strncasecmp(a, host, dn) == 0;
+	return dn == hn && strncasecmp(a, host, dn) == 0 &&
+	       (dport == hport || dport == cf->port ||
+		dport == (cf->https_port != 0 ? cf->https_port : 443u));
 }
 
 /* The MOVE destination as a path under the root into to[]; 0 or the
@@ -167,7 +173,7 @@ move_dest(struct hs_conn *hc, char *to, size_t len, bool *noreplace,
 		refuse(hc, rc == -ENOSPC ? 414 : 400, "no Destination", now);
 		return -1;
 	}
-	if (!same_server(v, hc->req.host, hc->tls != NULL)) {
+	if (!same_server(hc, v)) {
 		refuse(hc, 502, "Destination on another server", now);
 		return -1;
 	}
