@@ -370,13 +370,13 @@ def put_trickle(port, srcs, per_src, secs, rate):
     TRICKLE_OPEN_BATCH a second so that every one keeps its rate from
     the start; reports the connections opened and how many were still
     open at the end."""
-    todo = [src for src in srcs.split(",") for _ in range(int(per_src))]
+    to_open = [src for src in srcs.split(",") for _ in range(int(per_src))]
     head = b"PUT /trickle-%%d.bin HTTP/1.1\r\nHost: t\r\n%sContent-Length: " \
         b"%d\r\n\r\n" % (AUTH, TRICKLE_LEN)
     chunk = b"p" * int(rate)
     socks, opened = [], 0
     t0 = last = time.time()
-    while time.time() - t0 < float(secs) and (socks or todo):
+    while time.time() - t0 < float(secs) and (socks or to_open):
         t1 = time.time()
         # rate bytes for every second since the last round, however
         # long the round took (opening connections takes a while)
@@ -392,7 +392,7 @@ def put_trickle(port, srcs, per_src, secs, rate):
             except OSError:
                 k.close()
         socks = live
-        for src in todo[:TRICKLE_OPEN_BATCH]:
+        for src in to_open[:TRICKLE_OPEN_BATCH]:
             try:
                 k = socket.create_connection((DST, int(port)), timeout=5,
                                              source_address=(src, 0))
@@ -402,7 +402,7 @@ def put_trickle(port, srcs, per_src, secs, rate):
                 opened += 1
             except OSError:
                 pass
-        todo = todo[TRICKLE_OPEN_BATCH:]
+        to_open = to_open[TRICKLE_OPEN_BATCH:]
         time.sleep(max(0.0, 1.0 - (time.time() - t1)))
     print(json.dumps({"case": "put_trickle", "opened": opened,
                       "open_at_end": len(socks),
