@@ -12,7 +12,13 @@
  *   - computed by worker threads (plain pthreads, not lcores) that lcores
  *     hand jobs to and poll without blocking: a whole file
  *     (tusk_digest_file), or a file being written in order, hashed from
- *     the page cache right behind the writer (tusk_digest_follow).
+ *     the page cache right behind the writer (tusk_digest_follow);
+ *   - and, where the worker threads share their cores with busy-polling
+ *     lcores (a small host), by the submitting lcore itself in the
+ *     iterations of its loop that found nothing to do
+ *     (tusk_digest_svc_assist): a chunk of at most a time budget at a
+ *     time, so the hashing uses the poller's spinning instead of taking
+ *     the core from it in scheduler time slices.
  *
  * Lcore side: submit, advance and poll are lock-free (an rte_ring and
  * atomics). Worker side: each thread keeps its own list of active jobs
@@ -76,14 +82,41 @@ int tusk_digest_store_as(int fd, const struct stat *st,
 /* Forget every kept digest of `fd` (xattrs and table). 0 or -errno. */
 int tusk_digest_forget(int fd);
 
+/* Chunks an assist hashes (tusk_digest_svc_assist): sized from the
+ * job's fastest rate seen so that a chunk takes the caller's budget,
+ * within these bounds. The first chunk of a job, before its rate is
+ * known: 32 KiB take ~30 us with SHA-256 alone here (1.1 GB/s) and ~80
+ * us with all four algorithms. Below the minimum the pread(2) costs more
+ * than a tenth of the chunk; the maximum is the lane's buffer. */
+#define TUSK_DIGEST_ASSIST_FIRST (32u * 1024)
+#define TUSK_DIGEST_ASSIST_MIN (16u * 1024)
+#define TUSK_DIGEST_ASSIST_MAX (256u * 1024)
+
 /*
- * Start `threads` worker threads (1..TUSK_DIGEST_MAX_THREADS). Returns
- * NULL with errno set (EINVAL, ENOMEM, or pthread_create's error).
+ * Start `threads` worker threads (0..TUSK_DIGEST_MAX_THREADS; 0: none,
+ * jobs advance only through tusk_digest_svc_assist() of the thread that
+ * submitted them, and submitting from a thread without a lane fails with
+ * EAGAIN). Returns NULL with errno set (EINVAL, ENOMEM, or
+ * pthread_create's error).
  */
 struct tusk_digest_svc *tusk_digest_svc_create(unsigned int threads);
 
 /*
- * Stop the workers and free the service (NULL is fine). Jobs still
+ * Work stealing by the submitting thread (an lcore with nothing to do
+ * this iteration): take one of the jobs this thread submitted that no
+ * one else advances right now (a claim, never waited for: a job the
+ * worker holds is skipped) and hash one chunk of it, sized to take about
+ * `budget_ns` (TUSK_DIGEST_ASSIST_* bounds). Jobs take turns. Returns
+ * the bytes hashed: 0 when no job had work that could be taken. Never
+ * blocks; reads the file with one pread(2). Results are the same bytes
+ * whichever party hashed which chunk.
+ */
+uint64_t tusk_digest_svc_assist(struct tusk_digest_svc *svc,
+				uint64_t budget_ns);
+
+/*
+ * Stop the workers and free the service (NULL is fine), once no thread
+ * calls tusk_digest_svc_assist() or submits any more. Jobs still
  * queued or running end with -ECANCELED; their owners must still call
  * tusk_digest_job_free().
  */
@@ -131,7 +164,9 @@ int tusk_digest_job_poll(struct tusk_digest_job *job,
 uint64_t tusk_digest_job_done(const struct tusk_digest_job *job);
 
 /* Release the job (NULL is fine); a running job is cancelled and the
- * worker drops it at its next block. */
+ * worker drops it at its next block. Call it on the thread that submitted
+ * the job, or once that thread no longer calls tusk_digest_svc_assist()
+ * (its lane is that thread's alone). */
 void tusk_digest_job_free(struct tusk_digest_job *job);
 
 #endif /* TUSK_DIGEST_H */

@@ -48,6 +48,9 @@
 #define CONFIG_CTL_IDLE_MAX 86400
 /* SHA-256 threads: one hashes ~1.2 GB/s here (README "Reference figures"). */
 #define CONFIG_DIGEST_THREADS_MAX 16
+/* An lcore's digest chunk in an idle iteration (lcore.c): above 1 ms a
+ * frame that comes meanwhile waits longer than a TCP timer tick. */
+#define CONFIG_DIGEST_ASSIST_MAX_US 1000
 
 static const char *const log_levels[] = {
 	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
@@ -185,6 +188,12 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .min = 1, .max = CONFIG_DIGEST_THREADS_MAX,
 	  .offset = offsetof(struct tusk_config, digest_threads),
 	  .desc = "threads computing file digests (adler32, crc32c, md5, sha-256) off the lcores" },
+	{ .name = "digest_assist_us", .type = TUSK_CFG_UINT, .def = "50",
+	  .min = 0, .max = CONFIG_DIGEST_ASSIST_MAX_US,
+	  .offset = offsetof(struct tusk_config, digest_assist_us),
+	  .desc = "an lcore whose loop found nothing to do hashes a chunk "
+		  "of its own transfers' digests taking about this long "
+		  "(microseconds; 0: never, the digest threads do it all)" },
 	{ .name = "poll", .type = TUSK_CFG_ENUM, .def = "busy",
 	  .min = TUSK_POLL_BUSY, .choices = poll_modes,
 	  .offset = offsetof(struct tusk_config, poll),

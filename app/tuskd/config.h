@@ -183,6 +183,7 @@ struct tusk_config {
 	uint32_t data_pool_mb;            /* payload mbufs per lcore */
 	uint32_t fetch_streams;           /* default parallel range streams */
 	uint32_t digest_threads;          /* SHA-256 worker threads */
+	uint32_t digest_assist_us;        /* idle lcore's digest chunk; 0 off */
 	uint32_t poll;                    /* enum tusk_poll_mode */
 	uint32_t bulk_port;               /* bulk discard sink; 0: off */
 	uint32_t iperf3_port;             /* iperf3 server; 0: off */

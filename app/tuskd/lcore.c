@@ -14,6 +14,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include "digest.h"
 #include "lcore.h"
 
 RTE_LOG_REGISTER_SUFFIX(tusk_lcore_logtype, lcore, INFO);
@@ -87,11 +88,13 @@ lcore_tx(void *arg, struct rte_mbuf **pkts, uint16_t n)
 		/* the stage owns them now; it sends them when they are due */
 		tusk_impair_enqueue(q->impair[TUSK_LCORE_TX], pkts, n,
 				    tusk_lcore_now_ns());
+		*q->tx_frames += n;
 		return n;
 	}
 	for (tries = 0; tries < LCORE_TX_RETRIES && sent < n; tries++)
 		sent += rte_eth_tx_burst(q->port_id, q->queue_id, pkts + sent,
 					 n - sent);
+	*q->tx_frames += sent;
 	return sent;
 }
 
@@ -109,6 +112,7 @@ tusk_lcore_add_port(struct tusk_lcore *lc, uint16_t port_id,
 	q->port_id = port_id;
 	q->queue_id = queue_id;
 	q->burst = RTE_MIN(burst, (uint16_t)TUSK_LCORE_MAX_BURST);
+	q->tx_frames = &lc->tx_frames;
 	conf->tx = lcore_tx;
 	conf->tx_arg = q;
 	conf->port_id = port_id;
@@ -132,6 +136,7 @@ lcore_fill_snapshot(struct tusk_lcore *lc, struct tusk_lcore_snapshot *s,
 	s->busy_loops = lc->busy_loops;
 	s->idle_sleeps = lc->idle.sleeps;
 	s->idle_slept_ns = lc->idle.slept_ns;
+	s->digest_bytes = lc->digest_bytes;
 	s->arp_shared = lc->arp_shared;
 	s->arp_share_drops = lc->arp_share_drops;
 	s->steer_drops = lc->steer_drops;
@@ -227,11 +232,36 @@ lcore_serve_snapshot(struct tusk_lcore *lc, uint64_t now)
 	__atomic_store_n(&lc->snap_done, req, __ATOMIC_RELEASE);
 }
 
+void
+tusk_lcore_set_digest(struct tusk_lcore *lc, struct tusk_digest_svc *digest,
+		      uint64_t budget_ns)
+{
+	lc->digest = budget_ns > 0 ? digest : NULL;
+	lc->digest_budget_ns = budget_ns;
+}
+
+/* An iteration that received nothing and sent nothing: hash a chunk of
+ * this lcore's digest jobs (digest.h, tusk_digest_svc_assist) instead of
+ * spinning. Whether it did counts as work for adaptive polling: sleeping
+ * would only hand the core to a digest thread doing the same. */
+static inline bool
+lcore_assist(struct tusk_lcore *lc, bool busy, uint64_t tx_before)
+{
+	uint64_t n;
+
+	if (busy || lc->digest == NULL || lc->tx_frames != tx_before)
+		return busy;
+	n = tusk_digest_svc_assist(lc->digest, lc->digest_budget_ns);
+	lc->digest_bytes += n;
+	return n > 0;
+}
+
 static inline void
 lcore_poll_once(struct tusk_lcore *lc)
 {
 	struct rte_mbuf *pkts[TUSK_LCORE_MAX_BURST];
 	uint64_t now = tusk_lcore_now_ns();
+	uint64_t tx_before = lc->tx_frames;
 	bool busy = false;
 	unsigned int i;
 
@@ -267,7 +297,8 @@ lcore_poll_once(struct tusk_lcore *lc)
 	lcore_serve_snapshot(lc, now);
 	lcore_serve_impair(lc);
 	tusk_lcore_serve_call(lc, now);
-	tusk_lcore_idle_after(&lc->idle, busy, now);
+	tusk_lcore_idle_after(&lc->idle, lcore_assist(lc, busy, tx_before),
+			      now);
 }
 
 int

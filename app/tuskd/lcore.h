@@ -53,6 +53,7 @@ struct tusk_lcore_queue {
 	uint16_t burst;  /* rx burst size from the port's profile */
 	/* impairment stages; NULL (the usual case): frames pass untouched */
 	struct tusk_impair *impair[TUSK_LCORE_DIRS];
+	uint64_t *tx_frames;  /* the lcore's count of frames sent */
 	/* frames the tx stage released that the NIC has not taken yet */
 	uint16_t tx_held;
 	struct rte_mbuf *tx_pend[TUSK_TX_BURST];
@@ -74,6 +75,7 @@ struct tusk_lcore_service {
 };
 
 struct tusk_lcore;
+struct tusk_digest_svc;
 
 /* A function the control thread runs on the lcore (tusk_lcore_call). */
 typedef int (*tusk_lcore_call_fn)(struct tusk_lcore *lc, void *arg,
@@ -87,6 +89,7 @@ struct tusk_lcore_snapshot {
 	uint64_t busy_loops;   /* iterations that received at least one frame */
 	uint64_t idle_sleeps;  /* sleeps of adaptive polling (lcore_idle.h) */
 	uint64_t idle_slept_ns;
+	uint64_t digest_bytes; /* digest bytes hashed in idle iterations */
 	uint64_t arp_shared;   /* ARP frames copied to other lcores */
 	uint64_t arp_share_drops; /* copies lost: no mbuf or inbox full */
 	uint64_t steer_drops;  /* steered TCP frames lost: inbox full */
@@ -131,6 +134,12 @@ struct tusk_lcore {
 	uint8_t impair_dir;
 	struct tusk_impair *impair_new;
 	struct tusk_impair *impair_old;
+	/* digest jobs this lcore submitted, advanced in idle iterations
+	 * (app/fileio digest.h: tusk_digest_svc_assist); NULL: none */
+	struct tusk_digest_svc *digest;
+	uint64_t digest_budget_ns;
+	uint64_t digest_bytes;  /* hashed by this lcore so far */
+	uint64_t tx_frames;     /* handed to its tx queues (or tx stages) */
 	/* services (lcore_svc.c) */
 	unsigned int n_services;
 	struct tusk_lcore_service services[TUSK_LCORE_SERVICES_MAX];
@@ -252,6 +261,14 @@ int tusk_lcore_call(struct tusk_lcore *lc, tusk_lcore_call_fn fn, void *arg,
 void tusk_lcore_serve_call(struct tusk_lcore *lc, uint64_t now);
 /* Release every service, last added first (tusk_lcore_free calls it). */
 void tusk_lcore_services_fini(struct tusk_lcore *lc);
+
+/*
+ * Let the lcore hash chunks of the digest jobs it submits to `digest` in
+ * the iterations of its loop that found nothing to do, each chunk taking
+ * about budget_ns (0: never). Before launch.
+ */
+void tusk_lcore_set_digest(struct tusk_lcore *lc,
+			   struct tusk_digest_svc *digest, uint64_t budget_ns);
 
 /* Free the stack and the lcore (the loop must be stopped). */
 void tusk_lcore_free(struct tusk_lcore *lc);

@@ -240,6 +240,8 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	env->data_pool = s->pool[i];
 	env->root = s->root;
 	env->digest = s->digest;
+	tusk_lcore_set_digest(lc, s->digest,
+			      (uint64_t)cfg->digest_assist_us * 1000);
 	/* first lcore: the fetch client, which third-party COPYs arriving
 	 * here pull with (http_server_tpc.c) */
 	if (i == 0) {

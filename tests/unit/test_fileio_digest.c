@@ -339,10 +339,13 @@ test_bounds_and_cancel(void **state)
 	uint8_t got[TUSK_DIGEST_LEN];
 	int fd = file_with(dir, "bound", 10);
 
+	/* no threads: jobs advance by assists only (test_digest_assist.c) */
+	s2 = tusk_digest_svc_create(0);
+	assert_non_null(s2);
+	tusk_digest_svc_free(s2);
 	errno = 0;
-	assert_null(tusk_digest_svc_create(0));
-	assert_int_equal(errno, EINVAL);
 	assert_null(tusk_digest_svc_create(TUSK_DIGEST_MAX_THREADS + 1));
+	assert_int_equal(errno, EINVAL);
 	s2 = tusk_digest_svc_create(1);
 	assert_non_null(s2);
 	errno = 0;
