@@ -168,8 +168,10 @@ tusk_twamp_poll(void *arg, uint64_t now)
 
 	if (s->run != NULL)
 		twamp_send_poll(s, now);
-	if (s->conf.control)
+	if (s->conf.control && now >= s->ctrl_next) {
 		twamp_ctrl_poll(s, now);
+		s->ctrl_next = now + TWAMP_CTRL_POLL_NS;
+	}
 	s->last_poll = now;
 }
 

@@ -234,8 +234,12 @@ on_stop(struct twamp_conn *k, uint64_t now)
 	for (unsigned int i = 0; i < TWAMP_SESSIONS_MAX; i++) {
 		struct twamp_session *ss = &k->s->sessions[i];
 
-		if (ss->owner == k && ss->stop_at == 0)
+		if (ss->owner == k && ss->stop_at == 0) {
 			ss->stop_at = now + ss->linger_ns + 1;
+			/* its port is free again when its linger ends */
+			if (ss->stop_at < k->s->ctrl_next)
+				k->s->ctrl_next = ss->stop_at;
+		}
 	}
 	return 0;
 }
@@ -364,6 +368,7 @@ on_accepted(struct tusk_tcp_conn *c, void *listen_arg, void **conn_arg,
 		/* messages are small and answered one by one */
 		tusk_tcp_set_nodelay(c, true);
 		*conn_arg = k;
+		s->ctrl_next = 0; /* greet at the next poll */
 		s->c.ctrl_conns++;
 		return 0;
 	}

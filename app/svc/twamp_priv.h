@@ -39,6 +39,12 @@
 /* An established control connection with no control message and no test
  * packet for this long is closed: RFC 5357 3.1 SERVWAIT, default 900 s. */
 #define TWAMP_CTRL_SERVWAIT_NS (900 * TWAMP_NS_PER_S)
+/* The control side's deadlines (above: tens of seconds) and lingering
+ * sessions (a Timeout, which session_recv checks itself per packet) are
+ * looked at this often, not every loop iteration: walking every slot on
+ * each iteration cost a busy worker 8% (README "Files at network
+ * speed"). A new connection's greeting goes at the next iteration. */
+#define TWAMP_CTRL_POLL_NS (1000 * 1000)
 /* After Stop-Sessions a session keeps reflecting for its Timeout (RFC
  * 5357 3.5), capped here so a client cannot hold a port for long. */
 #define TWAMP_SESSION_LINGER_MAX_NS (10 * TWAMP_NS_PER_S)
@@ -100,6 +106,7 @@ struct tusk_twamp {
 	struct tusk_twamp_run *run;
 	uint32_t port_rot;        /* rotates the ports tried for runs */
 	uint64_t last_poll;       /* `now` of the last tusk_twamp_poll() */
+	uint64_t ctrl_next;       /* twamp_ctrl_poll() due (0: now) */
 };
 
 /* twamp.c: reflect the sender packet m (freed) with own sequence seq. */
