@@ -182,7 +182,7 @@ fetch_one() {
 	fi
 	out=$("$FETCH" "$TMP/b.sock" --wait "$FETCH_MAX_S" \
 		url="http://10.88.0.1/src-$n.bin" dest=f.bin streams="$n" \
-		${FETCH_DIRECT:+direct=1})
+		${FETCH_DIRECT:+direct=1} ${FILES_VERIFY:+verify=$FILES_VERIFY})
 	threads_snap "${PAIR_PID[a]}" > "$ta1"
 	threads_snap "${PAIR_PID[b]}" > "$tb1"
 	[ -n "$perf" ] && wait "$perf"

@@ -326,6 +326,39 @@ test_missing_directory(void **state)
 			    "under the data root");
 }
 
+/* tmpfs is not preallocated (it would zero every page: http_fetch_disk.c
+ * reserve()): a file that fits at the start, with the space taken by
+ * another writer meanwhile, fails on its write with ENOSPC, nothing
+ * committed under its name. */
+static void
+test_disk_full_midway(void **state)
+{
+	char cmd[256], small[256], filler[300];
+	static char buf[1 << 20];
+	uint32_t id;
+	int fd;
+
+	snprintf(small, sizeof(small), "%s/small", fw_dir);
+	assert_true(mkdir(small, 0755) == 0 || errno == EEXIST);
+	if (mount("tusk-fetch-test", small, "tmpfs", 0, "size=48m") < 0)
+		tusk_unmet("mount a 48 MiB tmpfs at %s (needs root): %s",
+			   small, strerror(errno));
+	id = fw_start("http://10.0.0.2/big.bin", "small/big.bin", 1);
+	fw_run(id, 1u << 20);
+	snprintf(filler, sizeof(filler), "%s/filler", small);
+	fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	while (write(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	fw_run(id, 0);
+	assert_string_equal(fw_xstr(id, "state"), "failed");
+	assert_non_null(strstr(fw_xstr(id, "error"), "No space left"));
+	assert_false(fw_exists("small/big.bin"));
+	snprintf(cmd, sizeof(cmd), "umount %s/small", fw_dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* A file larger than the free space: refused at the start (the part is
  * preallocated), part removed. Needs root to mount a small tmpfs. */
 static void
@@ -499,6 +532,7 @@ main(void)
 		FW_TEST(test_no_route),
 		FW_TEST(test_missing_directory),
 		FW_TEST(test_disk_full),
+		FW_TEST(test_disk_full_midway),
 		FW_TEST(test_direct_fetch),
 		FW_TEST(test_direct_refused),
 		FW_TEST(test_changes_overflow),
