@@ -12,6 +12,7 @@
  * over; a wrong Repr-Digest fails and keeps nothing; 404 and a dead
  * server fail with their reasons; bad requests are refused.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -111,6 +112,54 @@ test_folded_checksums(void **state)
 			i == 0 ? fw_srv.adler : fw_srv.crc);
 		close(fd);
 	}
+}
+
+/* A thread of this process has this name (/proc/self/task/TID/comm). */
+static bool
+thread_named(const char *name)
+{
+	char path[300], comm[32];
+	struct dirent *e;
+	bool found = false;
+	DIR *d = opendir("/proc/self/task");
+	FILE *fp;
+
+	assert_non_null(d);
+	while (!found && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+			 e->d_name);
+		fp = fopen(path, "r");
+		if (fp == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), fp) != NULL)
+			found = strncmp(comm, name, strlen(name)) == 0;
+		fclose(fp);
+	}
+	closedir(d);
+	return found;
+}
+
+/* [tuskd] fetch_writer = lcore: no writer thread, the lcore writes each
+ * batch; the same bytes and digests over 4 streams. */
+static void
+test_lcore_writes(void **state)
+{
+	uint32_t id;
+
+	assert_true(thread_named("tusk-fetch-wr")); /* the default's */
+	tusk_fetch_free(fw_fetch);
+	fw_conf.write_on_lcore = true;
+	fw_fetch = fw_fetch_new();
+	fw_conf.write_on_lcore = false;
+	assert_false(thread_named("tusk-fetch-wr"));
+	id = fw_start("http://10.0.0.2/big.bin", "l.bin", 4);
+	fw_run(id, 0);
+	assert_string_equal(fw_xstr(id, "state"), "done");
+	fw_assert_file("l.bin", 1);
+	fw_assert_sha(id);
+	assert_false(fw_exists("l.bin.tusk-part"));
 }
 
 /* python3 -m http.server (3.11): no Accept-Ranges, 200 to everything,
@@ -568,6 +617,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		FW_TEST(test_four_range_streams),
 		FW_TEST(test_folded_checksums),
+		FW_TEST(test_lcore_writes),
 		FW_TEST(test_server_without_ranges),
 		FW_TEST(test_range_ignored_midway),
 		FW_TEST(test_server_killed_and_back),
