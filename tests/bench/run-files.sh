@@ -31,6 +31,7 @@
 # usage: tests/bench/run-files.sh [BUILD_DIR]     (as root; default build)
 # env:   FILES_MIB (4096: the file size, MiB; 256 for a quick run),
 #        FILES_STREAMS ("1 4"), FILES_ROOTS ("tmpfs disk"),
+#        FILES_WRITER (thread | lcore: [tuskd] fetch_writer),
 #        FILES_VERIFY ("auto adler32": the fetches' verify= modes, each
 #        on a new file, first and repeat; auto = sha-256 and what the
 #        source offers),
@@ -63,6 +64,7 @@ ROOTS=${FILES_ROOTS:-tmpfs disk}
 PARTS=${FILES_PARTS:-bulk memif fio sha http}
 POLL=${FILES_POLL:-busy}
 VERIFY=${FILES_VERIFY:-auto adler32}
+WRITER=${FILES_WRITER:-thread}
 DIRECT=${FILES_DIRECT:-0}
 DISK=${FILES_DISK:-/var/tmp}
 MEMIF_ZC=${FILES_MEMIF_ZC:-0}
@@ -138,6 +140,7 @@ memif_pair_files() {
 	# without tokens, said explicitly ([auth] mode = off; the section
 	# follows [tuskd]'s extra lines)
 	export MEMIF_DATA=$1 MEMIF_HTTP_PORT=80 MEMIF_TUSKD_EXTRA="poll = $POLL
+fetch_writer = $WRITER
 
 [auth]
 mode = off"
@@ -375,7 +378,7 @@ run_http() {
 	# still runs on every request, as in production)
 	TUSK_LAB_NS=$LAB_NS TUSK_LAB_IF=$LAB_IF TUSK_LAB_DATA=$d/lab TUSK_BUILD=$BUILD \
 		TUSK_LAB_AUTH_CONF="anon_read = /" \
-		TUSK_LAB_TUSKD_ARGS="--set tuskd.poll=$POLL" "$LAB" up > "$TMP/lab.log" 2>&1 ||
+		TUSK_LAB_TUSKD_ARGS="--set tuskd.poll=$POLL --set tuskd.fetch_writer=$WRITER" "$LAB" up > "$TMP/lab.log" 2>&1 ||
 		{ cat "$TMP/lab.log" >&2; die "lab up failed"; }
 	pid=$(cat "/run/tusk-lab/$LAB_NS/tuskd.pid")
 	sock=/run/tusk-lab/$LAB_NS/tuskd.sock
@@ -477,7 +480,7 @@ main() {
 	local p
 	need_root
 	echo "# tusk run-files.sh: $MIB MiB, streams '$STREAMS', roots '$ROOTS' (disk: $DISK," \
-		"$(df --output=fstype "$DISK" | tail -1)), poll = $POLL, $(nproc) CPUs, load $(load)"
+		"$(df --output=fstype "$DISK" | tail -1)), poll = $POLL, fetch_writer = $WRITER, $(nproc) CPUs, load $(load)"
 	for p in $PARTS; do
 		case $p in
 		bulk) run_bulk ;;
