@@ -267,6 +267,7 @@ tusk_fetch_create(const struct tusk_svc_env *env,
 {
 	unsigned int budget = TUSK_FETCH_SCAN_MAX;
 	struct tusk_fetch *f;
+	bool lcore_writes;
 	int dfd;
 
 	if (env == NULL || env->root == NULL || env->data_pool == NULL ||
@@ -280,10 +281,11 @@ tusk_fetch_create(const struct tusk_svc_env *env,
 		return NULL;
 	}
 	f->env = *env;
+	lcore_writes = conf != NULL && conf->write_on_lcore;
 	f->disk = tusk_fetch_disk_create(env->root);
-	if (f->disk != NULL)
+	if (f->disk != NULL && !lcore_writes)
 		f->writeq = tusk_file_writeq_create("tusk-fetch-wr");
-	if (f->writeq == NULL) {
+	if (f->disk == NULL || (f->writeq == NULL && !lcore_writes)) {
 		rte_errno = errno;
 		tusk_fetch_disk_free(f->disk);
 		free(f);

@@ -103,6 +103,9 @@ struct tusk_fetch_conf {
 	uint64_t idle_ns;
 	/* Do not look for resume records under the root at create (tests). */
 	bool no_scan;
+	/* The lcore writes each stream's batches itself instead of handing
+	 * them to a writer thread ([tuskd] fetch_writer = lcore). */
+	bool write_on_lcore;
 	/* https:// URLs: a client context (app/tls/tls.h) that verifies
 	 * servers; the service owns it once created (the caller still does
 	 * when create fails). NULL: https:// transfers fail at connect. */
@@ -111,7 +114,9 @@ struct tusk_fetch_conf {
 
 /*
  * How a fetch checks the file (`tuskctl fetch ... verify=`; README
- * "Fetch"). Hashing runs on the digest workers, never on the lcore.
+ * "Fetch"). adler32 and crc32c are folded on the lcore from each block's
+ * sums (http_fetch_verify.c); md5 and sha-256 hashed by the digest
+ * workers.
  *   auto      sha-256 and the algorithms the source offers (Repr-Digest,
  *             Digest; md5 only when it offers no sha-256), hashed while
  *             receiving: the contiguous prefix of

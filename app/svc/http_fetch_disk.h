@@ -88,7 +88,7 @@ tusk_fetch_disk_create_part(struct tusk_fetch_disk *d, const char *part,
 			    uint64_t size);
 
 /*
- * Queue: the CRC32C of `len` bytes of fd (dup()ed) at `off`, read back
+ * Queue: the CRC32C (and ADLER-32) of `len` bytes of fd (dup()ed) at `off`, read back
  * (a block a resume record calls done; after a reboot those reads come
  * from the disk, not the page cache). Poll the job, then
  * tusk_fetch_disk_job_crc(); NULL with errno ENOBUFS or ENOMEM.
@@ -97,8 +97,9 @@ struct tusk_fetch_disk_job *
 tusk_fetch_disk_crc(struct tusk_fetch_disk *d, int fd, uint64_t off,
 		    uint32_t len);
 
-/* The CRC32C a finished crc job computed. */
+/* The CRC32C and the ADLER-32 a finished crc job computed. */
 uint32_t tusk_fetch_disk_job_crc(const struct tusk_fetch_disk_job *job);
+uint32_t tusk_fetch_disk_job_adler(const struct tusk_fetch_disk_job *job);
 
 /* 0 when the job is done, -EAGAIN while queued or running, or the
  * -errno it failed with: a commit's rename (the part is left in place),

@@ -99,12 +99,13 @@ struct fetch_stream {
 	uint64_t got;            /* body bytes received */
 	uint32_t blk;            /* block the next body byte belongs to */
 	uint32_t blk_crc;        /* CRC32C of that block so far */
+	uint32_t blk_adler;      /* its ADLER-32, when the fetch folds it */
 	struct tusk_file_writer *w; /* for the stream's life (seek per span) */
 	/* blocks received whole whose last bytes the writer has not written
 	 * yet (its queue's thread): done once tusk_file_writer_written()
 	 * reaches `until` (a count of tusk_file_writer_added() bytes) */
 	struct fetch_pend {
-		uint32_t blk, crc;
+		uint32_t blk, crc, adler;
 		uint64_t until;
 	} pend[FETCH_STREAM_PEND_MAX];
 	unsigned int pend_head, pend_n;
@@ -132,6 +133,11 @@ struct fetch_xfer {
 	struct tusk_digests src_digests; /* the source's Repr-Digest, Digest */
 	uint32_t prefix_blk;     /* blocks [0, prefix_blk) are on disk */
 	uint64_t prefix_bytes;   /* and told to the follow job */
+	/* adler32 and crc32c of the file folded on the lcore from its
+	 * blocks' sums, in file order (no second read, no digest thread) */
+	unsigned int fold_algs;  /* the part of algs folded */
+	uint32_t fold_blk;       /* blocks [0, fold_blk) folded */
+	uint32_t fold_crc, fold_adler;
 	char *extra;             /* tusk_fetch_req.extra, or NULL */
 	uint32_t retry_max;      /* attempts without progress */
 	bool ranges;             /* the server honours Range */
@@ -249,8 +255,10 @@ void fetch_xfer_probed(struct fetch_xfer *x, const struct tusk_http_resp *r,
 void fetch_xfer_stream_failed(struct fetch_xfer *x, bool fatal,
 			      uint64_t now, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* Block b is on the file with crc. */
-void fetch_xfer_block_done(struct fetch_xfer *x, uint32_t b, uint32_t crc);
+/* Block b is on the file with crc (and adler, when the fetch folds
+ * adler32). */
+void fetch_xfer_block_done(struct fetch_xfer *x, uint32_t b, uint32_t crc,
+			   uint32_t adler);
 /* A response says the source is not what was probed: start over. */
 void fetch_xfer_source_changed(struct fetch_xfer *x, const char *why,
 			       uint64_t now);

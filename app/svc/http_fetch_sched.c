@@ -60,7 +60,10 @@ tusk_fetch_sched_init(struct tusk_fetch_sched *s, uint64_t size,
 	/* calloc(0) may return NULL: allocate at least one entry */
 	s->state = calloc(n + 1, sizeof(*s->state));
 	s->crc = calloc(n + 1, sizeof(*s->crc));
-	if (s->state == NULL || s->crc == NULL) {
+	s->adler = calloc(n + 1, sizeof(*s->adler));
+	s->has_adler = calloc(n + 1, sizeof(*s->has_adler));
+	if (s->state == NULL || s->crc == NULL || s->adler == NULL ||
+	    s->has_adler == NULL) {
 		tusk_fetch_sched_fini(s);
 		return -ENOMEM;
 	}
@@ -72,8 +75,12 @@ tusk_fetch_sched_fini(struct tusk_fetch_sched *s)
 {
 	free(s->state);
 	free(s->crc);
+	free(s->adler);
+	free(s->has_adler);
 	s->state = NULL;
 	s->crc = NULL;
+	s->adler = NULL;
+	s->has_adler = NULL;
 }
 
 void
@@ -81,6 +88,7 @@ tusk_fetch_sched_reset(struct tusk_fetch_sched *s)
 {
 	memset(s->state, TUSK_FETCH_BLK_MISSING, s->n_blocks);
 	memset(s->crc, 0, s->n_blocks * sizeof(*s->crc));
+	memset(s->has_adler, 0, s->n_blocks);
 	s->n_done = s->n_verify = s->n_assigned = 0;
 	s->hint = 0;
 }
@@ -180,11 +188,32 @@ tusk_fetch_sched_done(struct tusk_fetch_sched *s, uint32_t b, uint32_t crc)
 }
 
 void
+tusk_fetch_sched_set_adler(struct tusk_fetch_sched *s, uint32_t b,
+			   uint32_t adler)
+{
+	if (b >= s->n_blocks)
+		return;
+	s->adler[b] = adler;
+	s->has_adler[b] = 1;
+}
+
+bool
+tusk_fetch_sched_adler(const struct tusk_fetch_sched *s, uint32_t b,
+		       uint32_t *adler)
+{
+	if (b >= s->n_blocks || !s->has_adler[b])
+		return false;
+	*adler = s->adler[b];
+	return true;
+}
+
+void
 tusk_fetch_sched_release(struct tusk_fetch_sched *s, uint32_t b)
 {
 	if (b >= s->n_blocks || s->state[b] != TUSK_FETCH_BLK_ASSIGNED)
 		return;
 	s->state[b] = TUSK_FETCH_BLK_MISSING;
+	s->has_adler[b] = 0;
 	s->n_assigned--;
 	if (b < s->hint)
 		s->hint = b;
@@ -230,6 +259,7 @@ tusk_fetch_sched_verified(struct tusk_fetch_sched *s, uint32_t b, bool ok)
 	}
 	s->state[b] = TUSK_FETCH_BLK_MISSING;
 	s->crc[b] = 0;
+	s->has_adler[b] = 0;
 	if (b < s->hint)
 		s->hint = b;
 }

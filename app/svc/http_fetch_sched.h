@@ -61,6 +61,11 @@ struct tusk_fetch_sched {
 	uint32_t hint;          /* no MISSING block below this */
 	uint8_t *state;         /* enum tusk_fetch_blk per block */
 	uint32_t *crc;          /* CRC32C per block (DONE, VERIFY) */
+	/* ADLER-32 per block where has_adler[b]: computed on the lcore as
+	 * the bytes arrive when the fetch folds the file's adler32 from its
+	 * blocks (http_fetch_verify.c), or read back with a resumed block */
+	uint32_t *adler;
+	uint8_t *has_adler;
 };
 
 /* Block size for a file of `size` bytes: TUSK_FETCH_BLOCK_MIN, doubled
@@ -116,6 +121,13 @@ bool tusk_fetch_sched_take(struct tusk_fetch_sched *s, uint32_t b);
 /* ASSIGNED block b is on the file with CRC32C crc: DONE. */
 void tusk_fetch_sched_done(struct tusk_fetch_sched *s, uint32_t b,
 			   uint32_t crc);
+/* The ADLER-32 of block b's bytes (DONE or about to be: set with the
+ * CRC that makes it so); forgotten when the block goes MISSING. */
+void tusk_fetch_sched_set_adler(struct tusk_fetch_sched *s, uint32_t b,
+				uint32_t adler);
+/* Block b's ADLER-32: true and *adler, or false when not known. */
+bool tusk_fetch_sched_adler(const struct tusk_fetch_sched *s, uint32_t b,
+			    uint32_t *adler);
 /* ASSIGNED block b was not completed: MISSING again. */
 void tusk_fetch_sched_release(struct tusk_fetch_sched *s, uint32_t b);
 

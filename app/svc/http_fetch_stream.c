@@ -8,7 +8,8 @@
  *                                           -> tusk_tcp_send()
  *   stream_recv() -> head_in() -> tusk_http_resp_parse()
  *                              -> stream_response() -> fetch_xfer_*()
- *                 -> body_in() -> tusk_crc32c_mbuf() per block
+ *                 -> body_in() -> tusk_crc32c_mbuf() per block (and
+ *                    tusk_adler32_mbuf() when the fetch folds adler32)
  *                              -> tusk_file_writer_add()
  *                              -> blocks_written() -> fetch_xfer_block_done()
  *                              -> body_complete() -> stream_request() ...
@@ -36,6 +37,7 @@
 
 #include <rte_mbuf.h>
 
+#include "adler32.h"
 #include "crc32c.h"
 #include "file_write.h"
 #include "http_fetch_priv.h"
@@ -99,7 +101,7 @@ pend_done(struct fetch_stream *s)
 	while (s->pend_n > 0 && s->pend[s->pend_head].until <= written) {
 		const struct fetch_pend *p = &s->pend[s->pend_head];
 
-		fetch_xfer_block_done(s->x, p->blk, p->crc);
+		fetch_xfer_block_done(s->x, p->blk, p->crc, p->adler);
 		s->pend_head = (s->pend_head + 1) % FETCH_STREAM_PEND_MAX;
 		s->pend_n--;
 	}
@@ -171,6 +173,7 @@ stream_assign(struct fetch_stream *s)
 	s->got = 0;
 	s->blk = s->first;
 	s->blk_crc = 0;
+	s->blk_adler = TUSK_ADLER32_INIT;
 	return true;
 }
 
@@ -449,7 +452,7 @@ head_in(struct fetch_stream *s, struct rte_mbuf *m, uint64_t now)
  * once they are (stream_reap). */
 static int
 blocks_written(struct fetch_stream *s, const uint32_t *blk,
-	       const uint32_t *crc, unsigned int n)
+	       const uint32_t *crc, const uint32_t *adler, unsigned int n)
 {
 	const struct tusk_fetch_sched *sc = &s->x->sched;
 	unsigned int i;
@@ -472,6 +475,7 @@ blocks_written(struct fetch_stream *s, const uint32_t *blk,
 
 		p->blk = blk[i];
 		p->crc = crc[i];
+		p->adler = adler[i];
 		p->until = tusk_file_writer_added(s->w);
 	}
 	return ret == 0 ? stream_reap(s) : ret;
@@ -494,6 +498,8 @@ body_in(struct fetch_stream *s, struct rte_mbuf *m, uint64_t now)
 {
 	const struct tusk_fetch_sched *sc = &s->x->sched;
 	uint32_t ended_blk[STREAM_ENDED_MAX], ended_crc[STREAM_ENDED_MAX];
+	uint32_t ended_adler[STREAM_ENDED_MAX];
+	bool adler = s->x->fold_algs & TUSK_DIGEST_BIT(TUSK_DIGEST_ADLER32);
 	uint32_t pos = 0, mlen, n_ended = 0;
 	int ret;
 
@@ -511,6 +517,9 @@ body_in(struct fetch_stream *s, struct rte_mbuf *m, uint64_t now)
 						  end - at);
 
 		s->blk_crc = tusk_crc32c_mbuf(m, pos, take, s->blk_crc);
+		if (adler)
+			s->blk_adler = tusk_adler32_mbuf(m, pos, take,
+							 s->blk_adler);
 		pos += take;
 		s->got += take;
 		if (at + take == end) {
@@ -521,15 +530,18 @@ body_in(struct fetch_stream *s, struct rte_mbuf *m, uint64_t now)
 				return;
 			}
 			ended_blk[n_ended] = s->blk;
+			ended_adler[n_ended] = s->blk_adler;
 			ended_crc[n_ended++] = s->blk_crc;
 			s->blk++;
 			s->blk_crc = 0;
+			s->blk_adler = TUSK_ADLER32_INIT;
 		}
 	}
 	s->x->bytes_fetched += mlen;
 	ret = tusk_file_writer_add(s->w, m);
 	if (ret == 0)
-		ret = blocks_written(s, ended_blk, ended_crc, n_ended);
+		ret = blocks_written(s, ended_blk, ended_crc, ended_adler,
+				     n_ended);
 	if (ret < 0) {
 		fetch_xfer_stream_failed(s->x, true, now, "cannot write %s: "
 					 "%s", s->x->part, strerror(-ret));

@@ -4,24 +4,37 @@
  * http_fetch.h enum tusk_fetch_verify).
  *
  *   fetch_verify_probed()  the source's Repr-Digest / Digest -> x->algs
- *   fetch_verify_run()     RUNNING, each poll: blocks [0, prefix_blk) on
- *                          disk -> tusk_digest_follow_advance()
+ *   fetch_verify_run()     RUNNING, each poll: fold the blocks' sums,
+ *                          blocks [0, prefix_blk) on disk ->
+ *                          tusk_digest_follow_advance()
  *   fetch_verify_finish()  last block: tusk_digest_follow_end(), or
  *                          (reread) tusk_digest_file()
  *   fetch_verify_poll()    VERIFYING: tusk_digest_job_poll() -> compare
  *
- * Streams fill blocks out of order; the digest worker reads back the
- * contiguous prefix from the page cache right behind the writes (one
- * atomic store per poll on the lcore), so when the last block lands only
- * the tail since the previous poll is left to hash. The hash rate bounds
- * the fetch only where it is below the wire rate (sha-256 ~1.2 GB/s per
- * core here; adler32 and crc32c many GB/s).
+ * adler32 and crc32c are folded, not hashed again: each stream sums a
+ * block's bytes on the lcore as they arrive (its CRC32C is the resume
+ * record's check anyway; ADLER-32 ~18 GB/s with ISA-L on bytes still in
+ * cache), and as the contiguous prefix of blocks grows their sums are
+ * joined in file order (tusk_crc32c_combine, tusk_adler32_combine: a few
+ * hundred operations per block). So a fetch verified with adler32 or
+ * crc32c needs no digest thread and no second read: its digest is ready
+ * with its last block (issue 16: a thread on a core shared with a busy
+ * poller gets the core only by preempting it).
+ *
+ * md5 and sha-256 cannot be joined from pieces: the digest worker reads
+ * the contiguous prefix back from the page cache right behind the writes
+ * (one atomic store per poll on the lcore), so when the last block lands
+ * only the tail since the previous poll is left to hash. The hash rate
+ * bounds the fetch only where it is below the wire rate (sha-256 ~1.1
+ * GB/s per core here).
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "adler32.h"
+#include "crc32c.h"
 #include "digest.h"
 #include "digest_ctx.h"
 #include "http_fetch_priv.h"
@@ -53,6 +66,11 @@ tusk_fetch_verify_parse(const char *name)
 			return (int)v;
 	return -EINVAL;
 }
+
+/* The algorithms a fetch folds from its blocks' sums instead of hashing
+ * the file. */
+#define FOLDABLE (TUSK_DIGEST_BIT(TUSK_DIGEST_ADLER32) | \
+		  TUSK_DIGEST_BIT(TUSK_DIGEST_CRC32C))
 
 static bool
 one_alg(enum tusk_fetch_verify v)
@@ -110,6 +128,9 @@ fetch_verify_probed(struct fetch_xfer *x, const struct tusk_http_resp *r)
 		x->algs = TUSK_DIGEST_BIT(x->vmode - TUSK_FETCH_VERIFY_ADLER32);
 	else
 		x->algs = auto_algs(offered);
+	/* reread: every digest from the disk, after the last byte */
+	x->fold_algs = x->vmode == TUSK_FETCH_VERIFY_REREAD ? 0 :
+		       x->algs & FOLDABLE;
 	fetch_verify_reset(x);
 }
 
@@ -120,7 +141,61 @@ fetch_verify_reset(struct fetch_xfer *x)
 	x->job = NULL;
 	x->prefix_blk = 0;
 	x->prefix_bytes = 0;
+	x->fold_blk = 0;
+	x->fold_crc = 0;
+	x->fold_adler = TUSK_ADLER32_INIT;
 	x->have_sha = false;
+}
+
+/* The algorithms the digest worker computes (md5, sha-256; all of them
+ * for reread). */
+static unsigned int
+job_algs(const struct fetch_xfer *x)
+{
+	return x->algs & ~x->fold_algs;
+}
+
+/* Join the sums of the blocks on disk after the folded prefix, in order.
+ * A block without its ADLER-32 cannot happen (every block of a fetch that
+ * folds adler32 gets one as it completes: body_in(), verify_step()); if
+ * one did, the fold stops there and fetch_verify_poll() fails the
+ * transfer rather than keep a wrong value. */
+static void
+fold_run(struct fetch_xfer *x)
+{
+	const struct tusk_fetch_sched *s = &x->sched;
+	bool adler = x->fold_algs & TUSK_DIGEST_BIT(TUSK_DIGEST_ADLER32);
+
+	while (x->fold_blk < s->n_blocks &&
+	       tusk_fetch_sched_state(s, x->fold_blk) == TUSK_FETCH_BLK_DONE) {
+		uint32_t b = x->fold_blk, len = tusk_fetch_sched_block_len(s, b);
+		uint32_t a = 0;
+
+		if (adler && !tusk_fetch_sched_adler(s, b, &a))
+			return;
+		x->fold_crc = tusk_crc32c_combine(x->fold_crc, s->crc[b], len);
+		if (adler)
+			x->fold_adler = tusk_adler32_combine(x->fold_adler, a,
+							     len);
+		x->fold_blk++;
+	}
+}
+
+/* The folded values into x->got; -EIO if the fold is incomplete. */
+static int
+fold_final(struct fetch_xfer *x)
+{
+	fold_run(x);
+	if (x->fold_algs == 0)
+		return 0;
+	if (x->fold_blk != x->sched.n_blocks)
+		return -EIO;
+	if (x->fold_algs & TUSK_DIGEST_BIT(TUSK_DIGEST_ADLER32))
+		tusk_digest_put32(x->got.v[TUSK_DIGEST_ADLER32], x->fold_adler);
+	if (x->fold_algs & TUSK_DIGEST_BIT(TUSK_DIGEST_CRC32C))
+		tusk_digest_put32(x->got.v[TUSK_DIGEST_CRC32C], x->fold_crc);
+	x->got.have |= x->fold_algs;
+	return 0;
 }
 
 void
@@ -128,13 +203,16 @@ fetch_verify_run(struct fetch_xfer *x)
 {
 	const struct tusk_fetch_sched *s = &x->sched;
 
-	if (x->algs == 0 || x->vmode == TUSK_FETCH_VERIFY_REREAD)
+	if (x->algs == 0)
+		return;
+	fold_run(x);
+	if (job_algs(x) == 0 || x->vmode == TUSK_FETCH_VERIFY_REREAD)
 		return;
 	if (x->job == NULL) {
 		/* NULL (service full): asked again at the next poll, or the
 		 * file is read again at the end */
 		x->job = tusk_digest_follow(x->f->env.digest, x->part_fd,
-					    x->algs);
+					    job_algs(x));
 		x->prefix_blk = 0;
 		x->prefix_bytes = 0;
 		if (x->job == NULL)
@@ -150,14 +228,14 @@ fetch_verify_run(struct fetch_xfer *x)
 int
 fetch_verify_finish(struct fetch_xfer *x, uint64_t now)
 {
-	if (x->algs == 0)
+	if (job_algs(x) == 0)
 		return 0;
 	if (x->job != NULL) {
 		fetch_verify_run(x);
 		tusk_digest_follow_end(x->job, x->src.size);
 		return 0;
 	}
-	x->job = tusk_digest_file(x->f->env.digest, x->part_fd, x->algs);
+	x->job = tusk_digest_file(x->f->env.digest, x->part_fd, job_algs(x));
 	if (x->job == NULL && errno != EAGAIN) {
 		fetch_xfer_fail(x, true, now, "cannot hash %s: %s", x->part,
 				strerror(errno));
@@ -195,21 +273,29 @@ compare(struct fetch_xfer *x, uint64_t now)
 int
 fetch_verify_poll(struct fetch_xfer *x, uint64_t now)
 {
-	int ret;
+	int ret = 0;
 
 	if (x->algs == 0 || x->have_sha)
 		return 0;
-	if (x->job == NULL)
-		return fetch_verify_finish(x, now) < 0 ? -EIO : -EAGAIN;
-	ret = tusk_digest_job_poll(x->job, &x->got);
-	if (ret == -EAGAIN)
-		return ret;
-	tusk_digest_job_free(x->job);
-	x->job = NULL;
-	if (ret < 0) {
-		fetch_xfer_fail(x, true, now, "hashing %s failed: %s", x->part,
-				strerror(-ret));
-		return ret;
+	memset(&x->got, 0, sizeof(x->got));
+	if (job_algs(x) != 0) {
+		if (x->job == NULL)
+			return fetch_verify_finish(x, now) < 0 ? -EIO : -EAGAIN;
+		ret = tusk_digest_job_poll(x->job, &x->got);
+		if (ret == -EAGAIN)
+			return ret;
+		tusk_digest_job_free(x->job);
+		x->job = NULL;
+		if (ret < 0) {
+			fetch_xfer_fail(x, true, now, "hashing %s failed: %s",
+					x->part, strerror(-ret));
+			return ret;
+		}
+	}
+	if (fold_final(x) < 0) {
+		fetch_xfer_fail(x, true, now, "block %u of %s has no adler32 "
+				"to fold", x->fold_blk, x->part);
+		return -EIO;
 	}
 	x->have_sha = true;
 	return compare(x, now);

@@ -208,8 +208,11 @@ fetch_xfer_stream_failed(struct fetch_xfer *x, bool fatal, uint64_t now,
 }
 
 void
-fetch_xfer_block_done(struct fetch_xfer *x, uint32_t b, uint32_t crc)
+fetch_xfer_block_done(struct fetch_xfer *x, uint32_t b, uint32_t crc,
+		      uint32_t adler)
 {
+	if (x->fold_algs & TUSK_DIGEST_BIT(TUSK_DIGEST_ADLER32))
+		tusk_fetch_sched_set_adler(&x->sched, b, adler);
 	tusk_fetch_sched_done(&x->sched, b, crc);
 	x->dirty = true;
 	x->fails_in_row = 0;
@@ -481,6 +484,8 @@ verify_step(struct fetch_xfer *x)
 	} else if (ret == 0 &&
 		   tusk_fetch_disk_job_crc(x->verify) == s->crc[b]) {
 		x->bytes_verified += tusk_fetch_sched_block_len(s, b);
+		tusk_fetch_sched_set_adler(s, b,
+					   tusk_fetch_disk_job_adler(x->verify));
 		tusk_fetch_sched_verified(s, b, true);
 	} else {
 		x->blocks_refetched++;

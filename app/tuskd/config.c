@@ -59,6 +59,8 @@ static const char *const log_levels[] = {
 
 /* [tuskd] poll, in the order of enum tusk_poll_mode (config.h) */
 static const char *const poll_modes[] = { "busy", "adaptive", NULL };
+/* [tuskd] fetch_writer, in the order of enum tusk_fetch_writer_mode */
+static const char *const fetch_writers[] = { "thread", "lcore", NULL };
 
 static const struct tusk_cfgschema_key eal_keys[] = {
 	{ .name = "args", .type = TUSK_CFG_STRING, .def = "",
@@ -184,6 +186,13 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .min = 1, .max = CONFIG_FETCH_STREAMS_MAX,
 	  .offset = offsetof(struct tusk_config, fetch_streams),
 	  .desc = "parallel range streams of a fetch that names none" },
+	{ .name = "fetch_writer", .type = TUSK_CFG_ENUM, .def = "thread",
+	  .min = TUSK_FETCH_WRITER_THREAD, .choices = fetch_writers,
+	  .offset = offsetof(struct tusk_config, fetch_writer),
+	  .desc = "who writes a fetch's 512 KiB batches to the file: a "
+		  "writer thread (the lcore fills the next batch meanwhile) "
+		  "or the polling lcore itself (no thread woken per batch: "
+		  "for hosts where every core runs a poller)" },
 	{ .name = "digest_threads", .type = TUSK_CFG_UINT, .def = "1",
 	  .min = 1, .max = CONFIG_DIGEST_THREADS_MAX,
 	  .offset = offsetof(struct tusk_config, digest_threads),

@@ -141,6 +141,12 @@ struct tusk_config_port {
 	unsigned int key_line[TUSK_CONFIG_PORT_KEYS_MAX];
 };
 
+/* [tuskd] fetch_writer: who writes a fetch's batches (file_writeq.h). */
+enum tusk_fetch_writer_mode {
+	TUSK_FETCH_WRITER_THREAD = 0,
+	TUSK_FETCH_WRITER_LCORE = 1,
+};
+
 /* [tuskd] poll: how a worker lcore waits for frames (lcore_idle.h). */
 enum tusk_poll_mode {
 	TUSK_POLL_BUSY = 0,
@@ -185,6 +191,7 @@ struct tusk_config {
 	uint32_t digest_threads;          /* SHA-256 worker threads */
 	uint32_t digest_assist_us;        /* idle lcore's digest chunk; 0 off */
 	uint32_t poll;                    /* enum tusk_poll_mode */
+	uint32_t fetch_writer;            /* enum tusk_fetch_writer_mode */
 	uint32_t bulk_port;               /* bulk discard sink; 0: off */
 	uint32_t iperf3_port;             /* iperf3 server; 0: off */
 	uint32_t iperf3_timeout_s;        /* abandoned iperf3 tests */

@@ -132,7 +132,10 @@ start_fetch(const struct tusk_config *cfg, struct tusk_lcore *lc,
 		.poll = tusk_fetch_poll,
 		.fini = tusk_fetch_free,
 	};
-	struct tusk_fetch_conf fc = { .tls = NULL };
+	struct tusk_fetch_conf fc = {
+		.tls = NULL,
+		.write_on_lcore = cfg->fetch_writer == TUSK_FETCH_WRITER_LCORE,
+	};
 	char err[TUSK_TLS_ERR_MAX];
 
 	/* https:// fetches verify servers against tls_ca (the configuration

@@ -12,7 +12,8 @@
 #   +--------------------------------+        +--------------------------------+
 #
 #   1. HEAD with `Want-Digest: adler32` (RFC 3230, what gfal2 and davix
-#      send) of a file never hashed waits for the digest and answers
+#      send) of a file never hashed waits for that digest only (no sha-256
+#      kept after it) and answers
 #      `Digest: adler32=<8 hex>` = zlib's; md5, sha-256 (base64) and crc32c
 #      (hex) likewise; a GET with Want-Digest then carries the kept value
 #      and the same bytes.
@@ -94,6 +95,11 @@ for alg in adler32 md5 sha-256 crc32c; do
 	assert_code "$CURL_OUT" 200 "HEAD Want-Digest: $alg"
 	assert_eq "$(hdr "$WORK/h.hdr" Digest)" \
 		"$(py_digest "$WORK/root/a.bin" rfc3230 "$alg")" "Digest for $alg"
+	# the query waited for what it asked only: after the adler32 one
+	# no sha-256 was computed (kept digests are user.tusk.* xattrs)
+	[ "$alg" = adler32 ] && assert_eq "$(python3 -c 'import os, sys
+print(" ".join(sorted(k for k in os.listxattr(sys.argv[1]) if k.startswith("user.tusk."))))' \
+		"$WORK/root/a.bin")" "user.tusk.adler32" "kept after HEAD Want-Digest: adler32"
 done
 http_get /a.bin "$WORK/peer/a.bin" "$WORK/g.hdr" -H 'Want-Digest: ADLER32'
 assert_code "$CODE" 200 "GET Want-Digest: ADLER32"

@@ -18,6 +18,8 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "adler32.h"
+#include "crc32c.h"
 #include "digest.h"
 #include "fetch_world.h"
 #include "http_msg.h"
@@ -262,6 +264,8 @@ fw_srv_content(uint64_t size, uint32_t gen)
 
 	fw_srv.size = size;
 	fw_srv.gen = gen;
+	fw_srv.adler = TUSK_ADLER32_INIT;
+	fw_srv.crc = 0;
 	assert_int_equal(EVP_DigestInit_ex(ctx, EVP_sha256(), NULL), 1);
 	for (uint64_t off = 0; off < size; off += sizeof(buf)) {
 		uint64_t n = RTE_MIN(size - off, (uint64_t)sizeof(buf));
@@ -269,6 +273,9 @@ fw_srv_content(uint64_t size, uint32_t gen)
 		for (uint64_t i = 0; i < n; i++)
 			buf[i] = pattern(off + i, gen);
 		EVP_DigestUpdate(ctx, buf, n);
+		/* in one chain over the file: no folding here */
+		fw_srv.adler = tusk_adler32(buf, n, fw_srv.adler);
+		fw_srv.crc = tusk_crc32c(buf, n, fw_srv.crc);
 	}
 	EVP_DigestFinal_ex(ctx, fw_srv.sha, NULL);
 	EVP_MD_CTX_free(ctx);
@@ -498,6 +505,17 @@ fw_assert_sha(uint32_t id)
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", fw_srv.sha[i]);
 	assert_string_equal(fw_xstr(id, "sha256"), hex);
+}
+
+void
+fw_assert_digest32(uint32_t id, const char *name, uint32_t want)
+{
+	json_t *d = json_object_get(fw_xfer(id), "digests");
+	char hex[9];
+
+	snprintf(hex, sizeof(hex), "%08x", want);
+	assert_non_null(json_object_get(d, name));
+	assert_string_equal(json_string_value(json_object_get(d, name)), hex);
 }
 
 /* The state changes logged since seq `after` are exactly `want` (ids

@@ -36,6 +36,7 @@ struct fw_server {
 	int status;              /* answer this instead (404) */
 	bool digest, bad_digest; /* send Repr-Digest (wrong one) */
 	uint8_t sha[32];
+	uint32_t adler, crc;     /* the content's adler32 and crc32c */
 	char etag[32];
 	/* kill: after kill_at body bytes, reset every connection and refuse
 	 * new ones until relisten_at */
@@ -92,6 +93,9 @@ bool fw_appears(const char *rel);
 bool fw_disappears(const char *rel);
 /* The transfer's sha256 is the served file's. */
 void fw_assert_sha(uint32_t id);
+/* The transfer's "digests" has algorithm `name` (adler32, crc32c) equal
+ * to the served file's. */
+void fw_assert_digest32(uint32_t id, const char *name, uint32_t want);
 /* The state changes logged since seq `after` are exactly `want` (ids
  * and states, from -1: new), numbered after+1, after+2, ... */
 void fw_assert_changes(uint64_t after, const struct tusk_fetch_change *want,

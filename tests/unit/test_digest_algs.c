@@ -4,8 +4,10 @@
  * and zlib's adler32, RFC 9260 appendix A / RFC 3720 B.4 crc32c, RFC 1321
  * md5, FIPS 180-2 sha-256); one pass over several algorithms equals each
  * alone, fed in any cut of the bytes, next to independent oracles (the
- * RFC 1950 definition of adler32 written out here, the SSE4.2 CRC32C of
- * crc32c.c); the workers compute all asked in one job, keep each one per
+ * RFC 1950 definition of adler32 and a bitwise CRC32C written out here);
+ * both 32-bit checksums folded from pieces (tusk_adler32_combine,
+ * tusk_crc32c_combine, how a fetch joins its blocks') equal them whole;
+ * the workers compute all asked in one job, keep each one per
  * algorithm, and a later job reads only what is not kept.
  */
 #include <errno.h>
@@ -22,6 +24,9 @@
 
 #include <cmocka.h>
 
+#include <rte_common.h>
+
+#include "adler32.h"
 #include "crc32c.h"
 #include "digest.h"
 #include "digest_ctx.h"
@@ -141,6 +146,78 @@ adler32_ref(const uint8_t *p, size_t n)
 	return b << 16 | a;
 }
 
+/* CRC32C bit by bit (RFC 3720 B.4, reflected polynomial 0x82F63B78):
+ * the oracle for ISA-L's folding CRC. */
+static uint32_t
+crc32c_ref(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+	}
+	return ~c;
+}
+
+/* The data cut into pieces of these lengths (0: an empty piece, a block
+ * the size of a jumbo segment, a page, a 1 MiB block), each summed alone
+ * and folded in order, equals the whole; chained sums equal it too. */
+static void
+test_fold_pieces(void **state)
+{
+	static const size_t lens[] = { 0, 1, 8960, 4096, 7, 1 << 20, 65521,
+				       65520, 3 };
+	uint32_t crc = 0, adler = TUSK_ADLER32_INIT;
+	uint32_t crc_chain = 0, adler_chain = TUSK_ADLER32_INIT;
+	size_t off = 0;
+
+	for (size_t i = 0; off < LEN; i++) {
+		size_t n = lens[i % RTE_DIM(lens)];
+
+		if (n > LEN - off)
+			n = LEN - off;
+		crc = tusk_crc32c_combine(crc, tusk_crc32c(data + off, n, 0),
+					  n);
+		adler = tusk_adler32_combine(adler,
+			tusk_adler32(data + off, n, TUSK_ADLER32_INIT), n);
+		crc_chain = tusk_crc32c(data + off, n, crc_chain);
+		adler_chain = tusk_adler32(data + off, n, adler_chain);
+		off += n;
+	}
+	assert_int_equal(crc, crc32c_ref(data, LEN));
+	assert_int_equal(crc_chain, crc);
+	assert_int_equal(adler, adler32_ref(data, LEN));
+	assert_int_equal(adler_chain, adler);
+	/* the "123456789" check values; a piece of 0xff bytes long enough
+	 * that A wraps past the base; folding onto nothing */
+	assert_int_equal(tusk_crc32c("123456789", 9, 0), 0xe3069283);
+	assert_int_equal(tusk_adler32("123456789", 9, TUSK_ADLER32_INIT),
+			 0x091e01de);
+	{
+		static uint8_t ff[300];
+
+		memset(ff, 0xff, sizeof(ff));
+		for (size_t cut = 0; cut <= sizeof(ff); cut += 37) {
+			uint32_t a = tusk_adler32(ff, cut, 1);
+			uint32_t b = tusk_adler32(ff + cut, sizeof(ff) - cut,
+						  1);
+
+			assert_int_equal(tusk_adler32_combine(a, b,
+						sizeof(ff) - cut),
+					 adler32_ref(ff, sizeof(ff)));
+			assert_int_equal(tusk_crc32c_combine(
+				tusk_crc32c(ff, cut, 0),
+				tusk_crc32c(ff + cut, sizeof(ff) - cut, 0),
+				sizeof(ff) - cut), crc32c_ref(ff, sizeof(ff)));
+		}
+	}
+	assert_int_equal(tusk_crc32c_combine(0, crc, LEN), crc);
+	assert_int_equal(tusk_adler32_combine(TUSK_ADLER32_INIT, adler, LEN),
+			 adler);
+}
+
 /* All four in one pass, the bytes cut at odd places, equal each alone
  * and the oracles. */
 static void
@@ -168,7 +245,7 @@ test_one_pass_equals_each(void **state)
 	assert_int_equal(tusk_digest_get32(all.v[TUSK_DIGEST_ADLER32]),
 			 adler32_ref(data, LEN));
 	assert_int_equal(tusk_digest_get32(all.v[TUSK_DIGEST_CRC32C]),
-			 tusk_crc32c(data, LEN, 0));
+			 crc32c_ref(data, LEN));
 	assert_int_equal(tusk_digest_ctx_init(&c, 0), -EINVAL);
 	assert_int_equal(tusk_digest_ctx_init(&c, 1u << TUSK_DIGEST_ALGS),
 			 -EINVAL);
@@ -286,6 +363,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_crc32c_rfc3720),
+		cmocka_unit_test(test_fold_pieces),
 		cmocka_unit_test(test_one_pass_equals_each),
 		cmocka_unit_test(test_jobs_keep_each),
 		cmocka_unit_test(test_follow_all),

@@ -12,6 +12,7 @@
  * over; a wrong Repr-Digest fails and keeps nothing; 404 and a dead
  * server fail with their reasons; bad requests are refused.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -29,6 +30,7 @@
 
 #include <rte_common.h>
 
+#include "digest.h"
 #include "fetch_world.h"
 #include "root.h"
 #include "unmet.h"
@@ -68,6 +70,96 @@ test_four_range_streams(void **state)
 	assert_true(fw_srv.max_conns_seen >= 3);
 	assert_false(fw_exists("big.bin.tusk-part"));
 	assert_false(fw_exists("big.bin.tusk-part.state"));
+}
+
+/* verify=adler32 and crc32c: folded on the lcore from the blocks' sums
+ * (http_fetch_verify.c), no digest job; the values are the file's, and
+ * kept with it. */
+static void
+test_folded_checksums(void **state)
+{
+	static const enum tusk_fetch_verify modes[] = {
+		TUSK_FETCH_VERIFY_ADLER32, TUSK_FETCH_VERIFY_CRC32C,
+	};
+	struct tusk_digests kept;
+	uint32_t id;
+	int fd;
+
+	for (unsigned int i = 0; i < RTE_DIM(modes); i++) {
+		struct tusk_fetch_req rq = {
+			.url = "http://10.0.0.2/big.bin",
+			.dest = i == 0 ? "a.bin" : "c.bin", .streams = 4,
+			.verify = modes[i],
+		};
+
+		id = fw_start_req(&rq);
+		fw_run(id, 0);
+		assert_string_equal(fw_xstr(id, "state"), "done");
+		fw_assert_file(rq.dest, 1);
+		if (i == 0)
+			fw_assert_digest32(id, "adler32", fw_srv.adler);
+		else
+			fw_assert_digest32(id, "crc32c", fw_srv.crc);
+		assert_null(json_object_get(json_object_get(fw_xfer(id),
+						"digests"), "sha-256"));
+		fd = tusk_root_openat(fw_root, rq.dest, O_RDONLY, 0);
+		assert_true(fd >= 0);
+		assert_int_equal(tusk_digest_lookup(fd, TUSK_DIGEST_BIT(
+			i == 0 ? TUSK_DIGEST_ADLER32 : TUSK_DIGEST_CRC32C),
+			&kept), 0);
+		assert_int_equal(tusk_digest_get32(kept.v[i == 0 ?
+			TUSK_DIGEST_ADLER32 : TUSK_DIGEST_CRC32C]),
+			i == 0 ? fw_srv.adler : fw_srv.crc);
+		close(fd);
+	}
+}
+
+/* A thread of this process has this name (/proc/self/task/TID/comm). */
+static bool
+thread_named(const char *name)
+{
+	char path[300], comm[32];
+	struct dirent *e;
+	bool found = false;
+	DIR *d = opendir("/proc/self/task");
+	FILE *fp;
+
+	assert_non_null(d);
+	while (!found && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+			 e->d_name);
+		fp = fopen(path, "r");
+		if (fp == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), fp) != NULL)
+			found = strncmp(comm, name, strlen(name)) == 0;
+		fclose(fp);
+	}
+	closedir(d);
+	return found;
+}
+
+/* [tuskd] fetch_writer = lcore: no writer thread, the lcore writes each
+ * batch; the same bytes and digests over 4 streams. */
+static void
+test_lcore_writes(void **state)
+{
+	uint32_t id;
+
+	assert_true(thread_named("tusk-fetch-wr")); /* the default's */
+	tusk_fetch_free(fw_fetch);
+	fw_conf.write_on_lcore = true;
+	fw_fetch = fw_fetch_new();
+	fw_conf.write_on_lcore = false;
+	assert_false(thread_named("tusk-fetch-wr"));
+	id = fw_start("http://10.0.0.2/big.bin", "l.bin", 4);
+	fw_run(id, 0);
+	assert_string_equal(fw_xstr(id, "state"), "done");
+	fw_assert_file("l.bin", 1);
+	fw_assert_sha(id);
+	assert_false(fw_exists("l.bin.tusk-part"));
 }
 
 /* python3 -m http.server (3.11): no Accept-Ranges, 200 to everything,
@@ -158,15 +250,20 @@ test_restart_resumes_from_record(void **state)
 		0), "bytes")) >= (json_int_t)(16 * MiB));
 	json_decref(list);
 
-	id = fw_start("http://10.0.0.2/big.bin", "r.bin", 2);
+	/* adler32 folded: the blocks read back give theirs */
+	id = fw_start_req(&(struct tusk_fetch_req){
+		.url = "http://10.0.0.2/big.bin", .dest = "r.bin",
+		.streams = 2, .verify = TUSK_FETCH_VERIFY_ADLER32 });
 	fw_run(id, 0);
 	assert_string_equal(fw_xstr(id, "state"), "done");
 	fw_assert_file("r.bin", 1);
+	fw_assert_digest32(id, "adler32", fw_srv.adler);
 	assert_int_equal(fw_xint(id, "blocks_refetched"), 1);
 	assert_true(fw_xint(id, "bytes_verified") >= (json_int_t)(8 * MiB));
 	assert_true((uint64_t)fw_xint(id, "bytes_fetched") +
 		    (uint64_t)fw_xint(id, "bytes_verified") == FW_FILE_SIZE);
-	assert_non_null(strstr(fw_xstr(id, "note"), "resuming"));
+	/* the last note: the source offers no adler32 to compare */
+	assert_non_null(strstr(fw_xstr(id, "note"), "computed, not compared"));
 }
 
 /* A file beneath the root, as a crash (or a user) left it. */
@@ -324,6 +421,39 @@ test_missing_directory(void **state)
 	assert_string_equal(fw_xstr(id, "error"), "the directory of "
 			    "no/such/dir/big.bin.tusk-part does not exist "
 			    "under the data root");
+}
+
+/* tmpfs is not preallocated (it would zero every page: http_fetch_disk.c
+ * reserve()): a file that fits at the start, with the space taken by
+ * another writer meanwhile, fails on its write with ENOSPC, nothing
+ * committed under its name. */
+static void
+test_disk_full_midway(void **state)
+{
+	char cmd[256], small[256], filler[300];
+	static char buf[1 << 20];
+	uint32_t id;
+	int fd;
+
+	snprintf(small, sizeof(small), "%s/small", fw_dir);
+	assert_true(mkdir(small, 0755) == 0 || errno == EEXIST);
+	if (mount("tusk-fetch-test", small, "tmpfs", 0, "size=48m") < 0)
+		tusk_unmet("mount a 48 MiB tmpfs at %s (needs root): %s",
+			   small, strerror(errno));
+	id = fw_start("http://10.0.0.2/big.bin", "small/big.bin", 1);
+	fw_run(id, 1u << 20);
+	snprintf(filler, sizeof(filler), "%s/filler", small);
+	fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	while (write(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	fw_run(id, 0);
+	assert_string_equal(fw_xstr(id, "state"), "failed");
+	assert_non_null(strstr(fw_xstr(id, "error"), "No space left"));
+	assert_false(fw_exists("small/big.bin"));
+	snprintf(cmd, sizeof(cmd), "umount %s/small", fw_dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 /* A file larger than the free space: refused at the start (the part is
@@ -486,6 +616,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		FW_TEST(test_four_range_streams),
+		FW_TEST(test_folded_checksums),
+		FW_TEST(test_lcore_writes),
 		FW_TEST(test_server_without_ranges),
 		FW_TEST(test_range_ignored_midway),
 		FW_TEST(test_server_killed_and_back),
@@ -499,6 +631,7 @@ main(void)
 		FW_TEST(test_no_route),
 		FW_TEST(test_missing_directory),
 		FW_TEST(test_disk_full),
+		FW_TEST(test_disk_full_midway),
 		FW_TEST(test_direct_fetch),
 		FW_TEST(test_direct_refused),
 		FW_TEST(test_changes_overflow),
