@@ -95,16 +95,18 @@ int tusk_digest_forget(int fd);
 /*
  * Start `threads` worker threads (0..TUSK_DIGEST_MAX_THREADS; 0: none,
  * jobs advance only through tusk_digest_svc_assist() of the thread that
- * submitted them, and submitting from a thread without a lane fails with
- * EAGAIN). Returns NULL with errno set (EINVAL, ENOMEM, or
+ * submitted them, and submitting from a thread that never assisted fails
+ * with EAGAIN). Returns NULL with errno set (EINVAL, ENOMEM, or
  * pthread_create's error).
  */
 struct tusk_digest_svc *tusk_digest_svc_create(unsigned int threads);
 
 /*
  * Work stealing by the submitting thread (an lcore with nothing to do
- * this iteration): take one of the jobs this thread submitted that no
- * one else advances right now (a claim, never waited for: a job the
+ * this iteration): take one of the jobs this thread submitted since its
+ * first assist (which gives it a lane of the service; jobs of threads
+ * that never assist are the workers' alone) that no one else advances
+ * right now (a claim, never waited for: a job the
  * worker holds is skipped) and hash one chunk of it, sized to take about
  * `budget_ns` (TUSK_DIGEST_ASSIST_* bounds). Jobs take turns. Returns
  * the bytes hashed: 0 when no job had work that could be taken. Never

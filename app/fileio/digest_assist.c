@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Work stealing by the lcores (digest.h, tusk_digest_svc_assist): a
- * thread that submits digest jobs gets a lane of the service, the list of
- * its jobs not yet freed; when its loop has nothing to do it takes one of
- * them that no one else is advancing and hashes a chunk of it.
+ * thread that assists gets a lane of the service at its first assist,
+ * and the jobs it submits from then on go on it (until it frees them);
+ * when its loop has nothing to do it takes one of them that no one else
+ * is advancing and hashes a chunk of it. Jobs of threads that never
+ * assist (a control thread) are the worker threads' alone, so no other
+ * thread ever touches a lane while its owner uses it.
  *
  *   submit (lcore)  -> tusk_digest_lane_add()     job on the lane's tail
  *   idle iteration  -> tusk_digest_svc_assist()   claim a job, one chunk
@@ -39,7 +42,7 @@ lane_of(struct tusk_digest_svc *svc)
 	return tl_lane.svc_id == svc->id ? tl_lane.lane : NULL;
 }
 
-/* The calling thread's lane of svc, handed out at its first job. */
+/* The calling thread's lane of svc, handed out at its first assist. */
 static struct tusk_digest_lane *
 lane_get(struct tusk_digest_svc *svc)
 {
@@ -63,7 +66,7 @@ lane_get(struct tusk_digest_svc *svc)
 bool
 tusk_digest_lane_add(struct tusk_digest_svc *svc, struct tusk_digest_job *job)
 {
-	struct tusk_digest_lane *lane = lane_get(svc);
+	struct tusk_digest_lane *lane = lane_of(svc);
 
 	if (lane == NULL)
 		return false;
@@ -190,7 +193,7 @@ rotate(struct tusk_digest_lane *lane, struct tusk_digest_job *job)
 uint64_t
 tusk_digest_svc_assist(struct tusk_digest_svc *svc, uint64_t budget_ns)
 {
-	struct tusk_digest_lane *lane = lane_of(svc);
+	struct tusk_digest_lane *lane = lane_get(svc);
 	struct tusk_digest_job *job, *next;
 
 	if (lane == NULL)

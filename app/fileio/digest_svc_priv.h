@@ -59,7 +59,7 @@ struct tusk_digest_worker {
 	uint8_t *buf;             /* TUSK_DIGEST_BLOCK */
 };
 
-/* Lanes per service: one per thread that submits jobs (tuskd's worker
+/* Lanes per service: one per thread that assists (tuskd's worker
  * lcores: one per core, a few on most hosts). A thread past this still
  * submits; only the worker threads advance its jobs. */
 #define TUSK_DIGEST_MAX_LANES 64
@@ -153,8 +153,8 @@ void tusk_digest_job_end(struct tusk_digest_job *job, int state);
 void tusk_digest_svc_ended(struct tusk_digest_job *job);
 
 /* Lanes (digest_assist.c). Put a new job on the calling thread's lane of
- * `svc` (none when the service has no lane left for the thread: then
- * only workers advance it; returns false). */
+ * `svc`: false when the thread has none (it never assisted, or the
+ * service had no lane left for it): then only workers advance the job. */
 bool tusk_digest_lane_add(struct tusk_digest_svc *svc,
 			  struct tusk_digest_job *job);
 /* Take the job off its lane (its owner is freeing it). */

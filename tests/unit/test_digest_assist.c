@@ -144,8 +144,16 @@ static void
 test_file_by_assists_alone(void **state)
 {
 	struct tusk_digest_svc *svc = tusk_digest_svc_create(0);
+	int fd0 = new_file(LEN);
 
 	assert_non_null(svc);
+	/* a thread that never assisted has no lane: with no worker either,
+	 * its job could never advance */
+	errno = 0;
+	assert_null(tusk_digest_file(svc, fd0, TUSK_DIGEST_ALL));
+	assert_int_equal(errno, EAGAIN);
+	close(fd0);
+	assert_int_equal(tusk_digest_svc_assist(svc, BUDGET_NS), 0);
 	for (size_t i = 0; i < sizeof(alg_sets) / sizeof(alg_sets[0]); i++) {
 		int fd = new_file(LEN);
 		struct tusk_digest_job *job = tusk_digest_file(svc, fd,
@@ -203,6 +211,7 @@ test_follow_by_assists_alone(void **state)
 	struct tusk_digest_svc *svc = tusk_digest_svc_create(0);
 
 	assert_non_null(svc);
+	assert_int_equal(tusk_digest_svc_assist(svc, BUDGET_NS), 0);
 	for (size_t i = 0; i < sizeof(alg_sets) / sizeof(alg_sets[0]); i++) {
 		int fd = new_file(0);
 		struct tusk_digest_job *job = tusk_digest_follow(svc, fd,
@@ -233,6 +242,7 @@ test_interleaved_with_worker(void **state)
 	struct tusk_digest_svc *svc = tusk_digest_svc_create(1);
 
 	assert_non_null(svc);
+	assert_int_equal(tusk_digest_svc_assist(svc, BUDGET_NS), 0);
 	for (size_t i = 0; i < sizeof(alg_sets) / sizeof(alg_sets[0]); i++) {
 		int fd = new_file(0);
 		struct tusk_digest_job *job = tusk_digest_follow(svc, fd,
@@ -281,6 +291,7 @@ test_turns_free_and_stop(void **state)
 	struct tusk_digest_job *a, *b, *c;
 	struct tusk_digests d;
 
+	assert_int_equal(tusk_digest_svc_assist(svc, BUDGET_NS), 0);
 	a = tusk_digest_file(svc, fd, sha);
 	b = tusk_digest_file(svc, fd, sha);
 	c = tusk_digest_file(svc, fd, sha);
@@ -330,6 +341,7 @@ test_only_own_jobs(void **state)
 	uint64_t assisted = 0;
 	pthread_t t;
 
+	assert_int_equal(tusk_digest_svc_assist(svc, BUDGET_NS), 0);
 	job = tusk_digest_file(svc, fd, TUSK_DIGEST_BIT(TUSK_DIGEST_CRC32C));
 	assert_non_null(job);
 	assert_int_equal(pthread_create(&t, NULL, other_thread, &o), 0);
