@@ -155,7 +155,8 @@ reserve(int fd, uint64_t size)
 	struct statfs fs;
 
 	if (fstatfs(fd, &fs) == 0 && fs.f_type == TMPFS_MAGIC) {
-		if (fstatvfs(fd, &vfs) == 0 &&
+		/* f_blocks 0: a tmpfs mounted without a size limit */
+		if (fstatvfs(fd, &vfs) == 0 && vfs.f_blocks != 0 &&
 		    (uint64_t)vfs.f_bavail * vfs.f_frsize < size)
 			return -ENOSPC;
 		return ftruncate(fd, (off_t)size) < 0 ? -errno : 0;

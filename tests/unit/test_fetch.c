@@ -423,6 +423,27 @@ test_missing_directory(void **state)
 			    "under the data root");
 }
 
+/* A tmpfs without a size limit (size=0) reports no blocks at all: its
+ * free space is not compared, the fetch goes through. */
+static void
+test_unlimited_tmpfs(void **state)
+{
+	char cmd[300], dir[256];
+	uint32_t id;
+
+	snprintf(dir, sizeof(dir), "%s/nolimit", fw_dir);
+	assert_true(mkdir(dir, 0755) == 0 || errno == EEXIST);
+	if (mount("tusk-fetch-test", dir, "tmpfs", 0, "size=0") < 0)
+		tusk_unmet("mount an unlimited tmpfs at %s (needs root): %s",
+			   dir, strerror(errno));
+	id = fw_start("http://10.0.0.2/big.bin", "nolimit/big.bin", 2);
+	fw_run(id, 0);
+	assert_string_equal(fw_xstr(id, "state"), "done");
+	fw_assert_file("nolimit/big.bin", 1);
+	snprintf(cmd, sizeof(cmd), "umount %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* tmpfs is not preallocated (it would zero every page: http_fetch_disk.c
  * reserve()): a file that fits at the start, with the space taken by
  * another writer meanwhile, fails on its write with ENOSPC, nothing
@@ -632,6 +653,7 @@ main(void)
 		FW_TEST(test_missing_directory),
 		FW_TEST(test_disk_full),
 		FW_TEST(test_disk_full_midway),
+		FW_TEST(test_unlimited_tmpfs),
 		FW_TEST(test_direct_fetch),
 		FW_TEST(test_direct_refused),
 		FW_TEST(test_changes_overflow),
