@@ -3,7 +3,8 @@
  * The lcore glue: the TSC clock in nanoseconds, a stack attached to a real
  * (net_null) port whose frames leave through the lcore's tx queue, and the
  * snapshot mailbox that lets the control thread read a running loop's
- * counters without locks. The loop runs on a plain thread here (the test
+ * counters without locks; a loop with nothing to do hashes its digest
+ * jobs, a loop that keeps receiving does not. The loop runs on a plain thread here (the test
  * EAL has one lcore).
  */
 #include <errno.h>
@@ -17,11 +18,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include <rte_arp.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include "digest.h"
 #include "lcore.h"
 #include "port.h"
 #include "profile.h"
@@ -404,6 +407,127 @@ test_idle_backoff(void **state)
 	assert_int_equal(id.sleeps, 12);
 }
 
+/* Digest work of the loop (digest.h, tusk_digest_svc_assist): the job is
+ * submitted on the loop's thread, as the services do. */
+struct digest_probe {
+	struct tusk_digest_svc *svc;
+	int fd;
+	struct tusk_digest_job *job;
+};
+
+static int
+digest_submit(struct tusk_lcore *lc, void *arg, uint64_t now)
+{
+	struct digest_probe *p = arg;
+
+	/* the first assist gives the thread its lane; the loop may not
+	 * have had an idle iteration yet */
+	tusk_digest_svc_assist(p->svc, 0);
+	p->job = tusk_digest_file(p->svc, p->fd,
+				  TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256));
+	return p->job == NULL ? -errno : 0;
+}
+
+static int
+digest_free(struct tusk_lcore *lc, void *arg, uint64_t now)
+{
+	struct digest_probe *p = arg;
+
+	tusk_digest_job_free(p->job);
+	return 0;
+}
+
+#define DIGEST_PROBE_LEN ((1u << 20) + 123)
+
+/* A file of DIGEST_PROBE_LEN bytes and a service without threads: only
+ * the loop can hash the job. */
+static void
+digest_probe_init(struct digest_probe *p, uint8_t want[32])
+{
+	char path[] = "/tmp/tusk-test-lcore-XXXXXX";
+	uint8_t *buf = malloc(DIGEST_PROBE_LEN);
+	unsigned int len;
+
+	assert_non_null(buf);
+	for (uint32_t i = 0; i < DIGEST_PROBE_LEN; i++)
+		buf[i] = (uint8_t)(i * 7 + (i >> 9));
+	p->fd = mkstemp(path);
+	assert_true(p->fd >= 0);
+	unlink(path);
+	assert_int_equal(write(p->fd, buf, DIGEST_PROBE_LEN),
+			 DIGEST_PROBE_LEN);
+	assert_int_equal(EVP_Digest(buf, DIGEST_PROBE_LEN, want, &len,
+				    EVP_sha256(), NULL), 1);
+	free(buf);
+	p->svc = tusk_digest_svc_create(0);
+	assert_non_null(p->svc);
+}
+
+/* A loop with no port has nothing to do in every iteration: it hashes
+ * the whole job in chunks, counted in its snapshot. */
+static void
+test_idle_loop_hashes(void **state)
+{
+	struct tusk_stack_conf sc = { .pool = port.pool, .seed = 1 };
+	struct tusk_lcore_snapshot *snap = calloc(1, sizeof(*snap));
+	struct tusk_lcore *lc = tusk_lcore_create(rte_lcore_id(), &sc);
+	struct digest_probe p;
+	struct tusk_digests d;
+	uint8_t want[32];
+	int r = -EAGAIN;
+	pthread_t th;
+
+	assert_non_null(lc);
+	digest_probe_init(&p, want);
+	tusk_lcore_set_digest(lc, p.svc, 50 * 1000);
+	start_loop(lc, &th);
+	assert_int_equal(tusk_lcore_call(lc, digest_submit, &p, 1000), 0);
+	for (int i = 0; i < 5000 && r == -EAGAIN; i++) {
+		r = tusk_digest_job_poll(p.job, &d);
+		usleep(1000);
+	}
+	assert_int_equal(r, 0);
+	assert_memory_equal(d.v[TUSK_DIGEST_SHA256], want, 32);
+	assert_int_equal(tusk_lcore_snapshot(lc, snap, 1000), 0);
+	assert_int_equal(snap->digest_bytes, DIGEST_PROBE_LEN);
+	assert_int_equal(tusk_lcore_call(lc, digest_free, &p, 1000), 0);
+	stop_loop(lc, th);
+	tusk_lcore_free(lc);
+	tusk_digest_svc_free(p.svc);
+	close(p.fd);
+	free(snap);
+}
+
+/* net_null delivers frames on every rx call: no iteration is idle, so
+ * the loop never hashes (the job waits; freeing it is fine). */
+static void
+test_busy_loop_does_not_hash(void **state)
+{
+	struct tusk_lcore_snapshot *snap = calloc(1, sizeof(*snap));
+	struct tusk_lcore *lc = make_lcore();
+	struct digest_probe p;
+	struct tusk_digests d;
+	uint8_t want[32];
+	pthread_t th;
+
+	digest_probe_init(&p, want);
+	tusk_lcore_set_digest(lc, p.svc, 50 * 1000);
+	start_loop(lc, &th);
+	assert_int_equal(tusk_lcore_call(lc, digest_submit, &p, 1000), 0);
+	usleep(50 * 1000);
+	assert_int_equal(tusk_lcore_snapshot(lc, snap, 1000), 0);
+	assert_true(snap->busy_loops > 0);
+	assert_int_equal(snap->digest_bytes, 0);
+	assert_int_equal(tusk_digest_job_done(p.job), 0);
+	assert_int_equal(tusk_digest_job_poll(p.job, &d), -EAGAIN);
+	assert_int_equal(tusk_lcore_call(lc, digest_free, &p, 1000), 0);
+	stop_loop(lc, th);
+	tusk_lcore_free(lc);
+	tusk_digest_svc_free(p.svc);
+	close(p.fd);
+	free(snap);
+}
+
 int
 main(void)
 {
@@ -415,6 +539,8 @@ main(void)
 		cmocka_unit_test(test_impair_on_running_loop),
 		cmocka_unit_test(test_impair_tx_holds_frames),
 		cmocka_unit_test(test_services_and_call),
+		cmocka_unit_test(test_idle_loop_hashes),
+		cmocka_unit_test(test_busy_loop_does_not_hash),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
