@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Digests of files (adler32, crc32c, md5, sha-256: digest_alg.h),
- * computed once per file per algorithm and kept, never on an lcore.
+ * computed once per file per algorithm and kept, off the packet path.
  *
  * SHA-256 runs at ~1.2 GB/s per core here (README "Reference figures"): on the
  * packet path it would cap a transfer near 10 Gbit/s. So digests are
