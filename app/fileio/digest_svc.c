@@ -95,6 +95,13 @@ step(struct tusk_digest_worker *wk, struct tusk_digest_job *job,
 	*finished = false;
 	if (!tusk_digest_job_claim(job))
 		return 0;
+	if (!tusk_digest_job_running(job)) {
+		/* its lcore ended it between the two loads */
+		tusk_digest_job_unclaim(job);
+		*finished = true;
+		drop(wk, job, 0);
+		return 1;
+	}
 	r = tusk_digest_job_step(job, wk->buf, TUSK_DIGEST_BLOCK, &n);
 	tusk_digest_job_unclaim(job);
 	if (r == TUSK_DIGEST_STEP_END) {
