@@ -470,8 +470,15 @@ summary() {
 		"$(ratio "$(get tuskd.get)" "$(get nginx.get)")" 1.0
 	# what bounds the running phase on tmpfs here: the file system's own
 	# write rate, for one writer with nothing else on its core
-	[ -n "$(get fio.tmpfs.write)" ] && [ -n "$bulk" ] &&
-		echo "  (bound: fio's sequential write to tmpfs / bulk = $(ratio "$(get fio.tmpfs.write)" "$bulk"))"
+	if [ -n "$(get fio.tmpfs.write)" ] && [ -n "$bulk" ]; then
+		echo "  (bound: fio's sequential write to tmpfs / bulk = $(ratio "$(get fio.tmpfs.write)" "$bulk"): the"
+		echo "   running phase on tmpfs cannot pass the file system's own write rate; against it:)"
+		for v in $VERIFY; do
+			k=$(fkey tmpfs 1 "$v" first)
+			printf '  %-76s %8s\n' "memif 1 stream tmpfs, verify=$v: running / fio tmpfs write" \
+				"$(ratio "$(gbps "$BYTES" "$(get "$k.running")")" "$(get fio.tmpfs.write)")"
+		done
+	fi
 	local b
 	for b in "${BAD[@]}"; do echo "WRONG BYTES: $b"; done
 }
