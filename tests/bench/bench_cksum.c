@@ -4,7 +4,11 @@
  * tusk_cksum_raw (and each of its variants) over the payload sizes the
  * stack sums: a header, a 1460 and an 8960-byte segment, a 64 KiB TSO
  * burst. The buffer stays in L1/L2, as a just-received or just-built
- * frame does. Printed, not asserted (test_cksum checks the values).
+ * frame does. Then the two file checksums a fetch computes on the lcore
+ * per received segment (app/fileio: CRC32C for the resume record and
+ * crc32c, ADLER-32 for adler32, both ISA-L) and what folding one 8 MiB
+ * block into the file's value costs. Printed, not asserted (test_cksum
+ * and test_digest_algs check the values).
  *
  *   tusk-bench-cksum [SECONDS_PER_FIGURE]   (default 0.3)
  */
@@ -14,7 +18,9 @@
 
 #include <rte_ip.h>
 
+#include "adler32.h"
 #include "cksum.h"
+#include "crc32c.h"
 #include "testenv.h"
 
 typedef uint32_t (*raw_fn)(const void *, size_t);
@@ -45,6 +51,44 @@ rate(raw_fn fn, const uint8_t *buf, size_t len, double secs)
 	} while (t < secs);
 	(void)sink;
 	return (double)bytes / t / 1e9;
+}
+
+static uint32_t
+crc32c_fn(const void *buf, size_t len)
+{
+	return tusk_crc32c(buf, len, 0);
+}
+
+static uint32_t
+adler32_fn(const void *buf, size_t len)
+{
+	return tusk_adler32(buf, len, TUSK_ADLER32_INIT);
+}
+
+/* The fetch's per-segment file sums, and one fold of an 8 MiB block. */
+static void
+file_sums(const uint8_t *buf, const size_t *lens, size_t n, double secs)
+{
+	volatile uint32_t sink = 0;
+	uint64_t folds = 0;
+	double t0, t;
+
+	for (size_t l = 0; l < n; l++)
+		printf("len %5zu: crc32c %6.1f GB/s  adler32 %6.1f GB/s\n",
+		       lens[l], rate(crc32c_fn, buf, lens[l], secs),
+		       rate(adler32_fn, buf, lens[l], secs));
+	t0 = tusk_testenv_now_s();
+	do {
+		for (int i = 0; i < 256; i++) {
+			sink = tusk_crc32c_combine(sink, (uint32_t)i, 8u << 20);
+			sink = tusk_adler32_combine(sink, (uint32_t)i,
+						    8u << 20);
+		}
+		folds += 256;
+		t = tusk_testenv_now_s() - t0;
+	} while (t < secs);
+	printf("fold of one 8 MiB block (crc32c + adler32): %.2f us\n",
+	       t / (double)folds * 1e6);
 }
 
 int
@@ -94,6 +138,7 @@ main(int argc, char **argv)
 		}
 		printf("\n");
 	}
+	file_sums(buf, lens, sizeof(lens) / sizeof(lens[0]), secs);
 	free(buf);
 	return 0;
 }

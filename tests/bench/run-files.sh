@@ -91,16 +91,16 @@ get() { awk -v k="$1" '$1 == k { v = $2 } END { print v }' "$RES"; }
 gbps() { awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.2f", b * 8 / s / 1e9 }'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-# A scratch directory on file system $1 (tmpfs|disk), removed at exit.
+# A scratch directory on file system $1 (tmpfs|disk) in $RD, removed at exit.
 root_dir() {
-	local d
 	case $1 in
-	tmpfs) d=$(mktemp -d /dev/shm/tusk-files.XXXXXX) ;;
-	disk) d=$(mktemp -d "$DISK/tusk-files.XXXXXX") ;;
+	tmpfs) RD=$(mktemp -d /dev/shm/tusk-files.XXXXXX) ;;
+	disk) RD=$(mktemp -d "$DISK/tusk-files.XXXXXX") ;;
 	*) die "FILES_ROOTS: '$1' is not tmpfs or disk" ;;
 	esac
-	BENCH_DIRS+=("$d")
-	echo "$d"
+	# in this shell, not a $( ) subshell: the exit trap removes it
+	# (4 GiB files left on /dev/shm by an interrupted run are RAM)
+	BENCH_DIRS+=("$RD")
 }
 
 # ------------------------------------------------------------ thread CPU
@@ -257,7 +257,7 @@ perf_worker() {
 
 run_memif_fs() {
 	local fs=$1 n
-	DATA=$(root_dir "$fs")
+	root_dir "$fs"; DATA=$RD
 	mkdir -p "$DATA/a-data" "$DATA/b-data"
 	FETCH_DIRECT=
 	[ "$DIRECT" = 1 ] && [ "$fs" = disk ] && FETCH_DIRECT=1
@@ -316,7 +316,7 @@ run_fio() {
 	command -v fio >/dev/null || die "no fio (tools/tusk-setup installs it)"
 	echo "== fio: sequential write (fsync at the end) and read, 1 MiB blocks, $MIB MiB =="
 	for fs in $ROOTS; do
-		d=$(root_dir "$fs")
+		root_dir "$fs"; d=$RD
 		put "fio.$fs.write" "$(fio_rate "$d" write)"
 		put "fio.$fs.read" "$(fio_rate "$d" read)"
 		rm -rf "$d"
@@ -326,7 +326,7 @@ run_fio() {
 
 run_sha() {
 	local d t0 t1
-	d=$(root_dir tmpfs)
+	root_dir tmpfs; d=$RD
 	make_file "$d/f.bin" "$BYTES"
 	t0=$(date +%s%N)
 	taskset -c "$CORE_TX" openssl dgst -sha256 "$d/f.bin" > /dev/null
@@ -368,7 +368,7 @@ curl_fig() {
 run_http() {
 	local d pid out sock
 	command -v nginx >/dev/null || die "no nginx (tools/tusk-setup installs nginx-light)"
-	d=$(root_dir tmpfs)
+	root_dir tmpfs; d=$RD
 	mkdir -p "$d/lab" "$d/nginx-root" "$d/out"
 	make_file "$d/lab/big.bin" "$BYTES"
 	cp "$d/lab/big.bin" "$d/nginx-root/big.bin"
@@ -470,8 +470,15 @@ summary() {
 		"$(ratio "$(get tuskd.get)" "$(get nginx.get)")" 1.0
 	# what bounds the running phase on tmpfs here: the file system's own
 	# write rate, for one writer with nothing else on its core
-	[ -n "$(get fio.tmpfs.write)" ] && [ -n "$bulk" ] &&
-		echo "  (bound: fio's sequential write to tmpfs / bulk = $(ratio "$(get fio.tmpfs.write)" "$bulk"))"
+	if [ -n "$(get fio.tmpfs.write)" ] && [ -n "$bulk" ]; then
+		echo "  (bound: fio's sequential write to tmpfs / bulk = $(ratio "$(get fio.tmpfs.write)" "$bulk"): the"
+		echo "   running phase on tmpfs cannot pass the file system's own write rate; against it:)"
+		for v in $VERIFY; do
+			k=$(fkey tmpfs 1 "$v" first)
+			printf '  %-76s %8s\n' "memif 1 stream tmpfs, verify=$v: running / fio tmpfs write" \
+				"$(ratio "$(gbps "$BYTES" "$(get "$k.running")")" "$(get fio.tmpfs.write)")"
+		done
+	fi
 	local b
 	for b in "${BAD[@]}"; do echo "WRONG BYTES: $b"; done
 }

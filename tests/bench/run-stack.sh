@@ -5,7 +5,8 @@
 #   1. ns per data segment (sender + receiver stack, TSC) at 1460 and 8960 MSS
 #   2. instructions per segment under callgrind, counted only inside the
 #      stack's entry points (stable on a noisy machine)
-#   3. Internet-checksum GB/s, DPDK's against ours, by payload size
+#   3. Internet-checksum GB/s, DPDK's against ours, by payload size; the
+#      fetch's file sums per segment (CRC32C, ADLER-32) and a block's fold
 #   4. simulated seconds per wall second of the simulator on the issue's
 #      clean 10 Gbit/s x 150 ms scenario
 #
@@ -46,7 +47,7 @@ else
 fi
 
 if [ -x "$build/tests/bench/tusk-bench-cksum" ]; then
-	echo "== Internet checksum (GB/s, buffer in cache, odd offset) =="
+	echo "== Internet checksum; file sums per segment (GB/s, buffer in cache, odd offset) =="
 	"$build/tests/bench/tusk-bench-cksum"
 fi
 
