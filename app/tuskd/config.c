@@ -60,7 +60,8 @@ static const char *const log_levels[] = {
 /* [tuskd] poll, in the order of enum tusk_poll_mode (config.h) */
 static const char *const poll_modes[] = { "busy", "adaptive", NULL };
 /* [tuskd] fetch_writer, in the order of enum tusk_fetch_writer_mode */
-static const char *const fetch_writers[] = { "thread", "lcore", NULL };
+static const char *const fetch_writers[] = { "auto", "thread", "lcore",
+					      NULL };
 
 static const struct tusk_cfgschema_key eal_keys[] = {
 	{ .name = "args", .type = TUSK_CFG_STRING, .def = "",
@@ -186,13 +187,15 @@ static const struct tusk_cfgschema_key tuskd_keys[] = {
 	  .min = 1, .max = CONFIG_FETCH_STREAMS_MAX,
 	  .offset = offsetof(struct tusk_config, fetch_streams),
 	  .desc = "parallel range streams of a fetch that names none" },
-	{ .name = "fetch_writer", .type = TUSK_CFG_ENUM, .def = "thread",
-	  .min = TUSK_FETCH_WRITER_THREAD, .choices = fetch_writers,
+	{ .name = "fetch_writer", .type = TUSK_CFG_ENUM, .def = "auto",
+	  .min = TUSK_FETCH_WRITER_AUTO, .choices = fetch_writers,
 	  .offset = offsetof(struct tusk_config, fetch_writer),
 	  .desc = "who writes a fetch's 512 KiB batches to the file: a "
-		  "writer thread (the lcore fills the next batch meanwhile) "
-		  "or the polling lcore itself (no thread woken per batch: "
-		  "for hosts where every core runs a poller)" },
+		  "writer thread (the lcore fills the next batch meanwhile), "
+		  "the polling lcore itself (no thread woken per batch: for "
+		  "hosts where every core runs a poller), or auto: the "
+		  "thread where the host has more online CPUs than worker "
+		  "lcores + 1, else the lcore" },
 	{ .name = "digest_threads", .type = TUSK_CFG_UINT, .def = "1",
 	  .min = 1, .max = CONFIG_DIGEST_THREADS_MAX,
 	  .offset = offsetof(struct tusk_config, digest_threads),

@@ -143,8 +143,9 @@ struct tusk_config_port {
 
 /* [tuskd] fetch_writer: who writes a fetch's batches (file_writeq.h). */
 enum tusk_fetch_writer_mode {
-	TUSK_FETCH_WRITER_THREAD = 0,
-	TUSK_FETCH_WRITER_LCORE = 1,
+	TUSK_FETCH_WRITER_AUTO = 0,
+	TUSK_FETCH_WRITER_THREAD = 1,
+	TUSK_FETCH_WRITER_LCORE = 2,
 };
 
 /* [tuskd] poll: how a worker lcore waits for frames (lcore_idle.h). */

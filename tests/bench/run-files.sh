@@ -31,7 +31,7 @@
 # usage: tests/bench/run-files.sh [BUILD_DIR]     (as root; default build)
 # env:   FILES_MIB (4096: the file size, MiB; 256 for a quick run),
 #        FILES_STREAMS ("1 4"), FILES_ROOTS ("tmpfs disk"),
-#        FILES_WRITER (thread | lcore: [tuskd] fetch_writer),
+#        FILES_WRITER (auto | thread | lcore: [tuskd] fetch_writer),
 #        FILES_VERIFY ("auto adler32": the fetches' verify= modes, each
 #        on a new file, first and repeat; auto = sha-256 and what the
 #        source offers),
@@ -64,7 +64,7 @@ ROOTS=${FILES_ROOTS:-tmpfs disk}
 PARTS=${FILES_PARTS:-bulk memif fio sha http}
 POLL=${FILES_POLL:-busy}
 VERIFY=${FILES_VERIFY:-auto adler32}
-WRITER=${FILES_WRITER:-thread}
+WRITER=${FILES_WRITER:-auto}
 DIRECT=${FILES_DIRECT:-0}
 DISK=${FILES_DISK:-/var/tmp}
 MEMIF_ZC=${FILES_MEMIF_ZC:-0}
