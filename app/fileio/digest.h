@@ -137,6 +137,18 @@ struct tusk_digest_job *tusk_digest_file(struct tusk_digest_svc *svc, int fd,
 					 unsigned int algs);
 
 /*
+ * As tusk_digest_file(), for a digest nobody waits for (a source's
+ * digest hashed behind the sender, kept for the next request): only the
+ * submitting lcore hashes it, in the iterations of its loop that found
+ * nothing to do (tusk_digest_svc_assist), never a worker thread, so on a
+ * host whose cores all run pollers it never takes a core from one. A
+ * busy lcore leaves it waiting; the caller drops it when nobody needs it.
+ * From a thread that never assists (no lane) a worker hashes it.
+ */
+struct tusk_digest_job *tusk_digest_file_idle(struct tusk_digest_svc *svc,
+					      int fd, unsigned int algs);
+
+/*
  * Digests `algs` of a file while it is being written from offset 0 (an
  * upload, a fetch whose contiguous prefix grows): the worker hashes [0, n) where n is what
  * tusk_digest_follow_advance() last said is on the file, and finishes

@@ -378,9 +378,11 @@ refuse(struct tusk_digest_svc *svc, struct tusk_digest_job *job, int err)
 	errno = err;
 }
 
+/* A new job of `kind`; idle_only: the submitting lcore's idle iterations
+ * hash it, no worker (a worker when the thread has no lane). */
 static struct tusk_digest_job *
 submit(struct tusk_digest_svc *svc, int fd, enum tusk_digest_job_kind kind,
-       unsigned int algs)
+       unsigned int algs, bool idle_only)
 {
 	struct tusk_digest_job *job;
 	struct tusk_digest_worker *wk;
@@ -407,12 +409,17 @@ submit(struct tusk_digest_svc *svc, int fd, enum tusk_digest_job_kind kind,
 	job->svc = svc;
 	job->total = UINT64_MAX;
 	job->state = TUSK_DIGEST_JOB_RUNNING;
-	job->wk = wk = pick(svc);
+	job->wk = wk = idle_only ? NULL : pick(svc);
 	job->refs = wk != NULL ? 2 : 1;
 	if (!tusk_digest_lane_add(svc, job) && wk == NULL) {
-		/* no thread would ever advance it */
-		refuse(svc, job, EAGAIN);
-		return NULL;
+		/* not an lcore (no lane): a worker after all, if any */
+		job->wk = wk = idle_only ? pick(svc) : NULL;
+		job->refs = 2;
+		if (wk == NULL) {
+			/* no thread would ever advance it */
+			refuse(svc, job, EAGAIN);
+			return NULL;
+		}
 	}
 	if (wk == NULL)
 		return job;
@@ -427,13 +434,19 @@ submit(struct tusk_digest_svc *svc, int fd, enum tusk_digest_job_kind kind,
 struct tusk_digest_job *
 tusk_digest_file(struct tusk_digest_svc *svc, int fd, unsigned int algs)
 {
-	return submit(svc, fd, TUSK_DIGEST_JOB_FILE, algs);
+	return submit(svc, fd, TUSK_DIGEST_JOB_FILE, algs, false);
+}
+
+struct tusk_digest_job *
+tusk_digest_file_idle(struct tusk_digest_svc *svc, int fd, unsigned int algs)
+{
+	return submit(svc, fd, TUSK_DIGEST_JOB_FILE, algs, true);
 }
 
 struct tusk_digest_job *
 tusk_digest_follow(struct tusk_digest_svc *svc, int fd, unsigned int algs)
 {
-	return submit(svc, fd, TUSK_DIGEST_JOB_FOLLOW, algs);
+	return submit(svc, fd, TUSK_DIGEST_JOB_FOLLOW, algs, false);
 }
 
 void

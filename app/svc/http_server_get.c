@@ -174,7 +174,10 @@ hs_get_start(struct hs_conn *hc, uint64_t now)
 	}
 	/* Never hash before the first byte: a GET goes now, without the
 	 * digests not kept (README, HTTP endpoint: why not as a trailer),
-	 * and the digest worker hashes the file behind the sender. A HEAD
+	 * and the file is hashed behind the sender: by the digest worker,
+	 * or where every core runs a poller by this lcore's idle iterations
+	 * only (tusk_digest_file_idle: the worker would take its CPU from
+	 * the sending poller, halving the transfer). A HEAD
 	 * with an RFC 3230 Want-Digest has no first byte to delay and is a
 	 * checksum query (gfal2, davix, FTS): it waits for the digest, and
 	 * for what it asks only (adler32 of 4 GiB is ~0.3 s of a core,
@@ -185,7 +188,7 @@ hs_get_start(struct hs_conn *hc, uint64_t now)
 	 * when the service is full the answer goes without and the next
 	 * request tries again. */
 	if (hc->req.method == TUSK_HTTP_HEAD && (legacy & ~d.have) != 0) {
-		dw = hs_dwait_get(hc->srv, &hc->file, asked);
+		dw = hs_dwait_get(hc->srv, &hc->file, asked, false);
 		if (dw != NULL) {
 			hc->file.wait = dw;
 			hc->phase = HS_WAIT;
@@ -195,7 +198,7 @@ hs_get_start(struct hs_conn *hc, uint64_t now)
 		answer(hc, &d, now);
 		return;
 	}
-	dw = hs_dwait_get(hc->srv, &hc->file, need);
+	dw = hs_dwait_get(hc->srv, &hc->file, need, true);
 	if (dw != NULL)
 		hs_dwait_put(hc->srv, dw);
 	answer(hc, &d, now);

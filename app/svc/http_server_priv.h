@@ -161,6 +161,7 @@ enum hs_phase {
 struct hs_dwait {
 	TAILQ_ENTRY(hs_dwait) link;
 	unsigned int algs;
+	bool idle;               /* hashed in idle iterations only */
 	dev_t dev;
 	ino_t ino;
 	uint64_t size;
@@ -333,8 +334,13 @@ int hs_interim_continue(struct hs_conn *hc, uint64_t now);
 void hs_pump(struct hs_conn *hc, uint64_t now);
 void hs_response_done(struct hs_conn *hc, uint64_t now);
 int hs_status_of_errno(int err);
+/* The digest job of `algs` for file f, started or joined; behind: nobody
+ * will wait for it (a GET's): it may be left to the lcore's idle
+ * iterations (tusk_svc_env.digest_behind_idle), and a request that waits
+ * never joins such a job. NULL when the digest service cannot take one. */
 struct hs_dwait *hs_dwait_get(struct tusk_http_server *srv,
-			      const struct hs_file *f, unsigned int algs);
+			      const struct hs_file *f, unsigned int algs,
+			      bool behind);
 void hs_dwait_put(struct tusk_http_server *srv, struct hs_dwait *dw);
 void hs_dwaits_poll(struct tusk_http_server *srv);
 

@@ -331,12 +331,13 @@ hs_response_done(struct hs_conn *hc, uint64_t now)
 
 static struct hs_dwait *
 dwait_find(struct tusk_http_server *srv, const struct hs_file *f,
-	   unsigned int algs)
+	   unsigned int algs, bool behind)
 {
 	struct hs_dwait *dw;
 
 	TAILQ_FOREACH(dw, &srv->dwaits, link)
-		if (dw->dev == f->dev && dw->ino == f->ino &&
+		if ((behind || !dw->idle) &&
+		    dw->dev == f->dev && dw->ino == f->ino &&
 		    dw->size == f->size && dw->mtime_ns == f->mtime_ns &&
 		    (dw->algs & algs) == algs &&
 		    (dw->rc == -EAGAIN || dw->rc == 0))
@@ -344,13 +345,12 @@ dwait_find(struct tusk_http_server *srv, const struct hs_file *f,
 	return NULL;
 }
 
-/* The digest job of `algs` for file f, started or joined; NULL when the
- * digest service cannot take a job now (the answer goes without). */
 struct hs_dwait *
 hs_dwait_get(struct tusk_http_server *srv, const struct hs_file *f,
-	     unsigned int algs)
+	     unsigned int algs, bool behind)
 {
-	struct hs_dwait *dw = dwait_find(srv, f, algs);
+	struct hs_dwait *dw = dwait_find(srv, f, algs, behind);
+	bool idle = behind && srv->env->digest_behind_idle;
 
 	if (dw != NULL) {
 		dw->refs++;
@@ -359,13 +359,15 @@ hs_dwait_get(struct tusk_http_server *srv, const struct hs_file *f,
 	dw = calloc(1, sizeof(*dw));
 	if (dw == NULL)
 		return NULL;
-	dw->job = tusk_digest_file(srv->env->digest, f->fd, algs);
+	dw->job = idle ? tusk_digest_file_idle(srv->env->digest, f->fd, algs) :
+			 tusk_digest_file(srv->env->digest, f->fd, algs);
 	if (dw->job == NULL) {
 		HS_LOG(WARNING, "digest service busy: %s\n", strerror(errno));
 		free(dw);
 		return NULL;
 	}
 	dw->algs = algs;
+	dw->idle = idle;
 	dw->dev = f->dev;
 	dw->ino = f->ino;
 	dw->size = f->size;

@@ -39,6 +39,13 @@ struct tusk_svc_env {
 	struct rte_mempool *data_pool;
 	struct tusk_root *root;         /* the data root (app/fileio/root.h) */
 	struct tusk_digest_svc *digest; /* SHA-256 worker (app/fileio) */
+	/* Every online CPU runs a worker lcore or the main thread: a helper
+	 * thread woken now takes its CPU from a poller (tuskd services.c) */
+	bool cores_shared;
+	/* Digests nobody waits for (a GET's, behind the sender) are left to
+	 * the lcore's idle iterations (tusk_digest_file_idle): cores_shared
+	 * and the lcores assist ([tuskd] digest_assist_us > 0) */
+	bool digest_behind_idle;
 };
 
 #endif /* TUSK_SVC_H */

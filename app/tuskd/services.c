@@ -125,29 +125,38 @@ start_http(const struct tusk_config *cfg, struct tusk_lcore *lc,
 }
 
 /*
- * [tuskd] fetch_writer: does the lcore write its fetches' batches? auto:
- * a writer thread only where it can have a CPU of its own, beside the
- * busy worker lcores and the main thread; else waking it per batch puts
- * it on a poller's core (measured, README "Files at network speed": on 2
- * vCPUs with two busy tuskd, 4 GiB fetches ran 10.9-11.7 Gbit/s with the
- * lcore writing against 5.2-13.6 with the thread). The choice is logged
- * by the first lcore that makes it.
+ * Does every online CPU run a worker lcore or the main thread? Then a
+ * helper thread woken per batch or per digest block takes its CPU from a
+ * poller (measured, README "Files at network speed": on 2 vCPUs with two
+ * busy tuskd, 4 GiB fetches ran 10.9-11.7 Gbit/s with the lcore writing
+ * against 5.2-13.6 with the writer thread). Said once in the log.
  */
 static bool
-fetch_writes_on_lcore(const struct tusk_config *cfg, unsigned int lcore_id)
+cores_shared(void)
 {
+	static int said = -1;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned int workers = rte_lcore_count() - 1;
-	bool lcore;
+	bool shared = cpus > 0 && (unsigned long)cpus <= workers + 1ul;
 
+	if (said != shared)
+		printf("tuskd: %ld online CPUs, %u worker lcores: %s\n", cpus,
+		       workers, shared ? "cores shared with helper threads "
+		       "(fetch_writer auto = lcore, digests behind the sender "
+		       "on idle lcores)" : "a CPU for helper threads");
+	said = shared;
+	return shared;
+}
+
+/* [tuskd] fetch_writer: does the lcore write its fetches' batches? auto:
+ * where the cores are shared. */
+static bool
+fetch_writes_on_lcore(const struct tusk_config *cfg,
+		      const struct tusk_svc_env *env)
+{
 	if (cfg->fetch_writer != TUSK_FETCH_WRITER_AUTO)
 		return cfg->fetch_writer == TUSK_FETCH_WRITER_LCORE;
-	lcore = cpus > 0 && (unsigned long)cpus <= workers + 1ul;
-	if (lcore_id == rte_get_next_lcore(-1, 1, 0))
-		printf("tuskd: fetch_writer = auto: %s (%ld online CPUs, %u "
-		       "worker lcores)\n", lcore ? "lcore" : "thread", cpus,
-		       workers);
-	return lcore;
+	return env->cores_shared;
 }
 
 static int
@@ -161,7 +170,7 @@ start_fetch(const struct tusk_config *cfg, struct tusk_lcore *lc,
 	};
 	struct tusk_fetch_conf fc = {
 		.tls = NULL,
-		.write_on_lcore = fetch_writes_on_lcore(cfg, lc->lcore_id),
+		.write_on_lcore = fetch_writes_on_lcore(cfg, env),
 	};
 	char err[TUSK_TLS_ERR_MAX];
 
@@ -270,6 +279,9 @@ start_lcore(struct tusk_services *s, const struct tusk_config *cfg,
 	env->data_pool = s->pool[i];
 	env->root = s->root;
 	env->digest = s->digest;
+	env->cores_shared = cores_shared();
+	env->digest_behind_idle = env->cores_shared &&
+				  cfg->digest_assist_us > 0;
 	tusk_lcore_set_digest(lc, s->digest,
 			      (uint64_t)cfg->digest_assist_us * 1000);
 	/* first lcore: the fetch client, which third-party COPYs arriving

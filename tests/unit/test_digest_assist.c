@@ -4,7 +4,8 @@
  * scheduled) or interleaved with a worker thread, give the same digests
  * as one pass over the bytes, for each of the four algorithms and all
  * together, whole-file and follow jobs; an assist takes only its own
- * thread's jobs, jobs take turns, and a freed or stopped job is let go. */
+ * thread's jobs, jobs take turns, and a freed or stopped job is let go;
+ * an idle-only job (tusk_digest_file_idle) is left to the assists. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -355,6 +356,70 @@ test_only_own_jobs(void **state)
 	close(fd);
 }
 
+struct idle_sub {
+	struct tusk_digest_svc *svc;
+	int fd;
+	int r;
+	struct tusk_digests d;
+};
+
+/* A thread that never assists (no lane) submits an idle-only job: a
+ * worker hashes it after all. */
+static void *
+laneless_thread(void *arg)
+{
+	struct idle_sub *o = arg;
+	struct tusk_digest_job *job = tusk_digest_file_idle(o->svc, o->fd,
+		TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256));
+
+	o->r = job == NULL ? -errno : -EAGAIN;
+	for (int w = 0; job != NULL && w < 20000 && o->r == -EAGAIN; w++) {
+		o->r = tusk_digest_job_poll(job, &o->d);
+		usleep(100);
+	}
+	tusk_digest_job_free(job);
+	return NULL;
+}
+
+/* tusk_digest_file_idle: with a worker thread idle beside it, the job
+ * waits for its lcore's assists (a source's digest behind the sender on
+ * a host whose cores all poll), every byte hashed by them; from a thread
+ * without a lane a worker does it. */
+static void
+test_idle_only_job(void **state)
+{
+	unsigned int sha = TUSK_DIGEST_BIT(TUSK_DIGEST_SHA256);
+	struct tusk_digest_svc *svc = tusk_digest_svc_create(1);
+	struct idle_sub o = { .svc = svc };
+	struct tusk_digest_job *job;
+	struct tusk_digests d;
+	uint64_t assisted = 0;
+	pthread_t t;
+	int fd;
+
+	assert_non_null(svc);
+	o.fd = new_file(LEN);
+	assert_int_equal(pthread_create(&t, NULL, laneless_thread, &o), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(o.r, 0);
+	assert_same(sha, &o.d);
+	close(o.fd);
+
+	assert_int_equal(tusk_digest_svc_assist(svc, BUDGET_NS), 0);
+	fd = new_file(LEN);
+	job = tusk_digest_file_idle(svc, fd, sha);
+	assert_non_null(job);
+	usleep(50000); /* the worker, awake and idle, leaves it alone */
+	assert_int_equal(tusk_digest_job_done(job), 0);
+	assert_int_equal(tusk_digest_job_poll(job, &d), -EAGAIN);
+	assert_int_equal(assist_until_done(svc, job, &d, &assisted), 0);
+	assert_int_equal(assisted, LEN);
+	assert_same(sha, &d);
+	tusk_digest_job_free(job);
+	close(fd);
+	tusk_digest_svc_free(svc);
+}
+
 int
 main(void)
 {
@@ -364,6 +429,7 @@ main(void)
 		cmocka_unit_test(test_interleaved_with_worker),
 		cmocka_unit_test(test_turns_free_and_stop),
 		cmocka_unit_test(test_only_own_jobs),
+		cmocka_unit_test(test_idle_only_job),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
