@@ -13,39 +13,29 @@
 #include <isa-l/igzip_lib.h>
 
 #include "adler32.h"
+#include "mbuf_sum.h"
 
 /* The largest prime below 2^16 (RFC 1950 8.2). */
 #define ADLER_BASE 65521u
 
+static uint32_t
+adler_step(uint32_t adler, const uint8_t *p, size_t n)
+{
+	/* ISA-L's prototype takes a non-const buffer; it only reads */
+	return isal_adler32(adler, (const unsigned char *)(uintptr_t)p, n);
+}
+
 uint32_t
 tusk_adler32(const void *buf, size_t len, uint32_t adler)
 {
-	/* ISA-L's prototype takes a non-const buffer; it only reads */
-	return isal_adler32(adler, (const unsigned char *)(uintptr_t)buf,
-			    len);
+	return adler_step(adler, buf, len);
 }
 
 uint32_t
 tusk_adler32_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len,
 		  uint32_t adler)
 {
-	while (m != NULL && off >= rte_pktmbuf_data_len(m)) {
-		off -= rte_pktmbuf_data_len(m);
-		m = m->next;
-	}
-	while (m != NULL && len > 0) {
-		uint32_t seglen = rte_pktmbuf_data_len(m) - off;
-
-		if (seglen > len)
-			seglen = len;
-		adler = tusk_adler32(rte_pktmbuf_mtod_offset(m, const void *,
-							     off),
-				     seglen, adler);
-		len -= seglen;
-		off = 0;
-		m = m->next;
-	}
-	return adler;
+	return tusk_mbuf_sum(m, off, len, adler, adler_step);
 }
 
 uint32_t

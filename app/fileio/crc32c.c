@@ -22,6 +22,7 @@
 #include <isa-l/crc.h>
 
 #include "crc32c.h"
+#include "mbuf_sum.h"
 
 /* CRC32C polynomial, bit-reflected (RFC 3720 B.4: 0x1EDC6F41). */
 #define CRC32C_POLY_REFLECTED 0x82F63B78u
@@ -53,24 +54,7 @@ uint32_t
 tusk_crc32c_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len,
 		 uint32_t crc)
 {
-	uint32_t reg = ~crc;
-
-	while (m != NULL && off >= rte_pktmbuf_data_len(m)) {
-		off -= rte_pktmbuf_data_len(m);
-		m = m->next;
-	}
-	while (m != NULL && len > 0) {
-		uint32_t seglen = rte_pktmbuf_data_len(m) - off;
-
-		if (seglen > len)
-			seglen = len;
-		reg = crc_reg(reg, rte_pktmbuf_mtod_offset(m, const uint8_t *,
-							   off), seglen);
-		len -= seglen;
-		off = 0;
-		m = m->next;
-	}
-	return ~reg;
+	return ~tusk_mbuf_sum(m, off, len, ~crc, crc_reg);
 }
 
 /* a * b modulo P, both bit-reflected polynomials (bit 31 is x^0). */

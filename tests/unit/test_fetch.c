@@ -423,25 +423,38 @@ test_missing_directory(void **state)
 			    "under the data root");
 }
 
+/* A tmpfs mounted at fw_dir/NAME with `opts` (needs root: unmet
+ * otherwise); its path in dir. */
+static void
+tmpfs_under(const char *name, const char *opts, char *dir, size_t len)
+{
+	snprintf(dir, len, "%s/%s", fw_dir, name);
+	assert_true(mkdir(dir, 0755) == 0 || errno == EEXIST);
+	if (mount("tusk-fetch-test", dir, "tmpfs", 0, opts) < 0)
+		tusk_unmet("mount a tmpfs (%s) at %s (needs root): %s", opts,
+			   dir, strerror(errno));
+}
+
+static void
+tmpfs_gone(const char *dir)
+{
+	assert_int_equal(umount(dir), 0);
+}
+
 /* A tmpfs without a size limit (size=0) reports no blocks at all: its
  * free space is not compared, the fetch goes through. */
 static void
 test_unlimited_tmpfs(void **state)
 {
-	char cmd[300], dir[256];
+	char dir[256];
 	uint32_t id;
 
-	snprintf(dir, sizeof(dir), "%s/nolimit", fw_dir);
-	assert_true(mkdir(dir, 0755) == 0 || errno == EEXIST);
-	if (mount("tusk-fetch-test", dir, "tmpfs", 0, "size=0") < 0)
-		tusk_unmet("mount an unlimited tmpfs at %s (needs root): %s",
-			   dir, strerror(errno));
+	tmpfs_under("nolimit", "size=0", dir, sizeof(dir));
 	id = fw_start("http://10.0.0.2/big.bin", "nolimit/big.bin", 2);
 	fw_run(id, 0);
 	assert_string_equal(fw_xstr(id, "state"), "done");
 	fw_assert_file("nolimit/big.bin", 1);
-	snprintf(cmd, sizeof(cmd), "umount %s", dir);
-	assert_int_equal(system(cmd), 0);
+	tmpfs_gone(dir);
 }
 
 /* tmpfs is not preallocated (it would zero every page: http_fetch_disk.c
@@ -451,16 +464,12 @@ test_unlimited_tmpfs(void **state)
 static void
 test_disk_full_midway(void **state)
 {
-	char cmd[256], small[256], filler[300];
+	char small[256], filler[300];
 	static char buf[1 << 20];
 	uint32_t id;
 	int fd;
 
-	snprintf(small, sizeof(small), "%s/small", fw_dir);
-	assert_true(mkdir(small, 0755) == 0 || errno == EEXIST);
-	if (mount("tusk-fetch-test", small, "tmpfs", 0, "size=48m") < 0)
-		tusk_unmet("mount a 48 MiB tmpfs at %s (needs root): %s",
-			   small, strerror(errno));
+	tmpfs_under("small", "size=48m", small, sizeof(small));
 	id = fw_start("http://10.0.0.2/big.bin", "small/big.bin", 1);
 	fw_run(id, 1u << 20);
 	snprintf(filler, sizeof(filler), "%s/filler", small);
@@ -473,8 +482,7 @@ test_disk_full_midway(void **state)
 	assert_string_equal(fw_xstr(id, "state"), "failed");
 	assert_non_null(strstr(fw_xstr(id, "error"), "No space left"));
 	assert_false(fw_exists("small/big.bin"));
-	snprintf(cmd, sizeof(cmd), "umount %s/small", fw_dir);
-	assert_int_equal(system(cmd), 0);
+	tmpfs_gone(small);
 }
 
 /* A file larger than the free space: refused at the start (the part is
@@ -482,20 +490,15 @@ test_disk_full_midway(void **state)
 static void
 test_disk_full(void **state)
 {
-	char cmd[256], small[256];
+	char small[256];
 	uint32_t id;
 
-	snprintf(small, sizeof(small), "%s/small", fw_dir);
-	assert_true(mkdir(small, 0755) == 0 || errno == EEXIST);
-	if (mount("tusk-fetch-test", small, "tmpfs", 0, "size=16m") < 0)
-		tusk_unmet("mount a 16 MiB tmpfs at %s (needs root): %s",
-				small, strerror(errno));
+	tmpfs_under("small", "size=16m", small, sizeof(small));
 	id = fw_start("http://10.0.0.2/big.bin", "small/big.bin", 4);
 	fw_run(id, 0);
 	assert_false(fw_exists("small/big.bin.tusk-part"));
 	assert_false(fw_exists("small/big.bin.tusk-part.state"));
-	snprintf(cmd, sizeof(cmd), "umount %s/small", fw_dir);
-	assert_int_equal(system(cmd), 0);
+	tmpfs_gone(small);
 	assert_string_equal(fw_xstr(id, "state"), "failed");
 	assert_string_equal(fw_xstr(id, "error"), "no space for 41955385 bytes "
 			    "under the data root (16777216 free): part "
