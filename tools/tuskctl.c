@@ -235,11 +235,11 @@ static void
 print_stats(json_t *res)
 {
 	static const char *const heads[] = {
-		"LCORE", "LOOPS", "BUSY LOOPS", "SLEEPS", "RX FRAMES",
+		"LCORE", "LOOPS", "BUSY LOOPS", "IDLE MS", "SLEEPS", "RX FRAMES",
 		"TX FRAMES", "DROPS", "ARP SHARED", "TCP STEERED",
 	};
 	static const char *const keys[] = {
-		"lcore", "loops", "busy_loops", "idle_sleeps", "rx_frames",
+		"lcore", "loops", "busy_loops", "idle_ms", "idle_sleeps", "rx_frames",
 		"tx_frames", "drops_total", "arp_shared", "tcp_steered",
 	};
 	json_t *drops = json_object_get(res, "drops"), *l;

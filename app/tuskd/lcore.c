@@ -134,6 +134,7 @@ lcore_fill_snapshot(struct tusk_lcore *lc, struct tusk_lcore_snapshot *s,
 	s->now_ns = now;
 	s->loops = lc->loops;
 	s->busy_loops = lc->busy_loops;
+	s->idle_ns = lc->idle_ns;
 	s->idle_sleeps = lc->idle.sleeps;
 	s->idle_slept_ns = lc->idle.slept_ns;
 	s->digest_bytes = lc->digest_bytes;
@@ -256,6 +257,17 @@ lcore_assist(struct tusk_lcore *lc, bool busy, uint64_t tx_before)
 	return n > 0;
 }
 
+/* The previous iteration ran from its clock read to this one's (the
+ * next iteration's burst starts where it ended: no clock read more):
+ * counted as idle time if it found nothing to do. */
+static inline void
+lcore_account(struct tusk_lcore *lc, uint64_t now)
+{
+	if (lc->mark_idle && now > lc->mark_ns)
+		lc->idle_ns += now - lc->mark_ns;
+	lc->mark_ns = now;
+}
+
 static inline void
 lcore_poll_once(struct tusk_lcore *lc)
 {
@@ -265,7 +277,7 @@ lcore_poll_once(struct tusk_lcore *lc)
 	 * burst (the TSC read was a tenth of a busy worker's profile when
 	 * read before and after) */
 	uint64_t now = lc->n_queues == 0 ? tusk_lcore_now_ns() : 0;
-	bool busy = false;
+	bool busy = false, worked;
 	unsigned int i;
 
 	for (i = 0; i < lc->n_queues; i++) {
@@ -297,11 +309,13 @@ lcore_poll_once(struct tusk_lcore *lc)
 			lcore_impair_tx(&lc->queues[i], now);
 	lc->loops++;
 	lc->busy_loops += busy;
+	lcore_account(lc, now);
 	lcore_serve_snapshot(lc, now);
 	lcore_serve_impair(lc);
 	tusk_lcore_serve_call(lc, now);
-	tusk_lcore_idle_after(&lc->idle, lcore_assist(lc, busy, tx_before),
-			      now);
+	worked = lcore_assist(lc, busy, tx_before);
+	lc->mark_idle = !worked && lc->tx_frames == tx_before;
+	tusk_lcore_idle_after(&lc->idle, worked, now);
 }
 
 int

@@ -87,6 +87,9 @@ struct tusk_lcore_snapshot {
 	uint64_t now_ns;       /* lcore clock when the copy was made */
 	uint64_t loops;        /* poll loop iterations so far */
 	uint64_t busy_loops;   /* iterations that received at least one frame */
+	uint64_t idle_ns;      /* time in iterations that found nothing to
+				* do: no frame in or out, no digest assist
+				* (adaptive polling's sleeps included) */
 	uint64_t idle_sleeps;  /* sleeps of adaptive polling (lcore_idle.h) */
 	uint64_t idle_slept_ns;
 	uint64_t digest_bytes; /* digest bytes hashed in idle iterations */
@@ -108,6 +111,9 @@ struct tusk_lcore {
 	struct tusk_lcore_queue queues[TUSK_LCORE_MAX_PORTS];
 	uint64_t loops;
 	uint64_t busy_loops;
+	uint64_t idle_ns;     /* see tusk_lcore_snapshot */
+	uint64_t mark_ns;     /* clock of the last iteration's burst */
+	bool mark_idle;       /* that iteration found nothing to do */
 	struct tusk_lcore_idle idle; /* [tuskd] poll (lcore_idle.h) */
 	/* The other lcores (lcore_inbox.c): team[i] has stack share i, peers
 	 * are all but us; frames they hand us wait in our inbox. */

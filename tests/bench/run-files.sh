@@ -40,7 +40,8 @@
 #        fetches with direct=1, O_DIRECT writes - the disk root only,
 #        tmpfs refuses them), FILES_DISK (/var/tmp), BENCH_SECONDS (bulk
 #        run, 10), FILES_PERF (a directory: perf records both workers for
-#        3 s in the running phase of the first 1-stream tmpfs fetch),
+#        1 s in the running phase of the 1-stream tmpfs fetch of the
+#        first FILES_VERIFY mode, FILES_PERF_TRY: first or repeat),
 #        FILES_MEMIF_ZC (0: A, the source, is a copying memif client; 1
 #        asks for zero-copy, which tuskd now refuses: it delivered wrong
 #        bytes, README "memif ports").
@@ -68,6 +69,7 @@ WRITER=${FILES_WRITER:-auto}
 DIRECT=${FILES_DIRECT:-0}
 DISK=${FILES_DISK:-/var/tmp}
 MEMIF_ZC=${FILES_MEMIF_ZC:-0}
+PERF_TRY=${FILES_PERF_TRY:-first}
 SECONDS_RUN=${BENCH_SECONDS:-10}
 # The idle pair's CPU is sampled this long before the fetches.
 IDLE_S=5
@@ -186,7 +188,9 @@ fetch_one() {
 	rm -f "$DATA/b-data/f.bin"
 	threads_snap "${PAIR_PID[a]}" > "$ta0"
 	threads_snap "${PAIR_PID[b]}" > "$tb0"
-	if [ -n "${FILES_PERF:-}" ] && [ "$key" = tmpfs.1.first ]; then
+	loops_snap a > "$TMP/la0"; loops_snap b > "$TMP/lb0"
+	if [ -n "${FILES_PERF:-}" ] && [ "$fs.$n.$try" = "tmpfs.1.$PERF_TRY" ] &&
+	   [ "$v" = "${VERIFY%% *}" ]; then
 		perf_worker &
 		perf=$!
 	fi
@@ -195,6 +199,7 @@ fetch_one() {
 		verify="$v" ${FETCH_DIRECT:+direct=1})
 	threads_snap "${PAIR_PID[a]}" > "$ta1"
 	threads_snap "${PAIR_PID[b]}" > "$tb1"
+	loops_snap a > "$TMP/la1"; loops_snap b > "$TMP/lb1"
 	[ -n "$perf" ] && wait "$perf"
 	st=$(jfield "$out" state)
 	if [ "$st" != done ]; then
@@ -232,19 +237,53 @@ PY
 		"$(gbps "$BYTES" "$(get "$key.running")")" "$(get "$key.verifying")" "$(load)"
 	threads_diff "A (source)" "$ta0" "$ta1"
 	threads_diff "B (fetch) " "$tb0" "$tb1"
+	loops_diff "$TMP/la0" "$TMP/la1" "$TMP/lb0" "$TMP/lb1"
 }
 
-# perf profiles of both workers (A serves, B fetches), 3 s from 1 s into
-# the fetch, call graphs (DWARF: the build keeps no frame pointers).
+# The worker's loop counters (tuskctl stats): iterations, those that
+# received a frame, frames in and out, idle time; one line
+# "loops busy rx tx idle_ms".
+loops_snap() {
+	"$TUSKCTL" -s "$TMP/$1.sock" --json stats 2>/dev/null | python3 -c '
+import json, sys
+o = json.load(sys.stdin); o = o.get("result", o)
+l = o["lcores"][0]
+print(l["loops"], l["busy_loops"], l.get("rx_frames", 0), l.get("tx_frames", 0),
+      l["idle_ms"])' || echo "0 0 0 0 0"
+}
+
+# How the workers spent their iterations over a fetch: how many, how
+# many received something, frames per receiving iteration, and the
+# worker's idle time (iterations that found nothing to do: tuskctl stats
+# idle_ms). The snapshots bracket the fetch with its tuskctl calls: the
+# pair idles ~0.5 s of that window outside the fetch (the worker's CPU
+# seconds above, busy polling, are the window's length).
+loops_diff() {
+	python3 - "$@" <<'PY'
+import sys
+def rd(p): return [int(x) for x in open(p).read().split()]
+for side, a, b in (("A", sys.argv[1], sys.argv[2]), ("B", sys.argv[3], sys.argv[4])):
+    d = [y - x for x, y in zip(rd(a), rd(b))]
+    loops, busy, rx, tx, idle = d
+    print("  loops %s: %d iterations, %.1f%% received (%.1f frames each), tx %d frames, idle %.2f s"
+          % (side, loops, 100.0 * busy / max(loops, 1), rx / max(busy, 1), tx,
+             idle / 1000.0))
+PY
+}
+
+# perf profiles of both workers (A serves, B fetches), 1 s from 0.5 s into
+# the fetch (a 4 GiB fetch runs 2-3 s here: a longer window would profile
+# the idle pair after it), call graphs (DWARF: the build keeps no frame
+# pointers).
 perf_worker() {
 	local side tid pids=()
 	command -v perf >/dev/null || { say "perf not installed: no profile"; return 0; }
 	mkdir -p "$FILES_PERF"
-	sleep 1
+	sleep 0.5
 	for side in a b; do
 		tid=$(worker_tid "${PAIR_PID[$side]}")
 		perf record -q --call-graph dwarf,16384 -t "$tid" \
-			-o "$FILES_PERF/worker-$side.data" -- sleep 3 >/dev/null 2>&1 &
+			-o "$FILES_PERF/worker-$side.data" -- sleep 1 >/dev/null 2>&1 &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
@@ -295,7 +334,7 @@ run_memif() {
 	local side
 	for side in a b; do
 		[ -f "${FILES_PERF:-/nonexistent}/worker-$side.txt" ] || continue
-		echo "  perf, $side's worker (1 stream, tmpfs, first fetch; $FILES_PERF/worker-$side.data):"
+		echo "  perf, $side's worker (1 stream, tmpfs, ${VERIFY%% *}, $PERF_TRY fetch; $FILES_PERF/worker-$side.data):"
 		sed 's/^/    /' "$FILES_PERF/worker-$side.txt"
 	done
 	return 0

@@ -346,6 +346,7 @@ test_services_and_call(void **state)
 					 probe_fini };
 	struct tusk_lcore_service sb = { "probe-b", &b, probe_poll,
 					 probe_fini };
+	static struct tusk_lcore_snapshot snap;
 	uint64_t polls;
 	pthread_t th;
 
@@ -365,6 +366,11 @@ test_services_and_call(void **state)
 	usleep(20 * 1000);
 	assert_true(__atomic_load_n(&a.polls, __ATOMIC_RELAXED) > polls);
 	assert_true(__atomic_load_n(&b.polls, __ATOMIC_RELAXED) > 0);
+	/* net_null brings frames in every iteration: none is idle, no idle
+	 * time is counted */
+	assert_int_equal(tusk_lcore_snapshot(lc, &snap, 1000), 0);
+	assert_true(snap.busy_loops > 0);
+	assert_int_equal(snap.idle_ns, 0);
 	stop_loop(lc, th);
 	tusk_lcore_free(lc);
 	assert_int_equal(fini_n, 2);
@@ -464,7 +470,8 @@ digest_probe_init(struct digest_probe *p, uint8_t want[32])
 }
 
 /* A loop with no port has nothing to do in every iteration: it hashes
- * the whole job in chunks, counted in its snapshot. */
+ * the whole job in chunks, counted in its snapshot; the iterations left
+ * count as idle time. */
 static void
 test_idle_loop_hashes(void **state)
 {
@@ -490,6 +497,7 @@ test_idle_loop_hashes(void **state)
 	assert_memory_equal(d.v[TUSK_DIGEST_SHA256], want, 32);
 	assert_int_equal(tusk_lcore_snapshot(lc, snap, 1000), 0);
 	assert_int_equal(snap->digest_bytes, DIGEST_PROBE_LEN);
+	assert_true(snap->idle_ns > 0 && snap->idle_ns < snap->now_ns);
 	assert_int_equal(tusk_lcore_call(lc, digest_free, &p, 1000), 0);
 	stop_loop(lc, th);
 	tusk_lcore_free(lc);
