@@ -167,6 +167,8 @@ struct tusk_http_server_limits {
 	uint64_t refused_source;  /* source at source_conns here: reset */
 	uint64_t refused_total;   /* source at source_total: reset */
 	uint64_t share_waits;     /* reads held back: source at its pool share */
+	uint64_t behind_skipped;  /* GETs that started no digest job behind
+				   * them: HS_BEHIND_MAX running */
 	uint64_t pipeline_waits;  /* requests held back: answers unread */
 	uint64_t pool_held;       /* payload bytes responses hold now */
 	uint64_t pool_held_peak;  /* the most they held at once */

@@ -552,7 +552,7 @@ hs_limit_json(const struct tusk_http_server *srv)
 	const struct tusk_http_server_limits *l = &srv->lim;
 
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		"s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"head_timeouts", (json_int_t)l->head_timeouts,
 		"body_too_slow", (json_int_t)l->body_too_slow,
 		"send_timeouts", (json_int_t)l->send_timeouts,
@@ -565,6 +565,7 @@ hs_limit_json(const struct tusk_http_server *srv)
 		"refused_source", (json_int_t)l->refused_source,
 		"refused_total", (json_int_t)l->refused_total,
 		"share_waits", (json_int_t)l->share_waits,
+		"behind_skipped", (json_int_t)l->behind_skipped,
 		"pipeline_waits", (json_int_t)l->pipeline_waits,
 		"pool_held", (json_int_t)l->pool_held,
 		"pool_held_peak", (json_int_t)l->pool_held_peak,

@@ -119,6 +119,13 @@ extern int tusk_http_logtype;
 /* Waiting for a closed window to open or for the source's pool share:
  * look again this often (no TCP event says so). */
 #define HS_SHARE_RETRY_NS (1 * HS_NS_PER_MS)
+/* Digest jobs started behind GETs at once, per server. Such a job may
+ * only run in the lcore's idle iterations (tusk_digest_file_idle), and a
+ * client GETting many files never hashed while keeping the lcore busy
+ * would otherwise fill the digest service (TUSK_DIGEST_MAX_JOBS): then a
+ * checksum query (HEAD Want-Digest) found no room and went unanswered.
+ * Past this, a GET starts none (a later request of the file does). */
+#define HS_BEHIND_MAX 8
 /* Pipelined requests: the next is read only while fewer than this many
  * earlier answers are unacknowledged. Each answer takes at least one
  * data-room mbuf (16 KiB, even for a 200-byte HEAD answer), so a client
@@ -162,6 +169,7 @@ struct hs_dwait {
 	TAILQ_ENTRY(hs_dwait) link;
 	unsigned int algs;
 	bool idle;               /* hashed in idle iterations only */
+	bool behind;             /* started behind a GET (HS_BEHIND_MAX) */
 	dev_t dev;
 	ino_t ino;
 	uint64_t size;
@@ -280,6 +288,7 @@ struct tusk_http_server {
 	TAILQ_HEAD(hs_conn_list, hs_conn) conns;
 	TAILQ_HEAD(hs_busy_list, hs_conn) busy;
 	TAILQ_HEAD(hs_dwait_list, hs_dwait) dwaits;
+	uint32_t n_behind;       /* dwaits with behind set */
 	uint32_t n_conns;
 	uint32_t n_live;         /* not dead: what the table limit counts */
 	uint64_t next_idle_scan;

@@ -356,6 +356,10 @@ hs_dwait_get(struct tusk_http_server *srv, const struct hs_file *f,
 		dw->refs++;
 		return dw;
 	}
+	if (behind && srv->n_behind >= HS_BEHIND_MAX) {
+		srv->lim.behind_skipped++;
+		return NULL;
+	}
 	dw = calloc(1, sizeof(*dw));
 	if (dw == NULL)
 		return NULL;
@@ -368,6 +372,8 @@ hs_dwait_get(struct tusk_http_server *srv, const struct hs_file *f,
 	}
 	dw->algs = algs;
 	dw->idle = idle;
+	dw->behind = behind;
+	srv->n_behind += behind;
 	dw->dev = f->dev;
 	dw->ino = f->ino;
 	dw->size = f->size;
@@ -395,6 +401,7 @@ hs_dwaits_poll(struct tusk_http_server *srv)
 		if (dw->rc == -EAGAIN)
 			dw->rc = tusk_digest_job_poll(dw->job, &dw->d);
 		if (dw->rc != -EAGAIN && dw->refs <= 0) {
+			srv->n_behind -= dw->behind;
 			TAILQ_REMOVE(&srv->dwaits, dw, link);
 			tusk_digest_job_free(dw->job);
 			free(dw);

@@ -26,6 +26,7 @@
 #include <rte_errno.h>
 
 #include "digest.h"
+#include "http_server_priv.h"
 #include "http_world.h"
 
 /* GET of a whole file: the bytes, length, validators, answered at once
@@ -454,6 +455,66 @@ test_first_byte(void **state)
 	hw_settle();
 }
 
+static json_int_t
+behind_skipped(void)
+{
+	json_t *j = tusk_http_server_json(hw_srv);
+	json_int_t n = json_integer_value(json_object_get(
+		json_object_get(j, "limits"), "behind_skipped"));
+
+	json_decref(j);
+	return n;
+}
+
+/* A host whose cores all poll hashes behind a GET only in the lcore's
+ * idle iterations (tusk_digest_file_idle). GETs of many files never
+ * hashed, with the loop never idle (this test's thread has a lane and
+ * never assists): at most HS_BEHIND_MAX such jobs start, the rest are
+ * counted and answered alike; a checksum query (HEAD Want-Digest) still
+ * finds room in the digest service and gets its digest from the worker.
+ * Then the loop idles: the piled jobs finish and are kept. */
+static void
+test_behind_jobs_capped(void **state)
+{
+	static const char head[] = "HEAD /q.bin HTTP/1.1\r\nHost: t\r\n"
+				   "Want-Digest: sha-256\r\n\r\n";
+	json_int_t skipped = behind_skipped();
+	struct hw_reply rep[1];
+	struct hw_client *cl;
+	char req[96], rel[32];
+	uint8_t sha[32];
+	int kept = 0;
+
+	tusk_digest_svc_assist(hw_env.digest, 0); /* this thread's lane */
+	hw_env.digest_behind_idle = true;
+	for (int i = 0; i < HS_BEHIND_MAX + 3; i++) {
+		snprintf(rel, sizeof(rel), "b%d.bin", i);
+		hw_file_make(rel, 4096, NULL, NULL);
+		snprintf(req, sizeof(req), "GET /%s HTTP/1.1\r\nHost: t\r\n"
+			 "\r\n", rel);
+		cl = hw_ask(req, 'G', rep);
+		assert_int_equal(rep[0].r.status, 200);
+		assert_false(rep[0].r.has_digest);
+		hw_cl_free(cl);
+	}
+	assert_int_equal(behind_skipped() - skipped, 3);
+	hw_file_make("q.bin", 4096, sha, NULL);
+	cl = hw_ask(head, 'H', rep);
+	assert_int_equal(rep[0].r.status, 200);
+	hw_assert_digest(&rep[0], sha);
+	hw_cl_free(cl);
+	hw_env.digest_behind_idle = false;
+	/* jobs take turns, a chunk (here the whole file) per assist */
+	for (int i = 0; i < 100; i++)
+		tusk_digest_svc_assist(hw_env.digest, 1000 * 1000);
+	hw_settle();
+	for (int i = 0; i < HS_BEHIND_MAX + 3; i++) {
+		snprintf(rel, sizeof(rel), "b%d.bin", i);
+		kept += hw_digest_kept(rel);
+	}
+	assert_int_equal(kept, HS_BEHIND_MAX);
+}
+
 /* Statistics: requests by class and bytes, per connection and total. */
 static void
 test_json(void **state)
@@ -526,6 +587,7 @@ main(void)
 		cmocka_unit_test(test_head_too_large),
 		cmocka_unit_test(test_slow_reader),
 		cmocka_unit_test(test_first_byte),
+		cmocka_unit_test(test_behind_jobs_capped),
 		cmocka_unit_test(test_idle_timeout),
 		cmocka_unit_test(test_json),
 	};
