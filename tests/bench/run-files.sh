@@ -41,7 +41,8 @@
 #        tmpfs refuses them), FILES_DISK (/var/tmp), BENCH_SECONDS (bulk
 #        run, 10), FILES_PERF (a directory: perf records both workers for
 #        1 s in the running phase of the 1-stream tmpfs fetch of the
-#        first FILES_VERIFY mode, FILES_PERF_TRY: first or repeat),
+#        first FILES_VERIFY mode, FILES_PERF_TRY: first or repeat; and
+#        tuskd's worker serving the second af_packet GET),
 #        FILES_MEMIF_ZC (0: A, the source, is a copying memif client; 1
 #        asks for zero-copy, which tuskd now refuses: it delivered wrong
 #        bytes, README "memif ports").
@@ -271,27 +272,29 @@ for side, a, b in (("A", sys.argv[1], sys.argv[2]), ("B", sys.argv[3], sys.argv[
 PY
 }
 
-# perf profiles of both workers (A serves, B fetches), 1 s from 0.5 s into
-# the fetch (a 4 GiB fetch runs 2-3 s here: a longer window would profile
-# the idle pair after it), call graphs (DWARF: the build keeps no frame
-# pointers).
+# perf profile of process $2's worker as $FILES_PERF/worker-$1.{data,txt}:
+# 1 s from 0.5 s into a transfer (a 4 GiB fetch runs 2-3 s here: a
+# longer window would profile the idle worker after it), call graphs
+# (DWARF: the build keeps no frame pointers).
+perf_record() {
+	perf record -q --call-graph dwarf,16384 -t "$(worker_tid "$2")" \
+		-o "$FILES_PERF/worker-$1.data" -- sleep 1 >/dev/null 2>&1
+	perf report -q -i "$FILES_PERF/worker-$1.data" --no-children \
+		--percent-limit 1 --stdio -g none 2>/dev/null | head -25 \
+		> "$FILES_PERF/worker-$1.txt"
+}
+
+# Both workers of the memif pair (A serves, B fetches), at once.
 perf_worker() {
-	local side tid pids=()
+	local side pids=()
 	command -v perf >/dev/null || { say "perf not installed: no profile"; return 0; }
 	mkdir -p "$FILES_PERF"
 	sleep 0.5
 	for side in a b; do
-		tid=$(worker_tid "${PAIR_PID[$side]}")
-		perf record -q --call-graph dwarf,16384 -t "$tid" \
-			-o "$FILES_PERF/worker-$side.data" -- sleep 1 >/dev/null 2>&1 &
+		perf_record "$side" "${PAIR_PID[$side]}" &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
-	for side in a b; do
-		perf report -q -i "$FILES_PERF/worker-$side.data" --no-children \
-			--percent-limit 1 --stdio -g none 2>/dev/null | head -25 \
-			> "$FILES_PERF/worker-$side.txt"
-	done
 }
 
 run_memif_fs() {
@@ -405,7 +408,7 @@ curl_fig() {
 }
 
 run_http() {
-	local d pid out sock
+	local d pid out sock perf=
 	command -v nginx >/dev/null || die "no nginx (tools/tusk-setup installs nginx-light)"
 	root_dir tmpfs; d=$RD
 	mkdir -p "$d/lab" "$d/nginx-root" "$d/out"
@@ -422,7 +425,17 @@ run_http() {
 	pid=$(cat "/run/tusk-lab/$LAB_NS/tuskd.pid")
 	sock=/run/tusk-lab/$LAB_NS/tuskd.sock
 	curl_fig tuskd.get.first "$LAB_NS" http://10.77.0.2/big.bin /dev/null "$pid"
+	if [ -n "${FILES_PERF:-}" ] && command -v perf >/dev/null; then
+		mkdir -p "$FILES_PERF"
+		( sleep 0.5; perf_record get "$pid" ) &
+		perf=$!
+	fi
 	curl_fig tuskd.get "$LAB_NS" http://10.77.0.2/big.bin /dev/null "$pid"
+	if [ -n "$perf" ]; then
+		wait "$perf"
+		echo "  perf, tuskd's worker serving the GET ($FILES_PERF/worker-get.data):"
+		sed 's/^/    /' "$FILES_PERF/worker-get.txt"
+	fi
 	# (both no-ops when the part ended normally)
 	BENCH_ATEXIT+=("kill -KILL \$(ip netns pids $LAB_NS 2>/dev/null) 2>/dev/null; true")
 	nginx_start "$d/nginx-lab" "$d/nginx-root" 10.77.0.1 8080 "$CORE_TX" "$LAB_NS" "$LAB_NS" ||
