@@ -172,8 +172,10 @@ cmd_stats(void *arg, json_t *args, json_t **result, char *err,
 			return -1;
 		}
 		stats_add(&sum, &snap.stats);
-		l = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		l = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			      "s:I}",
 			      "lcore", (int)snap.lcore_id,
+			      "clock_ms", (json_int_t)(snap.now_ns / 1000000),
 			      "loops", (json_int_t)snap.loops,
 			      "busy_loops", (json_int_t)snap.busy_loops,
 			      "idle_ms", (json_int_t)(snap.idle_ns / 1000000),

@@ -238,37 +238,41 @@ PY
 		"$(gbps "$BYTES" "$(get "$key.running")")" "$(get "$key.verifying")" "$(load)"
 	threads_diff "A (source)" "$ta0" "$ta1"
 	threads_diff "B (fetch) " "$tb0" "$tb1"
-	loops_diff "$TMP/la0" "$TMP/la1" "$TMP/lb0" "$TMP/lb1"
+	loops_diff "$TMP/la0" "$TMP/la1" "$TMP/lb0" "$TMP/lb1" "$(get "$key.total")"
 }
 
 # The worker's loop counters (tuskctl stats): iterations, those that
-# received a frame, frames in and out, idle time; one line
-# "loops busy rx tx idle_ms".
+# received a frame, frames in and out, idle time, its clock; one line
+# "loops busy rx tx idle_ms clock_ms".
 loops_snap() {
 	"$TUSKCTL" -s "$TMP/$1.sock" --json stats 2>/dev/null | python3 -c '
 import json, sys
 o = json.load(sys.stdin); o = o.get("result", o)
 l = o["lcores"][0]
 print(l["loops"], l["busy_loops"], l.get("rx_frames", 0), l.get("tx_frames", 0),
-      l["idle_ms"])' || echo "0 0 0 0 0"
+      l["idle_ms"], l["clock_ms"])' || echo "0 0 0 0 0 0"
 }
 
 # How the workers spent their iterations over a fetch: how many, how
 # many received something, frames per receiving iteration, and the
 # worker's idle time (iterations that found nothing to do: tuskctl stats
-# idle_ms). The snapshots bracket the fetch with its tuskctl calls: the
-# pair idles ~0.5 s of that window outside the fetch (the worker's CPU
-# seconds above, busy polling, are the window's length).
+# idle_ms). The snapshots bracket the fetch ($5 seconds) with its
+# tuskctl calls, ~0.7 s more in which the pair idles: the share of the
+# fetch the worker was busy counts that window's excess as idle.
 loops_diff() {
 	python3 - "$@" <<'PY'
 import sys
 def rd(p): return [int(x) for x in open(p).read().split()]
+fetch_s = float(sys.argv[5])
 for side, a, b in (("A", sys.argv[1], sys.argv[2]), ("B", sys.argv[3], sys.argv[4])):
     d = [y - x for x, y in zip(rd(a), rd(b))]
-    loops, busy, rx, tx, idle = d
-    print("  loops %s: %d iterations, %.1f%% received (%.1f frames each), tx %d frames, idle %.2f s"
+    loops, busy, rx, tx, idle, clock = d
+    idle_in = idle / 1000.0 - max(clock / 1000.0 - fetch_s, 0)
+    print("  loops %s: %d iterations, %.1f%% received (%.1f frames each), tx %d frames; "
+          "idle %.2f of %.2f s, busy %.0f%% of the fetch"
           % (side, loops, 100.0 * busy / max(loops, 1), rx / max(busy, 1), tx,
-             idle / 1000.0))
+             idle / 1000.0, clock / 1000.0,
+             100.0 * (1 - max(idle_in, 0) / fetch_s) if fetch_s > 0 else 0))
 PY
 }
 
